@@ -1,0 +1,64 @@
+"""Dates as FlexLM prints them: expiry dates, lmstat status lines and start times."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+
+MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+PERMANENT = "permanent"
+
+
+class BadDate(ValueError):
+    pass
+
+
+def parse_expiry(text: str) -> date | None:
+    """`30-dec-2025` -> date; `permanent`, `permanent(no expiration date)`, and any date with
+    year 0 (`1-jan-0`, `01-jan-0000`) -> None, meaning the licence never expires."""
+    text = text.strip()
+    if text.lower().startswith(PERMANENT):
+        return None
+    parts = text.split("-")
+    if len(parts) != 3:
+        raise BadDate(f"not a FlexLM date: {text!r}")
+    day, month, year = parts
+    try:
+        month_number = MONTHS[month.lower()]
+        year_number, day_number = int(year), int(day)
+    except (KeyError, ValueError):
+        raise BadDate(f"not a FlexLM date: {text!r}") from None
+    if year_number == 0:
+        return None
+    if year_number < 100:  # two-digit years of old licence files
+        year_number += 2000
+    try:
+        return date(year_number, month_number, day_number)
+    except ValueError:
+        raise BadDate(f"no such date: {text!r}") from None
+
+
+def format_expiry(expiry: date | None) -> str:
+    """The inverse of parse_expiry, as lmstat prints it (`1-jan-0` for permanent)."""
+    if expiry is None:
+        return "1-jan-0"
+    return f"{expiry.day}-{tuple(MONTHS)[expiry.month - 1]}-{expiry.year}"
+
+
+def resolve_start(month: int, day: int, hour: int, minute: int, *, reference: datetime,
+                  tz: tzinfo) -> datetime:
+    """lmstat start times carry no year: take the most recent such date not after `reference`
+    (the status line's date). A 29 February falls back to the last leap year."""
+    year = reference.year
+    if (month, day) > (reference.month, reference.day):
+        year -= 1
+    for candidate in range(year, year - 8, -1):
+        try:
+            return datetime(candidate, month, day, hour, minute, tzinfo=tz)
+        except ValueError:
+            continue
+    raise BadDate(f"no such date: {month}/{day}")

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Set-up and everyday commands, with nothing but python3 installed.
+
+    python3 dev.py demo     create .venv if needed, then run the demo
+    python3 dev.py test     create .venv if needed, then run the whole test suite
+    python3 dev.py bench    create .venv if needed, then print the benchmark figures
+
+Extra arguments are passed on (to pytest for `test`, to `lmconsole demo` for `demo`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+STAMP = VENV / ".installed"
+INSTALL_INPUTS = (ROOT / "pyproject.toml",)
+# Debian packages the tests need: they start these servers themselves.
+TEST_SYSTEM_PACKAGES: tuple[str, ...] = ()
+
+
+def say(message: str) -> None:
+    print(f"dev.py: {message}", file=sys.stderr, flush=True)
+
+
+def run(*argv: str | Path) -> None:
+    subprocess.run([str(a) for a in argv], check=True)
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def apt_install(packages: tuple[str, ...]) -> None:
+    missing = [p for p in packages if subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True,
+    ).stdout.strip() != "install ok installed"]
+    if not missing:
+        return
+    if not (is_root() and shutil.which("apt-get")):
+        say(f"please install the Debian packages {' '.join(missing)} (as root: "
+            f"apt-get install {' '.join(missing)})")
+        sys.exit(2)
+    say(f"installing {' '.join(missing)}")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
+
+
+def create_venv() -> None:
+    probe = subprocess.run([sys.executable, "-c", "import ensurepip, venv"],
+                           capture_output=True)
+    if probe.returncode != 0:  # Debian ships venv/ensurepip separately
+        version = f"{sys.version_info.major}.{sys.version_info.minor}"
+        apt_install((f"python{version}-venv",))
+    say(f"creating {VENV.relative_to(ROOT)}")
+    run(sys.executable, "-m", "venv", VENV)
+
+
+def ensure_venv() -> None:
+    if STAMP.exists() and all(p.stat().st_mtime <= STAMP.stat().st_mtime for p in INSTALL_INPUTS):
+        return
+    if not (BIN / "python").exists():
+        create_venv()
+    say("installing lmconsole and its test tools into .venv (first run only)")
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]")
+    STAMP.touch()
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("demo", "test", "bench"):
+        print(__doc__.strip())
+        return 2
+    command, rest = argv[0], argv[1:]
+    ensure_venv()
+    if command == "demo":
+        return subprocess.call([str(BIN / "lmconsole"), "demo", *rest])
+    if command == "bench":
+        return subprocess.call([str(BIN / "python"), str(ROOT / "bench" / "run.py"), *rest])
+    apt_install(TEST_SYSTEM_PACKAGES)
+    return subprocess.call([str(BIN / "python"), "-m", "pytest", *rest], cwd=ROOT)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

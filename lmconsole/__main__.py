@@ -1,0 +1,5 @@
+import sys
+
+from lmconsole.cli import main
+
+sys.exit(main())

@@ -1,0 +1,158 @@
+"""The domain model: what a licence server reports, independent of the licence manager.
+
+Records are immutable. The hot record types (one per seat, tens of thousands per poll) are
+NamedTuples because they are built several times faster than frozen dataclasses; the rest
+are frozen dataclasses. Every datetime is timezone-aware.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import NamedTuple
+
+
+class Status(StrEnum):
+    UP = "up"
+    DOWN = "down"
+    ERROR = "error"
+
+
+class Diagnostic(NamedTuple):
+    """A line a parser did not understand (1-based line number, the line's text)."""
+
+    line: int
+    message: str
+    text: str
+    server: str | None = None  # the configured server whose output it came from
+
+
+class Pool(NamedTuple):
+    """One licence pool of a feature: the quoted detail block under a "Users of" header."""
+
+    version: str | None
+    expiry: date | None  # None: permanent, or not printed
+    license_type: str  # "floating", "nodelocked", "uncounted", or the raw text
+    vendor_string: str | None = None
+    vendor: str | None = None
+    locked_to: str | None = None  # the hostid a nodelocked pool is locked to
+
+
+class Checkout(NamedTuple):
+    """One seat (or several, see count) held by a user."""
+
+    user: str
+    host: str | None
+    display: str | None
+    version: str | None
+    pool: int | None  # index into Feature.pools; None when no pool header preceded it
+    server: str | None
+    port: int | None
+    handle: int | None
+    start: datetime | None
+    count: int = 1
+    borrowed: bool = False  # lingering or borrowed: "(linger: remaining / total)"
+    linger_s: int | None = None  # seconds remaining
+    linger_total_s: int | None = None
+    pid: int | None = None
+    extra: str | None = None  # tokens lmstat printed between the display and "(v..."
+
+
+class Reservation(NamedTuple):
+    count: int
+    kind: str  # USER, GROUP, HOST, HOST_GROUP, DISPLAY, INTERNET, PROJECT
+    name: str
+    pool: int | None
+    server: str | None = None
+    port: int | None = None
+
+
+class Queued(NamedTuple):
+    user: str
+    host: str | None
+    display: str | None
+    count: int
+    pool: int | None
+    version: str | None = None
+    server: str | None = None
+    port: int | None = None
+    handle: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """One "Users of FEATURE:" block."""
+
+    name: str
+    vendor: str | None
+    issued: int | None  # None for uncounted features and for headers carrying an error
+    in_use: int | None
+    uncounted: bool = False
+    error: str | None = None
+    pools: tuple[Pool, ...] = ()
+    checkouts: tuple[Checkout, ...] = ()
+    reservations: tuple[Reservation, ...] = ()
+    queued: tuple[Queued, ...] = ()
+
+    @property
+    def reserved(self) -> int:
+        return sum(r.count for r in self.reservations)
+
+    @property
+    def borrowed(self) -> int:
+        return sum(c.count for c in self.checkouts if c.borrowed)
+
+    @property
+    def queued_count(self) -> int:
+        return sum(q.count for q in self.queued)
+
+    @property
+    def seats_listed(self) -> int:
+        """Seats held according to the user lines (lmstat's own total may differ)."""
+        return sum(c.count for c in self.checkouts)
+
+
+@dataclass(frozen=True, slots=True)
+class LicenseHost:
+    """One lmgrd of a server (three for a triad)."""
+
+    host: str
+    port: int | None
+    status: Status
+    master: bool = False
+    version: str | None = None
+    error: str | None = None
+    error_code: str | None = None  # FLEXlm "(-major,minor...)" code, e.g. "-15,570:111"
+
+
+@dataclass(frozen=True, slots=True)
+class VendorDaemon:
+    name: str
+    status: Status
+    version: str | None = None
+    error: str | None = None
+    host: str | None = None  # the host named in "Vendor daemon status (on HOST):"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerStatus:
+    """One licence source: a port@host, or a triad of them."""
+
+    name: str
+    source: str | None
+    status: Status
+    error: str | None = None
+    error_code: str | None = None
+    hosts: tuple[LicenseHost, ...] = ()
+    vendors: tuple[VendorDaemon, ...] = ()
+    features: tuple[Feature, ...] = ()
+    license_files: tuple[str, ...] = ()
+    reported_at: datetime | None = None  # the time lmstat printed, resolved in the server's zone
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    taken_at: datetime
+    servers: tuple[ServerStatus, ...]
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
