@@ -1,0 +1,635 @@
+"""Renderers for `lmconsole snapshot`: JSON, a human-readable table, CSV and Prometheus text.
+
+Pure functions from a `Snapshot` to the complete text (always ending in a newline, ready for
+`sys.stdout.write`). Headless: nothing here imports Textual.
+
+The JSON shape is a contract (DESIGN.md, "Contracts others rely on"): keys are added after
+the contract's keys, never renamed. The Prometheus names follow mjtrangoni/flexlm_exporter
+(collector/lmstat.go and collector/lmstat_feature_exp.go) so that existing dashboards and
+alert rules keep working; our additions are named in the same style.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import io
+import json
+import math
+import textwrap
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime, timezone, tzinfo
+from functools import lru_cache
+from typing import Any
+
+from lmconsole.model import (
+    Checkout,
+    Diagnostic,
+    Feature,
+    LicenseHost,
+    Pool,
+    Queued,
+    Reservation,
+    ServerStatus,
+    Snapshot,
+    Status,
+    VendorDaemon,
+)
+
+__all__ = ["FORMATS", "render_csv", "render_json", "render_prometheus", "render_table"]
+
+
+# --------------------------------------------------------------------------------------- JSON
+
+
+@lru_cache(maxsize=65536)  # tens of thousands of seats share a few thousand start minutes
+def _utc(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with "+00:00", to the second (lmstat itself prints minutes)."""
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _host_json(h: LicenseHost) -> dict[str, Any]:
+    return {"host": h.host, "port": h.port, "status": Status(h.status).value, "master": h.master,
+            "version": h.version, "error": h.error,
+            "error_code": h.error_code}
+
+
+def _vendor_json(v: VendorDaemon) -> dict[str, Any]:
+    return {"name": v.name, "status": Status(v.status).value, "version": v.version,
+            "error": v.error,
+            "host": v.host}
+
+
+def _pool_json(p: Pool) -> dict[str, Any]:
+    return {"version": p.version, "expiry": _day(p.expiry), "license_type": p.license_type,
+            "vendor_string": p.vendor_string,
+            "vendor": p.vendor, "locked_to": p.locked_to}
+
+
+def _checkout_json(c: Checkout) -> dict[str, Any]:
+    return {"user": c.user, "host": c.host, "display": c.display, "version": c.version,
+            "pool": c.pool, "server": c.server, "port": c.port, "handle": c.handle,
+            "start": _utc(c.start), "count": c.count, "borrowed": c.borrowed,
+            "linger_s": c.linger_s,
+            "linger_total_s": c.linger_total_s, "pid": c.pid, "extra": c.extra}
+
+
+def _reservation_json(r: Reservation) -> dict[str, Any]:
+    return {"count": r.count, "kind": r.kind, "name": r.name, "pool": r.pool,
+            "server": r.server, "port": r.port}
+
+
+def _queued_json(q: Queued) -> dict[str, Any]:
+    return {"user": q.user, "host": q.host, "display": q.display, "count": q.count,
+            "pool": q.pool,
+            "version": q.version, "server": q.server, "port": q.port, "handle": q.handle}
+
+
+def _feature_json(f: Feature) -> dict[str, Any]:
+    return {"name": f.name, "vendor": f.vendor, "issued": None if f.uncounted else f.issued,
+            "in_use": f.in_use, "uncounted": f.uncounted, "error": f.error,
+            "pools": [_pool_json(p) for p in f.pools],
+            "checkouts": [_checkout_json(c) for c in f.checkouts],
+            "reservations": [_reservation_json(r) for r in f.reservations],
+            "queued": [_queued_json(q) for q in f.queued]}
+
+
+def _server_json(s: ServerStatus) -> dict[str, Any]:
+    return {"name": s.name, "source": s.source, "status": Status(s.status).value,
+            "error": s.error,
+            "hosts": [_host_json(h) for h in s.hosts],
+            "vendors": [_vendor_json(v) for v in s.vendors],
+            "features": [_feature_json(f) for f in s.features],
+            "error_code": s.error_code, "license_files": list(s.license_files),
+            "reported_at": _utc(s.reported_at)}
+
+
+def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
+    return {"line": d.line, "message": d.message, "text": d.text,
+            "server": d.server}
+
+
+def snapshot_dict(snapshot: Snapshot) -> dict[str, Any]:
+    """The contract's JSON object as plain Python data (dicts in the contract's key order)."""
+    return {"taken_at": _utc(snapshot.taken_at),
+            "servers": [_server_json(s) for s in snapshot.servers],
+            "diagnostics": [_diagnostic_json(d) for d in snapshot.diagnostics]}
+
+
+def render_json(snapshot: Snapshot, *, compact: bool = False) -> str:
+    """One JSON object in the DESIGN.md contract's shape; indented by 2 unless `compact`."""
+    data = snapshot_dict(snapshot)
+    if compact:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    else:
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+    return text + "\n"
+
+
+# -------------------------------------------------------------------------------------- table
+
+_ELLIPSIS = "…"
+
+
+def _clean(text: object) -> str:
+    """Make a value safe to print on a terminal: control characters (a TAB, an escape
+    sequence smuggled in a user name) are shown escaped instead of being interpreted."""
+    s = "" if text is None else str(text)
+    if s.isprintable():
+        return s
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in s)
+
+
+def _fit(text: str, width: int) -> str:
+    """Truncate to `width` characters, marking the cut with an ellipsis."""
+    if len(text) <= width:
+        return text
+    if width <= 0:
+        return ""
+    return text[: width - 1] + _ELLIPSIS
+
+
+def _wrap(text: str, width: int, indent: str = "  ", subsequent: str | None = None) -> list[str]:
+    sub = indent + "  " if subsequent is None else subsequent
+    lines = textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=sub,
+                          break_long_words=True, break_on_hyphens=False)
+    return [_fit(line, width) for line in lines] or [indent.rstrip()]
+
+
+def _wrap_items(label: str, items: Iterable[str], width: int, indent: str = "  ",
+                subsequent: str | None = None) -> list[str]:
+    """`label` then the items separated by commas, wrapped between items where possible."""
+    glued = (_glue(item) if len(item) < width // 2 else item for item in items)
+    return _unglue(_wrap(label + ", ".join(glued), width, indent, subsequent))
+
+
+def _glue(text: str) -> str:
+    return text.replace(" ", "\xa0")  # textwrap never breaks at a no-break space
+
+
+def _unglue(lines: list[str]) -> list[str]:
+    return [line.replace("\xa0", " ").rstrip() for line in lines]
+
+
+class _Col:
+    """A table column: header, alignment ("<" or ">"), the narrowest it may be squeezed to
+    (None: never squeezed) and the widest it grows to (None: as wide as its values)."""
+
+    __slots__ = ("header", "align", "squeeze", "cap")
+
+    def __init__(self, header: str, align: str = "<", squeeze: int | None = None,
+                 cap: int | None = None) -> None:
+        self.header, self.align, self.squeeze, self.cap = header, align, squeeze, cap
+
+
+def _layout(cols: Sequence[_Col], rows: Sequence[Sequence[str]], width: int,
+            indent: int = 0) -> list[int]:
+    """Column widths: each column's natural width (capped at its max); while the line is too
+    wide, narrow the widest column that may still shrink."""
+    widths = []
+    for i, col in enumerate(cols):
+        w = max([len(col.header)] + [len(r[i]) for r in rows])
+        if col.cap is not None:
+            w = min(w, max(col.cap, len(col.header)))
+        widths.append(w)
+    total = indent + sum(widths) + len(widths) - 1
+    while total > width:
+        candidates = [i for i, c in enumerate(cols)
+                      if c.squeeze is not None and widths[i] > c.squeeze]
+        if not candidates:
+            break
+        i = max(candidates, key=lambda j: widths[j])
+        widths[i] -= 1
+        total -= 1
+    return widths
+
+
+def _row(cells: Sequence[str], cols: Sequence[_Col], widths: Sequence[int], indent: int,
+         width: int) -> str:
+    parts = []
+    for cell, col, w in zip(cells, cols, widths):
+        cell = _fit(cell, w)
+        parts.append(cell.rjust(w) if col.align == ">" else cell.ljust(w))
+    return _fit((" " * indent + " ".join(parts)).rstrip(), width)
+
+
+def _table(cols: Sequence[_Col], rows: Sequence[Sequence[str]], width: int,
+           indent: int = 0) -> list[str]:
+    widths = _layout(cols, rows, width, indent)
+    out = [_row([c.header for c in cols], cols, widths, indent, width)]
+    out.extend(_row(r, cols, widths, indent, width) for r in rows)
+    return out
+
+
+@lru_cache(maxsize=65536)
+def _local(value: datetime | None, tz: tzinfo | None) -> str:
+    if value is None:
+        return ""
+    shown = value.astimezone(tz) if tz is not None else value.astimezone()
+    return shown.strftime("%Y-%m-%d %H:%M")
+
+
+def _duration(seconds: int | None) -> str:
+    """Compact duration: 45s, 12m, 3h05m, 10d04h."""
+    if seconds is None:
+        return "?"
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s}s"
+    m, h, d = s // 60, s // 3600, s // 86400
+    if s < 3600:
+        return f"{m}m"
+    if s < 86400:
+        return f"{h}h{m % 60:02d}m"
+    return f"{d}d{h % 24:02d}h"
+
+
+def _earliest_expiry(f: Feature) -> date | None:
+    dates = [p.expiry for p in f.pools if p.expiry is not None]
+    return min(dates) if dates else None
+
+
+def _expiry_cell(f: Feature) -> str:
+    first = _earliest_expiry(f)
+    if first is not None:
+        return first.isoformat()
+    return "permanent" if f.pools else ""
+
+
+def _host_text(h: LicenseHost) -> str:
+    name = f"{h.host}:{h.port}" if h.port is not None else h.host
+    if h.status == Status.UP:
+        text = name + (" MASTER" if h.master else "") + (f" {h.version}" if h.version else "")
+    else:
+        text = f"{name} {Status(h.status).value.upper()}"
+        if h.error:
+            text += f" ({h.error}" + (f" [{h.error_code}]" if h.error_code else "") + ")"
+    return _clean(text)
+
+
+def _vendor_text(v: VendorDaemon) -> str:
+    text = f"{v.name} {Status(v.status).value.upper()}" + (f" {v.version}" if v.version else "")
+    if v.error:
+        text += f" ({v.error})"
+    return _clean(text)
+
+
+_FEATURE_COLS = (
+    _Col("FEATURE", "<", squeeze=8), _Col("VENDOR", "<", squeeze=6, cap=12),
+    _Col("IN USE/ISSUED", ">"), _Col("%", ">"), _Col("RESERVED", ">"), _Col("BORROWED", ">"),
+    _Col("QUEUED", ">"), _Col("EXPIRY", "<"),
+)
+
+
+def _feature_cells(f: Feature) -> list[str]:
+    name, vendor = _clean(f.name), _clean(f.vendor)
+    if f.error:  # the message is laid over the numeric columns by _feature_table
+        return [name, vendor, "", "", "", "", "", ""]
+    if f.uncounted:
+        usage, pct = "uncounted", ""
+    else:
+        in_use = "" if f.in_use is None else str(f.in_use)
+        usage = f"{in_use}/{'' if f.issued is None else f.issued}"
+        pct = _percent(f.in_use, f.issued)
+    return [name, vendor, usage, pct, str(f.reserved), str(f.borrowed), str(f.queued_count),
+            _expiry_cell(f)]
+
+
+def _percent(in_use: int | None, issued: int | None) -> str:
+    if not issued or in_use is None:
+        return ""
+    pct = round(100 * in_use / issued)
+    return "<1%" if pct == 0 and in_use > 0 else f"{pct}%"
+
+
+def _feature_table(server: ServerStatus, width: int) -> list[str]:
+    cols = _FEATURE_COLS
+    rows = [_feature_cells(f) for f in server.features]
+    widths = _layout(cols, rows, width)
+    lines = [_row([c.header for c in cols], cols, widths, 0, width)]
+    for f, cells in zip(server.features, rows):
+        if f.error:
+            head = _row(cells[:2], cols[:2], widths[:2], 0, width)
+            head = head.ljust(widths[0] + widths[1] + 1)
+            lines.append(_fit(f"{head} error: {_clean(f.error)}", width))
+        else:
+            lines.append(_row(cells, cols, widths, 0, width))
+    return lines
+
+
+_SEAT_COLS = (
+    _Col("USER", "<", squeeze=6), _Col("HOST", "<", squeeze=6),
+    _Col("DISPLAY", "<", squeeze=6), _Col("SINCE", "<"), _Col("COUNT", ">"), _Col("NOTE", "<"),
+)
+
+
+def _seat_note(c: Checkout) -> str:
+    """The NOTE cell: the linger time remaining ("linger 10d05h"), or "borrowed"."""
+    if c.linger_s is not None:
+        return f"linger {_duration(c.linger_s)}"
+    return "borrowed" if c.borrowed else ""
+
+
+def _seat_lines(f: Feature, width: int, tz: tzinfo | None) -> list[str]:
+    summary = f"{f.seats_listed} seat(s) held"
+    if f.queued:
+        summary += f", {f.queued_count} queued"
+    lines = [_fit(f"  {_clean(f.name)}: {summary}", width)]
+    rows = [[_clean(c.user), _clean(c.host), _clean(c.display), _local(c.start, tz),
+             str(c.count), _seat_note(c)] for c in f.checkouts]
+    rows += [[_clean(q.user), _clean(q.host), _clean(q.display), "queued", str(q.count), ""]
+             for q in f.queued]
+    if rows:
+        lines += _table(_SEAT_COLS, rows, width, indent=4)
+    if f.reservations:
+        lines += _wrap_items("reserved: ", (_clean(f"{r.count} {r.kind} {r.name}")
+                                            for r in f.reservations),
+                             width, indent="    ", subsequent="      ")
+    return lines
+
+
+def _server_lines(s: ServerStatus, width: int, tz: tzinfo | None, seats: bool) -> list[str]:
+    # The status comes right after the name so that a long source never hides it.
+    head = [_clean(s.name), Status(s.status).value.upper()]
+    if s.source and s.source != s.name:
+        head.append(_clean(s.source))
+    if s.reported_at is not None:
+        head.append(_glue(f"(status of {_local(s.reported_at, tz)})"))
+    lines = _unglue(_wrap("  ".join(head), width, indent="", subsequent="    "))
+    if s.status != Status.UP or s.error:
+        msg = f"*** {Status(s.status).value.upper()}: {_clean(s.error or 'no reason given')}"
+        if s.error_code:
+            msg += f" [{_clean(s.error_code)}]"
+        lines += _wrap(msg, width, indent="  ", subsequent="      ")
+    if s.hosts:
+        lines += _wrap_items("hosts: ", (_host_text(h) for h in s.hosts), width)
+    if s.vendors:
+        lines += _wrap_items("vendors: ", (_vendor_text(v) for v in s.vendors), width)
+    if s.features:
+        lines.append("")
+        lines += _feature_table(s, width)
+        if seats:
+            for f in s.features:
+                if f.checkouts or f.queued or f.reservations:
+                    lines.append("")
+                    lines += _seat_lines(f, width, tz)
+    elif s.status == Status.UP:
+        lines.append("  (no features reported)")
+    return lines
+
+
+def render_table(snapshot: Snapshot, *, width: int = 80, tz: tzinfo | None = None,
+                 seats: bool = False) -> str:
+    """Human-readable text, no line longer than `width` (meant for 80 and wider). Times are
+    shown in `tz` (default: the local zone); `seats` adds who holds each feature."""
+    width = max(width, 1)
+    lines = [_fit(f"lmconsole snapshot {_local(snapshot.taken_at, tz)}"
+                  f"  ({len(snapshot.servers)} server(s))", width)]
+    for server in snapshot.servers:
+        lines.append("")
+        lines += _server_lines(server, width, tz, seats)
+    if snapshot.diagnostics:
+        n = len(snapshot.diagnostics)
+        lines.append("")
+        lines += _wrap(f"{n} line(s) of the status output were not understood; "
+                       "see --format json for the diagnostics.", width, indent="")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------- CSV
+
+FEATURE_CSV_HEADER = ("server", "feature", "vendor", "issued", "in_use", "reserved",
+                      "borrowed", "queued", "uncounted", "expiry", "error")
+SEAT_CSV_HEADER = ("server", "feature", "user", "host", "display", "version", "server_host",
+                   "port", "handle", "start", "count", "borrowed", "linger_s")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _feature_rows(snapshot: Snapshot) -> Iterable[tuple[object, ...]]:
+    for s in snapshot.servers:
+        for f in s.features:
+            yield (s.name, f.name, f.vendor, None if f.uncounted else f.issued, f.in_use,
+                   f.reserved, f.borrowed, f.queued_count, f.uncounted,
+                   _day(_earliest_expiry(f)), f.error)
+
+
+def _seat_rows(snapshot: Snapshot) -> Iterable[tuple[object, ...]]:
+    for s in snapshot.servers:
+        for f in s.features:
+            for c in f.checkouts:
+                yield (s.name, f.name, c.user, c.host, c.display, c.version, c.server, c.port,
+                       c.handle, _utc(c.start), c.count, c.borrowed, c.linger_s)
+
+
+def render_csv(snapshot: Snapshot, *, rows: str = "features") -> str:
+    """CSV with a header row: one row per feature (`rows="features"`) or per checkout
+    (`rows="seats"`). Empty cell for a missing value; booleans as true/false."""
+    if rows == "features":
+        header, data = FEATURE_CSV_HEADER, _feature_rows(snapshot)
+    elif rows == "seats":
+        header, data = SEAT_CSV_HEADER, _seat_rows(snapshot)
+    else:
+        raise ValueError(f"rows must be 'features' or 'seats', not {rows!r}")
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([_cell(v) for v in row] for row in data)
+    return buf.getvalue()
+
+
+# ----------------------------------------------------------------------------------- Prometheus
+
+Labels = tuple[tuple[str, str], ...]
+
+
+class _Family:
+    """One metric family: every series of it is printed together under one HELP/TYPE.
+    Series with equal labels are merged by `merge` (sum for counts, min for status), so
+    duplicate names in the input (the same feature printed twice) never yield duplicate
+    series."""
+
+    def __init__(self, name: str, help: str, merge: Callable[[float, float], float] = min,
+                 kind: str = "gauge") -> None:
+        self.name, self.help, self.merge, self.kind = name, help, merge, kind
+        self.series: dict[Labels, float] = {}
+
+    def add(self, value: float, **labels: object) -> None:
+        key = tuple(sorted((k, "" if v is None else str(v)) for k, v in labels.items()))
+        old = self.series.get(key)
+        self.series[key] = value if old is None else self.merge(old, value)
+
+    def lines(self) -> list[str]:
+        if not self.series:
+            return []
+        out = [f"# HELP {self.name} {_escape_help(self.help)}", f"# TYPE {self.name} {self.kind}"]
+        for labels, value in self.series.items():
+            inner = ",".join(f'{k}="{_escape_label(v)}"' for k, v in labels)
+            out.append(f"{self.name}{{{inner}}} {_number(value)}" if inner
+                       else f"{self.name} {_number(value)}")
+        return out
+
+
+def _sum(a: float, b: float) -> float:
+    return a + b
+
+
+def _escape_label(value: str) -> str:
+    if "\\" not in value and '"' not in value and "\n" not in value:
+        return value
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _escape_help(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def _number(value: float) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+
+
+def _epoch(d: date) -> int:
+    """Midnight UTC of a date, as the exporter computes expiry (time.Parse gives UTC)."""
+    return calendar.timegm(d.timetuple())
+
+
+def render_prometheus(snapshot: Snapshot) -> str:
+    """Prometheus text exposition format (0.0.4). The `app` label is the server's name, as
+    the exporter's `app` is its configured licence name."""
+    fam = {f.name: f for f in (
+        # the families of flexlm_exporter (collector/lmstat.go, lmstat_feature_exp.go)
+        _Family("flexlm_server_status",
+                "Whether one lmgrd of a licence server is up (1) or not (0), by app, fqdn, "
+                "master, port and version."),
+        _Family("flexlm_vendor_status",
+                "Whether a vendor daemon is up (1) or not (0), by app, name and version."),
+        _Family("flexlm_feature_issued",
+                "Licences issued for a feature, by app and feature name (none for "
+                "uncounted features).", _sum),
+        _Family("flexlm_feature_used",
+                "Licences of a feature in use as lmstat counts them (reservations "
+                "included, queued requests not), by app and feature name.", _sum),
+        _Family("flexlm_feature_used_users",
+                "Licences of a feature held by one user, by app, feature name, user and "
+                "since (the earliest start, epoch seconds).", _sum),
+        _Family("flexlm_feature_reserved_groups",
+                "Licences of a feature reserved for a GROUP or HOST_GROUP, by app, feature "
+                "name and group.", _sum),
+        _Family("flexlm_feature_expiration_seconds",
+                "Expiry date of a licence pool of a feature (midnight UTC, epoch seconds), "
+                "by app, name, index, licenses, vendor and version."),
+        # ours, in the same style
+        _Family("flexlm_feature_reserved",
+                "Licences of a feature reserved by any RESERVATION line, by app and feature "
+                "name.", _sum),
+        _Family("flexlm_feature_borrowed",
+                "Licences of a feature held by borrowed or lingering checkouts, by app and "
+                "feature name.", _sum),
+        _Family("flexlm_feature_queued",
+                "Licences of a feature requested by queued users, by app and feature name.",
+                _sum),
+        _Family("flexlm_feature_queued_users",
+                "Licences of a feature one queued user waits for, by app, feature name and "
+                "user.", _sum),
+        _Family("lmconsole_server_up",
+                "Whether a licence source answered with its status (1) or is down or in "
+                "error (0), by app and source."),
+        _Family("lmconsole_parse_diagnostics",
+                "Lines of the status output the parser did not understand, by app.", _sum),
+        _Family("lmconsole_snapshot_timestamp_seconds",
+                "When the snapshot was taken, in epoch seconds.", max),
+    )}
+    # One used_users series per user, as the exporter does since its issue #218: the seats
+    # summed over all their checkouts, `since` the earliest start (epoch seconds).
+    users: dict[tuple[str, str, str], list[int | None]] = {}
+    index = 0  # the exporter numbers expiry series through the output, from 1
+    for s in snapshot.servers:
+        app = s.name
+        fam["lmconsole_server_up"].add(1 if s.status == Status.UP else 0, app=app,
+                                       source=s.source)
+        fam["lmconsole_parse_diagnostics"].add(0, app=app)
+        for h in s.hosts:
+            fam["flexlm_server_status"].add(
+                1 if h.status == Status.UP else 0, app=app, fqdn=h.host,
+                master="true" if h.master else "false", port=h.port, version=h.version)
+        for v in s.vendors:
+            fam["flexlm_vendor_status"].add(1 if v.status == Status.UP else 0, app=app,
+                                            name=v.name, version=v.version)
+        for f in s.features:
+            if f.error is not None and f.in_use is None:
+                continue
+            name = f.name
+            if not f.uncounted and f.issued is not None:
+                fam["flexlm_feature_issued"].add(f.issued, app=app, name=name)
+            used = f.in_use if f.in_use is not None else f.seats_listed
+            fam["flexlm_feature_used"].add(used, app=app, name=name)
+            fam["flexlm_feature_reserved"].add(f.reserved, app=app, name=name)
+            fam["flexlm_feature_borrowed"].add(f.borrowed, app=app, name=name)
+            fam["flexlm_feature_queued"].add(f.queued_count, app=app, name=name)
+            _add_users(users, app, f)
+            for q in f.queued:
+                fam["flexlm_feature_queued_users"].add(q.count, app=app, name=name, user=q.user)
+            for r in f.reservations:
+                if r.kind in ("GROUP", "HOST_GROUP"):
+                    fam["flexlm_feature_reserved_groups"].add(r.count, app=app, name=name,
+                                                              group=r.name)
+            for i, p in enumerate(f.pools):
+                if p.expiry is None:
+                    continue
+                index += 1
+                licenses = f.issued if len(f.pools) == 1 and not f.uncounted else None
+                fam["flexlm_feature_expiration_seconds"].add(
+                    _epoch(p.expiry), app=app, name=name, index=index, licenses=licenses,
+                    vendor=p.vendor or f.vendor, version=p.version)
+    for (app, name, user), (count, since) in users.items():
+        fam["flexlm_feature_used_users"].add(count, app=app, name=name, user=user, since=since)
+    for d in snapshot.diagnostics:
+        fam["lmconsole_parse_diagnostics"].add(1, app=d.server)
+    fam["lmconsole_snapshot_timestamp_seconds"].add(
+        int(snapshot.taken_at.timestamp()))
+    lines = [line for family in fam.values() for line in family.lines()]
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def _add_users(users: dict[tuple[str, str, str], list[int | None]], app: str,
+               f: Feature) -> None:
+    """Accumulate seats per (app, feature, user): [seats, earliest start in epoch seconds]."""
+    for c in f.checkouts:
+        entry = users.setdefault((app, f.name, c.user), [0, None])
+        entry[0] += c.count
+        if c.start is not None:
+            t = int(c.start.timestamp())
+            entry[1] = t if entry[1] is None else min(t, entry[1])
+
+
+# ------------------------------------------------------------------------------------ registry
+
+FORMATS: dict[str, Callable[..., str]] = {
+    "json": render_json,
+    "table": render_table,
+    "csv": render_csv,
+    "prometheus": render_prometheus,
+}
+"""`--format` name -> renderer. Each takes the Snapshot (plus its own keyword options) and
+returns the whole text, ending in a newline: write it with `sys.stdout.write`."""
