@@ -1,0 +1,480 @@
+"""Checks for FlexLM options and licence files, with stable codes, severities and positions.
+
+Options file (`validate_options`; the OPT009-OPT013 and OPT023 checks need the licence file):
+    OPT001 error    unknown keyword
+    OPT002 error    unknown type (not USER, HOST, DISPLAY, INTERNET, PROJECT, GROUP, HOST_GROUP)
+    OPT003 error    missing, extra or malformed arguments (a count that is not a number ...)
+    OPT004 error    several names on an INCLUDE/EXCLUDE/RESERVE/MAX line (use a GROUP)
+    OPT005 error    group referenced but never defined
+    OPT006 warning  group defined without members
+    OPT007 info     group defined on several lines (FlexLM merges them)
+    OPT008 error    a HOST_GROUP referenced as GROUP, or a GROUP as HOST_GROUP
+    OPT009 error    feature or package not in the licence file (with "did you mean")
+    OPT010 warning  qualifier needed: USER_BASED/HOST_BASED feature or one with several pools
+    OPT011 warning  RESERVE total above the pool's seats (only the first reservations apply)
+    OPT012 warning  MAX above the pool's seats
+    OPT013 warning  more names on the INCLUDE list than the pool has seats
+    OPT014 warning  MAX for a user after a `MAX ... USER ALL_USERS` line for the same feature
+    OPT015 warning  a name both included and excluded (EXCLUDE wins: denied)
+    OPT016 warning  TIMEOUT/TIMEOUTALL below 900 s (the vendor minimum wins)
+    OPT017 error    logical line longer than 4,000 characters
+    OPT018 error    curly quotes or an unbalanced `"`
+    OPT019 warning  wildcard or IP address as a HOST name (unreliable; INTERNET takes IPs)
+    OPT020 warning  NOLOG DENIED/QUEUED (blinds denial monitoring)
+    OPT021 warning  name differs only in case from a known user/host (no GROUPCASEINSENSITIVE)
+    OPT022 warning  INCLUDE/EXCLUDE mixed with INCLUDE_ENTITLEMENT/EXCLUDE_ENTITLEMENT
+    OPT023 warning  the qualifier matches no licence line of the feature
+
+Licence file (`validate_license`):
+    LIC001 error    unrecognised line (free text, or a keyword FlexLM does not know)
+    LIC002 error    indented line without `\\` on the line before (missing continuation)
+    LIC003 error    a `\\` continuation that ends at a blank or comment line
+    LIC004 error    unterminated quoted value
+    LIC005 error    required fields missing
+    LIC006 error    licence count is neither a number nor `uncounted`
+    LIC007 error    unreadable expiry date
+    LIC008 error    expired
+    LIC009 warning  expires within 30 days
+    LIC010 error    the same hostid on several SERVER lines
+    LIC011 error    bad port (not a number in 0-64000)
+    LIC012 error    a triad SERVER line without an explicit port
+    LIC013 error    neither 1 nor 3 SERVER lines
+    LIC014 error    options path on the VENDOR line contains spaces
+    LIC015 warning  options file name does not end in `.opt`
+    LIC016 info     FEATURE line ignored: an earlier FEATURE line has the same name
+    LIC017 error    uncounted licence without HOSTID
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import NamedTuple
+
+from .dates import BadDate, parse_expiry
+from .license import FeatureLine, LicenseFile, Pool, options_path, port_number
+from .options import TYPES, Directive, FeatureSpec, OptionsFile, Token
+
+SEVERITIES = ("error", "warning", "info")
+MAX_LINE = 4000
+MIN_TIMEOUT_S = 900
+EXPIRY_WARNING_DAYS = 30
+_SINGLE_NAME = ("INCLUDE", "EXCLUDE", "INCLUDE_BORROW", "EXCLUDE_BORROW", "INCLUDEALL",
+                "EXCLUDEALL", "RESERVE", "MAX", "INCLUDE_ENTITLEMENT", "EXCLUDE_ENTITLEMENT",
+                "INCLUDEALL_ENTITLEMENT", "EXCLUDEALL_ENTITLEMENT")
+_FEATURE_KEYWORDS = ("INCLUDE", "EXCLUDE", "INCLUDE_BORROW", "EXCLUDE_BORROW", "RESERVE", "MAX",
+                     "MAX_BORROW_HOURS", "MAX_OVERDRAFT", "BORROW_LOWWATER", "LINGER", "TIMEOUT")
+_CURLY = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
+_PROBLEM_CODES = {"missing_backslash": "LIC002", "broken_continuation": "LIC003",
+                  "unterminated_quote": "LIC004", "missing_fields": "LIC005"}
+
+
+class Finding(NamedTuple):
+    line: int
+    column: int
+    severity: str
+    code: str
+    message: str
+
+
+def _at(where, severity: str, code: str, message: str) -> Finding:
+    """A finding at a token (its line and column) or at the start of an entry."""
+    return Finding(where.line, getattr(where, "column", 1), severity, code, message)
+
+
+# --- options file -------------------------------------------------------------------------
+
+
+def validate_options(options: OptionsFile, license_file: LicenseFile | None = None,
+                     known_names: Iterable[str] = ()) -> list[Finding]:
+    groups = _definitions(options, "GROUP")
+    host_groups = _definitions(options, "HOST_GROUP")
+    case_insensitive = any((d.value.text.upper() if d.value else "") == "ON"
+                           for d in options.with_keyword("GROUPCASEINSENSITIVE"))
+    findings: list[Finding] = []
+    for entry in options.entries:
+        if entry.kind == "unknown":
+            findings.append(_at(entry.tokens[0] if entry.tokens else entry, "error", "OPT001",
+                                f"unknown keyword {_first(entry)!r}"))
+        if entry.kind in ("directive", "unknown"):
+            findings += _check_text(entry)
+        if entry.kind == "directive":
+            findings += _check_directive(entry, groups, host_groups)
+    findings += _check_groups(groups, "GROUP") + _check_groups(host_groups, "HOST_GROUP")
+    findings += _check_max_order(options) + _check_include_exclude(options, groups, host_groups)
+    findings += _check_entitlement_mix(options)
+    findings += _check_case(options, set(known_names), case_insensitive)
+    if license_file is not None:
+        findings += _check_against_license(options, license_file, groups)
+    return sorted(findings, key=lambda f: (f.line, f.column, f.code))
+
+
+def _definitions(options: OptionsFile, keyword: str) -> dict[str, list[Directive]]:
+    found: dict[str, list[Directive]] = defaultdict(list)
+    for directive in options.with_keyword(keyword):
+        if directive.group is not None:
+            found[directive.group.text].append(directive)
+    return found
+
+
+def _first(entry: Directive) -> str:
+    return entry.tokens[0].text if entry.tokens else entry.text.strip()
+
+
+def _check_text(entry: Directive) -> list[Finding]:
+    findings = []
+    logical = entry.logical_text
+    if len(logical) > MAX_LINE:
+        findings.append(_at(entry, "error", "OPT017",
+                            f"line is {len(logical)} characters long; FlexLM reads at most "
+                            f"{MAX_LINE} (split a GROUP into several GROUP lines)"))
+    for token in entry.tokens:
+        if any(c in _CURLY for c in token.text):
+            findings.append(_at(token, "error", "OPT018",
+                                f"curly quote in {token.text!r}; use straight quotes (\")"))
+        elif token.text.count('"') % 2:
+            findings.append(_at(token, "error", "OPT018", f"unbalanced quote in {token.text!r}"))
+    return findings
+
+
+def _check_directive(d: Directive, groups: dict, host_groups: dict) -> list[Finding]:
+    findings = [_at(Token("", p.line, p.column), "error", "OPT003", p.message)
+                for p in d.problems]
+    if d.type_token is not None and d.type not in TYPES:
+        findings.append(_at(d.type_token, "error", "OPT002",
+                            f"unknown type {d.type_token.text!r}; expected one of "
+                            f"{', '.join(TYPES)}"))
+    if d.keyword in _SINGLE_NAME and len(d.names) > 1:
+        findings.append(_at(d.names[1], "error", "OPT004",
+                            f"{d.keyword} takes one name, found {len(d.names)}; "
+                            f"define a GROUP or HOST_GROUP for several"))
+    if d.keyword in _SINGLE_NAME and d.names:
+        findings += _check_reference(d, d.names[0], groups, host_groups)
+    if d.keyword in ("TIMEOUT", "TIMEOUTALL") and d.number is not None \
+            and d.number < MIN_TIMEOUT_S:
+        findings.append(_at(d.tokens[-1], "warning", "OPT016",
+                            f"{d.keyword} {d.number} s is below the usual vendor minimum of "
+                            f"{MIN_TIMEOUT_S} s, which silently wins"))
+    if d.keyword == "NOLOG" and d.value is not None and d.value.text.upper() in ("DENIED",
+                                                                               "QUEUED"):
+        findings.append(_at(d.value, "warning", "OPT020",
+                            f"NOLOG {d.value.text.upper()} hides denials from the debug log "
+                            f"and blinds denial monitoring"))
+    hosts = d.names if (d.keyword == "HOST_GROUP" or d.type == "HOST") else ()
+    for host in hosts:
+        if "*" in host.text or "?" in host.text or _is_ip(host.text):
+            findings.append(_at(host, "warning", "OPT019",
+                                f"host {host.text!r} is a wildcard or IP address, which is "
+                                f"unreliable (DHCP); use host names, or the INTERNET type"))
+    return findings
+
+
+def _check_reference(d: Directive, name: Token, groups: dict, host_groups: dict):
+    if d.type not in ("GROUP", "HOST_GROUP") or name.text in ("ALL_GROUPS",):
+        return []
+    wanted, other = (groups, host_groups) if d.type == "GROUP" else (host_groups, groups)
+    if name.text in wanted:
+        return []
+    if name.text in other:
+        actual = "HOST_GROUP" if d.type == "GROUP" else "GROUP"
+        return [_at(d.type_token, "error", "OPT008",
+                    f"{name.text!r} is a {actual}, referenced here as {d.type}")]
+    return [_at(name, "error", "OPT005", f"{d.type} {name.text!r} is not defined")]
+
+
+def _check_groups(defined: dict[str, list[Directive]], keyword: str) -> list[Finding]:
+    findings = []
+    for name, lines in defined.items():
+        if not any(d.names for d in lines):
+            findings.append(_at(lines[0].group, "warning", "OPT006",
+                                f"{keyword} {name!r} has no members"))
+        for later in lines[1:]:
+            findings.append(_at(later.group, "info", "OPT007",
+                                f"{keyword} {name!r} is also defined on line {lines[0].line}; "
+                                f"FlexLM merges the lines"))
+    return findings
+
+
+def _check_max_order(options: OptionsFile) -> list[Finding]:
+    findings, all_users_at = [], {}
+    for d in options.with_keyword("MAX"):
+        if d.feature is None or d.type != "USER" or not d.names:
+            continue
+        key = _spec_key(d.feature)
+        if d.names[0].text == "ALL_USERS":
+            all_users_at.setdefault(key, d.line)
+        elif key in all_users_at:
+            findings.append(_at(d, "warning", "OPT014",
+                                f"MAX for user {d.names[0].text!r} comes after the ALL_USERS "
+                                f"MAX on line {all_users_at[key]}; put user lines first"))
+    return findings
+
+
+def _check_include_exclude(options: OptionsFile, groups: dict, host_groups: dict):
+    excluded: dict[tuple, set[tuple[str, str]]] = defaultdict(set)
+    for d in options.with_keyword("EXCLUDE", "EXCLUDEALL"):
+        key = _spec_key(d.feature) if d.feature else None
+        excluded[key] |= _members(d, groups, host_groups)
+    findings = []
+    for d in options.with_keyword("INCLUDE", "INCLUDEALL"):
+        key = _spec_key(d.feature) if d.feature else None
+        both = _members(d, groups, host_groups) & (excluded[key] | excluded[None])
+        for kind, name in sorted(both):
+            findings.append(_at(d, "warning", "OPT015",
+                                f"{kind} {name!r} is both included and excluded; the EXCLUDE "
+                                f"is checked first, so it is denied"))
+    return findings
+
+
+def _members(d: Directive, groups: dict, host_groups: dict) -> set[tuple[str, str]]:
+    if not d.names:
+        return set()
+    name = d.names[0].text
+    if d.type == "GROUP":
+        return {("USER", m.text) for g in groups.get(name, ()) for m in g.names}
+    if d.type == "HOST_GROUP":
+        return {("HOST", m.text) for g in host_groups.get(name, ()) for m in g.names}
+    return {(d.type or "", name)}
+
+
+def _check_entitlement_mix(options: OptionsFile) -> list[Finding]:
+    plain = options.with_keyword("INCLUDE", "EXCLUDE", "INCLUDEALL", "EXCLUDEALL")
+    entitlement = options.with_keyword("INCLUDE_ENTITLEMENT", "EXCLUDE_ENTITLEMENT",
+                                       "INCLUDEALL_ENTITLEMENT", "EXCLUDEALL_ENTITLEMENT")
+    if not (plain and entitlement):
+        return []
+    return [_at(entitlement[0], "warning", "OPT022",
+                f"{entitlement[0].keyword} mixed with {plain[0].keyword} (line {plain[0].line}); "
+                f"do not combine them in one file")]
+
+
+def _check_case(options: OptionsFile, known: set[str], case_insensitive: bool):
+    by_lower: dict[str, set[str]] = defaultdict(set)
+    for name in known:
+        by_lower[name.lower()].add(name)
+    findings = []
+    for d in options.directives:
+        in_group = d.keyword in ("GROUP", "HOST_GROUP")
+        if (in_group and case_insensitive) or not (in_group or d.type in ("USER", "HOST")):
+            continue
+        for token in d.names:
+            spellings = by_lower.get(token.text.lower(), set())
+            if spellings and token.text not in spellings:
+                findings.append(_at(token, "warning", "OPT021",
+                                    f"{token.text!r} differs in case from "
+                                    f"{', '.join(sorted(spellings))!s}; names are case-"
+                                    f"sensitive (GROUPCASEINSENSITIVE ON covers groups only)"))
+    return findings
+
+
+# --- options against the licence file ------------------------------------------------------
+
+
+def _check_against_license(options: OptionsFile, lic: LicenseFile, groups: dict):
+    findings: list[Finding] = []
+    known = lic.feature_names | lic.package_names
+    reserved: dict[tuple, int] = defaultdict(int)
+    included: dict[tuple, set[str]] = defaultdict(set)
+    for d in options.with_keyword(*_FEATURE_KEYWORDS):
+        spec = d.feature
+        if spec is None or not spec.name:
+            continue
+        if spec.name not in known:
+            close = difflib.get_close_matches(spec.name, sorted(known), n=3)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            findings.append(_at(spec.token, "error", "OPT009",
+                                f"{spec.name!r} is not a feature or package of the licence "
+                                f"file{hint}"))
+            continue
+        pools = _matching_pools(lic, spec)
+        all_pools = lic.pools_of(spec.name)
+        if spec.qualified and all_pools and not pools:
+            findings.append(_at(spec.token, "warning", "OPT023",
+                                f"no licence line of {spec.name} has {spec.key}={spec.value}"))
+            continue
+        if not spec.qualified and (len(all_pools) > 1 or any(p.user_based or p.host_based
+                                                              for p in all_pools)):
+            why = "is USER_BASED/HOST_BASED" if any(p.user_based or p.host_based
+                                                    for p in all_pools) \
+                else f"has {len(all_pools)} pools"
+            findings.append(_at(spec.token, "warning", "OPT010",
+                                f"{spec.name} {why}: qualify it, e.g. "
+                                f"{spec.name}:VERSION={all_pools[0].version}"))
+        seats = _seats(pools)
+        if seats is None:
+            continue
+        key = _spec_key(spec)
+        if d.keyword == "RESERVE" and d.number is not None:
+            reserved[key] += d.number
+            if reserved[key] > seats:
+                findings.append(_at(d, "warning", "OPT011",
+                                    f"reservations for {spec.name} reach {reserved[key]}, but "
+                                    f"the pool has {seats} seats; only the first apply"))
+        if d.keyword == "MAX" and d.number is not None and d.number > seats:
+            findings.append(_at(d, "warning", "OPT012",
+                                f"MAX {d.number} is above the {seats} seats of {spec.name}"))
+        if d.keyword == "INCLUDE" and d.names:
+            before = len(included[key])
+            included[key] |= _names(d, groups)
+            if len(included[key]) > seats >= before:
+                findings.append(_at(d, "warning", "OPT013",
+                                    f"the INCLUDE list of {spec.name} now names "
+                                    f"{len(included[key])}, more than its {seats} seats"))
+    return findings
+
+
+def _names(d: Directive, groups: dict) -> set[str]:
+    name = d.names[0].text
+    if d.type == "GROUP":
+        return {f"USER {m.text}" for g in groups.get(name, ()) for m in g.names}
+    return {f"{d.type} {name}"}
+
+
+def _spec_key(spec: FeatureSpec) -> tuple:
+    return (spec.name, (spec.key or "").upper(), spec.value)
+
+
+def _matching_pools(lic: LicenseFile, spec: FeatureSpec) -> list[Pool]:
+    pools = lic.pools_of(spec.name)
+    if not spec.qualified:
+        return pools
+    return [p for p in pools if any(_line_matches(line, spec) for line in p.lines)]
+
+
+def _line_matches(line: FeatureLine, spec: FeatureSpec) -> bool:
+    key, value = (spec.key or "").upper(), " ".join((spec.value or "").split())
+    if key == "VERSION":
+        return line.version == value or _float(line.version) == _float(value) is not None
+    if key == "EXPDATE":
+        return _same_date(line.expiry_text, value)
+    if key == "KEY" and value in line.bare_words:
+        return True
+    found = line.attribute("SIGN" if key == "KEY" else key)
+    return found is not None and " ".join(found.split()) == value
+
+
+def _seats(pools: list[Pool]) -> int | None:
+    if not pools or any(p.seats is None for p in pools):
+        return None
+    return sum(p.seats or 0 for p in pools)
+
+
+# --- licence file -------------------------------------------------------------------------
+
+
+def validate_license(lic: LicenseFile, today: date | None = None) -> list[Finding]:
+    today = today or date.today()
+    findings = [Finding(p.line, p.column, "error", _PROBLEM_CODES[p.kind], p.message)
+                for p in lic.problems if p.kind in _PROBLEM_CODES]
+    for entry in lic.entries:
+        if entry.kind == "unknown":
+            start = entry.tokens[0].text if entry.tokens else entry.text.strip()[:20]
+            findings.append(_at(entry.tokens[0] if entry.tokens else entry, "error", "LIC001",
+                                f"unrecognised line starting {start!r}"))
+    for line in lic.features:
+        findings += _check_feature(line, today)
+    for line in lic.ignored:
+        findings.append(_at(line.entry.tokens[0], "info", "LIC016",
+                            f"FEATURE {line.name} is ignored: only the first FEATURE line of a "
+                            f"name counts (use INCREMENT to add seats)"))
+    findings += _check_servers(lic) + _check_vendors(lic)
+    return sorted(findings, key=lambda f: (f.line, f.column, f.code))
+
+
+def _check_feature(line: FeatureLine, today: date) -> list[Finding]:
+    findings, tokens = [], line.entry.positional()
+    count_at = 5 if line.keyword == "UPGRADE" else 4
+    if line.count_text is not None and line.seats is None and not line.uncounted:
+        findings.append(_at(tokens[count_at], "error", "LIC006",
+                            f"licence count {line.count_text!r} is neither a number nor "
+                            f"'uncounted'"))
+    if line.expiry_text is not None and not line.expiry_ok:
+        findings.append(_at(tokens[count_at - 1], "error", "LIC007",
+                            f"unreadable expiry date {line.expiry_text!r} (dd-mmm-yyyy or "
+                            f"permanent)"))
+    elif line.expiry is not None and line.expiry < today:
+        findings.append(_at(tokens[count_at - 1], "error", "LIC008",
+                            f"{line.name} expired on {line.expiry.isoformat()}"))
+    elif line.expiry is not None and line.expiry <= today + timedelta(EXPIRY_WARNING_DAYS):
+        findings.append(_at(tokens[count_at - 1], "warning", "LIC009",
+                            f"{line.name} expires on {line.expiry.isoformat()}, in "
+                            f"{(line.expiry - today).days} days"))
+    if line.uncounted and line.attribute("HOSTID") is None and line.keyword != "UPGRADE":
+        findings.append(_at(line.entry.tokens[0], "error", "LIC017",
+                            f"{line.name} is uncounted but has no HOSTID"))
+    return findings
+
+
+def _check_servers(lic: LicenseFile) -> list[Finding]:
+    findings, seen = [], {}
+    servers = lic.servers
+    if len(servers) not in (0, 1, 3):
+        findings.append(_at(servers[0].entry.tokens[0], "error", "LIC013",
+                            f"{len(servers)} SERVER lines; FlexLM takes 1, or 3 for a triad"))
+    for server in servers:
+        if server.hostid and server.hostid.upper() != "ANY":
+            if server.hostid in seen:
+                findings.append(_at(server.entry.tokens[2], "error", "LIC010",
+                                    f"hostid {server.hostid} is also on the SERVER line "
+                                    f"{seen[server.hostid]}"))
+            seen.setdefault(server.hostid, server.entry.line)
+        findings += _check_port(server.port)
+        if len(servers) > 1 and server.port is None:
+            findings.append(_at(server.entry.tokens[0], "error", "LIC012",
+                                f"SERVER {server.host} is part of a triad and needs an "
+                                f"explicit port"))
+    return findings
+
+
+def _check_port(token: Token | None) -> list[Finding]:
+    if token is None:
+        return []
+    number = port_number(token)
+    if number is None or number > 64000:
+        return [_at(token, "error", "LIC011", f"bad port {token.text!r} (0-64000)")]
+    return []
+
+
+def _check_vendors(lic: LicenseFile) -> list[Finding]:
+    findings = []
+    for vendor in lic.vendors:
+        findings += _check_port(vendor.port)
+        path = options_path(vendor)
+        if not path:
+            continue
+        if any(c.isspace() for c in path):
+            findings.append(_at(vendor.options, "error", "LIC014",
+                                f"options path {path!r} contains spaces; the daemon will not "
+                                f"find it"))
+        if not path.lower().endswith(".opt"):
+            findings.append(_at(vendor.options, "warning", "LIC015",
+                                f"options file {path!r} does not end in .opt"))
+    return findings
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        return float(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def _same_date(a: str | None, b: str) -> bool:
+    try:
+        return a is not None and parse_expiry(a) == parse_expiry(b)
+    except BadDate:
+        return (a or "").lower() == b.lower()

@@ -1,0 +1,88 @@
+"""Headless `check-options` and `check-license`: read the files, validate, print, exit code.
+
+Text output is one line per finding, `path:line:col: severity: message [code]`, the form
+editors and CI parse; `fmt == "json"` prints one object with the path, the diagnostics and a
+summary. Exit codes (DESIGN.md): 0 clean (info notes allowed), 1 errors or warnings,
+2 unreadable input. No Textual import here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from typing import TextIO
+
+from lmconsole.adapters.flexlm.license import LicenseFile, parse_license
+from lmconsole.adapters.flexlm.options import parse_options
+from lmconsole.adapters.flexlm.validate import Finding, validate_license, validate_options
+
+PROG = "lmconsole"
+
+
+class InputError(Exception):
+    """A file that cannot be checked; the message says which and why."""
+
+
+def read_text(path: str) -> str:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a file") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
+    if b"\0" in data:
+        raise InputError(f"{path}: binary file (contains NUL bytes); expected a text file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")  # licence files may hold 8-bit Latin text (FlexLM v8+)
+
+
+def check_options_main(options_path: str, license_path: str | None, fmt: str,
+                       *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        text = read_text(options_path)
+        license_file = parse_license(read_text(license_path)) if license_path else None
+    except InputError as error:
+        return _input_error(error, err)
+    options = parse_options(text)
+    findings = validate_options(options, license_file)
+    summary = {"directives": len(options.directives), "license": license_path}
+    return _report(options_path, findings, summary, fmt, out)
+
+
+def check_license_main(license_path: str, fmt: str, *, today: date | None = None,
+                       out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        license_file: LicenseFile = parse_license(read_text(license_path))
+    except InputError as error:
+        return _input_error(error, err)
+    findings = validate_license(license_file, today)
+    return _report(license_path, findings, license_file.summary(), fmt, out)
+
+
+def _input_error(error: InputError, err: TextIO) -> int:
+    err.write(f"{PROG}: error: {error}\n")
+    return 2
+
+
+def _report(path: str, findings: list[Finding], summary: dict, fmt: str, out: TextIO) -> int:
+    counts = {severity: sum(1 for f in findings if f.severity == severity)
+              for severity in ("error", "warning", "info")}
+    totals = {"errors": counts["error"], "warnings": counts["warning"], "info": counts["info"]}
+    if fmt == "json":
+        diagnostics = [{"line": f.line, "column": f.column, "severity": f.severity,
+                        "code": f.code, "message": f.message} for f in findings]
+        payload = {"path": path, "diagnostics": diagnostics,
+                   "summary": {**totals, **summary}}
+        out.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        for f in findings:
+            out.write(f"{path}:{f.line}:{f.column}: {f.severity}: {f.message} [{f.code}]\n")
+    return 1 if counts["error"] or counts["warning"] else 0

@@ -1,0 +1,247 @@
+"""The `lmconsole` command line. Headless commands import nothing of Textual.
+
+Exit codes (DESIGN.md): 0 ok, 1 findings, 2 usage or input error, 3 server unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from lmconsole.snapshot import EXIT_INPUT, EXIT_OK, InputError
+
+PROG = "lmconsole"
+FORMAT_NAMES = ("table", "json", "csv", "prometheus")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="A terminal console for floating-licence servers (FlexLM/FlexNet).",
+    )
+    parser.add_argument("--config", metavar="PATH",
+                        help="configuration file (default: $LMCONSOLE_CONFIG, then "
+                             "$XDG_CONFIG_HOME/lmconsole/config.toml)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    snapshot = commands.add_parser(
+        "snapshot", help="print the current usage of licence servers once",
+        description="Print the servers, vendor daemons, features and seats once, for "
+                    "scripts. Exit 0 when every server answered, 3 when one did not, "
+                    "2 on bad input.")
+    source = snapshot.add_mutually_exclusive_group()
+    source.add_argument("--demo", action="store_true", help="the built-in simulated servers")
+    source.add_argument("--from-file", metavar="PATH",
+                        help="a saved `lmutil lmstat -a` output (- for standard input)")
+    source.add_argument("--server", metavar="NAME", action="append",
+                        help="a configured server (repeatable; default: all of them)")
+    snapshot.add_argument("--format", choices=FORMAT_NAMES, default="table")
+    snapshot.add_argument("--seats", action="store_true",
+                          help="table: list every seat; csv: one row per seat")
+    snapshot.add_argument("--server-tz", metavar="ZONE",
+                          help="--from-file: the licence server's time zone (default: local)")
+    snapshot.add_argument("--tz", metavar="ZONE", help="show times in this zone (table)")
+
+    config = commands.add_parser("config", help="create, show or check the configuration")
+    config_commands = config.add_subparsers(dest="config_command", metavar="ACTION",
+                                            required=True)
+    init = config_commands.add_parser("init", help="write a commented example configuration")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    config_commands.add_parser("show", help="print the effective configuration")
+    config_commands.add_parser("validate", help="check the configuration (exit 2 on errors)")
+
+    check_options = commands.add_parser(
+        "check-options", help="validate a FlexLM options file",
+        description="Print findings as path:line:col: severity: message [code]. Exit 0 when "
+                    "clean, 1 on findings, 2 when a file cannot be read.")
+    check_options.add_argument("options", metavar="OPTIONS")
+    check_options.add_argument("--license", metavar="LICENSE",
+                               help="cross-check features, pools and seat counts against it")
+    check_options.add_argument("--format", choices=("text", "json"), default="text")
+    check_license = commands.add_parser(
+        "check-license", help="validate a FlexLM licence file",
+        description="Print findings as path:line:col: severity: message [code]. Exit 0 when "
+                    "clean, 1 on findings, 2 when the file cannot be read.")
+    check_license.add_argument("license", metavar="LICENSE")
+    check_license.add_argument("--format", choices=("text", "json"), default="text")
+
+    demo = commands.add_parser("demo", help="watch the built-in simulated licence servers")
+    demo.add_argument("--speed", type=float, default=60.0,
+                      help="simulated seconds per real second (default 60)")
+    demo.add_argument("--duration", type=float, default=None,
+                      help="stop after this many real seconds (default: until Ctrl-C)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    handlers = {"snapshot": run_snapshot, "config": run_config, "demo": run_demo,
+                "check-options": run_check_options, "check-license": run_check_license}
+    try:
+        return handlers[args.command](args)
+    except InputError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def zone(name: str | None, option: str) -> tzinfo | None:
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"{option}: unknown time zone {name!r} (use an IANA name such as "
+                         "Europe/Berlin or UTC)") from None
+
+
+def local_zone() -> tzinfo:
+    return datetime.now().astimezone().tzinfo
+
+
+def load_config(args: argparse.Namespace):
+    from lmconsole.config import ConfigError, load_config as load
+
+    try:
+        return load(args.config)
+    except ConfigError as error:
+        raise InputError(str(error)) from None
+
+
+# ---- snapshot ----------------------------------------------------------------------------------
+
+def run_snapshot(args: argparse.Namespace) -> int:
+    from lmconsole.adapters import ADAPTERS
+    from lmconsole.output import FORMATS
+    from lmconsole.snapshot import exit_code_of, read_input, snapshot_from_text, snapshot_of
+
+    display_tz = zone(args.tz, "--tz")
+    now = datetime.now(timezone.utc)
+    if args.from_file is not None:
+        text, label = read_input(args.from_file)
+        server_tz = zone(args.server_tz, "--server-tz") or local_zone()
+        snapshot = snapshot_from_text(text, label, ADAPTERS["flexlm"], name=None,
+                                      tz=server_tz, now=now)
+    elif args.demo:
+        from lmconsole.demo import demo_snapshot
+
+        snapshot = demo_snapshot(now)
+    else:
+        queries = server_queries(load_config(args), args.server)
+        snapshot = asyncio.run(snapshot_of(queries, now))
+    sys.stdout.write(render(FORMATS[args.format], snapshot, args, display_tz))
+    warn_about_diagnostics(snapshot)
+    return exit_code_of(snapshot)
+
+
+def render(renderer, snapshot, args: argparse.Namespace, display_tz: tzinfo | None) -> str:
+    if args.format == "table":
+        return renderer(snapshot, seats=args.seats, tz=display_tz)
+    if args.format == "csv":
+        return renderer(snapshot, rows="seats" if args.seats else "features")
+    if args.format == "json":
+        # Indented for a person at a terminal; compact for scripts, and four times faster.
+        return renderer(snapshot, compact=not sys.stdout.isatty())
+    return renderer(snapshot)
+
+
+def warn_about_diagnostics(snapshot) -> None:
+    for diagnostic in snapshot.diagnostics[:20]:
+        where = f"{diagnostic.server}: " if diagnostic.server else ""
+        print(f"{PROG}: warning: {where}line {diagnostic.line}: {diagnostic.message}: "
+              f"{diagnostic.text.strip()[:120]}", file=sys.stderr)
+    if len(snapshot.diagnostics) > 20:
+        print(f"{PROG}: warning: {len(snapshot.diagnostics) - 20} more lines not understood",
+              file=sys.stderr)
+
+
+def server_queries(config, names: list[str] | None):
+    from lmconsole.adapters import ADAPTERS
+    from lmconsole.snapshot import ServerQuery
+
+    servers = list(config.servers)
+    if not servers:
+        raise InputError("no servers configured: run `lmconsole config init` and edit it, or "
+                         "use --from-file or --demo")
+    if names:
+        known = {server.name: server for server in servers}
+        missing = [name for name in names if name not in known]
+        if missing:
+            raise InputError(f"no server named {', '.join(missing)} in the configuration "
+                             f"(configured: {', '.join(known)})")
+        servers = [known[name] for name in names]
+    return [ServerQuery(server, ADAPTERS[server.manager], transport_for(server))
+            for server in servers]
+
+
+def transport_for(server):
+    if server.transport == "local":
+        from lmconsole.adapters.transports.local import LocalTransport
+
+        return LocalTransport()
+    if server.transport == "sim":
+        from lmconsole.demo import simulator_transport
+
+        return simulator_transport(server)
+    raise InputError(f"server {server.name}: transport {server.transport!r} is not available "
+                     "in this version of lmconsole (local and sim are)")
+
+
+# ---- config ------------------------------------------------------------------------------------
+
+def run_config(args: argparse.Namespace) -> int:
+    from lmconsole import config as configuration
+
+    if args.config_command == "init":
+        path, _ = configuration.resolve_config_path(args.config)
+        try:
+            written = configuration.write_example_config(path, force=args.force)
+        except (configuration.ConfigError, OSError) as error:
+            raise InputError(str(error)) from None
+        print(f"wrote {written}; edit it, then check it with `{PROG} config validate`")
+        return EXIT_OK
+    path, _ = configuration.resolve_config_path(args.config)
+    loaded = load_config(args)
+    if args.config_command == "show":
+        sys.stdout.write(configuration.render_config(loaded))
+    else:
+        count = len(loaded.servers)
+        print(f"{path}: ok, {count} server{'s' if count != 1 else ''}")
+    return EXIT_OK
+
+
+# ---- checks ------------------------------------------------------------------------------------
+
+def run_check_options(args: argparse.Namespace) -> int:
+    from lmconsole.checks import check_options_main
+
+    return check_options_main(args.options, args.license, args.format)
+
+
+def run_check_license(args: argparse.Namespace) -> int:
+    from lmconsole.checks import check_license_main
+
+    return check_license_main(args.license, args.format)
+
+
+# ---- demo --------------------------------------------------------------------------------------
+
+def run_demo(args: argparse.Namespace) -> int:
+    from lmconsole.demo import run_text_demo
+
+    return run_text_demo(speed=args.speed, duration=args.duration)
+
+
+def console_main() -> None:
+    sys.exit(main())

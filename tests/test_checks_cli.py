@@ -1,0 +1,118 @@
+"""The headless check-options / check-license functions: output format and exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+from datetime import date
+
+from lmconsole.checks import check_license_main, check_options_main
+
+from .corpus import CORPUS
+
+VMWARE = CORPUS / "flexlm" / "license" / "flexlm_license_parser_vmware_esx_good.lic.txt"
+WILDCARD = (CORPUS / "flexlm" / "options"
+            / "options_file_checker_small_groups_host_group_wildcard.opt.txt")
+DIAGNOSTIC = re.compile(r"^(?P<path>.+):(\d+):(\d+): (error|warning|info): .+ \[[A-Z]{3}\d{3}\]$")
+
+
+def run(function, *args, **kwargs):
+    out, err = io.StringIO(), io.StringIO()
+    code = function(*args, out=out, err=err, **kwargs)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_clean_options_exit_0_and_print_nothing(tmp_path):
+    path = tmp_path / "MLM.opt"
+    path.write_text("GROUP g a b\nINCLUDE MATLAB GROUP g\n")
+    assert run(check_options_main, str(path), None, "text") == (0, "", "")
+
+
+def test_findings_print_path_line_col_and_exit_1():
+    code, out, err = run(check_options_main, str(WILDCARD), str(VMWARE), "text")
+    assert code == 1 and err == ""
+    lines = out.splitlines()
+    assert lines and all(DIAGNOSTIC.match(line) for line in lines)
+    assert lines[0] == (f"{WILDCARD}:2:21: warning: host '192.168.86.25' is a wildcard or IP "
+                        f"address, which is unreliable (DHCP); use host names, or the INTERNET "
+                        f"type [OPT019]")
+    assert any(line.endswith("[OPT009]") for line in lines)
+
+
+def test_json_output(tmp_path):
+    path = tmp_path / "bad.opt"
+    path.write_text("INCLUDE MATLAB USER a b\nGROUP g x\nGROUP g y\nINCLUDEALL GROUP g\n")
+    code, out, _ = run(check_options_main, str(path), None, "json")
+    payload = json.loads(out)
+    assert code == 1
+    assert payload["path"] == str(path)
+    assert payload["diagnostics"][0] == {
+        "line": 1, "column": 23, "severity": "error", "code": "OPT004",
+        "message": "INCLUDE takes one name, found 2; define a GROUP or HOST_GROUP for several"}
+    assert payload["summary"]["errors"] == 1 and payload["summary"]["info"] == 1
+    assert payload["summary"]["directives"] == 4
+
+
+def test_info_only_exits_0(tmp_path):
+    path = tmp_path / "ok.opt"
+    path.write_text("GROUP g x\nGROUP g y\nINCLUDEALL GROUP g")
+    code, out, _ = run(check_options_main, str(path), None, "text")
+    assert code == 0 and "[OPT007]" in out
+
+
+def test_license_check_json_summary_and_exit_0():
+    code, out, _ = run(check_license_main, str(VMWARE), "json", today=date(2026, 1, 1))
+    payload = json.loads(out)
+    assert code == 0 and payload["diagnostics"] == []
+    assert payload["summary"]["pools"] == 4 and payload["summary"]["seats"] == 96
+
+
+def test_license_findings_exit_1(tmp_path):
+    path = tmp_path / "license.dat"
+    path.write_text("SERVER a 00aa 27000\nFEATURE f v 1.0 1-jan-2020 1 SIGN=1\n")
+    code, out, _ = run(check_license_main, str(path), "text", today=date(2026, 1, 1))
+    assert code == 1
+    assert out == f"{path}:2:17: error: f expired on 2020-01-01 [LIC008]\n"
+
+
+def test_unreadable_inputs_exit_2(tmp_path):
+    binary = tmp_path / "x.opt"
+    binary.write_bytes(b"\x7fELF\x00\x01")
+    missing = tmp_path / "missing.opt"
+    good = tmp_path / "good.opt"
+    good.write_text("TIMEOUTALL 3600\n")
+    for args in ((str(binary), None), (str(missing), None), (str(tmp_path), None),
+                 (str(good), str(missing))):
+        code, out, err = run(check_options_main, *args, "text")
+        assert code == 2 and out == ""
+        assert err.startswith("lmconsole: error: ") and str(tmp_path) in err
+    code, _, err = run(check_license_main, str(missing), "json")
+    assert code == 2 and err == f"lmconsole: error: {missing}: no such file\n"
+
+
+def test_latin1_license_is_read(tmp_path):
+    path = tmp_path / "license.dat"
+    path.write_bytes("# Lizenz für Büro\nSERVER a ANY 27000\n".encode("latin-1"))
+    assert run(check_license_main, str(path), "text") == (0, "", "")
+
+
+def test_headless_module_does_not_import_textual(tmp_path):
+    script = ("import sys; from lmconsole.checks import check_options_main; "
+              "import lmconsole.adapters.flexlm.validate; "
+              "assert 'textual' not in sys.modules, 'textual imported'")
+    subprocess.run([sys.executable, "-c", script], check=True)
+
+
+def test_default_streams_via_python_c(tmp_path):
+    path = tmp_path / "MLM.opt"
+    path.write_text("NOLOG DENIED\n")
+    result = subprocess.run(
+        [sys.executable, "-c",
+         f"import sys; from lmconsole.checks import check_options_main; "
+         f"sys.exit(check_options_main({str(path)!r}, None, 'text'))"],
+        capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"{path}:1:7: warning: NOLOG DENIED")

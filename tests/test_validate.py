@@ -1,0 +1,136 @@
+"""One minimal bad file per validator code, a clean file, and validation never raising."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lmconsole.adapters.flexlm import validate
+from lmconsole.adapters.flexlm.license import parse_license
+from lmconsole.adapters.flexlm.options import parse_options
+from lmconsole.adapters.flexlm.validate import validate_license, validate_options
+
+LICENSE = """\
+SERVER lic1 0011aabbccdd 27000
+VENDOR MLM /opt/MLM options=/etc/MLM.opt port=27100
+FEATURE MATLAB MLM 39 permanent 10 SIGN=1
+FEATURE Viewer MLM 1.0 permanent 5 SIGN=2
+FEATURE NNU MLM 1.0 permanent 2 USER_BASED SIGN=3
+INCREMENT Multi MLM 1.0 permanent 2 SIGN=4
+INCREMENT Multi MLM 2.0 permanent 3 SIGN=5
+PACKAGE Suite MLM 1.0 COMPONENTS="MATLAB Viewer" SIGN=6
+"""
+TODAY = date(2026, 1, 15)
+
+
+def options_codes(text, known=()):
+    findings = validate_options(parse_options(text), parse_license(LICENSE), known)
+    return [(f.code, f.line) for f in findings]
+
+
+def license_codes(text):
+    return [(f.code, f.line) for f in validate_license(parse_license(text), TODAY)]
+
+
+@pytest.mark.parametrize("code, text, line", [
+    ("OPT001", "FROBNICATE x", 1),
+    ("OPT002", "INCLUDE MATLAB USERS bob", 1),
+    ("OPT003", "RESERVE two MATLAB USER bob", 1),
+    ("OPT004", "INCLUDE MATLAB USER bob alice", 1),
+    ("OPT005", "INCLUDE MATLAB GROUP nobody", 1),
+    ("OPT006", "GROUP empty\nINCLUDE MATLAB GROUP empty", 1),
+    ("OPT007", "GROUP g a\nGROUP g b\nINCLUDE MATLAB GROUP g", 2),
+    ("OPT008", "HOST_GROUP labs h1\nINCLUDE MATLAB GROUP labs", 2),
+    ("OPT009", "INCLUDE MATLB USER bob", 1),
+    ("OPT010", "INCLUDE NNU USER bob", 1),
+    ("OPT011", "GROUP g a\nRESERVE 3 Viewer GROUP g\nRESERVE 3 Viewer USER b", 3),
+    ("OPT012", "MAX 11 MATLAB USER bob", 1),
+    ("OPT013", "GROUP g a b c d e f\nINCLUDE Viewer GROUP g", 2),
+    ("OPT014", "MAX 2 MATLAB USER ALL_USERS\nMAX 5 MATLAB USER bob", 2),
+    ("OPT015", "GROUP g bob\nINCLUDE MATLAB GROUP g\nEXCLUDE MATLAB USER bob", 2),
+    ("OPT016", "TIMEOUT MATLAB 300", 1),
+    ("OPT017", "GROUP big " + " ".join(["user"] * 900), 1),
+    ("OPT018", "INCLUDE \u201cMATLAB key=1\u201d USER bob", 1),
+    ("OPT019", "INCLUDE MATLAB HOST 10.0.0.*", 1),
+    ("OPT020", "NOLOG DENIED", 1),
+    ("OPT021", "INCLUDE MATLAB USER Bob", 1),
+    ("OPT022", "INCLUDE MATLAB USER bob\nINCLUDE_ENTITLEMENT e1 USER bob", 2),
+    ("OPT023", "INCLUDE MATLAB:VERSION=40 USER bob", 1),
+])
+def test_each_options_code(code, text, line):
+    assert (code, line) in options_codes(text, known={"bob"})
+
+
+def test_did_you_mean_and_qualifier_example():
+    findings = validate_options(parse_options("INCLUDE MATLB USER bob\nINCLUDE Multi USER bob"),
+                                parse_license(LICENSE))
+    assert "did you mean MATLAB?" in findings[0].message
+    assert (findings[1].code, findings[1].column) == ("OPT010", 9)
+    assert "Multi:VERSION=1.0" in findings[1].message
+
+
+def test_clean_options_file_and_qualified_and_package_names():
+    text = ("GROUPCASEINSENSITIVE ON\nGROUP engineers natal efrat rachel\n"
+            "RESERVE 2 Viewer GROUP engineers\nINCLUDE NNU:VERSION=1.0 USER bob\n"
+            "INCLUDE Multi:VERSION=2.0 USER bob\nINCLUDE Suite USER bob\n"
+            "MAX 3 MATLAB USER bob\nMAX 2 MATLAB USER ALL_USERS\nTIMEOUTALL 3600\n")
+    assert options_codes(text, known={"Natal"}) == []
+
+
+def test_license_checks_need_the_license():
+    findings = validate_options(parse_options("INCLUDE MATLB USER bob"))
+    assert findings == []
+
+
+@pytest.mark.parametrize("code, text, line", [
+    ("LIC001", "this is free text", 1),
+    ("LIC002", "FEATURE f v 1.0 permanent 1 SIGN=\"AB\n  CD\"", 2),
+    ("LIC003", "FEATURE f v 1.0 permanent 1 \\\n\n", 2),
+    ("LIC004", "FEATURE f v 1.0 permanent 1 SIGN=\"AB", 1),
+    ("LIC005", "FEATURE f v 1.0", 1),
+    ("LIC006", "FEATURE f v 1.0 permanent lots SIGN=1", 1),
+    ("LIC007", "FEATURE f v 1.0 31-foo-2026 1 SIGN=1", 1),
+    ("LIC008", "FEATURE f v 1.0 1-jan-2026 1 SIGN=1", 1),
+    ("LIC009", "INCREMENT f v 1.0 1-feb-2026 1 SIGN=1", 1),
+    ("LIC010", "SERVER a 00aa 27001\nSERVER b 00aa 27001\nSERVER c 00ab 27001", 2),
+    ("LIC011", "SERVER a 00aa 99999", 1),
+    ("LIC012", "SERVER a 00aa 27001\nSERVER b 00ab\nSERVER c 00ac 27001", 2),
+    ("LIC013", "SERVER a 00aa 27001\nSERVER b 00ab 27001", 1),
+    ("LIC014", 'VENDOR v /opt/v OPTIONS="/etc/my options.opt"', 1),
+    ("LIC015", "VENDOR v /opt/v /etc/v.txt", 1),
+    ("LIC016", "FEATURE f v 1.0 permanent 1 SIGN=1\nFEATURE f v 2.0 permanent 3 SIGN=2", 2),
+    ("LIC017", "FEATURE f v 1.0 permanent uncounted SIGN=1", 1),
+])
+def test_each_license_code(code, text, line):
+    assert (code, line) in license_codes(text)
+
+
+def test_clean_license_file():
+    assert license_codes(LICENSE) == []
+
+
+def test_every_documented_code_is_tested():
+    documented = set(re.findall(r"\b((?:OPT|LIC)\d{3})\b", validate.__doc__))
+    tested = {p[0] for p in test_each_options_code.pytestmark[0].args[1]} | {
+        p[0] for p in test_each_license_code.pytestmark[0].args[1]}
+    assert documented == tested
+
+
+@settings(max_examples=200)
+@given(st.text(), st.text())
+def test_validation_never_raises(options_text, license_text):
+    validate_options(parse_options(options_text), parse_license(license_text), {"a", "B"})
+    validate_license(parse_license(license_text), TODAY)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(["INCLUDE ", "RESERVE ", "MAX ", "GROUP ", "HOST_GROUP ",
+                                 "TIMEOUT ", "NOLOG ", "MATLAB", ":VERSION=1.0", "Multi",
+                                 " USER ", " GROUP ", " HOST_GROUP ", " g", " 3", " ALL_USERS",
+                                 "\n", "\\\n", '"', " 10.0.0.*"]), max_size=30))
+def test_validation_never_raises_on_option_like_text(parts):
+    validate_options(parse_options("".join(parts)), parse_license(LICENSE), {"g"})
