@@ -1,0 +1,110 @@
+"""Scenarios: a licence file, its options files and a workload description (TOML), shipped
+as flat files in scenarios/ (`NAME.toml` names the rest)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib.resources import files
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from .workload import Person, Profile, Task
+
+SCENARIO_DIR = Path(str(files(__package__) / "scenarios"))
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    title: str
+    directory: Path  # where the licence file (and relative options files) live
+    licence_file: str
+    zone: ZoneInfo
+    start: datetime  # when the clock starts (aware)
+    server_started: datetime  # when lmgrd was started (aware), before `start`
+    shown_licence_path: str | None = None  # what lmstat prints, if not the real path
+    vendor_versions: dict[str, str] = field(default_factory=dict)
+    people: tuple[Person, ...] = ()
+    profiles: dict[str, Profile] = field(default_factory=dict)
+
+    @property
+    def licence_path(self) -> Path:
+        return self.directory / self.licence_file
+
+
+def scenario_names() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def load_scenario(name: str) -> Scenario:
+    path = SCENARIO_DIR / f"{name}.toml"
+    if not path.is_file():
+        raise ValueError(f"no scenario {name!r}; choose one of {', '.join(scenario_names())}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        zone = ZoneInfo(data["timezone"])
+        profiles = {key: _profile(spec, zone) for key, spec in data["profiles"].items()}
+        people = tuple(_people(data["people"], data.get("names", {})))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path.name}: not a valid scenario ({exc!r})") from exc
+    for person in people:
+        if person.profile not in profiles:
+            raise ValueError(f"{path.name}: {person.user} has unknown profile {person.profile!r}")
+    return Scenario(
+        name=name, title=data["title"], directory=SCENARIO_DIR, licence_file=data["licence"],
+        zone=zone, start=data["start"].replace(tzinfo=zone),
+        server_started=data["server_started"].replace(tzinfo=zone),
+        shown_licence_path=data.get("shown_licence_path"),
+        vendor_versions=data.get("vendor_versions", {}), people=people, profiles=profiles)
+
+
+def _profile(spec: dict, server_zone: ZoneInfo) -> Profile:
+    tasks = tuple(_task(t) for t in spec["tasks"])
+    plain = {k: tuple(v) if isinstance(v, list) else v for k, v in spec.items()
+             if k not in ("tasks", "site")}
+    zone = ZoneInfo(spec["site"]) if "site" in spec else server_zone
+    profile = Profile(zone=zone, tasks=tasks, **plain)
+    if not profile.days or not profile.tasks:
+        raise ValueError("a profile needs working days and tasks")
+    return profile
+
+
+def _task(spec: dict) -> Task:
+    return Task(**{k: tuple(v) if isinstance(v, list) else v for k, v in spec.items()})
+
+
+def _people(groups: list[dict], names: dict) -> list[Person]:
+    """Expand each `[[people]]` group: explicit `users`, or `count` names generated from a
+    `[names.X]` list; `host` and `display` are templates over n (1-based) and user."""
+    taken: set[str] = set()
+    people = []
+    for group in groups:
+        users = list(group.get("users", []))
+        if "count" in group:
+            users += _generated(names[group["names"]], group["count"], group.get("offset", 0),
+                                taken)
+        for n, user in enumerate(users, group.get("first_n", 1)):
+            taken.add(user)
+            host = group["host"].format(n=n, user=user)
+            display = group.get("display", "{host}").format(n=n, user=user, host=host)
+            site = ZoneInfo(group["site"]) if "site" in group else None
+            people.append(Person(user, host, display, group["profile"], site))
+    return people
+
+
+def _generated(pool: dict, count: int, offset: int, taken: set[str]) -> list[str]:
+    first, last = pool["first"], pool["last"]
+    users = []
+    i = offset
+    while len(users) < count:
+        user = f"{first[i % len(first)][0]}{last[(i * 7 + i // len(first)) % len(last)]}".lower()
+        suffix = 2
+        candidate = user
+        while candidate in taken:
+            candidate, suffix = f"{user}{suffix}", suffix + 1
+        taken.add(candidate)
+        users.append(candidate)
+        i += 1
+    return users
