@@ -1,0 +1,112 @@
+"""The built-in demo: simulated FlexLM servers reached through the same path as real ones
+(an lmutil command line, its text output, the lmstat parser).
+
+Two servers, as DESIGN.md's scenarios describe: an engineering company's triad and an
+architecture office. No Textual here: `snapshot --demo` is headless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from lmconsole.adapters.flexlm.sim import ManualClock, ScaledClock, SimulatedServer, load_scenario
+from lmconsole.model import Snapshot
+from lmconsole.transport import CommandResult
+
+WARM_UP_S = 90 * 60  # the demo opens on a busy morning, not on an empty server
+
+
+@dataclass(frozen=True, slots=True)
+class DemoServer:
+    """The part of a server's configuration a query needs (see lmconsole.adapter)."""
+
+    name: str
+    scenario: str
+    seed: int
+    manager: str = "flexlm"
+    lmutil: str = "lmutil"
+    license: str | None = None
+
+    @property
+    def tz(self) -> tzinfo:
+        return load_scenario(self.scenario).zone
+
+
+DEMO_SERVERS = (
+    DemoServer("engineering", "engineering", seed=7),
+    DemoServer("office", "architecture", seed=3),
+)
+
+
+class SimulatorTransport:
+    """Runs lmutil command lines on an in-process simulated server."""
+
+    def __init__(self, server: SimulatedServer) -> None:
+        self.server = server
+
+    async def run(self, argv: Sequence[str], *, timeout: float) -> CommandResult:
+        return CommandResult(*self.server.lmutil(list(argv[1:])))
+
+
+def start_simulator(scenario: str, seed: int, *, speed: float | None = None) -> SimulatedServer:
+    """A simulated server warmed up for WARM_UP_S: on a manual clock, or on a clock running
+    `speed` times real time."""
+    busy = load_scenario(scenario).start + timedelta(seconds=WARM_UP_S)
+    clock = ManualClock.at(busy) if speed is None else ScaledClock.at(busy, speed)
+    return SimulatedServer.from_scenario(scenario, seed=seed, clock=clock)
+
+
+def simulator_transport(server_config) -> SimulatorTransport:
+    """The transport of a configured server with transport = "sim"."""
+    scenario = server_config.sim_scenario or "architecture"
+    return SimulatorTransport(start_simulator(scenario, server_config.sim_seed or 0))
+
+
+def demo_queries(speed: float | None = None):
+    from lmconsole.adapters import ADAPTERS
+    from lmconsole.snapshot import ServerQuery
+
+    queries = []
+    for demo in DEMO_SERVERS:
+        simulator = start_simulator(demo.scenario, demo.seed, speed=speed)
+        queries.append(ServerQuery(demo, ADAPTERS[demo.manager], SimulatorTransport(simulator)))
+    return queries
+
+
+def demo_snapshot(now: datetime | None = None) -> Snapshot:
+    """One snapshot of the demo servers, each at its scenario's busy morning. Deterministic:
+    the same servers, seeds and clocks every time."""
+    from lmconsole.snapshot import snapshot_of
+
+    queries = demo_queries()
+    moment = max(query.transport.server.now for query in queries)
+    return asyncio.run(snapshot_of(queries, moment))
+
+
+def run_text_demo(*, speed: float, duration: float | None, refresh_s: float = 2.0) -> int:
+    """Redraw the demo servers' usage table every `refresh_s` until Ctrl-C (or `duration`
+    seconds). Without a terminal, print one table and stop."""
+    from lmconsole.output import render_table
+    from lmconsole.snapshot import snapshot_of
+
+    queries = demo_queries(speed=speed)
+    interactive = sys.stdout.isatty()
+    deadline = None if duration is None else time.monotonic() + duration
+    while True:
+        moment = max(query.transport.server.now for query in queries)
+        snapshot = asyncio.run(snapshot_of(queries, moment))
+        table = render_table(snapshot, seats=False, tz=None)
+        if interactive:
+            sys.stdout.write("\x1b[H\x1b[2J")
+            sys.stdout.write(f"lmconsole demo: simulated servers at {speed:g}x real time "
+                             f"(Ctrl-C to stop)\n\n")
+        sys.stdout.write(table)
+        sys.stdout.flush()
+        if not interactive or (deadline is not None and time.monotonic() >= deadline):
+            return 0
+        time.sleep(refresh_s)

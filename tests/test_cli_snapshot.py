@@ -1,0 +1,221 @@
+"""`lmconsole snapshot` as a script would run it: a real subprocess, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from .corpus import LMSTAT, corpus_file
+
+CORPUS_LMSTAT = sorted(p.name for p in LMSTAT.iterdir())
+
+
+def lmconsole(*args: str, stdin: bytes | None = None, env: dict | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "lmconsole", *args],
+        input=stdin, capture_output=True, timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def assert_clean_error(result, *fragments: str) -> None:
+    stderr = result.stderr.decode()
+    assert result.returncode == 2, stderr
+    assert "Traceback" not in stderr
+    assert stderr.startswith("lmconsole: error: ")
+    for fragment in fragments:
+        assert fragment in stderr
+
+
+@pytest.mark.parametrize("name", CORPUS_LMSTAT)
+def test_from_file_json_for_every_corpus_file(name):
+    result = lmconsole("snapshot", "--from-file", str(LMSTAT / name), "--format", "json")
+    document = json.loads(result.stdout)
+    assert list(document) == ["taken_at", "servers", "diagnostics"]
+    unreachable = "connection_refused" in name
+    assert result.returncode == (3 if unreachable else 0), result.stderr.decode()
+    assert document["servers"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "prometheus"])
+def test_from_file_other_formats(fmt):
+    path = LMSTAT / "exporter_app1_reservations_host_group_linger_queued_garbled_display.txt"
+    result = lmconsole("snapshot", "--from-file", str(path), "--format", fmt)
+    assert result.returncode == 0, result.stderr.decode()
+    assert "feature100" in result.stdout.decode()
+
+
+def test_table_fits_80_columns():
+    path = LMSTAT / "exporter_app5_matlab_pid_suffix_vendor_string.txt"
+    result = lmconsole("snapshot", "--from-file", str(path), "--format", "table", "--seats")
+    lines = result.stdout.decode().splitlines()
+    assert len(lines) > 100
+    assert max(len(line) for line in lines) <= 80
+
+
+def test_from_stdin_with_server_zone():
+    text = corpus_file("flexlm", "lmstat", "exporter_app2_three_server_triad.txt").read_bytes()
+    result = lmconsole("snapshot", "--from-file", "-", "--format", "json",
+                       "--server-tz", "Asia/Tokyo", stdin=text)
+    document = json.loads(result.stdout)
+    assert document["taken_at"] == "2017-10-20T08:02:00+00:00"  # 17:02 in Tokyo
+    seat = document["servers"][0]["features"][1]["checkouts"][0]
+    assert seat["start"] == "2017-10-20T07:40:00+00:00"  # 16:40 in Tokyo
+
+
+def test_elided_sample_lines_are_warned_about_not_fatal():
+    path = LMSTAT / "license_manager_fragment_two_version_pools.txt"
+    result = lmconsole("snapshot", "--from-file", str(path), "--format", "json")
+    assert result.returncode == 0
+    assert "line 2: elided line in the sample" in result.stderr.decode()
+    assert [d["line"] for d in json.loads(result.stdout)["diagnostics"]] == [2, 4]
+
+
+def test_binary_file(tmp_path):
+    path = tmp_path / "core.bin"
+    path.write_bytes(b"\x7fELF\x02\x01\x01\x00\x00\x00" + bytes(range(256)))
+    assert_clean_error(lmconsole("snapshot", "--from-file", str(path)), "binary file")
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_text("\n  \n")
+    assert_clean_error(lmconsole("snapshot", "--from-file", str(path)), "empty input")
+
+
+def test_truncated_output(tmp_path):
+    whole = corpus_file("flexlm", "lmstat", "exporter_app2_three_server_triad.txt").read_text()
+    cut = whole[: whole.index("start Fri 10/20 16:50") + 9]
+    path = tmp_path / "cut.txt"
+    path.write_text(cut)
+    assert_clean_error(lmconsole("snapshot", "--from-file", str(path)),
+                       f"{path}:{cut.count(chr(10)) + 1}: truncated lmstat output")
+
+
+def test_not_lmstat_at_all(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("dear admin,\nplease buy more seats\n")
+    assert_clean_error(lmconsole("snapshot", "--from-file", str(path)), "not an lmstat output")
+
+
+def test_missing_file(tmp_path):
+    assert_clean_error(lmconsole("snapshot", "--from-file", str(tmp_path / "nope")),
+                       "no such file")
+
+
+def test_config_with_a_wrong_type(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[[servers]]\nname = "lic1"\ntransport = "local"\n'
+                      'license = "27000@lic1"\nport = "many"\n')
+    result = lmconsole("--config", str(config), "snapshot")
+    assert_clean_error(result, "config.toml:")
+
+
+def test_no_servers_configured():
+    assert_clean_error(lmconsole("snapshot"), "no servers configured")
+
+
+def test_unknown_time_zone():
+    path = LMSTAT / "exporter_app2_three_server_triad.txt"
+    assert_clean_error(lmconsole("snapshot", "--from-file", str(path), "--server-tz", "Mars/Base"),
+                       "unknown time zone")
+
+
+def test_local_server_through_a_real_subprocess(tmp_path):
+    """A configured local server whose lmutil is a script printing a corpus output."""
+    lmutil = tmp_path / "lmutil"
+    sample = LMSTAT / "exporter_app3_two_vendor_daemons_large_user_list.txt"
+    lmutil.write_text(f"#!/bin/sh\n[ \"$1 $2\" = 'lmstat -a' ] || exit 9\ncat '{sample}'\n")
+    lmutil.chmod(0o755)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[[servers]]\nname = "app3"\ntransport = "local"\nlmutil = "{lmutil}"\n'
+                      f'license = "1999@host1"\ntimezone = "UTC"\n'
+                      f'[[servers]]\nname = "gone"\ntransport = "local"\n'
+                      f'lmutil = "{tmp_path / "missing"}"\nlicense = "1999@host9"\n')
+    result = lmconsole("--config", str(config), "snapshot", "--format", "json")
+    document = json.loads(result.stdout)
+    app3, gone = document["servers"]
+    assert app3["name"] == "app3" and app3["status"] == "up"
+    assert len(app3["features"]) == 46
+    assert gone["status"] == "error" and "cannot run" in gone["error"]
+    assert result.returncode == 3
+    only = lmconsole("--config", str(config), "snapshot", "--server", "app3", "--format", "json")
+    assert only.returncode == 0
+    assert [s["name"] for s in json.loads(only.stdout)["servers"]] == ["app3"]
+
+
+HEADLESS_MODULES = [
+    "lmconsole.cli", "lmconsole.snapshot", "lmconsole.output", "lmconsole.config",
+    "lmconsole.adapters.flexlm.lmstat", "lmconsole.adapters.flexlm.sim",
+]
+
+
+def test_headless_paths_never_import_textual():
+    code = (
+        "import sys\n"
+        f"for name in {HEADLESS_MODULES!r}:\n"
+        "    __import__(name)\n"
+        "from lmconsole.cli import main\n"
+        "import io, contextlib\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main(['snapshot', '--from-file', {str(LMSTAT / CORPUS_LMSTAT[0])!r}, "
+        "'--format', 'json'])\n"
+        "    main(['snapshot', '--demo', '--format', 'prometheus'])\n"
+        "assert 'textual' not in sys.modules, 'textual was imported'\n"
+        "print('clean')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert result.stdout.decode().strip() == "clean", result.stderr.decode()
+
+
+def test_demo_snapshot_json_has_the_contract_shape():
+    result = lmconsole("snapshot", "--demo", "--format", "json")
+    assert result.returncode == 0, result.stderr.decode()
+    document = json.loads(result.stdout)
+    servers = document["servers"]
+    assert len(servers) >= 2
+    triad = [s for s in servers if len(s["hosts"]) == 3]
+    assert triad and any(h["master"] for h in triad[0]["hosts"])
+    features = [f for s in servers for f in s["features"]]
+    assert any(f["checkouts"] for f in features)
+    assert any(f["reservations"] for f in features)
+    assert document["diagnostics"] == []
+
+
+def test_wheel_installs_and_runs_from_any_directory(tmp_path):
+    """Build a wheel, install it into a fresh venv, run it from an unrelated directory."""
+    repo = Path(__file__).resolve().parents[1]
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels),
+                    str(repo)], check=True, capture_output=True, timeout=600)
+    (wheel,) = wheels.glob("lmconsole-*.whl")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    # The dependencies come from the test venv (a plain path entry, so its editable
+    # lmconsole finder stays inactive); lmconsole itself comes from the wheel.
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, "test-deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheel)],
+                   check=True, capture_output=True, timeout=300)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = subprocess.run([str(venv / "bin" / "lmconsole"), "snapshot", "--demo", "--format",
+                             "json"], cwd=elsewhere, capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(result.stdout)["servers"]
+    check = subprocess.run(
+        [str(python), "-c", "import importlib.resources as r, lmconsole, sys;"
+         "print(r.files('lmconsole.defaults').joinpath('example.toml').is_file());"
+         "print(lmconsole.__file__)"],
+        cwd=elsewhere, capture_output=True, text=True, timeout=60)
+    shipped, location = check.stdout.split()
+    assert shipped == "True"
+    assert str(venv) in location  # the wheel's copy, not the work tree
