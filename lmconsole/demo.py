@@ -36,6 +36,10 @@ class DemoServer:
     def tz(self) -> tzinfo:
         return load_scenario(self.scenario).zone
 
+    @property
+    def sim_scenario(self) -> str:
+        return self.scenario
+
 
 DEMO_SERVERS = (
     DemoServer("engineering", "engineering", seed=7),
@@ -63,8 +67,13 @@ def start_simulator(scenario: str, seed: int, *, speed: float | None = None) -> 
 
 def simulator_transport(server_config) -> SimulatorTransport:
     """The transport of a configured server with transport = "sim"."""
+    from lmconsole.snapshot import InputError
+
     scenario = server_config.sim_scenario or "architecture"
-    return SimulatorTransport(start_simulator(scenario, server_config.sim_seed or 0))
+    try:
+        return SimulatorTransport(start_simulator(scenario, server_config.sim_seed or 0))
+    except ValueError as error:  # an unknown scenario name
+        raise InputError(f"server {server_config.name}: sim_scenario: {error}") from None
 
 
 def demo_queries(speed: float | None = None):

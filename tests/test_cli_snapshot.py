@@ -219,3 +219,18 @@ def test_wheel_installs_and_runs_from_any_directory(tmp_path):
     shipped, location = check.stdout.split()
     assert shipped == "True"
     assert str(venv) in location  # the wheel's copy, not the work tree
+
+
+def test_configured_simulated_servers(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[[servers]]\nname = "viewer"\ntransport = "sim"\nsim_scenario = "reserved"\n'
+                      'sim_seed = 1\n')
+    result = lmconsole("--config", str(config), "snapshot", "--format", "json")
+    assert result.returncode == 0, result.stderr.decode()
+    (server,) = json.loads(result.stdout)["servers"]
+    assert server["name"] == "viewer"
+    viewer = next(f for f in server["features"] if f["name"] == "Viewer")
+    assert viewer["issued"] == 5
+    config.write_text('[[servers]]\nname = "x"\ntransport = "sim"\nsim_scenario = "moon"\n')
+    assert_clean_error(lmconsole("--config", str(config), "snapshot"),
+                       "server x: sim_scenario: no scenario 'moon'")

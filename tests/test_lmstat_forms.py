@@ -216,3 +216,15 @@ lmstat_like_lines = st.sampled_from(TRIAD_ONE_DOWN.splitlines() + ["", "...", " 
 @given(st.lists(lmstat_like_lines, max_size=40), st.text(max_size=20))
 def test_never_raises_on_shuffled_real_lines(lines, noise):
     parse_lmstat("\n".join(lines) + noise)
+
+
+def test_uncounted_pool_locked_to_a_quoted_hostid():
+    text = HEAD + """Users of f:  (Uncounted, node-locked)
+  "f" v1.0, vendor: v, expiry: 1-jan-0
+  uncounted nodelocked license locked to "ID=42"
+    u h d (v1.0) (a/27000 1), start Sun 11/22 9:00
+"""
+    feature = parse_lmstat(text).servers[0].features[0]
+    assert feature.pools[0].license_type == "uncounted"
+    assert feature.pools[0].locked_to == "ID=42"
+    assert feature.uncounted and len(feature.checkouts) == 1

@@ -66,7 +66,7 @@ _RESERVATION = re.compile(
 )
 _NODELOCKED = re.compile(r'nodelocked license,? locked to "?(?P<id>[^"]*)"?\s*')
 _UNCOUNTED = re.compile(
-    r"uncounted nodelocked license,? locked to (?P<id>\S+)(?: \(hostid=(?P<hostid>[^)]*)\))?\s*"
+    r'uncounted nodelocked license,? locked to "?(?P<id>[^"\s]+)"?(?: \(hostid=(?P<hostid>[^)]*)\))?\s*'
 )
 _DATE_LINE = re.compile(
     r"Flexible License Manager status on \S+ (?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})"
