@@ -17,14 +17,14 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gen_lmstat import STATUS_AT, generate  # noqa: E402
 
-NOW = STATUS_AT.replace(tzinfo=timezone.utc)
+NOW = STATUS_AT.replace(tzinfo=UTC)
 
 
 def timed(fn, repeat: int) -> tuple[list[float], object]:
@@ -50,7 +50,7 @@ def bench_parse(text: str, repeat: int):
     lines = text.count("\n")
 
     def parse():
-        return parse_lmstat(text, name=None, tz=timezone.utc, now=NOW)
+        return parse_lmstat(text, name=None, tz=UTC, now=NOW)
 
     parse()  # warm-up: imports, regex compilation
     times, report = timed(parse, repeat)
@@ -89,7 +89,7 @@ def bench_render(report, repeat: int) -> None:
                 ("prometheus", {})]
     for label, kwargs in variants:
         render = FORMATS[label.split()[0]]
-        times, text = timed(lambda: render(snapshot, **kwargs), repeat)
+        times, text = timed(lambda render=render, kwargs=kwargs: render(snapshot, **kwargs), repeat)
         print(f"render {label}: best {ms(min(times))}, median {ms(statistics.median(times))}, "
               f"{len(text.encode('utf-8')) / 2**20:,.1f} MiB")
 
@@ -105,7 +105,7 @@ def bench_cli(path: str, runs: int) -> None:
     walls = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.run(argv, capture_output=True)
         walls.append(time.perf_counter() - t0)
         if proc.returncode not in (0, 1):
             err = proc.stderr.decode(errors="replace").strip().splitlines()[-3:]

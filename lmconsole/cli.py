@@ -9,7 +9,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lmconsole.snapshot import EXIT_INPUT, EXIT_OK, InputError
@@ -111,7 +111,8 @@ def local_zone() -> tzinfo:
 
 
 def load_config(args: argparse.Namespace):
-    from lmconsole.config import ConfigError, load_config as load
+    from lmconsole.config import ConfigError
+    from lmconsole.config import load_config as load
 
     try:
         return load(args.config)
@@ -127,7 +128,7 @@ def run_snapshot(args: argparse.Namespace) -> int:
     from lmconsole.snapshot import exit_code_of, read_input, snapshot_from_text, snapshot_of
 
     display_tz = zone(args.tz, "--tz")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if args.from_file is not None:
         text, label = read_input(args.from_file)
         server_tz = zone(args.server_tz, "--server-tz") or local_zone()

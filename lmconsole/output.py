@@ -18,7 +18,7 @@ import json
 import math
 import textwrap
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime, timezone, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
 from typing import Any
 
@@ -47,7 +47,7 @@ def _utc(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with "+00:00", to the second (lmstat itself prints minutes)."""
     if value is None:
         return None
-    return value.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _day(value: date | None) -> str | None:
@@ -594,7 +594,7 @@ def render_prometheus(snapshot: Snapshot) -> str:
                 if r.kind in ("GROUP", "HOST_GROUP"):
                     fam["flexlm_feature_reserved_groups"].add(r.count, app=app, name=name,
                                                               group=r.name)
-            for i, p in enumerate(f.pools):
+            for p in f.pools:
                 if p.expiry is None:
                     continue
                 index += 1

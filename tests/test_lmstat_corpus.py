@@ -6,12 +6,12 @@ The expected figures were read off the files by hand (and cross-checked with gre
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from lmconsole.adapters.flexlm.lmstat import parse_lmstat
+
 from lmconsole.model import Status
 
 from .corpus import LMSTAT, read_corpus
@@ -117,8 +117,8 @@ def test_start_dates_resolve_to_the_most_recent_past_date():
     report = parse("exporter_app1_reservations_host_group_linger_queued_garbled_display.txt")
     feature100 = next(f for f in report.servers[0].features if f.name == "feature100")
     starts = [c.start for c in feature100.checkouts]
-    assert starts[0] == datetime(2017, 10, 20, 10, 53, tzinfo=timezone.utc)
-    assert starts[1] == datetime(2017, 6, 11, 11, 1, tzinfo=timezone.utc)
+    assert starts[0] == datetime(2017, 10, 20, 10, 53, tzinfo=UTC)
+    assert starts[1] == datetime(2017, 6, 11, 11, 1, tzinfo=UTC)
 
 
 def test_linger_and_queued():

@@ -5,13 +5,13 @@ Each sample follows a layout documented in shared/reference/formats.md or flexlm
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from lmconsole.adapters.flexlm.lmstat import parse_lmstat
+
 from lmconsole.model import Status
 
 HEAD = """lmutil - Copyright (c) 1989-2024 Flexera. All Rights Reserved.
@@ -107,7 +107,7 @@ def test_two_token_user_line_and_queued_for_several():
     viewer = parse_lmstat(TRIAD_ONE_DOWN).servers[0].features[2]
     (seat,) = viewer.checkouts
     assert (seat.user, seat.host, seat.display) == ("tia4108", None, "/dev/pts/1")
-    assert seat.start == datetime(2026, 11, 21, 23, 59, tzinfo=timezone.utc)
+    assert seat.start == datetime(2026, 11, 21, 23, 59, tzinfo=UTC)
     (queued,) = viewer.queued
     assert (queued.user, queued.host, queued.display, queued.count) == ("bob", "h3", "h3", 2)
 

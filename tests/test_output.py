@@ -9,7 +9,7 @@ import math
 import re
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -35,7 +35,7 @@ from lmconsole.output import (
     render_table,
 )
 
-UTC = timezone.utc
+UTC = UTC
 TAKEN = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 NASTY_USER = 'John "JD" Doe\\x'  # spaces, double quotes and a backslash, as lmstat prints
 LONG_NAME = "RoadRunner_HD_Scene_Builder_With_A_Very_Long_Name"

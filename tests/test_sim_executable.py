@@ -58,8 +58,8 @@ def test_two_invocations_see_one_state_that_moves_on_with_the_clock(sim_dir):
     log_after = (sim_dir / "debug.log").read_text()
     assert log_after.startswith(log_before) and len(log_after) > len(log_before)
     # Borrowed seats started before 9:30 are still listed, with less linger left.
-    borrowed = [l for l in first.stdout.splitlines() if "linger" in l]
-    assert borrowed and all(l.split("(linger")[0] in second.stdout for l in borrowed)
+    borrowed = [row for row in first.stdout.splitlines() if "linger" in row]
+    assert borrowed and all(row.split("(linger")[0] in second.stdout for row in borrowed)
 
 
 def test_a_running_clock_advances_between_invocations(tmp_path):

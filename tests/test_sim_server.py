@@ -55,7 +55,7 @@ def test_the_workload_never_holds_more_seats_than_a_pool_has(scenario):
 def test_borrowed_seats_show_their_linger_and_return_when_it_ends(tmp_path):
     server = quiet_server(tmp_path)
     seat = server.checkout("ann", "ann-nb", "CAD", borrow_s=3 * 86400)
-    line = next(l for l in server.lmutil(["lmstat", "-a"])[1].splitlines() if "ann-nb" in l)
+    line = next(row for row in server.lmutil(["lmstat", "-a"])[1].splitlines() if "ann-nb" in row)
     assert line.endswith(", start Sun 3/1 9:30  (linger: 259200 / 259200)")
     server.advance(3600)
     assert "(linger: 255600 / 259200)" in server.lmutil(["lmstat", "-a"])[1]

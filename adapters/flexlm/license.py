@@ -327,7 +327,10 @@ def options_path(vendor: VendorLine) -> str | None:
 def _feature(entry: Entry) -> FeatureLine:
     fields = [t.text for t in entry.positional()]
     count_at = 5 if entry.kind == "UPGRADE" else 4
-    get = (lambda i: fields[i] if len(fields) > i else None)
+
+    def get(i: int) -> str | None:
+        return fields[i] if len(fields) > i else None
+
     expiry_text = get(count_at - 1)
     expiry, expiry_ok = None, expiry_text is not None
     if expiry_text is not None:

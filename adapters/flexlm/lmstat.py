@@ -15,7 +15,7 @@ shared/reference/formats.md section 1); the ones that break naive parsers:
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from lmconsole.adapter import StatusReport
 from lmconsole.model import (
@@ -66,7 +66,8 @@ _RESERVATION = re.compile(
 )
 _NODELOCKED = re.compile(r'nodelocked license,? locked to "?(?P<id>[^"]*)"?\s*')
 _UNCOUNTED = re.compile(
-    r'uncounted nodelocked license,? locked to "?(?P<id>[^"\s]+)"?(?: \(hostid=(?P<hostid>[^)]*)\))?\s*'
+    r'uncounted nodelocked license,? locked to "?(?P<id>[^"\s]+)"?'
+    r"(?: \(hostid=(?P<hostid>[^)]*)\))?\s*"
 )
 _DATE_LINE = re.compile(
     r"Flexible License Manager status on \S+ (?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})"
@@ -89,7 +90,7 @@ _VENDOR_STATUS = "Vendor daemon status (on "
 _ELISIONS = ("...", "[...]", "…")
 
 
-def parse_lmstat(text: str, *, name: str | None = None, tz: tzinfo = timezone.utc,
+def parse_lmstat(text: str, *, name: str | None = None, tz: tzinfo = UTC,
                  now: datetime | None = None) -> StatusReport:
     """Parse one `lmstat -a` output. `name` names the server (else its port@host list);
     `tz` is the licence server's zone; `now` resolves start dates when the output has no
@@ -255,9 +256,9 @@ class _Parser:
 
     def classify(self, line: str, number: int) -> None:
         # User lines are the bulk of a large output: test for them first and cheaply.
-        if self.feature is not None and ("), start " in line or ") queued for " in line):
-            if self.user_line(line, number):
-                return
+        if (self.feature is not None and ("), start " in line or ") queued for " in line)
+                and self.user_line(line, number)):
+            return
         stripped = line.strip()
         first = stripped[0]
         if first == '"':
@@ -296,20 +297,22 @@ class _Parser:
             self.server_error(stripped)
         elif _DEBUG_NOISE.match(line):
             pass  # vendor-daemon debug output that some lmutil builds mix into stdout
-        elif self.section == "server" and self.host_line(stripped):
-            pass
-        elif self.section == "vendor" and self.daemon_line(stripped):
+        elif (self.section == "server" and self.host_line(stripped)
+              or self.section == "vendor" and self.daemon_line(stripped)):
             pass
         elif self.section == "features" and self.daemon_line(stripped, status_only=True):
             pass  # a second daemon announced inside the feature list (seen in real captures)
         elif stripped in _ELISIONS:
-            self.diagnostics.append(Diagnostic(number, "elided line in the sample", line, self.name))
+            self.diagnose(number, "elided line in the sample", line)
         else:
             return False
         return True
 
+    def diagnose(self, number: int, message: str, line: str) -> None:
+        self.diagnostics.append(Diagnostic(number, message, line, self.name))
+
     def unrecognised(self, line: str, number: int) -> None:
-        self.diagnostics.append(Diagnostic(number, "unrecognised line", line, self.name))
+        self.diagnose(number, "unrecognised line", line)
 
     # ---- servers, hosts, daemons -------------------------------------------------------------
 
@@ -343,7 +346,7 @@ class _Parser:
         self.recognised = True
         match = _DATE_LINE.match(stripped)
         if match is None:
-            self.diagnostics.append(Diagnostic(number, "unreadable status date", stripped, self.name))
+            self.diagnose(number, "unreadable status date", stripped)
             return
         try:
             self.reported_at = datetime(
@@ -351,7 +354,7 @@ class _Parser:
                 int(match["hour"]), int(match["minute"]), tzinfo=self.tz,
             )
         except ValueError:
-            self.diagnostics.append(Diagnostic(number, "impossible status date", stripped, self.name))
+            self.diagnose(number, "impossible status date", stripped)
 
     def server_error(self, stripped: str) -> None:
         self.recognised = True
@@ -439,7 +442,7 @@ class _Parser:
             try:
                 expiry = parse_expiry(match["expiry"])
             except BadDate:
-                self.diagnostics.append(Diagnostic(number, "unreadable expiry date", stripped, self.name))
+                self.diagnose(number, "unreadable expiry date", stripped)
         self.feature.add_pool(Pool(
             version=match["version"], expiry=expiry, license_type="floating",
             vendor=match["vendor"],
@@ -452,7 +455,8 @@ class _Parser:
             return False
         pool = feature.pools[-1]
         if stripped.startswith("vendor_string:"):
-            feature.pools[-1] = pool._replace(vendor_string=stripped[len("vendor_string:"):].strip())
+            vendor_string = stripped.removeprefix("vendor_string:").strip()
+            feature.pools[-1] = pool._replace(vendor_string=vendor_string)
         elif stripped == "floating license":
             feature.pools[-1] = pool._replace(license_type="floating")
         elif (match := _UNCOUNTED.fullmatch(stripped)) is not None:
@@ -517,7 +521,7 @@ class _Parser:
             start = resolve_start(int(month), int(day), int(hour), int(minute),
                                   reference=reference, tz=self.tz)
         except (BadDate, ValueError):
-            self.diagnostics.append(Diagnostic(number, "impossible start time", line, self.name))
+            self.diagnose(number, "impossible start time", line)
             start = None
         self.start_cache[text] = start
         return start
@@ -530,8 +534,9 @@ class _Parser:
         if not lines:
             return None
         last = len(lines)
-        if not text.endswith(("\n", "\r")) and self.diagnostics and self.diagnostics[-1].line == last:
-            return last  # cut in the middle of a line
+        cut_mid_line = not text.endswith(("\n", "\r"))
+        if cut_mid_line and self.diagnostics and self.diagnostics[-1].line == last:
+            return last
         feature = self.feature
         if feature is not None and feature.in_use and not (
             feature.pools or feature.checkouts or feature.reservations or feature.queued

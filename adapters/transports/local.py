@@ -1,0 +1,33 @@
+"""Run licence-manager commands on this machine."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Sequence
+
+from lmconsole.transport import CommandResult, TransportError, decode_output
+
+# lmstat prints dates in the C locale's English only when asked to.
+_C_LOCALE = {"LANG": "C", "LC_ALL": "C"}
+
+
+class LocalTransport:
+    async def run(self, argv: Sequence[str], *, timeout: float) -> CommandResult:
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env={**os.environ, **_C_LOCALE},
+            )
+        except OSError as error:
+            raise TransportError(f"cannot run {argv[0]}: {error.strerror or error}") from None
+        try:
+            stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            raise TransportError(f"{argv[0]} did not answer within {timeout:g} s") from None
+        return CommandResult(process.returncode, decode_output(stdout), decode_output(stderr))

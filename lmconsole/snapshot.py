@@ -1,0 +1,107 @@
+"""Headless snapshots: from a saved lmstat output, or by asking the configured servers.
+
+No Textual here: this module serves `lmconsole snapshot` in scripts and cron.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+
+from lmconsole.adapter import LicenceManagerAdapter, StatusReport
+from lmconsole.model import Diagnostic, ServerStatus, Snapshot, Status
+from lmconsole.transport import BinaryInputError, Transport, TransportError, decode_output
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
+STATUS_TIMEOUT_S = 60.0
+
+
+class InputError(Exception):
+    """Input the user gave that cannot be used (exit 2). The message names the input."""
+
+
+def read_input(path: str) -> tuple[str, str]:
+    """(text, label) of a saved output; `-` reads standard input."""
+    label = "<stdin>" if path == "-" else path
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{label}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{label}: is a directory, not an lmstat output") from None
+    except OSError as error:
+        raise InputError(f"{label}: cannot read: {error.strerror or error}") from None
+    try:
+        text = decode_output(data)
+    except BinaryInputError:
+        raise InputError(f"{label}: binary file, not an lmstat output") from None
+    if not text.strip():
+        raise InputError(f"{label}: empty input, expected the output of `lmutil lmstat -a`")
+    return text, label
+
+
+def check_report(report: StatusReport, label: str) -> None:
+    if not report.recognised:
+        raise InputError(
+            f"{label}: not an lmstat output (no lmstat banner, status line, server block or "
+            "'Users of' line found)"
+        )
+    if report.truncated_at is not None:
+        raise InputError(
+            f"{label}:{report.truncated_at}: truncated lmstat output: it stops in the middle "
+            "of a block; save the complete output of `lmutil lmstat -a` and try again"
+        )
+
+
+def snapshot_from_text(text: str, label: str, adapter: LicenceManagerAdapter, *,
+                       name: str | None, tz: tzinfo, now: datetime) -> Snapshot:
+    report = adapter.parse_status(text, name=name, tz=tz, now=now)
+    check_report(report, label)
+    taken_at = report.reported_at or now
+    return Snapshot(taken_at=taken_at, servers=report.servers, diagnostics=report.diagnostics)
+
+
+class ServerQuery:
+    """One configured server as the snapshot needs it."""
+
+    def __init__(self, config, adapter: LicenceManagerAdapter, transport: Transport) -> None:
+        self.config = config
+        self.adapter = adapter
+        self.transport = transport
+
+    async def status(self, now: datetime) -> tuple[tuple[ServerStatus, ...],
+                                                   tuple[Diagnostic, ...]]:
+        config = self.config
+        argv = self.adapter.status_argv(config)
+        try:
+            result = await self.transport.run(argv, timeout=STATUS_TIMEOUT_S)
+        except (TransportError, BinaryInputError) as error:
+            return (self.failed(str(error)),), ()
+        report = self.adapter.parse_status(result.stdout, name=config.name, tz=config.tz, now=now)
+        if not report.recognised:
+            reason = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()[0]
+            return (self.failed(f"{' '.join(argv)} exited {result.exit_code}: {reason}"),), ()
+        return report.servers, report.diagnostics
+
+    def failed(self, error: str) -> ServerStatus:
+        return ServerStatus(name=self.config.name, source=self.config.license,
+                            status=Status.ERROR, error=error)
+
+
+async def snapshot_of(queries: Sequence[ServerQuery], now: datetime | None = None) -> Snapshot:
+    """Ask every server at once; one that fails is reported, never fatal to the others."""
+    now = now or datetime.now(UTC)
+    results = await asyncio.gather(*(query.status(now) for query in queries))
+    servers = tuple(server for found, _ in results for server in found)
+    diagnostics = tuple(diagnostic for _, found in results for diagnostic in found)
+    return Snapshot(taken_at=now, servers=servers, diagnostics=diagnostics)
+
+
+def exit_code_of(snapshot: Snapshot) -> int:
+    """0 when every server answered, 3 when any is down or unreachable."""
+    if any(server.status is not Status.UP for server in snapshot.servers):
+        return EXIT_UNREACHABLE
+    return EXIT_OK
