@@ -16,30 +16,13 @@ from typing import TextIO
 from lmconsole.adapters.flexlm.license import LicenseFile, parse_license
 from lmconsole.adapters.flexlm.options import parse_options
 from lmconsole.adapters.flexlm.validate import Finding, validate_license, validate_options
+from lmconsole.inputs import InputError, read_text_input
 
 PROG = "lmconsole"
 
 
-class InputError(Exception):
-    """A file that cannot be checked; the message says which and why."""
-
-
 def read_text(path: str) -> str:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a file") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
-    if b"\0" in data:
-        raise InputError(f"{path}: binary file (contains NUL bytes); expected a text file")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")  # licence files may hold 8-bit Latin text (FlexLM v8+)
+    return read_text_input(path, "a text file")[0]
 
 
 def check_options_main(options_path: str, license_path: str | None, fmt: str,

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from lmconsole.snapshot import EXIT_INPUT, EXIT_OK, InputError
+from lmconsole.inputs import InputError
+from lmconsole.snapshot import EXIT_INPUT, EXIT_OK
 
 PROG = "lmconsole"
 FORMAT_NAMES = ("table", "json", "csv", "prometheus")

@@ -67,7 +67,7 @@ def start_simulator(scenario: str, seed: int, *, speed: float | None = None) -> 
 
 def simulator_transport(server_config) -> SimulatorTransport:
     """The transport of a configured server with transport = "sim"."""
-    from lmconsole.snapshot import InputError
+    from lmconsole.inputs import InputError
 
     scenario = server_config.sim_scenario or "architecture"
     try:

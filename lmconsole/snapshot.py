@@ -6,38 +6,21 @@ No Textual here: this module serves `lmconsole snapshot` in scripts and cron.
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
-from pathlib import Path
 
 from lmconsole.adapter import LicenceManagerAdapter, StatusReport
+from lmconsole.inputs import InputError, read_text_input
 from lmconsole.model import Diagnostic, ServerStatus, Snapshot, Status
-from lmconsole.transport import BinaryInputError, Transport, TransportError, decode_output
+from lmconsole.transport import BinaryInputError, Transport, TransportError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
 STATUS_TIMEOUT_S = 60.0
 
 
-class InputError(Exception):
-    """Input the user gave that cannot be used (exit 2). The message names the input."""
-
-
 def read_input(path: str) -> tuple[str, str]:
-    """(text, label) of a saved output; `-` reads standard input."""
-    label = "<stdin>" if path == "-" else path
-    try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{label}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{label}: is a directory, not an lmstat output") from None
-    except OSError as error:
-        raise InputError(f"{label}: cannot read: {error.strerror or error}") from None
-    try:
-        text = decode_output(data)
-    except BinaryInputError:
-        raise InputError(f"{label}: binary file, not an lmstat output") from None
+    """(text, label) of a saved lmstat output; `-` reads standard input."""
+    text, label = read_text_input(path, "an lmstat output")
     if not text.strip():
         raise InputError(f"{label}: empty input, expected the output of `lmutil lmstat -a`")
     return text, label
