@@ -359,7 +359,7 @@ def _server_lines(s: ServerStatus, width: int, tz: tzinfo | None, seats: bool) -
     # The status comes right after the name so that a long source never hides it.
     head = [_clean(s.name), Status(s.status).value.upper()]
     if s.source and s.source != s.name:
-        head.append(_clean(s.source))
+        head.append(", ".join(_clean(s.source).split(",")))  # a triad wraps between hosts
     if s.reported_at is not None:
         head.append(_glue(f"(status of {_local(s.reported_at, tz)})"))
     lines = _unglue(_wrap("  ".join(head), width, indent="", subsequent="    "))
