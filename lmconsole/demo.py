@@ -8,6 +8,7 @@ architecture office. No Textual here: `snapshot --demo` is headless.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -97,6 +98,17 @@ def demo_snapshot(now: datetime | None = None) -> Snapshot:
     return asyncio.run(snapshot_of(queries, moment))
 
 
+def recent_denials(queries, per_server: int = 3, width: int = 80) -> str:
+    """The last DENIED lines of each simulated debug log: what on-call staff look for."""
+    lines = []
+    for query in queries:
+        denied = [line for line in query.transport.server.log.lines if " DENIED: " in line]
+        lines += [f"  {query.config.name}: {line.strip()}"[:width] for line in denied[-per_server:]]
+    if not lines:
+        return ""
+    return "\nrecent denials (debug log):\n" + "\n".join(lines) + "\n"
+
+
 def run_text_demo(*, speed: float, duration: float | None, refresh_s: float = 2.0) -> int:
     """Redraw the demo servers' usage table every `refresh_s` until Ctrl-C (or `duration`
     seconds). Without a terminal, print one table and stop."""
@@ -109,12 +121,14 @@ def run_text_demo(*, speed: float, duration: float | None, refresh_s: float = 2.
     while True:
         moment = max(query.transport.server.now for query in queries)
         snapshot = asyncio.run(snapshot_of(queries, moment))
-        table = render_table(snapshot, seats=False, tz=None)
+        width = shutil.get_terminal_size().columns
+        table = render_table(snapshot, seats=False, tz=None, width=width)
         if interactive:
             sys.stdout.write("\x1b[H\x1b[2J")
             sys.stdout.write(f"lmconsole demo: simulated servers at {speed:g}x real time "
                              f"(Ctrl-C to stop)\n\n")
         sys.stdout.write(table)
+        sys.stdout.write(recent_denials(queries, width=width))
         sys.stdout.flush()
         if not interactive or (deadline is not None and time.monotonic() >= deadline):
             return 0

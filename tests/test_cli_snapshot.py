@@ -234,3 +234,11 @@ def test_configured_simulated_servers(tmp_path):
     config.write_text('[[servers]]\nname = "x"\ntransport = "sim"\nsim_scenario = "moon"\n')
     assert_clean_error(lmconsole("--config", str(config), "snapshot"),
                        "server x: sim_scenario: no scenario 'moon'")
+
+
+def test_text_demo_without_a_terminal_prints_once_and_stops():
+    result = lmconsole("demo")
+    assert result.returncode == 0, result.stderr.decode()
+    out = result.stdout.decode()
+    assert "engineering  UP" in out and "office  UP" in out
+    assert "recent denials (debug log):" in out and "DENIED:" in out
