@@ -151,7 +151,8 @@ def test_local_server_through_a_real_subprocess(tmp_path):
 
 
 HEADLESS_MODULES = [
-    "lmconsole.cli", "lmconsole.snapshot", "lmconsole.output", "lmconsole.config",
+    "lmconsole.cli", "lmconsole.snapshot", "lmconsole.output", "lmconsole.prometheus",
+    "lmconsole.config", "lmconsole.checks",
     "lmconsole.adapters.flexlm.lmstat", "lmconsole.adapters.flexlm.sim",
 ]
 

@@ -1,0 +1,186 @@
+"""Prometheus text exposition of a Snapshot, for `lmconsole snapshot --format prometheus`.
+
+Metric and label names follow mjtrangoni/flexlm_exporter (collector/lmstat.go and
+collector/lmstat_feature_exp.go) so that existing dashboards and alert rules keep working;
+our additions (reserved, borrowed, queued, diagnostics) are named in the same style.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from collections.abc import Callable
+from datetime import date
+
+from lmconsole.model import Feature, Snapshot, Status
+
+Labels = tuple[tuple[str, str], ...]
+
+
+class _Family:
+    """One metric family: every series of it is printed together under one HELP/TYPE.
+    Series with equal labels are merged by `merge` (sum for counts, min for status), so
+    duplicate names in the input (the same feature printed twice) never yield duplicate
+    series."""
+
+    def __init__(self, name: str, help: str, merge: Callable[[float, float], float] = min,
+                 kind: str = "gauge") -> None:
+        self.name, self.help, self.merge, self.kind = name, help, merge, kind
+        self.series: dict[Labels, float] = {}
+
+    def add(self, value: float, **labels: object) -> None:
+        key = tuple(sorted((k, "" if v is None else str(v)) for k, v in labels.items()))
+        old = self.series.get(key)
+        self.series[key] = value if old is None else self.merge(old, value)
+
+    def lines(self) -> list[str]:
+        if not self.series:
+            return []
+        out = [f"# HELP {self.name} {_escape_help(self.help)}", f"# TYPE {self.name} {self.kind}"]
+        for labels, value in self.series.items():
+            inner = ",".join(f'{k}="{_escape_label(v)}"' for k, v in labels)
+            out.append(f"{self.name}{{{inner}}} {_number(value)}" if inner
+                       else f"{self.name} {_number(value)}")
+        return out
+
+
+def _sum(a: float, b: float) -> float:
+    return a + b
+
+
+def _escape_label(value: str) -> str:
+    if "\\" not in value and '"' not in value and "\n" not in value:
+        return value
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _escape_help(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def _number(value: float) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+
+
+def _epoch(d: date) -> int:
+    """Midnight UTC of a date, as the exporter computes expiry (time.Parse gives UTC)."""
+    return calendar.timegm(d.timetuple())
+
+
+def render_prometheus(snapshot: Snapshot) -> str:
+    """Prometheus text exposition format (0.0.4). The `app` label is the server's name, as
+    the exporter's `app` is its configured licence name."""
+    fam = {f.name: f for f in (
+        # the families of flexlm_exporter (collector/lmstat.go, lmstat_feature_exp.go)
+        _Family("flexlm_server_status",
+                "Whether one lmgrd of a licence server is up (1) or not (0), by app, fqdn, "
+                "master, port and version."),
+        _Family("flexlm_vendor_status",
+                "Whether a vendor daemon is up (1) or not (0), by app, name and version."),
+        _Family("flexlm_feature_issued",
+                "Licences issued for a feature, by app and feature name (none for "
+                "uncounted features).", _sum),
+        _Family("flexlm_feature_used",
+                "Licences of a feature in use as lmstat counts them (reservations "
+                "included, queued requests not), by app and feature name.", _sum),
+        _Family("flexlm_feature_used_users",
+                "Licences of a feature held by one user, by app, feature name, user and "
+                "since (the earliest start, epoch seconds).", _sum),
+        _Family("flexlm_feature_reserved_groups",
+                "Licences of a feature reserved for a GROUP or HOST_GROUP, by app, feature "
+                "name and group.", _sum),
+        _Family("flexlm_feature_expiration_seconds",
+                "Expiry date of a licence pool of a feature (midnight UTC, epoch seconds), "
+                "by app, name, index, licenses, vendor and version."),
+        # ours, in the same style
+        _Family("flexlm_feature_reserved",
+                "Licences of a feature reserved by any RESERVATION line, by app and feature "
+                "name.", _sum),
+        _Family("flexlm_feature_borrowed",
+                "Licences of a feature held by borrowed or lingering checkouts, by app and "
+                "feature name.", _sum),
+        _Family("flexlm_feature_queued",
+                "Licences of a feature requested by queued users, by app and feature name.",
+                _sum),
+        _Family("flexlm_feature_queued_users",
+                "Licences of a feature one queued user waits for, by app, feature name and "
+                "user.", _sum),
+        _Family("lmconsole_server_up",
+                "Whether a licence source answered with its status (1) or is down or in "
+                "error (0), by app and source."),
+        _Family("lmconsole_parse_diagnostics",
+                "Lines of the status output the parser did not understand, by app.", _sum),
+        _Family("lmconsole_snapshot_timestamp_seconds",
+                "When the snapshot was taken, in epoch seconds.", max),
+    )}
+    # One used_users series per user, as the exporter does since its issue #218: the seats
+    # summed over all their checkouts, `since` the earliest start (epoch seconds).
+    users: dict[tuple[str, str, str], list[int | None]] = {}
+    index = 0  # the exporter numbers expiry series through the output, from 1
+    for s in snapshot.servers:
+        app = s.name
+        fam["lmconsole_server_up"].add(1 if s.status == Status.UP else 0, app=app,
+                                       source=s.source)
+        fam["lmconsole_parse_diagnostics"].add(0, app=app)
+        for h in s.hosts:
+            fam["flexlm_server_status"].add(
+                1 if h.status == Status.UP else 0, app=app, fqdn=h.host,
+                master="true" if h.master else "false", port=h.port, version=h.version)
+        for v in s.vendors:
+            fam["flexlm_vendor_status"].add(1 if v.status == Status.UP else 0, app=app,
+                                            name=v.name, version=v.version)
+        for f in s.features:
+            if f.error is not None and f.in_use is None:
+                continue
+            name = f.name
+            if not f.uncounted and f.issued is not None:
+                fam["flexlm_feature_issued"].add(f.issued, app=app, name=name)
+            used = f.in_use if f.in_use is not None else f.seats_listed
+            fam["flexlm_feature_used"].add(used, app=app, name=name)
+            fam["flexlm_feature_reserved"].add(f.reserved, app=app, name=name)
+            fam["flexlm_feature_borrowed"].add(f.borrowed, app=app, name=name)
+            fam["flexlm_feature_queued"].add(f.queued_count, app=app, name=name)
+            _add_users(users, app, f)
+            for q in f.queued:
+                fam["flexlm_feature_queued_users"].add(q.count, app=app, name=name, user=q.user)
+            for r in f.reservations:
+                if r.kind in ("GROUP", "HOST_GROUP"):
+                    fam["flexlm_feature_reserved_groups"].add(r.count, app=app, name=name,
+                                                              group=r.name)
+            for p in f.pools:
+                if p.expiry is None:
+                    continue
+                index += 1
+                licenses = f.issued if len(f.pools) == 1 and not f.uncounted else None
+                fam["flexlm_feature_expiration_seconds"].add(
+                    _epoch(p.expiry), app=app, name=name, index=index, licenses=licenses,
+                    vendor=p.vendor or f.vendor, version=p.version)
+    for (app, name, user), (count, since) in users.items():
+        fam["flexlm_feature_used_users"].add(count, app=app, name=name, user=user, since=since)
+    for d in snapshot.diagnostics:
+        fam["lmconsole_parse_diagnostics"].add(1, app=d.server)
+    fam["lmconsole_snapshot_timestamp_seconds"].add(
+        int(snapshot.taken_at.timestamp()))
+    lines = [line for family in fam.values() for line in family.lines()]
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def _add_users(users: dict[tuple[str, str, str], list[int | None]], app: str,
+               f: Feature) -> None:
+    """Accumulate seats per (app, feature, user): [seats, earliest start in epoch seconds]."""
+    for c in f.checkouts:
+        entry = users.setdefault((app, f.name, c.user), [0, None])
+        entry[0] += c.count
+        if c.start is not None:
+            t = int(c.start.timestamp())
+            entry[1] = t if entry[1] is None else min(t, entry[1])
+
+
