@@ -156,3 +156,35 @@ class Snapshot:
     taken_at: datetime
     servers: tuple[ServerStatus, ...]
     diagnostics: tuple[Diagnostic, ...] = field(default=())
+
+
+class EventKind(StrEnum):
+    """What a vendor daemon's debug log reports, one line each."""
+
+    OUT = "OUT"
+    IN = "IN"
+    DENIED = "DENIED"
+    QUEUED = "QUEUED"
+    DEQUEUED = "DEQUEUED"
+    UNSUPPORTED = "UNSUPPORTED"
+    EXPIRED = "EXPIRED"
+    RESTARTED = "RESTARTED"  # lmgrd restarted a vendor daemon
+    REREAD = "REREAD"  # a daemon re-read its licence and options files
+    SHUTDOWN = "SHUTDOWN"
+
+
+class Event(NamedTuple):
+    """One debug-log event. `reason` is the text in parentheses after user@host (for a
+    denial, FlexLM's own words); `code` its "(-major,minor)" error code, e.g. "-4,342"."""
+
+    at: datetime
+    kind: EventKind
+    daemon: str
+    feature: str | None = None
+    user: str | None = None
+    host: str | None = None
+    count: int = 1
+    reason: str | None = None
+    code: str | None = None
+    server: str | None = None  # the configured server whose log it came from
+    line: int | None = None  # 1-based line in the log, where known

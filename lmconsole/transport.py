@@ -1,12 +1,13 @@
 """How the core reaches a licence server: the transport protocol.
 
-Implementations live in `lmconsole.adapters.transports` (local subprocess now; SSH and the
-in-process simulator next). A transport only moves bytes; parsing belongs to the adapters.
+Implementations live in `lmconsole.adapters.transports`: local subprocess and files, SSH
+(asyncssh, SFTP for files) and the in-process simulator. A transport only moves bytes and
+lines; parsing belongs to the adapters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import NamedTuple, Protocol
 
 
@@ -16,12 +17,39 @@ class CommandResult(NamedTuple):
     stderr: str
 
 
+class FileStat(NamedTuple):
+    """What identifies a version of a file, to refuse a write over someone else's change."""
+
+    size: int
+    mtime_ns: int
+    mode: int
+
+
 class TransportError(Exception):
     """The command could not be run at all (not found, timed out, connection refused)."""
 
 
+class FileChangedError(TransportError):
+    """write_atomic refused: the file changed since it was read."""
+
+
 class Transport(Protocol):
-    async def run(self, argv: Sequence[str], *, timeout: float) -> CommandResult: ...
+    async def run(self, argv: Sequence[str], *, timeout: float) -> CommandResult:
+        """Run a command to completion; its output decoded with decode_output."""
+        ...
+
+    def follow(self, path: str) -> AsyncIterator[str]:
+        """The lines appended to `path` from now on, like `tail -F`: survives rotation and
+        truncation; leaves nothing running when the iteration is closed."""
+        ...
+
+    async def read(self, path: str) -> tuple[bytes, FileStat]:
+        ...
+
+    async def write_atomic(self, path: str, data: bytes, expected: FileStat | None) -> FileStat:
+        """Write through a temporary file in the same directory and a rename, keeping mode
+        and owner; refuse with FileChangedError if the file is no longer `expected`."""
+        ...
 
 
 class BinaryInputError(ValueError):
