@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Protocol
 
-from lmconsole.model import Diagnostic, ServerStatus
+from lmconsole.model import Diagnostic, Event, ServerStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,12 @@ class StatusQuery(Protocol):
     license: str | None  # "port@host[,port@host...]" or a licence file path
 
 
+class EventReader(Protocol):
+    """Turns a server's log, one line at a time as it is written, into events."""
+
+    def feed(self, line: str) -> Event | None: ...
+
+
 class LicenceManagerAdapter(Protocol):
     kind: str  # "flexlm", "rlm", ...
 
@@ -44,4 +50,8 @@ class LicenceManagerAdapter(Protocol):
         """Parse a status output. Never raises on bad input: what it cannot read becomes a
         Diagnostic. `name` names the server when the output does not; `tz` is the server's
         zone; `now` resolves dates when the output carries none."""
+        ...
+
+    def event_reader(self, *, tz: tzinfo, server: str) -> EventReader:
+        """A reader for the vendor daemon's debug log of `server`, whose zone is `tz`."""
         ...

@@ -11,7 +11,7 @@ import asyncio
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
@@ -32,6 +32,8 @@ class DemoServer:
     manager: str = "flexlm"
     lmutil: str = "lmutil"
     license: str | None = None
+    debug_log: str | None = "debug.log"
+    poll_interval_s: float = 30.0
 
     @property
     def tz(self) -> tzinfo:
@@ -49,13 +51,25 @@ DEMO_SERVERS = (
 
 
 class SimulatorTransport:
-    """Runs lmutil command lines on an in-process simulated server."""
+    """Runs lmutil command lines on an in-process simulated server, and follows its debug
+    log (the simulator has one log, whatever path is asked for)."""
 
-    def __init__(self, server: SimulatedServer) -> None:
+    def __init__(self, server: SimulatedServer, *, follow_poll_s: float = 0.1) -> None:
         self.server = server
+        self.follow_poll_s = follow_poll_s
 
     async def run(self, argv: Sequence[str], *, timeout: float) -> CommandResult:
         return CommandResult(*self.server.lmutil(list(argv[1:])))
+
+    async def follow(self, path: str) -> AsyncIterator[str]:
+        seen = len(self.server.log.lines)
+        while True:
+            self.server.sync()
+            lines = self.server.log.lines
+            for line in lines[seen:]:
+                yield line
+            seen = len(lines)
+            await asyncio.sleep(self.follow_poll_s)
 
 
 def start_simulator(scenario: str, seed: int, *, speed: float | None = None) -> SimulatedServer:

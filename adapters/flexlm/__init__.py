@@ -20,3 +20,8 @@ class FlexlmAdapter:
         from .lmstat import parse_lmstat
 
         return parse_lmstat(text, name=name, tz=tz, now=now)
+
+    def event_reader(self, *, tz: tzinfo, server: str):
+        from .debuglog import DebugLogReader
+
+        return DebugLogReader(tz=tz, server=server)

@@ -27,7 +27,15 @@ class LocalTransport:
         try:
             stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
         except TimeoutError:
-            process.kill()
-            await process.wait()
+            await _kill(process)
             raise TransportError(f"{argv[0]} did not answer within {timeout:g} s") from None
+        except asyncio.CancelledError:
+            await _kill(process)  # a cancelled poll leaves no process behind
+            raise
         return CommandResult(process.returncode, decode_output(stdout), decode_output(stderr))
+
+
+async def _kill(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.kill()
+    await process.wait()

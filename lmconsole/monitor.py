@@ -1,0 +1,178 @@
+"""Live monitoring: per server, poll the status on an interval and follow the debug log.
+
+Polls never overlap: the next one is scheduled when the current one finishes. A server that
+stops answering keeps its last good status, marked stale with the time of that status; it is
+retried with a growing delay (capped at the poll interval). The debug log is followed at the
+same time, so an OUT/IN/DENIED event reaches the listener within a second of being written,
+not at the next poll. The monitor only calls its listener; the UI turns the calls into
+messages. No Textual here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from lmconsole.adapter import LicenceManagerAdapter
+from lmconsole.model import Diagnostic, Event, ServerStatus, Status
+from lmconsole.transport import BinaryInputError, Transport, TransportError
+
+FIRST_RETRY_S = 1.0
+MAX_FOLLOW_RETRY_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class ServerState:
+    """What is known of one configured server: an immutable snapshot the UI can keep."""
+
+    name: str
+    status: ServerStatus | None  # the last good status, None before the first one
+    polled_at: datetime | None  # when that status was taken
+    diagnostics: tuple[Diagnostic, ...] = ()
+    error: str | None = None  # why the latest poll failed, None when it succeeded
+    stale: bool = False  # the latest poll failed: `status` is older than it looks
+
+    def age_s(self, now: datetime) -> float | None:
+        return None if self.polled_at is None else (now - self.polled_at).total_seconds()
+
+
+class Listener:
+    """What the monitor reports to. Subclass (or pass callables to CallbackListener)."""
+
+    def state_changed(self, state: ServerState) -> None: ...
+
+    def event(self, event: Event) -> None: ...
+
+    def follow_failed(self, server: str, error: str) -> None: ...
+
+
+@dataclass
+class CallbackListener(Listener):
+    on_state: Callable[[ServerState], None] = lambda state: None
+    on_event: Callable[[Event], None] = lambda event: None
+    on_follow_failed: Callable[[str, str], None] = lambda server, error: None
+
+    def state_changed(self, state: ServerState) -> None:
+        self.on_state(state)
+
+    def event(self, event: Event) -> None:
+        self.on_event(event)
+
+    def follow_failed(self, server: str, error: str) -> None:
+        self.on_follow_failed(server, error)
+
+
+class ServerMonitor:
+    """One server: a poll loop and, when the server has a debug log, a follow loop."""
+
+    def __init__(self, config, adapter: LicenceManagerAdapter, transport: Transport,
+                 listener: Listener, *, interval_s: float | None = None,
+                 timeout_s: float = 60.0, now: Callable[[], datetime] | None = None) -> None:
+        self.config = config
+        self.adapter = adapter
+        self.transport = transport
+        self.listener = listener
+        self.interval_s = interval_s if interval_s is not None else config.poll_interval_s
+        self.timeout_s = timeout_s
+        self.now = now or (lambda: datetime.now(UTC))
+        self.state = ServerState(config.name, None, None)
+        self.poll_now = asyncio.Event()
+
+    async def run(self) -> None:
+        loops = [self.poll_loop()]
+        if getattr(self.config, "debug_log", None):
+            loops.append(self.follow_loop(self.config.debug_log))
+        await asyncio.gather(*loops)
+
+    def refresh(self) -> None:
+        """Poll at once (after an admin action), without waiting for the interval."""
+        self.poll_now.set()
+
+    # ---- polling ----------------------------------------------------------------------------
+
+    async def poll_loop(self) -> None:
+        failures = 0
+        while True:
+            ok = await self.poll_once()
+            failures = 0 if ok else failures + 1
+            delay = self.interval_s if ok else min(self.interval_s, FIRST_RETRY_S * 2 ** failures)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.poll_now.wait(), delay)
+            self.poll_now.clear()
+
+    async def poll_once(self) -> bool:
+        """One poll; the listener hears the new state either way. True when it succeeded."""
+        moment = self.now()
+        argv = self.adapter.status_argv(self.config)
+        try:
+            result = await self.transport.run(argv, timeout=self.timeout_s)
+        except (TransportError, BinaryInputError) as error:
+            return self.failed(str(error))
+        report = self.adapter.parse_status(result.stdout, name=self.config.name,
+                                           tz=self.config.tz, now=moment)
+        if not report.recognised:
+            reason = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()
+            return self.failed(f"{' '.join(argv)} exited {result.exit_code}: {reason[0]}")
+        status = self.merged(report.servers)
+        self.publish(ServerState(self.config.name, status, moment, report.diagnostics))
+        return status.status is Status.UP
+
+    def merged(self, servers: tuple[ServerStatus, ...]) -> ServerStatus:
+        """One status per configured server, even when lmstat reported several sources."""
+        if len(servers) == 1:
+            return servers[0]
+        first = servers[0]
+        return replace(first, name=self.config.name,
+                       hosts=tuple(h for s in servers for h in s.hosts),
+                       vendors=tuple(v for s in servers for v in s.vendors),
+                       features=tuple(f for s in servers for f in s.features))
+
+    def failed(self, error: str) -> bool:
+        previous = self.state
+        self.publish(replace(previous, error=error, stale=previous.status is not None))
+        return False
+
+    def publish(self, state: ServerState) -> None:
+        self.state = state
+        self.listener.state_changed(state)
+
+    # ---- the debug log ----------------------------------------------------------------------
+
+    async def follow_loop(self, path: str) -> None:
+        delay = FIRST_RETRY_S
+        while True:
+            reader = self.adapter.event_reader(tz=self.config.tz, server=self.config.name)
+            try:
+                async for line in self.transport.follow(path):
+                    delay = FIRST_RETRY_S
+                    event = reader.feed(line)
+                    if event is not None:
+                        self.listener.event(event)
+            except (TransportError, OSError) as error:
+                self.listener.follow_failed(self.config.name, f"{path}: {error}")
+            await asyncio.sleep(delay)
+            delay = min(MAX_FOLLOW_RETRY_S, delay * 2)
+
+
+class Monitor:
+    """All configured servers, each in its own task."""
+
+    def __init__(self, monitors: list[ServerMonitor]) -> None:
+        self.monitors = {monitor.config.name: monitor for monitor in monitors}
+        self.tasks: list[asyncio.Task] = []
+
+    def start(self) -> None:
+        self.tasks = [asyncio.create_task(m.run(), name=f"monitor:{name}")
+                      for name, m in self.monitors.items()]
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.tasks = []
+
+    def refresh(self, name: str) -> None:
+        self.monitors[name].refresh()

@@ -1,0 +1,131 @@
+"""The monitor with real subprocesses (a scripted lmutil) and the in-process simulator."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lmconsole.adapters import ADAPTERS
+from lmconsole.adapters.transports.local import LocalTransport
+from lmconsole.model import Status
+from lmconsole.monitor import CallbackListener, Monitor, ServerMonitor
+
+from .corpus import LMSTAT
+
+SAMPLE = LMSTAT / "exporter_app2_three_server_triad.txt"
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    lmutil: str
+    license: str | None = "28000@host1"
+    debug_log: str | None = None
+    poll_interval_s: float = 0.05
+    tz = UTC
+
+
+def scripted_lmutil(tmp_path: Path, body: str) -> Path:
+    script = tmp_path / "lmutil"
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(0o755)
+    return script
+
+
+def run_monitor(monitor: ServerMonitor, seconds: float) -> None:
+    async def main():
+        group = Monitor([monitor])
+        group.start()
+        await asyncio.sleep(seconds)
+        await group.stop()
+
+    asyncio.run(main())
+
+
+def test_a_poll_publishes_the_parsed_status(tmp_path):
+    lmutil = scripted_lmutil(tmp_path, f"cat '{SAMPLE}'\n")
+    states = []
+    monitor = ServerMonitor(Server("app2", str(lmutil)), ADAPTERS["flexlm"], LocalTransport(),
+                            CallbackListener(on_state=states.append))
+    assert asyncio.run(monitor.poll_once())
+    (state,) = states
+    assert state.name == "app2" and not state.stale and state.error is None
+    assert state.status.status is Status.UP
+    assert [h.host for h in state.status.hosts] == ["host1", "host2", "host3"]
+    assert len(state.status.features) == 10
+
+
+def test_a_server_that_stops_answering_keeps_its_last_status_marked_stale(tmp_path):
+    flag = tmp_path / "up"
+    flag.touch()
+    lmutil = scripted_lmutil(tmp_path, f"[ -e '{flag}' ] || exit 241\ncat '{SAMPLE}'\n")
+    states = []
+    monitor = ServerMonitor(Server("app2", str(lmutil)), ADAPTERS["flexlm"], LocalTransport(),
+                            CallbackListener(on_state=states.append))
+
+    async def scenario():
+        assert await monitor.poll_once()
+        flag.unlink()
+        assert not await monitor.poll_once()
+        flag.touch()
+        assert await monitor.poll_once()
+
+    asyncio.run(scenario())
+    good, stale, again = states
+    assert stale.stale and stale.status is good.status and stale.polled_at == good.polled_at
+    assert "exited 241" in stale.error
+    assert not again.stale and again.error is None and again.polled_at > good.polled_at
+
+
+def test_polls_never_overlap(tmp_path):
+    trace = tmp_path / "trace"
+    lmutil = scripted_lmutil(
+        tmp_path, f"echo start >> '{trace}'\nsleep 0.2\ncat '{SAMPLE}'\necho end >> '{trace}'\n")
+    monitor = ServerMonitor(Server("app2", str(lmutil), poll_interval_s=0.0),
+                            ADAPTERS["flexlm"], LocalTransport(), CallbackListener())
+    run_monitor(monitor, 1.0)
+    marks = trace.read_text().split()
+    assert len(marks) >= 6
+    complete = marks[: len(marks) // 2 * 2]
+    assert complete == ["start", "end"] * (len(complete) // 2)
+
+
+def test_refresh_polls_at_once(tmp_path):
+    calls = tmp_path / "calls"
+    lmutil = scripted_lmutil(tmp_path, f"echo x >> '{calls}'\ncat '{SAMPLE}'\n")
+    monitor = ServerMonitor(Server("app2", str(lmutil), poll_interval_s=3600),
+                            ADAPTERS["flexlm"], LocalTransport(), CallbackListener())
+
+    async def scenario():
+        group = Monitor([monitor])
+        group.start()
+        await asyncio.sleep(0.3)
+        group.refresh("app2")
+        await asyncio.sleep(0.3)
+        await group.stop()
+
+    asyncio.run(scenario())
+    assert calls.read_text().split() == ["x", "x"]
+
+
+def test_failed_polls_back_off_but_never_beyond_the_interval(tmp_path):
+    calls = tmp_path / "calls"
+    lmutil = scripted_lmutil(tmp_path, f"echo x >> '{calls}'\nexit 241\n")
+    monitor = ServerMonitor(Server("gone", str(lmutil), poll_interval_s=0.4),
+                            ADAPTERS["flexlm"], LocalTransport(), CallbackListener())
+    run_monitor(monitor, 1.5)
+    # 1 s, then 2 s capped at 0.4 s: attempts at about 0, 0.4, 0.8, 1.2 s.
+    assert 3 <= len(calls.read_text().split()) <= 5
+
+
+def test_now_is_injectable_for_a_frozen_clock(tmp_path):
+    lmutil = scripted_lmutil(tmp_path, f"cat '{SAMPLE}'\n")
+    frozen = datetime(2017, 10, 20, 15, 2, tzinfo=UTC)
+    states = []
+    monitor = ServerMonitor(Server("app2", str(lmutil)), ADAPTERS["flexlm"], LocalTransport(),
+                            CallbackListener(on_state=states.append), now=lambda: frozen)
+    asyncio.run(monitor.poll_once())
+    assert states[0].polled_at == frozen
+    assert states[0].age_s(frozen) == 0
