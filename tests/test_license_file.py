@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from lmconsole.adapters.flexlm.license import (
     format_license,
     options_path,

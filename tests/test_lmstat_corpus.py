@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from lmconsole.adapters.flexlm.lmstat import parse_lmstat
 
+from lmconsole.adapters.flexlm.lmstat import parse_lmstat
 from lmconsole.model import Status
 
 from .corpus import LMSTAT, read_corpus

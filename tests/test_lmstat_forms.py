@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lmconsole.adapters.flexlm.lmstat import parse_lmstat
 
+from lmconsole.adapters.flexlm.lmstat import parse_lmstat
 from lmconsole.model import Status
 
 HEAD = """lmutil - Copyright (c) 1989-2024 Flexera. All Rights Reserved.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from lmconsole.adapters.flexlm.options import format_options, parse_options
 
 from .corpus import CORPUS

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from lmconsole.adapters.flexlm.sim import open_state_dir
 
 SCRIPT = Path(sys.executable).with_name("lmconsole-sim-lmutil")

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+
 from lmconsole.adapters.flexlm.lmstat import parse_lmstat
 from lmconsole.adapters.flexlm.sim import SimulatedServer, scenario_names
 

@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+
 from lmconsole.adapters.flexlm.sim import ManualClock, SimulatedServer, load_scenario
 
 from .test_sim_rules import events, quiet_server

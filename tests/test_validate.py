@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from lmconsole.adapters.flexlm import validate
 from lmconsole.adapters.flexlm.license import parse_license
 from lmconsole.adapters.flexlm.options import parse_options
