@@ -22,7 +22,7 @@ BIN = VENV / "bin"
 STAMP = VENV / ".installed"
 INSTALL_INPUTS = (ROOT / "pyproject.toml",)
 # Debian packages the tests need: they start these servers themselves.
-TEST_SYSTEM_PACKAGES: tuple[str, ...] = ()
+TEST_SYSTEM_PACKAGES: tuple[str, ...] = ("openssh-server", "openssh-client")
 
 
 def say(message: str) -> None:

@@ -1,0 +1,590 @@
+"""Reach a licence server over SSH (asyncssh): commands, followed logs, and files over SFTP.
+
+One SSH connection per server carries everything: commands and follows each use a channel
+of it, file reads and saves one SFTP channel. The connection honours the user's OpenSSH
+set-up: ~/.ssh/config (Host aliases, HostName, User, Port, IdentityFile, ProxyJump),
+ssh-agent and the default keys.
+
+Host keys are checked against known_hosts (asyncssh does the matching, hashed entries and
+@cert-authority/@revoked markers included). A key that is not trusted is then classified:
+CHANGED when known_hosts holds another key for that host: always refused, with the
+fingerprint seen, the known_hosts lines to check and the `ssh-keygen -R` that removes them;
+UNKNOWN when it holds none: `ask_unknown_host(host, key_type, fingerprint)` decides (the
+key is then appended to known_hosts and the connection made again, which checks it like any
+known key); without that callable (headless) the connection is refused, naming the
+fingerprint and how to add the key.
+
+The link is kept alive (keepalive every `keepalive_interval` s, dropped after
+`keepalive_count_max` unanswered) and made again when it drops, with a growing delay
+between attempts (0.5 s doubling up to `max_backoff`). A command is never re-run after the
+link dropped under it (it may have changed something); the next one reconnects. A command
+whose timeout passes is abandoned (its channel closed): the remote process runs to its end
+unseen (sshd honours signal requests only under privilege separation, not for root).
+Commands go through the remote login shell as `env LANG=C LC_ALL=C argv...` quoted with
+shlex.join, so that shell must be a POSIX one (sh, bash, ksh, zsh).
+
+`follow(path)` runs `tail -n 0 -F -- path` under a small sh wrapper that kills the tail when
+its stdin reaches end of file, which happens when the channel is closed, the iteration is
+closed, or the connection (or the sshd serving it) dies; so no tail is left running on the
+server. When the link drops, the follow reconnects and starts a new tail, which prints the
+lines written from then on: lines written while the link was down (and one received only in
+part) are MISSED, none is repeated. After `resume_timeout` seconds without a connection it
+gives up with TransportError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import inspect
+import logging
+import os
+import posixpath
+import secrets
+import shlex
+import stat
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncssh
+
+from lmconsole.transport import CommandResult, FileStat, TransportError, decode_output
+
+from .local import check_unchanged, decode_line
+
+log = logging.getLogger(__name__)
+
+DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
+FIRST_BACKOFF_S = 0.5
+FILE_TIMEOUT_S = 60.0
+READ_CHUNK = 1 << 16
+# $1 is the path. tail writes to the channel; the shell then lets go of the channel's stdout
+# (so its end of file means tail ended) and waits for its own stdin to end.
+FOLLOW_SCRIPT = ('tail -n 0 -F -- "$1" & t=$!; exec >/dev/null; cat >/dev/null; '
+                 'kill "$t" 2>/dev/null; wait "$t"')
+
+AskUnknownHost = Callable[[str, str, str], bool | Awaitable[bool]]
+
+
+class HostKeyError(TransportError):
+    """The server's host key is not trusted: changed (refused) or unknown (not accepted)."""
+
+
+class AuthenticationError(TransportError):
+    """The server refused every key (and method) we offered."""
+
+
+def shell_command(argv: Sequence[str]) -> str:
+    """argv as one command line for the remote shell, in the C locale."""
+    return shlex.join(["env", "LANG=C", "LC_ALL=C", *argv])
+
+
+def known_hosts_name(host: str, port: int) -> str:
+    """How OpenSSH names a host in known_hosts (and for `ssh-keygen -R`)."""
+    return host if port == 22 else f"[{host}]:{port}"
+
+
+# ---- host keys ---------------------------------------------------------------------------------
+
+@dataclass
+class _UntrustedKey:
+    """What validate_host_public_key saw when it refused a key."""
+
+    host: str
+    addr: str
+    port: int
+    key: asyncssh.SSHKey
+    changed: bool
+    lines: list[int]  # the known_hosts lines that name this host (for a changed key)
+
+    @property
+    def key_type(self) -> str:
+        return self.key.get_algorithm()
+
+    @property
+    def fingerprint(self) -> str:
+        return self.key.get_fingerprint("sha256")
+
+    @property
+    def name(self) -> str:
+        return known_hosts_name(self.host, self.port)
+
+
+def _known_host_lines(path: Path, host: str, addr: str, port: int) -> list[int]:
+    """The numbers of the lines of `path` that hold a host key for host/addr/port. (A host
+    covered only by a @cert-authority line that offers a plain key is unknown, as for
+    OpenSSH.)"""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            keys, *_ = asyncssh.match_known_hosts(
+                asyncssh.import_known_hosts(line), host, addr, port if port != 22 else None)
+        except (ValueError, asyncssh.KeyImportError):
+            continue
+        if keys:
+            found.append(number)
+    return found
+
+
+class _Client(asyncssh.SSHClient):
+    """Called by asyncssh for a host key that known_hosts does not trust: notes whether the
+    host is known (then the key CHANGED) or not (UNKNOWN), and refuses it either way."""
+
+    def __init__(self, transport: SshTransport) -> None:
+        super().__init__()
+        self.transport = transport
+
+    def validate_host_public_key(self, host: str, addr: str, port: int,
+                                 key: asyncssh.SSHKey) -> bool:
+        lines = _known_host_lines(self.transport.known_hosts, host, addr, port)
+        self.transport._untrusted = _UntrustedKey(host, addr, port, key, bool(lines), lines)
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if exc is not None:
+            log.info("%s: connection lost: %s", self.transport.host_alias, exc)
+
+
+# ---- the transport -----------------------------------------------------------------------------
+
+class SshTransport:
+    def __init__(self, host_alias: str, *, user: str | None = None, port: int | None = None,
+                 known_hosts: str | os.PathLike[str] | None = None,
+                 config_paths: Sequence[str | os.PathLike[str]] | None = None,
+                 keepalive_interval: float = 15, keepalive_count_max: int = 3,
+                 connect_timeout: float = 10, ask_unknown_host: AskUnknownHost | None = None,
+                 max_backoff: float = 30.0, resume_timeout: float = 60.0,
+                 max_channels: int = 10, file_timeout: float = FILE_TIMEOUT_S) -> None:
+        """`max_channels` is the server's MaxSessions (OpenSSH's default: 10): commands and
+        follows share all but one channel, the SFTP session has the last one."""
+        if keepalive_interval <= 0:
+            raise ValueError("keepalive_interval must be positive: without keepalive a dead "
+                             "link hangs every read")
+        self.host_alias = host_alias
+        self.user = user
+        self.port = port
+        self.known_hosts = Path(os.path.expanduser(os.fspath(known_hosts or DEFAULT_KNOWN_HOSTS)))
+        self.config_paths = None if config_paths is None else [os.fspath(p) for p in config_paths]
+        self.keepalive_interval = keepalive_interval
+        self.keepalive_count_max = keepalive_count_max
+        self.connect_timeout = connect_timeout
+        self.ask_unknown_host = ask_unknown_host
+        self.max_backoff = max_backoff
+        self.resume_timeout = resume_timeout
+        self.file_timeout = file_timeout
+        self._conn: asyncssh.SSHClientConnection | None = None
+        self._sftp: tuple[asyncssh.SSHClientConnection, asyncssh.SFTPClient] | None = None
+        self._lock = asyncio.Lock()
+        self._sftp_lock = asyncio.Lock()
+        self._channels = asyncio.Semaphore(max(1, max_channels - 1))
+        self._failures = 0
+        self._next_attempt = 0.0
+        self._last_error = ""
+        self._untrusted: _UntrustedKey | None = None
+        self._closed = False
+        self.connects = 0  # connections made, for tests and status displays
+
+    def __repr__(self) -> str:
+        return f"SshTransport({self.host_alias!r})"
+
+    async def __aenter__(self) -> SshTransport:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the connection; the follows end, and the transport is not used again."""
+        self._closed = True
+        conn, self._conn, self._sftp = self._conn, None, None
+        if conn is not None:
+            conn.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.wait_closed(), 5)
+
+    @property
+    def connected(self) -> bool:
+        return self._conn is not None and not self._conn.is_closed()
+
+    async def connect(self, timeout: float | None = None) -> None:
+        """Connect now, if not connected. Any operation connects by itself, within its own
+        timeout; a UI calls this first, with a timeout long enough for a person to answer
+        `ask_unknown_host`."""
+        timeout = self.connect_timeout if timeout is None else timeout
+        await self._connection(asyncio.get_running_loop().time() + timeout)
+
+    # ---- connecting ----------------------------------------------------------------------------
+
+    async def _connection(self, deadline: float) -> asyncssh.SSHClientConnection:
+        """The live connection, made (again) if needed; connection attempts are spaced by the
+        backoff and tried until `deadline` (loop time)."""
+        loop = asyncio.get_running_loop()
+        async with self._lock:
+            while True:
+                if self._closed:
+                    raise TransportError(f"{self.host_alias}: the connection was closed")
+                if self._conn is not None and not self._conn.is_closed():
+                    return self._conn
+                self._conn = self._sftp = None
+                wait = self._next_attempt - loop.time()
+                if wait > 0:
+                    if loop.time() + wait > deadline:
+                        raise TransportError(f"{self.host_alias}: not connected ("
+                                             f"{self._last_error}); next attempt in {wait:.1f} s")
+                    await asyncio.sleep(wait)
+                try:
+                    timeout = max(0.1, min(self.connect_timeout, deadline - loop.time()))
+                    self._conn = await self._connect(timeout)
+                except TransportError as error:
+                    self._failures += 1
+                    delay = min(self.max_backoff, FIRST_BACKOFF_S * 2 ** (self._failures - 1))
+                    self._next_attempt = loop.time() + delay
+                    self._last_error = str(error).removeprefix(f"{self.host_alias}: ")
+                    if isinstance(error, HostKeyError | AuthenticationError) or \
+                            loop.time() + delay > deadline:
+                        raise
+                    log.info("%s; retrying in %.1f s", error, delay)
+                    continue
+                self._failures, self._next_attempt, self._last_error = 0, 0.0, ""
+                self.connects += 1
+                return self._conn
+
+    def _known_hosts_arg(self) -> str | asyncssh.SSHKnownHosts:
+        if self.known_hosts.is_file():
+            return str(self.known_hosts)
+        return asyncssh.SSHKnownHosts()  # trusts nothing (never None: that disables checking)
+
+    async def _connect(self, timeout: float, *, asked: bool = False
+                       ) -> asyncssh.SSHClientConnection:
+        options: dict = {}
+        if self.user is not None:
+            options["username"] = self.user
+        if self.port is not None:
+            options["port"] = self.port
+        if self.config_paths is not None:
+            options["config"] = self.config_paths
+        self._untrusted = None
+        try:
+            return await asyncssh.connect(
+                self.host_alias, known_hosts=self._known_hosts_arg(),
+                client_factory=lambda: _Client(self),
+                keepalive_interval=self.keepalive_interval,
+                keepalive_count_max=self.keepalive_count_max,
+                connect_timeout=timeout, **options)
+        except asyncssh.HostKeyNotVerifiable as error:
+            untrusted = self._untrusted
+            if untrusted is None:
+                raise HostKeyError(f"{self.host_alias}: host key not verifiable: "
+                                   f"{error.reason}") from None
+            if untrusted.changed:
+                raise HostKeyError(self._changed_message(untrusted)) from None
+            if self.ask_unknown_host is None or asked:
+                raise HostKeyError(self._unknown_message(untrusted)) from None
+            if not await self._ask(untrusted):
+                raise HostKeyError(f"{self.host_alias}: the host key of {untrusted.name} "
+                                   f"({untrusted.key_type} {untrusted.fingerprint}) was not "
+                                   f"accepted; not connecting") from None
+            self._remember(untrusted)
+            return await self._connect(timeout, asked=True)
+        except asyncssh.PermissionDenied as error:
+            raise AuthenticationError(
+                f"{self.host_alias}: authentication refused ({error.reason}); check the User "
+                f"and IdentityFile in your ssh config, your ssh-agent, and the server's "
+                f"authorized_keys") from None
+        except TimeoutError:
+            raise TransportError(f"{self.host_alias}: cannot connect: no answer within "
+                                 f"{timeout:g} s") from None
+        except asyncssh.Error as error:
+            raise TransportError(f"{self.host_alias}: cannot connect: {error.reason}") from None
+        except (OSError, ValueError) as error:  # refused, unresolvable; a bad config value
+            reason = getattr(error, "strerror", None) or str(error)
+            raise TransportError(f"{self.host_alias}: cannot connect: {reason}") from None
+
+    async def _ask(self, untrusted: _UntrustedKey) -> bool:
+        shown = self.host_alias if self.host_alias == untrusted.name else \
+            f"{self.host_alias} ({untrusted.name})"
+        assert self.ask_unknown_host is not None
+        answer = self.ask_unknown_host(shown, untrusted.key_type, untrusted.fingerprint)
+        if inspect.isawaitable(answer):
+            answer = await answer
+        return answer is True
+
+    def _remember(self, untrusted: _UntrustedKey) -> None:
+        """Append the accepted key to known_hosts, as `ssh` would."""
+        line = (f"{untrusted.name} {untrusted.key_type} "
+                f"{base64.b64encode(untrusted.key.public_data).decode()}\n")
+        self.known_hosts.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        text = self.known_hosts.read_bytes() if self.known_hosts.exists() else b""
+        with self.known_hosts.open("a", encoding="utf-8") as file:
+            file.write(("\n" if text and not text.endswith(b"\n") else "") + line)
+        log.warning("%s: added %s %s to %s", self.host_alias, untrusted.key_type,
+                    untrusted.fingerprint, self.known_hosts)
+
+    def _changed_message(self, untrusted: _UntrustedKey) -> str:
+        where = ", ".join(f"{self.known_hosts}:{n}" for n in untrusted.lines)
+        option = "" if self.known_hosts == Path(DEFAULT_KNOWN_HOSTS).expanduser() else \
+            f" -f {shlex.quote(str(self.known_hosts))}"
+        return (f"{self.host_alias}: the host key for {untrusted.name} has CHANGED: the server "
+                f"offered the {untrusted.key_type} key {untrusted.fingerprint}, which does not "
+                f"match the key recorded in {where}. This is a possible man-in-the-middle "
+                f"attack (someone intercepting the connection), or the server's key was "
+                f"replaced. Not connecting. Check the new fingerprint with the server's "
+                f"administrator; if the change is expected, remove the old key with "
+                f"ssh-keygen -R {shlex.quote(untrusted.name)}{option} and connect again.")
+
+    def _unknown_message(self, untrusted: _UntrustedKey) -> str:
+        scan_port = "" if untrusted.port == 22 else f"-p {untrusted.port} "
+        return (f"{self.host_alias}: the host {untrusted.name} is unknown: it is not in "
+                f"{self.known_hosts}; it offered the {untrusted.key_type} key "
+                f"{untrusted.fingerprint}. Not connecting. Check that fingerprint with the "
+                f"server's administrator, then add the key: connect once with "
+                f"`ssh {self.host_alias}` and accept it, or run `ssh-keyscan {scan_port}"
+                f"{untrusted.host} >> {self.known_hosts}` (and compare `ssh-keygen -lf "
+                f"{self.known_hosts}`).")
+
+    def _forget(self, conn: asyncssh.SSHClientConnection) -> None:
+        """The link under `conn` dropped: the next use connects again."""
+        if self._conn is conn:
+            self._conn = self._sftp = None
+        conn.abort()
+
+    # ---- commands ------------------------------------------------------------------------------
+
+    async def run(self, argv: Sequence[str], *, timeout: float) -> CommandResult:
+        if not argv:
+            raise ValueError("run: empty command")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        try:
+            async with asyncio.timeout(timeout):
+                completed = await self._run(shell_command(argv), argv[0], deadline)
+        except TimeoutError:
+            raise TransportError(f"{self.host_alias}: {argv[0]} did not answer within "
+                                 f"{timeout:g} s") from None
+        stdout, stderr = completed.stdout or b"", completed.stderr or b""
+        if completed.returncode is None:
+            raise TransportError(f"{self.host_alias}: {argv[0]} ended without an exit status")
+        if completed.returncode in (126, 127) and stderr.startswith(b"env: "):
+            raise TransportError(f"{self.host_alias}: cannot run {argv[0]}: "
+                                 f"{decode_output(stderr).strip().removeprefix('env: ')}")
+        return CommandResult(completed.returncode, decode_output(stdout), decode_output(stderr))
+
+    async def _run(self, command: str, name: str, deadline: float
+                   ) -> asyncssh.SSHCompletedProcess:
+        for attempt in (1, 2):
+            conn = await self._connection(deadline)
+            async with self._channels:
+                try:
+                    process = await conn.create_process(command, encoding=None,
+                                                        stdin=asyncssh.DEVNULL)
+                except (asyncssh.Error, OSError) as error:
+                    if conn.is_closed() and attempt == 1:
+                        # The link had dropped unnoticed; the command never started.
+                        self._forget(conn)
+                        continue
+                    raise TransportError(f"{self.host_alias}: cannot run {name}: "
+                                         f"{_reason(error)}") from None
+                try:
+                    completed = await process.wait()
+                except (asyncssh.Error, OSError) as error:
+                    lost: str | None = _reason(error)
+                else:
+                    lost = "connection closed" if completed.returncode is None and \
+                        conn.is_closed() else None
+                finally:
+                    process.close()
+                if lost is not None:
+                    self._forget(conn)
+                    raise TransportError(f"{self.host_alias}: the connection was lost while "
+                                         f"running {name} ({lost}); it is not run again")
+                return completed
+        raise AssertionError("unreachable")
+
+    # ---- follow --------------------------------------------------------------------------------
+
+    async def follow(self, path: str) -> AsyncIterator[str]:
+        command = shell_command(["sh", "-c", FOLLOW_SCRIPT, "lmconsole-follow", path])
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                conn = await self._connection(loop.time() + self.resume_timeout)
+            except TransportError:
+                if self._closed:
+                    return
+                raise
+            messages: list[str] = []
+            try:
+                async with self._channels:
+                    process = await conn.create_process(command, encoding=None)
+                    reader = asyncio.create_task(_collect_lines(process.stderr, messages))
+                    try:
+                        partial = b""
+                        while chunk := await process.stdout.read(READ_CHUNK):
+                            *complete, partial = (partial + chunk).split(b"\n")
+                            for line in complete:
+                                yield decode_line(line)
+                        if not conn.is_closed():  # tail itself ended: say why, if it said
+                            await asyncio.sleep(0.1)
+                    finally:
+                        with contextlib.suppress(Exception):
+                            process.stdin.write_eof()
+                        process.close()
+                        reader.cancel()
+            except (asyncssh.Error, OSError) as error:
+                if not conn.is_closed():
+                    raise TransportError(f"{self.host_alias}: cannot follow {path}: "
+                                         f"{_reason(error)}") from None
+                error_text = _reason(error)
+            else:
+                if not conn.is_closed() and not self._closed:
+                    raise TransportError(f"{self.host_alias}: tail -F {path} ended"
+                                         + (f": {' '.join(messages)}" if messages else ""))
+                error_text = "connection closed"
+            if self._closed:
+                return
+            self._forget(conn)
+            log.warning("%s: following %s: link lost (%s); reconnecting (lines written "
+                        "meanwhile are missed)", self.host_alias, path, error_text)
+
+    # ---- files (SFTP) --------------------------------------------------------------------------
+
+    async def _sftp_client(self, deadline: float
+                           ) -> tuple[asyncssh.SSHClientConnection, asyncssh.SFTPClient]:
+        async with self._sftp_lock:
+            conn = await self._connection(deadline)
+            if self._sftp is not None and self._sftp[0] is conn:
+                return self._sftp
+            try:
+                client = await conn.start_sftp_client()
+            except (asyncssh.Error, OSError) as error:
+                if conn.is_closed():
+                    self._forget(conn)
+                raise TransportError(f"{self.host_alias}: cannot start SFTP: "
+                                     f"{_reason(error)}") from None
+            self._sftp = (conn, client)
+            return self._sftp
+
+    async def read(self, path: str) -> tuple[bytes, FileStat]:
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(self.file_timeout):
+                for attempt in (1, 2):
+                    conn, sftp = await self._sftp_client(loop.time() + self.file_timeout)
+                    try:
+                        return await _read(sftp, path)
+                    except (asyncssh.Error, OSError):
+                        if not (conn.is_closed() and attempt == 1):
+                            raise
+                        self._forget(conn)  # the link had dropped unnoticed: once more
+        except TimeoutError:
+            raise TransportError(f"{self.host_alias}: reading {path} took more than "
+                                 f"{self.file_timeout:g} s") from None
+        except (asyncssh.Error, OSError) as error:
+            raise TransportError(f"{self.host_alias}: cannot read {path}: "
+                                 f"{_reason(error)}") from None
+        raise AssertionError("unreachable")
+
+    async def write_atomic(self, path: str, data: bytes, expected: FileStat | None) -> FileStat:
+        """Temp file in the same directory, fsync (fsync@openssh.com, when offered), the old
+        mode (and owner, when the server lets us), a re-check, then posix-rename. SFTP v3
+        gives whole-second times: a change of the same size within the second of the read
+        is not seen."""
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(self.file_timeout):
+                for attempt in (1, 2):
+                    conn, sftp = await self._sftp_client(loop.time() + self.file_timeout)
+                    try:
+                        old = await _stat_or_none(sftp, path)
+                    except (asyncssh.Error, OSError):
+                        if not (conn.is_closed() and attempt == 1):
+                            raise
+                        self._forget(conn)  # nothing written yet: safe to try once more
+                        continue
+                    return await self._write_atomic(sftp, path, data, expected, old)
+        except TimeoutError:
+            raise TransportError(f"{self.host_alias}: saving {path} took more than "
+                                 f"{self.file_timeout:g} s") from None
+        except asyncssh.SFTPOpUnsupported as error:
+            raise TransportError(f"{self.host_alias}: cannot save {path} atomically: the SFTP "
+                                 f"server lacks {_reason(error)}") from None
+        except (asyncssh.Error, OSError) as error:
+            raise TransportError(f"{self.host_alias}: cannot save {path}: "
+                                 f"{_reason(error)}") from None
+
+    async def _write_atomic(self, sftp: asyncssh.SFTPClient, path: str, data: bytes,
+                            expected: FileStat | None, old: asyncssh.SFTPAttrs | None
+                            ) -> FileStat:
+        directory, name = posixpath.split(path)
+        temporary = posixpath.join(directory, f".{name}.{secrets.token_hex(8)}.lmconsole")
+        where = f"{self.host_alias}:{path}"
+        check_unchanged(where, _file_stat(old) if old else None, expected)
+        try:
+            async with sftp.open(temporary, "x", asyncssh.SFTPAttrs(permissions=0o600),
+                                 encoding=None) as file:
+                await file.write(data)
+                with contextlib.suppress(asyncssh.SFTPOpUnsupported):
+                    await file.fsync()
+            await sftp.chmod(temporary, stat.S_IMODE(old.permissions) if old else 0o644)
+            if old is not None and old.uid is not None and old.gid is not None:
+                with contextlib.suppress(asyncssh.SFTPError):  # only root may give files away
+                    await sftp.chown(temporary, old.uid, old.gid)
+            latest = await _stat_or_none(sftp, path)
+            check_unchanged(where, _file_stat(latest) if latest else None, expected)
+            await sftp.posix_rename(temporary, path)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(sftp.remove(temporary)), 5)
+            raise
+        return _file_stat(await sftp.stat(path))
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+
+async def _read(sftp: asyncssh.SFTPClient, path: str) -> tuple[bytes, FileStat]:
+    """The bytes of `path` and the stat of exactly that version (read again if it changed
+    while being read)."""
+    for _ in range(5):
+        async with sftp.open(path, "r", encoding=None) as file:
+            before = await file.stat()
+            data = await file.read()
+            after = await file.stat()
+        if _file_stat(before) == _file_stat(after):
+            return data, _file_stat(after)
+    raise asyncssh.SFTPFailure("it keeps changing while being read")
+
+
+def _file_stat(attrs: asyncssh.SFTPAttrs) -> FileStat:
+    mtime_ns = (attrs.mtime or 0) * 1_000_000_000 + (attrs.mtime_ns or 0)
+    return FileStat(attrs.size or 0, mtime_ns, attrs.permissions or 0)
+
+
+async def _stat_or_none(sftp: asyncssh.SFTPClient, path: str) -> asyncssh.SFTPAttrs | None:
+    try:
+        return await sftp.stat(path)
+    except asyncssh.SFTPNoSuchFile:
+        return None
+
+
+async def _collect_lines(stream: asyncssh.SSHReader, into: list[str], keep: int = 5) -> None:
+    """Read a stream to its end (so that it never stalls the channel), keeping its last
+    lines in `into`."""
+    async for raw in stream:
+        text = decode_line(raw.rstrip(b"\n")).strip()
+        if text:
+            log.debug("remote: %s", text)
+            into.append(text)
+            del into[:-keep]
+
+
+def _reason(error: BaseException) -> str:
+    return getattr(error, "reason", None) or getattr(error, "strerror", None) or str(error) \
+        or type(error).__name__

@@ -1,0 +1,327 @@
+"""The local transport: commands, `tail -F` in Python, and atomic saves."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from lmconsole.adapters.transports import local
+from lmconsole.adapters.transports.local import LocalTransport
+from lmconsole.transport import FileChangedError, TransportError
+
+SYNC = "lmconsole-test-sync"
+
+
+def run(coroutine):
+    return asyncio.run(asyncio.wait_for(coroutine, 30))
+
+
+def append(path: Path, data: str | bytes) -> None:
+    with path.open("ab") as file:
+        file.write(data.encode() if isinstance(data, str) else data)
+
+
+class Follower:
+    """Iterates a follow in a task; `next()` waits (bounded) for the next line, skipping the
+    marker lines `sync()` writes to learn that the follow has started."""
+
+    def __init__(self, lines: AsyncIterator[str]) -> None:
+        self.lines = lines
+        self.queue: asyncio.Queue[str] = asyncio.Queue()
+        self.task = asyncio.create_task(self._pump())
+
+    async def _pump(self) -> None:
+        async for line in self.lines:
+            self.queue.put_nowait(line)
+
+    async def next(self, timeout: float = 2.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            getter = asyncio.ensure_future(self.queue.get())
+            done, _ = await asyncio.wait({getter, self.task}, return_when=asyncio.FIRST_COMPLETED,
+                                         timeout=max(0.0, deadline - time.monotonic()))
+            if getter not in done:
+                getter.cancel()
+                if self.task in done:
+                    self.task.result()  # raises what ended the follow
+                    raise AssertionError("the follow ended")
+                raise AssertionError(f"no line within {timeout:g} s")
+            line = getter.result()
+            if not line.startswith(SYNC):
+                return line
+
+    async def sync(self, path: Path, timeout: float = 10.0, every: float = 0.25) -> float:
+        """Append marker lines until one comes out; the seconds that took."""
+        start = time.monotonic()
+        for number in range(int(timeout / every) + 1):
+            append(path, f"{SYNC} {number}\n")
+            try:
+                while True:
+                    line = await asyncio.wait_for(self.queue.get(), every)
+                    if line.startswith(SYNC):
+                        return time.monotonic() - start
+            except TimeoutError:
+                if self.task.done():
+                    self.task.result()
+        raise AssertionError(f"the follow of {path} showed nothing within {timeout:g} s")
+
+    async def expect_nothing(self, wait: float = 0.3) -> None:
+        await asyncio.sleep(wait)
+        pending = [line for line in self._drain() if not line.startswith(SYNC)]
+        assert pending == []
+
+    def _drain(self) -> list[str]:
+        items = []
+        while not self.queue.empty():
+            items.append(self.queue.get_nowait())
+        return items
+
+    async def close(self) -> None:
+        """Cancel the iterating task: the follow's finally blocks run."""
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+
+
+async def following(transport, path: Path, body: Callable) -> None:
+    follower = Follower(transport.follow(str(path)))
+    try:
+        await follower.sync(path)
+        await body(follower)
+    finally:
+        await follower.close()
+
+
+# ---- run ---------------------------------------------------------------------------------------
+
+def test_run_in_the_c_locale():
+    result = run(LocalTransport().run(["sh", "-c", 'echo "$LC_ALL $LANG"; echo err >&2; exit 3'],
+                                      timeout=10))
+    assert result == (3, "C C\n", "err\n")
+
+
+def test_run_of_a_missing_program_or_a_slow_one_is_a_transport_error():
+    with pytest.raises(TransportError, match="cannot run /nonexistent/lmutil"):
+        run(LocalTransport().run(["/nonexistent/lmutil"], timeout=10))
+    started = time.monotonic()
+    with pytest.raises(TransportError, match=r"sh did not answer within 0.2 s"):
+        run(LocalTransport().run(["sh", "-c", "sleep 30; :"], timeout=0.2))
+    assert time.monotonic() - started < 5  # its child was killed too, not waited for
+
+
+def test_a_cancelled_run_leaves_no_child_behind(tmp_path):
+    marker = f"lmconsole-test-{os.getpid()}-{time.monotonic_ns()}"
+
+    def running() -> bool:
+        return subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode == 0
+
+    async def main() -> None:
+        sleeper = f"{sys.executable} -c 'import time; time.sleep(30)' {marker}"
+        task = asyncio.create_task(LocalTransport().run(["sh", "-c", f"{sleeper}; :"],
+                                                        timeout=60))
+        while not running():
+            await asyncio.sleep(0.02)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    run(main())
+    assert not running()
+
+
+# ---- follow ------------------------------------------------------------------------------------
+
+def test_follow_yields_appended_lines_only_and_fast(tmp_path):
+    log = tmp_path / "debug.log"
+    log.write_text("before 1\nbefore 2\n")
+
+    async def body(follower: Follower) -> None:
+        started = time.monotonic()
+        append(log, "10:00:01 (MLM) OUT: \"MATLAB\" jdoe@host1\n")
+        assert await follower.next() == '10:00:01 (MLM) OUT: "MATLAB" jdoe@host1'
+        assert time.monotonic() - started < 0.2
+        append(log, "crlf\r\n\xe9t\xe9 latin\n".encode("latin-1"))
+        assert await follower.next() == "crlf"
+        assert await follower.next() == "\xe9t\xe9 latin"
+
+    run(following(LocalTransport(), log, body))
+
+
+def test_follow_never_yields_half_a_line(tmp_path):
+    log = tmp_path / "debug.log"
+    log.write_text("")
+
+    async def body(follower: Follower) -> None:
+        append(log, "10:00:02 (MLM) DENIED: \"MAT")
+        await follower.expect_nothing()
+        append(log, "LAB\" bob@h2  (Licensed number of users already reached. (-4,342))\n")
+        assert await follower.next() == \
+            '10:00:02 (MLM) DENIED: "MATLAB" bob@h2  (Licensed number of users already reached. (-4,342))'
+
+    run(following(LocalTransport(), log, body))
+
+
+def test_follow_survives_rotation_truncation_and_a_missing_file(tmp_path):
+    log = tmp_path / "debug.log"
+    log.write_text("old\n")
+
+    async def body(follower: Follower) -> None:
+        # Rotation: what the old file still received, then the new file from its start.
+        append(log, "last of the old file\n")
+        log.rename(tmp_path / "debug.log.1")
+        await asyncio.sleep(0.2)
+        append(tmp_path / "debug.log.1", "written to the old file after the rename\n")
+        log.write_text("first of the new file\nsecond\n")
+        assert [await follower.next() for _ in range(4)] == [
+            "last of the old file", "written to the old file after the rename",
+            "first of the new file", "second"]
+        # Truncation in place: from the new start.
+        with log.open("r+b") as file:
+            file.truncate(0)
+        await asyncio.sleep(0.2)
+        append(log, "after truncation\n")
+        assert await follower.next() == "after truncation"
+        # Deleted, then created again: waited for, read from its start.
+        log.unlink()
+        await asyncio.sleep(0.2)
+        log.write_text("recreated\n")
+        assert await follower.next() == "recreated"
+
+    run(following(LocalTransport(), log, body))
+
+
+def test_follow_of_a_file_that_does_not_exist_yet_waits_for_it(tmp_path):
+    log = tmp_path / "later.log"
+
+    async def main() -> None:
+        follower = Follower(LocalTransport().follow(str(log)))
+        try:
+            await asyncio.sleep(0.2)
+            log.write_text("first\n")
+            assert await follower.next() == "first"
+        finally:
+            await follower.close()
+
+    run(main())
+
+
+def test_a_copytruncate_hole_of_nul_bytes_is_dropped(tmp_path):
+    log = tmp_path / "debug.log"
+    log.write_text("")
+
+    async def body(follower: Follower) -> None:
+        append(log, b"\x00\x00\x00after the hole\n")
+        assert await follower.next() == "after the hole"
+
+    run(following(LocalTransport(), log, body))
+
+
+def test_closing_a_follow_closes_the_file(tmp_path):
+    log = tmp_path / "debug.log"
+    log.write_text("")
+
+    def open_fds() -> set[str]:
+        return {os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+                if os.path.exists(f"/proc/self/fd/{fd}")}
+
+    async def main() -> None:
+        async with contextlib.aclosing(LocalTransport().follow(str(log))) as lines:
+            waiter = asyncio.ensure_future(anext(lines))
+            await asyncio.sleep(0.2)
+            assert str(log) in open_fds()
+            append(log, "one\n")
+            assert await waiter == "one"
+        assert str(log) not in open_fds()
+
+    run(main())
+
+
+# ---- files -------------------------------------------------------------------------------------
+
+def test_read_then_write_atomic_keeps_mode_and_returns_the_new_stat(tmp_path):
+    options = tmp_path / "MLM.opt"
+    options.write_bytes(b"RESERVE 1 MATLAB USER jdoe\n")
+    options.chmod(0o640)
+    transport = LocalTransport()
+    data, stat = run(transport.read(str(options)))
+    assert data == b"RESERVE 1 MATLAB USER jdoe\n"
+    assert (stat.size, stat.mtime_ns) == (len(data), options.stat().st_mtime_ns)
+    new_stat = run(transport.write_atomic(str(options), b"# emptied\n", stat))
+    assert options.read_bytes() == b"# emptied\n"
+    assert options.stat().st_mode & 0o777 == 0o640
+    assert new_stat == (10, options.stat().st_mtime_ns, options.stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["MLM.opt"]
+    # The stat returned is good for the next save.
+    run(transport.write_atomic(str(options), b"# again\n", new_stat))
+    assert options.read_bytes() == b"# again\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can keep another user's ownership")
+def test_write_atomic_as_root_keeps_the_owner(tmp_path):
+    options = tmp_path / "MLM.opt"
+    options.write_text("x\n")
+    os.chown(options, 1, 1)
+    _, stat = run(LocalTransport().read(str(options)))
+    run(LocalTransport().write_atomic(str(options), b"y\n", stat))
+    assert (options.stat().st_uid, options.stat().st_gid) == (1, 1)
+
+
+def test_write_atomic_refuses_a_file_changed_since_it_was_read(tmp_path):
+    options = tmp_path / "MLM.opt"
+    options.write_text("mine\n")
+    transport = LocalTransport()
+    _, stat = run(transport.read(str(options)))
+    options.write_text("theirs, longer\n")  # someone else saved in between
+    with pytest.raises(FileChangedError, match="changed since it was read"):
+        run(transport.write_atomic(str(options), b"new\n", stat))
+    assert options.read_text() == "theirs, longer\n"
+    # Same size, another time: refused as well.
+    _, stat = run(transport.read(str(options)))
+    options.write_text("THEIRS, LONGER\n")
+    os.utime(options, ns=(stat.mtime_ns + 5_000_000, stat.mtime_ns + 5_000_000))
+    with pytest.raises(FileChangedError):
+        run(transport.write_atomic(str(options), b"new\n", stat))
+    # Deleted since: refused; a new file over an existing one: refused.
+    options.unlink()
+    with pytest.raises(FileChangedError, match="deleted"):
+        run(transport.write_atomic(str(options), b"new\n", stat))
+    (tmp_path / "other.opt").write_text("exists\n")
+    with pytest.raises(FileChangedError, match="created"):
+        run(transport.write_atomic(str(tmp_path / "other.opt"), b"new\n", None))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.opt"]
+
+
+def test_write_atomic_creates_a_new_file_when_none_was_expected(tmp_path):
+    target = tmp_path / "new.opt"
+    stat = run(LocalTransport().write_atomic(str(target), b"GROUP g a b\n", None))
+    assert target.read_bytes() == b"GROUP g a b\n" and stat.size == 12
+
+
+def test_write_atomic_leaves_nothing_behind_when_it_fails(tmp_path, monkeypatch):
+    options = tmp_path / "MLM.opt"
+    options.write_text("keep me\n")
+    _, stat = run(LocalTransport().read(str(options)))
+
+    def failing_replace(source, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(local.os, "replace", failing_replace)
+    with pytest.raises(TransportError, match="cannot save .*No space left on device"):
+        run(LocalTransport().write_atomic(str(options), b"new\n", stat))
+    assert options.read_text() == "keep me\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["MLM.opt"]
+    with pytest.raises(TransportError, match="cannot save"):
+        run(LocalTransport().write_atomic(str(tmp_path / "no-such-dir" / "x.opt"), b"", None))
+
+
+def test_read_of_a_missing_file_is_a_transport_error(tmp_path):
+    with pytest.raises(TransportError, match="cannot read .*No such file"):
+        run(LocalTransport().read(str(tmp_path / "missing.opt")))
