@@ -1,0 +1,151 @@
+"""Benchmark: the FlexLM debug-log parser on a busy server's log.
+
+Generates (seeded) `--days` days of a combined lmgrd + vendor daemon log: about 100,000
+lines a day at the default `--per-day`, mostly OUT/IN with DENIED, IN (INACTIVE), QUEUED,
+DEQUEUED and UNSUPPORTED among them, TIMESTAMP lines every 6 h, a SLOG block every 4 h,
+user names with spaces and non-ASCII letters, across midnights. The lines are written with
+the simulator's own line builders, so they have the real layout. Then times
+`parse_debuglog` on the whole text and `DebugLogReader.feed` line by line (the live path)
+and prints lines/s. Asserts nothing.
+
+    .venv/bin/python bench/debuglog.py [--days 2] [--per-day 100000] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import statistics
+import time
+from collections import Counter
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from lmconsole.adapters.flexlm.debuglog import DebugLogReader, parse_debuglog
+from lmconsole.adapters.flexlm.sim import errors
+from lmconsole.adapters.flexlm.sim.debuglog import (
+    date_text,
+    denied_line,
+    lmgrd_startup,
+    unsupported_line,
+    usage_line,
+    vendor_startup,
+)
+
+ZONE = ZoneInfo("Europe/Berlin")
+DAY_S = 86400
+START = datetime(2026, 3, 2, 6, 0, tzinfo=ZONE)
+FEATURES = ("MATLAB", "SIMULINK", "Statistics_Toolbox", "MAP_Toolbox", "Optimization_Toolbox",
+            "Signal_Toolbox", "Control_Toolbox", "Image_Toolbox", "Curve_Fitting_Toolbox")
+USERS = ("alu-escuela", "José Juan Galera", "Marta Rodriguez", "jdoe", "ßchmidt", "felicia",
+         "lopezrmo", "SATCOM1", "Usuario", "natal", "efrat", "rachel", "chen", "richard")
+DENIALS = (errors.MAXUSERS, errors.EXCLUDED, errors.MAX_EXCEEDED, errors.RESERVED_FOR_OTHERS)
+
+
+def generate(days: int, per_day: int, seed: int) -> str:
+    rng = random.Random(seed)
+    lines: list[str] = []
+
+    def write(at: datetime, daemon: str, message: str) -> None:
+        lines.append(f"{at.hour:>2}:{at.minute:02}:{at.second:02} ({daemon}) {message}")
+
+    for message in lmgrd_startup(START, host="lic01", port=27000, licence_path="/opt/lic.dat",
+                                 pid=4242, peers=[], master="lic01"):
+        write(START, "lmgrd", message)
+    for message in vendor_startup("lic01", list(FEATURES), "/opt/lic.dat"):
+        write(START, "MLM", message)
+    write(START, "MLM", f"TIMESTAMP {date_text(START)}")
+    step = DAY_S / per_day
+    at, next_stamp, next_slog = START, START + timedelta(hours=6), START + timedelta(hours=4)
+    end = START + timedelta(days=days)
+    while at < end:
+        at += timedelta(seconds=rng.expovariate(1 / step))
+        if at >= next_stamp:
+            write(next_stamp, "lmgrd", f"TIMESTAMP {date_text(next_stamp)}")
+            write(next_stamp, "MLM", f"TIMESTAMP {date_text(next_stamp)}")
+            next_stamp += timedelta(hours=6)
+        if at >= next_slog:
+            stamp = next_slog.strftime("%a %b %d %Y %H:%M:%S")
+            for message in ("===============================================",
+                            "=== Last 10 Client Requests Processing Time (in ms) ===",
+                            f"Time: {stamp} Hora de verano romance",
+                            *(f"00000000 ms at 13:00:2{i}(6/9/2022),#4,(2836K),(,,544)"
+                              for i in range(10)),
+                            "==============================================="):
+                write(next_slog, "MLM", f"(@MLM-SLOG@) {message}")
+            next_slog += timedelta(hours=4)
+        user = rng.choice(USERS)
+        host = f"PC-{rng.randrange(400):03}"
+        feature = rng.choice(FEATURES)
+        roll = rng.random()
+        if roll < 0.42:
+            message = usage_line("OUT", feature, user, host, rng.choice((1, 1, 1, 2)))
+        elif roll < 0.80:
+            message = usage_line("IN", feature, user, host)
+        elif roll < 0.86:
+            message = usage_line("IN", feature, user, host, 1, "INACTIVE")
+        elif roll < 0.94:
+            message = denied_line(feature, user, host, rng.choice(DENIALS))
+        elif roll < 0.96:
+            message = usage_line("QUEUED", feature, user, host)
+        elif roll < 0.98:
+            message = usage_line("DEQUEUED", feature, user, host)
+        else:
+            message = unsupported_line(feature + "_X", user, host)
+        write(at, "MLM", message)
+    return "\n".join(lines) + "\n"
+
+
+def timed(fn, repeat: int) -> tuple[list[float], object]:
+    times, result = [], None
+    for _ in range(repeat):
+        result = None  # free the last run's events outside the timed part
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return times, result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=2)
+    parser.add_argument("--per-day", type=int, default=100_000, help="event lines a day")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    print(f"lmconsole debuglog bench {datetime.now().isoformat(timespec='seconds')}, "
+          f"Python {platform.python_version()}, {platform.machine()}")
+    text = generate(args.days, args.per_day, args.seed)
+    lines = text.splitlines()
+    print(f"input: {len(lines):,} lines, {len(text.encode('utf-8')) / 2**20:,.1f} MiB, "
+          f"{args.days} days from {START.isoformat()}")
+
+    def whole():
+        return parse_debuglog(text, tz=ZONE)
+
+    whole()  # warm-up
+    times, (events, diagnostics) = timed(whole, args.repeat)
+    best, median = min(times), statistics.median(times)
+    print(f"parse_debuglog: best {best * 1000:,.1f} ms, median {median * 1000:,.1f} ms: "
+          f"{len(lines) / best:,.0f} lines/s (best), {len(lines) / median:,.0f} lines/s (median)")
+    kinds = Counter(e.kind.value for e in events)
+    print(f"parse_debuglog: {len(events):,} events {dict(kinds)}, "
+          f"{len(diagnostics)} diagnostics, last at {events[-1].at.isoformat()}")
+
+    def live():
+        reader = DebugLogReader(tz=ZONE, start_date=START.date())
+        feed = reader.feed
+        return sum(1 for line in lines if feed(line) is not None)
+
+    times, count = timed(live, args.repeat)
+    best, median = min(times), statistics.median(times)
+    print(f"feed (live, line by line): {count:,} events, best {best * 1000:,.1f} ms: "
+          f"{len(lines) / best:,.0f} lines/s (best), {len(lines) / median:,.0f} lines/s "
+          f"(median), {best / len(lines) * 1e6:.2f} µs/line")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
