@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="PATH",
                         help="configuration file (default: $LMCONSOLE_CONFIG, then "
                              "$XDG_CONFIG_HOME/lmconsole/config.toml)")
+    parser.add_argument("--read-only", action="store_true",
+                        help="the console: refuse every action that changes a server")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     snapshot = commands.add_parser(
@@ -74,7 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--speed", type=float, default=60.0,
                       help="simulated seconds per real second (default 60)")
     demo.add_argument("--duration", type=float, default=None,
-                      help="stop after this many real seconds (default: until Ctrl-C)")
+                      help="--text: stop after this many real seconds (default: until Ctrl-C)")
+    demo.add_argument("--text", action="store_true",
+                      help="redraw a plain usage table instead of the full-screen console "
+                           "(the default when standard output is not a terminal)")
+    demo.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                      help="refuse every action that changes a server")
     return parser
 
 
@@ -82,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
+        if sys.stdout.isatty() and sys.stdin.isatty():
+            return run_console(args)
         parser.print_help()
         return EXIT_OK
     handlers = {"snapshot": run_snapshot, "config": run_config, "demo": run_demo,
@@ -196,8 +205,12 @@ def transport_for(server):
         from lmconsole.demo import simulator_transport
 
         return simulator_transport(server)
-    raise InputError(f"server {server.name}: transport {server.transport!r} is not available "
-                     "in this version of lmconsole (local and sim are)")
+    if server.transport == "ssh":
+        from lmconsole.adapters.transports.ssh import SshTransport
+
+        # Headless: an unknown host key fails with a message saying how to add it.
+        return SshTransport(server.ssh_host, user=server.ssh_user, port=server.ssh_port)
+    raise InputError(f"server {server.name}: unknown transport {server.transport!r}")
 
 
 # ---- config ------------------------------------------------------------------------------------
@@ -240,9 +253,44 @@ def run_check_license(args: argparse.Namespace) -> int:
 # ---- demo --------------------------------------------------------------------------------------
 
 def run_demo(args: argparse.Namespace) -> int:
-    from lmconsole.demo import run_text_demo
+    """The console on the simulated servers; the plain text demo with --text, or when
+    standard output is not a terminal (a pipe, a test)."""
+    if args.text or not sys.stdout.isatty():
+        from lmconsole.demo import run_text_demo
 
-    return run_text_demo(speed=args.speed, duration=args.duration)
+        return run_text_demo(speed=args.speed, duration=args.duration)
+    if args.speed <= 0:
+        raise InputError("--speed: must be more than 0 (simulated seconds per real second)")
+    from lmconsole.app import LMConsoleApp, demo_servers
+
+    app = LMConsoleApp(demo_servers(args.speed), read_only=args.read_only,
+                       audit=audit_log_for(None), display_tz=local_zone(),
+                       poll_interval_s=2.0)
+    app.run()
+    return EXIT_OK
+
+
+def run_console(args: argparse.Namespace) -> int:
+    """`lmconsole` alone: the full-screen console on the configured servers."""
+    config = load_config(args)
+    if not config.servers:
+        raise InputError("no servers configured: run `lmconsole config init` and edit the "
+                         "file it names, or try the console on simulated servers with "
+                         "`lmconsole demo`")
+    from lmconsole.app import ConsoleServer, LMConsoleApp
+
+    servers = [ConsoleServer(query.config, query.adapter, query.transport)
+               for query in server_queries(config, None)]
+    app = LMConsoleApp(servers, read_only=args.read_only or config.read_only,
+                       audit=audit_log_for(config), display_tz=config.display_tz)
+    app.run()
+    return EXIT_OK
+
+
+def audit_log_for(config):
+    from lmconsole.audit import AuditLog, audit_path
+
+    return AuditLog(audit_path(config))
 
 
 def console_main() -> None:

@@ -15,7 +15,8 @@ from lmconsole.model import Diagnostic, ServerStatus, Snapshot, Status
 from lmconsole.transport import BinaryInputError, Transport, TransportError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
-STATUS_TIMEOUT_S = 60.0
+STATUS_TIMEOUT_S = 60.0  # lmstat -a on a large site can take long
+CONNECT_TIMEOUT_S = 5.0  # a one-shot snapshot reports an unreachable server soon
 
 
 def read_input(path: str) -> tuple[str, str]:
@@ -59,7 +60,10 @@ class ServerQuery:
                                                    tuple[Diagnostic, ...]]:
         config = self.config
         argv = self.adapter.status_argv(config)
+        connect = getattr(self.transport, "connect", None)  # connections (SSH) have one
         try:
+            if connect is not None:
+                await connect(CONNECT_TIMEOUT_S)
             result = await self.transport.run(argv, timeout=STATUS_TIMEOUT_S)
         except (TransportError, BinaryInputError) as error:
             return (self.failed(str(error)),), ()
@@ -77,10 +81,19 @@ class ServerQuery:
 async def snapshot_of(queries: Sequence[ServerQuery], now: datetime | None = None) -> Snapshot:
     """Ask every server at once; one that fails is reported, never fatal to the others."""
     now = now or datetime.now(UTC)
-    results = await asyncio.gather(*(query.status(now) for query in queries))
+    try:
+        results = await asyncio.gather(*(query.status(now) for query in queries))
+    finally:
+        await asyncio.gather(*(close_transport(query.transport) for query in queries))
     servers = tuple(server for found, _ in results for server in found)
     diagnostics = tuple(diagnostic for _, found in results for diagnostic in found)
     return Snapshot(taken_at=now, servers=servers, diagnostics=diagnostics)
+
+
+async def close_transport(transport: Transport) -> None:
+    close = getattr(transport, "close", None)  # connections (SSH) have one
+    if close is not None:
+        await close()
 
 
 def exit_code_of(snapshot: Snapshot) -> int:
