@@ -277,9 +277,9 @@ def run_console(args: argparse.Namespace) -> int:
         raise InputError("no servers configured: run `lmconsole config init` and edit the "
                          "file it names, or try the console on simulated servers with "
                          "`lmconsole demo`")
-    from lmconsole.app import ConsoleServer, LMConsoleApp
+    from lmconsole.app import LMConsoleApp, console_server
 
-    servers = [ConsoleServer(query.config, query.adapter, query.transport)
+    servers = [console_server(query.config, query.adapter, query.transport)
                for query in server_queries(config, None)]
     app = LMConsoleApp(servers, read_only=args.read_only or config.read_only,
                        audit=audit_log_for(config), display_tz=config.display_tz)

@@ -1,0 +1,456 @@
+"""The live console: the Textual App, and the wiring of monitor -> messages -> screens.
+
+Each configured server gets two workers in the app's event loop: the monitor's poll loop
+and, when the server has a debug log, its follow loop. They are separate workers so that a
+failing log (unreadable, or no reader for it yet) never stops the polling. The monitor calls
+a Listener; the listener posts typed messages carrying the immutable ServerState or Event;
+the app keeps them in LiveData and tells the screen on show what changed, once per batch
+of messages. Admin actions (lmremove) run in workers too, confirmed, audited and refused in
+read-only mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, tzinfo
+from importlib import resources
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.worker import Worker, WorkerState
+
+from lmconsole.adapter import LicenceManagerAdapter
+from lmconsole.adapters.flexlm.debuglog import denial_reason_words
+from lmconsole.audit import AuditLog, audit_path
+from lmconsole.model import Checkout, Event, ServerStatus
+from lmconsole.monitor import Listener, Monitor, ServerMonitor, ServerState
+from lmconsole.screens.base import EVENTS, STATES
+from lmconsole.screens.commands import ConsoleCommand, ConsoleProvider, console_commands, resolve
+from lmconsole.screens.denials import DenialsScreen
+from lmconsole.screens.dialogs import CommandLine, ConfirmScreen, HelpScreen, key_help
+from lmconsole.screens.events import EventsScreen
+from lmconsole.screens.features import FeaturesScreen
+from lmconsole.screens.format import day_time, duration
+from lmconsole.screens.header import ServerHeader
+from lmconsole.screens.live import Clock, LiveData, utc_now
+from lmconsole.screens.overview import OverviewScreen
+from lmconsole.screens.seats import Seat, SeatsScreen
+from lmconsole.themes.builtin import DEFAULT_THEME, THEMES
+from lmconsole.transport import Transport, TransportError
+
+COMMAND_TIMEOUT_S = 60.0
+
+
+# ---- messages -------------------------------------------------------------------------------
+
+class StateArrived(Message):
+    def __init__(self, state: ServerState) -> None:
+        super().__init__()
+        self.state = state
+
+
+class EventArrived(Message):
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class FollowFailed(Message):
+    def __init__(self, server: str, error: str) -> None:
+        super().__init__()
+        self.server = server
+        self.error = error
+
+
+class MessageListener(Listener):
+    """The monitor's listener: every call becomes a message to the app."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def state_changed(self, state: ServerState) -> None:
+        self.app.post_message(StateArrived(state))
+
+    def event(self, event: Event) -> None:
+        self.app.post_message(EventArrived(event))
+
+    def follow_failed(self, server: str, error: str) -> None:
+        self.app.post_message(FollowFailed(server, error))
+
+
+@dataclass(frozen=True)
+class ConsoleServer:
+    """A server as the console needs it: its configuration, how to read it, how to reach it,
+    and its clock (a simulated server's runs faster than the wall's)."""
+
+    config: Any  # ServerConfig or demo.DemoServer
+    adapter: LicenceManagerAdapter
+    transport: Transport
+    clock: Clock = field(default=utc_now)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+
+# ---- the app --------------------------------------------------------------------------------
+
+class LMConsoleApp(App):
+    TITLE = "lmconsole"
+    CSS_PATH = str(resources.files("lmconsole.themes").joinpath("console.tcss"))
+    COMMANDS = App.COMMANDS | {ConsoleProvider}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+        Binding("colon", "command_line", "Jump", key_display=":", id="app.command-line",
+                tooltip="Go to a view, a server or a feature (Tab completes)"),
+        Binding("p", "pause", "Pause", id="app.pause",
+                tooltip="Pause or resume the tables (polling and the header go on)"),
+        Binding("o", "mode('overview')", "Overview", show=False, id="app.overview",
+                tooltip="Every server at a glance"),
+        Binding("f", "open_features(None)", "Features", show=False, id="app.features",
+                tooltip="The features of all servers, summed by name"),
+        Binding("d", "mode('denials')", "Denials", show=False, id="app.denials",
+                tooltip="Denials as they happen, newest first"),
+        Binding("e", "mode('events')", "Events", show=False, id="app.events",
+                tooltip="The debug-log stream: OUT, IN, DENIED, QUEUED..."),
+        Binding("ctrl+r", "refresh_servers", "Poll every server now", show=False,
+                id="app.refresh"),
+        Binding("ctrl+t", "next_theme", "Next theme", show=False, id="app.theme"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, servers: Sequence[ConsoleServer] = (), *, read_only: bool = False,
+                 audit: AuditLog | None = None, display_tz: tzinfo | None = None,
+                 monitor: bool = True, poll_interval_s: float | None = None,
+                 keymap: Mapping[str, str] | None = None, theme: str = DEFAULT_THEME,
+                 highlight_s: float = 5.0) -> None:
+        super().__init__()
+        self.servers = {server.name: server for server in servers}
+        self.read_only = read_only
+        self.audit = audit or AuditLog(audit_path(None))
+        self.highlight_s = highlight_s
+        self.paused = False
+        self.data = LiveData(self.servers, clocks={n: s.clock for n, s in self.servers.items()},
+                             display_tz=display_tz or UTC)
+        self.monitor = Monitor([
+            ServerMonitor(s.config, s.adapter, s.transport, MessageListener(self),
+                          interval_s=poll_interval_s, now=s.clock)
+            for s in servers])
+        self.start_monitor = monitor
+        self._keymap_wanted = dict(keymap or {})
+        self._pending: set[str] = set()
+        for definition in THEMES:
+            self.register_theme(definition)
+        self.theme = theme
+        self.add_mode("overview", lambda: OverviewScreen(self.data))
+        self.add_mode("features", lambda: FeaturesScreen(self.data, None))
+        self.add_mode("denials", lambda: DenialsScreen(self.data, denial_reason_words))
+        self.add_mode("events", lambda: EventsScreen(self.data))
+
+    # ---- start-up ------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self._keymap_wanted:
+            self.set_keymap(self._keymap_wanted)
+        self.switch_mode("overview")
+        self.set_interval(1.0, self.tick)
+        if self.start_monitor:
+            self.start_monitoring()
+
+    async def on_unmount(self) -> None:
+        """The console ends: close the connections (SSH) its transports hold."""
+        from lmconsole.snapshot import close_transport
+
+        await asyncio.gather(*(close_transport(s.transport) for s in self.servers.values()),
+                             return_exceptions=True)
+
+    def start_monitoring(self) -> None:
+        for name, monitor in self.monitor.monitors.items():
+            self.run_worker(monitor.poll_loop(), name=f"poll:{name}", group="monitor",
+                            exit_on_error=False)
+            log = getattr(monitor.config, "debug_log", None)
+            if log:
+                self.run_worker(monitor.follow_loop(log), name=f"follow:{name}",
+                                group="monitor", exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Every worker error ends here: a monitor loop that died is shown in the header."""
+        worker = event.worker
+        if event.state is not WorkerState.ERROR:
+            return
+        kind, _, server = worker.name.partition(":")
+        error = f"{type(worker.error).__name__}: {worker.error}"
+        if kind == "follow":
+            self.data.follow_errors[server] = f"events unavailable ({error})"
+            self.update_headers()
+        elif kind == "poll" and server in self.data.states:
+            state = self.data.states[server]
+            self.post_message(StateArrived(replace(state, error=f"monitor stopped: {error}",
+                                                   stale=state.status is not None)))
+        else:
+            self.notify(error, title=worker.name, severity="error", timeout=10)
+
+    # ---- monitor messages ----------------------------------------------------------------
+
+    def on_state_arrived(self, message: StateArrived) -> None:
+        self.data.set_state(message.state)
+        self.changed(STATES)
+
+    def on_event_arrived(self, message: EventArrived) -> None:
+        self.data.add_event(message.event, time.monotonic())
+        self.changed(EVENTS)
+
+    def on_follow_failed(self, message: FollowFailed) -> None:
+        self.data.follow_errors[message.server] = message.error
+        self.update_headers()
+
+    def changed(self, what: str) -> None:
+        """Collect what changed; screens hear of it once the queued messages are handled."""
+        if not self._pending:
+            self.call_later(self.flush)
+        self._pending.add(what)
+
+    def flush(self) -> None:
+        changes, self._pending = self._pending, set()
+        self.update_headers()
+        update = getattr(self.screen, "live_update", None)
+        if update is not None:
+            update(changes)
+
+    def tick(self) -> None:
+        self.update_headers()
+        if not self.paused and hasattr(self.screen, "tick"):
+            self.screen.tick()
+
+    def update_headers(self) -> None:
+        for header in self.screen.query(ServerHeader):
+            header.update_state()
+
+    # ---- views -----------------------------------------------------------------------------
+
+    def action_mode(self, mode: str) -> None:
+        self.switch_mode(mode)
+
+    def action_open_features(self, server: str | None) -> None:
+        self.open_features(server)
+
+    def open_features(self, server: str | None) -> None:
+        """All servers: the features view; one server: drill down from where we are."""
+        if server is None:
+            self.switch_mode("features")
+        elif server not in self.data.states:
+            self.notify(f"no server named {server!r}", severity="warning")
+        else:
+            self.push_screen(FeaturesScreen(self.data, server))
+
+    def action_open_seats(self, server: str | None, feature: str) -> None:
+        self.open_seats(server, feature)
+
+    def open_seats(self, server: str | None, feature: str) -> None:
+        self.push_screen(SeatsScreen(self.data, server, feature))
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        self.update_headers()
+        if not self.paused:
+            self._pending |= {STATES, EVENTS}
+            self.flush()
+        elif hasattr(self.screen, "update_title"):
+            self.screen.update_title()
+
+    def action_refresh_servers(self) -> None:
+        for name in self.monitor.monitors:
+            self.monitor.refresh(name)
+        self.notify("polling every server now", timeout=2)
+
+    def action_next_theme(self) -> None:
+        names = [t.name for t in THEMES]
+        self.theme = names[(names.index(self.theme) + 1) % len(names)] \
+            if self.theme in names else names[0]
+
+    def action_set_theme(self, name: str) -> None:
+        if name in self.available_themes:
+            self.theme = name
+        else:
+            self.notify(f"no theme named {name!r}", severity="warning")
+
+    # ---- help, command line, palette -------------------------------------------------------
+
+    def console_commands(self) -> list[ConsoleCommand]:
+        return console_commands(self.data, [t.name for t in THEMES])
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        keys = key_help(self.screen.active_bindings, self.get_key_display)
+        commands = [(c.text, c.help) for c in self.console_commands() if c.main]
+        commands += [("SERVER", "the features of that server"),
+                     ("seats FEATURE", "who holds a feature (Tab completes names)")]
+        title = f"Keys on this screen ({type(self.screen).__name__.removesuffix('Screen')})"
+        self.push_screen(HelpScreen(keys, commands, title))
+
+    def action_command_line(self) -> None:
+        texts = [c.text for c in self.console_commands()]
+        self.push_screen(CommandLine(texts), callback=self.run_command_line)
+
+    def run_command_line(self, text: str | None) -> None:
+        if not text:
+            return
+        command = resolve(text, self.console_commands())
+        if command is None:
+            self.notify(f"unknown command :{text} (? lists the commands)", severity="warning")
+            return
+        self.call_next(self.run_action, command.action)
+
+    # ---- freeing seats (lmremove) ----------------------------------------------------------
+
+    def request_lmremove(self, seats: Sequence[Seat]) -> None:
+        """Ask, showing the exact commands; then run them, audit them and poll again."""
+        if self.read_only:
+            self.notify("read-only mode: seats cannot be freed", severity="warning")
+            return
+        plan = []
+        for seat in seats:
+            server = self.servers.get(seat.server)
+            if server is None:
+                continue
+            status = self.data.states[seat.server].status
+            plan.append((seat, lmremove_argv(server.config, status, seat.feature,
+                                              seat.checkout)))
+        if not plan:
+            return
+        try:
+            self.audit.check()
+        except OSError as error:
+            self.notify(f"the audit log {self.audit.path} cannot be written ({error.strerror}); "
+                        "nothing was changed", title="lmremove refused", severity="error",
+                        timeout=10)
+            return
+        details = [seat_description(seat, self.data) for seat, _ in plan]
+        count = len(plan)
+        question = (f"Free {count} seats? Each user's application loses its licence at once."
+                    if count > 1 else
+                    "Free this seat? The user's application loses its licence at once.")
+        self.push_screen(
+            ConfirmScreen(question, details, [shell_text(argv) for _, argv in plan],
+                          "Free seats" if count > 1 else "Free seat"),
+            callback=lambda yes: yes and self.run_lmremove(plan))
+
+    @work(group="admin", exit_on_error=False)
+    async def run_lmremove(self, plan: list[tuple[Seat, list[str]]]) -> list[dict]:
+        records = []
+        for seat, argv in plan:
+            transport = self.servers[seat.server].transport
+            try:
+                result = await transport.run(argv, timeout=COMMAND_TIMEOUT_S)
+            except TransportError as error:
+                code, output, outcome = None, str(error), "failed"
+            else:
+                code = result.exit_code
+                output = (result.stdout + result.stderr).strip()
+                outcome = "ok" if code == 0 else "failed"
+            records.append(self.audit.record(server=seat.server, command=argv, outcome=outcome,
+                                             exit_code=code, output=output, action="lmremove"))
+            self.show_result(seat, outcome, output)
+        for server in {seat.server for seat, _ in plan}:
+            if server in self.monitor.monitors:
+                self.monitor.refresh(server)
+        return records
+
+    def show_result(self, seat: Seat, outcome: str, output: str) -> None:
+        who = f"{seat.checkout.user}@{seat.checkout.host}"
+        if outcome == "ok":
+            self.notify(f"freed {seat.feature} held by {who} on {seat.server}",
+                        title="lmremove done")
+        else:
+            reason = last_line(output) or "no output"
+            self.notify(f"{seat.feature} held by {who} on {seat.server}: {reason}",
+                        title="lmremove failed", severity="error", timeout=10)
+
+
+def console_server(config, adapter: LicenceManagerAdapter, transport) -> ConsoleServer:
+    """A configured server for the console; a simulated one (transport = "sim") keeps the
+    simulator's own clock and date."""
+    from lmconsole.demo import SimulatorTransport
+
+    if not isinstance(transport, SimulatorTransport):
+        return ConsoleServer(config, adapter, transport)
+    return ConsoleServer(config, adapter, DatedFollow(transport),
+                         clock=sim_clock(transport.server))
+
+
+def demo_servers(speed: float | None = 60.0) -> list[ConsoleServer]:
+    """The built-in simulated servers (lmconsole.demo), each on its own clock: running
+    `speed` times real time, or a manual clock (speed None) that tests move on."""
+    from lmconsole.adapters import ADAPTERS
+    from lmconsole.demo import DEMO_SERVERS, SimulatorTransport, start_simulator
+
+    servers = []
+    for demo in DEMO_SERVERS:
+        simulator = start_simulator(demo.scenario, demo.seed, speed=speed)
+        servers.append(console_server(demo, ADAPTERS[demo.manager],
+                                      SimulatorTransport(simulator)))
+    return servers
+
+
+def sim_clock(simulator) -> Clock:
+    return lambda: datetime.fromtimestamp(simulator.clock.now(), UTC)
+
+
+class DatedFollow:
+    """A simulator's transport whose log follow starts with a TIMESTAMP line. A debug-log
+    reader dates the lines it reads before the log names a date by the wall clock's day;
+    a simulated server lives on another day, so it is told its date first."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.server = inner.server
+
+    async def run(self, argv: Sequence[str], *, timeout: float):
+        return await self.inner.run(argv, timeout=timeout)
+
+    async def follow(self, path: str):
+        from lmconsole.adapters.flexlm.sim.debuglog import date_text
+
+        self.server.sync()
+        at = self.server.log.local(self.server.now_s)
+        yield f"{at.hour:>2}:{at.minute:02}:{at.second:02} (lmgrd) TIMESTAMP {date_text(at)}"
+        async for line in self.inner.follow(path):
+            yield line
+
+
+def seat_description(seat: Seat, data: LiveData) -> str:
+    checkout = seat.checkout
+    since = ""
+    if checkout.start is not None:
+        held = (data.now(seat.server) - checkout.start).total_seconds()
+        since = f" since {day_time(checkout.start, data.display_tz)} ({duration(held)})"
+    return (f"{seat.feature} on {seat.server}: {checkout.user}@{checkout.host} "
+            f"display {checkout.display}{since}, handle {checkout.handle}")
+
+
+def last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def lmremove_argv(config, status: ServerStatus | None, feature: str,
+                  seat: Checkout) -> list[str]:
+    """`lmutil lmremove` for one seat: by handle when lmstat printed one (it names exactly
+    that seat), else by user, host and display (every seat of theirs on the feature)."""
+    spec = getattr(config, "license", None) or (status.source if status else None)
+    argv = [config.lmutil, "lmremove"] + (["-c", spec] if spec else [])
+    if seat.handle is not None and seat.server and seat.port:
+        return argv + ["-h", feature, seat.server, str(seat.port), str(seat.handle)]
+    return argv + [feature, seat.user, seat.host or "", seat.display or ""]
+
+
+def shell_text(argv: Sequence[str]) -> str:
+    return shlex.join(argv)

@@ -1,0 +1,144 @@
+"""Modal screens: the confirmation of an admin action, the `?` help and the `:` command line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import ActiveBinding, Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Input, Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Shows exactly what will run; `y` runs it, `n` or Esc does not. Enter presses the
+    focused button, which is Cancel to begin with."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes, run it", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str, details: Sequence[str], commands: Sequence[str],
+                 action: str) -> None:
+        super().__init__()
+        self.question = question
+        self.details = list(details)
+        self.commands = list(commands)
+        self.action_label = action
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(self.question, id="question")
+            yield Static(Text("\n".join(self.details)), id="details")
+            yield Static(Text("\n".join(f"$ {c}" for c in self.commands)), id="commands")
+            with Horizontal(id="buttons"):
+                yield Button("Cancel (n)", id="cancel")
+                yield Button(f"{self.action_label} (y)", id="confirm", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class HelpScreen(ModalScreen[None]):
+    """The keys active on the screen underneath, and the `:` commands."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "close", "Close", id="help.close"),
+    ]
+
+    def __init__(self, keys: Iterable[tuple[str, str]], commands: Iterable[tuple[str, str]],
+                 title: str = "Keys") -> None:
+        super().__init__()
+        self.keys = list(keys)
+        self.commands = list(commands)
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        keys = Table(title=self.title_text, title_justify="left", box=None, expand=True,
+                     show_header=False)
+        keys.add_column(style="bold", no_wrap=True)
+        keys.add_column(ratio=1)
+        for key, description in self.keys:
+            keys.add_row(key, description)
+        commands = Table(title=": commands (Tab completes)", title_justify="left", box=None,
+                         expand=True, show_header=False)
+        commands.add_column(style="bold", no_wrap=True)
+        commands.add_column(ratio=1)
+        for text, description in self.commands:
+            commands.add_row(f":{text}", description)
+        with VerticalScroll(id="help"):
+            yield Static(keys)
+            yield Static("")
+            yield Static(commands)
+            yield Static("\nEsc, ? or q closes this help.")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def key_help(bindings: dict[str, ActiveBinding], key_display) -> list[tuple[str, str]]:
+    """(keys, description) for each enabled binding, keys of one action joined: the view's
+    own keys first, then the console's, then moving around in the table."""
+    from textual.app import App
+    from textual.screen import Screen
+
+    def rank(active: ActiveBinding) -> tuple[bool, int]:
+        node = active.node
+        where = 0 if isinstance(node, Screen) else 1 if isinstance(node, App) else 2
+        return active.binding.id is None, where  # Textual's own keys (no id) come last
+
+    by_action: dict[tuple[tuple[bool, int], int, str], tuple[list[str], str]] = {}
+    for active in bindings.values():
+        if not active.enabled:
+            continue
+        binding = active.binding
+        slot = (rank(active), id(active.node), binding.action)
+        text = binding.tooltip or binding.description or binding.action
+        keys, _ = by_action.setdefault(slot, ([], text))
+        shown = key_display(binding)
+        if shown not in keys:
+            keys.append(shown)
+    ordered = sorted(by_action.items(), key=lambda item: item[0][0])  # stable within a rank
+    return [(" ".join(keys), description) for _, (keys, description) in ordered]
+
+
+class CommandLine(ModalScreen[str | None]):
+    """`:` then a view or a server, with completion; Enter goes there, Esc does not."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="command-line.cancel"),
+        Binding("tab", "complete", "Complete", id="command-line.complete"),
+    ]
+
+    def __init__(self, suggestions: Sequence[str]) -> None:
+        super().__init__()
+        self.suggestions = list(suggestions)
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=":overview, :features SERVER, :seats FEATURE, :denials, "
+                                ":events, or a server or feature name",
+                    suggester=SuggestFromList(self.suggestions, case_sensitive=False),
+                    id="command")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip().lstrip(":") or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_complete(self) -> None:
+        box = self.query_one(Input)
+        box.cursor_position = len(box.value)
+        box.action_cursor_right()  # at the end of the text, this accepts the suggestion

@@ -1,0 +1,69 @@
+"""The line at the top of every screen: each server's connection state, and the console's
+own state (paused, read-only). It keeps updating while the tables are paused."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.markup import escape
+from textual.widgets import Static
+
+from lmconsole.model import Status
+from lmconsole.monitor import ServerState
+
+from .format import short_age
+from .live import LiveData
+
+
+def server_state_markup(state: ServerState, data: LiveData) -> str:
+    name = escape(state.name)
+    if state.status is None:
+        if state.error:
+            return f"{name} [$error]unreachable[/]"
+        return f"{name} [$foreground-muted]connecting…[/]"
+    if state.stale:
+        age = state.age_s(data.now(state.name))
+        return f"{name} [$warning]stale {short_age(age)}[/]"
+    status = state.status.status
+    words = {Status.UP: "[$success]up[/]", Status.DOWN: "[$error]down[/]",
+             Status.ERROR: "[$error]error[/]"}[status]
+    down_hosts = [h for h in state.status.hosts if h.status is not Status.UP]
+    if status is Status.UP and down_hosts:
+        words += f" [$warning]{len(down_hosts)}/{len(state.status.hosts)} hosts down[/]"
+    return f"{name} {words}"
+
+
+class ServerHeader(Static):
+    DEFAULT_CSS = """
+    ServerHeader {
+        dock: top;
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, data: LiveData) -> None:
+        super().__init__()
+        self.data = data
+
+    def on_mount(self) -> None:
+        self.update_state()
+
+    def update_state(self) -> None:
+        data = self.data
+        parts = []
+        for name in data.servers:
+            text = server_state_markup(data.states[name], data)
+            if name in data.follow_errors:
+                text += " [$warning]no events[/]"
+            parts.append(text)
+        markup = "[b]lmconsole[/b] │ " + " │ ".join(parts or ["no servers configured"])
+        flags = []
+        if getattr(self.app, "paused", False):
+            flags.append("[reverse $warning] PAUSED [/]")
+        if getattr(self.app, "read_only", False):
+            flags.append("[$accent]read-only[/]")
+        if flags:
+            markup += "  " + " ".join(flags)
+        self.update(Content.from_markup(markup))

@@ -1,0 +1,82 @@
+"""What the console knows right now: the latest state of each server and the recent events.
+
+The app feeds it from the monitor's messages; screens read it to build their rows. Plain
+Python: no Textual, no I/O, so row building is tested without a terminal.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import NamedTuple
+
+from lmconsole.model import Event, EventKind
+from lmconsole.monitor import ServerState
+
+EVENTS_KEPT = 50_000
+DENIALS_KEPT = 10_000
+DENIAL_WINDOW = timedelta(hours=1)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Logged(NamedTuple):
+    """An event as the console received it: numbered in arrival order."""
+
+    seq: int
+    event: Event
+    arrived: float  # the app's monotonic clock, to highlight what just came in
+
+
+class LiveData:
+    def __init__(self, servers: Iterable[str], *, clocks: Mapping[str, Clock] | None = None,
+                 display_tz: tzinfo = UTC, events_kept: int = EVENTS_KEPT,
+                 denials_kept: int = DENIALS_KEPT) -> None:
+        self.servers: list[str] = list(servers)
+        self.clocks: dict[str, Clock] = dict(clocks or {})
+        self.display_tz = display_tz
+        self.states: dict[str, ServerState] = {n: ServerState(n, None, None) for n in self.servers}
+        self.events: deque[Logged] = deque(maxlen=events_kept)
+        self.denials: deque[Logged] = deque(maxlen=denials_kept)
+        self.follow_errors: dict[str, str] = {}
+        self.seq = 0
+
+    def now(self, server: str | None = None) -> datetime:
+        """The time at a server: its own clock (a simulated one runs fast), else the wall's."""
+        return self.clocks.get(server or "", utc_now)()
+
+    def set_state(self, state: ServerState) -> None:
+        if state.name not in self.states:
+            self.servers.append(state.name)
+        self.states[state.name] = state
+
+    def add_event(self, event: Event, arrived: float) -> Logged:
+        self.seq += 1
+        logged = Logged(self.seq, event, arrived)
+        self.events.append(logged)
+        if event.kind is EventKind.DENIED:
+            self.denials.append(logged)
+        if event.server:
+            self.follow_errors.pop(event.server, None)
+        return logged
+
+    def recent_denials(self) -> list[Logged]:
+        """The denials of the last hour, each judged by its own server's clock."""
+        cutoffs: dict[str | None, datetime] = {}
+        recent = []
+        for logged in reversed(self.denials):
+            server = logged.event.server
+            if server not in cutoffs:
+                cutoffs[server] = self.now(server) - DENIAL_WINDOW
+            if logged.event.at >= cutoffs[server]:
+                recent.append(logged)
+        return recent
+
+    def denials_last_hour(self) -> Counter[tuple[str | None, str | None]]:
+        """Denials of the last hour by (server, feature)."""
+        return Counter((d.event.server, d.event.feature) for d in self.recent_denials())

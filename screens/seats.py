@@ -1,0 +1,172 @@
+"""The seats of one feature: who holds them since when, plus idle reservations and the queue.
+
+`x` frees the selected seat, or every tagged one (`space` tags), with `lmutil lmremove`
+after a confirmation; hidden and refused in read-only mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import ClassVar, NamedTuple
+
+from textual.binding import Binding, BindingType
+
+from lmconsole.model import Checkout, Feature, Queued, Reservation
+
+from .base import STATES, LiveScreen
+from .format import day_time, duration
+from .live import LiveData
+from .live_table import Column, Row
+
+
+class Seat(NamedTuple):
+    """What freeing a seat needs to know about it."""
+
+    server: str
+    feature: str
+    checkout: Checkout
+
+
+def held_for_text(data: LiveData):
+    """A held-for value is (minus the start as a timestamp, server): it sorts the shortest
+    held first, and is shown as the time since the start by the server's clock."""
+    def text(value: tuple[float, str]) -> str:
+        minus_start, server = value
+        return duration(data.now(server).timestamp() + minus_start)
+    return text
+
+
+def seat_columns(data: LiveData, all_servers: bool) -> list[Column]:
+    tz = data.display_tz
+    columns = [
+        Column("user", "User", 8, max_width=24),
+        Column("host", "Host", 8, max_width=28),
+        Column("display", "Display", 7, max_width=20),
+        Column("since", "Since", 11, format=lambda t: day_time(t, tz)),
+        Column("held", "Held for", 8, "right", format=held_for_text(data)),
+        Column("count", "Count", 5, "right"),
+        Column("state", "State", 10, max_width=40, flex=True),
+        Column("version", "Version", 7),
+        Column("handle", "Handle", 6, "right"),
+    ]
+    if all_servers:
+        columns.insert(0, Column("server", "Server", 8))
+    return columns
+
+
+def linger_text(seat: Checkout) -> str:
+    if not seat.borrowed:
+        return ""
+    if seat.linger_s is None:
+        return "borrowed"
+    return f"borrowed, {duration(seat.linger_s)} left"
+
+
+def seat_sources(feature: Feature, sources: dict[Hashable, object],
+                 server: str | None = None) -> None:
+    """Key each seat, idle reservation and queued request of a feature. A seat's key is
+    its handle where lmstat printed one, so that it keeps its key (and the selection) across
+    polls; keys are kept cheap to hash, as a refresh looks up every one of them. With
+    `server`, for a view of several servers, the key is (server, key)."""
+    keyed: dict[Hashable, object] = {}
+    for n, seat in enumerate(feature.checkouts):
+        keyed[seat.handle if seat.handle is not None else ("seat", n)] = seat
+    for n, reservation in enumerate(feature.reservations):
+        keyed[("reservation", n)] = reservation
+    for n, queued in enumerate(feature.queued):
+        keyed[("queued", n)] = queued
+    if server is None:
+        sources.update(keyed)
+    else:
+        sources.update(((server, key), source) for key, source in keyed.items())
+
+
+def seat_row(key: Hashable, source, server: str, all_servers: bool) -> Row:
+    lead = (server,) if all_servers else ()
+    if isinstance(source, Checkout):
+        held = (-source.start.timestamp(), server) if source.start else None
+        return Row(key, lead + (source.user, source.host, source.display, source.start, held,
+                                source.count, linger_text(source), source.version,
+                                source.handle), "warn" if source.borrowed else "")
+    if isinstance(source, Reservation):
+        return Row(key, lead + ("(reserved)", None, None, None, None, source.count,
+                                f"reserved for {source.kind} {source.name}, idle",
+                                None, None), "dim", taggable=False)
+    queued: Queued = source
+    return Row(key, lead + (queued.user, queued.host, queued.display, None, None,
+                            queued.count, "queued", queued.version, queued.handle), "dim",
+               taggable=False)
+
+
+class SeatsScreen(LiveScreen):
+    DEPENDS_ON = frozenset({STATES})
+    SORT_COLUMN = 3  # since: the longest held first
+    EMPTY_TEXT = "nobody holds this feature"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "tag", "Tag", id="seats.tag",
+                tooltip="Tag or untag the seat (x frees every tagged seat)"),
+        Binding("x,delete", "free_seats", "Free seat", id="seats.free",
+                tooltip="Free the selected or tagged seats with lmremove (asks first)"),
+    ]
+
+    def __init__(self, data: LiveData, server: str | None, feature: str) -> None:
+        super().__init__(data)
+        self.server = server
+        self.feature = feature
+        if server is None:
+            self.SORT_COLUMN = 4  # after the server column
+
+    def columns(self) -> list[Column]:
+        return seat_columns(self.data, self.server is None)
+
+    def sources(self) -> dict[Hashable, object]:
+        sources: dict[Hashable, object] = {}
+        names = [self.server] if self.server else self.data.servers
+        for name in names:
+            state = self.data.states.get(name)
+            if state is None or state.status is None:
+                continue
+            for feature in state.status.features:
+                if feature.name == self.feature:
+                    seat_sources(feature, sources, None if self.server else name)
+        return sources
+
+    def make_row(self, key: Hashable, source) -> Row:
+        if self.server is not None:
+            return seat_row(key, source, self.server, False)
+        return seat_row(key, source, key[0], True)
+
+    def reload(self) -> None:
+        self.table.apply_sources(self.sources(), self.make_row)
+        self.update_title()
+
+    def title_text(self) -> str:
+        where = self.server or "all servers"
+        return f"Seats of {self.feature} on {where}"
+
+    def tick(self) -> None:
+        self.table.refresh()  # "held for" is relative to now
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "free_seats" and getattr(self.app, "read_only", False))
+
+    def action_tag(self) -> None:
+        self.table.toggle_tag()
+        self.update_title()
+
+    def targets(self) -> list[Seat]:
+        """The tagged seats, else the selected one."""
+        keys = [k for k in self.table.shown_keys if k in self.table.tagged]
+        if not keys and self.table.cursor_key is not None:
+            keys = [self.table.cursor_key]
+        sources = self.table.sources
+        return [Seat(self.server or key[0], self.feature, sources[key]) for key in keys
+                if isinstance(sources.get(key), Checkout)]
+
+    def action_free_seats(self) -> None:
+        seats = self.targets()
+        if not seats:
+            self.notify("Select a seat first (reservations and queued requests hold none).",
+                        severity="warning")
+            return
+        self.app.request_lmremove(seats)

@@ -1,0 +1,392 @@
+"""Every view and every key, on the seeded demo servers with a frozen clock."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+import pytest
+from rich.console import Console
+from textual.app import App
+from textual.binding import Binding
+
+from lmconsole.app import EventArrived, LMConsoleApp, StateArrived
+from lmconsole.model import EventKind
+from lmconsole.screens import base, denials, dialogs, events, features, live_table, overview
+from lmconsole.screens import seats as seats_module
+from lmconsole.screens.commands import ConsoleCommand, ConsoleProvider, resolve
+from lmconsole.screens.denials import DenialsScreen
+from lmconsole.screens.dialogs import CommandLine, HelpScreen
+from lmconsole.screens.events import EventsScreen
+from lmconsole.screens.features import FeaturesScreen
+from lmconsole.screens.overview import OverviewScreen
+from lmconsole.screens.seats import SeatsScreen
+
+from .test_ui_data import events_for, fill, seeded_app, state_of
+
+
+def run(tmp_path, test, *, size=(100, 30), **app_options) -> None:
+    """Run `test(app, pilot)` on the seeded console, filled with states and events."""
+    async def scenario():
+        app = seeded_app(tmp_path, **app_options)
+        async with app.run_test(size=size) as pilot:
+            await fill(app, pilot)
+            await test(app, pilot)
+
+    asyncio.run(scenario())
+
+
+def rich_text(renderable) -> str:
+    console = Console(width=100, file=io.StringIO(), record=True)
+    console.print(renderable)
+    return console.export_text()
+
+
+def cells(screen, key, *columns: str) -> tuple:
+    return tuple(screen.table.cell(key, column) for column in columns)
+
+
+async def open_feature(app, pilot, server: str, feature: str) -> None:
+    app.open_features(server)
+    await pilot.pause()
+    assert app.screen.table.select_key((server, feature, 1))
+    await pilot.press("enter")
+
+
+# ---- overview, features, seats: the drill-down -------------------------------------------------
+
+def test_overview_lists_every_server_with_its_usage_and_denials(tmp_path):
+    async def test(app, pilot):
+        screen = app.screen
+        assert isinstance(screen, OverviewScreen)
+        status, count, denied, in_use, issued, usage, hosts, vendors, updated = cells(
+            screen, "engineering", "status", "features", "denied", "in_use", "issued",
+            "usage", "hosts", "vendors", "updated")
+        assert (status, count, denied) == ("up", 14, 2)  # two denials in the last hour
+        assert 0 < in_use <= issued and usage == pytest.approx(100 * in_use / issued)
+        assert hosts == "lic1, lic2 master, lic3"  # the triad, its master marked
+        assert vendors == "ugslmd, ansyslmd, MLM" and updated == "0s ago"
+        assert cells(screen, "office", "denied") == (3,)  # not the one 95 minutes ago
+
+    run(tmp_path, test)
+
+
+def test_enter_drills_down_from_servers_to_features_to_seats_and_escape_comes_back(tmp_path):
+    async def test(app, pilot):
+        app.screen.table.select_key("engineering")
+        await pilot.press("enter")
+        assert isinstance(app.screen, FeaturesScreen) and app.screen.server == "engineering"
+        app.screen.table.select_key(("engineering", "NX_Nastran", 1))
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, SeatsScreen)
+        assert (screen.server, screen.feature) == ("engineering", "NX_Nastran")
+        await pilot.press("escape")
+        assert isinstance(app.screen, FeaturesScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, OverviewScreen)
+
+    run(tmp_path, test)
+
+
+def test_features_show_reservations_queue_borrowing_denials_and_expiry(tmp_path):
+    async def test(app, pilot):
+        app.open_features("engineering")
+        await pilot.pause()
+        screen = app.screen
+        key = ("engineering", "NX_Nastran", 1)
+        assert cells(screen, key, "in_use", "issued", "denied", "queued", "reserved",
+                     "vendor") == (4, 4, 1, 3, 2, "ugslmd")
+        assert screen.table.rows[key].style == "bad"
+        assert cells(screen, ("engineering", "MATLAB", 1), "borrowed") == (3,)
+        assert str(screen.table.cell(key, "expiry")) == "2026-12-31"
+
+    run(tmp_path, test)
+
+
+def test_all_servers_features_are_summed_by_name(tmp_path):
+    async def test(app, pilot):
+        await pilot.press("f")
+        screen = app.screen
+        assert isinstance(screen, FeaturesScreen) and screen.server is None
+        assert cells(screen, (None, "AutoCAD", 1), "issued", "denied", "servers") == (
+            10, 2, "office")
+        office = app.data.states["office"].status
+        engineering = app.data.states["engineering"].status
+        assert screen.table.row_count == len({f.name for f in office.features}
+                                             | {f.name for f in engineering.features})
+        await pilot.press("enter")  # the seats of a feature on every server
+        assert isinstance(app.screen, SeatsScreen) and app.screen.server is None
+
+    run(tmp_path, test)
+
+
+def test_seats_list_who_holds_what_since_when_plus_reservations_and_the_queue(tmp_path):
+    async def test(app, pilot):
+        await open_feature(app, pilot, "engineering", "NX_Nastran")
+        screen = app.screen
+        table = screen.table
+        kinds = [type(table.sources[key]).__name__ for key in table.shown_keys]
+        assert kinds.count("Checkout") == 2 and kinds.count("Reservation") == 1
+        assert kinds.count("Queued") == 3
+        first = table.shown_keys[0]
+        since, held = cells(screen, first, "since", "held")
+        assert since < app.data.now("engineering")
+        assert held == (-since.timestamp(), "engineering")
+        assert table.columns[4].format(held) == "1h 47m"
+        reservation = ("reservation", 0)
+        count, state = cells(screen, reservation, "count", "state")
+        assert count == 2 and state.startswith("reserved for")
+        assert not table.rows[reservation].taggable
+
+    run(tmp_path, test)
+
+
+def test_borrowed_seats_show_the_time_left(tmp_path):
+    async def test(app, pilot):
+        await open_feature(app, pilot, "office", "AutoCAD")
+        table = app.screen.table
+        borrowed = [r.key for r in table.rows.values() if r.style == "warn"]
+        assert len(borrowed) == 4
+        assert all(table.cell(k, "state").startswith("borrowed, ")
+                   and table.cell(k, "state").endswith(" left") for k in borrowed)
+
+    run(tmp_path, test)
+
+
+def test_the_selection_follows_its_seat_across_polls(tmp_path):
+    async def test(app, pilot):
+        await open_feature(app, pilot, "engineering", "NX_CAD")
+        table = app.screen.table
+        table.sort_by(0)  # by user
+        key = table.shown_keys[5]
+        table.select_key(key)
+        server = app.servers["engineering"]
+        server.transport.server.advance(1800)  # half an hour: people come and go
+        app.post_message(StateArrived(state_of(server)))
+        await pilot.pause()
+        if key in table.rows:
+            assert table.cursor_key == key
+        else:
+            assert table.cursor_key is not None  # its neighbour took its place
+
+    run(tmp_path, test, fresh=True)
+
+
+# ---- denials and events -------------------------------------------------------------------------
+
+def test_denials_newest_first_with_reasons_in_words_and_counts(tmp_path):
+    async def test(app, pilot):
+        await pilot.press("d")
+        screen = app.screen
+        assert isinstance(screen, DenialsScreen)
+        table = screen.table
+        times = [table.cell(k, "time").at for k in table.shown_keys
+                 if table.cell(k, "server") == "office"]
+        assert times == sorted(times, reverse=True)
+        reasons = {table.cell(k, "feature"): table.cell(k, "reason") for k in table.shown_keys}
+        assert reasons["ANSYS_HPC"] == "pool full"  # the adapter's words for -4
+        assert reasons["3dsMax"] == "on EXCLUDE list"
+        assert denials.plain_reason("-999,1", "Something odd.") == "Something odd"
+        counts = rich_text(screen.query_one("#counts").content)
+        assert "AutoCAD" in counts and "tlehmann" in counts
+
+    run(tmp_path, test)
+
+
+def test_a_new_denial_is_highlighted_as_it_arrives_then_fades(tmp_path):
+    async def test(app, pilot):
+        await pilot.press("d")
+        screen = app.screen
+        assert not any(r.style == "new" for r in screen.table.rows.values())
+        app.highlight_s = 60.0
+        first = events_for(list(app.servers.values()))[2]
+        app.post_message(EventArrived(first._replace(user="newcomer")))
+        await pilot.pause()
+        table = screen.table
+        (newest,) = [table.rows[k] for k in table.rows
+                     if table.cell(k, "who").startswith("newcomer@")]
+        assert newest.style == "new"
+        assert [r.key for r in screen.table.rows.values() if r.style == "new"] == [newest.key]
+        app.highlight_s = 0.0
+        screen.tick()
+        assert screen.table.rows[newest.key].style == ""
+
+    run(tmp_path, test)
+
+
+def test_at_the_top_the_denials_view_follows_the_newest(tmp_path):
+    async def test(app, pilot):
+        await pilot.press("d")
+        table = app.screen.table
+        assert table.cursor_key == table.shown_keys[0]
+        now = app.servers["engineering"].clock()  # later than any office event
+        newest = events_for(list(app.servers.values()))[2]._replace(at=now, user="latest")
+        app.post_message(EventArrived(newest))
+        await pilot.pause()
+        assert table.cell(table.shown_keys[0], "who").startswith("latest@")
+        assert table.cursor_key == table.shown_keys[0]  # still at the top
+        table.select_index(3)  # looking at an older one: the selection stays on it
+        looked_at = table.cursor_key
+        app.post_message(EventArrived(newest._replace(user="later")))
+        await pilot.pause()
+        assert table.cursor_key == looked_at
+
+    run(tmp_path, test)
+
+
+def test_events_stream_is_filterable_and_escape_clears_the_filter(tmp_path):
+    async def test(app, pilot):
+        await pilot.press("e")
+        screen = app.screen
+        assert isinstance(screen, EventsScreen) and screen.table.row_count == 10
+        await pilot.press("slash", "d", "e", "n", "i", "e", "d")
+        assert screen.table.row_count == 6
+        assert all(screen.table.cell(k, "kind") == EventKind.DENIED.value
+                   for k in screen.table.shown_keys)
+        await pilot.press("enter")  # keeps the filter, back to the table
+        assert screen.table.has_focus and screen.table.row_count == 6
+        await pilot.press("escape")
+        assert screen.table.row_count == 10 and screen.table.filter_text == ""
+
+    run(tmp_path, test)
+
+
+def test_enter_on_a_denial_shows_who_holds_that_feature(tmp_path):
+    async def test(app, pilot):
+        await pilot.press("d")
+        app.screen.table.select_index(0)
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, SeatsScreen)
+        assert (screen.server, screen.feature) == ("engineering", "NX_Nastran")
+        await pilot.press("escape")
+        assert isinstance(app.screen, DenialsScreen)
+
+    run(tmp_path, test)
+
+
+def test_events_beyond_the_buffer_are_dropped_from_the_table(tmp_path):
+    async def test(app, pilot):
+        await pilot.press("e")
+        screen = app.screen
+        app.data.events = type(app.data.events)(app.data.events, maxlen=10)
+        more = events_for(list(app.servers.values()))[:4]
+        for event in more:
+            app.post_message(EventArrived(event))
+        await pilot.pause()
+        assert screen.table.row_count == 10
+        assert min(screen.table.rows) == app.data.events[0].seq
+
+    run(tmp_path, test)
+
+
+# ---- keyboard conventions ----------------------------------------------------------------------
+
+def test_sort_keys_move_the_sorted_column_and_reverse_it(tmp_path):
+    async def test(app, pilot):
+        app.open_features("engineering")
+        await pilot.pause()
+        table = app.screen.table
+        assert table.sort_column == 0
+        await pilot.press("greater_than_sign")
+        assert table.sort_column == 1 and "In use▲" in table.render_line(0).text
+        in_use = [table.cell(k, "in_use") for k in table.shown_keys]
+        assert in_use == sorted(in_use)
+        await pilot.press("I")
+        assert table.reverse and "In use▼" in table.render_line(0).text
+        await pilot.press("less_than_sign", "less_than_sign")
+        assert table.sort_column == len(table.columns) - 1
+
+    run(tmp_path, test)
+
+
+def test_help_lists_the_keys_active_on_this_screen(tmp_path):
+    async def test(app, pilot):
+        await open_feature(app, pilot, "engineering", "NX_CAD")
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        descriptions = [d for _, d in app.screen.keys]
+        assert any("lmremove" in d for d in descriptions)
+        assert descriptions.index(
+            "Tag or untag the seat (x frees every tagged seat)") < descriptions.index("Up")
+        await pilot.press("escape")
+        assert isinstance(app.screen, SeatsScreen)
+
+    run(tmp_path, test)
+
+
+def test_the_command_line_jumps_to_views_servers_and_features_with_completion(tmp_path):
+    async def test(app, pilot):
+        await pilot.press("colon")
+        assert isinstance(app.screen, CommandLine)
+        await pilot.press("o", "f", "f", "tab")
+        assert app.screen.query_one("Input").value == "office"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, FeaturesScreen) and app.screen.server == "office"
+        await pilot.press("colon", "N", "X", "_", "C", "A", "D", "enter")  # a feature alone
+        await pilot.pause()
+        assert isinstance(app.screen, SeatsScreen)
+        assert (app.screen.server, app.screen.feature) == (None, "NX_CAD")
+        await pilot.press("colon", "d", "e", "n", "enter")  # the only command starting so
+        await pilot.pause()
+        assert isinstance(app.screen, DenialsScreen)
+        await pilot.press("colon", "z", "z", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DenialsScreen)  # told, not moved
+
+    run(tmp_path, test)
+
+
+def test_commands_resolve_exactly_then_by_a_unique_beginning():
+    commands = [ConsoleCommand("overview", "", "a"), ConsoleCommand("events", "", "b"),
+                ConsoleCommand("office", "", "c"), ConsoleCommand("seats AutoCAD", "", "d")]
+    assert resolve("Overview", commands).action == "a"
+    assert resolve("ev", commands).action == "b"
+    assert resolve("o", commands) is None  # overview or office
+    assert resolve("autocad", commands).action == "d"  # a feature name alone: its seats
+
+
+def test_the_palette_keeps_textual_commands_and_offers_ours(tmp_path):
+    assert App.COMMANDS < LMConsoleApp.COMMANDS  # Textual's own commands are kept
+    assert ConsoleProvider in LMConsoleApp.COMMANDS
+
+    async def test(app, pilot):
+        provider = ConsoleProvider(app.screen)
+        hits = [hit async for hit in provider.search("denials")]
+        assert hits and "denials" in str(hits[0].text)
+
+    run(tmp_path, test)
+
+
+def test_themes_dark_light_and_high_contrast_are_registered_and_cycle(tmp_path):
+    async def test(app, pilot):
+        names = ["lmconsole-dark", "lmconsole-light", "lmconsole-high-contrast"]
+        assert all(name in app.available_themes for name in names)
+        assert app.theme == "lmconsole-dark"
+        await pilot.press("ctrl+t")
+        assert app.theme == "lmconsole-light"
+        app.run_command_line("theme lmconsole-high-contrast")
+        await pilot.pause()
+        assert app.theme == "lmconsole-high-contrast"
+
+    run(tmp_path, test)
+
+
+def test_every_binding_has_an_id_and_a_keymap_can_rebind_it(tmp_path):
+    classes = [LMConsoleApp, base.LiveScreen, overview.OverviewScreen,
+               features.FeaturesScreen, seats_module.SeatsScreen, denials.DenialsScreen,
+               events.EventsScreen, dialogs.ConfirmScreen, dialogs.HelpScreen,
+               dialogs.CommandLine, live_table.LiveTable]
+    for cls in classes:
+        for binding in cls.__dict__.get("BINDINGS", []):
+            assert isinstance(binding, Binding) and binding.id, (cls.__name__, binding)
+
+    async def test(app, pilot):
+        await pilot.press("z")
+        assert app.paused
+        await pilot.press("p")
+        assert app.paused  # p no longer pauses
+
+    run(tmp_path, test, keymap={"app.pause": "z"})

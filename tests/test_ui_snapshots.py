@@ -1,0 +1,108 @@
+"""Snapshots of every view at 80x24 and 120x40 (pytest-textual-snapshot), stored as SVG
+under snapshots/ at the top of the repository. Seeded simulators, frozen clocks, a fixed
+event stream: nothing in them depends on the wall clock.
+
+Update after a deliberate change with `pytest tests/test_ui_snapshots.py --snapshot-update`,
+then look at every changed SVG before keeping it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import pytest_textual_snapshot
+
+from lmconsole.model import Event, EventKind
+
+from .test_ui_data import BERLIN, fill, seeded_app
+
+SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"
+
+
+class RepositorySnapshots(pytest_textual_snapshot.SVGImageExtension):
+    """The plugin's SVG extension, storing in snapshots/<test module>/ instead of
+    tests/__snapshots__/."""
+
+    @classmethod
+    def dirname(cls, *, test_location) -> str:
+        return str(SNAPSHOTS / test_location.basename)
+
+
+@pytest.fixture(autouse=True)
+def snapshots_in_the_repository(monkeypatch):
+    monkeypatch.setattr(pytest_textual_snapshot, "SVGImageExtension", RepositorySnapshots)
+
+
+def newest_denial(app) -> Event:
+    office = app.servers["office"].clock()
+    return Event(office.astimezone(BERLIN), EventKind.DENIED, "adskflex", "AutoCAD", "ehuber",
+                 "ARCH-PC05", 1, "Licensed number of users already reached.", "-4,342",
+                 "office")
+
+
+async def to_overview(app, pilot) -> None:
+    pass
+
+
+async def to_features(app, pilot) -> None:
+    app.open_features("engineering")
+
+
+async def to_all_features(app, pilot) -> None:
+    await pilot.press("f")
+
+
+async def to_seats(app, pilot) -> None:
+    app.open_seats("engineering", "NX_Nastran")
+
+
+async def to_denials(app, pilot) -> None:
+    from lmconsole.app import EventArrived
+
+    await pilot.press("d")
+    app.highlight_s = 3600.0  # the one that arrives now is highlighted, the others are not
+    app.post_message(EventArrived(newest_denial(app)))
+
+
+async def to_events(app, pilot) -> None:
+    await pilot.press("e")
+
+
+VIEWS = {"overview": to_overview, "features": to_features, "all_features": to_all_features,
+         "seats": to_seats, "denials": to_denials, "events": to_events}
+
+
+def prepared(tmp_path, go, **options):
+    app = seeded_app(tmp_path, **options)
+
+    async def run_before(pilot) -> None:
+        await fill(app, pilot)
+        await go(app, pilot)
+        await pilot.pause()
+
+    return app, run_before
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_view(view, size, snap_compare, tmp_path):
+    app, run_before = prepared(tmp_path, VIEWS[view])
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_help(snap_compare, tmp_path):
+    app, run_before = prepared(tmp_path, to_seats)
+    assert snap_compare(app, press=["question_mark"], terminal_size=(80, 24),
+                        run_before=run_before)
+
+
+def test_confirm_lmremove(snap_compare, tmp_path):
+    app, run_before = prepared(tmp_path, to_seats)
+    assert snap_compare(app, press=["x"], terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("theme", ["lmconsole-light", "lmconsole-high-contrast"])
+def test_theme(theme, snap_compare, tmp_path):
+    app, run_before = prepared(tmp_path, to_seats, theme=theme)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
