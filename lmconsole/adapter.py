@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Protocol
 
-from lmconsole.model import Diagnostic, Event, ServerStatus
+from lmconsole.model import Checkout, Diagnostic, Event, ServerStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,4 +54,9 @@ class LicenceManagerAdapter(Protocol):
 
     def event_reader(self, *, tz: tzinfo, server: str) -> EventReader:
         """A reader for the vendor daemon's debug log of `server`, whose zone is `tz`."""
+        ...
+
+    def remove_argv(self, server: StatusQuery, status: ServerStatus | None, feature: str,
+                    seat: Checkout) -> list[str]:
+        """The command that frees `seat` of `feature` (FlexLM: lmremove)."""
         ...

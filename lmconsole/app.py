@@ -29,7 +29,7 @@ from textual.worker import Worker, WorkerState
 from lmconsole.adapter import LicenceManagerAdapter
 from lmconsole.adapters.flexlm.debuglog import denial_reason_words
 from lmconsole.audit import AuditLog, audit_path
-from lmconsole.model import Checkout, Event, ServerStatus
+from lmconsole.model import Event
 from lmconsole.monitor import Listener, Monitor, ServerMonitor, ServerState
 from lmconsole.screens.base import EVENTS, STATES
 from lmconsole.screens.commands import ConsoleCommand, ConsoleProvider, console_commands, resolve
@@ -322,8 +322,8 @@ class LMConsoleApp(App):
             if server is None:
                 continue
             status = self.data.states[seat.server].status
-            plan.append((seat, lmremove_argv(server.config, status, seat.feature,
-                                              seat.checkout)))
+            plan.append((seat, server.adapter.remove_argv(server.config, status, seat.feature,
+                                                           seat.checkout)))
         if not plan:
             return
         try:
@@ -382,8 +382,7 @@ def console_server(config, adapter: LicenceManagerAdapter, transport) -> Console
 
     if not isinstance(transport, SimulatorTransport):
         return ConsoleServer(config, adapter, transport)
-    return ConsoleServer(config, adapter, DatedFollow(transport),
-                         clock=sim_clock(transport.server))
+    return ConsoleServer(config, adapter, transport, clock=sim_clock(transport.server))
 
 
 def demo_servers(speed: float | None = 60.0) -> list[ConsoleServer]:
@@ -404,28 +403,6 @@ def sim_clock(simulator) -> Clock:
     return lambda: datetime.fromtimestamp(simulator.clock.now(), UTC)
 
 
-class DatedFollow:
-    """A simulator's transport whose log follow starts with a TIMESTAMP line. A debug-log
-    reader dates the lines it reads before the log names a date by the wall clock's day;
-    a simulated server lives on another day, so it is told its date first."""
-
-    def __init__(self, inner) -> None:
-        self.inner = inner
-        self.server = inner.server
-
-    async def run(self, argv: Sequence[str], *, timeout: float):
-        return await self.inner.run(argv, timeout=timeout)
-
-    async def follow(self, path: str):
-        from lmconsole.adapters.flexlm.sim.debuglog import date_text
-
-        self.server.sync()
-        at = self.server.log.local(self.server.now_s)
-        yield f"{at.hour:>2}:{at.minute:02}:{at.second:02} (lmgrd) TIMESTAMP {date_text(at)}"
-        async for line in self.inner.follow(path):
-            yield line
-
-
 def seat_description(seat: Seat, data: LiveData) -> str:
     checkout = seat.checkout
     since = ""
@@ -439,17 +416,6 @@ def seat_description(seat: Seat, data: LiveData) -> str:
 def last_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else ""
-
-
-def lmremove_argv(config, status: ServerStatus | None, feature: str,
-                  seat: Checkout) -> list[str]:
-    """`lmutil lmremove` for one seat: by handle when lmstat printed one (it names exactly
-    that seat), else by user, host and display (every seat of theirs on the feature)."""
-    spec = getattr(config, "license", None) or (status.source if status else None)
-    argv = [config.lmutil, "lmremove"] + (["-c", spec] if spec else [])
-    if seat.handle is not None and seat.server and seat.port:
-        return argv + ["-h", feature, seat.server, str(seat.port), str(seat.handle)]
-    return argv + [feature, seat.user, seat.host or "", seat.display or ""]
 
 
 def shell_text(argv: Sequence[str]) -> str:

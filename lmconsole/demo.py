@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from lmconsole.adapters.flexlm.sim import ManualClock, ScaledClock, SimulatedServer, load_scenario
+from lmconsole.adapters.flexlm.sim.debuglog import date_text
 from lmconsole.model import Snapshot
 from lmconsole.transport import CommandResult
 
 WARM_UP_S = 90 * 60  # the demo opens on a busy morning, not on an empty server
+CONFIGURED_SPEED = 60.0  # a configured simulated server runs like the demo's
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,10 @@ class SimulatorTransport:
         return CommandResult(*self.server.lmutil(list(argv[1:])))
 
     async def follow(self, path: str) -> AsyncIterator[str]:
+        # A reader dates lines by today's date until the log names one; a simulated server
+        # lives on another day, so the follow opens with the TIMESTAMP line lmgrd would write.
+        self.server.sync()
+        yield timestamp_line(self.server.log.local(self.server.now_s))
         seen = len(self.server.log.lines)
         while True:
             self.server.sync()
@@ -70,6 +76,10 @@ class SimulatorTransport:
                 yield line
             seen = len(lines)
             await asyncio.sleep(self.follow_poll_s)
+
+
+def timestamp_line(at: datetime) -> str:
+    return f"{at.hour:>2}:{at.minute:02}:{at.second:02} (lmgrd) TIMESTAMP {date_text(at)}"
 
 
 def start_simulator(scenario: str, seed: int, *, speed: float | None = None) -> SimulatedServer:
@@ -86,7 +96,8 @@ def simulator_transport(server_config) -> SimulatorTransport:
 
     scenario = server_config.sim_scenario or "architecture"
     try:
-        return SimulatorTransport(start_simulator(scenario, server_config.sim_seed or 0))
+        simulator = start_simulator(scenario, server_config.sim_seed or 0, speed=CONFIGURED_SPEED)
+        return SimulatorTransport(simulator)
     except ValueError as error:  # an unknown scenario name
         raise InputError(f"server {server_config.name}: sim_scenario: {error}") from None
 

@@ -9,7 +9,8 @@ import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lmconsole.app import StateArrived, lmremove_argv
+from lmconsole.adapters import ADAPTERS
+from lmconsole.app import StateArrived
 from lmconsole.audit import AuditLog, audit_path, default_audit_path, redacted
 from lmconsole.config import Config
 from lmconsole.model import Checkout
@@ -163,7 +164,7 @@ def test_lmremove_by_user_host_and_display_when_lmstat_printed_no_handle():
     config = Config()
     seat = Checkout("jdoe", "ws1", "/dev/tty", "1.0", 0, None, None, None, None)
     server = type("Server", (), {"lmutil": "/opt/lmutil", "license": "27000@lic"})()
-    assert lmremove_argv(server, None, "CAD", seat) == [
+    assert ADAPTERS["flexlm"].remove_argv(server, None, "CAD", seat) == [
         "/opt/lmutil", "lmremove", "-c", "27000@lic", "CAD", "jdoe", "ws1", "/dev/tty"]
     assert config.audit_log is None
 

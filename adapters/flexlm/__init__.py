@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from lmconsole.adapter import StatusQuery, StatusReport
+from lmconsole.model import Checkout, ServerStatus
 
 
 class FlexlmAdapter:
@@ -25,3 +26,14 @@ class FlexlmAdapter:
         from .debuglog import DebugLogReader
 
         return DebugLogReader(tz=tz, server=server)
+
+    def remove_argv(self, server: StatusQuery, status: ServerStatus | None, feature: str,
+                    seat: Checkout) -> list[str]:
+        """`lmutil lmremove` for one seat: by handle when lmstat printed one (it names
+        exactly that seat), else by user, host and display (every seat of theirs on the
+        feature)."""
+        spec = server.license or (status.source if status else None)
+        argv = [server.lmutil, "lmremove"] + (["-c", spec] if spec else [])
+        if seat.handle is not None and seat.server and seat.port:
+            return argv + ["-h", feature, seat.server, str(seat.port), str(seat.handle)]
+        return argv + [feature, seat.user, seat.host or "", seat.display or ""]
