@@ -108,6 +108,13 @@ class Feature:
         return sum(q.count for q in self.queued)
 
     @property
+    def earliest_expiry(self) -> date | None:
+        """The first day on which seats of a pool stop working; None when all are permanent
+        (or no pool was printed)."""
+        dates = [pool.expiry for pool in self.pools if pool.expiry is not None]
+        return min(dates) if dates else None
+
+    @property
     def seats_listed(self) -> int:
         """Seats held according to the user lines (lmstat's own total may differ)."""
         return sum(c.count for c in self.checkouts)

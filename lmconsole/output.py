@@ -34,6 +34,7 @@ from lmconsole.model import (
     VendorDaemon,
 )
 from lmconsole.prometheus import render_prometheus
+from lmconsole.units import duration
 
 __all__ = ["FORMATS", "render_csv", "render_json", "render_prometheus", "render_table"]
 
@@ -235,28 +236,8 @@ def _local(value: datetime | None, tz: tzinfo | None) -> str:
     return shown.strftime("%Y-%m-%d %H:%M")
 
 
-def _duration(seconds: int | None) -> str:
-    """Compact duration: 45s, 12m, 3h05m, 10d04h."""
-    if seconds is None:
-        return "?"
-    s = max(0, int(seconds))
-    if s < 60:
-        return f"{s}s"
-    m, h, d = s // 60, s // 3600, s // 86400
-    if s < 3600:
-        return f"{m}m"
-    if s < 86400:
-        return f"{h}h{m % 60:02d}m"
-    return f"{d}d{h % 24:02d}h"
-
-
-def _earliest_expiry(f: Feature) -> date | None:
-    dates = [p.expiry for p in f.pools if p.expiry is not None]
-    return min(dates) if dates else None
-
-
 def _expiry_cell(f: Feature) -> str:
-    first = _earliest_expiry(f)
+    first = f.earliest_expiry
     if first is not None:
         return first.isoformat()
     return "permanent" if f.pools else ""
@@ -332,7 +313,7 @@ _SEAT_COLS = (
 def _seat_note(c: Checkout) -> str:
     """The NOTE cell: the linger time remaining ("linger 10d05h"), or "borrowed"."""
     if c.linger_s is not None:
-        return f"linger {_duration(c.linger_s)}"
+        return f"linger {duration(c.linger_s) or '?'}"
     return "borrowed" if c.borrowed else ""
 
 
@@ -423,7 +404,7 @@ def _feature_rows(snapshot: Snapshot) -> Iterable[tuple[object, ...]]:
         for f in s.features:
             yield (s.name, f.name, f.vendor, None if f.uncounted else f.issued, f.in_use,
                    f.reserved, f.borrowed, f.queued_count, f.uncounted,
-                   _day(_earliest_expiry(f)), f.error)
+                   _day(f.earliest_expiry), f.error)
 
 
 def _seat_rows(snapshot: Snapshot) -> Iterable[tuple[object, ...]]:

@@ -292,7 +292,7 @@ def test_table_seats_in_the_viewers_zone():
     jdoe = next(line for line in text.splitlines() if "host1" in line)
     assert "2026-03-04 10:12" in jdoe  # 09:12 UTC is 10:12 CET
     nasty = next(line for line in text.splitlines() if "host 2" in line)
-    assert NASTY_USER in nasty and "linger 10d05h" in nasty
+    assert NASTY_USER in nasty and "linger 10d 5h" in nasty
     bob = next(line for line in text.splitlines() if line.strip().startswith("bob"))
     assert "queued" in bob
     assert "reserved: 1 USER rachel, 2 GROUP engineers" in text
