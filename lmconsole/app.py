@@ -34,7 +34,13 @@ from lmconsole.monitor import Listener, Monitor, ServerMonitor, ServerState
 from lmconsole.screens.base import EVENTS, STATES
 from lmconsole.screens.commands import ConsoleCommand, ConsoleProvider, console_commands, resolve
 from lmconsole.screens.denials import DenialsScreen
-from lmconsole.screens.dialogs import CommandLine, ConfirmScreen, HelpScreen, key_help
+from lmconsole.screens.dialogs import (
+    CommandLine,
+    ConfirmScreen,
+    HelpScreen,
+    UnknownHostScreen,
+    key_help,
+)
 from lmconsole.screens.events import EventsScreen
 from lmconsole.screens.features import FeaturesScreen
 from lmconsole.screens.format import day_time, duration
@@ -46,6 +52,7 @@ from lmconsole.themes.builtin import DEFAULT_THEME, THEMES
 from lmconsole.transport import Transport, TransportError
 
 COMMAND_TIMEOUT_S = 60.0
+SSH_KEEPALIVE_S = 15.0  # a dead link is noticed within 3 intervals, not at a read's timeout
 
 
 # ---- messages -------------------------------------------------------------------------------
@@ -83,6 +90,20 @@ class MessageListener(Listener):
 
     def follow_failed(self, server: str, error: str) -> None:
         self.app.post_message(FollowFailed(server, error))
+
+
+class UnknownHostQuestion:
+    """The `ask_unknown_host` of the console's SSH transports. They are made before the app,
+    so the app that runs them binds itself here; until then (and headless) nothing is
+    accepted."""
+
+    def __init__(self) -> None:
+        self.app: LMConsoleApp | None = None
+
+    async def __call__(self, host: str, key_type: str, fingerprint: str) -> bool:
+        if self.app is None:
+            return False
+        return await self.app.ask_unknown_host(host, key_type, fingerprint)
 
 
 @dataclass(frozen=True)
@@ -144,6 +165,11 @@ class LMConsoleApp(App):
                           interval_s=poll_interval_s, now=s.clock)
             for s in servers])
         self.start_monitor = monitor
+        self.refused_host_keys: set[tuple[str, str]] = set()
+        for server in servers:
+            question = getattr(server.transport, "ask_unknown_host", None)
+            if isinstance(question, UnknownHostQuestion):
+                question.app = self
         self._keymap_wanted = dict(keymap or {})
         self._pending: set[str] = set()
         for definition in THEMES:
@@ -200,7 +226,14 @@ class LMConsoleApp(App):
     # ---- monitor messages ----------------------------------------------------------------
 
     def on_state_arrived(self, message: StateArrived) -> None:
-        self.data.set_state(message.state)
+        state = message.state
+        previous = self.data.states.get(state.name)
+        self.data.set_state(state)
+        if state.error and (previous is None or previous.error is None):
+            # Once when a server starts failing: the header has no room for why (a changed
+            # host key, a refused login); retries with their changing texts stay quiet.
+            self.notify(state.error, title=f"{state.name}: poll failed", severity="error",
+                        timeout=30, markup=False)
         self.changed(STATES)
 
     def on_event_arrived(self, message: EventArrived) -> None:
@@ -309,6 +342,25 @@ class LMConsoleApp(App):
             return
         self.call_next(self.run_action, command.action)
 
+    # ---- SSH first contact ----------------------------------------------------------------
+
+    async def ask_unknown_host(self, host: str, key_type: str, fingerprint: str) -> bool:
+        """Ask the person whether to trust a host key seen for the first time. A refused key
+        is not asked about again in this session (the monitor retries on its own)."""
+        if (host, fingerprint) in self.refused_host_keys:
+            return False
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def answered(accepted: bool | None) -> None:
+            if not answer.done():
+                answer.set_result(accepted is True)
+
+        self.push_screen(UnknownHostScreen(host, key_type, fingerprint), callback=answered)
+        if not await answer:
+            self.refused_host_keys.add((host, fingerprint))
+            return False
+        return True
+
     # ---- freeing seats (lmremove) ----------------------------------------------------------
 
     def request_lmremove(self, seats: Sequence[Seat]) -> None:
@@ -375,14 +427,30 @@ class LMConsoleApp(App):
                         title="lmremove failed", severity="error", timeout=10)
 
 
-def console_server(config, adapter: LicenceManagerAdapter, transport) -> ConsoleServer:
+def console_server(config, adapter: LicenceManagerAdapter,
+                   transport: Transport | None = None) -> ConsoleServer:
     """A configured server for the console; a simulated one (transport = "sim") keeps the
-    simulator's own clock and date."""
+    simulator's own clock and date. Without a transport, an SSH server gets one that asks
+    the person about an unknown host key (see ssh_transport)."""
     from lmconsole.demo import SimulatorTransport
 
+    if transport is None:
+        transport = ssh_transport(config)
     if not isinstance(transport, SimulatorTransport):
         return ConsoleServer(config, adapter, transport)
     return ConsoleServer(config, adapter, transport, clock=sim_clock(transport.server))
+
+
+def ssh_transport(config) -> Transport:
+    """The console's SSH transport for a configured server: kept alive, and asking (in a
+    dialog, through UnknownHostQuestion) about a host key seen for the first time."""
+    from lmconsole.adapters.transports.ssh import SshTransport
+
+    if config.transport != "ssh":
+        raise ValueError(f"server {config.name}: transport {config.transport!r} is not ssh")
+    return SshTransport(config.ssh_host, user=config.ssh_user, port=config.ssh_port,
+                        keepalive_interval=SSH_KEEPALIVE_S,
+                        ask_unknown_host=UnknownHostQuestion())
 
 
 def demo_servers(speed: float | None = 60.0) -> list[ConsoleServer]:

@@ -279,10 +279,13 @@ def run_console(args: argparse.Namespace) -> int:
                          "`lmconsole demo`")
     from lmconsole.app import LMConsoleApp, console_server
 
-    servers = [console_server(query.config, query.adapter, query.transport)
+    # SSH servers get the console's own transport (None), which asks about unknown hosts.
+    servers = [console_server(query.config, query.adapter,
+                              None if query.config.transport == "ssh" else query.transport)
                for query in server_queries(config, None)]
     app = LMConsoleApp(servers, read_only=args.read_only or config.read_only,
-                       audit=audit_log_for(config), display_tz=config.display_tz)
+                       audit=audit_log_for(config), display_tz=config.display_tz,
+                       keymap=config.keys)
     app.run()
     return EXIT_OK
 

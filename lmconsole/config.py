@@ -46,6 +46,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import tomli_w
 
+from lmconsole.keys import BINDING_IDS
+
 ENV_VAR = "LMCONSOLE_CONFIG"
 KNOWN_MANAGERS = ("flexlm",)
 DEFAULT_POLL_INTERVAL_S = 30.0
@@ -94,6 +96,7 @@ class Config:
     read_only: bool = False
     audit_log: Path | None = None  # None: the default file in lmconsole's state directory
     database_url: str | None = None  # SQLAlchemy URL; None: SQLite in lmconsole's data dir
+    keys: dict[str, str] = field(default_factory=dict, hash=False)  # binding id -> keys
     source: Path | None = field(default=None, compare=False)  # the file read, if any
 
     @property
@@ -554,7 +557,7 @@ def parse_config(text: str, filename: str) -> Config:
         raise _syntax_error(exc, text, filename) from None
     check = _Checker(filename, text)
     check.passwords(data)
-    schema = {**_GLOBAL_KEYS, "servers": lambda v: v}
+    schema = {**_GLOBAL_KEYS, "servers": lambda v: v, "keys": lambda v: v}
     top = check.table(data, (), schema)
     interval = top.get("poll_interval_s", DEFAULT_POLL_INTERVAL_S)
     servers: list[ServerConfig] = []
@@ -579,6 +582,7 @@ def parse_config(text: str, filename: str) -> Config:
         valid.setdefault("timezone", local_zone)
         valid.setdefault("poll_interval_s", interval)
         servers.append(ServerConfig(**valid))
+    keys = _check_keys(check, top["keys"], ("keys",)) if "keys" in top else {}
     if check.issues:
         raise ConfigError(sorted(check.issues, key=lambda i: i.line or 0))
     audit_log = top.get("audit_log")
@@ -589,6 +593,7 @@ def parse_config(text: str, filename: str) -> Config:
         read_only=top.get("read_only", False),
         audit_log=_local_path(audit_log, Path(filename).parent) if audit_log else None,
         database_url=top.get("database_url"),
+        keys=keys,
         source=Path(filename),
     )
 
@@ -611,6 +616,37 @@ def _check_server(check: _Checker, raw: Any, path: Key) -> dict[str, Any] | None
     if "name" not in raw:
         check.error(path + ("name",), "required: a unique name for this server")
     return valid if "name" in valid else None
+
+
+def _check_keys(check: _Checker, raw: Any, path: Key) -> dict[str, str]:
+    """The [keys] table: binding id -> keys, as Textual's keymap takes them ("space" or
+    "p,space"). A bare dotted key (app.pause = "z") is a nested table in TOML: it is read
+    back as the id "app.pause"."""
+    if not isinstance(raw, dict):
+        check.error(path, 'expected a table: [keys] with lines such as app.pause = "space"')
+        return {}
+    keymap: dict[str, str] = {}
+    for parts, value in _flattened(raw):
+        binding = ".".join(parts)
+        where = path + parts
+        if binding not in BINDING_IDS:
+            hint = _suggest(binding, BINDING_IDS) or \
+                "; the ids are listed in the example configuration (lmconsole config init)"
+            check.error(where, f'unknown key binding "{binding}"{hint}')
+        elif not isinstance(value, str) or not value.strip():
+            check.error(where, 'expected a string of keys such as "space" or "p,space"')
+        else:
+            keymap[binding] = ",".join(key.strip() for key in value.split(","))
+    return keymap
+
+
+def _flattened(table: dict[str, Any], prefix: tuple[str, ...] = ()
+               ) -> Iterable[tuple[tuple[str, ...], Any]]:
+    for key, value in table.items():
+        if isinstance(value, dict):
+            yield from _flattened(value, prefix + (key,))
+        else:
+            yield prefix + (key,), value
 
 
 def _local_path(value: str, base: Path) -> Path:
@@ -691,6 +727,8 @@ def render_config(config: Config) -> str:
         data["audit_log"] = str(config.audit_log)
     if config.database_url:
         data["database_url"] = config.database_url
+    if config.keys:
+        data["keys"] = dict(config.keys)
     servers = []
     for server in config.servers:
         entry = {}

@@ -70,13 +70,15 @@ class ServerMonitor:
 
     def __init__(self, config, adapter: LicenceManagerAdapter, transport: Transport,
                  listener: Listener, *, interval_s: float | None = None,
-                 timeout_s: float = 60.0, now: Callable[[], datetime] | None = None) -> None:
+                 timeout_s: float = 60.0, connect_timeout_s: float | None = None,
+                 now: Callable[[], datetime] | None = None) -> None:
         self.config = config
         self.adapter = adapter
         self.transport = transport
         self.listener = listener
         self.interval_s = interval_s if interval_s is not None else config.poll_interval_s
         self.timeout_s = timeout_s
+        self.connect_timeout_s = connect_timeout_s  # None: the transport's own
         self.now = now or (lambda: datetime.now(UTC))
         self.state = ServerState(config.name, None, None)
         self.poll_now = asyncio.Event()
@@ -107,7 +109,12 @@ class ServerMonitor:
         """One poll; the listener hears the new state either way. True when it succeeded."""
         moment = self.now()
         argv = self.adapter.status_argv(self.config)
+        connect = getattr(self.transport, "connect", None)  # connections (SSH) have one
         try:
+            if connect is not None:
+                # Not reconnecting inside run(), whose timeout is the command's (long): an
+                # unreachable server is reported stale within the connect timeout.
+                await connect(self.connect_timeout_s)
             result = await self.transport.run(argv, timeout=self.timeout_s)
         except (TransportError, BinaryInputError) as error:
             return self.failed(str(error))

@@ -1,4 +1,5 @@
-"""Modal screens: the confirmation of an admin action, the `?` help and the `:` command line."""
+"""Modal screens: the confirmation of an admin action, the question on an unknown SSH host
+key, the `?` help and the `:` command line."""
 
 from __future__ import annotations
 
@@ -49,6 +50,43 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class UnknownHostScreen(ModalScreen[bool]):
+    """First contact with an SSH server whose host key is not in known_hosts: Accept adds it
+    there and connects; Refuse (focused to begin with, and Esc) does not connect."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "answer(False)", "Refuse", id="host-key.refuse"),
+    ]
+
+    def __init__(self, host: str, key_type: str, fingerprint: str) -> None:
+        super().__init__()
+        self.host = host
+        self.key_type = key_type
+        self.fingerprint = fingerprint
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Text(f"{self.host}: unknown host key"), id="question")
+            yield Static(Text(f"Key type     {self.key_type}\nFingerprint  {self.fingerprint}"),
+                         id="details")
+            yield Static("This server is not in your known_hosts. Compare the fingerprint with "
+                         "the one its administrator reads on the server (ssh-keygen -lf "
+                         "/etc/ssh/ssh_host_*_key.pub). Accept adds the key to known_hosts; "
+                         "Refuse leaves the server unconnected.", id="commands")
+            with Horizontal(id="buttons"):
+                yield Button("Refuse (Esc)", id="refuse")
+                yield Button("Accept", id="accept", variant="warning")
+
+    def on_mount(self) -> None:
+        self.query_one("#refuse", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "accept")
+
+    def action_answer(self, accept: bool) -> None:
+        self.dismiss(accept)
 
 
 class HelpScreen(ModalScreen[None]):

@@ -413,7 +413,8 @@ def test_example_documents_every_key() -> None:
     text = example_config()
     keys = [f.name for f in fields(ServerConfig)] + \
         [f.name for f in fields(Config) if f.name not in ("servers", "source")]
-    assert [k for k in keys if f"#   {k} " not in text and f"{k} = " not in text] == []
+    assert [k for k in keys if f"#   {k} " not in text and f"{k} = " not in text
+            and f"# [{k}]" not in text] == []
 
 
 def test_render_fills_in_defaults(cfg) -> None:
@@ -449,3 +450,36 @@ def test_config_module_does_not_import_textual() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+# ------------------------------------------------------------------------------ [keys]
+
+
+def test_keys_rebind_bindings_by_id(cfg) -> None:
+    config = cfg('[keys]\napp.pause = "space"\n"app.quit" = "q, ctrl+q"\n'
+                 'view.sort-next = "right_square_bracket"\n')
+    assert config.keys == {"app.pause": "space", "app.quit": "q,ctrl+q",
+                           "view.sort-next": "right_square_bracket"}
+    assert cfg("").keys == {}
+    assert '"app.pause" = "space"' in render_config(config)
+    assert parse_config(render_config(config), "shown.toml").keys == config.keys
+
+
+def test_keys_unknown_ids_and_non_strings_are_errors(errors) -> None:
+    found = errors('read_only = true\n[keys]\npause = "space"\napp.qiut = "x"\n'
+                   'app.help = 3\napp.theme = ""\nnothing_alike = "z"\n')
+    assert found[0] == ('config.toml:3: keys.pause: unknown key binding "pause"; '
+                        'did you mean "app.pause"?')
+    assert found[1] == ('config.toml:4: keys.app.qiut: unknown key binding "app.qiut"; '
+                        'did you mean "app.quit"?')
+    assert found[2].startswith("config.toml:5: keys.app.help: expected a string of keys")
+    assert found[3].startswith("config.toml:6: keys.app.theme: expected a string of keys")
+    assert found[4].startswith('config.toml:7: keys.nothing_alike: unknown key binding '
+                               '"nothing_alike"; the ids are listed')
+    assert len(found) == 5
+
+
+def test_keys_must_be_a_table(errors) -> None:
+    assert errors('keys = "space"\n') == [
+        'config.toml:1: keys: expected a table: [keys] with lines such as '
+        'app.pause = "space"']

@@ -129,3 +129,32 @@ def test_now_is_injectable_for_a_frozen_clock(tmp_path):
     asyncio.run(monitor.poll_once())
     assert states[0].polled_at == frozen
     assert states[0].age_s(frozen) == 0
+
+
+class Unreachable(LocalTransport):
+    """A connection-based transport (it has connect) whose server does not answer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timeouts: list[float | None] = []
+        self.commands = 0
+
+    async def connect(self, timeout: float | None = None) -> None:
+        from lmconsole.transport import TransportError
+
+        self.timeouts.append(timeout)
+        raise TransportError("lic1: cannot connect: Connection refused")
+
+    async def run(self, argv, *, timeout):
+        self.commands += 1
+        return await super().run(argv, timeout=timeout)
+
+
+def test_a_connection_is_made_within_the_connect_timeout_before_the_command_runs(tmp_path):
+    transport = Unreachable()
+    states = []
+    monitor = ServerMonitor(Server("app2", "lmutil"), ADAPTERS["flexlm"], transport,
+                            CallbackListener(on_state=states.append), connect_timeout_s=3.0)
+    assert not asyncio.run(monitor.poll_once())
+    assert transport.timeouts == [3.0] and transport.commands == 0
+    assert states[-1].error == "lic1: cannot connect: Connection refused"

@@ -307,6 +307,25 @@ def test_a_run_fails_clearly_while_the_server_is_down(sshd):
     run(main())
 
 
+def test_a_short_deadline_is_not_kept_waiting_behind_a_long_one(sshd):
+    """A follow retrying for a minute must not hold up a poll that wants an answer soon."""
+    sshd.stop()
+
+    async def scenario():
+        async with transport(sshd, connect_timeout=1, max_backoff=30) as ssh:
+            patient = asyncio.create_task(ssh.connect(60))
+            await asyncio.sleep(0.3)
+            started = time.monotonic()
+            with pytest.raises(TransportError):
+                await ssh.connect(1)
+            assert time.monotonic() - started < 1.5
+            patient.cancel()
+            with contextlib.suppress(asyncio.CancelledError, TransportError):
+                await patient
+
+    run(scenario())
+
+
 def test_a_follow_resumes_after_sshd_restarts(sshd, tmp_path):
     log = tmp_path / "debug.log"
     log.write_text("")

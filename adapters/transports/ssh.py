@@ -225,37 +225,49 @@ class SshTransport:
 
     async def _connection(self, deadline: float) -> asyncssh.SSHClientConnection:
         """The live connection, made (again) if needed; connection attempts are spaced by the
-        backoff and tried until `deadline` (loop time)."""
+        backoff and tried until `deadline` (loop time). The lock is not held while waiting
+        out the backoff, so a caller with a nearer deadline (a poll) fails at once instead of
+        queueing behind one with a far deadline (a follow)."""
         loop = asyncio.get_running_loop()
-        async with self._lock:
-            while True:
+        while True:
+            async with self._lock:
                 if self._closed:
                     raise TransportError(f"{self.host_alias}: the connection was closed")
                 if self._conn is not None and not self._conn.is_closed():
                     return self._conn
                 self._conn = self._sftp = None
                 wait = self._next_attempt - loop.time()
-                if wait > 0:
-                    if loop.time() + wait > deadline:
-                        raise TransportError(f"{self.host_alias}: not connected ("
-                                             f"{self._last_error}); next attempt in {wait:.1f} s")
-                    await asyncio.sleep(wait)
-                try:
-                    timeout = max(0.1, min(self.connect_timeout, deadline - loop.time()))
-                    self._conn = await self._connect(timeout)
-                except TransportError as error:
-                    self._failures += 1
-                    delay = min(self.max_backoff, FIRST_BACKOFF_S * 2 ** (self._failures - 1))
-                    self._next_attempt = loop.time() + delay
-                    self._last_error = str(error).removeprefix(f"{self.host_alias}: ")
-                    if isinstance(error, HostKeyError | AuthenticationError) or \
-                            loop.time() + delay > deadline:
-                        raise
-                    log.info("%s; retrying in %.1f s", error, delay)
-                    continue
-                self._failures, self._next_attempt, self._last_error = 0, 0.0, ""
-                self.connects += 1
-                return self._conn
+                if wait <= 0:
+                    conn = await self._attempt(deadline)
+                    if conn is not None:
+                        return conn
+                    wait = self._next_attempt - loop.time()
+            if loop.time() + wait > deadline:
+                raise TransportError(f"{self.host_alias}: not connected ("
+                                     f"{self._last_error}); next attempt in {wait:.1f} s")
+            await asyncio.sleep(wait)
+
+    async def _attempt(self, deadline: float) -> asyncssh.SSHClientConnection | None:
+        """One connection attempt (lock held): the connection, or None with the next attempt
+        scheduled; raises when it must not be retried (host key, authentication) or the
+        next attempt would come after `deadline`."""
+        loop = asyncio.get_running_loop()
+        try:
+            timeout = max(0.1, min(self.connect_timeout, deadline - loop.time()))
+            self._conn = await self._connect(timeout)
+        except TransportError as error:
+            self._failures += 1
+            delay = min(self.max_backoff, FIRST_BACKOFF_S * 2 ** (self._failures - 1))
+            self._next_attempt = loop.time() + delay
+            self._last_error = str(error).removeprefix(f"{self.host_alias}: ")
+            if isinstance(error, HostKeyError | AuthenticationError) or \
+                    loop.time() + delay > deadline:
+                raise
+            log.info("%s; retrying in %.1f s", error, delay)
+            return None
+        self._failures, self._next_attempt, self._last_error = 0, 0.0, ""
+        self.connects += 1
+        return self._conn
 
     def _known_hosts_arg(self) -> str | asyncssh.SSHKnownHosts:
         if self.known_hosts.is_file():

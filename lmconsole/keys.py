@@ -1,0 +1,15 @@
+"""The ids of the console's key bindings: what the `[keys]` table of the configuration may
+rebind. Listed here, without Textual, so that checking a configuration stays headless; a
+test keeps the list equal to the bindings the app and its screens define."""
+
+from __future__ import annotations
+
+BINDING_IDS = frozenset({
+    "app.command-line", "app.denials", "app.events", "app.features", "app.help",
+    "app.overview", "app.pause", "app.quit", "app.refresh", "app.theme",
+    "command-line.cancel", "command-line.complete", "confirm.no", "confirm.yes",
+    "features.open", "help.close", "host-key.refuse", "overview.open", "seats.free",
+    "seats.tag", "stream.open", "table.down", "table.first", "table.last", "table.page-down",
+    "table.page-up", "table.up", "view.back", "view.filter", "view.sort-next",
+    "view.sort-previous", "view.sort-reverse",
+})
