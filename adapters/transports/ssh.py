@@ -216,8 +216,8 @@ class SshTransport:
 
     async def connect(self, timeout: float | None = None) -> None:
         """Connect now, if not connected. Any operation connects by itself, within its own
-        timeout; a UI calls this first, with a timeout long enough for a person to answer
-        `ask_unknown_host`."""
+        timeout; calling this first keeps a slow connection (or a person answering
+        `ask_unknown_host`, which `timeout` does not cut short) out of a command's timeout."""
         timeout = self.connect_timeout if timeout is None else timeout
         await self._connection(asyncio.get_running_loop().time() + timeout)
 
