@@ -35,7 +35,7 @@ class DemoServer:
     lmutil: str = "lmutil"
     license: str | None = None
     debug_log: str | None = "debug.log"
-    poll_interval_s: float = 30.0
+    poll_interval_s: float = 5.0  # real seconds: five simulated minutes at the default 60x
 
     @property
     def tz(self) -> tzinfo:
