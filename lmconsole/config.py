@@ -72,6 +72,9 @@ class ServerConfig:
     ssh_host: str | None = None  # a Host alias of ~/.ssh/config, or a host name
     ssh_user: str | None = None
     ssh_port: int | None = None
+    # Headless, an unknown host key fails; true accepts it on first contact and records it
+    # in known_hosts (OpenSSH's StrictHostKeyChecking=accept-new). A changed key never is.
+    ssh_accept_new_host_key: bool | None = None  # None: not set, which means false
     lmutil: str = "lmutil"  # path of lmutil on the machine the transport reaches
     license: str | None = None  # passed to `-c`: "port@host[,port@host,port@host]" or a file
     license_file: str | None = None  # paths on the machine the transport reaches
@@ -485,6 +488,7 @@ _SERVER_KEYS: dict[str, Callable[[Any], Any]] = {
     "ssh_host": _ssh_host,
     "ssh_user": _word("a user name"),
     "ssh_port": _integer(1, 65535),
+    "ssh_accept_new_host_key": _boolean,
     "lmutil": _string,
     "license": _license,
     "license_file": _string,
@@ -497,6 +501,7 @@ _SERVER_KEYS: dict[str, Callable[[Any], Any]] = {
     "sim_seed": _integer(0),
 }
 _ONLY_FOR = {"ssh_host": Transport.SSH, "ssh_user": Transport.SSH, "ssh_port": Transport.SSH,
+             "ssh_accept_new_host_key": Transport.SSH,
              "sim_scenario": Transport.SIM, "sim_seed": Transport.SIM}
 _PASSWORD_KEY = re.compile(r"pass(word|wd|phrase)|^pass$|^pwd$", re.I)
 _PASSWORD_MESSAGE = ("passwords are never read from the configuration; remove this key and "

@@ -177,7 +177,8 @@ colour = "red"
         'config.toml:3: server: unknown key; did you mean "servers"?',
         "config.toml:8: servers[0].ssh_hots: unknown key; did you mean \"ssh_host\"?",
         "config.toml:9: servers[0].colour: unknown key; known keys here: name, manager, "
-        "transport, ssh_host, ssh_user, ssh_port, lmutil, license, license_file, "
+        "transport, ssh_host, ssh_user, ssh_port, ssh_accept_new_host_key, lmutil, license, "
+        "license_file, "
         "options_file, debug_log, vendor, timezone, poll_interval_s, sim_scenario, sim_seed",
     ]
 

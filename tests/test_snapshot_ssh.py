@@ -15,7 +15,7 @@ from tests.sshd import SshServer, sshd_fixture  # noqa: F401 - registers the `ss
 SIM_LMUTIL = Path(sys.executable).parent / "lmconsole-sim-lmutil"
 
 
-def configured(tmp_path: Path, sshd: SshServer) -> dict[str, str]:
+def configured(tmp_path: Path, sshd: SshServer, extra: str = "") -> dict[str, str]:
     """A home whose ~/.ssh is the fixture's client side, and a config naming the server."""
     home = tmp_path / "home"
     home.mkdir()
@@ -27,7 +27,8 @@ def configured(tmp_path: Path, sshd: SshServer) -> dict[str, str]:
     config = tmp_path / "config.toml"
     config.write_text(
         f'[[servers]]\nname = "office"\ntransport = "ssh"\nssh_host = "{sshd.alias}"\n'
-        f'lmutil = "{lmutil}"\nlicense = "27000@arch-lic01"\ntimezone = "Europe/Berlin"\n')
+        f'lmutil = "{lmutil}"\nlicense = "27000@arch-lic01"\ntimezone = "Europe/Berlin"\n'
+        + extra)
     return {"HOME": str(home), "LMCONSOLE_CONFIG": str(config), "SSH_AUTH_SOCK": ""}
 
 
@@ -63,3 +64,16 @@ def test_a_stopped_sshd_is_a_server_unreachable(tmp_path, sshd):
     assert result.returncode == 3
     assert "Traceback" not in result.stderr.decode()
     assert json.loads(result.stdout)["servers"][0]["status"] == "error"
+
+
+def test_an_unknown_host_fails_headless_unless_the_entry_accepts_new_keys(tmp_path, sshd):
+    env = configured(tmp_path, sshd)
+    sshd.known_hosts.write_text("")
+    refused = snapshot(env, "--format", "json")
+    assert refused.returncode == 3
+    assert "ssh-keyscan" in json.loads(refused.stdout)["servers"][0]["error"]
+    (tmp_path / "again").mkdir()
+    env = configured(tmp_path / "again", sshd, extra="ssh_accept_new_host_key = true\n")
+    accepted = snapshot(env, "--format", "json")
+    assert accepted.returncode == 0, accepted.stderr.decode()
+    assert sshd.known_hosts.read_text().strip() == sshd.known_hosts_line()
