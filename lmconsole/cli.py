@@ -72,6 +72,22 @@ def build_parser() -> argparse.ArgumentParser:
     check_license.add_argument("license", metavar="LICENSE")
     check_license.add_argument("--format", choices=("text", "json"), default="text")
 
+    what_if = commands.add_parser(
+        "what-if", help="who a draft options file would newly deny or admit",
+        description="Replay the current seats (an lmstat output) and the checkouts and "
+                    "denials of a debug log through the current and the draft options file. "
+                    "Exit 0 when the draft changes nobody's access, 1 when it does, 2 on bad "
+                    "input.")
+    what_if.add_argument("draft", metavar="DRAFT")
+    what_if.add_argument("--current", metavar="OPTIONS", required=True,
+                         help="the options file in force now")
+    what_if.add_argument("--license", metavar="LICENSE", help="pools and seat counts")
+    what_if.add_argument("--lmstat", metavar="FILE", help="a saved `lmutil lmstat -a` output")
+    what_if.add_argument("--debug-log", metavar="FILE", help="the vendor daemon's debug log")
+    what_if.add_argument("--server-tz", metavar="ZONE",
+                         help="the zone the licence server writes its times in")
+    what_if.add_argument("--format", choices=("text", "json"), default="text")
+
     demo = commands.add_parser("demo", help="watch the built-in simulated licence servers")
     demo.add_argument("--speed", type=float, default=60.0,
                       help="simulated seconds per real second (default 60)")
@@ -94,7 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_OK
     handlers = {"snapshot": run_snapshot, "config": run_config, "demo": run_demo,
-                "check-options": run_check_options, "check-license": run_check_license}
+                "check-options": run_check_options, "check-license": run_check_license,
+                "what-if": run_what_if}
     try:
         return handlers[args.command](args)
     except InputError as error:
@@ -252,6 +269,14 @@ def run_check_license(args: argparse.Namespace) -> int:
     from lmconsole.checks import check_license_main
 
     return check_license_main(args.license, args.format)
+
+
+def run_what_if(args: argparse.Namespace) -> int:
+    from lmconsole.whatif_cli import what_if_main
+
+    return what_if_main(args.draft, current_path=args.current, license_path=args.license,
+                        lmstat_path=args.lmstat, debuglog_path=args.debug_log,
+                        tz=args.server_tz, fmt=args.format)
 
 
 # ---- demo --------------------------------------------------------------------------------------
