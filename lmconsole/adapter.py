@@ -60,3 +60,7 @@ class LicenceManagerAdapter(Protocol):
                     seat: Checkout) -> list[str]:
         """The command that frees `seat` of `feature` (FlexLM: lmremove)."""
         ...
+
+    def reread_argv(self, server: StatusQuery) -> list[str]:
+        """The command that makes the server re-read its options file (FlexLM: lmreread)."""
+        ...

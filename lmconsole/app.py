@@ -141,6 +141,9 @@ class LMConsoleApp(App):
                 tooltip="Denials as they happen, newest first"),
         Binding("e", "mode('events')", "Events", show=False, id="app.events",
                 tooltip="The debug-log stream: OUT, IN, DENIED, QUEUED..."),
+        Binding("E", "edit_options(None)", "Edit options file", key_display="E", show=False,
+                id="app.edit-options",
+                tooltip="Edit the options file of the selected server (or the only one)"),
         Binding("ctrl+r", "refresh_servers", "Poll every server now", show=False,
                 id="app.refresh"),
         Binding("ctrl+t", "next_theme", "Next theme", show=False, id="app.theme"),
@@ -313,6 +316,43 @@ class LMConsoleApp(App):
             self.theme = name
         else:
             self.notify(f"no theme named {name!r}", severity="warning")
+
+    # ---- the options-file editor -------------------------------------------------------------
+
+    def action_edit_options(self, server: str | None) -> None:
+        self.edit_options(server)
+
+    def edit_options(self, name: str | None) -> None:
+        """Open the editor on a server's options file: the named server, else the one the
+        view shows or has selected, else the only server with an options file."""
+        from lmconsole.screens.editor import EditorScreen
+
+        name = name or self.selected_server()
+        server = self.servers.get(name) if name else None
+        if server is None:
+            self.notify("select a server first (its row in the overview)", severity="warning")
+            return
+        if not getattr(server.config, "options_file", None):
+            self.notify(f"{server.name}: no options_file in its configuration",
+                        severity="warning")
+            return
+        if not hasattr(server.transport, "write_atomic"):
+            self.notify(f"{server.name}: its files cannot be reached through its transport",
+                        severity="warning")
+            return
+        self.push_screen(EditorScreen(server, audit=self.audit, read_only=self.read_only,
+                                      known_names=self.data.known_names(server.name)))
+
+    def selected_server(self) -> str | None:
+        screen = self.screen
+        named = getattr(screen, "server", None)
+        if isinstance(named, str):
+            return named
+        if isinstance(screen, OverviewScreen) and isinstance(screen.table.cursor_key, str):
+            return screen.table.cursor_key
+        editable = [n for n, s in self.servers.items()
+                    if getattr(s.config, "options_file", None)]
+        return editable[0] if len(editable) == 1 else None
 
     # ---- help, command line, palette -------------------------------------------------------
 

@@ -61,8 +61,10 @@ class AuditLog:
         os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
 
     def record(self, *, server: str, command: Sequence[str], outcome: str,
-               exit_code: int | None = None, output: str = "", action: str = "") -> dict:
-        """Append one record and return it. `outcome` is "ok", "failed" or "refused"."""
+               exit_code: int | None = None, output: str = "", action: str = "",
+               diff: str = "") -> dict:
+        """Append one record and return it. `outcome` is "ok", "failed" or "refused".
+        `diff` (a saved file's unified diff) is kept whole, unlike the output."""
         entry = {
             "who": self.user(),
             "when": self.now().astimezone(UTC).isoformat(timespec="seconds"),
@@ -74,6 +76,8 @@ class AuditLog:
             "output": SECRET_ASSIGNMENT.sub(lambda m: m.group(1) + "=***",
                                             output.strip())[:OUTPUT_KEPT],
         }
+        if diff:
+            entry["diff"] = SECRET_ASSIGNMENT.sub(lambda m: m.group(1) + "=***", diff)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(entry, ensure_ascii=False) + "\n"
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

@@ -51,6 +51,10 @@ class Transport(Protocol):
         and owner; refuse with FileChangedError if the file is no longer `expected`."""
         ...
 
+    async def list_dir(self, path: str) -> list[str]:
+        """The names in a directory, sorted (to find the backups beside a file)."""
+        ...
+
 
 class BinaryInputError(ValueError):
     pass

@@ -65,6 +65,16 @@ class LiveData:
             self.follow_errors.pop(event.server, None)
         return logged
 
+    def known_names(self, server: str) -> set[str]:
+        """The users and hosts holding seats on `server` now (the validator's OPT021 check
+        of names that differ from a known one only in case)."""
+        status = self.states[server].status if server in self.states else None
+        names: set[str] = set()
+        for feature in status.features if status is not None else ():
+            for seat in feature.checkouts:
+                names.update(n for n in (seat.user, seat.host) if n)
+        return names
+
     def recent_denials(self) -> list[Logged]:
         """The denials of the last hour, each judged by its own server's clock."""
         cutoffs: dict[str | None, datetime] = {}

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+SIM_LMUTIL = str(Path(sys.executable).with_name("lmconsole-sim-lmutil"))
 
 
 @pytest.fixture(autouse=True)
@@ -40,3 +43,20 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory,
         else:
             os.environ["TZ"] = old_tz
         time.tzset()
+
+
+@pytest.fixture
+def sim_server(tmp_path, monkeypatch):
+    """A simulator state directory (clock stopped) reached by the local transport through
+    the executable lmutil."""
+    from lmconsole.adapters.flexlm.sim import create_state_dir
+    from lmconsole.config import ServerConfig, Transport
+
+    directory = create_state_dir(tmp_path / "sim", "architecture", seed=3, speed=0)
+    monkeypatch.setenv("LMCONSOLE_SIM_DIR", str(directory))
+    return ServerConfig("office", transport=Transport.LOCAL, lmutil=SIM_LMUTIL,
+                        license=str(directory / "license.lic"),
+                        license_file=str(directory / "license.lic"),
+                        options_file=str(directory / "adskflex.opt"),
+                        debug_log=str(directory / "debug.log"), vendor="adskflex",
+                        timezone="Europe/Berlin")

@@ -106,3 +106,36 @@ def test_confirm_lmremove(snap_compare, tmp_path):
 def test_theme(theme, snap_compare, tmp_path):
     app, run_before = prepared(tmp_path, to_seats, theme=theme)
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_options_editor_with_diagnostics(snap_compare, tmp_path, monkeypatch):
+    """The editor on a simulator's options file with three bad lines: highlighting, the
+    marked tokens and the list of problems. Relative paths keep tmp_path out of the image."""
+    from lmconsole.adapters import ADAPTERS
+    from lmconsole.adapters.flexlm.sim import create_state_dir
+    from lmconsole.adapters.transports.local import LocalTransport
+    from lmconsole.app import ConsoleServer, LMConsoleApp
+    from lmconsole.audit import AuditLog
+    from lmconsole.config import ServerConfig
+    from lmconsole.screens.editor import EditorScreen
+
+    directory = create_state_dir(tmp_path / "sim", "architecture", seed=3, speed=0)
+    monkeypatch.chdir(directory)
+    options = directory / "adskflex.opt"
+    options.write_text(options.read_text() + "INCLUDE AutoKAD USER ehuber\n"
+                       "MAX two AutoCAD USER ehuber\nEXCLUDE Revit GROUP nobody\n")
+    config = ServerConfig("office", options_file="adskflex.opt", license_file="license.lic",
+                          vendor="adskflex")
+    app = LMConsoleApp([ConsoleServer(config, ADAPTERS["flexlm"], LocalTransport())],
+                       monitor=False, audit=AuditLog(tmp_path / "audit.log"))
+
+    async def run_before(pilot) -> None:
+        await pilot.press("E")
+        await app.workers.wait_for_complete()
+        editor = app.screen
+        assert isinstance(editor, EditorScreen)
+        editor.area.cursor_blink = False
+        editor.area.cursor_location = (9, 0)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)

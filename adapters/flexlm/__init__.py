@@ -37,3 +37,12 @@ class FlexlmAdapter:
         if seat.handle is not None and seat.server and seat.port:
             return argv + ["-h", feature, seat.server, str(seat.port), str(seat.handle)]
         return argv + [feature, seat.user, seat.host or "", seat.display or ""]
+
+    def reread_argv(self, server: StatusQuery) -> list[str]:
+        """`lmutil lmreread`: the vendor daemon (all of them without a configured vendor)
+        re-reads its licence and options files."""
+        argv = [server.lmutil, "lmreread"]
+        if server.license:
+            argv += ["-c", server.license]
+        vendor = getattr(server, "vendor", None)
+        return argv + (["-vendor", vendor] if vendor else [])

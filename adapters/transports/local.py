@@ -81,6 +81,12 @@ class LocalTransport:
     async def write_atomic(self, path: str, data: bytes, expected: FileStat | None) -> FileStat:
         return await asyncio.to_thread(write_file_atomic, path, data, expected)
 
+    async def list_dir(self, path: str) -> list[str]:
+        try:
+            return sorted(await asyncio.to_thread(os.listdir, path))
+        except OSError as error:
+            raise TransportError(f"cannot list {path}: {error.strerror or error}") from None
+
 
 async def _kill(process: asyncio.subprocess.Process) -> None:
     """Kill the command and whatever it started (which would hold its pipes open)."""

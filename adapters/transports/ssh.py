@@ -504,6 +504,21 @@ class SshTransport:
                                  f"{_reason(error)}") from None
         raise AssertionError("unreachable")
 
+    async def list_dir(self, path: str) -> list[str]:
+        """The names in directory `path` (without . and ..), sorted."""
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(self.file_timeout):
+                _, sftp = await self._sftp_client(loop.time() + self.file_timeout)
+                names = await sftp.listdir(path)
+        except TimeoutError:
+            raise TransportError(f"{self.host_alias}: listing {path} took more than "
+                                 f"{self.file_timeout:g} s") from None
+        except (asyncssh.Error, OSError) as error:
+            raise TransportError(f"{self.host_alias}: cannot list {path}: "
+                                 f"{_reason(error)}") from None
+        return sorted(str(n) for n in names if n not in (".", ".."))
+
     async def write_atomic(self, path: str, data: bytes, expected: FileStat | None) -> FileStat:
         """Temp file in the same directory, fsync (fsync@openssh.com, when offered), the old
         mode (and owner, when the server lets us), a re-check, then posix-rename. SFTP v3

@@ -1,0 +1,308 @@
+"""Changing a server's options file safely: open, validate, back up, save, re-read, roll back.
+
+Every step follows DESIGN.md's safety rules: refused in read-only mode (ReadOnlyError), a file
+with errors is not saved unless forced, a timestamped backup is written beside the file
+(`NAME.opt.YYYYmmddTHHMMSSZ.bak`) before it is replaced atomically, the save is refused when
+the file changed on the server since it was opened, and each attempt is recorded in the audit
+log with its unified diff. Confirmation dialogs belong to the UI; no Textual here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from lmconsole.adapters.flexlm.license import LicenseFile
+from lmconsole.adapters.flexlm.options import parse_options
+from lmconsole.adapters.flexlm.validate import Finding, validate_options
+from lmconsole.audit import AuditLog
+from lmconsole.model import Event, EventKind
+from lmconsole.transport import FileChangedError, FileStat, Transport, TransportError
+
+REREAD_TIMEOUT_S = 60.0
+_BACKUP = re.compile(r"\.(\d{8}T\d{6}Z)(?:-(\d+))?\.bak$")
+# Debug-log lines that tell a re-read went wrong: the daemon's complaints about its options
+# file, and licence-file errors printed while re-reading.
+_LOG_ERROR = re.compile(r"options file:|\berror\b|\binvalid\b|\bunknown (keyword|option)\b|"
+                        r"\bcannot\b|\bcan't\b|\bbad\b", re.IGNORECASE)
+_CHECKOUT_LINE = re.compile(r"\b(OUT|IN|DENIED|QUEUED|DEQUEUED|UNSUPPORTED):")  # users' words
+
+
+class ReadOnlyError(Exception):
+    """The console runs with --read-only: nothing on a server is changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An options file as opened: its text and the version (stat) it came from."""
+
+    path: str
+    text: str
+    stat: FileStat
+    encoding: str = "utf-8"
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    outcome: str  # "saved", "invalid" (errors, not forced), "conflict", "failed"
+    message: str
+    diff: str = ""
+    backup: str | None = None
+    stat: FileStat | None = None  # the saved version: the next save's expected stat
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def saved(self) -> bool:
+        return self.outcome == "saved"
+
+
+@dataclass(frozen=True, slots=True)
+class Backup:
+    path: str
+    taken: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RereadResult:
+    argv: tuple[str, ...]
+    exit_code: int | None  # None: the command could not be run
+    output: str
+    log_offset: int | None  # the debug log's size before the command, to read what followed
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+@dataclass(frozen=True, slots=True)
+class RereadCheck:
+    """What the debug log says about a re-read."""
+
+    confirmed: bool
+    daemons: tuple[str, ...]  # the daemons that logged `...Finished rereading`
+    errors: tuple[str, ...]  # error lines logged since the command
+
+    @property
+    def message(self) -> str:
+        if self.errors:
+            return f"re-read with errors: {self.errors[0]}"
+        if self.confirmed:
+            return f"the debug log confirms the re-read ({', '.join(self.daemons)})"
+        return "the debug log does not (yet) show the re-read"
+
+
+# ---- text ----------------------------------------------------------------------------------
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text and the encoding to write it back in (a BOM is kept; Latin-1 files stay)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data.decode("utf-8-sig"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def check(text: str, license_file: LicenseFile | None = None,
+          known_names: Iterable[str] = ()) -> list[Finding]:
+    return validate_options(parse_options(text), license_file, known_names)
+
+
+def errors_in(findings: Iterable[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == "error"]
+
+
+def unified_diff(old: str, new: str, path: str) -> str:
+    return "".join(difflib.unified_diff(old.splitlines(keepends=True),
+                                        new.splitlines(keepends=True),
+                                        f"{path} (on the server)", f"{path} (edited)"))
+
+
+def backup_name(path: str, now: datetime, taken: Sequence[str] = ()) -> str:
+    """`NAME.opt.YYYYmmddTHHMMSSZ.bak` beside the file; `-2`, `-3` ... when that second's
+    name is taken already."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    name = f"{path}.{stamp}.bak"
+    number = 2
+    names = {posixpath.basename(t) for t in taken}
+    while posixpath.basename(name) in names:
+        name = f"{path}.{stamp}-{number}.bak"
+        number += 1
+    return name
+
+
+# ---- open, save, roll back ---------------------------------------------------------------------
+
+async def open_options(transport: Transport, path: str) -> Draft:
+    data, stat = await transport.read(path)
+    text, encoding = decode(data)
+    return Draft(path, text, stat, encoding)
+
+
+async def save_options(transport: Transport, path: str, new_text: str, expected_stat: FileStat,
+                       *, server: str, audit: AuditLog, now: datetime,
+                       license_file: LicenseFile | None = None, known_names: Iterable[str] = (),
+                       force: bool = False, read_only: bool = False, encoding: str = "utf-8",
+                       action: str = "save-options") -> SaveResult:
+    """Validate, back up what is on the server, write `new_text` in its place. Nothing is
+    written when the file is no longer the version opened (`expected_stat`)."""
+    if read_only:
+        raise ReadOnlyError(f"read-only mode: {path} on {server} is not saved")
+    audit.check()  # OSError: an action that could not be recorded is not taken
+    command = [action, path]
+    findings = tuple(check(new_text, license_file, known_names))
+    errors = errors_in(findings)
+    if errors and not force:
+        first = errors[0]
+        message = (f"not saved: {len(errors)} error(s), the first at line {first.line}: "
+                   f"{first.message} ({first.code})")
+        audit.record(server=server, command=command, outcome="refused", output=message,
+                     action=action)
+        return SaveResult("invalid", message, findings=findings)
+    try:
+        data, current = await transport.read(path)
+    except TransportError as error:
+        return _failed(audit, server, command, action, f"not saved: {error}", findings)
+    old_text, _ = decode(data)
+    diff = unified_diff(old_text, new_text, path)
+    if current != expected_stat:
+        return _conflict(audit, server, command, action, path, diff, findings)
+    try:
+        backup = backup_name(path, now, await _siblings(transport, path))
+        await transport.write_atomic(backup, data, None)
+        stat = await transport.write_atomic(path, new_text.encode(encoding), expected_stat)
+    except FileChangedError:
+        return _conflict(audit, server, command, action, path, diff, findings)
+    except TransportError as error:
+        return _failed(audit, server, command, action, f"not saved: {error}", findings, diff)
+    message = f"saved {path} on {server}; the previous version is in {backup}"
+    audit.record(server=server, command=command, outcome="ok", output=message, action=action,
+                 diff=diff)
+    return SaveResult("saved", message, diff, backup, stat, findings)
+
+
+def _conflict(audit: AuditLog, server: str, command: list[str], action: str, path: str,
+              diff: str, findings: tuple[Finding, ...]) -> SaveResult:
+    message = (f"not saved: {path} changed on the server since you opened it; "
+               "reopen it to see the other change, then edit again")
+    audit.record(server=server, command=command, outcome="refused", output=message,
+                 action=action, diff=diff)
+    return SaveResult("conflict", message, diff, findings=findings)
+
+
+def _failed(audit: AuditLog, server: str, command: list[str], action: str, message: str,
+            findings: tuple[Finding, ...], diff: str = "") -> SaveResult:
+    audit.record(server=server, command=command, outcome="failed", output=message,
+                 action=action, diff=diff)
+    return SaveResult("failed", message, diff, findings=findings)
+
+
+async def _siblings(transport: Transport, path: str) -> list[str]:
+    directory = posixpath.dirname(path) or "."
+    return [posixpath.join(directory, n) for n in await transport.list_dir(directory)]
+
+
+async def list_backups(transport: Transport, path: str) -> list[Backup]:
+    """The backups beside `path`, newest first."""
+    name = posixpath.basename(path)
+    found = []
+    for sibling in await _siblings(transport, path):
+        base = posixpath.basename(sibling)
+        match = _BACKUP.search(base)
+        if match and base[:match.start()] == name:
+            taken = datetime.strptime(match[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+            found.append((taken, int(match[2] or 1), Backup(sibling, taken)))
+    return [backup for *_, backup in sorted(found, key=lambda f: f[:2], reverse=True)]
+
+
+async def rollback(transport: Transport, path: str, backup: Backup | str, *, server: str,
+                   audit: AuditLog, now: datetime, read_only: bool = False) -> SaveResult:
+    """Put a backup back in place of `path`; what it replaces is backed up first. Not
+    validated: the backup was the server's file once."""
+    if read_only:
+        raise ReadOnlyError(f"read-only mode: {path} on {server} is not rolled back")
+    source = backup.path if isinstance(backup, Backup) else backup
+    try:
+        data, _ = await transport.read(source)
+        _, current = await transport.read(path)
+    except TransportError as error:
+        audit.check()
+        return _failed(audit, server, ["rollback-options", path, source], "rollback-options",
+                       f"not rolled back: {error}", ())
+    text, encoding = decode(data)
+    return await save_options(transport, path, text, current, server=server, audit=audit,
+                              now=now, force=True, encoding=encoding, action="rollback-options")
+
+
+# ---- lmreread -------------------------------------------------------------------------------
+
+async def reread(transport: Transport, config, adapter, *, audit: AuditLog,
+                 read_only: bool = False, timeout: float = REREAD_TIMEOUT_S) -> RereadResult:
+    """Run the adapter's re-read command on the server, audited. Notes the debug log's size
+    first, so that `reread_log` reads only what the daemons wrote after it."""
+    if read_only:
+        raise ReadOnlyError(f"read-only mode: {config.name} is not told to re-read")
+    audit.check()
+    argv = adapter.reread_argv(config)
+    offset = await _log_size(transport, getattr(config, "debug_log", None))
+    try:
+        result = await transport.run(argv, timeout=timeout)
+    except TransportError as error:
+        code, output = None, str(error)
+    else:
+        code, output = result.exit_code, (result.stdout + result.stderr).strip()
+    audit.record(server=config.name, command=argv, outcome="ok" if code == 0 else "failed",
+                 exit_code=code, output=output, action="lmreread")
+    return RereadResult(tuple(argv), code, output, offset)
+
+
+async def _log_size(transport: Transport, path: str | None) -> int | None:
+    if not path:
+        return None
+    try:
+        data, _ = await transport.read(path)
+    except TransportError:
+        return None
+    return len(data)
+
+
+async def reread_log(transport: Transport, config, adapter, since: int
+                     ) -> tuple[list[Event], list[str]]:
+    """The events and lines the debug log gained after byte `since`."""
+    data, _ = await transport.read(config.debug_log)
+    text, _ = decode(data[since:])
+    reader = adapter.event_reader(tz=config.tz, server=config.name)
+    lines = text.splitlines()
+    events = [event for line in lines if (event := reader.feed(line)) is not None]
+    return events, lines
+
+
+def confirm_reread(events: Iterable[Event], lines: Iterable[str] = (), *,
+                   vendor: str | None = None) -> RereadCheck:
+    """Did the daemons re-read without errors? `vendor` set: that daemon must have."""
+    daemons = tuple(dict.fromkeys(e.daemon for e in events if e.kind is EventKind.REREAD))
+    errors = tuple(line.strip() for line in lines
+                   if _LOG_ERROR.search(line) and not _CHECKOUT_LINE.search(line))
+    done = vendor in daemons if vendor else bool(daemons)
+    return RereadCheck(done and not errors, daemons, errors)
+
+
+async def await_reread(transport: Transport, config, adapter, since: int, *,
+                       attempts: int = 10, interval_s: float = 0.5) -> RereadCheck:
+    """Read the debug log until it confirms the re-read (a real daemon logs it a moment
+    after lmreread returns) or `attempts` readings did not."""
+    vendor = getattr(config, "vendor", None)
+    result = RereadCheck(False, (), ())
+    for attempt in range(attempts):
+        events, lines = await reread_log(transport, config, adapter, since)
+        result = confirm_reread(events, lines, vendor=vendor)
+        if result.confirmed or result.errors:
+            return result
+        if attempt < attempts - 1:
+            await asyncio.sleep(interval_s)
+    return result

@@ -1,0 +1,377 @@
+"""The options-file editor: a highlighted TextArea, diagnostics as you type, and a save that
+follows the safety rules (diff shown first, backup, conflict check, audit), then lmreread.
+
+The work itself (save, backup, reread, its confirmation from the debug log) is
+lmconsole.edit's; this screen asks, shows and calls it in workers.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Button, Footer, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from lmconsole.audit import AuditLog
+from lmconsole.transport import TransportError
+
+from .dialogs import ConfirmScreen
+from .live import utc_now
+from .options_highlight import Span, diagnostic_style, highlight_spans, span_styles
+
+if TYPE_CHECKING:
+    from lmconsole.adapters.flexlm.license import LicenseFile
+    from lmconsole.adapters.flexlm.validate import Finding
+    from lmconsole.edit import Draft
+
+# The FlexLM options language and lmconsole.edit (which uses it) are imported where they are
+# used: screens never import an adapter when they are loaded (test_ui_app checks this).
+
+
+class OptionsArea(TextArea):
+    """A TextArea that styles its lines with our options-file tokens and marks the tokens
+    the validator complains about (TextArea's own highlighting needs a tree-sitter
+    grammar, which options files do not have)."""
+
+    def __init__(self, text: str = "", *, read_only: bool = False) -> None:
+        super().__init__(text, soft_wrap=False, show_line_numbers=True, read_only=read_only,
+                         tab_behavior="focus", id="options",
+                         # its style would recolour the cursor line and hide our colours
+                         highlight_cursor_line=False)
+        self.spans: dict[int, list[Span]] = {}
+        self.marks: dict[int, list[Finding]] = {}
+
+    def show_analysis(self, spans: dict[int, list[Span]], findings: Iterable[Finding]) -> None:
+        marks: dict[int, list[Finding]] = defaultdict(list)
+        for finding in findings:
+            marks[finding.line - 1].append(finding)
+        self.spans, self.marks = spans, dict(marks)
+        self.notify_style_update()  # drops the rendered lines cached with the old styles
+        self.refresh()
+
+    def get_line(self, line_index: int) -> Text:
+        line = super().get_line(line_index)
+        theme = self.app.current_theme
+        styles = span_styles(theme)
+        for span in self.spans.get(line_index, ()):
+            line.stylize(styles[span.kind], span.start, span.end)
+        plain = line.plain
+        for finding in self.marks.get(line_index, ()):
+            start = min(finding.column - 1, max(len(plain) - 1, 0))
+            end = next((i for i in range(start, len(plain)) if plain[i].isspace()), len(plain))
+            line.stylize(diagnostic_style(theme, finding.severity), start, max(end, start + 1))
+        return line
+
+
+class DiffConfirmScreen(ConfirmScreen):
+    """ConfirmScreen with the diff coloured and scrollable, however long it is."""
+
+    DEFAULT_CSS = """
+    DiffConfirmScreen #diff { height: auto; max-height: 16; background: $panel; }
+    """
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Horizontal, Vertical
+
+        with Vertical(id="dialog"):
+            yield Static(self.question, id="question")
+            with VerticalScroll(id="diff"):
+                yield Static(diff_text(self.details), id="details")
+            yield Static(Text("\n".join(self.commands)), id="commands")
+            with Horizontal(id="buttons"):
+                yield Button("Cancel (n)", id="cancel")
+                yield Button(f"{self.action_label} (y)", id="confirm", variant="error")
+
+
+def diff_text(lines: Iterable[str]) -> Text:
+    text = Text()
+    for line in lines:
+        style = ("green" if line.startswith("+") and not line.startswith("+++") else
+                 "red" if line.startswith("-") and not line.startswith("---") else
+                 "cyan" if line.startswith("@@") else "")
+        text.append(line + "\n", style)
+    text.rstrip()
+    return text
+
+
+class EditorScreen(Screen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="editor.save",
+                tooltip="Save: shows the diff first, keeps a backup beside the file"),
+        Binding("ctrl+l", "reread", "lmreread", id="editor.reread",
+                tooltip="Tell the server to re-read its options file (lmreread)"),
+        Binding("f8", "next_problem", "Next problem", id="editor.next-problem",
+                tooltip="Jump to the next diagnostic"),
+        Binding("f9", "focus_problems", "Problems", id="editor.problems",
+                tooltip="The list of diagnostics (Enter jumps to the line)"),
+        Binding("escape", "close", "Close", id="editor.close"),
+    ]
+    DEFAULT_CSS = """
+    EditorScreen {
+        & > #title { height: 1; padding: 0 1; background: $panel; }
+        & > #options { height: 1fr; }
+        & > #problems { height: 7; border: none; border-top: solid $panel-lighten-2; }
+        & > #status { height: auto; max-height: 6; padding: 0 1; color: $foreground-muted; }
+    }
+    """
+    DEBOUNCE_S = 0.3
+
+    def __init__(self, server, *, audit: AuditLog, read_only: bool = False,
+                 known_names: Iterable[str] = (), now: Callable = utc_now) -> None:
+        super().__init__()
+        self.server = server  # a ConsoleServer: config, adapter, transport
+        self.path: str = server.config.options_file
+        self.audit = audit
+        self.read_only = read_only
+        self.known_names = tuple(known_names)
+        self.now = now
+        self.draft: Draft | None = None
+        self.license_file: LicenseFile | None = None
+        self.findings: list[Finding] = []
+        self._pending: Timer | None = None
+
+    # ---- building and loading ------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title")
+        yield OptionsArea(read_only=True)  # writable once the file is loaded
+        yield OptionList(id="problems")
+        yield Static(f"opening {self.path} ...", id="status")
+        yield Footer()
+
+    @property
+    def area(self) -> OptionsArea:
+        return self.query_one(OptionsArea)
+
+    def on_mount(self) -> None:
+        self.update_title()
+        self.load()
+
+    @work(group="editor", exclusive=True, exit_on_error=False)
+    async def load(self) -> None:
+        from lmconsole.edit import open_options
+
+        transport = self.server.transport
+        try:
+            draft = await open_options(transport, self.path)
+        except TransportError as error:
+            self.set_status(f"cannot open {self.path}: {error}", error=True)
+            return
+        self.license_file = await self.load_license()
+        self.draft = draft
+        area = self.area
+        area.load_text(draft.text)
+        area.read_only = self.read_only
+        area.focus()
+        self.analyse()
+        self.set_status(f"opened {self.path} on {self.server.name}"
+                        + (" (read-only mode)" if self.read_only else ""))
+
+    async def load_license(self) -> LicenseFile | None:
+        from lmconsole.adapters.flexlm.license import parse_license
+        from lmconsole.edit import decode
+
+        path = getattr(self.server.config, "license_file", None)
+        if not path:
+            return None
+        try:
+            data, _ = await self.server.transport.read(path)
+        except TransportError:
+            return None  # the checks that need it are skipped
+        return parse_license(decode(data)[0])
+
+    # ---- diagnostics ---------------------------------------------------------------------------
+
+    @on(TextArea.Changed)
+    def text_changed(self) -> None:
+        if self._pending is not None:
+            self._pending.stop()
+        self._pending = self.set_timer(self.DEBOUNCE_S, self.analyse)
+        self.update_title()
+
+    def analyse(self) -> None:
+        from lmconsole.adapters.flexlm.options import parse_options
+        from lmconsole.adapters.flexlm.validate import validate_options
+
+        self._pending = None
+        text = self.area.text
+        options = parse_options(text)
+        self.findings = validate_options(options, self.license_file, self.known_names)
+        self.area.show_analysis(highlight_spans(text, options), self.findings)
+        problems = self.query_one("#problems", OptionList)
+        problems.clear_options()
+        problems.add_options(Option(problem_text(f), id=str(i))
+                             for i, f in enumerate(self.findings))
+        self.update_title()
+
+    @on(OptionList.OptionSelected, "#problems")
+    def jump_to_problem(self, event: OptionList.OptionSelected) -> None:
+        self.jump_to(self.findings[int(event.option.id)])
+
+    def jump_to(self, finding: Finding) -> None:
+        self.area.cursor_location = (finding.line - 1, max(finding.column - 1, 0))
+        self.area.focus()
+
+    def action_next_problem(self) -> None:
+        row = self.area.cursor_location[0] + 1
+        later = [f for f in self.findings if f.line > row]
+        if later or self.findings:
+            self.jump_to((later or self.findings)[0])
+
+    def action_focus_problems(self) -> None:
+        problems = self.query_one("#problems", OptionList)
+        if problems.highlighted is None and problems.option_count:
+            problems.highlighted = 0
+        problems.focus()
+
+    def update_title(self) -> None:
+        counts = Counter(f.severity for f in self.findings)
+        parts = [f"{self.server.name}: {self.path}"]
+        if self.read_only:
+            parts.append("read-only")
+        if self.modified:
+            parts.append("modified")
+        parts.append(", ".join(f"{n} {s}{'s' if n > 1 else ''}" for s, n in counts.items())
+                     or "no problems")
+        self.query_one("#title", Static).update(Text(" · ".join(parts)))
+
+    @property
+    def modified(self) -> bool:
+        return self.draft is not None and self.area.text != self.draft.text
+
+    def set_status(self, message: str, *, error: bool = False) -> None:
+        self.query_one("#status", Static).update(Text(message, "bold red" if error else ""))
+
+    # ---- saving --------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Read-only mode: hidden, and refused if called anyway.
+        return not (action in ("save", "reread") and self.read_only)
+
+    def action_save(self) -> None:
+        from lmconsole.edit import errors_in, unified_diff
+
+        if self.read_only:
+            self.notify("read-only mode: the options file is not saved", severity="warning")
+            return
+        if self.draft is None:
+            return
+        if self._pending is not None:
+            self.analyse()  # the diagnostics of exactly what is saved
+        text = self.area.text
+        if text == self.draft.text:
+            self.notify("nothing changed since the file was opened", timeout=3)
+            return
+        try:
+            self.audit.check()
+        except OSError as error:
+            self.set_status(f"the audit log {self.audit.path} cannot be written "
+                            f"({error.strerror}); nothing was saved", error=True)
+            return
+        errors = errors_in(self.findings)
+        question = f"Save {self.path} on {self.server.name}?"
+        if errors:
+            first = errors[0]
+            question = (f"{len(errors)} error(s), the first at line {first.line}: "
+                        f"{first.message}. Save anyway?")
+        diff = unified_diff(self.draft.text, text, self.path).splitlines()
+        what = [f"The file as it is now is backed up beside it ({self.path}.<UTC time>.bak),",
+                "then replaced atomically; refused if it changed since you opened it."]
+        self.app.push_screen(
+            DiffConfirmScreen(question, diff, what, "Save anyway" if errors else "Save"),
+            callback=lambda yes: yes and self.save(text, bool(errors)))
+
+    @work(group="editor-save", exclusive=True, exit_on_error=False)
+    async def save(self, text: str, force: bool) -> None:
+        from lmconsole.edit import Draft, ReadOnlyError, save_options
+
+        draft = self.draft
+        try:
+            result = await save_options(
+                self.server.transport, self.path, text, draft.stat, server=self.server.name,
+                audit=self.audit, now=self.now(), license_file=self.license_file,
+                known_names=self.known_names, force=force, read_only=self.read_only,
+                encoding=draft.encoding)
+        except (OSError, ReadOnlyError) as error:
+            self.set_status(f"not saved: {error}", error=True)
+            return
+        self.set_status(result.message, error=not result.saved)
+        if not result.saved:
+            self.notify(result.message, title="not saved", severity="error", timeout=10,
+                        markup=False)
+            return
+        self.draft = Draft(self.path, text, result.stat, draft.encoding)
+        self.update_title()
+        self.notify(f"saved; backup {result.backup}", title=self.server.name, markup=False)
+        self.action_reread()
+
+    # ---- lmreread ------------------------------------------------------------------------------
+
+    def action_reread(self) -> None:
+        if self.read_only:
+            self.notify("read-only mode: lmreread is not run", severity="warning")
+            return
+        argv = self.server.adapter.reread_argv(self.server.config)
+        self.app.push_screen(
+            ConfirmScreen(f"Tell {self.server.name} to re-read its options file now?",
+                          ["The vendor daemon re-reads its licence and options files; the new "
+                           "rules apply to the next checkouts."],
+                          [shlex.join(argv)], "Re-read"),
+            callback=lambda yes: yes and self.run_reread())
+
+    @work(group="editor-reread", exclusive=True, exit_on_error=False)
+    async def run_reread(self) -> None:
+        from lmconsole.edit import ReadOnlyError, await_reread, reread
+
+        server = self.server
+        try:
+            result = await reread(server.transport, server.config, server.adapter,
+                                  audit=self.audit, read_only=self.read_only)
+        except (OSError, ReadOnlyError) as error:
+            self.set_status(f"lmreread not run: {error}", error=True)
+            return
+        output = result.output or "(no output)"
+        if not result.ok:
+            self.set_status(f"lmreread failed (exit {result.exit_code}):\n{output}", error=True)
+            return
+        if result.log_offset is None:
+            self.set_status(f"lmreread: {output}\nno debug log configured: the re-read "
+                            "cannot be confirmed")
+            return
+        self.set_status(f"lmreread: {output}\nwaiting for the debug log ...")
+        try:
+            check = await await_reread(server.transport, server.config, server.adapter,
+                                       result.log_offset)
+        except TransportError as error:
+            self.set_status(f"lmreread: {output}\ncannot read the debug log: {error}",
+                            error=True)
+            return
+        self.set_status(f"lmreread: {output}\n{check.message}", error=not check.confirmed)
+
+    # ---- leaving -------------------------------------------------------------------------------
+
+    def action_close(self) -> None:
+        if not self.modified:
+            self.dismiss(None)
+            return
+        self.app.push_screen(
+            ConfirmScreen("Close the editor and lose your changes?", [], [], "Discard"),
+            callback=lambda yes: yes and self.dismiss(None))
+
+
+def problem_text(finding: Finding) -> Text:
+    style = {"error": "bold red", "warning": "yellow"}.get(finding.severity, "")
+    text = Text(f"{finding.line:>4}:{finding.column:<3} ")
+    text.append(f"{finding.severity:<7} {finding.code}", style)
+    text.append(f"  {finding.message}")
+    return text

@@ -1,0 +1,213 @@
+"""Saving, backing up, re-reading and rolling back an options file (lmconsole.edit), with the
+local transport on temporary files and on a simulator's state directory."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from lmconsole.adapters import ADAPTERS
+from lmconsole.adapters.transports.local import LocalTransport
+from lmconsole.audit import AuditLog
+from lmconsole.config import ServerConfig
+from lmconsole.edit import (
+    Backup,
+    ReadOnlyError,
+    RereadResult,
+    await_reread,
+    backup_name,
+    confirm_reread,
+    list_backups,
+    open_options,
+    reread,
+    rollback,
+    save_options,
+)
+from lmconsole.model import Event, EventKind
+
+from .conftest import SIM_LMUTIL
+
+NOW = datetime(2026, 3, 9, 10, 15, 30, tzinfo=UTC)
+GOOD = "GROUP cad anna ben\nINCLUDE AutoCAD GROUP cad\n"
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+@pytest.fixture
+def audit(tmp_path) -> AuditLog:
+    return AuditLog(tmp_path / "state" / "audit.log", user=lambda: "admin", now=lambda: NOW)
+
+
+@pytest.fixture
+def options(tmp_path) -> Path:
+    path = tmp_path / "srv" / "adskflex.opt"
+    path.parent.mkdir()
+    path.write_text("# the office\nINCLUDE AutoCAD USER anna\n")
+    return path
+
+
+def save(path: Path, text: str, stat, audit, **options):
+    return run(save_options(LocalTransport(), str(path), text, stat, server="office",
+                            audit=audit, now=NOW, **options))
+
+
+def test_a_good_change_is_saved_with_a_backup_and_an_audited_diff(options, audit):
+    draft = run(open_options(LocalTransport(), str(options)))
+    assert draft.text.startswith("# the office")
+    result = save(options, GOOD, draft.stat, audit)
+    assert result.saved, result.message
+    assert options.read_text() == GOOD
+    backup = Path(result.backup)
+    assert backup.name == "adskflex.opt.20260309T101530Z.bak"
+    assert backup.read_text() == draft.text
+    (entry,) = audit.entries()
+    assert entry["action"] == "save-options" and entry["outcome"] == "ok"
+    assert entry["who"] == "admin" and entry["server"] == "office"
+    assert "-INCLUDE AutoCAD USER anna" in entry["diff"]
+    assert "+INCLUDE AutoCAD GROUP cad" in entry["diff"]
+    assert result.stat == run(open_options(LocalTransport(), str(options))).stat
+
+
+def test_errors_block_the_save_unless_forced(options, audit):
+    draft = run(open_options(LocalTransport(), str(options)))
+    bad = draft.text + "INCLUDE AutoCAD GROUP nobody\n"
+    result = save(options, bad, draft.stat, audit)
+    assert result.outcome == "invalid" and "OPT005" in result.message
+    assert "line 3" in result.message
+    assert options.read_text() == draft.text
+    assert list(options.parent.glob("*.bak")) == []
+    assert audit.entries()[-1]["outcome"] == "refused"
+    forced = save(options, bad, draft.stat, audit, force=True)
+    assert forced.saved and options.read_text() == bad
+
+
+def test_a_file_changed_since_it_was_opened_is_not_overwritten(options, audit):
+    draft = run(open_options(LocalTransport(), str(options)))
+    options.write_text("# someone else's change, made meanwhile\n")
+    result = save(options, GOOD, draft.stat, audit)
+    assert result.outcome == "conflict"
+    assert "changed on the server since you opened it" in result.message
+    assert options.read_text() == "# someone else's change, made meanwhile\n"
+    assert list(options.parent.glob("*.bak")) == []  # nothing written at all
+    (entry,) = audit.entries()
+    assert entry["outcome"] == "refused" and "changed on the server" in entry["output"]
+
+
+def test_the_encoding_and_a_byte_order_mark_are_kept(options, audit):
+    options.write_bytes("\ufeff# B\u00fcro\nINCLUDE AutoCAD USER anna\n".encode())
+    draft = run(open_options(LocalTransport(), str(options)))
+    assert draft.encoding == "utf-8-sig" and draft.text.startswith("# B\u00fcro")
+    save(options, draft.text + "INCLUDE Revit USER anna\n", draft.stat, audit,
+         encoding=draft.encoding)
+    assert options.read_bytes().startswith(b"\xef\xbb\xbf# B\xc3\xbcro")
+
+
+def test_backups_in_the_same_second_do_not_overwrite_each_other():
+    taken = ["/srv/a.opt.20260309T101530Z.bak"]
+    assert backup_name("/srv/a.opt", NOW) == "/srv/a.opt.20260309T101530Z.bak"
+    assert backup_name("/srv/a.opt", NOW, taken) == "/srv/a.opt.20260309T101530Z-2.bak"
+
+
+def test_backups_are_listed_newest_first_and_a_rollback_is_itself_backed_up(options, audit):
+    original = options.read_text()
+    transport = LocalTransport()
+    draft = run(open_options(transport, str(options)))
+    first = save(options, GOOD, draft.stat, audit)
+    second = save(options, GOOD + "MAX 2 AutoCAD USER ben\n", first.stat, audit)
+    (options.parent / "other.opt.20260309T101530Z.bak").write_text("not ours")
+    backups = run(list_backups(transport, str(options)))
+    assert [b.path for b in backups] == [second.backup, first.backup]
+    assert all(isinstance(b, Backup) and b.taken == NOW.replace(microsecond=0) for b in backups)
+    result = run(rollback(transport, str(options), backups[-1], server="office", audit=audit,
+                          now=NOW + timedelta(minutes=1)))
+    assert result.saved and options.read_text() == original
+    assert Path(result.backup).read_text() == GOOD + "MAX 2 AutoCAD USER ben\n"
+    entry = audit.entries()[-1]
+    assert entry["action"] == "rollback-options" and entry["outcome"] == "ok"
+    assert "-MAX 2 AutoCAD USER ben" in entry["diff"]
+
+
+def test_read_only_refuses_every_change(options, audit, tmp_path):
+    draft = run(open_options(LocalTransport(), str(options)))
+    with pytest.raises(ReadOnlyError):
+        save(options, GOOD, draft.stat, audit, read_only=True)
+    with pytest.raises(ReadOnlyError):
+        run(rollback(LocalTransport(), str(options), str(options), server="office",
+                     audit=audit, now=NOW, read_only=True))
+    config = ServerConfig("office", lmutil=SIM_LMUTIL)
+    with pytest.raises(ReadOnlyError):
+        run(reread(LocalTransport(), config, ADAPTERS["flexlm"], audit=audit, read_only=True))
+    assert audit.entries() == [] and options.read_text() == draft.text
+
+
+def test_nothing_is_saved_when_the_audit_log_cannot_be_written(options, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    draft = run(open_options(LocalTransport(), str(options)))
+    with pytest.raises(OSError):
+        save(options, GOOD, draft.stat, AuditLog(blocker / "audit.log"))
+    assert options.read_text() == draft.text
+
+
+# ---- lmreread ---------------------------------------------------------------------------------
+
+def test_the_reread_command_names_the_licence_and_the_vendor():
+    config = ServerConfig("office", lmutil="/opt/lmutil", license="27000@lic", vendor="adskflex")
+    assert ADAPTERS["flexlm"].reread_argv(config) == [
+        "/opt/lmutil", "lmreread", "-c", "27000@lic", "-vendor", "adskflex"]
+    assert ADAPTERS["flexlm"].reread_argv(ServerConfig("x")) == ["lmutil", "lmreread"]
+
+
+def reread_event(daemon: str) -> Event:
+    return Event(NOW, EventKind.REREAD, daemon)
+
+
+def test_the_debug_log_confirms_a_reread_only_without_errors():
+    ok = confirm_reread([reread_event("adskflex")], ["(adskflex) ...Finished rereading"],
+                        vendor="adskflex")
+    assert ok.confirmed and ok.daemons == ("adskflex",) and "confirms" in ok.message
+    assert not confirm_reread([reread_event("ugslmd")], vendor="adskflex").confirmed
+    assert not confirm_reread([]).confirmed
+    bad = confirm_reread([reread_event("adskflex")],
+                         ['10:00:01 (adskflex) Options file: line 3: unknown keyword "FOO"'])
+    assert not bad.confirmed and "errors" in bad.message
+    denial = ['10:00:02 (adskflex) DENIED: "AutoCAD" ben@pc1  (Cannot connect (-15,10))']
+    assert confirm_reread([reread_event("adskflex")], denial).confirmed
+
+
+def test_reread_runs_lmreread_and_the_debug_log_confirms_it(sim_server, audit):
+    transport, adapter = LocalTransport(), ADAPTERS["flexlm"]
+    result = run(reread(transport, sim_server, adapter, audit=audit))
+    assert isinstance(result, RereadResult) and result.ok, result.output
+    assert "lmreread successful" in result.output
+    assert result.argv[1:] == ("lmreread", "-c", sim_server.license, "-vendor", "adskflex")
+    assert 0 < result.log_offset < os.path.getsize(sim_server.debug_log)
+    check = run(await_reread(transport, sim_server, adapter, result.log_offset))
+    assert check.confirmed and check.daemons == ("adskflex",), check
+    (entry,) = audit.entries()
+    assert entry["action"] == "lmreread" and entry["outcome"] == "ok"
+
+
+def test_an_options_error_the_daemon_reports_on_reread_is_not_confirmed(sim_server, audit):
+    transport, adapter = LocalTransport(), ADAPTERS["flexlm"]
+    draft = run(open_options(transport, sim_server.options_file))
+    saved = run(save_options(transport, sim_server.options_file,
+                             draft.text + "INCLUDE AutoCAD BADTYPE anna\n", draft.stat,
+                             server="office", audit=audit, now=NOW, force=True))
+    assert saved.saved
+    result = run(reread(transport, sim_server, adapter, audit=audit))
+    check = run(await_reread(transport, sim_server, adapter, result.log_offset, attempts=1))
+    assert not check.confirmed and check.errors, check
+
+
+def test_a_failing_lmreread_is_reported_and_audited_as_failed(sim_server, audit, monkeypatch):
+    monkeypatch.setenv("LMCONSOLE_SIM_DIR", str(Path(sim_server.debug_log).parent / "nowhere"))
+    result = run(reread(LocalTransport(), sim_server, ADAPTERS["flexlm"], audit=audit))
+    assert not result.ok and "holds no simulation" in result.output
+    assert audit.entries()[-1]["outcome"] == "failed"
