@@ -48,7 +48,7 @@ _USER = re.compile(
 # through to _USER.
 _CANONICAL_USER = re.compile(
     r" *(\S+) (\S+) (\S+) \(v([^()\s]*)\) \(([^/()\s]+)/(\d+) (\d+)\), start \S+ "
-    r"(\d{1,2}/\d{1,2} \d{1,2}:\d\d)(?:, (\d+) licenses?)?"
+    r"(\d{1,2}/\d{1,2} \d{1,2}:\d\d)(?:, (\d+) licenses?)?(?:, PID: (\d+))? ?"
 )
 _FEATURE_HEADER = re.compile(
     r"Users of (?P<name>.+?):\s+\((?:Total of (?P<issued>\d+) licenses? issued;\s+"
@@ -237,11 +237,12 @@ class _Parser:
         for number, line in enumerate(lines, 1):
             feature = self.feature
             if feature is not None and (match := canonical(line)) is not None:
-                user, host, display, version, server, port, handle, start, count = match.groups()
+                (user, host, display, version, server, port, handle, start, count,
+                 pid) = match.groups()
                 feature.checkouts.append(new_checkout(Checkout, (
                     user, host, display, version, feature.pool_index, server, int(port),
                     int(handle), start_time(start, line, number), int(count) if count else 1,
-                    False, None, None, None, None,
+                    False, None, None, int(pid) if pid else None, None,
                 )))
             elif line and not line.isspace():
                 classify(line, number)
