@@ -6,9 +6,10 @@ from __future__ import annotations
 
 BINDING_IDS = frozenset({
     "app.command-line", "app.denials", "app.edit-options", "app.events", "app.features", "app.help",
-    "app.overview", "app.pause", "app.quit", "app.refresh", "app.theme",
+    "app.overview", "app.pause", "app.quit", "app.refresh", "app.theme", "backups.close",
     "command-line.cancel", "command-line.complete", "confirm.no", "confirm.yes",
-    "editor.close", "editor.next-problem", "editor.problems", "editor.reread", "editor.save",
+    "editor.close", "editor.next-problem", "editor.problems", "editor.reread",
+    "editor.rollback", "editor.save",
     "features.open", "help.close", "host-key.refuse", "overview.open", "seats.free",
     "seats.tag", "stream.open", "table.down", "table.first", "table.last", "table.page-down",
     "table.page-up", "table.up", "view.back", "view.filter", "view.sort-next",

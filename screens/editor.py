@@ -17,13 +17,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Button, Footer, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from lmconsole.audit import AuditLog
-from lmconsole.transport import TransportError
+from lmconsole.transport import FileStat, TransportError
 
 from .dialogs import ConfirmScreen
 from .live import utc_now
@@ -32,7 +32,7 @@ from .options_highlight import Span, diagnostic_style, highlight_spans, span_sty
 if TYPE_CHECKING:
     from lmconsole.adapters.flexlm.license import LicenseFile
     from lmconsole.adapters.flexlm.validate import Finding
-    from lmconsole.edit import Draft
+    from lmconsole.edit import Backup, Draft
 
 # The FlexLM options language and lmconsole.edit (which uses it) are imported where they are
 # used: screens never import an adapter when they are loaded (test_ui_app checks this).
@@ -104,12 +104,67 @@ def diff_text(lines: Iterable[str]) -> Text:
     return text
 
 
+class BackupsScreen(ModalScreen[int | None]):
+    """The backups beside the options file, newest first, with their time and size: Enter
+    picks one (its diff is shown next, before anything is done), Esc goes back."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Back", id="backups.close"),
+    ]
+    DEFAULT_CSS = """
+    BackupsScreen { align: center middle; }
+    BackupsScreen > #dialog {
+        width: 90%; max-width: 110; height: auto; max-height: 90%; padding: 1 2;
+        border: round $primary; background: $surface;
+    }
+    BackupsScreen #question { text-style: bold; margin-bottom: 1; }
+    BackupsScreen #backups { height: auto; max-height: 16; }
+    """
+
+    def __init__(self, path: str, backups: Iterable[tuple[Backup, int]]) -> None:
+        super().__init__()
+        self.path = path
+        self.backups = list(backups)
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Vertical
+
+        with Vertical(id="dialog"):
+            yield Static(Text(f"Roll {self.path} back to which backup? (Enter: see its diff; "
+                              "Esc: back)"), id="question")
+            yield OptionList(*(Option(backup_text(b, size), id=str(i))
+                               for i, (b, size) in enumerate(self.backups)), id="backups")
+
+    def on_mount(self) -> None:
+        backups = self.query_one("#backups", OptionList)
+        backups.highlighted = 0
+        backups.focus()
+
+    @on(OptionList.OptionSelected, "#backups")
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def backup_text(backup: Backup, size: int) -> Text:
+    import posixpath
+
+    text = Text(backup.taken.strftime("%Y-%m-%d %H:%M:%S UTC"), "bold")
+    text.append(f"  {size:>8,} B  ")
+    text.append(posixpath.basename(backup.path), "dim")
+    return text
+
+
 class EditorScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="editor.save",
                 tooltip="Save: shows the diff first, keeps a backup beside the file"),
         Binding("ctrl+l", "reread", "lmreread", id="editor.reread",
                 tooltip="Tell the server to re-read its options file (lmreread)"),
+        Binding("ctrl+b", "rollback", "Backups", id="editor.rollback",
+                tooltip="Roll the file back to one of its backups (diff shown first)"),
         Binding("f8", "next_problem", "Next problem", id="editor.next-problem",
                 tooltip="Jump to the next diagnostic"),
         Binding("f9", "focus_problems", "Problems", id="editor.problems",
@@ -256,7 +311,7 @@ class EditorScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Read-only mode: hidden, and refused if called anyway.
-        return not (action in ("save", "reread") and self.read_only)
+        return not (action in ("save", "reread", "rollback") and self.read_only)
 
     def action_save(self) -> None:
         from lmconsole.edit import errors_in, unified_diff
@@ -313,6 +368,98 @@ class EditorScreen(Screen):
         self.draft = Draft(self.path, text, result.stat, draft.encoding)
         self.update_title()
         self.notify(f"saved; backup {result.backup}", title=self.server.name, markup=False)
+        self.action_reread()
+
+    # ---- rolling back -------------------------------------------------------------------------
+
+    def action_rollback(self) -> None:
+        if self.read_only:
+            self.notify("read-only mode: the options file is not rolled back",
+                        severity="warning")
+            return
+        if self.draft is None:
+            return
+        self.pick_backup()
+
+    @work(group="editor-rollback", exclusive=True, exit_on_error=False)
+    async def pick_backup(self) -> None:
+        """The backups (read whole: their sizes, then the diff of the one picked; options
+        files are small), newest first, and the file as it is now on the server."""
+        from lmconsole.edit import decode, list_backups
+
+        transport = self.server.transport
+        try:
+            backups = await list_backups(transport, self.path)
+            found = [(backup, await transport.read(backup.path)) for backup in backups]
+            current, stat = await transport.read(self.path)
+        except TransportError as error:
+            self.set_status(f"cannot list the backups of {self.path}: {error}", error=True)
+            return
+        if not found:
+            self.notify(f"no backups beside {self.path} (a save leaves one)", timeout=5,
+                        markup=False)
+            return
+        current_text = decode(current)[0]
+
+        def picked(index: int | None) -> None:
+            if index is not None:
+                backup, (data, _) = found[index]
+                self.confirm_rollback(backup, decode(data)[0], current_text, stat)
+
+        self.app.push_screen(BackupsScreen(self.path, [(b, len(d)) for b, (d, _) in found]),
+                             callback=picked)
+
+    def confirm_rollback(self, backup: Backup, older: str, current_text: str,
+                         stat: FileStat) -> None:
+        import difflib
+
+        when = backup.taken.strftime("%Y-%m-%d %H:%M:%S UTC")
+        diff = list(difflib.unified_diff(current_text.splitlines(), older.splitlines(),
+                                         f"{self.path} (on the server)",
+                                         f"{backup.path} (backup of {when})", lineterm=""))
+        what = ["The file as it is now is backed up beside it, then replaced atomically by "
+                "this backup (not validated: it was the server's file once)."]
+        if self.modified:
+            what.append("Your unsaved edits in the editor are discarded.")
+        if not diff:
+            what.append("The backup is the same as the file on the server.")
+        self.app.push_screen(
+            DiffConfirmScreen(f"Roll {self.path} on {self.server.name} back to {when}?",
+                              diff, what, "Roll back"),
+            callback=lambda yes: yes and self.roll_back(backup, stat))
+
+    @work(group="editor-rollback", exclusive=True, exit_on_error=False)
+    async def roll_back(self, backup: Backup, previewed: FileStat) -> None:
+        from lmconsole.edit import ReadOnlyError, rollback
+
+        transport = self.server.transport
+        try:
+            _, stat = await transport.read(self.path)
+        except TransportError as error:
+            self.set_status(f"not rolled back: {error}", error=True)
+            return
+        if stat != previewed:
+            self.set_status(f"not rolled back: {self.path} changed on the server since the "
+                            "diff was shown; press ctrl+b again", error=True)
+            return
+        try:
+            result = await rollback(transport, self.path, backup, server=self.server.name,
+                                    audit=self.audit, now=self.now(), read_only=self.read_only)
+        except (OSError, ReadOnlyError) as error:
+            self.set_status(f"not rolled back: {error}", error=True)
+            return
+        self.set_status(result.message, error=not result.saved)
+        if not result.saved:
+            self.notify(result.message, title="not rolled back", severity="error", timeout=10,
+                        markup=False)
+            return
+        self.notify(f"rolled back to {backup.path}; the replaced version is in "
+                    f"{result.backup}", title=self.server.name, markup=False)
+        draft = self.draft
+        await self.load().wait()  # the editor shows the file as it now is
+        if self.draft is not draft:
+            self.set_status(f"{result.message}\nreloaded; re-read it (ctrl+l) for the daemon "
+                            "to apply it")
         self.action_reread()
 
     # ---- lmreread ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from lmconsole.adapters.transports.local import LocalTransport
 from lmconsole.app import ConsoleServer, LMConsoleApp
 from lmconsole.audit import AuditLog
 from lmconsole.screens.dialogs import ConfirmScreen
-from lmconsole.screens.editor import DiffConfirmScreen, EditorScreen
+from lmconsole.screens.editor import BackupsScreen, DiffConfirmScreen, EditorScreen
 
 
 def editor_app(tmp_path, config, **options) -> LMConsoleApp:
@@ -149,3 +149,107 @@ def test_escape_asks_before_losing_changes(tmp_path, sim_server):
         assert not isinstance(app.screen, EditorScreen)
 
     run(tmp_path, sim_server, test)
+
+
+# ---- rolling back ---------------------------------------------------------------------------
+
+def two_backups(path: Path) -> tuple[str, str]:
+    """An older and a newer backup beside the file (written in the wrong order: the list
+    goes by the time in their names)."""
+    older = path.read_text().replace("RESERVE 1 AutoCAD USER hfischer\n", "")
+    newer = path.read_text() + "MAX 2 Revit USER dschmid\n"
+    (path.parent / f"{path.name}.20240301T090000Z.bak").write_text(newer)
+    (path.parent / f"{path.name}.20240101T080000Z.bak").write_text(older)
+    return older, newer
+
+
+def test_ctrl_b_lists_the_backups_previews_one_and_rolls_back_to_it(tmp_path, sim_server):
+    path = Path(sim_server.options_file)
+    before = path.read_text()
+    older, newer = two_backups(path)
+
+    async def test(app, pilot, editor):
+        await type_at_end(pilot, editor, "# not saved")
+        await pilot.press("ctrl+b")
+        await settle(app, pilot)
+        picker = app.screen
+        assert isinstance(picker, BackupsScreen)
+        listed = [str(picker.query_one("#backups", OptionList).get_option_at_index(i).prompt)
+                  for i in range(2)]
+        assert listed[0].startswith("2024-03-01 09:00:00 UTC")  # newest first
+        assert listed[1].startswith("2024-01-01 08:00:00 UTC")
+        assert f"{len(newer.encode()):,} B" in listed[0]
+        assert f"{len(older.encode()):,} B" in listed[1]
+        await pilot.press("down", "enter")
+        dialog = app.screen
+        assert isinstance(dialog, DiffConfirmScreen)
+        assert "-RESERVE 1 AutoCAD USER hfischer" in dialog.details  # current -> backup
+        assert "2024-01-01 08:00:00 UTC" in dialog.question
+        assert any("unsaved edits" in line for line in dialog.commands)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert path.read_text() == older
+        replaced = [b for b in path.parent.glob("adskflex.opt.*Z.bak")
+                    if not b.name.startswith("adskflex.opt.2024")]
+        assert [b.read_text() for b in replaced] == [before]  # what it replaced, kept
+        entry = app.audit.entries()[-1]
+        assert entry["action"] == "rollback-options" and entry["outcome"] == "ok"
+        assert "-RESERVE 1 AutoCAD USER hfischer" in entry["diff"]
+        assert editor.area.text == older and not editor.modified  # reloaded
+        assert isinstance(app.screen, ConfirmScreen)  # lmreread offered
+        await pilot.press("n")
+        assert app.screen is editor
+        assert "reloaded" in str(editor.query_one("#status").render())
+
+    run(tmp_path, sim_server, test)
+
+
+def test_a_backup_declined_after_its_diff_changes_nothing(tmp_path, sim_server):
+    path = Path(sim_server.options_file)
+    before = path.read_text()
+    two_backups(path)
+
+    async def test(app, pilot, editor):
+        await pilot.press("ctrl+b")
+        await settle(app, pilot)
+        await pilot.press("enter")  # the newest
+        assert isinstance(app.screen, DiffConfirmScreen)
+        assert "+MAX 2 Revit USER dschmid" in app.screen.details
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.screen is editor and path.read_text() == before
+        assert app.audit.entries() == []
+        await pilot.press("ctrl+b")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        assert app.screen is editor
+
+    run(tmp_path, sim_server, test)
+
+
+def test_without_backups_ctrl_b_says_so(tmp_path, sim_server):
+    async def test(app, pilot, editor):
+        await pilot.press("ctrl+b")
+        await settle(app, pilot)
+        assert app.screen is editor
+        assert any("no backups" in n.message for n in app._notifications)
+
+    run(tmp_path, sim_server, test)
+
+
+def test_read_only_mode_refuses_to_roll_back(tmp_path, sim_server):
+    path = Path(sim_server.options_file)
+    before = path.read_text()
+    two_backups(path)
+
+    async def test(app, pilot, editor):
+        keys = {b.binding.action for b in editor.active_bindings.values()}
+        assert "rollback" not in keys
+        await pilot.press("ctrl+b")
+        editor.action_rollback()
+        await settle(app, pilot)
+        assert app.screen is editor and path.read_text() == before
+        assert app.audit.entries() == []
+        assert len(list(path.parent.glob("*.bak"))) == 2
+
+    run(tmp_path, sim_server, test, read_only=True)

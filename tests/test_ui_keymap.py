@@ -25,7 +25,7 @@ from lmconsole.screens import (
 )
 from lmconsole.screens import seats as seats_module
 from lmconsole.screens.denials import DenialsScreen
-from lmconsole.screens.editor import EditorScreen
+from lmconsole.screens.editor import BackupsScreen, EditorScreen
 
 from .test_ui_data import fill, seeded_app
 
@@ -40,7 +40,8 @@ def test_the_binding_ids_config_knows_are_the_ones_the_console_defines():
     classes = [LMConsoleApp, base.LiveScreen, overview.OverviewScreen,
                features.FeaturesScreen, seats_module.SeatsScreen, denials.DenialsScreen,
                events.EventsScreen, stream.StreamScreen, dialogs.ConfirmScreen, dialogs.UnknownHostScreen,
-               dialogs.HelpScreen, dialogs.CommandLine, live_table.LiveTable, EditorScreen]
+               dialogs.HelpScreen, dialogs.CommandLine, live_table.LiveTable, EditorScreen,
+               BackupsScreen]
     defined = {b.id for cls in classes for b in cls.__dict__.get("BINDINGS", [])
                if isinstance(b, Binding)}
     assert defined == BINDING_IDS
