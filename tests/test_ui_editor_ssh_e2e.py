@@ -23,6 +23,7 @@ from lmconsole.audit import AuditLog
 from lmconsole.config import ServerConfig, parse_config
 from lmconsole.screens.dialogs import ConfirmScreen
 from lmconsole.screens.editor import BackupsScreen, DiffConfirmScreen, EditorScreen
+from tests.pilot_wait import until
 from tests.sshd import SshServer, sshd_fixture  # noqa: F401 - registers the `sshd` fixture
 
 SIM_LMUTIL = Path(sys.executable).parent / "lmconsole-sim-lmutil"
@@ -63,14 +64,6 @@ class Remote:
 
     def backups(self) -> list[Path]:
         return sorted(self.state.glob("adskflex.opt.*Z.bak"))
-
-
-async def until(pilot, condition, what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:g} s: {what}")
-        await pilot.pause(0.02)
 
 
 def status_text(editor: EditorScreen) -> str:

@@ -26,6 +26,7 @@ from lmconsole.screens.denials import DenialsScreen
 from lmconsole.screens.dialogs import ConfirmScreen, UnknownHostScreen
 from lmconsole.screens.header import ServerHeader
 from lmconsole.screens.seats import SeatsScreen
+from tests.pilot_wait import until
 from tests.sshd import SshServer, sshd_fixture  # noqa: F401 - registers the `sshd` fixture
 
 SIM_LMUTIL = Path(sys.executable).parent / "lmconsole-sim-lmutil"
@@ -85,14 +86,6 @@ def console(tmp_path: Path, remote: Remote, transport: SshTransport) -> LMConsol
     server = console_server(remote.server_config("lic-test"), ADAPTERS["flexlm"], transport)
     return LMConsoleApp([server], audit=AuditLog(tmp_path / "audit.log", user=lambda: "tester"),
                         display_tz=ZoneInfo(ZONE))
-
-
-async def until(pilot, condition, what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:g} s: {what}")
-        await pilot.pause(0.02)
 
 
 def header_text(app: LMConsoleApp) -> str:
