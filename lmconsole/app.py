@@ -341,7 +341,8 @@ class LMConsoleApp(App):
                         severity="warning")
             return
         self.push_screen(EditorScreen(server, audit=self.audit, read_only=self.read_only,
-                                      known_names=self.data.known_names(server.name)))
+                                      known_names=self.data.known_names(server.name),
+                                      data=self.data))
 
     def selected_server(self) -> str | None:
         screen = self.screen

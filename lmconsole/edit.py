@@ -261,6 +261,31 @@ async def reread(transport: Transport, config, adapter, *, audit: AuditLog,
     return RereadResult(tuple(argv), code, output, offset)
 
 
+async def restart(transport: Transport, config, adapter, *, audit: AuditLog,
+                  read_only: bool = False, timeout: float = REREAD_TIMEOUT_S
+                  ) -> list[RereadResult]:
+    """Restart the vendor daemon with the adapter's commands (FlexLM: lmdown -vendor, then
+    lmreread), each audited; the later ones are not run once one fails."""
+    if read_only:
+        raise ReadOnlyError(f"read-only mode: {config.name} is not restarted")
+    audit.check()
+    results = []
+    for argv in adapter.restart_argvs(config):
+        offset = await _log_size(transport, getattr(config, "debug_log", None))
+        try:
+            result = await transport.run(argv, timeout=timeout)
+        except TransportError as error:
+            code, output = None, str(error)
+        else:
+            code, output = result.exit_code, (result.stdout + result.stderr).strip()
+        audit.record(server=config.name, command=argv, outcome="ok" if code == 0 else "failed",
+                     exit_code=code, output=output, action="restart")
+        results.append(RereadResult(tuple(argv), code, output, offset))
+        if code != 0:
+            break
+    return results
+
+
 async def _log_size(transport: Transport, path: str | None) -> int | None:
     if not path:
         return None

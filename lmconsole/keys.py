@@ -9,7 +9,7 @@ BINDING_IDS = frozenset({
     "app.overview", "app.pause", "app.quit", "app.refresh", "app.theme", "backups.close",
     "command-line.cancel", "command-line.complete", "confirm.no", "confirm.yes",
     "editor.close", "editor.next-problem", "editor.problems", "editor.reread",
-    "editor.rollback", "editor.save",
+    "editor.restart", "editor.rollback", "editor.save",
     "features.open", "help.close", "host-key.refuse", "overview.open", "seats.free",
     "seats.tag", "stream.open", "table.down", "table.first", "table.last", "table.page-down",
     "table.page-up", "table.up", "view.back", "view.filter", "view.sort-next",

@@ -7,9 +7,11 @@ lmconsole.edit's; this screen asks, shows and calls it in workers.
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -26,7 +28,7 @@ from lmconsole.audit import AuditLog
 from lmconsole.transport import FileStat, TransportError
 
 from .dialogs import ConfirmScreen
-from .live import utc_now
+from .live import LiveData, utc_now
 from .options_highlight import Span, diagnostic_style, highlight_spans, span_styles
 
 if TYPE_CHECKING:
@@ -78,19 +80,40 @@ class DiffConfirmScreen(ConfirmScreen):
 
     DEFAULT_CSS = """
     DiffConfirmScreen #diff { height: auto; max-height: 16; background: $panel; }
+    DiffConfirmScreen #whatif { height: auto; max-height: 12; margin-bottom: 1; }
     """
+
+    def __init__(self, question: str, details, commands, action: str, *,
+                 impact: str | None = None) -> None:
+        super().__init__(question, details, commands, action)
+        self.impact = impact  # the what-if of a draft: who would be denied or admitted
 
     def compose(self) -> ComposeResult:
         from textual.containers import Horizontal, Vertical
 
         with Vertical(id="dialog"):
             yield Static(self.question, id="question")
+            if self.impact:
+                with VerticalScroll(id="whatif"):
+                    yield Static(whatif_text(self.impact), id="impact")
             with VerticalScroll(id="diff"):
                 yield Static(diff_text(self.details), id="details")
             yield Static(Text("\n".join(self.commands)), id="commands")
             with Horizontal(id="buttons"):
                 yield Button("Cancel (n)", id="cancel")
                 yield Button(f"{self.action_label} (y)", id="confirm", variant="error")
+
+
+def whatif_text(report: str) -> Text:
+    text = Text()
+    for line in report.splitlines():
+        style = ("bold red" if line.startswith("newly denied") else
+                 "bold green" if line.startswith("newly admitted") else
+                 "yellow" if line.startswith("idle reservations") else
+                 "dim" if line.startswith(("what-if", "replayed", "the model")) else "")
+        text.append(line + "\n", style)
+    text.rstrip()
+    return text
 
 
 def diff_text(lines: Iterable[str]) -> Text:
@@ -163,6 +186,8 @@ class EditorScreen(Screen):
                 tooltip="Save: shows the diff first, keeps a backup beside the file"),
         Binding("ctrl+l", "reread", "lmreread", id="editor.reread",
                 tooltip="Tell the server to re-read its options file (lmreread)"),
+        Binding("f5", "restart", "Restart daemon", id="editor.restart",
+                tooltip="Restart the vendor daemon: lmdown -vendor, then lmreread starts it"),
         Binding("ctrl+b", "rollback", "Backups", id="editor.rollback",
                 tooltip="Roll the file back to one of its backups (diff shown first)"),
         Binding("f8", "next_problem", "Next problem", id="editor.next-problem",
@@ -182,9 +207,11 @@ class EditorScreen(Screen):
     DEBOUNCE_S = 0.3
 
     def __init__(self, server, *, audit: AuditLog, read_only: bool = False,
-                 known_names: Iterable[str] = (), now: Callable = utc_now) -> None:
+                 known_names: Iterable[str] = (), now: Callable = utc_now,
+                 data: LiveData | None = None) -> None:
         super().__init__()
         self.server = server  # a ConsoleServer: config, adapter, transport
+        self.data = data  # the app's live seats and events: the what-if before a save
         self.path: str = server.config.options_file
         self.audit = audit
         self.read_only = read_only
@@ -194,6 +221,10 @@ class EditorScreen(Screen):
         self.license_file: LicenseFile | None = None
         self.findings: list[Finding] = []
         self._pending: Timer | None = None
+        self._status: tuple[str, bool] = (f"opening {self.path} ...", False)
+        self.disk_warning: str | None = None  # the file changed on disk since it was opened
+        self._own_writes = 0  # saves and rollbacks under way: their changes are ours
+        self._watch_stop: asyncio.Event | None = None
 
     # ---- building and loading ------------------------------------------------------------------
 
@@ -224,6 +255,10 @@ class EditorScreen(Screen):
             return
         self.license_file = await self.load_license()
         self.draft = draft
+        self.disk_warning = None
+        if self._watch_stop is None and self.watchable():
+            self._watch_stop = asyncio.Event()
+            self.watch_file(self._watch_stop)
         area = self.area
         area.load_text(draft.text)
         area.read_only = self.read_only
@@ -244,6 +279,59 @@ class EditorScreen(Screen):
         except TransportError:
             return None  # the checks that need it are skipped
         return parse_license(decode(data)[0])
+
+    # ---- noticing a change on disk (local files) -------------------------------------------------
+
+    DISK_WARNING = ("changed on disk since you opened it: saving will be refused; "
+                    "reopen to see it")
+
+    def watchable(self) -> bool:
+        """Only files of the local transport are watched (watchfiles sees this machine)."""
+        from lmconsole.adapters.transports.local import LocalTransport
+
+        return isinstance(self.server.transport, LocalTransport)
+
+    @work(group="editor-watch", exclusive=True, exit_on_error=False)
+    async def watch_file(self, stop: asyncio.Event) -> None:
+        """Watch the file's directory (an editor or a save replaces the file by a rename, which
+        a watch on the file itself would lose) until the screen closes."""
+        import os
+
+        from watchfiles import awatch
+
+        path = os.path.realpath(self.path)
+        async for changes in awatch(os.path.dirname(path), stop_event=stop, recursive=False,
+                                    debounce=200, step=50, rust_timeout=500,
+                                    ignore_permission_denied=True):
+            if any(os.path.realpath(changed) == path for _, changed in changes):
+                await self.check_disk()
+
+    async def check_disk(self) -> None:
+        if self._own_writes or self.draft is None or self.disk_warning:
+            return
+        try:
+            _, stat = await self.server.transport.read(self.path)
+        except TransportError:
+            stat = None
+        if self._own_writes or self.draft is None or stat == self.draft.stat:
+            return
+        self.disk_warning = (f"{self.path} {self.DISK_WARNING}" if stat is not None else
+                             f"{self.path} was removed on disk since you opened it")
+        self.render_status()
+        self.notify(self.disk_warning, title=self.server.name, severity="warning", timeout=10,
+                    markup=False)
+
+    @contextmanager
+    def own_write(self):
+        self._own_writes += 1
+        try:
+            yield
+        finally:
+            self._own_writes -= 1
+
+    def on_unmount(self) -> None:
+        if self._watch_stop is not None:
+            self._watch_stop.set()
 
     # ---- diagnostics ---------------------------------------------------------------------------
 
@@ -305,13 +393,23 @@ class EditorScreen(Screen):
         return self.draft is not None and self.area.text != self.draft.text
 
     def set_status(self, message: str, *, error: bool = False) -> None:
-        self.query_one("#status", Static).update(Text(message, "bold red" if error else ""))
+        self._status = (message, error)
+        self.render_status()
+
+    def render_status(self) -> None:
+        """The last message, under the warning of a change on disk while that holds."""
+        message, error = self._status
+        text = Text()
+        if self.disk_warning:
+            text.append(self.disk_warning + "\n", "bold yellow")
+        text.append(message, "bold red" if error else "")
+        self.query_one("#status", Static).update(text)
 
     # ---- saving --------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Read-only mode: hidden, and refused if called anyway.
-        return not (action in ("save", "reread", "rollback") and self.read_only)
+        return not (action in ("save", "reread", "rollback", "restart") and self.read_only)
 
     def action_save(self) -> None:
         from lmconsole.edit import errors_in, unified_diff
@@ -343,11 +441,54 @@ class EditorScreen(Screen):
         what = [f"The file as it is now is backed up beside it ({self.path}.<UTC time>.bak),",
                 "then replaced atomically; refused if it changed since you opened it."]
         self.app.push_screen(
-            DiffConfirmScreen(question, diff, what, "Save anyway" if errors else "Save"),
+            DiffConfirmScreen(question, diff, what, "Save anyway" if errors else "Save",
+                              impact=self.what_if(text)),
             callback=lambda yes: yes and self.save(text, bool(errors)))
+
+    def live_inputs(self) -> tuple[list, list, dict[str, int | None]]:
+        """The server's held seats (as (feature, checkout)), the debug-log events the app
+        has recorded for it, and its features' issued seats, from the app's LiveData."""
+        seats: list = []
+        capacity: dict[str, int | None] = {}
+        data = self.data
+        if data is None:
+            return seats, [], capacity
+        name = self.server.name
+        state = data.states.get(name)
+        status = state.status if state is not None else None
+        for feature in status.features if status is not None else ():
+            seats += [(feature.name, c) for c in feature.checkouts]
+            if not feature.uncounted and feature.issued is not None:
+                capacity[feature.name] = capacity.get(feature.name, 0) + feature.issued
+        # OUT and DENIED are the requests replayed; IN and daemon restarts free seats.
+        events = [logged.event for logged in data.events if logged.event.server == name]
+        return seats, events, capacity
+
+    def what_if(self, text: str) -> str | None:
+        """The what-if of saving `text` instead of the file as opened, against the live
+        seats and events: None when it cannot be worked out (shown as nothing)."""
+        from lmconsole.adapters.flexlm.options import parse_options
+        from lmconsole.adapters.flexlm.whatif import what_if
+        from lmconsole.whatif_cli import report_text
+
+        if self.draft is None:
+            return None
+        seats, events, capacity = self.live_inputs()
+        try:
+            report = what_if(parse_options(self.draft.text), parse_options(text), seats=seats,
+                             requests=events, license_file=self.license_file,
+                             capacity=capacity)
+        except Exception as error:  # a model gap must not stop a save  # noqa: BLE001
+            return f"what-if unavailable: {type(error).__name__}: {error}"
+        return report_text(report, {"draft": "your draft",
+                                    "current": f"{self.path} as opened"}).rstrip()
 
     @work(group="editor-save", exclusive=True, exit_on_error=False)
     async def save(self, text: str, force: bool) -> None:
+        with self.own_write():
+            await self._save(text, force)
+
+    async def _save(self, text: str, force: bool) -> None:
         from lmconsole.edit import Draft, ReadOnlyError, save_options
 
         draft = self.draft
@@ -430,6 +571,10 @@ class EditorScreen(Screen):
 
     @work(group="editor-rollback", exclusive=True, exit_on_error=False)
     async def roll_back(self, backup: Backup, previewed: FileStat) -> None:
+        with self.own_write():
+            await self._roll_back(backup, previewed)
+
+    async def _roll_back(self, backup: Backup, previewed: FileStat) -> None:
         from lmconsole.edit import ReadOnlyError, rollback
 
         transport = self.server.transport
@@ -505,6 +650,60 @@ class EditorScreen(Screen):
             return
         self.set_status(f"lmreread: {output}\n{check.message}", error=not check.confirmed)
 
+    # ---- restarting the vendor daemon --------------------------------------------------------
+
+    def action_restart(self) -> None:
+        if self.read_only:
+            self.notify("read-only mode: the vendor daemon is not restarted", severity="warning")
+            return
+        adapter, config = self.server.adapter, self.server.config
+        builder = getattr(adapter, "restart_argvs", None)
+        if builder is None:
+            self.notify(f"{self.server.name}: its licence manager cannot be restarted from here",
+                        severity="warning")
+            return
+        try:
+            commands = builder(config)
+        except ValueError as error:
+            self.notify(str(error), severity="warning", markup=False)
+            return
+        vendor = getattr(config, "vendor", None)
+        self.app.push_screen(
+            ConfirmScreen(f"Restart the vendor daemon {vendor} on {self.server.name}?",
+                          ["Its seats are dropped: users' applications lose their licences "
+                           "and check out again when the daemon is back (borrowed seats are "
+                           "kept; lmdown refuses while seats are borrowed).",
+                           "lmgrd stays up and starts the daemon again on the lmreread."],
+                          [shlex.join(argv) for argv in commands], "Restart"),
+            callback=lambda yes: yes and self.run_restart())
+
+    @work(group="editor-reread", exclusive=True, exit_on_error=False)
+    async def run_restart(self) -> None:
+        from lmconsole.edit import ReadOnlyError, restart
+
+        server = self.server
+        try:
+            results = await restart(server.transport, server.config, server.adapter,
+                                    audit=self.audit, read_only=self.read_only)
+        except (OSError, ReadOnlyError, ValueError) as error:
+            self.set_status(f"restart not run: {error}", error=True)
+            return
+        lines = [f"$ {shlex.join(r.argv)}: "
+                 + (f"{last_line(r.output) or 'ok'}" if r.ok else
+                    f"failed (exit {r.exit_code}): {last_line(r.output) or 'no output'}")
+                 for r in results]
+        failed = not results or not results[-1].ok
+        if failed and len(results) < 2:
+            lines.append("the daemon was not restarted")
+        elif failed:
+            lines.append("the daemon is DOWN: lmreread did not start it again")
+        else:
+            lines.append("restarted; the next poll shows the daemon's state")
+            monitors = getattr(getattr(self.app, "monitor", None), "monitors", {})
+            if server.name in monitors:
+                self.app.monitor.refresh(server.name)
+        self.set_status("\n".join(lines), error=failed)
+
     # ---- leaving -------------------------------------------------------------------------------
 
     def action_close(self) -> None:
@@ -514,6 +713,11 @@ class EditorScreen(Screen):
         self.app.push_screen(
             ConfirmScreen("Close the editor and lose your changes?", [], [], "Discard"),
             callback=lambda yes: yes and self.dismiss(None))
+
+
+def last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
 
 
 def problem_text(finding: Finding) -> Text:

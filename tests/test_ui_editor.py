@@ -24,7 +24,10 @@ def editor_app(tmp_path, config, **options) -> LMConsoleApp:
 
 
 async def settle(app, pilot) -> None:
-    await app.workers.wait_for_complete()
+    """Every worker done but the editor's file watcher (which runs until the editor closes)."""
+    others = [w for w in app.workers if w.group != "editor-watch"]
+    if others:  # (an empty list would wait for every worker)
+        await app.workers.wait_for_complete(others)
     await pilot.pause()
 
 
@@ -253,3 +256,175 @@ def test_read_only_mode_refuses_to_roll_back(tmp_path, sim_server):
         assert len(list(path.parent.glob("*.bak"))) == 2
 
     run(tmp_path, sim_server, test, read_only=True)
+
+
+# ---- what-if before saving ------------------------------------------------------------------
+
+async def poll_live(app, pilot) -> None:
+    """One lmstat poll into the app's LiveData (the fixture's app runs no monitor loops)."""
+    for monitor in app.monitor.monitors.values():
+        assert await monitor.poll_once()
+    await settle(app, pilot)
+
+
+def test_the_save_dialog_shows_who_a_draft_would_newly_deny(tmp_path, sim_server):
+    async def test(app, pilot, editor):
+        await poll_live(app, pilot)
+        status = app.data.states["office"].status
+        holders = sorted({c.user for f in status.features if f.name == "AutoCAD"
+                          for c in f.checkouts})
+        assert holders, "the simulator's office holds AutoCAD seats"
+        user = holders[0]
+        await type_at_end(pilot, editor, f"EXCLUDE AutoCAD USER {user}\n")
+        await pilot.press("ctrl+s")
+        dialog = app.screen
+        assert isinstance(dialog, DiffConfirmScreen)
+        impact = dialog.impact
+        assert "newly denied: 1 users" in impact
+        assert f"  {user} on AutoCAD: 1 held seat" in impact
+        assert "on EXCLUDE list" in impact
+        shown = str(dialog.query_one("#impact").render())
+        assert f"{user} on AutoCAD" in shown
+        await pilot.press("n")
+        assert app.screen is editor
+
+    run(tmp_path, sim_server, test)
+
+
+def test_a_comment_changes_nobodys_access(tmp_path, sim_server):
+    async def test(app, pilot, editor):
+        await poll_live(app, pilot)
+        await type_at_end(pilot, editor, "# just a note\n")
+        await pilot.press("ctrl+s")
+        dialog = app.screen
+        assert isinstance(dialog, DiffConfirmScreen)
+        assert "changes nobody's access" in dialog.impact
+        assert "newly denied" not in dialog.impact
+
+    run(tmp_path, sim_server, test)
+
+
+# ---- restarting the vendor daemon -----------------------------------------------------------
+
+def return_borrowed_seats(sim_server) -> int:
+    """Check the notebooks' borrowed seats in (lmdown refuses while seats are borrowed)."""
+    from lmconsole.adapters.flexlm.sim.statedir import open_state_dir
+
+    with open_state_dir(Path(sim_server.license).parent) as server:
+        borrowed = [s.handle for s in server.daemons.seats if s.borrow_until]
+        for handle in borrowed:
+            assert server.checkin(handle)
+    return len(borrowed)
+
+
+def test_f5_restarts_the_vendor_daemon_after_showing_both_commands(tmp_path, sim_server):
+    log = Path(sim_server.debug_log)
+    return_borrowed_seats(sim_server)
+
+    async def test(app, pilot, editor):
+        await pilot.press("f5")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen)
+        spec = sim_server.license
+        assert dialog.commands == [
+            f"{sim_server.lmutil} lmdown -c {spec} -vendor adskflex -q",
+            f"{sim_server.lmutil} lmreread -c {spec} -vendor adskflex"]
+        await pilot.press("y")
+        await settle(app, pilot)
+        status = str(editor.query_one("#status").render())
+        assert "Vendor daemon adskflex shut down" in status
+        assert "lmreread successful" in status and "restarted" in status
+        entries = app.audit.entries()
+        assert [(e["action"], e["outcome"]) for e in entries] == [("restart", "ok")] * 2
+        assert entries[0]["command"][1] == "lmdown" and entries[1]["command"][1] == "lmreread"
+        assert "EXITING DUE TO SIGNAL 15" in log.read_text()  # it really went down
+        await poll_live(app, pilot)  # and lmstat shows it up again
+        vendors = app.data.states["office"].status.vendors
+        assert [(v.name, v.status) for v in vendors] == [("adskflex", "up")]
+
+    run(tmp_path, sim_server, test)
+
+
+def test_read_only_mode_refuses_to_restart(tmp_path, sim_server):
+    log = Path(sim_server.debug_log)
+    before = log.read_text()
+
+    async def test(app, pilot, editor):
+        keys = {b.binding.action for b in editor.active_bindings.values()}
+        assert "restart" not in keys
+        await pilot.press("f5")
+        editor.action_restart()
+        await settle(app, pilot)
+        assert app.screen is editor and app.audit.entries() == []
+        assert log.read_text() == before
+
+    run(tmp_path, sim_server, test, read_only=True)
+
+
+def test_a_restart_lmdown_refuses_runs_no_lmreread(tmp_path, sim_server):
+    async def test(app, pilot, editor):
+        await pilot.press("f5", "y")
+        await settle(app, pilot)
+        status = str(editor.query_one("#status").render())
+        assert "licenses are borrowed" in status and "not restarted" in status
+        entries = app.audit.entries()
+        assert [(e["command"][1], e["outcome"]) for e in entries] == [("lmdown", "failed")]
+        await poll_live(app, pilot)
+        vendors = app.data.states["office"].status.vendors
+        assert [(v.name, v.status) for v in vendors] == [("adskflex", "up")]
+
+    run(tmp_path, sim_server, test)
+
+
+# ---- a change on disk while editing (local files) -------------------------------------------
+
+async def status_within(pilot, editor: EditorScreen, text: str, seconds: float) -> str:
+    """The status line once it shows `text`, waiting at most `seconds`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        status = str(editor.query_one("#status").render())
+        if text in status or loop.time() > deadline:
+            return status
+        await pilot.pause(0.1)
+
+
+def test_a_change_on_disk_while_editing_is_shown_at_once(tmp_path, sim_server):
+    path = Path(sim_server.options_file)
+
+    async def test(app, pilot, editor):
+        await type_at_end(pilot, editor, "# mine\n")
+        await pilot.pause(0.5)  # the watcher is up
+        assert "changed on disk" not in str(editor.query_one("#status").render())
+        path.write_text(path.read_text() + "# changed by a colleague\n")
+        status = await status_within(pilot, editor, "changed on disk", 5.0)
+        assert f"{path} changed on disk since you opened it: saving will be refused; " \
+               "reopen to see it" in status
+        await pilot.press("ctrl+s", "y")  # and so it is
+        await settle(app, pilot)
+        status = str(editor.query_one("#status").render())
+        assert "changed on disk" in status and "changed on the server" in status
+        assert path.read_text().endswith("# changed by a colleague\n")
+
+    run(tmp_path, sim_server, test)
+
+
+def test_our_own_save_is_not_taken_for_a_change_on_disk(tmp_path, sim_server):
+    path = Path(sim_server.options_file)
+
+    async def test(app, pilot, editor):
+        await pilot.pause(0.5)
+        await type_at_end(pilot, editor, "# mine\n")
+        await pilot.press("ctrl+s", "y")
+        await settle(app, pilot)
+        await pilot.press("n")  # no lmreread
+        assert path.read_text().endswith("# mine\n")
+        status = await status_within(pilot, editor, "changed on disk", 1.5)
+        assert "changed on disk" not in status
+        watchers = [w for w in app.workers if w.group == "editor-watch"]
+        assert [w.is_running for w in watchers] == [True]
+        await pilot.press("escape")  # closing the editor stops the watcher
+        await pilot.pause(0.3)
+        assert not any(w.is_running for w in app.workers if w.group == "editor-watch")
+
+    run(tmp_path, sim_server, test)

@@ -46,3 +46,20 @@ class FlexlmAdapter:
             argv += ["-c", server.license]
         vendor = getattr(server, "vendor", None)
         return argv + (["-vendor", vendor] if vendor else [])
+
+    def down_argv(self, server: StatusQuery) -> list[str]:
+        """`lmutil lmdown -vendor VENDOR -q`: that vendor daemon stops, lmgrd stays up (and
+        starts it again on the next lmreread). Without a configured vendor: ValueError
+        (a plain lmdown would stop lmgrd itself, which nothing here starts again)."""
+        vendor = getattr(server, "vendor", None)
+        if not vendor:
+            raise ValueError(f"{server.name}: no vendor configured; restarting needs one")
+        argv = [server.lmutil, "lmdown"]
+        if server.license:
+            argv += ["-c", server.license]
+        return argv + ["-vendor", vendor, "-q"]
+
+    def restart_argvs(self, server: StatusQuery) -> list[list[str]]:
+        """Restart the vendor daemon: lmdown it, then lmreread, which has lmgrd start a
+        vendor daemon downed with -vendor again."""
+        return [self.down_argv(server), self.reread_argv(server)]
