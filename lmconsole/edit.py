@@ -248,17 +248,8 @@ async def reread(transport: Transport, config, adapter, *, audit: AuditLog,
     if read_only:
         raise ReadOnlyError(f"read-only mode: {config.name} is not told to re-read")
     audit.check()
-    argv = adapter.reread_argv(config)
-    offset = await _log_size(transport, getattr(config, "debug_log", None))
-    try:
-        result = await transport.run(argv, timeout=timeout)
-    except TransportError as error:
-        code, output = None, str(error)
-    else:
-        code, output = result.exit_code, (result.stdout + result.stderr).strip()
-    audit.record(server=config.name, command=argv, outcome="ok" if code == 0 else "failed",
-                 exit_code=code, output=output, action="lmreread")
-    return RereadResult(tuple(argv), code, output, offset)
+    return await _run_audited(transport, config, adapter.reread_argv(config), audit=audit,
+                              action="lmreread", timeout=timeout)
 
 
 async def restart(transport: Transport, config, adapter, *, audit: AuditLog,
@@ -271,19 +262,28 @@ async def restart(transport: Transport, config, adapter, *, audit: AuditLog,
     audit.check()
     results = []
     for argv in adapter.restart_argvs(config):
-        offset = await _log_size(transport, getattr(config, "debug_log", None))
-        try:
-            result = await transport.run(argv, timeout=timeout)
-        except TransportError as error:
-            code, output = None, str(error)
-        else:
-            code, output = result.exit_code, (result.stdout + result.stderr).strip()
-        audit.record(server=config.name, command=argv, outcome="ok" if code == 0 else "failed",
-                     exit_code=code, output=output, action="restart")
-        results.append(RereadResult(tuple(argv), code, output, offset))
-        if code != 0:
+        result = await _run_audited(transport, config, argv, audit=audit, action="restart",
+                                    timeout=timeout)
+        results.append(result)
+        if result.exit_code != 0:
             break
     return results
+
+
+async def _run_audited(transport: Transport, config, argv: list[str], *, audit: AuditLog,
+                       action: str, timeout: float) -> RereadResult:
+    """Run one admin command and record it; the debug log's size before it is noted so
+    that `reread_log` reads only what the daemons wrote after it."""
+    offset = await _log_size(transport, getattr(config, "debug_log", None))
+    try:
+        result = await transport.run(argv, timeout=timeout)
+    except TransportError as error:
+        code, output = None, str(error)
+    else:
+        code, output = result.exit_code, (result.stdout + result.stderr).strip()
+    audit.record(server=config.name, command=argv, outcome="ok" if code == 0 else "failed",
+                 exit_code=code, output=output, action=action)
+    return RereadResult(tuple(argv), code, output, offset)
 
 
 async def _log_size(transport: Transport, path: str | None) -> int | None:
