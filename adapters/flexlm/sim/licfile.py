@@ -86,7 +86,7 @@ def parse_licence(text: str) -> LicenceFile:
     lic = LicenceFile()
     first_feature: set[tuple[str, str]] = set()
     by_key: dict[tuple, LicencePool] = {}
-    for lineno, line in _logical_lines(text):
+    for lineno, line in logical_lines(text):
         tokens = [_unquote(t) for t in _TOKEN.findall(line)]
         keyword = tokens[0].upper()
         try:
@@ -145,8 +145,9 @@ def _feature_line(tokens: list[str]) -> LicencePool:
                        count, attrs)
 
 
-def _logical_lines(text: str):
-    """(first line number, joined text) per entry: `\\` continues, `#` comments."""
+def logical_lines(text: str):
+    """(first line number, joined text) per entry: `\\` continues, `#` comments (the
+    options file's reader uses it too)."""
     pending: list[str] = []
     start = 0
     for lineno, raw in enumerate(text.lstrip("\ufeff").splitlines(), 1):

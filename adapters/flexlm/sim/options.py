@@ -12,7 +12,7 @@ from fnmatch import fnmatchcase
 from typing import NamedTuple
 
 from ..dates import BadDate, parse_expiry
-from .licfile import LicencePool
+from .licfile import LicencePool, logical_lines
 
 TYPES = ("USER", "HOST", "DISPLAY", "GROUP", "HOST_GROUP", "INTERNET", "PROJECT")
 NOLOG_EVENTS = ("IN", "OUT", "DENIED", "QUEUED", "UNSUPPORTED", "UPGRADE", "DEQUEUED")
@@ -128,7 +128,7 @@ class Options:
 
 def parse_options(text: str) -> Options:
     opts = Options()
-    for lineno, line in _logical_lines(text):
+    for lineno, line in logical_lines(text):
         tokens = _TOKEN.findall(line)
         keyword = tokens[0].upper()
         args = tokens[1:]
@@ -179,22 +179,3 @@ def _host_match(pattern: str, host: str, fold: bool = False) -> bool:
     if fold:
         pattern, host = pattern.lower(), host.lower()
     return fnmatchcase(host, pattern) if "*" in pattern else host == pattern
-
-
-def _logical_lines(text: str):
-    pending: list[str] = []
-    start = 0
-    for lineno, raw in enumerate(text.lstrip("\ufeff").splitlines(), 1):
-        line = raw.strip()
-        if line.startswith("#") or (not pending and not line):
-            continue
-        if not pending:
-            start = lineno
-        if line.endswith("\\"):
-            pending.append(line[:-1])
-            continue
-        pending.append(line)
-        yield start, " ".join(pending)
-        pending = []
-    if pending:
-        yield start, " ".join(pending)
