@@ -60,9 +60,76 @@ def license_codes(text):
     ("OPT021", "INCLUDE MATLAB USER Bob", 1),
     ("OPT022", "INCLUDE MATLAB USER bob\nINCLUDE_ENTITLEMENT e1 USER bob", 2),
     ("OPT023", "INCLUDE MATLAB:VERSION=40 USER bob", 1),
+    ("OPT024", "INCLUDE MATLAB USER bob # temp", 1),
+    ("OPT025", "INCLUDE MATLAB USER ALL_USERS", 1),
+    ("OPT026", "INCLUDE MATLAB USER bob\nGROUPCASEINSENSITIVE ON", 2),
+    ("OPT027", "INCLUDE MATLAB HOST ws1", 1),
+    ("OPT028", "FQDN_MATCHING lenient\nFQDN_MATCHING exact", 1),
 ])
 def test_each_options_code(code, text, line):
-    assert (code, line) in options_codes(text, known={"bob"})
+    assert (code, line) in options_codes(text, known={"bob", "ws1.example.com"})
+
+
+@pytest.mark.parametrize("code, text", [
+    ("OPT024", "# temp\nINCLUDE MATLAB USER bob"),
+    ("OPT025", "MAX 2 MATLAB USER ALL_USERS\nMAX 2 MATLAB GROUP ALL_GROUPS"),
+    ("OPT026", "# case\n\nGROUPCASEINSENSITIVE ON\nINCLUDE MATLAB USER bob"),
+    ("OPT027", "INCLUDE MATLAB HOST ws1.example.com\nHOST_GROUP h lab.example.com ws2"),
+    ("OPT027", "FQDN_MATCHING lenient\nINCLUDE MATLAB HOST ws1"),
+    ("OPT028", "FQDN_MATCHING lenient"),
+])
+def test_good_variant_has_no_finding(code, text):
+    codes = options_codes(text, known={"bob", "ws1.example.com", "lab.example.com", "ws2"})
+    assert code not in [c for c, _ in codes]
+
+
+def test_inline_comment_is_one_finding_not_several():
+    text = ("INCLUDE MATLAB USER bob # temp\nGROUP g a b #old team\nTIMEOUTALL 3600 # 1 h\n"
+            "INCLUDE MATLAB USER Bob \u201cx\u201d # Bob")
+    findings = validate_options(parse_options(text), parse_license(LICENSE), {"bob"})
+    assert [(f.code, f.line, f.column) for f in findings] == [
+        ("OPT024", 1, 25), ("OPT024", 2, 13), ("OPT024", 3, 17), ("OPT021", 4, 21),
+        ("OPT004", 4, 25), ("OPT018", 4, 25), ("OPT024", 4, 29)]
+    assert findings[0].message.startswith("`#` starts a comment only at the beginning of a "
+                                          "line; the daemon reads `# temp` as names")
+
+
+def test_all_users_and_all_groups_outside_max():
+    text = ("RESERVE 1 MATLAB GROUP ALL_GROUPS\nMAX 2 MATLAB USER ALL_GROUPS\n"
+            "MAX 2 MATLAB GROUP ALL_USERS\nGROUP g ALL_USERS")
+    assert options_codes(text) == [("OPT025", 1), ("OPT025", 2), ("OPT025", 3), ("OPT025", 4)]
+
+
+def test_fqdn_short_name_known_only_as_short_host():
+    text = "INCLUDE MATLAB HOST ws1.example.com\nFQDN_MATCHING exact\nINCLUDE MATLAB HOST ws2"
+    findings = validate_options(parse_options(text), parse_license(LICENSE),
+                                {"ws1", "ws2.example.com", "ws2.other.org"})
+    assert [(f.code, f.line, f.column) for f in findings] == [("OPT027", 1, 21),
+                                                              ("OPT027", 3, 21)]
+    assert "'ws2.example.com' or 'ws2.other.org'" in findings[1].message
+
+
+PACKAGE_LICENSE = """\
+SERVER lic1 0011aabbccdd 27000
+VENDOR v
+FEATURE pkg v 1.0 permanent 3 SIGN=1
+PACKAGE pkg v 1.0 COMPONENTS="f1:1.0:2 f2:1.0:4" SIGN=2
+FEATURE suite v 1.0 permanent 3 SIGN=3
+PACKAGE suite v 1.0 COMPONENTS="f3:1.0:2" OPTIONS=SUITE SIGN=4
+"""
+
+
+@pytest.mark.parametrize("text, codes", [
+    ("RESERVE 6 pkg USER bob", []),
+    ("RESERVE 7 pkg USER bob", [("OPT011", 1)]),
+    ("MAX 7 pkg USER bob", [("OPT012", 1)]),
+    ("RESERVE 3 suite USER bob", []),
+    ("RESERVE 4 suite USER bob", [("OPT011", 1)]),
+    ("INCLUDE f1 USER bob\nRESERVE 1 f3 USER bob", []),
+])
+def test_package_seats_are_feature_count_times_component_count(text, codes):
+    findings = validate_options(parse_options(text), parse_license(PACKAGE_LICENSE))
+    assert [(f.code, f.line) for f in findings] == codes
 
 
 def test_did_you_mean_and_qualifier_example():

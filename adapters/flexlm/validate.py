@@ -24,6 +24,15 @@ Options file (`validate_options`; the OPT009-OPT013 and OPT023 checks need the l
     OPT021 warning  name differs only in case from a known user/host (no GROUPCASEINSENSITIVE)
     OPT022 warning  INCLUDE/EXCLUDE mixed with INCLUDE_ENTITLEMENT/EXCLUDE_ENTITLEMENT
     OPT023 warning  the qualifier matches no licence line of the feature
+    OPT024 error    `#` after the start of a line (not a comment: the daemon reads the words)
+    OPT025 error    ALL_USERS/ALL_GROUPS outside `MAX n f USER ALL_USERS` / `GROUP ALL_GROUPS`
+    OPT026 warning  GROUPCASEINSENSITIVE is not the first option in the file
+    OPT027 warning  HOST name short where the server has seen the FQDN, or the reverse, under
+                    FQDN_MATCHING exact (the default)
+    OPT028 warning  FQDN_MATCHING set on several lines (the last one wins)
+
+Seat counts (OPT011-OPT013) of a package are its enabling FEATURE's seats times the
+component's `:n` count, unless the package is OPTIONS=SUITE (flexlm-admin.md §1.7).
 
 Licence file (`validate_license`):
     LIC001 error    unrecognised line (free text, or a keyword FlexLM does not know)
@@ -51,11 +60,12 @@ import difflib
 import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import NamedTuple
 
 from .dates import BadDate, parse_expiry
-from .license import FeatureLine, LicenseFile, Pool, options_path, port_number
+from .license import FeatureLine, LicenseFile, PackageLine, Pool, options_path, port_number
 from .options import TYPES, Directive, FeatureSpec, OptionsFile, Token
 
 SEVERITIES = ("error", "warning", "info")
@@ -68,6 +78,7 @@ _SINGLE_NAME = ("INCLUDE", "EXCLUDE", "INCLUDE_BORROW", "EXCLUDE_BORROW", "INCLU
 _FEATURE_KEYWORDS = ("INCLUDE", "EXCLUDE", "INCLUDE_BORROW", "EXCLUDE_BORROW", "RESERVE", "MAX",
                      "MAX_BORROW_HOURS", "MAX_OVERDRAFT", "BORROW_LOWWATER", "LINGER", "TIMEOUT")
 _CURLY = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
+_ALL_NAMES = {"ALL_USERS": "USER", "ALL_GROUPS": "GROUP"}  # the type each goes with on MAX
 _PROBLEM_CODES = {"missing_backslash": "LIC002", "broken_continuation": "LIC003",
                   "unterminated_quote": "LIC004", "missing_fields": "LIC005"}
 
@@ -90,11 +101,14 @@ def _at(where, severity: str, code: str, message: str) -> Finding:
 
 def validate_options(options: OptionsFile, license_file: LicenseFile | None = None,
                      known_names: Iterable[str] = ()) -> list[Finding]:
+    findings = [f for d in options.directives for f in _check_inline_comment(d)]
+    # The other checks read each line up to its mid-line `#`, so the comment words are
+    # reported once, above, and not again as extra names (OPT004) or arguments (OPT003).
+    options = OptionsFile(tuple(_before_inline_comment(e) for e in options.entries))
     groups = _definitions(options, "GROUP")
     host_groups = _definitions(options, "HOST_GROUP")
     case_insensitive = any((d.value.text.upper() if d.value else "") == "ON"
                            for d in options.with_keyword("GROUPCASEINSENSITIVE"))
-    findings: list[Finding] = []
     for entry in options.entries:
         if entry.kind == "unknown":
             findings.append(_at(entry.tokens[0] if entry.tokens else entry, "error", "OPT001",
@@ -105,8 +119,9 @@ def validate_options(options: OptionsFile, license_file: LicenseFile | None = No
             findings += _check_directive(entry, groups, host_groups)
     findings += _check_groups(groups, "GROUP") + _check_groups(host_groups, "HOST_GROUP")
     findings += _check_max_order(options) + _check_include_exclude(options, groups, host_groups)
-    findings += _check_entitlement_mix(options)
+    findings += _check_entitlement_mix(options) + _check_case_switch_first(options)
     findings += _check_case(options, set(known_names), case_insensitive)
+    findings += _check_fqdn(options, set(known_names))
     if license_file is not None:
         findings += _check_against_license(options, license_file, groups)
     return sorted(findings, key=lambda f: (f.line, f.column, f.code))
@@ -122,6 +137,37 @@ def _definitions(options: OptionsFile, keyword: str) -> dict[str, list[Directive
 
 def _first(entry: Directive) -> str:
     return entry.tokens[0].text if entry.tokens else entry.text.strip()
+
+
+def _comment_start(d: Directive) -> int | None:
+    """The index of the first token after the keyword that starts with `#`."""
+    return next((i for i, t in enumerate(d.tokens) if i and t.text.startswith("#")), None)
+
+
+def _check_inline_comment(d: Directive) -> list[Finding]:
+    at = _comment_start(d)
+    if at is None or d.kind != "directive":
+        return []
+    words = " ".join(t.text for t in d.tokens[at:])
+    words = words if len(words) <= 40 else words[:39] + "…"
+    what = "names" if d.keyword in _SINGLE_NAME else \
+        "members" if d.keyword in ("GROUP", "HOST_GROUP") else "arguments"
+    return [_at(d.tokens[at], "error", "OPT024",
+                f"`#` starts a comment only at the beginning of a line; the daemon reads "
+                f"`{words}` as {what} (put the comment on a line of its own)")]
+
+
+def _before_inline_comment(d: Directive) -> Directive:
+    at = _comment_start(d)
+    if at is None or d.kind != "directive":
+        return d
+    cut = d.tokens[at]
+
+    def before(t) -> bool:
+        return (t.line, t.column) < (cut.line, cut.column)
+
+    return replace(d, tokens=d.tokens[:at], names=tuple(filter(before, d.names)),
+                   problems=tuple(p for p in d.problems if p.kind != "extra" or before(p)))
 
 
 def _check_text(entry: Directive) -> list[Finding]:
@@ -153,6 +199,7 @@ def _check_directive(d: Directive, groups: dict, host_groups: dict) -> list[Find
                             f"define a GROUP or HOST_GROUP for several"))
     if d.keyword in _SINGLE_NAME and d.names:
         findings += _check_reference(d, d.names[0], groups, host_groups)
+    findings += _check_all_names(d)
     if d.keyword in ("TIMEOUT", "TIMEOUTALL") and d.number is not None \
             and d.number < MIN_TIMEOUT_S:
         findings.append(_at(d.tokens[-1], "warning", "OPT016",
@@ -163,8 +210,7 @@ def _check_directive(d: Directive, groups: dict, host_groups: dict) -> list[Find
         findings.append(_at(d.value, "warning", "OPT020",
                             f"NOLOG {d.value.text.upper()} hides denials from the debug log "
                             f"and blinds denial monitoring"))
-    hosts = d.names if (d.keyword == "HOST_GROUP" or d.type == "HOST") else ()
-    for host in hosts:
+    for host in _hosts(d):
         if "*" in host.text or "?" in host.text or _is_ip(host.text):
             findings.append(_at(host, "warning", "OPT019",
                                 f"host {host.text!r} is a wildcard or IP address, which is "
@@ -172,9 +218,30 @@ def _check_directive(d: Directive, groups: dict, host_groups: dict) -> list[Find
     return findings
 
 
-def _check_reference(d: Directive, name: Token, groups: dict, host_groups: dict):
-    if d.type not in ("GROUP", "HOST_GROUP") or name.text in ("ALL_GROUPS",):
+def _hosts(d: Directive) -> tuple[Token, ...]:
+    return d.names if (d.keyword == "HOST_GROUP" or d.type == "HOST") else ()
+
+
+def _check_all_names(d: Directive) -> list[Finding]:
+    if d.keyword not in _SINGLE_NAME + ("GROUP", "HOST_GROUP"):
         return []
+    findings = []
+    for token in d.names:
+        if token.text not in _ALL_NAMES:
+            continue
+        if d.keyword == "MAX" and d.type == _ALL_NAMES[token.text]:
+            continue
+        kind = "member" if d.keyword in ("GROUP", "HOST_GROUP") else (d.type or "").lower()
+        findings.append(_at(token, "error", "OPT025",
+                            f"{token.text} is special only in `MAX n feature USER ALL_USERS` "
+                            f"or `MAX n feature GROUP ALL_GROUPS`; here the daemon reads it "
+                            f"as a {kind} literally named {token.text!r}"))
+    return findings
+
+
+def _check_reference(d: Directive, name: Token, groups: dict, host_groups: dict):
+    if d.type not in ("GROUP", "HOST_GROUP") or name.text in _ALL_NAMES:
+        return []  # ALL_USERS/ALL_GROUPS: OPT025, or valid on MAX
     wanted, other = (groups, host_groups) if d.type == "GROUP" else (host_groups, groups)
     if name.text in wanted:
         return []
@@ -251,6 +318,49 @@ def _check_entitlement_mix(options: OptionsFile) -> list[Finding]:
                 f"do not combine them in one file")]
 
 
+def _check_case_switch_first(options: OptionsFile) -> list[Finding]:
+    directives = options.directives
+    return [_at(d, "warning", "OPT026",
+                f"GROUPCASEINSENSITIVE must be the first option in the file (comments may "
+                f"precede it); {_first(directives[0])} on line {directives[0].line} comes "
+                f"before it")
+            for d in directives[1:] if d.keyword == "GROUPCASEINSENSITIVE"]
+
+
+def _check_fqdn(options: OptionsFile, known: set[str]) -> list[Finding]:
+    switches = options.with_keyword("FQDN_MATCHING")
+    findings = [_at(d, "warning", "OPT028",
+                    f"FQDN_MATCHING is set again on line {switches[-1].line}; the last line "
+                    f"wins, so this one is ignored")
+                for d in switches[:-1]]
+    last = switches[-1].value if switches else None
+    if last is not None and last.text.upper() == "LENIENT":
+        return findings
+    for d in options.directives:
+        for host in _hosts(d):
+            seen = _other_host_forms(host.text, known)
+            if seen:
+                findings.append(_at(host, "warning", "OPT027",
+                                    f"host {host.text!r} will not match: the server has seen "
+                                    f"it as {' or '.join(map(repr, seen))}, and under "
+                                    f"FQDN_MATCHING exact (the default) the whole name must "
+                                    f"match; write that form, or set FQDN_MATCHING lenient"))
+    return findings
+
+
+def _other_host_forms(name: str, known: set[str]) -> list[str]:
+    """The known names that are `name` with or without its domain, when `name` itself is
+    not known. Known names mix users and hosts, so a short name only matches the first
+    label of a dotted known name (case-sensitive, as the daemon compares)."""
+    if not name or name in known or "*" in name or "?" in name or _is_ip(name):
+        return []
+    if "." in name:
+        short = name.split(".", 1)[0]
+        return [short] if short in known else []
+    return sorted(k for k in known if "." in k and k.split(".", 1)[0] == name
+                  and not _is_ip(k))
+
+
 def _check_case(options: OptionsFile, known: set[str], case_insensitive: bool):
     by_lower: dict[str, set[str]] = defaultdict(set)
     for name in known:
@@ -275,7 +385,7 @@ def _check_case(options: OptionsFile, known: set[str], case_insensitive: bool):
 
 def _check_against_license(options: OptionsFile, lic: LicenseFile, groups: dict):
     findings: list[Finding] = []
-    known = lic.feature_names | lic.package_names
+    known = lic.feature_names | lic.package_names | _component_names(lic)
     reserved: dict[tuple, int] = defaultdict(int)
     included: dict[tuple, set[str]] = defaultdict(set)
     for d in options.with_keyword(*_FEATURE_KEYWORDS):
@@ -306,6 +416,7 @@ def _check_against_license(options: OptionsFile, lic: LicenseFile, groups: dict)
         seats = _seats(pools)
         if seats is None:
             continue
+        seats *= _package_multiplier(lic, spec.name)
         key = _spec_key(spec)
         if d.keyword == "RESERVE" and d.number is not None:
             reserved[key] += d.number
@@ -354,6 +465,25 @@ def _line_matches(line: FeatureLine, spec: FeatureSpec) -> bool:
         return True
     found = line.attribute("SIGN" if key == "KEY" else key)
     return found is not None and " ".join(found.split()) == value
+
+
+def _component_names(lic: LicenseFile) -> set[str]:
+    return {name for package in lic.packages for name, _, _ in package.components}
+
+
+def _package_multiplier(lic: LicenseFile, name: str) -> int:
+    """Seats of `name` per seat of its enabling FEATURE: 1 for a plain feature or a SUITE
+    package; else the `:n` of `f1:ver:n`, of the scarcest component, since an option on a
+    package applies to each component."""
+    package = next((p for p in lic.packages if p.name == name), None)
+    if package is None or _is_suite(package):
+        return 1
+    return min((count or 1 for _, _, count in package.components), default=1)
+
+
+def _is_suite(package: PackageLine) -> bool:
+    return any(a.key.upper() == "OPTIONS" and (a.value or "").upper().startswith("SUITE")
+               for a in package.entry.attributes())
 
 
 def _seats(pools: list[Pool]) -> int | None:
