@@ -46,6 +46,13 @@ class Transport(Protocol):
     async def read(self, path: str) -> tuple[bytes, FileStat]:
         ...
 
+    async def stat(self, path: str) -> FileStat:
+        """The FileStat that `read(path)` would return for the file as it is now, without
+        reading it (a debug log's size; whether a file changed since it was read). Follows
+        symbolic links as read does. A missing file, a directory, or one that cannot be
+        reached raise TransportError; the file itself need not be readable."""
+        ...
+
     async def write_atomic(self, path: str, data: bytes, expected: FileStat | None) -> FileStat:
         """Write through a temporary file in the same directory and a rename, keeping mode
         and owner; refuse with FileChangedError if the file is no longer `expected`."""

@@ -325,3 +325,58 @@ def test_write_atomic_leaves_nothing_behind_when_it_fails(tmp_path, monkeypatch)
 def test_read_of_a_missing_file_is_a_transport_error(tmp_path):
     with pytest.raises(TransportError, match="cannot read .*No such file"):
         run(LocalTransport().read(str(tmp_path / "missing.opt")))
+
+
+# ---- stat --------------------------------------------------------------------------------------
+
+def test_stat_is_the_stat_read_returns_and_follows_changes(tmp_path):
+    options = tmp_path / "MLM.opt"
+    options.write_bytes(b"RESERVE 1 MATLAB USER jdoe\n")
+    options.chmod(0o640)
+    link = tmp_path / "link.opt"
+    link.symlink_to(options.name)
+    transport = LocalTransport()
+
+    async def main() -> None:
+        _, read_stat = await transport.read(str(options))
+        assert await transport.stat(str(options)) == read_stat
+        assert await transport.stat(str(link)) == read_stat == (await transport.read(str(link)))[1]
+        assert read_stat == (27, options.stat().st_mtime_ns, options.stat().st_mode)
+        append(options, "MAX 2 MATLAB USER bob\n")  # grown
+        grown = await transport.stat(str(options))
+        assert grown.size == 49 and grown != read_stat
+        assert grown == (await transport.read(str(options)))[1]
+        options.write_bytes(b"x" * 49)  # same size, another time
+        os.utime(options, ns=(grown.mtime_ns + 5_000_000, grown.mtime_ns + 5_000_000))
+        rewritten = await transport.stat(str(options))
+        assert rewritten.size == 49 and rewritten.mtime_ns == grown.mtime_ns + 5_000_000
+        # The stat write_atomic returns is the one stat then gives.
+        saved = await transport.write_atomic(str(options), b"# saved\n", rewritten)
+        assert await transport.stat(str(options)) == saved
+
+    run(main())
+
+
+def test_stat_of_a_missing_file_or_a_directory_is_a_transport_error(tmp_path):
+    with pytest.raises(TransportError, match="cannot stat .*missing.opt: No such file"):
+        run(LocalTransport().stat(str(tmp_path / "missing.opt")))
+    with pytest.raises(TransportError, match="cannot stat .*: Is a directory"):
+        run(LocalTransport().stat(str(tmp_path)))
+    with pytest.raises(TransportError, match="cannot read .*: Is a directory"):
+        run(LocalTransport().read(str(tmp_path)))  # as read refuses it
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root is never refused")
+def test_stat_needs_the_directory_not_the_file_to_be_readable(tmp_path):
+    secret = tmp_path / "secret.log"
+    secret.write_text("12345\n")
+    secret.chmod(0)
+    assert run(LocalTransport().stat(str(secret))).size == 6  # as `ls -l` would show it
+    with pytest.raises(TransportError, match="cannot read .*Permission denied"):
+        run(LocalTransport().read(str(secret)))
+    tmp_path.chmod(0)
+    try:
+        with pytest.raises(TransportError, match="cannot stat .*Permission denied"):
+            run(LocalTransport().stat(str(secret)))
+    finally:
+        tmp_path.chmod(0o700)

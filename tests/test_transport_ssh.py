@@ -20,7 +20,7 @@ from lmconsole.adapters.flexlm.sim import create_state_dir
 from lmconsole.adapters.transports.ssh import HostKeyError, SshTransport, shell_command
 from lmconsole.transport import FileChangedError, TransportError
 from tests.sshd import SshServer, sshd_fixture  # noqa: F401 - registers the `sshd` fixture
-from tests.test_transport_local import Follower, append
+from tests.test_transport_local import Follower, append, following
 
 BIN = Path(sys.executable).parent
 
@@ -105,23 +105,21 @@ def test_follow_sees_an_appended_line_within_a_second(sshd, tmp_path):
     log = tmp_path / "debug.log"
     log.write_text("old line\n")
 
+    async def body(follower: Follower) -> None:
+        for number in range(3):
+            started = time.monotonic()
+            append(log, f'10:00:0{number} (MLM) OUT: "MATLAB" u{number}@h\n')
+            assert await follower.next(timeout=1.0) == \
+                f'10:00:0{number} (MLM) OUT: "MATLAB" u{number}@h'
+            assert time.monotonic() - started < 1.0
+        append(log, "half a li")
+        await follower.expect_nothing(0.3)
+        append(log, "ne\n")
+        assert await follower.next() == "half a line"
+
     async def main():
         async with transport(sshd) as ssh:
-            follower = Follower(ssh.follow(str(log)))
-            try:
-                await follower.sync(log)
-                for number in range(3):
-                    started = time.monotonic()
-                    append(log, f'10:00:0{number} (MLM) OUT: "MATLAB" u{number}@h\n')
-                    assert await follower.next(timeout=1.0) == \
-                        f'10:00:0{number} (MLM) OUT: "MATLAB" u{number}@h'
-                    assert time.monotonic() - started < 1.0
-                append(log, "half a li")
-                await follower.expect_nothing(0.3)
-                append(log, "ne\n")
-                assert await follower.next() == "half a line"
-            finally:
-                await follower.close()
+            await following(ssh, log, body)
             await no_remote_tail_within(sshd, log)
 
     run(main())
@@ -131,21 +129,19 @@ def test_follow_survives_rotation_and_truncation(sshd, tmp_path):
     log = tmp_path / "debug.log"
     log.write_text("")
 
+    async def body(follower: Follower) -> None:
+        log.rename(tmp_path / "debug.log.1")
+        log.write_text("first of the new file\n")
+        assert await follower.next(timeout=5) == "first of the new file"
+        with log.open("r+b") as file:
+            file.truncate(0)
+        await asyncio.sleep(0.3)
+        append(log, "after truncation\n")
+        assert await follower.next(timeout=5) == "after truncation"
+
     async def main():
         async with transport(sshd) as ssh:
-            follower = Follower(ssh.follow(str(log)))
-            try:
-                await follower.sync(log)
-                log.rename(tmp_path / "debug.log.1")
-                log.write_text("first of the new file\n")
-                assert await follower.next(timeout=5) == "first of the new file"
-                with log.open("r+b") as file:
-                    file.truncate(0)
-                await asyncio.sleep(0.3)
-                append(log, "after truncation\n")
-                assert await follower.next(timeout=5) == "after truncation"
-            finally:
-                await follower.close()
+            await following(ssh, log, body)
 
     run(main())
 
@@ -332,9 +328,7 @@ def test_a_follow_resumes_after_sshd_restarts(sshd, tmp_path):
 
     async def main():
         async with transport(sshd) as ssh:
-            follower = Follower(ssh.follow(str(log)))
-            try:
-                await follower.sync(log)
+            async def body(follower: Follower) -> None:
                 append(log, "before\n")
                 assert await follower.next() == "before"
                 sshd.restart()
@@ -345,8 +339,8 @@ def test_a_follow_resumes_after_sshd_restarts(sshd, tmp_path):
                 assert ssh.connects == 2
                 # The tail of the dead session is gone; only the new one runs.
                 assert len(await remote_tails(sshd, log)) == 1
-            finally:
-                await follower.close()
+
+            await following(ssh, log, body)
             await no_remote_tail_within(sshd, log)
 
     run(main())
@@ -543,3 +537,77 @@ def test_sftp_after_sshd_restarts(sshd, tmp_path):
 
     run(main())
     assert options.read_text() == "y\n"
+
+
+def server_io(server: SshServer) -> int:
+    """The bytes the sshd processes serving connections have read and written so far (files
+    and socket alike; those of a process we may not inspect are not counted)."""
+    total = 0
+    for pid in server.sessions():
+        with contextlib.suppress(OSError):
+            counters = dict(line.split(": ") for line in
+                            Path(f"/proc/{pid}/io").read_text().splitlines())
+            total += int(counters["rchar"]) + int(counters["wchar"])
+    return total
+
+
+def test_sftp_stat_is_the_stat_read_returns_and_follows_changes(sshd, tmp_path):
+    options = tmp_path / "adskflex.opt"
+    options.write_bytes(b"GROUP staff anna ben\n")
+    options.chmod(0o640)
+    (tmp_path / "link.opt").symlink_to(options.name)
+
+    async def main():
+        async with transport(sshd) as ssh:
+            _, read_stat = await ssh.read(str(options))
+            assert await ssh.stat(str(options)) == read_stat
+            assert await ssh.stat(str(tmp_path / "link.opt")) == read_stat
+            assert read_stat.size == 21 and read_stat.mode & 0o777 == 0o640
+            append(options, "RESERVE 1 ACD GROUP staff\n")
+            grown = await ssh.stat(str(options))
+            assert grown.size == 47 and grown == (await ssh.read(str(options)))[1]
+            saved = await ssh.write_atomic(str(options), b"# saved\n", grown)
+            assert await ssh.stat(str(options)) == saved
+            assert ssh.connects == 1
+
+    run(main())
+
+
+def test_sftp_stat_of_a_large_file_transfers_none_of_it(sshd, tmp_path):
+    log = tmp_path / "debug.log"
+    log.write_bytes(b"10:00:00 (MLM) OUT: \"MATLAB\" jdoe@host1\n" * 128_000)  # 5 MB
+    size = log.stat().st_size
+
+    async def main():
+        async with transport(sshd) as ssh:
+            before = server_io(sshd)
+            data, _ = await ssh.read(str(log))  # connects, starts SFTP, and moves it all
+            assert len(data) == size == 5_120_000
+            if server_io(sshd) - before < size:
+                pytest.skip("the I/O of the sshd sessions cannot be seen (/proc/PID/io)")
+            before = server_io(sshd)
+            assert (await ssh.stat(str(log))).size == size
+            assert server_io(sshd) - before < 64_000  # about 400 bytes
+
+    run(main())
+
+
+def test_sftp_stat_errors_name_the_host_and_the_reason(sshd, tmp_path):
+    async def main():
+        async with transport(sshd, file_timeout=2, max_backoff=5) as ssh:
+            with pytest.raises(TransportError, match=r"^lic-test: cannot stat .*/missing.opt: "
+                                                     r"No such file"):
+                await ssh.stat(str(tmp_path / "missing.opt"))
+            with pytest.raises(TransportError, match=r"^lic-test: cannot stat .*: Is a directory"):
+                await ssh.stat(str(tmp_path))
+            log = tmp_path / "debug.log"
+            log.write_text("x\n")
+            sshd.restart()  # the drop is noticed, and the stat made on a new connection
+            assert (await ssh.stat(str(log))).size == 2
+            assert ssh.connects == 2
+            sshd.stop()
+            with pytest.raises(TransportError, match=r"^lic-test: .*(cannot connect|not "
+                                                     r"connected)"):
+                await ssh.stat(str(log))
+
+    run(main())

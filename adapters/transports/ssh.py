@@ -37,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import errno
 import inspect
 import logging
 import os
@@ -47,6 +48,7 @@ import stat
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import asyncssh
 
@@ -64,6 +66,8 @@ READ_CHUNK = 1 << 16
 # (so its end of file means tail ended) and waits for its own stdin to end.
 FOLLOW_SCRIPT = ('tail -n 0 -F -- "$1" & t=$!; exec >/dev/null; cat >/dev/null; '
                  'kill "$t" 2>/dev/null; wait "$t"')
+
+_T = TypeVar("_T")
 
 AskUnknownHost = Callable[[str, str, str], bool | Awaitable[bool]]
 
@@ -485,22 +489,33 @@ class SshTransport:
             return self._sftp
 
     async def read(self, path: str) -> tuple[bytes, FileStat]:
+        return await self._look(path, "read", "reading", lambda sftp: _read(sftp, path))
+
+    async def stat(self, path: str) -> FileStat:
+        """One SFTP stat: nothing of the file is transferred."""
+        return await self._look(path, "stat", "the stat of", lambda sftp: _stat(sftp, path))
+
+    async def _look(self, path: str, verb: str, doing: str,
+                    operation: Callable[[asyncssh.SFTPClient], Awaitable[_T]]) -> _T:
+        """`operation`, which changes nothing, on the SFTP session within file_timeout: once
+        more on a new connection if the link had dropped unnoticed; its errors as
+        TransportError("cannot {verb} {path}: ...")."""
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(self.file_timeout):
                 for attempt in (1, 2):
                     conn, sftp = await self._sftp_client(loop.time() + self.file_timeout)
                     try:
-                        return await _read(sftp, path)
+                        return await operation(sftp)
                     except (asyncssh.Error, OSError):
                         if not (conn.is_closed() and attempt == 1):
                             raise
                         self._forget(conn)  # the link had dropped unnoticed: once more
         except TimeoutError:
-            raise TransportError(f"{self.host_alias}: reading {path} took more than "
+            raise TransportError(f"{self.host_alias}: {doing} {path} took more than "
                                  f"{self.file_timeout:g} s") from None
         except (asyncssh.Error, OSError) as error:
-            raise TransportError(f"{self.host_alias}: cannot read {path}: "
+            raise TransportError(f"{self.host_alias}: cannot {verb} {path}: "
                                  f"{_reason(error)}") from None
         raise AssertionError("unreachable")
 
@@ -587,6 +602,14 @@ async def _read(sftp: asyncssh.SFTPClient, path: str) -> tuple[bytes, FileStat]:
         if _file_stat(before) == _file_stat(after):
             return data, _file_stat(after)
     raise asyncssh.SFTPFailure("it keeps changing while being read")
+
+
+async def _stat(sftp: asyncssh.SFTPClient, path: str) -> FileStat:
+    """What _read would return as the stat of `path`, without opening it."""
+    attrs = await sftp.stat(path)
+    if stat.S_ISDIR(attrs.permissions or 0):  # _read fails on one too
+        raise asyncssh.SFTPFailure(os.strerror(errno.EISDIR))
+    return _file_stat(attrs)
 
 
 def _file_stat(attrs: asyncssh.SFTPAttrs) -> FileStat:
