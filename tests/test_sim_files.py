@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
+from lmconsole.adapters.flexlm.license import parse_license
+from lmconsole.adapters.flexlm.options import parse_options as read_options
 from lmconsole.adapters.flexlm.sim.licfile import parse_licence
 from lmconsole.adapters.flexlm.sim.options import Client, FeatureSpec, parse_options
+from lmconsole.adapters.flexlm.sim.scenario import load_scenario, scenario_names
+from lmconsole.adapters.flexlm.whatif import Policy
 
 from .corpus import read_corpus
 
@@ -88,3 +94,32 @@ def test_groupcaseinsensitive_applies_to_group_members():
     assert opts.matches("GROUP", "eng", Client("alice", "h", "d"))
     assert opts.matches("HOST_GROUP", "lab", Client("u", "ws1", "d"))
     assert not opts.matches("USER", "Alice", Client("alice", "h", "d"))  # USER stays exact
+
+
+@pytest.mark.parametrize("name", scenario_names())
+def test_the_simulator_reads_its_scenarios_as_the_product_models_do(name):
+    """One grammar: the simulator's pools and rules are those of the licence-file model and
+    of the what-if policy built from the options-file model."""
+    scenario = load_scenario(name)
+    text = scenario.licence_path.read_text(encoding="utf-8")
+    lic, model = parse_licence(text), parse_license(text)
+    assert [(p.feature, p.version, p.count) for p in lic.pools] == [
+        (p.name, p.version, p.seats) for p in model.pools]
+    for vendor in lic.vendors:
+        options_text = (scenario.directory / vendor.options).read_text(encoding="utf-8")
+        opts, policy = parse_options(options_text), Policy.from_options(
+            read_options(options_text))
+        assert [(r.keyword, r.feature and r.feature.name, r.kind, r.name, r.count, r.line)
+                for r in opts.rules] == [
+            (r.keyword, r.feature and r.feature.name, r.kind, r.name, r.count, r.line)
+            for r in policy.rules]
+        assert (opts.groups, opts.host_groups, opts.case_insensitive) == (
+            policy.groups, policy.host_groups, policy.case_insensitive)
+        assert opts.problems == []
+
+
+def test_options_lines_the_grammar_knows_are_accepted_and_nothing_raises():
+    opts = parse_options("\ufeffinclude_entitlement e1 USER a\n\\\n\nUSER_GROUP eng a\n"
+                         "TIMEOUT f -60\n")
+    assert opts.groups == {"eng": ["a"]} and opts.timeouts == []
+    assert [p.split(":")[0] for p in opts.problems] == ["line 5"]

@@ -24,7 +24,7 @@ NOLOG_EVENTS = ("IN", "OUT", "DENIED", "QUEUED", "UNSUPPORTED", "UPGRADE", "DEQU
 ALIASES = {"USER_GROUP": "GROUP"}
 
 # The shape of each keyword's arguments; see the "Keyword reference" in flexlm-admin.md §1.4.
-_SHAPES = {
+SHAPES = {
     **dict.fromkeys(("INCLUDE", "EXCLUDE", "INCLUDE_BORROW", "EXCLUDE_BORROW",
                      "INCLUDE_ENTITLEMENT", "EXCLUDE_ENTITLEMENT"), "feature_type_name"),
     **dict.fromkeys(("INCLUDEALL", "EXCLUDEALL", "INCLUDEALL_ENTITLEMENT",
@@ -39,8 +39,8 @@ _SHAPES = {
     "NOLOG": "nolog",
     **dict.fromkeys(("REPORTLOG", "DEBUGLOG"), "log"),
 }
-KEYWORDS = tuple(_SHAPES) + tuple(ALIASES)
-_SWITCH_VALUES = {"GROUPCASEINSENSITIVE": ("ON", "OFF"), "AUTOMATIC_REREAD": ("ON", "OFF"),
+KEYWORDS = tuple(SHAPES) + tuple(ALIASES)
+SWITCH_VALUES = {"GROUPCASEINSENSITIVE": ("ON", "OFF"), "AUTOMATIC_REREAD": ("ON", "OFF"),
                   "FQDN_MATCHING": ("EXACT", "LENIENT")}
 
 # --- lexing, shared with license.py -------------------------------------------------------
@@ -93,7 +93,7 @@ class LogicalLine:
         self._lines: list[int] = []
         offset = 0
         for index, content in enumerate(contents):
-            if index < len(contents) - 1 and continues(content):
+            if continues(content):
                 content = content.rstrip(" \t")[:-1] + " "
             self._starts.append(offset)
             self._lines.append(first_line + index)
@@ -208,7 +208,7 @@ def _directive(source: str, logical: LogicalLine, end_line: int) -> Directive:
     first = tokens[0]
     keyword = ALIASES.get(first.text.upper(), first.text.upper())
     base = dict(text=source, line=first.line, end_line=end_line, tokens=tokens)
-    shape = _SHAPES.get(keyword)
+    shape = SHAPES.get(keyword)
     if shape is None:
         return Directive("unknown", **base)
     fields, problems = _read_shape(shape, keyword, tokens)
@@ -278,7 +278,7 @@ def _read_shape(shape: str, keyword: str, tokens: tuple[Token, ...]):
     elif shape in ("switch", "nolog"):
         if args:
             fields["value"] = args.pop(0)
-            allowed = NOLOG_EVENTS if shape == "nolog" else _SWITCH_VALUES[keyword]
+            allowed = NOLOG_EVENTS if shape == "nolog" else SWITCH_VALUES[keyword]
             if fields["value"].text.upper() not in allowed:
                 value = fields["value"]
                 problems.append(Problem("value", value.line, value.column,

@@ -1,26 +1,20 @@
-"""A small reader for FlexLM licence files, private to the simulator.
+"""The licence file as the simulated server reads it.
 
-It reads what a licence server needs in order to serve seats: SERVER, VENDOR/DAEMON,
-USE_SERVER and FEATURE/INCREMENT lines, folded into licence pools. It is deliberately
-lossy (comments, SIGN and PACKAGE lines are dropped); the full lossless licence-file model
-lives elsewhere.
+The text is read by the product's parser (`..license.parse_license`); this module keeps
+only what a licence server needs in order to serve seats: SERVER, VENDOR/DAEMON and
+USE_SERVER lines, and the FEATURE/INCREMENT lines folded into licence pools. A line the
+daemon could not use (missing fields, an unreadable date or count) is left out and listed
+in `problems`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..dates import parse_expiry
+from ..license import POOLING_KEYS, FeatureLine, options_path, parse_license, port_number
 
 DEFAULT_PORT = 27000
-# A key=value pair whose value is quoted, a quoted string, or a bare word.
-_TOKEN = re.compile(r'[^\s"=]+="[^"]*"|"[^"]*"|\S+')
-# Attributes that split seats into separate pools when they differ (VENDOR_STRING is
-# taken as a pooling field, as most vendors configure it).
-_POOLING_KEYS = ("VENDOR_STRING", "HOSTID", "DUP_GROUP", "FLOAT_OK", "HOST_BASED",
-                 "USER_BASED", "PLATFORMS")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +54,7 @@ class LicencePool:
 
     def pool_key(self) -> tuple:
         return (self.feature, self.vendor, self.version, self.count is None,
-                *(self.attrs.get(k) for k in _POOLING_KEYS))
+                *(self.attrs.get(k) for k in POOLING_KEYS))
 
 
 @dataclass(slots=True)
@@ -83,95 +77,63 @@ class LicenceFile:
 
 
 def parse_licence(text: str) -> LicenceFile:
-    lic = LicenceFile()
+    parsed = parse_license(text.lstrip("\ufeff"))
+    lic = LicenceFile(use_server=parsed.use_server)
+    problems: list[tuple[int, str]] = []
+    for server in parsed.servers:
+        if server.hostid is None:
+            problems.append((server.entry.line, "cannot read SERVER line (no hostid)"))
+            continue
+        port = port_number(server.port)
+        lic.servers.append(ServerLine(server.host, server.hostid,
+                                      DEFAULT_PORT if port is None else port))
+    for vendor in parsed.vendors:
+        port = port_number(vendor.port)  # a positional word that is no number: no port
+        bad_port = port is None and vendor.port is not None and "=" in vendor.port.text
+        if not vendor.name or bad_port:
+            problems.append((vendor.entry.line, "cannot read VENDOR line (no name, or "
+                                                "port= is not a number)"))
+            continue
+        lic.vendors.append(VendorLine(vendor.name, vendor.path, options_path(vendor) or None,
+                                      port))
     first_feature: set[tuple[str, str]] = set()
     by_key: dict[tuple, LicencePool] = {}
-    for lineno, line in logical_lines(text):
-        tokens = [_unquote(t) for t in _TOKEN.findall(line)]
-        keyword = tokens[0].upper()
-        try:
-            if keyword == "SERVER":
-                port = int(tokens[3]) if len(tokens) > 3 and tokens[3].isdigit() else DEFAULT_PORT
-                lic.servers.append(ServerLine(tokens[1], tokens[2], port))
-            elif keyword in ("VENDOR", "DAEMON"):
-                lic.vendors.append(_vendor_line(tokens))
-            elif keyword == "USE_SERVER":
-                lic.use_server = True
-            elif keyword in ("FEATURE", "INCREMENT"):
-                pool = _feature_line(tokens)
-                if keyword == "FEATURE":
-                    # Only the first FEATURE line of a name counts; INCREMENTs add seats.
-                    if (pool.feature, pool.vendor) in first_feature:
-                        continue
-                    first_feature.add((pool.feature, pool.vendor))
-                same = by_key.get(pool.pool_key())
-                if same is None:
-                    by_key[pool.pool_key()] = pool
-                    lic.pools.append(pool)
-                elif same.count is not None and pool.count is not None:
-                    same.count += pool.count
-        except (IndexError, ValueError) as exc:  # BadDate is a ValueError
-            lic.problems.append(f"line {lineno}: cannot read {keyword} line ({exc})")
+    for line in parsed.features:
+        if line.keyword == "UPGRADE":
+            continue
+        wrong = _unusable(line)
+        if wrong:
+            problems.append((line.entry.line, f"cannot read {line.keyword} line ({wrong})"))
+            continue
+        pool = _pool(line)
+        if line.keyword == "FEATURE":
+            # Only the first FEATURE line of a name counts; INCREMENTs add seats.
+            if (pool.feature, pool.vendor) in first_feature:
+                continue
+            first_feature.add((pool.feature, pool.vendor))
+        same = by_key.get(pool.pool_key())
+        if same is None:
+            by_key[pool.pool_key()] = pool
+            lic.pools.append(pool)
+        elif same.count is not None and pool.count is not None:
+            same.count += pool.count
+    lic.problems = [f"line {n}: {message}" for n, message in sorted(problems)]
     return lic
 
 
-def _vendor_line(tokens: list[str]) -> VendorLine:
-    name, positional, options, port = tokens[1], [], None, None
-    for token in tokens[2:]:
-        key, eq, value = token.partition("=")
-        if eq and key.lower() == "options":
-            options = value or None
-        elif eq and key.lower() == "port":
-            port = int(value)
-        else:
-            positional.append(token)
-    # VENDOR name [path] [options_path] [port], the positional form of older files.
-    path = positional[0] if positional else None
-    if options is None and len(positional) > 1:
-        options = positional[1]
-    if port is None and len(positional) > 2 and positional[2].isdigit():
-        port = int(positional[2])
-    return VendorLine(name, path, options, port)
+def _unusable(line: FeatureLine) -> str | None:
+    if line.count_text is None:
+        return "too few fields"
+    if not line.expiry_ok:
+        return f"not a FlexLM date: {line.expiry_text!r}"
+    if line.seats is None and not line.uncounted:
+        return f"not a licence count: {line.count_text!r}"
+    return None
 
 
-def _feature_line(tokens: list[str]) -> LicencePool:
-    feature, vendor, version, expiry_text, count_text = tokens[1:6]
-    attrs: dict[str, str] = {}
-    for token in tokens[6:]:
-        key, eq, value = token.partition("=")
-        attrs[key.upper()] = value if eq else ""
-    count = None if count_text.lower() == "uncounted" or count_text == "0" else int(count_text)
-    return LicencePool(feature, vendor, version, parse_expiry(expiry_text), expiry_text,
-                       count, attrs)
-
-
-def logical_lines(text: str):
-    """(first line number, joined text) per entry: `\\` continues, `#` comments (the
-    options file's reader uses it too)."""
-    pending: list[str] = []
-    start = 0
-    for lineno, raw in enumerate(text.lstrip("\ufeff").splitlines(), 1):
-        line = raw.strip()
-        if not pending and (not line or line.startswith("#")):
-            continue
-        if pending and line.startswith("#"):
-            continue  # a commented-out continuation line inside an entry
-        if not pending:
-            start = lineno
-        if line.endswith("\\"):
-            pending.append(line[:-1])
-            continue
-        pending.append(line)
-        yield start, " ".join(pending)
-        pending = []
-    if pending:
-        yield start, " ".join(pending)
-
-
-def _unquote(token: str) -> str:
-    key, eq, value = token.partition("=")
-    if eq and value.startswith('"') and value.endswith('"') and len(value) >= 2:
-        return f"{key}={value[1:-1]}"
-    if token.startswith('"') and token.endswith('"') and len(token) >= 2:
-        return token[1:-1]
-    return token
+def _pool(line: FeatureLine) -> LicencePool:
+    attrs = {attr.key.upper(): attr.value or "" for attr in line.attributes}  # the last wins
+    for word in line.bare_words:
+        attrs.setdefault(word.upper(), "")
+    return LicencePool(line.name, line.vendor or "", line.version or "", line.expiry,
+                       line.expiry_text or "", None if line.uncounted else line.seats, attrs)

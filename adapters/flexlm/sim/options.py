@@ -1,27 +1,25 @@
-"""A small reader for FlexLM options files, private to the simulator, plus the questions
-the vendor daemon asks of it (is this client excluded, included, reserved for, capped).
-
-The editor-grade options model lives elsewhere; this one only needs to enforce.
+"""The options file as the simulated vendor daemon enforces it: the product's parser
+(`..options.parse_options`) reads the text; this module keeps the rules the daemon acts on
+(groups, host groups, EXCLUDE/INCLUDE/RESERVE/MAX, TIMEOUT, NOLOG) and answers its
+questions (is this client excluded, included, reserved for, capped). Every other keyword
+of the grammar (borrowing, LINGER, log files ...) is accepted without being acted on.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import NamedTuple
 
 from ..dates import BadDate, parse_expiry
-from .licfile import LicencePool, logical_lines
+from ..options import ALIASES, TYPES, Directive
+from ..options import FeatureSpec as ParsedSpec
+from ..options import parse_options as read_options
+from .licfile import LicencePool
 
-TYPES = ("USER", "HOST", "DISPLAY", "GROUP", "HOST_GROUP", "INTERNET", "PROJECT")
-NOLOG_EVENTS = ("IN", "OUT", "DENIED", "QUEUED", "UNSUPPORTED", "UPGRADE", "DEQUEUED")
-# Keywords a real options file may carry that the simulator accepts without acting on.
-_ACCEPTED = {"DEBUGLOG", "REPORTLOG", "LINGER", "BORROW_LOWWATER", "MAX_BORROW_HOURS",
-             "FQDN_MATCHING", "MAX_OVERDRAFT", "INCLUDE_BORROW", "EXCLUDE_BORROW",
-             "EXCLUDEALL_BORROW", "INCLUDEALL_BORROW", "AUTOMATIC_REREAD",
-             "DAEMON_SELECT_TIMEOUT", "MAX_CONNECTIONS", "ACTIVATION_LOWWATER"}
-_TOKEN = re.compile(r'"[^"]*"|\S+')
+_RULES = ("INCLUDE", "EXCLUDE", "INCLUDEALL", "EXCLUDEALL", "RESERVE", "MAX")
+_ACTED_ON = {*_RULES, "GROUP", "HOST_GROUP", "GROUPCASEINSENSITIVE", "TIMEOUT", "TIMEOUTALL",
+             "NOLOG"}
 
 
 class Client(NamedTuple):
@@ -39,13 +37,11 @@ class FeatureSpec:
     value: str | None = None
 
     @classmethod
-    def parse(cls, token: str) -> FeatureSpec:
-        if token.startswith('"'):
-            name, _, qualifier = token.strip('"').strip().partition(" ")
-        else:
-            name, _, qualifier = token.partition(":")
-        key, eq, value = qualifier.strip().partition("=")
-        return cls(name, key.upper(), value) if eq else cls(name)
+    def of(cls, spec: ParsedSpec) -> FeatureSpec:
+        """From the parsed spec; a qualifier without `=` is ignored."""
+        if spec.key is None or "=" not in spec.token.text:
+            return cls(spec.name)
+        return cls(spec.name, spec.key.upper(), spec.value)
 
     def matches(self, feature: str, pool: LicencePool | None) -> bool:
         if feature != self.name:
@@ -128,51 +124,48 @@ class Options:
 
 def parse_options(text: str) -> Options:
     opts = Options()
-    for lineno, line in logical_lines(text):
-        tokens = _TOKEN.findall(line)
-        keyword = tokens[0].upper()
-        args = tokens[1:]
-        try:
-            _apply(opts, keyword, args, lineno)
-        except (IndexError, ValueError) as exc:
-            opts.problems.append(f"line {lineno}: cannot read {keyword} line ({exc})")
+    for d in read_options(text.lstrip("\ufeff")).directives:
+        if d.kind == "unknown":
+            if d.tokens:  # (a lone backslash joined to a blank line has none)
+                opts.problems.append(f"line {d.line}: unknown keyword {d.tokens[0].text.upper()}")
+        elif d.keyword in _ACTED_ON:
+            wrong = _unreadable(d)
+            if wrong:
+                opts.problems.append(f"line {d.line}: cannot read {d.keyword} line ({wrong})")
+            else:
+                _apply(opts, d)
+        # Every other keyword of the grammar is accepted without being acted on.
     return opts
 
 
-def _apply(opts: Options, keyword: str, args: list[str], lineno: int) -> None:
-    if keyword in ("GROUP", "USER_GROUP"):
-        opts.groups.setdefault(args[0], []).extend(args[1:])  # repeated lines merge
-    elif keyword == "HOST_GROUP":
-        opts.host_groups.setdefault(args[0], []).extend(args[1:])
+def _unreadable(d: Directive) -> str | None:
+    for problem in d.problems:  # extra words after a complete line are ignored
+        if problem.kind in ("missing", "number") or (problem.kind == "value"
+                                                     and d.keyword == "NOLOG"):
+            return problem.message
+    if d.type is not None and ALIASES.get(d.type, d.type) not in TYPES:
+        return f"unknown type {d.type_token.text!r}"
+    return None
+
+
+def _apply(opts: Options, d: Directive) -> None:
+    keyword = d.keyword
+    if keyword in ("GROUP", "HOST_GROUP"):  # repeated lines merge
+        target = opts.groups if keyword == "GROUP" else opts.host_groups
+        target.setdefault(d.group.text, []).extend(t.text for t in d.names)
     elif keyword == "GROUPCASEINSENSITIVE":
-        opts.case_insensitive = args[0].upper() == "ON"
-    elif keyword in ("INCLUDE", "EXCLUDE"):
-        opts.rules.append(Rule(keyword, FeatureSpec.parse(args[0]), _kind(args[1]), args[2],
-                               line=lineno))
-    elif keyword in ("INCLUDEALL", "EXCLUDEALL"):
-        opts.rules.append(Rule(keyword[:-3], None, _kind(args[0]), args[1], line=lineno))
-    elif keyword in ("RESERVE", "MAX"):
-        opts.rules.append(Rule(keyword, FeatureSpec.parse(args[1]), _kind(args[2]), args[3],
-                               int(args[0]), lineno))
+        opts.case_insensitive = d.value.text.upper() == "ON"
+    elif keyword in _RULES:
+        feature = FeatureSpec.of(d.feature) if d.feature else None  # None: the *ALL lines
+        opts.rules.append(Rule(keyword.removesuffix("ALL"), feature,
+                               ALIASES.get(d.type, d.type), d.names[0].text, d.number or 0,
+                               d.line))
     elif keyword == "TIMEOUT":
-        opts.timeouts.append((FeatureSpec.parse(args[0]), int(args[1])))
+        opts.timeouts.append((FeatureSpec.of(d.feature), d.number))
     elif keyword == "TIMEOUTALL":
-        opts.timeout_all = int(args[0])
+        opts.timeout_all = d.number
     elif keyword == "NOLOG":
-        event = args[0].upper()
-        if event not in NOLOG_EVENTS:
-            raise ValueError(f"unknown NOLOG event {args[0]!r}")
-        opts.nolog.add(event)
-    elif keyword not in _ACCEPTED:
-        opts.problems.append(f"line {lineno}: unknown keyword {keyword}")
-
-
-def _kind(word: str) -> str:
-    kind = word.upper()
-    kind = "GROUP" if kind == "USER_GROUP" else kind
-    if kind not in TYPES:
-        raise ValueError(f"unknown type {word!r}")
-    return kind
+        opts.nolog.add(d.value.text.upper())
 
 
 def _host_match(pattern: str, host: str, fold: bool = False) -> bool:
