@@ -32,6 +32,7 @@ import difflib
 import json
 import os
 import re
+import shlex
 import stat
 import tempfile
 import tomllib
@@ -81,6 +82,11 @@ class ServerConfig:
     options_file: str | None = None
     debug_log: str | None = None
     vendor: str | None = None  # vendor daemon name
+    # Restarting: the command that starts the licence server (lmgrd, a service), and the
+    # one that stops it; None: the manager's own (FlexLM: lmdown, and lmreread restarts a
+    # vendor daemon).
+    start_command: tuple[str, ...] | None = None
+    stop_command: tuple[str, ...] | None = None
     timezone: str | None = None  # IANA zone of the server; None: this machine's (unnamed) zone
     poll_interval_s: float = DEFAULT_POLL_INTERVAL_S
     sim_scenario: str | None = None  # None: the simulator's default scenario
@@ -447,6 +453,22 @@ def _license(value: Any) -> str:
     return spec
 
 
+def _command(value: Any) -> tuple[str, ...]:
+    """An argv: a list of strings, or one string split as a POSIX shell would."""
+    if isinstance(value, str):
+        try:
+            argv = shlex.split(value)
+        except ValueError as error:
+            raise _Invalid(f"cannot split this command: {error}") from None
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        argv = list(value)
+    else:
+        raise _Invalid("expected a command: a string, or a list of strings")
+    if not argv or not argv[0].strip():
+        raise _Invalid("expected a non-empty command")
+    return tuple(argv)
+
+
 def _vendor(value: Any) -> str:
     name = _string(value)
     if not re.fullmatch(r"[A-Za-z0-9_]+", name):
@@ -495,6 +517,8 @@ _SERVER_KEYS: dict[str, Callable[[Any], Any]] = {
     "options_file": _string,
     "debug_log": _string,
     "vendor": _vendor,
+    "start_command": _command,
+    "stop_command": _command,
     "timezone": _zone,
     "poll_interval_s": _seconds,
     "sim_scenario": _scenario,

@@ -179,7 +179,8 @@ colour = "red"
         "config.toml:9: servers[0].colour: unknown key; known keys here: name, manager, "
         "transport, ssh_host, ssh_user, ssh_port, ssh_accept_new_host_key, lmutil, license, "
         "license_file, "
-        "options_file, debug_log, vendor, timezone, poll_interval_s, sim_scenario, sim_seed",
+        "options_file, debug_log, vendor, start_command, stop_command, timezone, poll_interval_s, "
+            "sim_scenario, sim_seed",
     ]
 
 
@@ -207,6 +208,24 @@ def test_bad_enum_values(errors) -> None:
 def test_bad_license_syntax(errors, spec: str, message: str) -> None:
     text = f'[[servers]]\nname = "a"\nlicense = "{spec}"\n'
     assert errors(text) == [f"config.toml:3: servers[0].license: {message}"]
+
+
+def test_start_and_stop_commands_are_argvs(cfg, errors) -> None:
+    config = cfg('[[servers]]\nname = "a"\n'
+                 'start_command = "/opt/flexlm/lmgrd -c /opt/lic.lic -l \'+/var/log/a b.log\'"\n'
+                 'stop_command = ["systemctl", "stop", "lmgrd"]\n')
+    assert config.servers[0].start_command == (
+        "/opt/flexlm/lmgrd", "-c", "/opt/lic.lic", "-l", "+/var/log/a b.log")
+    assert config.servers[0].stop_command == ("systemctl", "stop", "lmgrd")
+    assert cfg(render_config(config).split("\n", 1)[1]).servers == config.servers
+    assert errors('[[servers]]\nname = "a"\nstart_command = ["lmgrd", 3]\n'
+                  'stop_command = "lmdown \'-q"\n') == [
+        "config.toml:3: servers[0].start_command: expected a command: a string, or a list of "
+        "strings",
+        "config.toml:4: servers[0].stop_command: cannot split this command: No closing "
+        "quotation"]
+    assert errors('[[servers]]\nname = "a"\nstart_command = " "\n') == [
+        "config.toml:3: servers[0].start_command: expected a non-empty command"]
 
 
 def test_negative_and_zero_intervals(errors) -> None:
