@@ -7,9 +7,10 @@ Adapters register themselves by name in `lmconsole.adapters.ADAPTERS`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from lmconsole.model import Checkout, Diagnostic, Event, ServerStatus
 
@@ -63,4 +64,86 @@ class LicenceManagerAdapter(Protocol):
 
     def reread_argv(self, server: StatusQuery) -> list[str]:
         """The command that makes the server re-read its options file (FlexLM: lmreread)."""
+        ...
+
+    def options_language(self, license_text: str | None) -> FileLanguage:
+        """The options-file language, knowing the licence file (None: not known)."""
+        ...
+
+    def license_language(self) -> FileLanguage:
+        """The licence-file language: what an administrator may change in one."""
+        ...
+
+
+# ---- the files an administrator edits: options files, licence files ---------------------------
+
+class Finding(NamedTuple):
+    """A validator's finding: 1-based line and column, "error", "warning" or "info", a
+    stable code (OPT004, LIC008 ...) and the message."""
+
+    line: int
+    column: int
+    severity: str
+    code: str
+    message: str
+
+
+class Span(NamedTuple):
+    """A highlighted stretch of one line: 0-based columns, end exclusive, and its kind
+    ("keyword", "feature", "comment", "signed" ...: the editor styles each kind)."""
+
+    start: int
+    end: int
+    kind: str
+
+
+class Completion(NamedTuple):
+    text: str  # what replaces the word being typed
+    kind: str  # "keyword", "type", "feature", "user", "host", "group", "value" ...
+    detail: str = ""  # shown beside it: "12 seats", "holds a seat now" ...
+
+
+class Completions(NamedTuple):
+    start: int  # the 0-based column where the word being completed starts
+    items: tuple[Completion, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveUse:
+    """What the console has seen on the server whose file is edited: the names the checks
+    and completions know, and the seats and requests a what-if replays."""
+
+    users: frozenset[str] = frozenset()
+    hosts: frozenset[str] = frozenset()
+    seats: tuple[tuple[str, Checkout], ...] = ()  # (feature, seat) held now
+    events: tuple[Event, ...] = ()  # the debug log's requests the console recorded
+    capacity: Mapping[str, int | None] = field(default_factory=dict)  # issued per feature
+
+
+class FileLanguage(Protocol):
+    """One kind of file an administrator edits on a licence server, as the editor and the
+    safe save see it. Never raises on bad text: problems are Findings."""
+
+    kind: str  # "options", "license": names the audit log's actions (save-options ...)
+    label: str  # "options file", "licence file"
+
+    def check(self, text: str, live: LiveUse) -> list[Finding]:
+        """The validator's findings on `text`."""
+        ...
+
+    def refusals(self, original: str, draft: str) -> list[Finding]:
+        """Changes no save may make, forced or not (a licence file's signed fields)."""
+        ...
+
+    def highlight(self, text: str) -> dict[int, list[Span]]:
+        """The spans to style, by 0-based line."""
+        ...
+
+    def complete(self, text: str, row: int, column: int, live: LiveUse) -> Completions:
+        """What may be typed at the 0-based (row, column): the words that fit there."""
+        ...
+
+    def what_if(self, original: str, draft: str, live: LiveUse) -> str | None:
+        """What saving `draft` in place of `original` would change for the users, as text
+        to show before the save; None when the language has nothing to say."""
         ...

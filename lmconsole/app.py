@@ -144,6 +144,10 @@ class LMConsoleApp(App):
         Binding("E", "edit_options(None)", "Edit options file", key_display="E", show=False,
                 id="app.edit-options",
                 tooltip="Edit the options file of the selected server (or the only one)"),
+        Binding("L", "edit_license(None)", "Edit licence file", key_display="L", show=False,
+                id="app.edit-license",
+                tooltip="Edit the licence file of the selected server: host names, ports, "
+                        "paths (signed fields stay as issued)"),
         Binding("ctrl+r", "refresh_servers", "Poll every server now", show=False,
                 id="app.refresh"),
         Binding("ctrl+t", "next_theme", "Next theme", show=False, id="app.theme"),
@@ -317,42 +321,43 @@ class LMConsoleApp(App):
         else:
             self.notify(f"no theme named {name!r}", severity="warning")
 
-    # ---- the options-file editor -------------------------------------------------------------
+    # ---- the editor of options and licence files -----------------------------------------------
 
     def action_edit_options(self, server: str | None) -> None:
-        self.edit_options(server)
+        self.edit_file(server, "options")
 
-    def edit_options(self, name: str | None) -> None:
-        """Open the editor on a server's options file: the named server, else the one the
-        view shows or has selected, else the only server with an options file."""
+    def action_edit_license(self, server: str | None) -> None:
+        self.edit_file(server, "license")
+
+    def edit_file(self, name: str | None, kind: str = "options") -> None:
+        """Open the editor on a server's options (or licence) file: the named server, else the
+        one the view shows or has selected, else the only server with such a file."""
         from lmconsole.screens.editor import EditorScreen
 
-        name = name or self.selected_server()
+        key = f"{kind}_file"
+        name = name or self.selected_server(key)
         server = self.servers.get(name) if name else None
         if server is None:
             self.notify("select a server first (its row in the overview)", severity="warning")
             return
-        if not getattr(server.config, "options_file", None):
-            self.notify(f"{server.name}: no options_file in its configuration",
-                        severity="warning")
+        if not getattr(server.config, key, None):
+            self.notify(f"{server.name}: no {key} in its configuration", severity="warning")
             return
         if not hasattr(server.transport, "write_atomic"):
             self.notify(f"{server.name}: its files cannot be reached through its transport",
                         severity="warning")
             return
-        self.push_screen(EditorScreen(server, audit=self.audit, read_only=self.read_only,
-                                      known_names=self.data.known_names(server.name),
-                                      data=self.data))
+        self.push_screen(EditorScreen(server, kind=kind, audit=self.audit,
+                                      read_only=self.read_only, data=self.data))
 
-    def selected_server(self) -> str | None:
+    def selected_server(self, key: str = "options_file") -> str | None:
         screen = self.screen
         named = getattr(screen, "server", None)
         if isinstance(named, str):
             return named
         if isinstance(screen, OverviewScreen) and isinstance(screen.table.cursor_key, str):
             return screen.table.cursor_key
-        editable = [n for n, s in self.servers.items()
-                    if getattr(s.config, "options_file", None)]
+        editable = [n for n, s in self.servers.items() if getattr(s.config, key, None)]
         return editable[0] if len(editable) == 1 else None
 
     # ---- help, command line, palette -------------------------------------------------------

@@ -1,10 +1,13 @@
-"""Changing a server's options file safely: open, validate, back up, save, re-read, roll back.
+"""Changing a server's options or licence file safely: open, validate, back up, save, re-read,
+roll back.
 
 Every step follows DESIGN.md's safety rules: refused in read-only mode (ReadOnlyError), a file
 with errors is not saved unless forced, a timestamped backup is written beside the file
-(`NAME.opt.YYYYmmddTHHMMSSZ.bak`) before it is replaced atomically, the save is refused when
-the file changed on the server since it was opened, and each attempt is recorded in the audit
-log with its unified diff. Confirmation dialogs belong to the UI; no Textual here.
+(`adskflex.opt.YYYYmmddTHHMMSSZ.bak`) before it is replaced atomically, the save is refused
+when the file changed on the server since it was opened, and each attempt is recorded in the
+audit log with its unified diff. What a valid file is, and which changes no save may make (a licence
+file's signed fields), is the adapter's FileLanguage. Confirmation dialogs belong to the UI; no
+Textual here.
 """
 
 from __future__ import annotations
@@ -17,14 +20,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from lmconsole.adapters.flexlm.license import LicenseFile
-from lmconsole.adapters.flexlm.options import parse_options
-from lmconsole.adapters.flexlm.validate import Finding, validate_options
+from lmconsole.adapter import FileLanguage, Finding, LiveUse
 from lmconsole.audit import AuditLog
 from lmconsole.model import Event, EventKind
 from lmconsole.transport import FileChangedError, FileStat, Transport, TransportError
 
 REREAD_TIMEOUT_S = 60.0
+# The end of the debug log a what-if replays: days of checkouts and denials on most servers
+# (a busy one writes a few MB a day), read with `tail -c`, not the whole file.
+WHAT_IF_LOG_BYTES = 16 * 1024 * 1024
 _BACKUP = re.compile(r"\.(\d{8}T\d{6}Z)(?:-(\d+))?\.bak$")
 # Debug-log lines that tell a re-read went wrong: the daemon's complaints about its options
 # file, and licence-file errors printed while re-reading.
@@ -39,7 +43,7 @@ class ReadOnlyError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Draft:
-    """An options file as opened: its text and the version (stat) it came from."""
+    """A file as opened: its text and the version (stat) it came from."""
 
     path: str
     text: str
@@ -49,7 +53,8 @@ class Draft:
 
 @dataclass(frozen=True, slots=True)
 class SaveResult:
-    outcome: str  # "saved", "invalid" (errors, not forced), "conflict", "failed"
+    outcome: str  # "saved", "invalid" (errors, not forced), "forbidden" (a change no save
+    #               may make), "conflict", "failed"
     message: str
     diff: str = ""
     backup: str | None = None
@@ -108,11 +113,6 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
-def check(text: str, license_file: LicenseFile | None = None,
-          known_names: Iterable[str] = ()) -> list[Finding]:
-    return validate_options(parse_options(text), license_file, known_names)
-
-
 def errors_in(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity == "error"]
 
@@ -124,8 +124,8 @@ def unified_diff(old: str, new: str, path: str) -> str:
 
 
 def backup_name(path: str, now: datetime, taken: Sequence[str] = ()) -> str:
-    """`NAME.opt.YYYYmmddTHHMMSSZ.bak` beside the file; `-2`, `-3` ... when that second's
-    name is taken already."""
+    """`NAME.YYYYmmddTHHMMSSZ.bak` beside the file (adskflex.opt.20260309T101530Z.bak); `-2`,
+    `-3` ... when that second's name is taken already."""
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     name = f"{path}.{stamp}.bak"
     number = 2
@@ -138,24 +138,26 @@ def backup_name(path: str, now: datetime, taken: Sequence[str] = ()) -> str:
 
 # ---- open, save, roll back ---------------------------------------------------------------------
 
-async def open_options(transport: Transport, path: str) -> Draft:
+async def open_file(transport: Transport, path: str) -> Draft:
     data, stat = await transport.read(path)
     text, encoding = decode(data)
     return Draft(path, text, stat, encoding)
 
 
-async def save_options(transport: Transport, path: str, new_text: str, expected_stat: FileStat,
-                       *, server: str, audit: AuditLog, now: datetime,
-                       license_file: LicenseFile | None = None, known_names: Iterable[str] = (),
-                       force: bool = False, read_only: bool = False, encoding: str = "utf-8",
-                       action: str = "save-options") -> SaveResult:
-    """Validate, back up what is on the server, write `new_text` in its place. Nothing is
-    written when the file is no longer the version opened (`expected_stat`)."""
+async def save_file(transport: Transport, path: str, new_text: str, expected_stat: FileStat,
+                    *, server: str, audit: AuditLog, now: datetime,
+                    language: FileLanguage | None = None, live: LiveUse | None = None,
+                    force: bool = False, read_only: bool = False, encoding: str = "utf-8",
+                    action: str | None = None) -> SaveResult:
+    """Validate (with `language`), back up what is on the server, write `new_text` in its
+    place. Nothing is written when the file is no longer the version opened
+    (`expected_stat`), nor when the language refuses the change, forced or not."""
+    action = action or f"save-{language.kind if language else 'file'}"
     if read_only:
         raise ReadOnlyError(f"read-only mode: {path} on {server} is not saved")
     audit.check()  # OSError: an action that could not be recorded is not taken
     command = [action, path]
-    findings = tuple(check(new_text, license_file, known_names))
+    findings = tuple(language.check(new_text, live or LiveUse())) if language else ()
     errors = errors_in(findings)
     if errors and not force:
         first = errors[0]
@@ -172,6 +174,9 @@ async def save_options(transport: Transport, path: str, new_text: str, expected_
     diff = unified_diff(old_text, new_text, path)
     if current != expected_stat:
         return _conflict(audit, server, command, action, path, diff, findings)
+    refused = language.refusals(old_text, new_text) if language else []
+    if refused:
+        return _forbidden(audit, server, command, action, refused, diff, findings)
     try:
         backup = backup_name(path, now, await _siblings(transport, path))
         await transport.write_atomic(backup, data, None)
@@ -184,6 +189,17 @@ async def save_options(transport: Transport, path: str, new_text: str, expected_
     audit.record(server=server, command=command, outcome="ok", output=message, action=action,
                  diff=diff)
     return SaveResult("saved", message, diff, backup, stat, findings)
+
+
+def _forbidden(audit: AuditLog, server: str, command: list[str], action: str,
+               refused: Sequence[Finding], diff: str, findings: tuple[Finding, ...]
+               ) -> SaveResult:
+    first = refused[0]
+    message = (f"not saved: line {first.line}: {first.message} ({first.code})"
+               + (f"; and {len(refused) - 1} more such change(s)" if len(refused) > 1 else ""))
+    audit.record(server=server, command=command, outcome="refused", output=message,
+                 action=action, diff=diff)
+    return SaveResult("forbidden", message, diff, findings=tuple(refused) + findings)
 
 
 def _conflict(audit: AuditLog, server: str, command: list[str], action: str, path: str,
@@ -221,22 +237,24 @@ async def list_backups(transport: Transport, path: str) -> list[Backup]:
 
 
 async def rollback(transport: Transport, path: str, backup: Backup | str, *, server: str,
-                   audit: AuditLog, now: datetime, read_only: bool = False) -> SaveResult:
-    """Put a backup back in place of `path`; what it replaces is backed up first. Not
-    validated: the backup was the server's file once."""
+                   audit: AuditLog, now: datetime, read_only: bool = False,
+                   kind: str = "options") -> SaveResult:
+    """Put a backup back in place of `path` (an options or licence file: `kind`); what it
+    replaces is backed up first. Not validated: the backup was the server's file once."""
+    action = f"rollback-{kind}"
     if read_only:
         raise ReadOnlyError(f"read-only mode: {path} on {server} is not rolled back")
     source = backup.path if isinstance(backup, Backup) else backup
     try:
         data, _ = await transport.read(source)
-        _, current = await transport.read(path)
+        current = await transport.stat(path)
     except TransportError as error:
         audit.check()
-        return _failed(audit, server, ["rollback-options", path, source], "rollback-options",
+        return _failed(audit, server, [action, path, source], action,
                        f"not rolled back: {error}", ())
     text, encoding = decode(data)
-    return await save_options(transport, path, text, current, server=server, audit=audit,
-                              now=now, force=True, encoding=encoding, action="rollback-options")
+    return await save_file(transport, path, text, current, server=server, audit=audit,
+                           now=now, force=True, encoding=encoding, action=action)
 
 
 # ---- lmreread -------------------------------------------------------------------------------
@@ -253,15 +271,16 @@ async def reread(transport: Transport, config, adapter, *, audit: AuditLog,
 
 
 async def restart(transport: Transport, config, adapter, *, audit: AuditLog,
-                  read_only: bool = False, timeout: float = REREAD_TIMEOUT_S
-                  ) -> list[RereadResult]:
-    """Restart the vendor daemon with the adapter's commands (FlexLM: lmdown -vendor, then
-    lmreread), each audited; the later ones are not run once one fails."""
+                  read_only: bool = False, force: bool = False,
+                  timeout: float = REREAD_TIMEOUT_S) -> list[RereadResult]:
+    """Restart with the adapter's commands (FlexLM: lmdown -vendor then lmreread, or the
+    configured stop and start commands), each audited; the later ones are not run once one
+    fails. `force`: stop even while seats are borrowed."""
     if read_only:
         raise ReadOnlyError(f"read-only mode: {config.name} is not restarted")
     audit.check()
     results = []
-    for argv in adapter.restart_argvs(config):
+    for argv in adapter.restart_argvs(config, force=force):
         result = await _run_audited(transport, config, argv, audit=audit, action="restart",
                                     timeout=timeout)
         results.append(result)
@@ -290,10 +309,9 @@ async def _log_size(transport: Transport, path: str | None) -> int | None:
     if not path:
         return None
     try:
-        data, _ = await transport.read(path)
+        return (await transport.stat(path)).size
     except TransportError:
         return None
-    return len(data)
 
 
 async def reread_log(transport: Transport, config, adapter, since: int
@@ -305,6 +323,27 @@ async def reread_log(transport: Transport, config, adapter, since: int
     lines = text.splitlines()
     events = [event for line in lines if (event := reader.feed(line)) is not None]
     return events, lines
+
+
+async def recent_events(transport: Transport, config, adapter, *,
+                        max_bytes: int = WHAT_IF_LOG_BYTES, timeout: float = 30.0
+                        ) -> list[Event]:
+    """The events in the last `max_bytes` of the server's debug log, oldest first, for a
+    what-if: [] without a debug log, or when it cannot be read."""
+    path = getattr(config, "debug_log", None)
+    if not path:
+        return []
+    try:
+        result = await transport.run(["tail", "-c", str(max_bytes), path], timeout=timeout)
+    except TransportError:
+        return []
+    if result.exit_code != 0:
+        return []
+    lines = result.stdout.splitlines()
+    if len(result.stdout.encode()) >= max_bytes:
+        lines = lines[1:]  # the tail began mid-line
+    reader = adapter.event_reader(tz=config.tz, server=config.name)
+    return [event for line in lines if (event := reader.feed(line)) is not None]
 
 
 def confirm_reread(events: Iterable[Event], lines: Iterable[str] = (), *,

@@ -38,6 +38,12 @@ def console_commands(data: LiveData, themes: Sequence[str] = ()) -> list[Console
                                        f"app.open_features({server!r})"))
         commands.append(ConsoleCommand(f"features {server}", f"the features of {server}",
                                        f"app.open_features({server!r})"))
+        commands.append(ConsoleCommand(f"edit options {server}",
+                                       f"edit the options file of {server}",
+                                       f"app.edit_options({server!r})"))
+        commands.append(ConsoleCommand(f"edit license {server}",
+                                       f"edit the licence file of {server} (unsigned fields)",
+                                       f"app.edit_license({server!r})"))
     features: dict[str, list[str]] = {}
     for server in data.servers:
         status = data.states[server].status

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import NamedTuple
 
+from lmconsole.adapter import LiveUse
 from lmconsole.model import Event, EventKind
 from lmconsole.monitor import ServerState
 
@@ -65,15 +66,25 @@ class LiveData:
             self.follow_errors.pop(event.server, None)
         return logged
 
-    def known_names(self, server: str) -> set[str]:
-        """The users and hosts holding seats on `server` now (the validator's OPT021 check
-        of names that differ from a known one only in case)."""
+    def live_use(self, server: str) -> LiveUse:
+        """What the console has seen on `server`: the users and hosts holding seats now, the
+        seats, the debug-log events recorded, and each feature's issued seats (the editor's
+        checks, completions and what-if)."""
         status = self.states[server].status if server in self.states else None
-        names: set[str] = set()
+        users: set[str] = set()
+        hosts: set[str] = set()
+        seats = []
+        capacity: dict[str, int | None] = {}
         for feature in status.features if status is not None else ():
             for seat in feature.checkouts:
-                names.update(n for n in (seat.user, seat.host) if n)
-        return names
+                users.add(seat.user)
+                if seat.host:
+                    hosts.add(seat.host)
+                seats.append((feature.name, seat))
+            if not feature.uncounted and feature.issued is not None:
+                capacity[feature.name] = capacity.get(feature.name, 0) + feature.issued
+        events = tuple(logged.event for logged in self.events if logged.event.server == server)
+        return LiveUse(frozenset(users) - {""}, frozenset(hosts), tuple(seats), events, capacity)
 
     def recent_denials(self) -> list[Logged]:
         """The denials of the last hour, each judged by its own server's clock."""

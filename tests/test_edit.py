@@ -22,10 +22,10 @@ from lmconsole.edit import (
     backup_name,
     confirm_reread,
     list_backups,
-    open_options,
+    open_file,
     reread,
     rollback,
-    save_options,
+    save_file,
 )
 from lmconsole.model import Event, EventKind
 
@@ -52,13 +52,17 @@ def options(tmp_path) -> Path:
     return path
 
 
+OPTIONS_FILE = ADAPTERS["flexlm"].options_language(None)
+
+
 def save(path: Path, text: str, stat, audit, **options):
-    return run(save_options(LocalTransport(), str(path), text, stat, server="office",
-                            audit=audit, now=NOW, **options))
+    options.setdefault("language", OPTIONS_FILE)
+    return run(save_file(LocalTransport(), str(path), text, stat, server="office",
+                         audit=audit, now=NOW, **options))
 
 
 def test_a_good_change_is_saved_with_a_backup_and_an_audited_diff(options, audit):
-    draft = run(open_options(LocalTransport(), str(options)))
+    draft = run(open_file(LocalTransport(), str(options)))
     assert draft.text.startswith("# the office")
     result = save(options, GOOD, draft.stat, audit)
     assert result.saved, result.message
@@ -71,11 +75,11 @@ def test_a_good_change_is_saved_with_a_backup_and_an_audited_diff(options, audit
     assert entry["who"] == "admin" and entry["server"] == "office"
     assert "-INCLUDE AutoCAD USER anna" in entry["diff"]
     assert "+INCLUDE AutoCAD GROUP cad" in entry["diff"]
-    assert result.stat == run(open_options(LocalTransport(), str(options))).stat
+    assert result.stat == run(open_file(LocalTransport(), str(options))).stat
 
 
 def test_errors_block_the_save_unless_forced(options, audit):
-    draft = run(open_options(LocalTransport(), str(options)))
+    draft = run(open_file(LocalTransport(), str(options)))
     bad = draft.text + "INCLUDE AutoCAD GROUP nobody\n"
     result = save(options, bad, draft.stat, audit)
     assert result.outcome == "invalid" and "OPT005" in result.message
@@ -88,7 +92,7 @@ def test_errors_block_the_save_unless_forced(options, audit):
 
 
 def test_a_file_changed_since_it_was_opened_is_not_overwritten(options, audit):
-    draft = run(open_options(LocalTransport(), str(options)))
+    draft = run(open_file(LocalTransport(), str(options)))
     options.write_text("# someone else's change, made meanwhile\n")
     result = save(options, GOOD, draft.stat, audit)
     assert result.outcome == "conflict"
@@ -101,7 +105,7 @@ def test_a_file_changed_since_it_was_opened_is_not_overwritten(options, audit):
 
 def test_the_encoding_and_a_byte_order_mark_are_kept(options, audit):
     options.write_bytes("\ufeff# B\u00fcro\nINCLUDE AutoCAD USER anna\n".encode())
-    draft = run(open_options(LocalTransport(), str(options)))
+    draft = run(open_file(LocalTransport(), str(options)))
     assert draft.encoding == "utf-8-sig" and draft.text.startswith("# B\u00fcro")
     save(options, draft.text + "INCLUDE Revit USER anna\n", draft.stat, audit,
          encoding=draft.encoding)
@@ -117,7 +121,7 @@ def test_backups_in_the_same_second_do_not_overwrite_each_other():
 def test_backups_are_listed_newest_first_and_a_rollback_is_itself_backed_up(options, audit):
     original = options.read_text()
     transport = LocalTransport()
-    draft = run(open_options(transport, str(options)))
+    draft = run(open_file(transport, str(options)))
     first = save(options, GOOD, draft.stat, audit)
     second = save(options, GOOD + "MAX 2 AutoCAD USER ben\n", first.stat, audit)
     (options.parent / "other.opt.20260309T101530Z.bak").write_text("not ours")
@@ -134,7 +138,7 @@ def test_backups_are_listed_newest_first_and_a_rollback_is_itself_backed_up(opti
 
 
 def test_read_only_refuses_every_change(options, audit, tmp_path):
-    draft = run(open_options(LocalTransport(), str(options)))
+    draft = run(open_file(LocalTransport(), str(options)))
     with pytest.raises(ReadOnlyError):
         save(options, GOOD, draft.stat, audit, read_only=True)
     with pytest.raises(ReadOnlyError):
@@ -149,7 +153,7 @@ def test_read_only_refuses_every_change(options, audit, tmp_path):
 def test_nothing_is_saved_when_the_audit_log_cannot_be_written(options, tmp_path):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
-    draft = run(open_options(LocalTransport(), str(options)))
+    draft = run(open_file(LocalTransport(), str(options)))
     with pytest.raises(OSError):
         save(options, GOOD, draft.stat, AuditLog(blocker / "audit.log"))
     assert options.read_text() == draft.text
@@ -196,10 +200,11 @@ def test_reread_runs_lmreread_and_the_debug_log_confirms_it(sim_server, audit):
 
 def test_an_options_error_the_daemon_reports_on_reread_is_not_confirmed(sim_server, audit):
     transport, adapter = LocalTransport(), ADAPTERS["flexlm"]
-    draft = run(open_options(transport, sim_server.options_file))
-    saved = run(save_options(transport, sim_server.options_file,
-                             draft.text + "INCLUDE AutoCAD BADTYPE anna\n", draft.stat,
-                             server="office", audit=audit, now=NOW, force=True))
+    draft = run(open_file(transport, sim_server.options_file))
+    saved = run(save_file(transport, sim_server.options_file,
+                          draft.text + "INCLUDE AutoCAD BADTYPE anna\n", draft.stat,
+                          server="office", audit=audit, now=NOW, force=True,
+                          language=OPTIONS_FILE))
     assert saved.saved
     result = run(reread(transport, sim_server, adapter, audit=audit))
     check = run(await_reread(transport, sim_server, adapter, result.log_offset, attempts=1))
@@ -211,3 +216,28 @@ def test_a_failing_lmreread_is_reported_and_audited_as_failed(sim_server, audit,
     result = run(reread(LocalTransport(), sim_server, ADAPTERS["flexlm"], audit=audit))
     assert not result.ok and "holds no simulation" in result.output
     assert audit.entries()[-1]["outcome"] == "failed"
+
+
+LICENCE = """SERVER lic1 001e67a4b2c1 27000
+VENDOR adskflex options=/opt/lic/adskflex.opt
+INCREMENT AutoCAD adskflex 1.000 31-dec-2030 10 SIGN="0B4C 6E52"
+"""
+
+
+def test_a_licence_file_saves_admin_fields_and_never_a_signed_change(tmp_path, audit):
+    path = tmp_path / "license.lic"
+    path.write_text(LICENCE)
+    licence = ADAPTERS["flexlm"].license_language()
+    draft = run(open_file(LocalTransport(), str(path)))
+    forged = LICENCE.replace(" 10 ", " 20 ")
+    for force in (False, True):  # not even forced
+        result = save(path, forged, draft.stat, audit, language=licence, force=force)
+        assert result.outcome == "forbidden" and "LIC018" in result.message, result
+        assert "'20' changed (was '10')" in result.message
+    assert path.read_text() == LICENCE and list(tmp_path.glob("*.bak")) == []
+    assert [e["outcome"] for e in audit.entries()] == ["refused", "refused"]
+    assert audit.entries()[0]["action"] == "save-license"
+    moved = LICENCE.replace("lic1", "lic2").replace("/opt/lic/", "/srv/flexlm/")
+    result = save(path, moved + "USE_SERVER\n", draft.stat, audit, language=licence)
+    assert result.saved, result.message
+    assert path.read_text() == moved + "USE_SERVER\n"

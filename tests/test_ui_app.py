@@ -186,6 +186,26 @@ def test_screens_never_import_an_adapter_and_the_audit_log_never_imports_textual
     assert result.stdout.decode().strip() == "clean", result.stderr.decode()
 
 
+def test_no_screen_nor_the_edit_module_imports_an_adapter_even_lazily():
+    """Not even inside a function: what a file means comes from the adapter's FileLanguage,
+    passed in by the app."""
+    import ast
+    from pathlib import Path
+
+    import lmconsole.edit
+    import lmconsole.screens
+
+    sources = [*Path(lmconsole.screens.__path__[0]).glob("*.py"), Path(lmconsole.edit.__file__)]
+    offenders = []
+    for source in sources:
+        for node in ast.walk(ast.parse(source.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{source.name}:{node.lineno}" for n in names
+                          if n.startswith("lmconsole.adapters")]
+    assert len(sources) > 10 and not offenders, offenders
+
+
 class BrokenTransport:
     """lmstat crashes in a way the monitor does not expect; the debug log cannot be read."""
 

@@ -14,7 +14,9 @@ from lmconsole.adapters.transports.local import LocalTransport
 from lmconsole.app import ConsoleServer, LMConsoleApp
 from lmconsole.audit import AuditLog
 from lmconsole.screens.dialogs import ConfirmScreen
-from lmconsole.screens.editor import BackupsScreen, DiffConfirmScreen, EditorScreen
+from lmconsole.screens.editor import EditorScreen
+from lmconsole.screens.editor_dialogs import BackupsScreen, DiffConfirmScreen
+from lmconsole.screens.file_area import CompletionMenu
 
 
 def editor_app(tmp_path, config, **options) -> LMConsoleApp:
@@ -31,11 +33,12 @@ async def settle(app, pilot) -> None:
     await pilot.pause()
 
 
-def run(tmp_path, config, test, **options) -> None:
+def run(tmp_path, config, test, *, key: str = "E", **options) -> None:
+    """`test` on the editor of the only server's options file (`key` L: its licence file)."""
     async def scenario():
         app = editor_app(tmp_path, config, **options)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("E")  # the only server with an options file
+            await pilot.press(key)
             await settle(app, pilot)
             assert isinstance(app.screen, EditorScreen)
             await test(app, pilot, app.screen)
@@ -277,12 +280,16 @@ def test_the_save_dialog_shows_who_a_draft_would_newly_deny(tmp_path, sim_server
         user = holders[0]
         await type_at_end(pilot, editor, f"EXCLUDE AutoCAD USER {user}\n")
         await pilot.press("ctrl+s")
+        await settle(app, pilot)  # the debug log's tail is read for the what-if
         dialog = app.screen
         assert isinstance(dialog, DiffConfirmScreen)
         impact = dialog.impact
+        logged = sum(1 for line in Path(sim_server.debug_log).read_text().splitlines()
+                     if ' OUT: "' in line or ' DENIED: "' in line)
+        assert f"replayed: {logged} requests from the debug log" in impact
         assert "newly denied: 1 users" in impact
-        assert f"  {user} on AutoCAD: 1 held seat" in impact
-        assert "on EXCLUDE list" in impact
+        (line,) = [ln for ln in impact.splitlines() if ln.startswith(f"  {user} on AutoCAD: ")]
+        assert "1 held seat" in line and "on EXCLUDE list" in line
         shown = str(dialog.query_one("#impact").render())
         assert f"{user} on AutoCAD" in shown
         await pilot.press("n")
@@ -296,6 +303,7 @@ def test_a_comment_changes_nobodys_access(tmp_path, sim_server):
         await poll_live(app, pilot)
         await type_at_end(pilot, editor, "# just a note\n")
         await pilot.press("ctrl+s")
+        await settle(app, pilot)
         dialog = app.screen
         assert isinstance(dialog, DiffConfirmScreen)
         assert "changes nobody's access" in dialog.impact
@@ -361,19 +369,75 @@ def test_read_only_mode_refuses_to_restart(tmp_path, sim_server):
     run(tmp_path, sim_server, test, read_only=True)
 
 
-def test_a_restart_lmdown_refuses_runs_no_lmreread(tmp_path, sim_server):
+def test_a_restart_lmdown_refuses_runs_no_lmreread_and_offers_to_force(tmp_path, sim_server):
     async def test(app, pilot, editor):
-        await pilot.press("f5", "y")
+        await poll_live(app, pilot)
+        await pilot.press("f5")
+        assert any("are borrowed: lmdown will refuse (-120)" in line
+                   for line in app.screen.details)  # said before anything runs
+        await pilot.press("y")
         await settle(app, pilot)
         status = str(editor.query_one("#status").render())
         assert "licenses are borrowed" in status and "not restarted" in status
         entries = app.audit.entries()
         assert [(e["command"][1], e["outcome"]) for e in entries] == [("lmdown", "failed")]
+        force = app.screen  # the refusal is followed by the question whether to force it
+        assert isinstance(force, ConfirmScreen) and "Seats are borrowed" in force.question
+        assert force.commands[0].endswith("lmdown -c " + sim_server.license
+                                          + " -vendor adskflex -q -force")
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert len(app.audit.entries()) == 1  # declined: nothing more ran
         await poll_live(app, pilot)
         vendors = app.data.states["office"].status.vendors
         assert [(v.name, v.status) for v in vendors] == [("adskflex", "up")]
 
     run(tmp_path, sim_server, test)
+
+
+def test_a_forced_restart_goes_through_although_seats_are_borrowed(tmp_path, sim_server):
+    async def test(app, pilot, editor):
+        await pilot.press("f5", "y")
+        await settle(app, pilot)
+        await pilot.press("y")  # force it
+        await settle(app, pilot)
+        status = str(editor.query_one("#status").render())
+        assert "restarted" in status, status
+        entries = app.audit.entries()
+        assert [(e["command"][1], "-force" in e["command"], e["outcome"]) for e in entries] == [
+            ("lmdown", False, "failed"), ("lmdown", True, "ok"), ("lmreread", False, "ok")]
+        await poll_live(app, pilot)
+        vendors = app.data.states["office"].status.vendors
+        assert [(v.name, v.status) for v in vendors] == [("adskflex", "up")]
+
+    run(tmp_path, sim_server, test)
+
+
+def test_with_a_start_command_the_whole_licence_server_is_restarted(tmp_path, sim_server):
+    import dataclasses
+    import sys
+
+    directory = str(Path(sim_server.license).parent)
+    start = (sys.executable, "-m", "lmconsole.adapters.flexlm.sim", "start", directory)
+    config = dataclasses.replace(sim_server, start_command=start)
+    return_borrowed_seats(sim_server)
+
+    async def test(app, pilot, editor):
+        await pilot.press("f5")
+        dialog = app.screen
+        assert "Restart the licence server on office?" in dialog.question
+        assert dialog.commands == [f"{sim_server.lmutil} lmdown -c {sim_server.license} -q",
+                                   " ".join(start)]
+        await pilot.press("y")
+        await settle(app, pilot)
+        status = str(editor.query_one("#status").render())
+        assert "restarted" in status, status
+        log = Path(sim_server.debug_log).read_text()
+        assert "lmgrd will now shut down all the vendor daemons" in log
+        await poll_live(app, pilot)
+        assert app.data.states["office"].status.status == "up"
+
+    run(tmp_path, config, test)
 
 
 # ---- a change on disk while editing (local files) -------------------------------------------
@@ -428,3 +492,85 @@ def test_our_own_save_is_not_taken_for_a_change_on_disk(tmp_path, sim_server):
         assert not any(w.is_running for w in app.workers if w.group == "editor-watch")
 
     run(tmp_path, sim_server, test)
+
+
+# ---- completion ----------------------------------------------------------------------------
+
+def test_ctrl_space_offers_the_words_that_fit_and_enter_takes_one(tmp_path, sim_server):
+    async def test(app, pilot, editor):
+        await poll_live(app, pilot)
+        users = sorted({c.user for f in app.data.states["office"].status.features
+                        for c in f.checkouts})
+        await type_at_end(pilot, editor, "EXCLUDE Re")
+        await pilot.press("ctrl+space")  # one feature fits: taken at once
+        area = editor.area
+        assert area.document.get_line(area.cursor_location[0]) == "EXCLUDE Revit"
+        await pilot.press("space", "U", "right")  # the suggestion shown after "U" is taken
+        assert area.document.get_line(area.cursor_location[0]) == "EXCLUDE Revit USER"
+        await pilot.press("space", "ctrl+space")
+        menu = editor.query_one(CompletionMenu)
+        assert menu.display and menu.has_focus
+        assert [c.text for c in menu.items] == sorted(users, key=str.casefold)
+        await pilot.press("down", "enter")
+        assert area.has_focus and not menu.display
+        line = area.document.get_line(area.cursor_location[0])
+        assert line == f"EXCLUDE Revit USER {menu.items[1].text}"
+        await pilot.pause(EditorScreen.DEBOUNCE_S + 0.2)
+        assert problems(editor) == []  # a valid line, names as the server knows them
+
+    run(tmp_path, sim_server, test)
+
+
+def test_escape_closes_the_completions_without_changing_the_text(tmp_path, sim_server):
+    async def test(app, pilot, editor):
+        await type_at_end(pilot, editor, "INCLUDE")
+        await pilot.press("ctrl+space")
+        menu = editor.query_one(CompletionMenu)
+        assert menu.display and {c.text for c in menu.items} >= {"INCLUDEALL", "INCLUDE_BORROW"}
+        await pilot.press("escape")
+        assert not menu.display and editor.area.has_focus
+        assert app.screen is editor  # Esc closed the menu, not the editor
+        assert editor.area.text.endswith("INCLUDE")
+
+    run(tmp_path, sim_server, test)
+
+
+# ---- the licence file ----------------------------------------------------------------------
+
+def test_the_licence_file_saves_a_new_host_name_and_refuses_a_signed_change(tmp_path,
+                                                                            sim_server):
+    path = Path(sim_server.license_file)
+    before = path.read_text()
+
+    async def test(app, pilot, editor):
+        assert editor.path == sim_server.license_file and editor.kind == "license"
+        area = editor.area
+        row = next(i for i, line in enumerate(before.splitlines())
+                   if line.startswith("SERVER"))
+        area.cursor_location = (row, len("SERVER arch-lic01"))
+        await pilot.press("backspace", "backspace", "2")  # arch-lic01 -> arch-lic2
+        sign = next(i for i, line in enumerate(before.splitlines()) if "SIGN=" in line)
+        area.cursor_location = (sign, area.document.get_line(sign).index("SIGN=") + 6)
+        await pilot.press("x")  # inside the vendor's signature of AutoCAD
+        await pilot.pause(EditorScreen.DEBOUNCE_S + 0.2)
+        assert any("LIC018" in p and "INCREMENT AutoCAD" in p for p in problems(editor))
+        await pilot.press("ctrl+s")
+        assert app.screen is editor  # not even offered
+        assert "cannot be saved" in str(editor.query_one("#status").render())
+        assert path.read_text() == before and app.audit.entries() == []
+        start = area.document.get_line(sign).index("SIGN=")
+        assert area.cursor_location == (sign, start)  # taken to the refused change
+        area.cursor_location = (sign, start + 7)
+        await pilot.press("backspace")  # the signature as issued again
+        await pilot.pause(EditorScreen.DEBOUNCE_S + 0.2)
+        assert not any("LIC018" in p for p in problems(editor))
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, DiffConfirmScreen)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert path.read_text() == before.replace("SERVER arch-lic01", "SERVER arch-lic2")
+        assert len(list(path.parent.glob("license.lic.*Z.bak"))) == 1
+        entry = app.audit.entries()[-1]
+        assert entry["action"] == "save-license" and entry["outcome"] == "ok"
+
+    run(tmp_path, sim_server, test, key="L")

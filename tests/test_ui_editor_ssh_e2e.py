@@ -22,7 +22,8 @@ from lmconsole.app import LMConsoleApp, console_server
 from lmconsole.audit import AuditLog
 from lmconsole.config import ServerConfig, parse_config
 from lmconsole.screens.dialogs import ConfirmScreen
-from lmconsole.screens.editor import BackupsScreen, DiffConfirmScreen, EditorScreen
+from lmconsole.screens.editor import EditorScreen
+from lmconsole.screens.editor_dialogs import BackupsScreen, DiffConfirmScreen
 from tests.pilot_wait import until
 from tests.sshd import SshServer, sshd_fixture  # noqa: F401 - registers the `sshd` fixture
 

@@ -25,7 +25,9 @@ from lmconsole.screens import (
 )
 from lmconsole.screens import seats as seats_module
 from lmconsole.screens.denials import DenialsScreen
-from lmconsole.screens.editor import BackupsScreen, EditorScreen
+from lmconsole.screens.editor import EditorScreen
+from lmconsole.screens.editor_dialogs import BackupsScreen
+from lmconsole.screens.file_area import CompletionMenu
 
 from .test_ui_data import fill, seeded_app
 
@@ -41,7 +43,7 @@ def test_the_binding_ids_config_knows_are_the_ones_the_console_defines():
                features.FeaturesScreen, seats_module.SeatsScreen, denials.DenialsScreen,
                events.EventsScreen, stream.StreamScreen, dialogs.ConfirmScreen, dialogs.UnknownHostScreen,
                dialogs.HelpScreen, dialogs.CommandLine, live_table.LiveTable, EditorScreen,
-               BackupsScreen]
+               BackupsScreen, CompletionMenu]
     defined = {b.id for cls in classes for b in cls.__dict__.get("BINDINGS", [])
                if isinstance(b, Binding)}
     assert defined == BINDING_IDS

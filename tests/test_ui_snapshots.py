@@ -108,36 +108,84 @@ def test_theme(theme, snap_compare, tmp_path):
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
-def test_options_editor_with_diagnostics(snap_compare, tmp_path, monkeypatch):
-    """The editor on a simulator's options file with three bad lines: highlighting, the
-    marked tokens and the list of problems. Relative paths keep tmp_path out of the image."""
+def editor_app(tmp_path, monkeypatch):
+    """The console on a simulator's state directory, its files named by relative paths
+    (to keep tmp_path out of the image)."""
     from lmconsole.adapters import ADAPTERS
     from lmconsole.adapters.flexlm.sim import create_state_dir
     from lmconsole.adapters.transports.local import LocalTransport
     from lmconsole.app import ConsoleServer, LMConsoleApp
     from lmconsole.audit import AuditLog
     from lmconsole.config import ServerConfig
-    from lmconsole.screens.editor import EditorScreen
 
     directory = create_state_dir(tmp_path / "sim", "architecture", seed=3, speed=0)
     monkeypatch.chdir(directory)
-    options = directory / "adskflex.opt"
-    options.write_text(options.read_text() + "INCLUDE AutoKAD USER ehuber\n"
-                       "MAX two AutoCAD USER ehuber\nEXCLUDE Revit GROUP nobody\n")
+    licence = directory / "license.lic"
+    licence.write_text(licence.read_text().replace(str(directory) + "/", ""))
     config = ServerConfig("office", options_file="adskflex.opt", license_file="license.lic",
                           vendor="adskflex")
     app = LMConsoleApp([ConsoleServer(config, ADAPTERS["flexlm"], LocalTransport())],
                        monitor=False, audit=AuditLog(tmp_path / "audit.log"))
+    return app, directory
+
+
+async def open_editor(app, pilot, key: str):
+    from lmconsole.screens.editor import EditorScreen
+
+    await pilot.press(key)
+    others = [w for w in app.workers if w.group != "editor-watch"]
+    if others:  # not the file watcher, which runs until the editor closes
+        await app.workers.wait_for_complete(others)
+    editor = app.screen
+    assert isinstance(editor, EditorScreen)
+    editor.area.cursor_blink = False
+    return editor
+
+
+def test_options_editor_with_diagnostics(snap_compare, tmp_path, monkeypatch):
+    """The editor on a simulator's options file with three bad lines: highlighting, the
+    marked tokens and the list of problems."""
+    app, directory = editor_app(tmp_path, monkeypatch)
+    options = directory / "adskflex.opt"
+    options.write_text(options.read_text() + "INCLUDE AutoKAD USER ehuber\n"
+                       "MAX two AutoCAD USER ehuber\nEXCLUDE Revit GROUP nobody\n")
 
     async def run_before(pilot) -> None:
-        await pilot.press("E")
-        others = [w for w in app.workers if w.group != "editor-watch"]
-        if others:  # not the file watcher, which runs until the editor closes
-            await app.workers.wait_for_complete(others)
-        editor = app.screen
-        assert isinstance(editor, EditorScreen)
-        editor.area.cursor_blink = False
+        editor = await open_editor(app, pilot, "E")
         editor.area.cursor_location = (9, 0)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+def test_options_editor_completing_a_group(snap_compare, tmp_path, monkeypatch):
+    """ctrl+space after GROUP on a MAX line: the groups the file defines and ALL_GROUPS, in a
+    menu at the cursor, over the text."""
+    app, _ = editor_app(tmp_path, monkeypatch)
+
+    async def run_before(pilot) -> None:
+        editor = await open_editor(app, pilot, "E")
+        editor.area.cursor_location = editor.area.document.end
+        await pilot.press(*[{" ": "space"}.get(c, c) for c in "MAX 1 AutoCAD GROUP "])
+        await pilot.press("ctrl+space")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+def test_licence_editor_refusing_a_signed_change(snap_compare, tmp_path, monkeypatch):
+    """The licence file: signed fields dimmed, the host name changed (allowed), a seat count
+    changed (refused, LIC018)."""
+    app, directory = editor_app(tmp_path, monkeypatch)
+
+    async def run_before(pilot) -> None:
+        editor = await open_editor(app, pilot, "L")
+        area = editor.area
+        text = area.text.replace("SERVER arch-lic01", "SERVER arch-lic02").replace(
+            "31-dec-2026 3 ", "31-dec-2026 5 ")
+        area.load_text(text)
+        area.cursor_location = (1, 0)
+        editor.analyse()
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)

@@ -47,19 +47,47 @@ class FlexlmAdapter:
         vendor = getattr(server, "vendor", None)
         return argv + (["-vendor", vendor] if vendor else [])
 
-    def down_argv(self, server: StatusQuery) -> list[str]:
+    def down_argv(self, server: StatusQuery, *, force: bool = False) -> list[str]:
         """`lmutil lmdown -vendor VENDOR -q`: that vendor daemon stops, lmgrd stays up (and
         starts it again on the next lmreread). Without a configured vendor: ValueError
-        (a plain lmdown would stop lmgrd itself, which nothing here starts again)."""
+        (a plain lmdown would stop lmgrd itself, which nothing here starts again). `force`
+        adds -force, which lmdown needs while seats are borrowed (else it fails with -120)."""
         vendor = getattr(server, "vendor", None)
         if not vendor:
-            raise ValueError(f"{server.name}: no vendor configured; restarting needs one")
-        argv = [server.lmutil, "lmdown"]
-        if server.license:
-            argv += ["-c", server.license]
-        return argv + ["-vendor", vendor, "-q"]
+            raise ValueError(f"{server.name}: no vendor configured; restarting needs one "
+                             "(or a start_command)")
+        return self._lmdown(server) + ["-vendor", vendor, "-q"] + self._force(force)
 
-    def restart_argvs(self, server: StatusQuery) -> list[list[str]]:
-        """Restart the vendor daemon: lmdown it, then lmreread, which has lmgrd start a
-        vendor daemon downed with -vendor again."""
-        return [self.down_argv(server), self.reread_argv(server)]
+    def restart_argvs(self, server: StatusQuery, *, force: bool = False) -> list[list[str]]:
+        """With a configured start_command: stop the licence server (stop_command, else
+        lmdown -q) and run it. Without: restart the vendor daemon, lmdown -vendor then
+        lmreread, which has lmgrd start a vendor daemon downed with -vendor again."""
+        start = getattr(server, "start_command", None)
+        if not start:
+            return [self.down_argv(server, force=force), self.reread_argv(server)]
+        stop = getattr(server, "stop_command", None)
+        stop = list(stop) if stop else self._lmdown(server) + ["-q"] + self._force(force)
+        return [stop, list(start)]
+
+    @staticmethod
+    def restart_refused_for_borrowing(output: str) -> bool:
+        """lmdown's refusal while licences are borrowed (-120), which -force overrides."""
+        return "-120" in output or "licenses are borrowed" in output.lower()
+
+    def _lmdown(self, server: StatusQuery) -> list[str]:
+        argv = [server.lmutil, "lmdown"]
+        return argv + (["-c", server.license] if server.license else [])
+
+    @staticmethod
+    def _force(force: bool) -> list[str]:
+        return ["-force"] if force else []
+
+    def options_language(self, license_text: str | None = None):
+        from .language import OptionsLanguage
+
+        return OptionsLanguage(license_text)
+
+    def license_language(self):
+        from .language import LicenseLanguage
+
+        return LicenseLanguage()

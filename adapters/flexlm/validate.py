@@ -62,7 +62,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import NamedTuple
+
+from lmconsole.adapter import Finding
 
 from .dates import BadDate, parse_expiry
 from .license import FeatureLine, LicenseFile, PackageLine, Pool, options_path, port_number
@@ -81,14 +82,6 @@ _CURLY = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
 _ALL_NAMES = {"ALL_USERS": "USER", "ALL_GROUPS": "GROUP"}  # the type each goes with on MAX
 _PROBLEM_CODES = {"missing_backslash": "LIC002", "broken_continuation": "LIC003",
                   "unterminated_quote": "LIC004", "missing_fields": "LIC005"}
-
-
-class Finding(NamedTuple):
-    line: int
-    column: int
-    severity: str
-    code: str
-    message: str
 
 
 def _at(where, severity: str, code: str, message: str) -> Finding:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 import signal
 import stat
@@ -31,6 +32,8 @@ READ_CHUNK = 1 << 20
 
 
 class LocalTransport:
+    is_local = True  # its paths are this machine's: the editor watches them with watchfiles
+
     def __init__(self, *, poll_interval: float = POLL_INTERVAL_S) -> None:
         self.poll_interval = poll_interval
 
@@ -77,6 +80,9 @@ class LocalTransport:
 
     async def read(self, path: str) -> tuple[bytes, FileStat]:
         return await asyncio.to_thread(read_file, path)
+
+    async def stat(self, path: str) -> FileStat:
+        return await asyncio.to_thread(stat_file, path)
 
     async def write_atomic(self, path: str, data: bytes, expected: FileStat | None) -> FileStat:
         return await asyncio.to_thread(write_file_atomic, path, data, expected)
@@ -177,6 +183,17 @@ def read_file(path: str) -> tuple[bytes, FileStat]:
         if file_stat(before) == file_stat(after):
             return data, file_stat(after)
     raise TransportError(f"cannot read {path}: it keeps changing while being read")
+
+
+def stat_file(path: str) -> FileStat:
+    """What read_file would return as the stat of `path`, without opening it."""
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        raise TransportError(f"cannot stat {path}: {error.strerror or error}") from None
+    if stat.S_ISDIR(info.st_mode):  # read_file refuses one too
+        raise TransportError(f"cannot stat {path}: {os.strerror(errno.EISDIR)}")
+    return file_stat(info)
 
 
 def check_unchanged(path: str, current: FileStat | None, expected: FileStat | None) -> None:

@@ -1,0 +1,69 @@
+"""The FlexLM options and licence files as the editor and the safe save see them
+(lmconsole.adapter.FileLanguage): checks, refused changes, highlighting, completion, what-if."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from lmconsole.adapter import Completions, Finding, LiveUse, Span
+
+from .complete import complete_license, complete_options
+from .highlight import license_spans, options_spans
+from .license import LicenseFile, parse_license
+from .license_edit import signed_changes
+from .options import parse_options
+from .validate import validate_license, validate_options
+
+
+class OptionsLanguage:
+    kind = "options"
+    label = "options file"
+
+    def __init__(self, license_text: str | None = None) -> None:
+        self.license_file: LicenseFile | None = (
+            parse_license(license_text) if license_text is not None else None)
+
+    def check(self, text: str, live: LiveUse) -> list[Finding]:
+        return validate_options(parse_options(text), self.license_file,
+                                live.users | live.hosts)
+
+    def refusals(self, original: str, draft: str) -> list[Finding]:
+        return []  # an options file's errors may be saved when forced
+
+    def highlight(self, text: str) -> dict[int, list[Span]]:
+        return options_spans(text)
+
+    def complete(self, text: str, row: int, column: int, live: LiveUse) -> Completions:
+        return complete_options(text, row, column, live, self.license_file)
+
+    def what_if(self, original: str, draft: str, live: LiveUse) -> str | None:
+        from .whatif import what_if
+        from .whatif_report import report_text
+
+        report = what_if(parse_options(original), parse_options(draft), seats=live.seats,
+                         requests=live.events, license_file=self.license_file,
+                         capacity=live.capacity)
+        return report_text(report, {"draft": "your draft", "current": "the file as opened"})
+
+
+class LicenseLanguage:
+    kind = "license"
+    label = "licence file"
+
+    def __init__(self, today: date | None = None) -> None:
+        self.today = today
+
+    def check(self, text: str, live: LiveUse) -> list[Finding]:
+        return validate_license(parse_license(text), self.today)
+
+    def refusals(self, original: str, draft: str) -> list[Finding]:
+        return signed_changes(original, draft)
+
+    def highlight(self, text: str) -> dict[int, list[Span]]:
+        return license_spans(text)
+
+    def complete(self, text: str, row: int, column: int, live: LiveUse) -> Completions:
+        return complete_license(text, row, column)
+
+    def what_if(self, original: str, draft: str, live: LiveUse) -> str | None:
+        return None
