@@ -7,11 +7,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.binding import Binding, BindingType
 from textual.geometry import Offset
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import OptionList, TextArea
 from textual.widgets.option_list import Option
 
@@ -20,6 +23,7 @@ from lmconsole.adapter import Completion, Completions, Finding, Span
 from .file_styles import diagnostic_style, span_styles
 
 Complete = Callable[[str, int, int], Completions]  # (text, row, column) -> completions
+GUTTER_MARK = {"error": "●", "warning": "▲", "info": "·"}
 
 
 class FileArea(TextArea):
@@ -59,6 +63,22 @@ class FileArea(TextArea):
             end = next((i for i in range(start, len(plain)) if plain[i].isspace()), len(plain))
             line.stylize(diagnostic_style(theme, finding.severity), start, max(end, start + 1))
         return line
+
+    def render_line(self, y: int) -> Strip:
+        """The line, with a mark in the gutter (after its number) when it has findings."""
+        strip = super().render_line(y)
+        line = y + self.scroll_offset.y  # soft_wrap is off: one row per line
+        findings = self.marks.get(line)
+        if not findings or not self.show_line_numbers or self.scroll_offset.x:
+            return strip
+        severity = next((s for s in ("error", "warning") if any(
+            f.severity == s for f in findings)), "info")
+        at = self.gutter_width - 2  # the first of the gutter's two blank cells
+        before, cell, after = strip.divide([at, at + 1, strip.cell_length])
+        gutter = next(iter(cell), Segment(" ")).style or Style()
+        style = gutter + diagnostic_style(self.app.current_theme, severity) + Style(
+            underline=False)
+        return Strip.join([before, Strip([Segment(GUTTER_MARK[severity], style)]), after])
 
     # ---- completion ----------------------------------------------------------------------------
 

@@ -65,6 +65,8 @@ def test_a_bad_line_typed_shows_its_diagnostic_and_enter_jumps_to_it(tmp_path, s
         await type_at_end(pilot, editor, "INCLUDE AutoCAD GROUP nobody")
         assert any("OPT005" in p and "nobody" in p for p in problems(editor))
         assert lines - 1 in editor.area.marks  # the line is marked in the text
+        gutter = editor.area.render_line(lines - 1).text[:editor.area.gutter_width]
+        assert gutter.strip() == f"{lines}●"  # and in the gutter
         assert "1 error" in str(editor.query_one("#title").render())
         editor.area.cursor_location = (0, 0)
         editor.action_focus_problems()
