@@ -10,6 +10,7 @@ Matching is by prefix, case-insensitive; a name in the case typed sorts first.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from lmconsole.adapter import Completion, Completions, LiveUse
@@ -17,16 +18,15 @@ from lmconsole.adapter import Completion, Completions, LiveUse
 from .license import KEYWORDS as LICENSE_KEYWORDS
 from .license import LicenseFile
 from .options import (
+    ALIASES,
     KEYWORDS,
     NOLOG_EVENTS,
     SHAPES,
     SWITCH_VALUES,
     TYPES,
     LogicalLine,
-    OptionsFile,
     continues,
     line_content,
-    parse_options,
     physical_lines,
 )
 
@@ -42,6 +42,8 @@ _ROLES = {
     "nolog": ("nolog",),
     "log": ("path",),
 }
+_DEFINITION = re.compile(r"^[ \t]*(GROUP|USER_GROUP|HOST_GROUP)[ \t]+([^\s\\]+)",
+                         re.IGNORECASE | re.MULTILINE)
 END_USER_ATTRIBUTES = ("asset_info=", "dist_info=", "user_info=", "vendor_info=", "sort=")
 
 
@@ -70,8 +72,7 @@ class _Cursor:
 
 
 def complete_options(text: str, row: int, column: int, live: LiveUse,
-                     license_file: LicenseFile | None = None,
-                     options: OptionsFile | None = None) -> Completions:
+                     license_file: LicenseFile | None = None) -> Completions:
     cursor = _Cursor(text, row, column)
     if cursor.comment or cursor.in_quotes:
         return Completions(cursor.start, ())
@@ -84,12 +85,11 @@ def complete_options(text: str, row: int, column: int, live: LiveUse,
     if not roles or (index >= len(roles) and roles[-1] != "member"):  # the line is complete
         return Completions(cursor.start, ())
     role = roles[min(index, len(roles) - 1)]
-    options = options if options is not None else parse_options(text)
-    return _matching(cursor, _candidates(role, keyword, cursor, live, license_file, options))
+    return _matching(cursor, _candidates(role, keyword, cursor, live, license_file, text))
 
 
 def _candidates(role: str, keyword: str, cursor: _Cursor, live: LiveUse,
-                license_file: LicenseFile | None, options: OptionsFile
+                license_file: LicenseFile | None, text: str
                 ) -> Iterable[tuple[str, str, str]]:
     if role == "feature":
         return _features(license_file, cursor.word)
@@ -100,11 +100,11 @@ def _candidates(role: str, keyword: str, cursor: _Cursor, live: LiveUse,
     if role == "nolog":
         return ((v, "value", "") for v in NOLOG_EVENTS)
     if role == "group":
-        return ((g, "group", "defined here") for g in _defined(options, keyword))
+        return ((g, "group", "defined here") for g in _defined(text, keyword))
     if role == "member":
-        return _names("HOST" if keyword == "HOST_GROUP" else "USER", live, options, keyword)
+        return _names("HOST" if keyword == "HOST_GROUP" else "USER", live, text, keyword)
     if role == "name":
-        return _names(cursor.words[-1].upper(), live, options, keyword)
+        return _names(cursor.words[-1].upper(), live, text, keyword)
     return ()
 
 
@@ -141,12 +141,16 @@ def _seats(license_file: LicenseFile, name: str, version: str | None = None) -> 
     return seats + (" + uncounted" if len(counted) < len(pools) else "")
 
 
-def _defined(options: OptionsFile, keyword: str) -> list[str]:
+def _defined(text: str, keyword: str) -> list[str]:
+    """The groups (HOST_GROUP: host groups) the file defines. A scan of the lines' first two
+    words, not a parse: this runs after every keystroke, on files of thousands of lines."""
     kind = "HOST_GROUP" if keyword == "HOST_GROUP" else "GROUP"
-    return list(dict.fromkeys(d.group.text for d in options.with_keyword(kind) if d.group))
+    found = (m[2] for m in _DEFINITION.finditer(text)
+             if ALIASES.get(m[1].upper(), m[1].upper()) == kind)
+    return list(dict.fromkeys(found))
 
 
-def _names(of_type: str, live: LiveUse, options: OptionsFile, keyword: str
+def _names(of_type: str, live: LiveUse, text: str, keyword: str
            ) -> Iterable[tuple[str, str, str]]:
     if of_type == "USER":
         if keyword == "MAX":
@@ -157,7 +161,7 @@ def _names(of_type: str, live: LiveUse, options: OptionsFile, keyword: str
     elif of_type in ("GROUP", "HOST_GROUP"):
         if keyword == "MAX" and of_type == "GROUP":
             yield "ALL_GROUPS", "value", "every group, one by one"
-        yield from ((g, "group", "defined here") for g in _defined(options, of_type))
+        yield from ((g, "group", "defined here") for g in _defined(text, of_type))
 
 
 def complete_license(text: str, row: int, column: int) -> Completions:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from lmconsole.adapter import Completions, Finding, LiveUse, Span
 
@@ -15,6 +16,12 @@ from .options import parse_options
 from .validate import validate_license, validate_options
 
 
+@lru_cache(maxsize=4)
+def _parsed_options(text: str):
+    """The editor checks and highlights the same text one after the other: parse it once."""
+    return parse_options(text)
+
+
 class OptionsLanguage:
     kind = "options"
     label = "options file"
@@ -24,14 +31,14 @@ class OptionsLanguage:
             parse_license(license_text) if license_text is not None else None)
 
     def check(self, text: str, live: LiveUse) -> list[Finding]:
-        return validate_options(parse_options(text), self.license_file,
+        return validate_options(_parsed_options(text), self.license_file,
                                 live.users | live.hosts)
 
     def refusals(self, original: str, draft: str) -> list[Finding]:
         return []  # an options file's errors may be saved when forced
 
     def highlight(self, text: str) -> dict[int, list[Span]]:
-        return options_spans(text)
+        return options_spans(text, _parsed_options(text))
 
     def complete(self, text: str, row: int, column: int, live: LiveUse) -> Completions:
         return complete_options(text, row, column, live, self.license_file)
