@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TextIO
 
+from lmconsole.adapter import LiveUse
+from lmconsole.adapters.flexlm.debuglog import parse_debuglog
+from lmconsole.adapters.flexlm.language import recent_users
 from lmconsole.adapters.flexlm.license import LicenseFile, parse_license
+from lmconsole.adapters.flexlm.lmstat import parse_lmstat
 from lmconsole.adapters.flexlm.options import parse_options
 from lmconsole.adapters.flexlm.validate import Finding, validate_license, validate_options
 from lmconsole.inputs import InputError, read_text_input
@@ -26,17 +30,40 @@ def read_text(path: str) -> str:
 
 
 def check_options_main(options_path: str, license_path: str | None, fmt: str,
-                       *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+                       *, lmstat_path: str | None = None, debuglog_path: str | None = None,
+                       out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """`lmstat_path` and `debuglog_path` tell who uses the server: the names whose case
+    differs (OPT021, OPT027) and the recent users an INCLUDE list would lock out (OPT029)."""
     out, err = out or sys.stdout, err or sys.stderr
     try:
         text = read_text(options_path)
         license_file = parse_license(read_text(license_path)) if license_path else None
+        usage = _usage(lmstat_path, debuglog_path)
     except InputError as error:
         return _input_error(error, err)
     options = parse_options(text)
-    findings = validate_options(options, license_file)
-    summary = {"directives": len(options.directives), "license": license_path}
+    findings = validate_options(options, license_file, usage.users | usage.hosts,
+                                recent_users(usage))
+    summary = {"directives": len(options.directives), "license": license_path,
+               "users_known": len(usage.users)}
     return _report(options_path, findings, summary, fmt, out)
+
+
+def _usage(lmstat_path: str | None, debuglog_path: str | None) -> LiveUse:
+    """The seats of an lmstat output and the requests of a debug log, read in UTC (only
+    who used what matters here, not when)."""
+    now = datetime.now(UTC)
+    seats = []
+    if lmstat_path:
+        report = parse_lmstat(read_text_input(lmstat_path, "an lmstat output")[0], tz=UTC,
+                              now=now)
+        seats = [(f.name, c) for server in report.servers for f in server.features
+                 for c in f.checkouts]
+    events = (parse_debuglog(read_text_input(debuglog_path, "a debug log")[0], tz=UTC)[0]
+              if debuglog_path else [])
+    users = {c.user for _, c in seats} | {e.user for e in events if e.user}
+    hosts = {c.host for _, c in seats if c.host} | {e.host for e in events if e.host}
+    return LiveUse(frozenset(users), frozenset(hosts), tuple(seats), tuple(events))
 
 
 def check_license_main(license_path: str, fmt: str, *, today: date | None = None,

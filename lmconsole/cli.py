@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     check_options.add_argument("options", metavar="OPTIONS")
     check_options.add_argument("--license", metavar="LICENSE",
                                help="cross-check features, pools and seat counts against it")
+    check_options.add_argument("--lmstat", metavar="FILE",
+                               help="an lmstat -a output: its users' names are checked for "
+                                    "case, and an INCLUDE that would lock them out is said")
+    check_options.add_argument("--debug-log", metavar="FILE",
+                               help="the vendor daemon's debug log: the same, for everyone "
+                                    "who checked out or was denied in it")
     check_options.add_argument("--format", choices=("text", "json"), default="text")
     check_license = commands.add_parser(
         "check-license", help="validate a FlexLM licence file",
@@ -262,7 +268,8 @@ def run_config(args: argparse.Namespace) -> int:
 def run_check_options(args: argparse.Namespace) -> int:
     from lmconsole.checks import check_options_main
 
-    return check_options_main(args.options, args.license, args.format)
+    return check_options_main(args.options, args.license, args.format,
+                              lmstat_path=args.lmstat, debuglog_path=args.debug_log)
 
 
 def run_check_license(args: argparse.Namespace) -> int:

@@ -116,3 +116,20 @@ def test_default_streams_via_python_c(tmp_path):
         capture_output=True, text=True)
     assert result.returncode == 1
     assert result.stdout.startswith(f"{path}:1:7: warning: NOLOG DENIED")
+
+
+def test_usage_from_lmstat_and_debug_log_names_who_an_include_would_lock_out(tmp_path):
+    lmstat = CORPUS / "flexlm" / "lmstat" / "umich_flux_matlab_real_large_multi_checkout.txt"
+    text = lmstat.read_text()
+    block = text[text.index("Users of MATLAB:"):text.index("Users of SIMULINK:")]
+    holders = {line.split()[0] for line in block.splitlines() if ", start " in line}
+    path = tmp_path / "MLM.opt"
+    path.write_text("INCLUDE MATLAB USER flash\n")
+    code, out, _ = run(check_options_main, str(path), None, "text", lmstat_path=str(lmstat))
+    assert code == 1
+    assert out.endswith("[OPT029]\n") and f": {len(holders) - 1} of its {len(holders)} " \
+        "recent users would be denied" in out
+    assert run(check_options_main, str(path), None, "text") == (0, "", "")  # no usage known
+    log = CORPUS / "flexlm" / "debuglog" / "upm_mlm_unsupported_hex_out_in_EXCERPT.log.txt"
+    code, out, _ = run(check_options_main, str(path), None, "json", debuglog_path=str(log))
+    assert json.loads(out)["summary"]["users_known"] > 0

@@ -27,8 +27,11 @@ PACKAGE Suite MLM 1.0 COMPONENTS="MATLAB Viewer" SIGN=6
 TODAY = date(2026, 1, 15)
 
 
+RECENT = {"MATLAB": {"bob", "alice", "carol", "dave"}, "SIMULINK": {"erin"}}
+
+
 def options_codes(text, known=()):
-    findings = validate_options(parse_options(text), parse_license(LICENSE), known)
+    findings = validate_options(parse_options(text), parse_license(LICENSE), known, RECENT)
     return [(f.code, f.line) for f in findings]
 
 
@@ -65,6 +68,7 @@ def license_codes(text):
     ("OPT026", "INCLUDE MATLAB USER bob\nGROUPCASEINSENSITIVE ON", 2),
     ("OPT027", "INCLUDE MATLAB HOST ws1", 1),
     ("OPT028", "FQDN_MATCHING lenient\nFQDN_MATCHING exact", 1),
+    ("OPT029", "INCLUDE MATLAB USER bob", 1),
 ])
 def test_each_options_code(code, text, line):
     assert (code, line) in options_codes(text, known={"bob", "ws1.example.com"})
@@ -201,3 +205,32 @@ def test_validation_never_raises(options_text, license_text):
                                  "\n", "\\\n", '"', " 10.0.0.*"]), max_size=30))
 def test_validation_never_raises_on_option_like_text(parts):
     validate_options(parse_options("".join(parts)), parse_license(LICENSE), {"g"})
+
+
+def lockouts(text: str) -> list:
+    findings = validate_options(parse_options(text), parse_license(LICENSE),
+                                recent_users=RECENT)
+    return [(f.line, f.message) for f in findings if f.code == "OPT029"]
+
+
+def test_an_include_list_that_locks_out_recent_users_says_how_many():
+    text = "GROUP team bob Alice\nINCLUDE MATLAB GROUP team\nINCLUDE MATLAB USER carol"
+    ((line, message),) = lockouts(text)
+    assert line == 2
+    assert message == ("the INCLUDE list of MATLAB admits only those on it: 2 of its 4 "
+                       "recent users would be denied (alice, dave)")
+    assert lockouts("GROUPCASEINSENSITIVE ON\n" + text)[0][1].endswith(
+        "1 of its 4 recent users would be denied (dave)")  # Alice is alice then
+    assert lockouts("INCLUDEALL USER bob") == [
+        (1, "the INCLUDE list of MATLAB admits only those on it: 3 of its 4 recent users "
+            "would be denied (alice, carol, dave)"),
+        (1, "the INCLUDE list of SIMULINK admits only those on it: 1 of its 1 recent users "
+            "would be denied (erin)")]
+
+
+def test_no_lockout_finding_when_every_recent_user_is_listed_or_it_cannot_be_judged():
+    assert lockouts("GROUP all bob alice carol dave\nINCLUDE MATLAB GROUP all") == []
+    assert lockouts("INCLUDE MATLAB HOST ws1\nINCLUDE MATLAB USER bob") == []  # by host
+    assert lockouts("INCLUDE Viewer USER bob") == []  # nobody used it lately
+    findings = validate_options(parse_options("INCLUDE MATLAB USER bob"), None)
+    assert [f.code for f in findings] == []  # no usage known: nothing to say

@@ -7,6 +7,7 @@ from datetime import date
 from functools import lru_cache
 
 from lmconsole.adapter import Completions, Finding, LiveUse, Span
+from lmconsole.model import EventKind
 
 from .complete import complete_license, complete_options
 from .highlight import license_spans, options_spans
@@ -32,7 +33,7 @@ class OptionsLanguage:
 
     def check(self, text: str, live: LiveUse) -> list[Finding]:
         return validate_options(_parsed_options(text), self.license_file,
-                                live.users | live.hosts)
+                                live.users | live.hosts, recent_users(live))
 
     def refusals(self, original: str, draft: str) -> list[Finding]:
         return []  # an options file's errors may be saved when forced
@@ -51,6 +52,20 @@ class OptionsLanguage:
                          requests=live.events, license_file=self.license_file,
                          capacity=live.capacity)
         return report_text(report, {"draft": "your draft", "current": "the file as opened"})
+
+
+def recent_users(live: LiveUse) -> dict[str, set[str]]:
+    """Who used each feature lately: holds a seat now, or asked for one in the events."""
+    users: dict[str, set[str]] = {}
+    for feature, seat in live.seats:
+        users.setdefault(feature, set()).add(seat.user)
+    for event in live.events:
+        if event.kind in _REQUESTS and event.feature and event.user:
+            users.setdefault(event.feature, set()).add(event.user)
+    return users
+
+
+_REQUESTS = (EventKind.OUT, EventKind.DENIED, EventKind.QUEUED)
 
 
 class LicenseLanguage:

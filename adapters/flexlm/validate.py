@@ -30,6 +30,8 @@ Options file (`validate_options`; the OPT009-OPT013 and OPT023 checks need the l
     OPT027 warning  HOST name short where the server has seen the FQDN, or the reverse, under
                     FQDN_MATCHING exact (the default)
     OPT028 warning  FQDN_MATCHING set on several lines (the last one wins)
+    OPT029 warning  an INCLUDE list locks out users who used the feature recently (needs
+                    `recent_users`: live seats, the debug log)
 
 Seat counts (OPT011-OPT013) of a package are its enabling FEATURE's seats times the
 component's `:n` count, unless the package is OPTIONS=SUITE (flexlm-admin.md §1.7).
@@ -59,7 +61,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -93,7 +95,11 @@ def _at(where, severity: str, code: str, message: str) -> Finding:
 
 
 def validate_options(options: OptionsFile, license_file: LicenseFile | None = None,
-                     known_names: Iterable[str] = ()) -> list[Finding]:
+                     known_names: Iterable[str] = (),
+                     recent_users: Mapping[str, Collection[str]] | None = None
+                     ) -> list[Finding]:
+    """The findings on `options`. `known_names`: the users and hosts the server has seen;
+    `recent_users`: who used each feature lately (held or asked for a seat)."""
     findings = [f for d in options.directives for f in _check_inline_comment(d)]
     # The other checks read each line up to its mid-line `#`, so the comment words are
     # reported once, above, and not again as extra names (OPT004) or arguments (OPT003).
@@ -115,6 +121,8 @@ def validate_options(options: OptionsFile, license_file: LicenseFile | None = No
     findings += _check_entitlement_mix(options) + _check_case_switch_first(options)
     findings += _check_case(options, set(known_names), case_insensitive)
     findings += _check_fqdn(options, set(known_names))
+    if recent_users:
+        findings += _check_lockout(options, groups, recent_users, case_insensitive)
     if license_file is not None:
         findings += _check_against_license(options, license_file, groups)
     return sorted(findings, key=lambda f: (f.line, f.column, f.code))
@@ -287,6 +295,40 @@ def _check_include_exclude(options: OptionsFile, groups: dict, host_groups: dict
                                 f"{kind} {name!r} is both included and excluded; the EXCLUDE "
                                 f"is checked first, so it is denied"))
     return findings
+
+
+def _check_lockout(options: OptionsFile, groups: dict,
+                   recent_users: Mapping[str, Collection[str]], case_insensitive: bool
+                   ) -> list[Finding]:
+    """An INCLUDE list admits only those on it: say how many of the feature's recent users
+    it leaves out. Features whose list names hosts, displays or projects are not judged
+    (who is on it depends on where they work from)."""
+    every = options.with_keyword("INCLUDEALL")
+    lists = _include_lists(options)
+    findings = []
+    for feature in sorted(set(lists) | (set(recent_users) if every else set())):
+        users = recent_users.get(feature)
+        lines = sorted(lists.get(feature, []) + every, key=lambda d: d.line)
+        if not users or any(d.type not in ("USER", "GROUP") for d in lines):
+            continue
+        fold = str.casefold if case_insensitive else str
+        admitted = {fold(name) for d in lines for _, name in _members(d, groups, {})}
+        left_out = sorted(u for u in set(users) if fold(u) not in admitted)
+        if left_out:
+            shown = ", ".join(left_out[:5]) + (", ..." if len(left_out) > 5 else "")
+            findings.append(_at(lines[0], "warning", "OPT029",
+                                f"the INCLUDE list of {feature} admits only those on it: "
+                                f"{len(left_out)} of its {len(set(users))} recent users would "
+                                f"be denied ({shown})"))
+    return findings
+
+
+def _include_lists(options: OptionsFile) -> dict[str, list[Directive]]:
+    lists: dict[str, list[Directive]] = defaultdict(list)
+    for d in options.with_keyword("INCLUDE"):
+        if d.feature is not None and d.names:
+            lists[d.feature.name].append(d)
+    return lists
 
 
 def _members(d: Directive, groups: dict, host_groups: dict) -> set[tuple[str, str]]:
