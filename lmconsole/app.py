@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from importlib import resources
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import work
@@ -499,17 +500,29 @@ def ssh_transport(config) -> Transport:
                         ask_unknown_host=UnknownHostQuestion())
 
 
-def demo_servers(speed: float | None = 60.0) -> list[ConsoleServer]:
+def demo_servers(speed: float | None = 60.0, files: Path | None = None
+                 ) -> list[ConsoleServer]:
     """The built-in simulated servers (lmconsole.demo), each on its own clock: running
-    `speed` times real time, or a manual clock (speed None) that tests move on."""
+    `speed` times real time, or a manual clock (speed None) that tests move on. Their
+    licence and options files are copied under `files` (default: a directory removed at
+    exit), where the editor changes them and lmreread reads them."""
     from lmconsole.adapters import ADAPTERS
-    from lmconsole.demo import DEMO_SERVERS, SimulatorTransport, start_simulator
+    from lmconsole.demo import (
+        DEMO_SERVERS,
+        SimulatorTransport,
+        demo_directory,
+        demo_files,
+        start_simulator,
+    )
 
+    files = files or demo_directory()
     servers = []
     for demo in DEMO_SERVERS:
-        simulator = start_simulator(demo.scenario, demo.seed, speed=speed)
+        demo = demo_files(demo, files)
+        simulator = start_simulator(demo.scenario, demo.seed, speed=speed,
+                                    licence_path=Path(demo.license_file))
         servers.append(console_server(demo, ADAPTERS[demo.manager],
-                                      SimulatorTransport(simulator)))
+                                      SimulatorTransport(simulator, log_path=demo.debug_log)))
     return servers
 
 

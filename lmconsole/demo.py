@@ -2,23 +2,30 @@
 (an lmutil command line, its text output, the lmstat parser).
 
 Two servers, as DESIGN.md's scenarios describe: an engineering company's triad and an
-architecture office. No Textual here: `snapshot --demo` is headless.
+architecture office. Their licence and options files are copies in a directory of their own
+(`demo_files`), so the console's editor, lmreread and restart work on them as on a real
+server's. No Textual here: `snapshot --demo` is headless.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import dataclasses
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
 
 from lmconsole.adapters.flexlm.sim import ManualClock, ScaledClock, SimulatedServer, load_scenario
 from lmconsole.adapters.flexlm.sim.debuglog import date_text
+from lmconsole.adapters.transports.local import LocalTransport
 from lmconsole.model import Snapshot
-from lmconsole.transport import CommandResult
+from lmconsole.transport import CommandResult, FileStat
 
 WARM_UP_S = 90 * 60  # the demo opens on a busy morning, not on an empty server
 CONFIGURED_SPEED = 60.0  # a configured simulated server runs like the demo's
@@ -36,6 +43,16 @@ class DemoServer:
     license: str | None = None
     debug_log: str | None = "debug.log"
     poll_interval_s: float = 5.0  # real seconds: five simulated minutes at the default 60x
+    vendor: str | None = None  # the daemon whose options file the editor opens
+    license_file: str | None = None  # set by with_files
+    options_file: str | None = None
+
+    def with_files(self, licence: Path) -> DemoServer:
+        """This server with its files: the licence file copied to `licence`, the options
+        file of its vendor beside it, the debug log (the simulator's) named there too."""
+        return dataclasses.replace(
+            self, license_file=str(licence), debug_log=str(licence.parent / "debug.log"),
+            options_file=str(licence.parent / f"{self.vendor}.opt") if self.vendor else None)
 
     @property
     def tz(self) -> tzinfo:
@@ -47,20 +64,29 @@ class DemoServer:
 
 
 DEMO_SERVERS = (
-    DemoServer("engineering", "engineering", seed=7),
-    DemoServer("office", "architecture", seed=3),
+    DemoServer("engineering", "engineering", seed=7, vendor="ugslmd"),
+    DemoServer("office", "architecture", seed=3, vendor="adskflex"),
 )
 
 
 class SimulatorTransport:
-    """Runs lmutil command lines on an in-process simulated server, and follows its debug
-    log (the simulator has one log, whatever path is asked for)."""
+    """Runs lmutil command lines on an in-process simulated server and follows its debug
+    log (the simulator has one log, whatever path is asked for; read, stat and `tail -c` of
+    the configured `log_path` give it too). The other files (licence, options, backups) are
+    this machine's, through the local transport."""
 
-    def __init__(self, server: SimulatedServer, *, follow_poll_s: float = 0.1) -> None:
+    is_local = True
+
+    def __init__(self, server: SimulatedServer, *, follow_poll_s: float = 0.1,
+                 log_path: str | None = None) -> None:
         self.server = server
         self.follow_poll_s = follow_poll_s
+        self.log_path = log_path
+        self.files = LocalTransport()
 
     async def run(self, argv: Sequence[str], *, timeout: float) -> CommandResult:
+        if list(argv[:2]) == ["tail", "-c"] and list(argv[3:]) == [self.log_path]:
+            return CommandResult(0, self._log()[-int(argv[2]):].decode(errors="replace"), "")
         return CommandResult(*self.server.lmutil(list(argv[1:])))
 
     async def follow(self, path: str) -> AsyncIterator[str]:
@@ -77,17 +103,59 @@ class SimulatorTransport:
             seen = len(lines)
             await asyncio.sleep(self.follow_poll_s)
 
+    async def read(self, path: str) -> tuple[bytes, FileStat]:
+        if path == self.log_path:
+            data = self._log()
+            return data, FileStat(len(data), 0, 0o644)
+        return await self.files.read(path)
+
+    async def stat(self, path: str) -> FileStat:
+        if path == self.log_path:
+            return FileStat(len(self._log()), 0, 0o644)
+        return await self.files.stat(path)
+
+    async def write_atomic(self, path: str, data: bytes, expected: FileStat | None) -> FileStat:
+        return await self.files.write_atomic(path, data, expected)
+
+    async def list_dir(self, path: str) -> list[str]:
+        return await self.files.list_dir(path)
+
+    def _log(self) -> bytes:
+        self.server.sync()
+        lines = self.server.log.lines
+        return ("\n".join(lines) + "\n").encode() if lines else b""
+
 
 def timestamp_line(at: datetime) -> str:
     return f"{at.hour:>2}:{at.minute:02}:{at.second:02} (lmgrd) TIMESTAMP {date_text(at)}"
 
 
-def start_simulator(scenario: str, seed: int, *, speed: float | None = None) -> SimulatedServer:
+def start_simulator(scenario: str, seed: int, *, speed: float | None = None,
+                    licence_path: Path | None = None) -> SimulatedServer:
     """A simulated server warmed up for WARM_UP_S: on a manual clock, or on a clock running
-    `speed` times real time."""
+    `speed` times real time. `licence_path`: its licence file (copied there with
+    copy_scenario_files), which lmreread reads again; else the scenario's own."""
     busy = load_scenario(scenario).start + timedelta(seconds=WARM_UP_S)
     clock = ManualClock.at(busy) if speed is None else ScaledClock.at(busy, speed)
-    return SimulatedServer.from_scenario(scenario, seed=seed, clock=clock)
+    return SimulatedServer.from_scenario(scenario, seed=seed, clock=clock,
+                                         licence_path=licence_path)
+
+
+def demo_files(demo: DemoServer, directory: Path) -> DemoServer:
+    """Copy the scenario's licence and options files to `directory`/NAME/ and name them
+    in the server's configuration."""
+    from lmconsole.adapters.flexlm.sim.statedir import copy_scenario_files
+
+    target = directory / demo.name
+    target.mkdir(parents=True, exist_ok=True)
+    return demo.with_files(copy_scenario_files(load_scenario(demo.scenario), target))
+
+
+def demo_directory() -> Path:
+    """A directory for one run's demo files, removed when lmconsole exits."""
+    directory = Path(tempfile.mkdtemp(prefix="lmconsole-demo-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
 
 
 def simulator_transport(server_config) -> SimulatorTransport:

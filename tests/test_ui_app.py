@@ -259,3 +259,41 @@ def test_a_crashed_monitor_loop_is_shown_in_the_header_and_connections_close_on_
         assert transport.closed  # connections are closed when the console ends
 
     asyncio.run(scenario())
+
+
+def test_in_the_demo_an_options_file_is_edited_reread_and_enforced(tmp_path):
+    """The demo runs all of it: `E` on the office, an EXCLUDE saved (with its backup),
+    lmreread confirmed from the simulator's log, and the simulator then denies that user."""
+    from lmconsole.audit import AuditLog
+    from lmconsole.screens.dialogs import ConfirmScreen
+    from lmconsole.screens.editor import EditorScreen
+    from lmconsole.screens.editor_dialogs import DiffConfirmScreen
+
+    from .pilot_wait import until
+
+    async def scenario():
+        servers = demo_servers(None, files=tmp_path)
+        office = next(s for s in servers if s.name == "office")
+        options = tmp_path / "office" / "adskflex.opt"
+        assert office.config.options_file == str(options) and options.is_file()
+        app = LMConsoleApp(servers, monitor=False, audit=AuditLog(tmp_path / "audit.log"))
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.edit_file("office", "options")
+            await until(pilot, lambda: isinstance(app.screen, EditorScreen)
+                        and app.screen.draft is not None, "the editor")
+            editor = app.screen
+            editor.area.insert("EXCLUDE AutoCAD USER ehuber\n", editor.area.document.end)
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, DiffConfirmScreen), "the diff")
+            await pilot.press("y")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen)
+                        and "re-read" in app.screen.question, "the lmreread question")
+            await pilot.press("y")
+            await until(pilot, lambda: "confirms the re-read" in str(
+                editor.query_one("#status").render()), "the confirmation from the log")
+        assert options.read_text().endswith("EXCLUDE AutoCAD USER ehuber\n")
+        assert len(list(options.parent.glob("adskflex.opt.*.bak"))) == 1
+        outcome = office.transport.server.checkout("ehuber", "ws-ehuber", "AutoCAD")
+        assert outcome.kind == "denied" and outcome.error.code == -38, outcome
+
+    asyncio.run(scenario())

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .clock import ScaledClock
 from .licfile import parse_licence
-from .scenario import load_scenario
+from .scenario import Scenario, load_scenario
 from .server import SimulatedServer, SimulationError
 
 LICENCE_FILE = "license.lic"
@@ -38,6 +38,18 @@ def create_state_dir(directory: Path | str, scenario: str = "architecture", *, s
     if (directory / STATE_FILE).exists():
         raise SimulationError(f"{directory} already holds a simulation ({STATE_FILE})")
     source = load_scenario(scenario)
+    copy_scenario_files(source, directory)
+    clock = ScaledClock.at(source.start, speed)
+    with _locked(directory):
+        server = SimulatedServer.from_scenario(source, seed=seed, clock=clock, tz=tz,
+                                               licence_path=directory / LICENCE_FILE)
+        _save(directory, server)
+    return directory
+
+
+def copy_scenario_files(source: Scenario, directory: Path) -> Path:
+    """The scenario's licence file as `directory`/license.lic, its VENDOR lines pointing at
+    copies of the options files beside it (VENDOR.opt). Returns the licence file's path."""
     licence_text = source.licence_path.read_text(encoding="utf-8")
     for vendor in parse_licence(licence_text).vendors:
         if vendor.options is None:
@@ -48,12 +60,7 @@ def create_state_dir(directory: Path | str, scenario: str = "architecture", *, s
         shown = f'"{target}"' if " " in str(target) else str(target)
         licence_text = licence_text.replace(f"options={vendor.options}", f"options={shown}")
     (directory / LICENCE_FILE).write_text(licence_text, encoding="utf-8")
-    clock = ScaledClock.at(source.start, speed)
-    with _locked(directory):
-        server = SimulatedServer.from_scenario(source, seed=seed, clock=clock, tz=tz,
-                                               licence_path=directory / LICENCE_FILE)
-        _save(directory, server)
-    return directory
+    return directory / LICENCE_FILE
 
 
 @contextmanager
