@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import NamedTuple
 
 from lmconsole.adapter import LiveUse
-from lmconsole.model import Event, EventKind
+from lmconsole.model import Event, EventKind, ServerStatus
 from lmconsole.monitor import ServerState
 
 EVENTS_KEPT = 50_000
@@ -46,6 +46,8 @@ class LiveData:
         self.denials: deque[Logged] = deque(maxlen=denials_kept)
         self.follow_errors: dict[str, str] = {}
         self.seq = 0
+        # live_use per server, with the state and event count it was made from
+        self._live_uses: dict[str, tuple[ServerState | None, int, LiveUse]] = {}
 
     def now(self, server: str | None = None) -> datetime:
         """The time at a server: its own clock (a simulated one runs fast), else the wall's."""
@@ -69,8 +71,17 @@ class LiveData:
     def live_use(self, server: str) -> LiveUse:
         """What the console has seen on `server`: the users and hosts holding seats now, the
         seats, the debug-log events recorded, and each feature's issued seats (the editor's
-        checks, completions and what-if)."""
-        status = self.states[server].status if server in self.states else None
+        checks, completions and what-if). Made again only when the state or the events
+        changed: the editor asks for it at every keystroke."""
+        state = self.states.get(server)
+        cached = self._live_uses.get(server)
+        if cached is not None and cached[0] is state and cached[1] == self.seq:
+            return cached[2]
+        use = self._make_live_use(server, state.status if state is not None else None)
+        self._live_uses[server] = (state, self.seq, use)
+        return use
+
+    def _make_live_use(self, server: str, status: ServerStatus | None) -> LiveUse:
         users: set[str] = set()
         hosts: set[str] = set()
         seats = []

@@ -73,7 +73,7 @@ def signed_lines(license_file: LicenseFile) -> list[SignedLine]:
         args = entry.tokens[1:]
         editable = {id(t) for t in editable_tokens(entry.kind, args)}
         tokens = tuple(t for t in args if id(t) not in editable)
-        key = (entry.kind, *(" ".join(t.text.split()) for t in tokens))
+        key = (entry.kind, *(_normal(t) for t in tokens))
         lines.append(SignedLine(key, entry, tokens))
     return lines
 
@@ -139,10 +139,14 @@ def _named(entry: Entry, token: Token) -> str:
 
 def _first_difference(old: Sequence[Token], new: Sequence[Token]) -> Token | None:
     for index, token in enumerate(new):
-        if index >= len(old) or " ".join(old[index].text.split()) != " ".join(
-                token.text.split()):
+        if index >= len(old) or _normal(old[index]) != _normal(token):
             return token
     return None
+
+
+def _normal(token: Token) -> str:
+    """A token with its spacing normalised: re-wrapping a quoted SIGN= changes nothing."""
+    return " ".join(token.text.split())
 
 
 def _counterpart(old: Sequence[Token], new: Sequence[Token], token: Token) -> str | None:

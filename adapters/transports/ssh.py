@@ -521,17 +521,7 @@ class SshTransport:
 
     async def list_dir(self, path: str) -> list[str]:
         """The names in directory `path` (without . and ..), sorted."""
-        loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout(self.file_timeout):
-                _, sftp = await self._sftp_client(loop.time() + self.file_timeout)
-                names = await sftp.listdir(path)
-        except TimeoutError:
-            raise TransportError(f"{self.host_alias}: listing {path} took more than "
-                                 f"{self.file_timeout:g} s") from None
-        except (asyncssh.Error, OSError) as error:
-            raise TransportError(f"{self.host_alias}: cannot list {path}: "
-                                 f"{_reason(error)}") from None
+        names = await self._look(path, "list", "listing", lambda sftp: sftp.listdir(path))
         return sorted(str(n) for n in names if n not in (".", ".."))
 
     async def write_atomic(self, path: str, data: bytes, expected: FileStat | None) -> FileStat:
