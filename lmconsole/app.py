@@ -260,12 +260,16 @@ class LMConsoleApp(App):
 
     def flush(self) -> None:
         changes, self._pending = self._pending, set()
+        if not self.is_running:
+            return  # shutting down: the screens' widgets are being removed
         self.update_headers()
         update = getattr(self.screen, "live_update", None)
         if update is not None:
             update(changes)
 
     def tick(self) -> None:
+        if not self.is_running:
+            return  # the timer runs in its own task and can fire mid-shutdown
         self.update_headers()
         if not self.paused and hasattr(self.screen, "tick"):
             self.screen.tick()
