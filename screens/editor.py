@@ -181,7 +181,8 @@ class EditorScreen(DaemonActions, Screen):
     @work(group="editor-watch", exclusive=True, exit_on_error=False)
     async def watch_file(self, stop: asyncio.Event) -> None:
         """Watch the file's directory (an editor or a save replaces the file by a rename, which
-        a watch on the file itself would lose) until the screen closes."""
+        a watch on the file itself would lose) until the screen closes. Each quiet half second
+        also compares the file's stat, which catches a change made before the watch was up."""
         import os
 
         from watchfiles import awatch
@@ -189,8 +190,8 @@ class EditorScreen(DaemonActions, Screen):
         path = os.path.realpath(self.path)
         async for changes in awatch(os.path.dirname(path), stop_event=stop, recursive=False,
                                     debounce=200, step=50, rust_timeout=500,
-                                    ignore_permission_denied=True):
-            if any(os.path.realpath(changed) == path for _, changed in changes):
+                                    yield_on_timeout=True, ignore_permission_denied=True):
+            if not changes or any(os.path.realpath(changed) == path for _, changed in changes):
                 await self.check_disk()
 
     async def check_disk(self) -> None:

@@ -460,7 +460,6 @@ def test_a_change_on_disk_while_editing_is_shown_at_once(tmp_path, sim_server):
 
     async def test(app, pilot, editor):
         await type_at_end(pilot, editor, "# mine\n")
-        await pilot.pause(0.5)  # the watcher is up
         assert "changed on disk" not in str(editor.query_one("#status").render())
         path.write_text(path.read_text() + "# changed by a colleague\n")
         status = await status_within(pilot, editor, "changed on disk", 5.0)
