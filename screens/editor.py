@@ -25,8 +25,9 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
 
-from lmconsole.adapter import FileLanguage, Finding, LiveUse
+from lmconsole.adapter import FileLanguage, Finding, LiveUse, Span
 from lmconsole.audit import AuditLog
 from lmconsole.edit import (
     Backup,
@@ -50,6 +51,15 @@ from .file_area import CompletionMenu, FileArea
 from .live import LiveData, utc_now
 
 KINDS = ("options", "license")  # the files a server's configuration names for editing
+
+
+@dataclasses.dataclass(frozen=True)
+class Analysis:
+    """What the language makes of one text: its findings and its highlighting."""
+    text: str
+    refused: list[Finding]  # changes no save may make
+    findings: list[Finding]  # the refusals and the checks' findings, in file order
+    spans: dict[int, list[Span]]
 
 
 class EditorScreen(DaemonActions, Screen):
@@ -97,6 +107,7 @@ class EditorScreen(DaemonActions, Screen):
         self.draft: Draft | None = None
         self.findings: list[Finding] = []
         self.refused: list[Finding] = []  # changes no save may make
+        self.analysed_text: str | None = None  # the text the findings are about
         self._pending: Timer | None = None
         self._status: tuple[str, bool] = (f"opening {self.path} ...", False)
         self.disk_warning: str | None = None  # the file changed on disk since it was opened
@@ -227,17 +238,41 @@ class EditorScreen(DaemonActions, Screen):
     def text_changed(self) -> None:
         if self._pending is not None:
             self._pending.stop()
-        self._pending = self.set_timer(self.DEBOUNCE_S, self.analyse)
+        self._pending = self.set_timer(self.DEBOUNCE_S, self.analyse_in_background)
         self.update_title()
 
     def analyse(self) -> None:
+        """Analyse the text as it is now, at once (on opening and before a save)."""
         self._pending = None
-        if self.language is None or self.draft is None:
-            return
-        text = self.area.text
-        self.refused = self.language.refusals(self.draft.text, text)
-        self.findings = sorted(self.refused + self.language.check(text, self.live()))
-        self.area.show_analysis(self.language.highlight(text), self.findings)
+        if self.language is not None and self.draft is not None:
+            self.show(self.analysis(self.area.text, self.live()))
+
+    def analyse_in_background(self) -> None:
+        """After a pause in typing: in a thread, so a long file does not stall the keys."""
+        self._pending = None
+        if self.language is not None and self.draft is not None:
+            self.analysis_worker(self.area.text, self.live())
+
+    @work(thread=True, group="editor-analysis", exclusive=True, exit_on_error=False)
+    def analysis_worker(self, text: str, live: LiveUse) -> Analysis:
+        return self.analysis(text, live)
+
+    @on(Worker.StateChanged)
+    def analysis_done(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if (worker.group == "editor-analysis" and worker.state == WorkerState.SUCCESS
+                and worker.result.text == self.area.text):  # else typing went on: more to come
+            self.show(worker.result)
+
+    def analysis(self, text: str, live: LiveUse) -> Analysis:
+        refused = self.language.refusals(self.draft.text, text)
+        findings = sorted(refused + self.language.check(text, live))
+        return Analysis(text, refused, findings, self.language.highlight(text))
+
+    def show(self, analysis: Analysis) -> None:
+        self.analysed_text = analysis.text
+        self.refused, self.findings = analysis.refused, analysis.findings
+        self.area.show_analysis(analysis.spans, self.findings)
         problems = self.query_one("#problems", OptionList)
         problems.clear_options()
         problems.add_options(Option(problem_text(f), id=str(i))
@@ -331,9 +366,9 @@ class EditorScreen(DaemonActions, Screen):
             return
         if self.draft is None:
             return
-        if self._pending is not None:
-            self.analyse()  # the diagnostics of exactly what is saved
         text = self.area.text
+        if text != self.analysed_text:
+            self.analyse()  # the diagnostics of exactly what is saved
         if text == self.draft.text:
             self.notify("nothing changed since the file was opened", timeout=3)
             return

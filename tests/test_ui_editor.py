@@ -17,6 +17,7 @@ from lmconsole.screens.dialogs import ConfirmScreen
 from lmconsole.screens.editor import EditorScreen
 from lmconsole.screens.editor_dialogs import BackupsScreen, DiffConfirmScreen
 from lmconsole.screens.file_area import CompletionMenu
+from tests.pilot_wait import analysed
 
 
 def editor_app(tmp_path, config, **options) -> LMConsoleApp:
@@ -50,7 +51,7 @@ async def type_at_end(pilot, editor: EditorScreen, text: str) -> None:
     area = editor.area
     area.cursor_location = area.document.end
     await pilot.press(*[{" ": "space", "\n": "enter"}.get(c, c) for c in text])
-    await pilot.pause(EditorScreen.DEBOUNCE_S + 0.2)
+    await analysed(pilot, editor)
 
 
 def problems(editor: EditorScreen) -> list[str]:
@@ -516,7 +517,7 @@ def test_ctrl_space_offers_the_words_that_fit_and_enter_takes_one(tmp_path, sim_
         assert area.has_focus and not menu.display
         line = area.document.get_line(area.cursor_location[0])
         assert line == f"EXCLUDE Revit USER {menu.items[1].text}"
-        await pilot.pause(EditorScreen.DEBOUNCE_S + 0.2)
+        await analysed(pilot, editor)
         assert problems(editor) == []  # a valid line, names as the server knows them
 
     run(tmp_path, sim_server, test)
@@ -553,7 +554,7 @@ def test_the_licence_file_saves_a_new_host_name_and_refuses_a_signed_change(tmp_
         sign = next(i for i, line in enumerate(before.splitlines()) if "SIGN=" in line)
         area.cursor_location = (sign, area.document.get_line(sign).index("SIGN=") + 6)
         await pilot.press("x")  # inside the vendor's signature of AutoCAD
-        await pilot.pause(EditorScreen.DEBOUNCE_S + 0.2)
+        await analysed(pilot, editor)
         assert any("LIC018" in p and "INCREMENT AutoCAD" in p for p in problems(editor))
         await pilot.press("ctrl+s")
         assert app.screen is editor  # not even offered
@@ -563,7 +564,7 @@ def test_the_licence_file_saves_a_new_host_name_and_refuses_a_signed_change(tmp_
         assert area.cursor_location == (sign, start)  # taken to the refused change
         area.cursor_location = (sign, start + 7)
         await pilot.press("backspace")  # the signature as issued again
-        await pilot.pause(EditorScreen.DEBOUNCE_S + 0.2)
+        await analysed(pilot, editor)
         assert not any("LIC018" in p for p in problems(editor))
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, DiffConfirmScreen)

@@ -24,7 +24,7 @@ from lmconsole.config import ServerConfig, parse_config
 from lmconsole.screens.dialogs import ConfirmScreen
 from lmconsole.screens.editor import EditorScreen
 from lmconsole.screens.editor_dialogs import BackupsScreen, DiffConfirmScreen
-from tests.pilot_wait import until
+from tests.pilot_wait import analysed, until
 from tests.sshd import SshServer, sshd_fixture  # noqa: F401 - registers the `sshd` fixture
 
 SIM_LMUTIL = Path(sys.executable).parent / "lmconsole-sim-lmutil"
@@ -101,7 +101,7 @@ def test_an_exclude_saved_over_ssh_and_reread_denies_the_users_next_checkout(
             area = editor.area
             area.cursor_location = area.document.end
             await pilot.press(*[{" ": "space"}.get(c, c) for c in line], "enter")
-            await pilot.pause(EditorScreen.DEBOUNCE_S + 0.2)
+            await analysed(pilot, editor)
             assert editor.modified
             assert not [f for f in editor.findings if f.severity == "error"]
 
