@@ -6,7 +6,10 @@ times, at the end of the file:
   - a completion (ctrl+space, and the ghost suggestion after every keystroke);
   - the analysis run 0.3 s after typing stops (parse, check with 2,000 live names,
     highlight);
-  - the licence file's signed-change check on a 400-line licence file.
+  - the licence file's signed-change check on a 400-line licence file;
+  - in the editor screen itself (Textual, headless): how long the event loop, which reads
+    the keys, stalls while that analysis runs, in a thread (as after a typing pause) and at
+    once (as before a save).
 Prints milliseconds (median of `--repeat`). Asserts nothing.
 
     .venv/bin/python bench/editor.py [--groups 100] [--features 200] [--repeat 9]
@@ -15,11 +18,14 @@ Prints milliseconds (median of `--repeat`). Asserts nothing.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import platform
 import random
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 from lmconsole.adapter import LiveUse
 from lmconsole.adapters.flexlm.language import LicenseLanguage, OptionsLanguage
@@ -90,6 +96,65 @@ def main() -> None:
     }
     for name, action in figures.items():
         print(f"{name:36} {median_ms(action, args.repeat):8.1f} ms")
+    for name, stall in asyncio.run(editor_stalls(licence, draft, args.repeat)).items():
+        print(f"{name:36} {stall:8.1f} ms")
+
+
+async def editor_stalls(licence: str, options: str, repeat: int) -> dict[str, float]:
+    """The longest the editor's event loop went without a turn while an analysis ran, median
+    over `repeat` analyses: in a thread, and at once."""
+    from lmconsole.adapters import ADAPTERS
+    from lmconsole.adapters.transports.local import LocalTransport
+    from lmconsole.app import ConsoleServer, LMConsoleApp
+    from lmconsole.audit import AuditLog
+    from lmconsole.config import ServerConfig
+
+    with tempfile.TemporaryDirectory() as directory:
+        folder = Path(directory)
+        (folder / "license.lic").write_text(licence)
+        (folder / "big.opt").write_text(options)
+        config = ServerConfig("big", options_file=str(folder / "big.opt"),
+                              license_file=str(folder / "license.lic"), vendor="adskflex")
+        app = LMConsoleApp([ConsoleServer(config, ADAPTERS["flexlm"], LocalTransport())],
+                           monitor=False, audit=AuditLog(folder / "audit.log"))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("E")
+            await finished(app, lambda group: group != "editor-watch")
+            editor = app.screen
+            threaded, at_once = [], []
+            for n in range(repeat):
+                editor.area.load_text(options + f"# edit {n}\n")
+                await pilot.pause(editor.DEBOUNCE_S + 0.1)  # the typing pause's analysis
+                await finished(app, lambda group: group == "editor-analysis")
+                editor.analysed_text = None
+                threaded.append(await longest_stall(
+                    lambda: editor.analysis_worker(editor.area.text, editor.live()),
+                    lambda: editor.analysed_text == editor.area.text))
+                at_once.append(await longest_stall(editor.analyse, lambda: True))
+    return {"editor: keys stall, analysis in thread": statistics.median(threaded),
+            "editor: keys stall, analysis at once": statistics.median(at_once)}
+
+
+async def finished(app, groups) -> None:
+    """Wait for the app's workers of those groups (an empty list would wait for them all,
+    and the editor's file watcher runs until the editor closes)."""
+    workers = [w for w in app.workers if groups(w.group)]
+    if workers:
+        await app.workers.wait_for_complete(workers)
+
+
+async def longest_stall(start, done) -> float:
+    """Start, then yield to the event loop every 1 ms until `done()` (at most 10 s): the
+    longest gap between two turns, in ms."""
+    longest, last = 0.0, time.perf_counter()
+    start()
+    for _ in range(10_000):
+        await asyncio.sleep(0.001)
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+        if done():
+            break
+    return longest * 1000
 
 
 if __name__ == "__main__":
