@@ -29,8 +29,8 @@ FEATURE Free MLM 1.0 permanent uncounted HOSTID=ANY SIGN=8
 LIC = parse_license(LICENSE)
 LIVE = LiveUse(users=frozenset({"bob", "Bob2", "alice"}), hosts=frozenset({"ws1", "ws2"}))
 GROUPS = "GROUP eng alice\nUSER_GROUP ops bob\nHOST_GROUP lab ws1\n"
-INCLUDES = ["INCLUDE", "INCLUDEALL", "INCLUDEALL_ENTITLEMENT", "INCLUDE_BORROW",
-            "INCLUDE_ENTITLEMENT"]
+INCLUDES = ["INCLUDE", "INCLUDEALL", "INCLUDEALL_BORROW", "INCLUDEALL_ENTITLEMENT",
+            "INCLUDE_BORROW", "INCLUDE_ENTITLEMENT"]
 
 
 def at(marked: str) -> tuple[str, int, int]:
@@ -120,6 +120,21 @@ def test_version_qualifier_for_a_feature_with_several_pools():
         "INCLUDE Multi:VERSION=2.0 USER bob")
     assert texts("INCLUDE Multi:VERSION=2|") == ["Multi:VERSION=2.0"]
     assert texts("INCLUDE Nothing:|") == []
+
+
+def test_the_qualifiers_offered_pick_one_pool_each():
+    # Jestzer/Options.File.Checker Example_Files/fake_license.lic: two MATLAB pools of version
+    # 51 (NNU and concurrent), told apart by asset_info
+    licence = parse_license(
+        "INCREMENT MATLAB MLM 51 31-dec-2026 12 12345ABCDXYZ \\\n"
+        "\tVENDOR_STRING=vi=0:at=276:ae=1:lu=300:lo=NNU:ei=7654321:lr=1:ep=15: \\\n"
+        "\tHOSTID=ID=123456 USER_BASED=6 DUP_GROUP=UH asset_info=123456\n"
+        "INCREMENT MATLAB MLM 51 31-dec-2026 4 C2345ABCDXYZ \\\n"
+        "\tVENDOR_STRING=vi=0:at=276:ae=1:lu=300:lo=CN:ei=7654321:lr=1:ep=15: \\\n"
+        "\tHOSTID=ID=123456 asset_info=1234567\n")
+    assert list(offered("RESERVE 2 MATLAB:| USER bob", license_file=licence).items) == [
+        Completion("MATLAB:asset_info=123456", "feature", "12 seats"),
+        Completion("MATLAB:asset_info=1234567", "feature", "4 seats")]
 
 
 def test_no_features_without_a_licence_nor_where_a_number_goes():
@@ -273,6 +288,13 @@ def test_license_keywords():
     assert license_texts("in|") == ["INCREMENT"]
     assert license_texts("D|") == []
     assert offered("SERVER a 00aa\n  u|", complete=complete_license).start == 2
+
+
+def test_a_keyword_line_after_a_stray_backslash_starts_afresh():
+    # Jestzer/Options.File.Checker Untitled-1.lic line 1 ends with a stray `\`
+    line = "INCREMENT MATLAB MLM 49 01-jan-2099 150 252446F5A5CB \\\n"
+    assert license_texts(line + "INCREMENT SIMULINK MLM 49 01-jan-2099 |") == []
+    assert license_texts(line + "INCREMENT SIMULINK MLM 49 01-jan-2099 150 s|") == ["sort="]
 
 
 def test_vendor_line_options_and_port():

@@ -181,3 +181,14 @@ OPTION_FRAGMENTS = st.sampled_from([
 def test_never_raises_and_spans_within_bounds(text):
     check(text, license_spans(text))
     check(text, options_spans(text))
+
+
+def test_a_keyword_line_after_a_stray_backslash_is_highlighted_as_a_new_line():
+    # Jestzer/Options.File.Checker Untitled-1.lic
+    text = ("INCREMENT MATLAB MLM 49 01-jan-2099 150 252446F5A5CB \\\n"
+            "INCREMENT SIMULINK MLM 49 01-jan-2099 150 BA43E5DA5E64 \\")
+    spans = license_spans(text)
+    check(text, spans)
+    assert [line[:2] for line in kinds(text, spans)] == [
+        [("INCREMENT", "keyword"), ("MATLAB", "feature")],
+        [("INCREMENT", "keyword"), ("SIMULINK", "feature")]]

@@ -417,6 +417,16 @@ def test_a_line_turned_into_a_comment_is_removed():
     assert [f.code for f in signed_changes(SAMPLE, draft)] == ["LIC019"]
 
 
+def test_removing_a_stray_backslash_is_no_signed_change():
+    # Jestzer/Options.File.Checker Untitled-1.lic: the two lines are read as two signed
+    # lines (LIC020), so taking the `\` away changes none.
+    original = ("INCREMENT MATLAB MLM 49 01-jan-2099 150 252446F5A5CB \\\n"
+                "INCREMENT SIMULINK MLM 49 01-jan-2099 150 BA43E5DA5E64 \\")
+    assert [line.key[:2] for line in signed_lines(parse_license(original))] == [
+        ("INCREMENT", "MATLAB"), ("INCREMENT", "SIMULINK")]
+    assert signed_changes(original, original.replace(" \\", "")) == []
+
+
 # --- editable tokens and the language -----------------------------------------------------
 
 

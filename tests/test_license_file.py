@@ -77,7 +77,7 @@ UPGRADE f1 ansyslmd 1.0 2.0 permanent 1 SIGN=3
 """
 
 
-def test_triad_vendor_forms_packages_and_first_feature_rule():
+def test_triad_vendor_forms_packages_and_pools():
     lic = parse_license(TRIAD)
     assert [port_number(s.port) for s in lic.servers] == [27001, 27001, 27001]
     daemon, mlm = lic.vendors
@@ -85,13 +85,13 @@ def test_triad_vendor_forms_packages_and_first_feature_rule():
         "/opt/ansyslmd", "/opt/ansys.opt", 1055)
     assert (mlm.path, options_path(mlm), port_number(mlm.port)) == (None, "/etc/MLM.opt", 27100)
     assert lic.packages[0].components == (("f1", "1.0", 2), ("f2", None, None))
-    assert [line.entry.line for line in lic.ignored] == [8]
+    assert lic.ignored == ()  # line 8 is not USER_BASED: a pool of its own
     pools = lic.pools_of("f1")
-    assert [(p.version, p.seats, p.user_based) for p in pools] == [("1.0", 3, True),
-                                                                   ("2.0", 2, False)]
-    assert pools[1].expiry == date(2026, 3, 1)
-    assert pools[1].lines[0].attribute("HOSTID") == "id1 id2"
-    assert pools[1].lines[0].entry.end_line == 11
+    assert [(p.version, p.seats, p.user_based) for p in pools] == [
+        ("1.0", 3, True), ("1.0", 9, False), ("2.0", 2, False)]
+    assert pools[2].expiry == date(2026, 3, 1)
+    assert pools[2].lines[0].attribute("HOSTID") == "id1 id2"
+    assert pools[2].lines[0].entry.end_line == 11
     upgrade = lic.features[-1]
     assert (upgrade.keyword, upgrade.version, upgrade.seats) == ("UPGRADE", "2.0", 1)
     assert format_license(lic) == TRIAD
@@ -127,3 +127,76 @@ def test_never_raises_on_license_like_text(parts):
     lic = parse_license(text)
     assert format_license(lic) == text
     lic.summary()
+
+
+# Jestzer/Options.File.Checker Untitled-1.lic: each line ends with a stray `\`, the second
+# at the end of the file (no final newline).
+DANGLING = ("INCREMENT MATLAB MLM 49 01-jan-2099 150 252446F5A5CB \\\n"
+            "INCREMENT SIMULINK MLM 49 01-jan-2099 150 BA43E5DA5E64 \\")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_continuation_into_a_keyword_line_ends_the_entry_there(newline):
+    text = DANGLING.replace("\n", newline)
+    lic = parse_license(text)
+    assert [(f.name, f.entry.line, f.entry.end_line, f.bare_words) for f in lic.features] == [
+        ("MATLAB", 1, 1, ("252446F5A5CB",)), ("SIMULINK", 2, 2, ("BA43E5DA5E64",))]
+    assert [(p.kind, p.line, p.column) for p in lic.problems] == [
+        ("continued_into_entry", 1, 54), ("continued_at_end", 2, 56)]
+    assert lic.summary()["seats_by_feature"] == {"MATLAB": 150, "SIMULINK": 150}
+    assert format_license(lic) == text
+
+
+def test_a_keyword_inside_a_continued_quoted_value_does_not_end_the_entry():
+    # The case FlexLM's l_lfgets.c names (P6288): a quoted value continued onto a line that
+    # starts with a keyword. Here the keyword is one of the licence file's.
+    text = 'FEATURE f v 1.0 permanent 1 NOTICE="for the \\\n  PACKAGE team" SIGN=1\n'
+    lic = parse_license(text)
+    assert [(e.kind, e.line, e.end_line) for e in lic.entries] == [("FEATURE", 1, 2)]
+    assert lic.features[0].attribute("NOTICE").split() == ["for", "the", "PACKAGE", "team"]
+    assert lic.problems == ()
+
+
+def test_feature_lines_of_another_version_or_hostid_are_pools_of_their_own():
+    # dcyjukxm/FlexLM flexlm_v9.2/testsuite/pathtest.tem lines 14-15, and the first three
+    # of the 25 node-locked lines of flexlm_v9.2/ulite/utils/license.dat.
+    lic = parse_license("FEATURE p6215 demo 1.0 permanent 1 SIGN=0\n"
+                        "FEATURE p6215 demo 2.0 permanent 1 SIGN=0\n"
+                        "FEATURE f1 demo 1.0 permanent uncounted 9C9A82E2C3BC "
+                        "HOSTID=ID_STRING=12345678\n"
+                        "FEATURE f1 demo 1.0 permanent uncounted 195D83E6C3BC "
+                        "HOSTID=ID_STRING=12345679\n"
+                        "FEATURE f1 demo 1.0 permanent uncounted A49A7AE2C3BC "
+                        "HOSTID=ID_STRING=12345670\n")
+    assert lic.ignored == ()
+    assert [(p.version, p.seats) for p in lic.pools_of("p6215")] == [("1.0", 1), ("2.0", 1)]
+    assert [p.lines[0].attribute("HOSTID") for p in lic.pools_of("f1")] == [
+        "ID_STRING=12345678", "ID_STRING=12345679", "ID_STRING=12345670"]
+    assert (lic.summary()["pools"], lic.summary()["seats_by_feature"]["p6215"]) == (5, 2)
+
+
+def test_a_later_feature_line_of_the_same_pool_is_ignored_and_an_increment_adds():
+    # Felix0427d/FPGA license.dat repeats lines 35-37 at 62-64: the second is ignored.
+    repeated = ("FEATURE LSC_IP_SC_HT_gp_timer lattice 2027.03 16-mar-2027 uncounted \\\n"
+                "\t441C2E326B29 VENDOR_STRING=LSC_IP_SC_HT_gp_timer \\\n"
+                "\tHOSTID=ec8e77ff44ee\n")
+    lic = parse_license(repeated + repeated)
+    assert [line.entry.line for line in lic.ignored] == [4]
+    assert len(lic.pools) == 1
+    lic = parse_license("INCREMENT f v 1.0 permanent 2 SIGN=1\n"
+                        "FEATURE f v 1.0 permanent 3 SIGN=2\n"
+                        "INCREMENT f v 1.0 permanent 4 SIGN=3\n")
+    assert (lic.ignored, [p.seats for p in lic.pools]) == ((), [9])  # first FEATURE counts
+
+
+def test_package_version_is_optional():
+    # dcyjukxm/FlexLM flexlm_v9.2/testsuite/package.tem line 1 (a legacy start: date where a
+    # version may stand) and line 3; borrow.tem line 1 (version, then an old-style key).
+    lic = parse_license(
+        'PACKAGE suite demo start:1-jan-94 SIGN=0 COMPONENTS="comp1 comp2" \\\n'
+        "\t OPTIONS=SUITE SUPERSEDE ISSUED=1-jan-2000\n"
+        "PACKAGE pkg demo 1.050 start:1-jan-94 SIGN=0 COMPONENTS=comp3:2.0:2\n"
+        'PACKAGE pkg demo 1.0 0 COMPONENTS="comp1 comp2" \n')
+    assert [(p.name, p.version) for p in lic.packages] == [
+        ("suite", None), ("pkg", "1.050"), ("pkg", "1.0")]
+    assert lic.packages[1].components == (("comp3", "2.0", 2),)

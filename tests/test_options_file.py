@@ -66,6 +66,24 @@ def test_feature_qualifiers(line, name, key, value):
         name, key, value)
 
 
+@pytest.mark.parametrize("line, name, key, value", [
+    # Jestzer/Options.File.Checker sampleMLM.opt lines 32-34
+    ('RESERVE 4 "MATLAB asset_info=112233" INTERNET 192.168.86.1', "MATLAB", "asset_info",
+     "112233"),
+    ("RESERVE 5 SIMULINK:key=445566 HOST sarah-computer", "SIMULINK", "key", "445566"),
+    ('RESERVE 7 "SIMULINK:asset_info=778899" DISPLAY pauladisplay', "SIMULINK", "asset_info",
+     "778899"),
+    # the examples of parse_featspec in FlexLM 9.2's ls_get_opts.c
+    ('INCLUDE f1:asset_info="this-one" USER bob', "f1", "asset_info", "this-one"),
+    # no `=` after the colon: the daemon reads it all as the feature name
+    ('INCLUDE "odd:name" USER bob', "odd:name", None, None),
+    ("INCLUDE f1:VERSION USER bob", "f1:VERSION", None, None),
+])
+def test_feature_spec_splits_where_the_daemon_does(line, name, key, value):
+    spec = parse_options(line).directives[0].feature
+    assert (spec.name, spec.key, spec.value) == (name, key, value)
+
+
 def test_keywords_in_any_case_and_alias():
     options = parse_options(
         "timeoutall 7200\nUSER_GROUP g a\nNOLOG denied\nREPORTLOG +\"C:\\a b\\r.rl\"")
@@ -83,6 +101,8 @@ def test_keywords_in_any_case_and_alias():
     "HOST_GROUP hg h1 h2", "GROUPCASEINSENSITIVE ON", "LINGER f 60", "TIMEOUT f 3600",
     "DEBUGLOG +/var/log/x.log", "FQDN_MATCHING lenient", "AUTOMATIC_REREAD OFF",
     "DAEMON_SELECT_TIMEOUT 5", "MAX_CONNECTIONS 100", "MAX_OVERDRAFT f 1",
+    # not in the admin guide; FlexLM 9.2's ls_get_opts.c reads them
+    "INCLUDEALL_BORROW HOST laptop1", "EXCLUDEALL_BORROW USER a",
 ])
 def test_every_keyword_parses_without_problems(line):
     directive = parse_options(line).directives[0]

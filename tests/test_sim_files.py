@@ -57,6 +57,21 @@ def test_licence_pools_split_on_version_and_vendor_string_and_first_feature_wins
     assert len(lic.problems) == 1 and lic.problems[0].startswith("line 12:")
 
 
+def test_feature_lines_of_another_version_serve_their_own_pool():
+    # dcyjukxm/FlexLM flexlm_v9.2/testsuite/pathtest.tem lines 14-15
+    lic = parse_licence("SERVER h1 ANY\nVENDOR demo\n"
+                        "FEATURE p6215 demo 1.0 permanent 1 SIGN=0\n"
+                        "FEATURE p6215 demo 2.0 permanent 1 SIGN=0\n")
+    assert [(p.version, p.count) for p in lic.pools_of("p6215")] == [("1.0", 1), ("2.0", 1)]
+
+
+def test_a_quoted_feature_spec_with_a_colon_qualifies_the_feature():
+    # Jestzer/Options.File.Checker sampleMLM.opt line 34
+    opts = parse_options('RESERVE 7 "SIMULINK:asset_info=778899" DISPLAY pauladisplay\n')
+    assert [(r.feature, r.kind, r.name, r.count) for r in opts.rules] == [
+        (FeatureSpec("SIMULINK", "ASSET_INFO", "778899"), "DISPLAY", "pauladisplay", 7)]
+
+
 def test_options_groups_merge_and_rules_keep_their_qualifiers():
     opts = parse_options(
         "GROUP eng alice bob \\\n  carol\r\n"

@@ -173,8 +173,11 @@ def test_license_checks_need_the_license():
     ("LIC013", "SERVER a 00aa 27001\nSERVER b 00ab 27001", 1),
     ("LIC014", 'VENDOR v /opt/v OPTIONS="/etc/my options.opt"', 1),
     ("LIC015", "VENDOR v /opt/v /etc/v.txt", 1),
-    ("LIC016", "FEATURE f v 1.0 permanent 1 SIGN=1\nFEATURE f v 2.0 permanent 3 SIGN=2", 2),
+    ("LIC016", "FEATURE f v 1.0 permanent 1 SIGN=1\nFEATURE f v 1.0 permanent 3 SIGN=2", 2),
     ("LIC017", "FEATURE f v 1.0 permanent uncounted SIGN=1", 1),
+    ("LIC020", "FEATURE f v 1.0 permanent 1 SIGN=1 \\\nFEATURE g v 1.0 permanent 1 SIGN=2", 1),
+    ("LIC021", "FEATURE f v 1.0 permanent 1 SIGN=1 \\", 1),
+    ("LIC022", "FEATURE f v 1.0 permanent 1 HOSTID=ANY", 1),
 ])
 def test_each_license_code(code, text, line):
     assert (code, line) in license_codes(text)
@@ -234,3 +237,156 @@ def test_no_lockout_finding_when_every_recent_user_is_listed_or_it_cannot_be_jud
     assert lockouts("INCLUDE Viewer USER bob") == []  # nobody used it lately
     findings = validate_options(parse_options("INCLUDE MATLAB USER bob"), None)
     assert [f.code for f in findings] == []  # no usage known: nothing to say
+
+
+# Jestzer/Options.File.Checker Example_Files/fake_license.lic: the NNU pool of MATLAB
+# (USER_BASED, asset_info=123456) and the concurrent one (asset_info=1234567), both v51.
+MLM_LICENSE = """\
+INCREMENT MATLAB MLM 51 31-dec-2026 12 12345ABCDXYZ \\
+\tVENDOR_STRING=vi=0:at=276:ae=1:lu=300:lo=NNU:ei=7654321:lr=1:ep=15: \\
+\tHOSTID=ID=123456 USER_BASED=6 DUP_GROUP=UH asset_info=123456 \\
+\tISSUED=02-Aug-2024 BORROW=720 NOTICE=product=MATLAB SN=123456 \\
+\tSIGN="0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 \\
+\t0000 0000 0000 0000"
+INCREMENT MATLAB MLM 51 31-dec-2026 4 C2345ABCDXYZ \\
+\tVENDOR_STRING=vi=0:at=276:ae=1:lu=300:lo=CN:ei=7654321:lr=1:ep=15: \\
+\tHOSTID=ID=123456 asset_info=1234567 \\
+\tISSUED=02-Aug-2024 BORROW=720 NOTICE=product="MATLAB Parallel Server" \\
+\tSN=123456 SIGN="0000 0000 0000 0000 0000 0000 0000 0000 0000 \\
+\t0000 0000 0000 0000 0000 0000"
+"""
+
+
+def mlm_findings(text: str) -> list[tuple[str, int, str]]:
+    findings = validate_options(parse_options(text), parse_license(MLM_LICENSE))
+    return [(f.code, f.line, f.message) for f in findings]
+
+
+def test_a_quoted_spec_with_a_colon_names_the_feature_before_it():
+    # Jestzer/Options.File.Checker sampleMLM.opt line 34 has this form for SIMULINK
+    assert mlm_findings('RESERVE 1 "MATLAB:asset_info=1234567" USER bob') == []
+    assert mlm_findings('RESERVE 1 "MATLAB:asset_info=7" USER bob') == [
+        ("OPT023", 1, "no licence line of MATLAB has asset_info=7")]
+
+
+def test_the_qualifier_hint_names_a_field_that_tells_the_pools_apart():
+    # Jestzer/Options.File.Checker options.opt line 4
+    assert mlm_findings("INCLUDE MATLAB GROUP ratcrab_users\nGROUP ratcrab_users a") == [
+        ("OPT010", 1, "MATLAB has 2 pools, 1 of them USER_BASED: qualify it, e.g. "
+                      "MATLAB:asset_info=123456 or MATLAB:asset_info=1234567")]
+
+
+def test_a_qualifier_that_still_matches_both_pools_keeps_the_warning_and_seats_apart():
+    findings = mlm_findings("INCLUDE MATLAB:VERSION=51 USER bob\n"
+                            "RESERVE 13 MATLAB:VERSION=51 USER bob")
+    assert findings == [
+        ("OPT010", 1, "MATLAB:VERSION=51 matches 2 pools, 1 of them USER_BASED: narrow the "
+                      "qualifier, e.g. MATLAB:asset_info=123456 or MATLAB:asset_info=1234567"),
+        # 13 > the NNU pool's 12: the daemon reserves in each pool the spec matches
+        ("OPT011", 2, "reservations for MATLAB reach 13, but its pool of line 1 has 12 seats; "
+                      "only the first apply"),
+        ("OPT010", 2, "MATLAB:VERSION=51 matches 2 pools, 1 of them USER_BASED: narrow the "
+                      "qualifier, e.g. MATLAB:asset_info=123456 or MATLAB:asset_info=1234567")]
+    assert mlm_findings("RESERVE 4 MATLAB:asset_info=1234567 USER bob\n"
+                        "RESERVE 12 MATLAB:asset_info=123456 USER ann") == []
+    assert [c for c, _, _ in mlm_findings("RESERVE 5 MATLAB:asset_info=1234567 USER bob")] == [
+        "OPT011"]
+
+
+def test_a_single_pool_needs_no_qualifier_unless_user_based():
+    assert options_codes("INCLUDE NNU:VERSION=1.0 USER bob\nINCLUDE Viewer USER bob") == []
+    findings = validate_options(parse_options("INCLUDE NNU USER bob"), parse_license(LICENSE))
+    assert [f.message for f in findings] == ["NNU is USER_BASED: qualify it, e.g. "
+                                             "NNU:VERSION=1.0"]
+
+
+def test_a_later_feature_of_another_version_is_a_pool_options_can_name():
+    # dcyjukxm/FlexLM flexlm_v9.2/testsuite/pathtest.tem lines 14-15
+    lic = parse_license("FEATURE p6215 demo 1.0 permanent 1 SIGN=0\n"
+                        "FEATURE p6215 demo 2.0 permanent 1 SIGN=0\n")
+    assert validate_license(lic, TODAY) == []
+    findings = validate_options(parse_options("RESERVE 1 p6215:VERSION=2.0 USER bob"), lic)
+    assert findings == []
+    findings = validate_options(parse_options("RESERVE 2 p6215:VERSION=2.0 USER bob"), lic)
+    assert [f.code for f in findings] == ["OPT011"]
+
+
+def test_the_ignored_feature_line_names_the_one_that_counts():
+    # Felix0427d/FPGA license.dat lines 35-37, repeated at 62-64
+    repeated = ("FEATURE LSC_IP_SC_HT_gp_timer lattice 2027.03 16-mar-2027 uncounted \\\n"
+                "\t441C2E326B29 VENDOR_STRING=LSC_IP_SC_HT_gp_timer \\\n"
+                "\tHOSTID=ec8e77ff44ee\n")
+    findings = validate_license(parse_license(repeated + repeated), TODAY)
+    assert [(f.code, f.line, f.message) for f in findings] == [
+        ("LIC016", 4, "FEATURE LSC_IP_SC_HT_gp_timer is ignored: the FEATURE line 1 has the "
+                      "same version and pool fields, and only the first counts (use "
+                      "INCREMENT to add seats)")]
+
+
+def test_a_stray_backslash_before_a_keyword_line_and_at_the_end_of_the_file():
+    # Jestzer/Options.File.Checker Untitled-1.lic, whole
+    text = ("INCREMENT MATLAB MLM 49 01-jan-2099 150 252446F5A5CB \\\n"
+            "INCREMENT SIMULINK MLM 49 01-jan-2099 150 BA43E5DA5E64 \\")
+    findings = validate_license(parse_license(text), TODAY)
+    assert [(f.code, f.severity, f.line, f.column, f.message) for f in findings] == [
+        ("LIC020", "error", 1, 54, "the `\\` at the end of line 1 runs into line 2, a new "
+                                   "INCREMENT line; it is read as one here, but FlexLM may "
+                                   "join the two and lose line 2 (remove the `\\`)"),
+        ("LIC021", "warning", 2, 56, "line 2 ends with a `\\` continuation, but the file ends "
+                                     "there (remove the `\\`)")]
+
+
+def test_a_feature_line_without_sign_or_key():
+    # Felix0427d/FPGA license.dat lines 44-46: no SIGN=, no key
+    unsigned = ("FEATURE LSC_IP_SC_HT_mpmc_ddr3_cpnx lattice 2027.03 16-mar-2027 \\\n"
+                "\tuncounted VENDOR_STRING=LSC_IP_SC_HT_mpmc_ddr3_cpnx \\\n"
+                "\tHOSTID=ec8e77ff44ee\n")
+    assert [(f.code, f.line, f.message) for f in validate_license(parse_license(unsigned),
+                                                                  TODAY)] == [
+        ("LIC022", 1, "LSC_IP_SC_HT_mpmc_ddr3_cpnx has neither SIGN= nor a licence key; the "
+                      "vendor daemon rejects an unsigned line")]
+    # The old form: a key after the count (dcyjukxm/FlexLM ulite/utils/license.dat line 1),
+    # next to bare flags; and a metered line of flexlm_v9.2/testsuite/borrow.tem, whose
+    # count is not in its field, is not judged.
+    for signed in ("FEATURE f1 demo 1.0 permanent uncounted 9C9A82E2C3BC "
+                   "HOSTID=ID_STRING=12345678",
+                   "INCREMENT f v 1.0 permanent 3 FLOAT_OK 00AB12CD34EF",
+                   "FEATURE f1 demo 1.0 permanent COUNT=METER:4 0 "):
+        assert "LIC022" not in [f.code for f in validate_license(parse_license(signed),
+                                                                 TODAY)]
+    assert [f.code for f in validate_license(parse_license(
+        "INCREMENT f v 1.0 permanent 3 USER_BASED"), TODAY)] == ["LIC022"]
+
+
+def test_an_unrecognised_line_is_quoted_by_its_start_only():
+    # suwanny/flexlm_license_parser licenses/bad.lic lines 39-44: a blank line cuts the
+    # INCREMENT, and its SIGN= stands alone over three lines
+    text = ("INCREMENT PROD_ESX_FULL VMWARELM 2005.05 permanent uncounted \\\n"
+            "  VENDOR_STRING=licenseType=Host;capacityType=cpuPackage;gp=14;exclude=BACKUP;"
+            "count=2 \\\n"
+            "\n"
+            '  SIGN="0D24 4FC5 1A99 B330 3642 6038 ED5A AA21 2049 0B92 2D84 \\\n'
+            "  0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 \\\n"
+            '  EAC1 0013 83D8 D9BE E494 7555 CED2"\n')
+    findings = validate_license(parse_license(text), TODAY)
+    assert [(f.code, f.line) for f in findings] == [("LIC017", 1), ("LIC022", 1),
+                                                    ("LIC003", 3), ("LIC001", 4)]
+    assert findings[-1].message == "unrecognised line starting 'SIGN=\"0D24 4FC5 1A9…'"
+
+
+def test_host_group_members_are_not_told_to_use_the_internet_type():
+    # Jestzer/Options.File.Checker options.opt line 2
+    text = "HOST_GROUP wildcats 192.168.86.25 10.0.0.*\nINCLUDE MATLAB HOST 10.0.0.*"
+    messages = [f.message for f in validate_options(parse_options(text)) if f.code == "OPT019"]
+    assert messages == [
+        "host '192.168.86.25' is a wildcard or IP address, which is unreliable (DHCP); use "
+        "host names",
+        "host '10.0.0.*' is a wildcard or IP address, which is unreliable (DHCP); use host "
+        "names",
+        "host '10.0.0.*' is a wildcard or IP address, which is unreliable (DHCP); use host "
+        "names, or the INTERNET type"]
+
+
+def test_the_all_borrow_lines_are_known_and_take_one_name():
+    codes = options_codes("INCLUDEALL_BORROW HOST laptop1\nEXCLUDEALL_BORROW USER a b")
+    assert codes == [("OPT004", 2)]

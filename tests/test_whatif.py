@@ -112,6 +112,26 @@ def test_feature_qualifiers_select_pools_and_packages_reach_their_components():
                "Solver") == "-38"
 
 
+def test_every_feature_line_of_another_version_is_a_pool_and_quoted_specs_qualify():
+    # dcyjukxm/FlexLM flexlm_v9.2/testsuite/pathtest.tem lines 14-15: two FEATURE lines
+    licence = ("FEATURE p6215 demo 1.0 permanent 1 SIGN=0\n"
+               "FEATURE p6215 demo 2.0 permanent 1 SIGN=0\n")
+    p = policy("", licence)
+    decision = p.decide("bob", "bob-pc", None, "p6215",
+                        in_use_by_pool={0: [Holder("ann", "ann-pc")]})
+    assert decision.allowed and decision.pool == 1
+    # Jestzer/Options.File.Checker sampleMLM.opt line 34 quotes `feature:qualifier`
+    # (MathWorks pools differ in VENDOR_STRING; asset_info alone would not split them)
+    licence = ("INCREMENT SIMULINK MLM 51 31-dec-2026 4 VENDOR_STRING=lo=CN "
+               "asset_info=778899 SIGN=0\n"
+               "INCREMENT SIMULINK MLM 51 31-dec-2026 4 VENDOR_STRING=lo=IN "
+               "asset_info=112233 SIGN=1\n")
+    p = policy('EXCLUDE "SIMULINK:asset_info=778899" USER ann\n', licence)
+    assert p.decide("ann", "ann-pc", None, "SIMULINK").pool == 1
+    assert ask(p, "ann", "SIMULINK", held=[("bob", 1, 4)]) == "-4"
+    assert ask(p, "bob", "SIMULINK", held=[("cyd", 1, 4)]) is None
+
+
 def test_uncounted_pools_and_unknown_sizes():
     p = policy("MAX 0 Free USER ann\nRESERVE 1 Free USER bob\nINCLUDE Free USER bob\n")
     assert ask(p, "ann", "Free") == "-39"  # only INCLUDE/EXCLUDE on an uncounted pool

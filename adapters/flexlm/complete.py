@@ -1,22 +1,23 @@
 """Completion for the options and licence files: the words that fit where the cursor is.
 
 Options file: keywords at the start of a line, then by the keyword's shape: feature and
-package names from the licence file (with `:VERSION=` qualifiers for features with several
-pools), the types, and the names of the type before: users and hosts the console has seen on
-the server, groups and host groups the file defines, ALL_USERS / ALL_GROUPS for MAX; ON/OFF
-and the other fixed values. Licence file: keywords, and the fields an administrator may add.
-Matching is by prefix, case-insensitive; a name in the case typed sorts first.
+package names from the licence file (after `name:`, a qualifier that picks each of its pools:
+`VERSION=` when the versions differ, else `asset_info=`, `HOSTID=` ...), the types, and the
+names of the type before: users and hosts the console has seen on the server, groups and host
+groups the file defines, ALL_USERS / ALL_GROUPS for MAX; ON/OFF and the other fixed values.
+Licence file: keywords, and the fields an administrator may add. Matching is by prefix,
+case-insensitive; a name in the case typed sorts first.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from lmconsole.adapter import Completion, Completions, LiveUse
 
 from .license import KEYWORDS as LICENSE_KEYWORDS
-from .license import LicenseFile
+from .license import LicenseFile, Pool
 from .options import (
     ALIASES,
     KEYWORDS,
@@ -29,6 +30,7 @@ from .options import (
     line_content,
     physical_lines,
 )
+from .validate import pool_qualifier
 
 # What each argument of a shape is, in order; only GROUP members repeat.
 _ROLES = {
@@ -50,15 +52,20 @@ END_USER_ATTRIBUTES = ("asset_info=", "dist_info=", "user_info=", "vendor_info="
 class _Cursor:
     """The logical line up to the cursor: the words before the one being typed, and it."""
 
-    def __init__(self, text: str, row: int, column: int) -> None:
+    def __init__(self, text: str, row: int, column: int,
+                 entry_keywords: Collection[str] = ()) -> None:
+        """`entry_keywords`: the words that start a new entry even after a `\\` (licence
+        file keywords, as the licence parser reads them)."""
         lines = [line_content(line) for line in physical_lines(text)]
         if not lines or text.endswith("\n"):  # the cursor may stand on the empty last line
             lines.append("")
         row = min(max(row, 0), len(lines) - 1)
         current = lines[row][:column]
         first = row
+        # comments never continue, and an entry keyword starts a new line after a stray `\`
         while first > 0 and continues(lines[first - 1]) \
-                and not lines[first - 1].lstrip().startswith("#"):  # comments never continue
+                and not lines[first - 1].lstrip().startswith("#") \
+                and _first_word(lines[first]) not in entry_keywords:
             first -= 1
         before = LogicalLine(first + 1, [*lines[first:row], current]).text
         self.start = len(current) - len(current.split()[-1]) if current and \
@@ -112,14 +119,16 @@ def _features(license_file: LicenseFile | None, word: str) -> Iterable[tuple[str
     if license_file is None:
         return
     name, colon, _ = word.partition(":")
-    if colon:  # a pool qualifier for `name`
-        versions = dict.fromkeys(p.version for p in license_file.pools_of(name) if p.version)
-        for version in versions:
-            yield f"{name}:VERSION={version}", "feature", _seats(license_file, name, version)
+    if colon:  # a qualifier that picks one pool of `name`
+        pools = license_file.pools_of(name)
+        for pool in pools:
+            qualifier = pool_qualifier(pool, pools)
+            if qualifier is not None:
+                yield f"{name}:{qualifier}", "feature", _seats([pool])
         return
     for feature in sorted({p.name for p in license_file.pools}):
         pools = license_file.pools_of(feature)
-        detail = _seats(license_file, feature)
+        detail = _seats(pools)
         if len({p.version for p in pools}) > 1:
             detail += f", {len(pools)} pools: add :VERSION= to choose one"
         elif len(pools) > 1:
@@ -131,8 +140,7 @@ def _features(license_file: LicenseFile | None, word: str) -> Iterable[tuple[str
         yield package, "feature", "package"
 
 
-def _seats(license_file: LicenseFile, name: str, version: str | None = None) -> str:
-    pools = [p for p in license_file.pools_of(name) if version is None or p.version == version]
+def _seats(pools: list[Pool]) -> str:
     counted = [p.seats for p in pools if p.seats is not None]
     if not counted:
         return "uncounted"
@@ -165,7 +173,7 @@ def _names(of_type: str, live: LiveUse, text: str, keyword: str
 
 
 def complete_license(text: str, row: int, column: int) -> Completions:
-    cursor = _Cursor(text, row, column)
+    cursor = _Cursor(text, row, column, LICENSE_KEYWORDS)
     if cursor.comment or cursor.in_quotes:
         return Completions(cursor.start, ())
     if not cursor.words:
@@ -191,3 +199,8 @@ def _matching(cursor: _Cursor, candidates: Iterable[tuple[str, str, str]]) -> Co
             items.append(Completion(text, kind, detail))
     items.sort(key=lambda c: not c.text.startswith(word))  # stable: the case typed first
     return Completions(cursor.start, tuple(items))
+
+
+def _first_word(line: str) -> str:
+    words = line.split(None, 1)
+    return words[0].upper() if words else ""

@@ -10,6 +10,7 @@ problems are recorded on the entries for the validator.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
@@ -30,6 +31,9 @@ KEYWORDS = ("SERVER", "VENDOR", "DAEMON", "USE_SERVER", "FEATURE", "INCREMENT", 
 # Lines that differ in one of these are separate pools (besides name and version).
 POOLING_KEYS = ("HOSTID", "VENDOR_STRING", "USER_BASED", "HOST_BASED", "PLATFORMS",
                 "DUP_GROUP", "FLOAT_OK")
+# A version is a decimal number of at most 10 characters (yyyy.mmdd included); a PACKAGE
+# line's version is optional, and the word in its place may be a key or a `start:` date.
+_VERSION = re.compile(r"(?=.{1,10}$)[0-9]+(?:\.[0-9]+)?")
 _REQUIRED = {"FEATURE": ("name", "vendor", "version", "expiry date", "licence count"),
              "INCREMENT": ("name", "vendor", "version", "expiry date", "licence count"),
              "UPGRADE": ("name", "vendor", "from-version", "to-version", "expiry date",
@@ -153,7 +157,7 @@ class LicenseFile:
     features: tuple[FeatureLine, ...] = ()  # every FEATURE/INCREMENT/UPGRADE line
     packages: tuple[PackageLine, ...] = ()
     pools: tuple[Pool, ...] = ()
-    ignored: tuple[FeatureLine, ...] = ()  # FEATURE lines after the first of their name
+    ignored: tuple[FeatureLine, ...] = ()  # FEATURE lines of a pool an earlier FEATURE began
     problems: tuple[Problem, ...] = field(default=())
 
     @property
@@ -242,6 +246,15 @@ def _entries(lines: list[str]) -> list[Entry]:
             close()
             entries.append(Entry("blank" if not stripped else "comment", line, index + 1,
                                  index + 1))
+        elif open_continuation and _first_word(stripped) in KEYWORDS \
+                and not _inside_quotes(lines, group):
+            # FlexLM's own reader (l_lfgets.c) starts a new entry at a keyword that begins
+            # a line, unless the `\` before it is read as a continuation (in a CRLF file,
+            # or a licence passed as a string): then the line is swallowed. Read it as a
+            # new entry here, and report the `\`.
+            problems.append(_continued_into(lines, group[-1], _first_word(stripped)))
+            close()
+            group.append(index)
         elif open_continuation:
             group.append(index)
         elif group and content[:1] in (" ", "\t") and _first_word(stripped) not in KEYWORDS:
@@ -252,8 +265,33 @@ def _entries(lines: list[str]) -> list[Entry]:
         else:
             close()
             group.append(index)
+    if group and continues(line_content(lines[group[-1]])):
+        problems.append(_continued_at_end(lines, group[-1]))
     close()
     return entries
+
+
+def _inside_quotes(lines: list[str], group: list[int]) -> bool:
+    """Whether the entry read so far leaves a quoted value open (a SIGN= running on)."""
+    return sum(line_content(lines[i]).count('"') for i in group) % 2 == 1
+
+
+def _backslash_column(line: str) -> int:
+    return len(line_content(line).rstrip(" \t"))
+
+
+def _continued_into(lines: list[str], index: int, keyword: str) -> Problem:
+    line = index + 1
+    return Problem("continued_into_entry", line, _backslash_column(lines[index]),
+                   f"the `\\` at the end of line {line} runs into line {line + 1}, a new "
+                   f"{keyword} line; it is read as one here, but FlexLM may join the two and "
+                   f"lose line {line + 1} (remove the `\\`)")
+
+
+def _continued_at_end(lines: list[str], index: int) -> Problem:
+    return Problem("continued_at_end", index + 1, _backslash_column(lines[index]),
+                   f"line {index + 1} ends with a `\\` continuation, but the file ends there "
+                   f"(remove the `\\`)")
 
 
 def _entry(lines: list[str], group: list[int], problems: list[Problem]) -> Entry:
@@ -355,23 +393,28 @@ def _package(entry: Entry) -> PackageLine:
                 name, version, count = (item.split(":") + [None, None])[:3]
                 components.append((name, version or None,
                                    int(count) if count and count.isdigit() else None))
+    version = fields[2] if len(fields) > 2 and _VERSION.fullmatch(fields[2]) else None
     return PackageLine(fields[0] if fields else "", fields[1] if len(fields) > 1 else None,
-                       fields[2] if len(fields) > 2 else None, tuple(components), entry)
+                       version, tuple(components), entry)
 
 
 def _pools(features: list[FeatureLine]) -> tuple[tuple[Pool, ...], tuple[FeatureLine, ...]]:
+    """Lines of one pool key (§1.7: name, version, HOSTID, VENDOR_STRING ...) form a pool.
+    Within it only the first FEATURE line counts, and INCREMENT lines add seats; a FEATURE
+    line of another version or HOSTID starts a pool of its own."""
     by_key: dict[tuple, list[FeatureLine]] = {}
-    seen_feature: set[str] = set()
+    featured: set[tuple] = set()  # the pool keys a FEATURE line has begun
     ignored: list[FeatureLine] = []
     for line in features:
         if line.keyword == "UPGRADE":
             continue
+        key = line.pool_key()
         if line.keyword == "FEATURE":
-            if line.name in seen_feature:
+            if key in featured:
                 ignored.append(line)
                 continue
-            seen_feature.add(line.name)
-        by_key.setdefault(line.pool_key(), []).append(line)
+            featured.add(key)
+        by_key.setdefault(key, []).append(line)
     pools = tuple(Pool(lines[0].name, lines[0].vendor, lines[0].version, tuple(lines))
                   for lines in by_key.values())
     return pools, tuple(ignored)

@@ -27,8 +27,11 @@ ALIASES = {"USER_GROUP": "GROUP"}
 SHAPES = {
     **dict.fromkeys(("INCLUDE", "EXCLUDE", "INCLUDE_BORROW", "EXCLUDE_BORROW",
                      "INCLUDE_ENTITLEMENT", "EXCLUDE_ENTITLEMENT"), "feature_type_name"),
+    # INCLUDEALL_BORROW/EXCLUDEALL_BORROW: not in the admin guide, but read by the vendor
+    # daemon (ls_get_opts.c of FlexLM 9.2) as the *ALL forms of INCLUDE_BORROW/EXCLUDE_BORROW.
     **dict.fromkeys(("INCLUDEALL", "EXCLUDEALL", "INCLUDEALL_ENTITLEMENT",
-                     "EXCLUDEALL_ENTITLEMENT"), "type_name"),
+                     "EXCLUDEALL_ENTITLEMENT", "INCLUDEALL_BORROW", "EXCLUDEALL_BORROW"),
+                    "type_name"),
     **dict.fromkeys(("RESERVE", "MAX"), "count_feature_type_name"),
     **dict.fromkeys(("MAX_BORROW_HOURS", "MAX_OVERDRAFT", "BORROW_LOWWATER", "LINGER",
                      "TIMEOUT", "ACTIVATION_LOWWATER", "ACTIVATION_EXPIRY_DAYS"),
@@ -299,19 +302,16 @@ def _read_shape(shape: str, keyword: str, tokens: tuple[Token, ...]):
 
 
 def parse_feature_spec(token: Token) -> FeatureSpec:
-    raw = token.text
-    if raw.startswith('"'):
-        parts = unquote(raw).strip().split(None, 1)
-        name = parts[0] if parts else ""
-        qualifier = parts[1] if len(parts) > 1 else ""
-        quoted = True
-    else:
-        name, _, qualifier = raw.partition(":")
-        quoted = False
-    if not qualifier:
-        return FeatureSpec(name, None, None, quoted, token)
-    key, _, value = qualifier.partition("=")
-    return FeatureSpec(name, key.strip(), value.strip(), quoted, token)
+    """As the vendor daemon reads it (parse_featspec in FlexLM's ls_get_opts.c): the name ends
+    at the first `:` or space that has a `=` after it, inside quotes or not, so
+    `"SIMULINK:asset_info=1"` and `"SIMULINK asset_info=1"` both qualify SIMULINK."""
+    quoted = token.text.startswith('"')
+    text = unquote(token.text).strip() if quoted else token.text
+    cut = next((i for i, c in enumerate(text) if c in ": \t" and "=" in text[i:]), None)
+    if cut is None:
+        return FeatureSpec(text, None, None, quoted, token)
+    key, _, value = text[cut + 1:].partition("=")
+    return FeatureSpec(text[:cut], key.strip(), unquote(value.strip()), quoted, token)
 
 
 def _int(text: str) -> int | None:

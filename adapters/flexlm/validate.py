@@ -10,8 +10,10 @@ Options file (`validate_options`; the OPT009-OPT013 and OPT023 checks need the l
     OPT007 info     group defined on several lines (FlexLM merges them)
     OPT008 error    a HOST_GROUP referenced as GROUP, or a GROUP as HOST_GROUP
     OPT009 error    feature or package not in the licence file (with "did you mean")
-    OPT010 warning  qualifier needed: USER_BASED/HOST_BASED feature or one with several pools
-    OPT011 warning  RESERVE total above the pool's seats (only the first reservations apply)
+    OPT010 warning  qualifier needed: a USER_BASED/HOST_BASED feature, or a feature spec that
+                    matches several pools (the hint names a qualifier that picks one)
+    OPT011 warning  RESERVE total above a pool's seats (only the first reservations apply); a
+                    line reserves in every pool its feature spec matches, as the daemon does
     OPT012 warning  MAX above the pool's seats
     OPT013 warning  more names on the INCLUDE list than the pool has seats
     OPT014 warning  MAX for a user after a `MAX ... USER ALL_USERS` line for the same feature
@@ -52,8 +54,15 @@ Licence file (`validate_license`):
     LIC013 error    neither 1 nor 3 SERVER lines
     LIC014 error    options path on the VENDOR line contains spaces
     LIC015 warning  options file name does not end in `.opt`
-    LIC016 info     FEATURE line ignored: an earlier FEATURE line has the same name
+    LIC016 info     FEATURE line ignored: an earlier FEATURE line began the same pool (same
+                    name, version, HOSTID, VENDOR_STRING ...)
     LIC017 error    uncounted licence without HOSTID
+    LIC020 error    a `\\` continuation that runs into a line starting with a keyword
+                    (FEATURE, INCREMENT, SERVER ...): that line may be swallowed
+    LIC021 warning  the file ends with a `\\` continuation
+    LIC022 error    a FEATURE/INCREMENT/UPGRADE line with neither SIGN= nor a licence key
+
+The codes between LIC017 and LIC020 belong to license_edit.py (changes to signed lines).
 """
 
 from __future__ import annotations
@@ -68,7 +77,15 @@ from datetime import date, timedelta
 from lmconsole.adapter import Finding
 
 from .dates import BadDate, parse_expiry
-from .license import FeatureLine, LicenseFile, PackageLine, Pool, options_path, port_number
+from .license import (
+    Entry,
+    FeatureLine,
+    LicenseFile,
+    PackageLine,
+    Pool,
+    options_path,
+    port_number,
+)
 from .options import TYPES, Directive, FeatureSpec, OptionsFile, Token
 
 SEVERITIES = ("error", "warning", "info")
@@ -76,14 +93,25 @@ MAX_LINE = 4000
 MIN_TIMEOUT_S = 900
 EXPIRY_WARNING_DAYS = 30
 _SINGLE_NAME = ("INCLUDE", "EXCLUDE", "INCLUDE_BORROW", "EXCLUDE_BORROW", "INCLUDEALL",
-                "EXCLUDEALL", "RESERVE", "MAX", "INCLUDE_ENTITLEMENT", "EXCLUDE_ENTITLEMENT",
-                "INCLUDEALL_ENTITLEMENT", "EXCLUDEALL_ENTITLEMENT")
+                "EXCLUDEALL", "INCLUDEALL_BORROW", "EXCLUDEALL_BORROW", "RESERVE", "MAX",
+                "INCLUDE_ENTITLEMENT", "EXCLUDE_ENTITLEMENT", "INCLUDEALL_ENTITLEMENT",
+                "EXCLUDEALL_ENTITLEMENT")
 _FEATURE_KEYWORDS = ("INCLUDE", "EXCLUDE", "INCLUDE_BORROW", "EXCLUDE_BORROW", "RESERVE", "MAX",
                      "MAX_BORROW_HOURS", "MAX_OVERDRAFT", "BORROW_LOWWATER", "LINGER", "TIMEOUT")
 _CURLY = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
 _ALL_NAMES = {"ALL_USERS": "USER", "ALL_GROUPS": "GROUP"}  # the type each goes with on MAX
-_PROBLEM_CODES = {"missing_backslash": "LIC002", "broken_continuation": "LIC003",
-                  "unterminated_quote": "LIC004", "missing_fields": "LIC005"}
+_PROBLEM_CODES = {"missing_backslash": ("error", "LIC002"),
+                  "broken_continuation": ("error", "LIC003"),
+                  "unterminated_quote": ("error", "LIC004"),
+                  "missing_fields": ("error", "LIC005"),
+                  "continued_into_entry": ("error", "LIC020"),
+                  "continued_at_end": ("warning", "LIC021")}
+# The pool qualifiers a hint may suggest, most readable first (flexlm-admin.md §1.3).
+_QUALIFIER_KEYS = ("VERSION", "asset_info", "dist_info", "user_info", "EXPDATE", "HOSTID",
+                   "ISSUER", "VENDOR_STRING", "NOTICE", "KEY", "SIGN")
+# Vendor-set attributes that may stand bare on a FEATURE line; any other bare word after the
+# count is an old-style licence key (§1.7).
+_BARE_FLAGS = ("BORROW", "FLOAT_OK", "HOST_BASED", "SUPERSEDE", "TS_OK", "USER_BASED")
 
 
 def _at(where, severity: str, code: str, message: str) -> Finding:
@@ -211,11 +239,14 @@ def _check_directive(d: Directive, groups: dict, host_groups: dict) -> list[Find
         findings.append(_at(d.value, "warning", "OPT020",
                             f"NOLOG {d.value.text.upper()} hides denials from the debug log "
                             f"and blinds denial monitoring"))
+    # A HOST_GROUP may list IP addresses (§1.4) but no INTERNET entries: no advice to use them.
+    advice = "use host names" if d.keyword == "HOST_GROUP" else \
+        "use host names, or the INTERNET type"
     for host in _hosts(d):
         if "*" in host.text or "?" in host.text or _is_ip(host.text):
             findings.append(_at(host, "warning", "OPT019",
                                 f"host {host.text!r} is a wildcard or IP address, which is "
-                                f"unreliable (DHCP); use host names, or the INTERNET type"))
+                                f"unreliable (DHCP); {advice}"))
     return findings
 
 
@@ -421,7 +452,7 @@ def _check_case(options: OptionsFile, known: set[str], case_insensitive: bool):
 def _check_against_license(options: OptionsFile, lic: LicenseFile, groups: dict):
     findings: list[Finding] = []
     known = lic.feature_names | lic.package_names | _component_names(lic)
-    reserved: dict[tuple, int] = defaultdict(int)
+    reserved: dict[tuple, int] = defaultdict(int)  # (spec name, pool's first line) -> seats
     included: dict[tuple, set[str]] = defaultdict(set)
     for d in options.with_keyword(*_FEATURE_KEYWORDS):
         spec = d.feature
@@ -440,25 +471,15 @@ def _check_against_license(options: OptionsFile, lic: LicenseFile, groups: dict)
             findings.append(_at(spec.token, "warning", "OPT023",
                                 f"no licence line of {spec.name} has {spec.key}={spec.value}"))
             continue
-        if not spec.qualified and (len(all_pools) > 1 or any(p.user_based or p.host_based
-                                                              for p in all_pools)):
-            why = "is USER_BASED/HOST_BASED" if any(p.user_based or p.host_based
-                                                    for p in all_pools) \
-                else f"has {len(all_pools)} pools"
-            findings.append(_at(spec.token, "warning", "OPT010",
-                                f"{spec.name} {why}: qualify it, e.g. "
-                                f"{spec.name}:VERSION={all_pools[0].version}"))
+        findings += _check_pool_choice(spec, pools, all_pools)
+        multiplier = _package_multiplier(lic, spec.name)
+        if d.keyword == "RESERVE" and d.number is not None:
+            findings += _check_reserved(d, pools, len(all_pools), multiplier, reserved)
         seats = _seats(pools)
         if seats is None:
             continue
-        seats *= _package_multiplier(lic, spec.name)
+        seats *= multiplier
         key = _spec_key(spec)
-        if d.keyword == "RESERVE" and d.number is not None:
-            reserved[key] += d.number
-            if reserved[key] > seats:
-                findings.append(_at(d, "warning", "OPT011",
-                                    f"reservations for {spec.name} reach {reserved[key]}, but "
-                                    f"the pool has {seats} seats; only the first apply"))
         if d.keyword == "MAX" and d.number is not None and d.number > seats:
             findings.append(_at(d, "warning", "OPT012",
                                 f"MAX {d.number} is above the {seats} seats of {spec.name}"))
@@ -470,6 +491,80 @@ def _check_against_license(options: OptionsFile, lic: LicenseFile, groups: dict)
                                     f"the INCLUDE list of {spec.name} now names "
                                     f"{len(included[key])}, more than its {seats} seats"))
     return findings
+
+
+def _check_pool_choice(spec: FeatureSpec, pools: list[Pool], all_pools: list[Pool]
+                       ) -> list[Finding]:
+    """OPT010: the qualifier is mandatory for a USER_BASED/HOST_BASED feature and selects one
+    pool (§1.3); a spec that still matches several pools is not yet qualified enough."""
+    based = [_based(p) for p in pools if p.user_based or p.host_based]
+    if len(pools) > 1:
+        why = f"{spec.name}:{spec.key}={spec.value} matches {len(pools)} pools" \
+            if spec.qualified else f"{spec.name} has {len(pools)} pools"
+        if based:
+            why += f", {len(based)} of them {'/'.join(sorted(set(based)))}"
+    elif based and not spec.qualified:
+        why = f"{spec.name} is {based[0]}"
+    else:
+        return []
+    qualifiers = (pool_qualifier(p, all_pools) for p in pools)
+    choices = [f"{spec.name}:{q}" for q in qualifiers if q is not None]
+    if choices:
+        shown = " or ".join(choices[:3]) + (" ..." if len(choices) > 3 else "")
+        advice = f"{'narrow the qualifier' if spec.qualified else 'qualify it'}, e.g. {shown}"
+    else:
+        advice = "no qualifier tells its pools apart"
+    return [_at(spec.token, "warning", "OPT010", f"{why}: {advice}")]
+
+
+def _based(pool: Pool) -> str:
+    return "USER_BASED" if pool.user_based else "HOST_BASED"
+
+
+def pool_qualifier(pool: Pool, pools: Iterable[Pool]) -> str | None:
+    """`KEY=value` that selects `pool` and no other of `pools` (the pools of its feature),
+    or None. VERSION= only when the versions differ; values that would need quotes are
+    not offered."""
+    others = [p for p in pools if p is not pool]
+    for key in _QUALIFIER_KEYS:
+        value = _qualifier_value(pool.lines[0], key)
+        if not value or any(c.isspace() or c == '"' for c in value):
+            continue
+        spec = FeatureSpec(pool.name, key, value, False, Token("", 0, 0))
+        if not any(_line_matches(line, spec) for p in others for line in p.lines):
+            return f"{key}={value}"
+    return None
+
+
+def _qualifier_value(line: FeatureLine, key: str) -> str | None:
+    if key == "VERSION":
+        return line.version
+    if key == "EXPDATE":
+        return line.expiry_text
+    if key == "KEY":
+        return line.bare_words[0] if line.bare_words else None
+    return line.attribute(key)
+
+
+def _check_reserved(d: Directive, pools: list[Pool], pool_count: int, multiplier: int,
+                    reserved: dict[tuple, int]) -> list[Finding]:
+    """OPT011. The vendor daemon applies a RESERVE line to each pool its feature spec matches
+    (ls_build_opt in ls_get_opts.c), and reservations come out of that pool's seats (§1.5)."""
+    over = None
+    for pool in pools:
+        key = (d.feature.name, pool.lines[0].entry.line)
+        reserved[key] += d.number
+        if over is None and pool.seats is not None \
+                and reserved[key] > pool.seats * multiplier:
+            over = pool, reserved[key]
+    if over is None:
+        return []
+    pool, total = over
+    where = "the pool has" if pool_count == 1 else \
+        f"its pool of line {pool.lines[0].entry.line} has"
+    return [_at(d, "warning", "OPT011",
+                f"reservations for {d.feature.name} reach {total}, but {where} "
+                f"{pool.seats * multiplier} seats; only the first apply")]
 
 
 def _names(d: Directive, groups: dict) -> set[str]:
@@ -532,21 +627,51 @@ def _seats(pools: list[Pool]) -> int | None:
 
 def validate_license(lic: LicenseFile, today: date | None = None) -> list[Finding]:
     today = today or date.today()
-    findings = [Finding(p.line, p.column, "error", _PROBLEM_CODES[p.kind], p.message)
+    findings = [Finding(p.line, p.column, *_PROBLEM_CODES[p.kind], p.message)
                 for p in lic.problems if p.kind in _PROBLEM_CODES]
     for entry in lic.entries:
         if entry.kind == "unknown":
-            start = entry.tokens[0].text if entry.tokens else entry.text.strip()[:20]
             findings.append(_at(entry.tokens[0] if entry.tokens else entry, "error", "LIC001",
-                                f"unrecognised line starting {start!r}"))
+                                f"unrecognised line starting {_start_of(entry)!r}"))
     for line in lic.features:
-        findings += _check_feature(line, today)
+        findings += _check_feature(line, today) + _check_signature(line)
     for line in lic.ignored:
+        first = _first_feature_of_pool(lic, line)
         findings.append(_at(line.entry.tokens[0], "info", "LIC016",
-                            f"FEATURE {line.name} is ignored: only the first FEATURE line of a "
-                            f"name counts (use INCREMENT to add seats)"))
+                            f"FEATURE {line.name} is ignored: the FEATURE line {first} has "
+                            f"the same version and pool fields, and only the first counts "
+                            f"(use INCREMENT to add seats)"))
     findings += _check_servers(lic) + _check_vendors(lic)
     return sorted(findings, key=lambda f: (f.line, f.column, f.code))
+
+
+def _start_of(entry: Entry) -> str:
+    """The first word of a line FlexLM does not know, shortened: a quoted one may run over
+    several lines."""
+    start = entry.tokens[0].text if entry.tokens else entry.text.strip()
+    return start if len(start) <= 20 else start[:19] + "…"
+
+
+def _first_feature_of_pool(lic: LicenseFile, line: FeatureLine) -> int:
+    key = line.pool_key()
+    pool = next(p for p in lic.pools if p.lines[0].pool_key() == key)
+    return next(f.entry.line for f in pool.lines if f.keyword == "FEATURE")
+
+
+def _check_signature(line: FeatureLine) -> list[Finding]:
+    """LIC022: every FEATURE/INCREMENT/UPGRADE line is signed: with SIGN= since v7.1 (§1.7),
+    before that with a licence key after the count (formats.md §4)."""
+    if line.count_text is None or line.attribute("COUNT") is not None:
+        # missing fields: LIC005. A metered line (COUNT=METER:n, not in the reference) has
+        # no count field, and the word read as its count may be the key.
+        return []
+    if any(line.attribute(key) is not None for key in ("SIGN", "SIGN2", "AUTH")):
+        return []
+    if any(word.upper() not in _BARE_FLAGS for word in line.bare_words):
+        return []  # an old-style licence key
+    return [_at(line.entry.tokens[0], "error", "LIC022",
+                f"{line.name} has neither SIGN= nor a licence key; the vendor daemon rejects "
+                f"an unsigned line")]
 
 
 def _check_feature(line: FeatureLine, today: date) -> list[Finding]:

@@ -96,21 +96,18 @@ def parse_licence(text: str) -> LicenceFile:
             continue
         lic.vendors.append(VendorLine(vendor.name, vendor.path, options_path(vendor) or None,
                                       port))
-    first_feature: set[tuple[str, str]] = set()
+    # A FEATURE line of a pool that an earlier FEATURE line began is ignored, as the licence
+    # model decides; INCREMENT lines add seats.
+    ignored = {id(line) for line in parsed.ignored}
     by_key: dict[tuple, LicencePool] = {}
     for line in parsed.features:
-        if line.keyword == "UPGRADE":
+        if line.keyword == "UPGRADE" or id(line) in ignored:
             continue
         wrong = _unusable(line)
         if wrong:
             problems.append((line.entry.line, f"cannot read {line.keyword} line ({wrong})"))
             continue
         pool = _pool(line)
-        if line.keyword == "FEATURE":
-            # Only the first FEATURE line of a name counts; INCREMENTs add seats.
-            if (pool.feature, pool.vendor) in first_feature:
-                continue
-            first_feature.add((pool.feature, pool.vendor))
         same = by_key.get(pool.pool_key())
         if same is None:
             by_key[pool.pool_key()] = pool
