@@ -69,6 +69,7 @@ def license_codes(text):
     ("OPT027", "INCLUDE MATLAB HOST ws1", 1),
     ("OPT028", "FQDN_MATCHING lenient\nFQDN_MATCHING exact", 1),
     ("OPT029", "INCLUDE MATLAB USER bob", 1),
+    ("OPT030", "GROUP g alice \\\nINCLUDE MATLAB GROUP g", 2),
 ])
 def test_each_options_code(code, text, line):
     assert (code, line) in options_codes(text, known={"bob", "ws1.example.com"})
@@ -81,6 +82,7 @@ def test_each_options_code(code, text, line):
     ("OPT027", "INCLUDE MATLAB HOST ws1.example.com\nHOST_GROUP h lab.example.com ws2"),
     ("OPT027", "FQDN_MATCHING lenient\nINCLUDE MATLAB HOST ws1"),
     ("OPT028", "FQDN_MATCHING lenient"),
+    ("OPT030", "GROUP g alice \\\n  INCLUDE bob\nGROUP h carol \\\nmax Max"),
 ])
 def test_good_variant_has_no_finding(code, text):
     codes = options_codes(text, known={"bob", "ws1.example.com", "lab.example.com", "ws2"})

@@ -34,6 +34,8 @@ Options file (`validate_options`; the OPT009-OPT013 and OPT023 checks need the l
     OPT028 warning  FQDN_MATCHING set on several lines (the last one wins)
     OPT029 warning  an INCLUDE list locks out users who used the feature recently (needs
                     `recent_users`: live seats, the debug log)
+    OPT030 warning  a `\\` continues a line into one that starts, unindented, with a keyword:
+                    the daemon may read both as one line (a forgotten `\\`)
 
 Seat counts (OPT011-OPT013) of a package are its enabling FEATURE's seats times the
 component's `:n` count, unless the package is OPTIONS=SUITE (flexlm-admin.md §1.7).
@@ -86,7 +88,7 @@ from .license import (
     options_path,
     port_number,
 )
-from .options import TYPES, Directive, FeatureSpec, OptionsFile, Token
+from .options import ALIASES, SHAPES, TYPES, Directive, FeatureSpec, OptionsFile, Token
 
 SEVERITIES = ("error", "warning", "info")
 MAX_LINE = 4000
@@ -141,7 +143,7 @@ def validate_options(options: OptionsFile, license_file: LicenseFile | None = No
             findings.append(_at(entry.tokens[0] if entry.tokens else entry, "error", "OPT001",
                                 f"unknown keyword {_first(entry)!r}"))
         if entry.kind in ("directive", "unknown"):
-            findings += _check_text(entry)
+            findings += _check_text(entry) + _check_continued_keyword(entry)
         if entry.kind == "directive":
             findings += _check_directive(entry, groups, host_groups)
     findings += _check_groups(groups, "GROUP") + _check_groups(host_groups, "HOST_GROUP")
@@ -197,6 +199,20 @@ def _before_inline_comment(d: Directive) -> Directive:
 
     return replace(d, tokens=d.tokens[:at], names=tuple(filter(before, d.names)),
                    problems=tuple(p for p in d.problems if p.kind != "extra" or before(p)))
+
+
+def _check_continued_keyword(entry: Directive) -> list[Finding]:
+    """OPT030. Only an unindented, upper-case keyword is taken for a new line: a continued
+    GROUP line may well list a user called max."""
+    findings = []
+    for token in entry.tokens[1:]:
+        if token.column == 1 and token.line > entry.line \
+                and (token.text in SHAPES or token.text in ALIASES):
+            findings.append(_at(token, "warning", "OPT030",
+                                f"the `\\` at the end of line {token.line - 1} continues into "
+                                f"this {token.text} line, so the daemon may read both as one "
+                                f"line; if this is a new line, remove the `\\`"))
+    return findings
 
 
 def _check_text(entry: Directive) -> list[Finding]:
