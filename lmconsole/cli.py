@@ -1,6 +1,8 @@
 """The `lmconsole` command line. Headless commands import nothing of Textual.
 
 Exit codes (DESIGN.md): 0 ok, 1 findings, 2 usage or input error, 3 server unreachable.
+DESIGN.md has no code for partial results: a saved lmstat output that stops mid-block is
+printed as far as it goes, with a warning, and exits 2 because the input is at fault.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
         "snapshot", help="print the current usage of licence servers once",
         description="Print the servers, vendor daemons, features and seats once, for "
                     "scripts. Exit 0 when every server answered, 3 when one did not, "
-                    "2 on bad input.")
+                    "2 on bad input (a truncated saved output is printed as far as it "
+                    "goes, with a warning).")
     source = snapshot.add_mutually_exclusive_group()
     source.add_argument("--demo", action="store_true", help="the built-in simulated servers")
     source.add_argument("--from-file", metavar="PATH",
@@ -162,11 +165,12 @@ def run_snapshot(args: argparse.Namespace) -> int:
 
     display_tz = zone(args.tz, "--tz")
     now = datetime.now(UTC)
+    truncated = None
     if args.from_file is not None:
         text, label = read_input(args.from_file)
         server_tz = zone(args.server_tz, "--server-tz") or local_zone()
-        snapshot = snapshot_from_text(text, label, ADAPTERS["flexlm"], name=None,
-                                      tz=server_tz, now=now)
+        snapshot, truncated = snapshot_from_text(text, label, ADAPTERS["flexlm"], name=None,
+                                                 tz=server_tz, now=now)
     elif args.demo:
         from lmconsole.demo import demo_snapshot
 
@@ -176,6 +180,9 @@ def run_snapshot(args: argparse.Namespace) -> int:
         snapshot = asyncio.run(snapshot_of(queries, now))
     sys.stdout.write(render(FORMATS[args.format], snapshot, args, display_tz))
     warn_about_diagnostics(snapshot)
+    if truncated is not None:
+        print(f"{PROG}: warning: {truncated}", file=sys.stderr)
+        return EXIT_INPUT
     return exit_code_of(snapshot)
 
 

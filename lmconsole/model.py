@@ -52,16 +52,23 @@ class Checkout(NamedTuple):
     handle: int | None
     start: datetime | None
     count: int = 1
-    borrowed: bool = False  # lingering or borrowed: "(linger: remaining / total)"
-    linger_s: int | None = None  # seconds remaining
+    borrowed: bool = False  # borrowed, or lingering with time left
+    linger_s: int | None = None  # seconds of the linger or borrow period remaining
     linger_total_s: int | None = None
     pid: int | None = None
     extra: str | None = None  # tokens lmstat printed between the display and "(v..."
 
 
+BORROWED = "BORROWED"  # the Reservation kind of seats borrowed out to a host
+
+
 class Reservation(NamedTuple):
+    """Seats set aside: by the options file (RESERVE), for the user of a PACKAGE bundle
+    (name "package, user:host"), or BORROWED: checked out to the host `name` for offline
+    use."""
+
     count: int
-    kind: str  # USER, GROUP, HOST, HOST_GROUP, DISPLAY, INTERNET, PROJECT
+    kind: str  # USER, GROUP, HOST, HOST_GROUP, DISPLAY, INTERNET, PROJECT, PACKAGE, BORROWED
     name: str
     pool: int | None
     server: str | None = None
@@ -90,6 +97,7 @@ class Feature:
     in_use: int | None
     uncounted: bool = False
     error: str | None = None
+    error_code: str | None = None  # FLEXlm "(-major,minor...)" code of the error, if printed
     pools: tuple[Pool, ...] = ()
     checkouts: tuple[Checkout, ...] = ()
     reservations: tuple[Reservation, ...] = ()
@@ -97,11 +105,12 @@ class Feature:
 
     @property
     def reserved(self) -> int:
-        return sum(r.count for r in self.reservations)
+        return sum(r.count for r in self.reservations if r.kind != BORROWED)
 
     @property
     def borrowed(self) -> int:
-        return sum(c.count for c in self.checkouts if c.borrowed)
+        return (sum(c.count for c in self.checkouts if c.borrowed)
+                + sum(r.count for r in self.reservations if r.kind == BORROWED))
 
     @property
     def queued_count(self) -> int:

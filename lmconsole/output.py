@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import textwrap
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
@@ -97,7 +98,8 @@ def _feature_json(f: Feature) -> dict[str, Any]:
             "pools": [_pool_json(p) for p in f.pools],
             "checkouts": [_checkout_json(c) for c in f.checkouts],
             "reservations": [_reservation_json(r) for r in f.reservations],
-            "queued": [_queued_json(q) for q in f.queued]}
+            "queued": [_queued_json(q) for q in f.queued],
+            "error_code": f.error_code}
 
 
 def _server_json(s: ServerStatus) -> dict[str, Any]:
@@ -298,7 +300,8 @@ def _feature_table(server: ServerStatus, width: int) -> list[str]:
         if f.error:
             head = _row(cells[:2], cols[:2], widths[:2], 0, width)
             head = head.ljust(widths[0] + widths[1] + 1)
-            lines.append(_fit(f"{head} error: {_clean(f.error)}", width))
+            code = f" [{_clean(f.error_code)}]" if f.error_code else ""
+            lines.append(_fit(f"{head} error: {_clean(f.error)}{code}", width))
         else:
             lines.append(_row(cells, cols, widths, 0, width))
     return lines
@@ -317,11 +320,12 @@ def _seat_note(c: Checkout) -> str:
     return "borrowed" if c.borrowed else ""
 
 
-def _seat_lines(f: Feature, width: int, tz: tzinfo | None) -> list[str]:
+def _seat_lines(f: Feature, width: int, tz: tzinfo | None, show_vendor: bool) -> list[str]:
     summary = f"{f.seats_listed} seat(s) held"
     if f.queued:
         summary += f", {f.queued_count} queued"
-    lines = [_fit(f"  {_clean(f.name)}: {summary}", width)]
+    title = f"{f.name} ({f.vendor})" if show_vendor else f.name
+    lines = [_fit(f"  {_clean(title)}: {summary}", width)]
     rows = [[_clean(c.user), _clean(c.host), _clean(c.display), _local(c.start, tz),
              str(c.count), _seat_note(c)] for c in f.checkouts]
     rows += [[_clean(q.user), _clean(q.host), _clean(q.display), "queued", str(q.count), ""]
@@ -356,10 +360,12 @@ def _server_lines(s: ServerStatus, width: int, tz: tzinfo | None, seats: bool) -
         lines.append("")
         lines += _feature_table(s, width)
         if seats:
+            # a name served by two daemons is told apart by its vendor
+            vendors_of = Counter(name for name, _ in {(f.name, f.vendor) for f in s.features})
             for f in s.features:
                 if f.checkouts or f.queued or f.reservations:
                     lines.append("")
-                    lines += _seat_lines(f, width, tz)
+                    lines += _seat_lines(f, width, tz, vendors_of[f.name] > 1)
     elif s.status == Status.UP:
         lines.append("  (no features reported)")
     return lines
@@ -385,10 +391,11 @@ def render_table(snapshot: Snapshot, *, width: int = 80, tz: tzinfo | None = Non
 
 # ---------------------------------------------------------------------------------------- CSV
 
+# Columns are added at the end, never renamed or moved.
 FEATURE_CSV_HEADER = ("server", "feature", "vendor", "issued", "in_use", "reserved",
-                      "borrowed", "queued", "uncounted", "expiry", "error")
+                      "borrowed", "queued", "uncounted", "expiry", "error", "error_code")
 SEAT_CSV_HEADER = ("server", "feature", "user", "host", "display", "version", "server_host",
-                   "port", "handle", "start", "count", "borrowed", "linger_s")
+                   "port", "handle", "start", "count", "borrowed", "linger_s", "vendor")
 
 
 def _cell(value: object) -> str:
@@ -404,7 +411,7 @@ def _feature_rows(snapshot: Snapshot) -> Iterable[tuple[object, ...]]:
         for f in s.features:
             yield (s.name, f.name, f.vendor, None if f.uncounted else f.issued, f.in_use,
                    f.reserved, f.borrowed, f.queued_count, f.uncounted,
-                   _day(f.earliest_expiry), f.error)
+                   _day(f.earliest_expiry), f.error, f.error_code)
 
 
 def _seat_rows(snapshot: Snapshot) -> Iterable[tuple[object, ...]]:
@@ -412,7 +419,7 @@ def _seat_rows(snapshot: Snapshot) -> Iterable[tuple[object, ...]]:
         for f in s.features:
             for c in f.checkouts:
                 yield (s.name, f.name, c.user, c.host, c.display, c.version, c.server, c.port,
-                       c.handle, _utc(c.start), c.count, c.borrowed, c.linger_s)
+                       c.handle, _utc(c.start), c.count, c.borrowed, c.linger_s, f.vendor)
 
 
 def render_csv(snapshot: Snapshot, *, rows: str = "features") -> str:

@@ -2,7 +2,9 @@
 
 Metric and label names follow mjtrangoni/flexlm_exporter (collector/lmstat.go and
 collector/lmstat_feature_exp.go) so that existing dashboards and alert rules keep working;
-our additions (reserved, borrowed, queued, diagnostics) are named in the same style.
+our additions (reserved, borrowed, queued, diagnostics) are named in the same style. Every
+per-feature series also carries the `vendor` label (the exporter's expiry family has it):
+two vendor daemons may serve features of the same name, and those must not be summed.
 """
 
 from __future__ import annotations
@@ -86,33 +88,33 @@ def render_prometheus(snapshot: Snapshot) -> str:
         _Family("flexlm_vendor_status",
                 "Whether a vendor daemon is up (1) or not (0), by app, name and version."),
         _Family("flexlm_feature_issued",
-                "Licences issued for a feature, by app and feature name (none for "
+                "Licences issued for a feature, by app, feature name and vendor (none for "
                 "uncounted features).", _sum),
         _Family("flexlm_feature_used",
                 "Licences of a feature in use as lmstat counts them (reservations "
-                "included, queued requests not), by app and feature name.", _sum),
+                "included, queued requests not), by app, feature name and vendor.", _sum),
         _Family("flexlm_feature_used_users",
-                "Licences of a feature held by one user, by app, feature name, user and "
-                "since (the earliest start, epoch seconds).", _sum),
+                "Licences of a feature held by one user, by app, feature name, vendor, user "
+                "and since (the earliest start, epoch seconds).", _sum),
         _Family("flexlm_feature_reserved_groups",
                 "Licences of a feature reserved for a GROUP or HOST_GROUP, by app, feature "
-                "name and group.", _sum),
+                "name, vendor and group.", _sum),
         _Family("flexlm_feature_expiration_seconds",
                 "Expiry date of a licence pool of a feature (midnight UTC, epoch seconds), "
                 "by app, name, index, licenses, vendor and version."),
         # ours, in the same style
         _Family("flexlm_feature_reserved",
-                "Licences of a feature reserved by any RESERVATION line, by app and feature "
-                "name.", _sum),
+                "Licences of a feature reserved by a RESERVATION line (borrowed ones not), "
+                "by app, feature name and vendor.", _sum),
         _Family("flexlm_feature_borrowed",
-                "Licences of a feature held by borrowed or lingering checkouts, by app and "
-                "feature name.", _sum),
+                "Licences of a feature borrowed, or held by checkouts lingering with time "
+                "left, by app, feature name and vendor.", _sum),
         _Family("flexlm_feature_queued",
-                "Licences of a feature requested by queued users, by app and feature name.",
-                _sum),
+                "Licences of a feature requested by queued users, by app, feature name and "
+                "vendor.", _sum),
         _Family("flexlm_feature_queued_users",
-                "Licences of a feature one queued user waits for, by app, feature name and "
-                "user.", _sum),
+                "Licences of a feature one queued user waits for, by app, feature name, "
+                "vendor and user.", _sum),
         _Family("lmconsole_server_up",
                 "Whether a licence source answered with its status (1) or is down or in "
                 "error (0), by app and source."),
@@ -123,7 +125,7 @@ def render_prometheus(snapshot: Snapshot) -> str:
     )}
     # One used_users series per user, as the exporter does since its issue #218: the seats
     # summed over all their checkouts, `since` the earliest start (epoch seconds).
-    users: dict[tuple[str, str, str], list[int | None]] = {}
+    users: dict[tuple[str, str, str | None, str], list[int | None]] = {}
     index = 0  # the exporter numbers expiry series through the output, from 1
     for s in snapshot.servers:
         app = s.name
@@ -140,31 +142,31 @@ def render_prometheus(snapshot: Snapshot) -> str:
         for f in s.features:
             if f.error is not None and f.in_use is None:
                 continue
-            name = f.name
+            feature = {"app": app, "name": f.name, "vendor": f.vendor}
             if not f.uncounted and f.issued is not None:
-                fam["flexlm_feature_issued"].add(f.issued, app=app, name=name)
+                fam["flexlm_feature_issued"].add(f.issued, **feature)
             used = f.in_use if f.in_use is not None else f.seats_listed
-            fam["flexlm_feature_used"].add(used, app=app, name=name)
-            fam["flexlm_feature_reserved"].add(f.reserved, app=app, name=name)
-            fam["flexlm_feature_borrowed"].add(f.borrowed, app=app, name=name)
-            fam["flexlm_feature_queued"].add(f.queued_count, app=app, name=name)
+            fam["flexlm_feature_used"].add(used, **feature)
+            fam["flexlm_feature_reserved"].add(f.reserved, **feature)
+            fam["flexlm_feature_borrowed"].add(f.borrowed, **feature)
+            fam["flexlm_feature_queued"].add(f.queued_count, **feature)
             _add_users(users, app, f)
             for q in f.queued:
-                fam["flexlm_feature_queued_users"].add(q.count, app=app, name=name, user=q.user)
+                fam["flexlm_feature_queued_users"].add(q.count, **feature, user=q.user)
             for r in f.reservations:
                 if r.kind in ("GROUP", "HOST_GROUP"):
-                    fam["flexlm_feature_reserved_groups"].add(r.count, app=app, name=name,
-                                                              group=r.name)
+                    fam["flexlm_feature_reserved_groups"].add(r.count, **feature, group=r.name)
             for p in f.pools:
                 if p.expiry is None:
                     continue
                 index += 1
                 licenses = f.issued if len(f.pools) == 1 and not f.uncounted else None
                 fam["flexlm_feature_expiration_seconds"].add(
-                    _epoch(p.expiry), app=app, name=name, index=index, licenses=licenses,
+                    _epoch(p.expiry), app=app, name=f.name, index=index, licenses=licenses,
                     vendor=p.vendor or f.vendor, version=p.version)
-    for (app, name, user), (count, since) in users.items():
-        fam["flexlm_feature_used_users"].add(count, app=app, name=name, user=user, since=since)
+    for (app, name, vendor, user), (count, since) in users.items():
+        fam["flexlm_feature_used_users"].add(count, app=app, name=name, vendor=vendor, user=user,
+                                             since=since)
     for d in snapshot.diagnostics:
         fam["lmconsole_parse_diagnostics"].add(1, app=d.server)
     fam["lmconsole_snapshot_timestamp_seconds"].add(
@@ -173,11 +175,12 @@ def render_prometheus(snapshot: Snapshot) -> str:
     return "\n".join(lines) + "\n" if lines else ""
 
 
-def _add_users(users: dict[tuple[str, str, str], list[int | None]], app: str,
+def _add_users(users: dict[tuple[str, str, str | None, str], list[int | None]], app: str,
                f: Feature) -> None:
-    """Accumulate seats per (app, feature, user): [seats, earliest start in epoch seconds]."""
+    """Accumulate seats per (app, feature, vendor, user): [seats, earliest start in epoch
+    seconds]."""
     for c in f.checkouts:
-        entry = users.setdefault((app, f.name, c.user), [0, None])
+        entry = users.setdefault((app, f.name, f.vendor, c.user), [0, None])
         entry[0] += c.count
         if c.start is not None:
             t = int(c.start.timestamp())

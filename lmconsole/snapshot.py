@@ -33,19 +33,27 @@ def check_report(report: StatusReport, label: str) -> None:
             f"{label}: not an lmstat output (no lmstat banner, status line, server block or "
             "'Users of' line found)"
         )
-    if report.truncated_at is not None:
-        raise InputError(
-            f"{label}:{report.truncated_at}: truncated lmstat output: it stops in the middle "
-            "of a block; save the complete output of `lmutil lmstat -a` and try again"
-        )
+
+
+def truncation_warning(report: StatusReport, label: str) -> str | None:
+    """What to tell the user when the output stops in the middle of a block: what was read
+    is still worth showing, but it is not the whole status."""
+    if report.truncated_at is None:
+        return None
+    return (f"{label}:{report.truncated_at}: truncated lmstat output: it stops in the middle "
+            "of a block, so the status shown is incomplete; save the complete output of "
+            "`lmutil lmstat -a` and try again")
 
 
 def snapshot_from_text(text: str, label: str, adapter: LicenceManagerAdapter, *,
-                       name: str | None, tz: tzinfo, now: datetime) -> Snapshot:
+                       name: str | None, tz: tzinfo, now: datetime
+                       ) -> tuple[Snapshot, str | None]:
+    """The snapshot of a saved output, and a warning when the output is truncated."""
     report = adapter.parse_status(text, name=name, tz=tz, now=now)
     check_report(report, label)
     taken_at = report.reported_at or now
-    return Snapshot(taken_at=taken_at, servers=report.servers, diagnostics=report.diagnostics)
+    snapshot = Snapshot(taken_at=taken_at, servers=report.servers, diagnostics=report.diagnostics)
+    return snapshot, truncation_warning(report, label)
 
 
 class ServerQuery:

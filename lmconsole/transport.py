@@ -7,6 +7,7 @@ lines; parsing belongs to the adapters.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import AsyncIterator, Sequence
 from typing import NamedTuple, Protocol
 
@@ -69,7 +70,11 @@ class BinaryInputError(ValueError):
 
 def decode_output(data: bytes) -> str:
     """Text from a licence manager's output or a saved copy of it. lmutil prints the
-    platform's encoding: UTF-8 on current systems, a Latin code page on old Windows ones."""
+    platform's encoding: UTF-8 on current systems, a Latin code page on old Windows ones.
+    A copy saved by Windows PowerShell 5 (`lmutil lmstat -a > file`) is UTF-16 with a
+    byte-order mark."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
     if b"\x00" in data:
         raise BinaryInputError("binary data (NUL bytes), not a text output")
     try:

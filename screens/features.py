@@ -81,15 +81,20 @@ def server_feature_rows(data: LiveData, server: str) -> list[Row]:
 
 
 def summed_feature_rows(data: LiveData) -> list[Row]:
-    by_name: dict[str, list[tuple[str, Feature]]] = {}
+    # Summed by name across servers, but never across vendor daemons: two daemons may
+    # serve different products under the same feature name.
+    by_name_and_vendor: dict[tuple[str, str | None], list[tuple[str, Feature]]] = {}
     for name in data.servers:
         state = data.states[name]
         if state.status is not None:
             for feature in state.status.features:
-                by_name.setdefault(feature.name, []).append((name, feature))
+                key = (feature.name, feature.vendor)
+                by_name_and_vendor.setdefault(key, []).append((name, feature))
     denied = data.denials_last_hour()
     rows = []
-    for name, found in by_name.items():
+    seen: Counter[str] = Counter()
+    for (name, _), found in by_name_and_vendor.items():
+        seen[name] += 1
         features = [f for _, f in found]
         servers = sorted({s for s, _ in found})
         issued = sum_or_none(f.issued for f in features)
@@ -100,7 +105,8 @@ def summed_feature_rows(data: LiveData) -> list[Row]:
                   sum(f.borrowed for f in features) or None,
                   sum(f.reserved for f in features) or None, earliest_expiry(features),
                   ", ".join(servers))
-        rows.append(Row((None, name, 1), values, feature_style(in_use, issued, count)))
+        rows.append(Row((None, name, seen[name]), values,
+                        feature_style(in_use, issued, count)))
     return rows
 
 

@@ -89,13 +89,59 @@ def test_empty_file(tmp_path):
     assert_clean_error(lmconsole("snapshot", "--from-file", str(path)), "empty input")
 
 
-def test_truncated_output(tmp_path):
+def test_truncated_output_is_printed_as_far_as_it_goes_and_exits_2(tmp_path):
     whole = corpus_file("flexlm", "lmstat", "exporter_app2_three_server_triad.txt").read_text()
     cut = whole[: whole.index("start Fri 10/20 16:50") + 9]
     path = tmp_path / "cut.txt"
     path.write_text(cut)
-    assert_clean_error(lmconsole("snapshot", "--from-file", str(path)),
-                       f"{path}:{cut.count(chr(10)) + 1}: truncated lmstat output")
+    result = lmconsole("snapshot", "--from-file", str(path), "--format", "json")
+    stderr = result.stderr.decode()
+    assert result.returncode == 2 and "Traceback" not in stderr
+    assert (f"lmconsole: warning: {path}:{cut.count(chr(10)) + 1}: truncated lmstat output"
+            in stderr)
+    features = json.loads(result.stdout)["servers"][0]["features"]
+    assert [f["name"] for f in features][:2] == ["feature1", "feature2"]
+
+
+def test_last_feature_promising_seats_that_never_follow(tmp_path):
+    # ThomasWagnerJKU/check_flexlm tests/fixtures/triad_a.txt: the output ends with a
+    # header that promises 3 seats; what came before (a node down) must still be shown
+    path = tmp_path / "triad.txt"
+    path.write_text("""lmutil - Copyright (c) 1989-2019 Flexera. All Rights Reserved.
+Flexible License Manager status on Mon 9/28/2026 18:05
+
+License server status: 27000@lic1,27000@lic2,27000@lic3
+    License file(s) on lic1: /opt/flexlm/license.dat:
+
+      lic1: license server UP (MASTER) v11.16.2
+      lic2: license server UP v11.16.2
+      lic3: Cannot read data from license server system. (-16,287)
+
+Vendor daemon status (on lic1):
+
+     ansyslmd: UP v11.16.2
+Feature usage info:
+
+Users of acfd:  (Total of 25 licenses issued;  Total of 3 licenses in use)
+
+""")
+    result = lmconsole("snapshot", "--from-file", str(path), "--format", "json")
+    stderr = result.stderr.decode()
+    assert result.returncode == 2, stderr
+    assert f"lmconsole: warning: {path}:16: truncated lmstat output" in stderr
+    (server,) = json.loads(result.stdout)["servers"]
+    assert [(h["host"], h["error_code"]) for h in server["hosts"]][2] == ("lic3", "-16,287")
+    assert [(f["name"], f["in_use"]) for f in server["features"]] == [("acfd", 3)]
+
+
+def test_utf16_file_saved_by_powershell(tmp_path):
+    # shared corpus exporter_app2, saved as Windows PowerShell 5 `>` saves it
+    text = corpus_file("flexlm", "lmstat", "exporter_app2_three_server_triad.txt").read_text()
+    path = tmp_path / "lmstat.txt"
+    path.write_bytes(text.replace("\n", "\r\n").encode("utf-16"))  # with its byte-order mark
+    result = lmconsole("snapshot", "--from-file", str(path), "--format", "json")
+    assert result.returncode == 0, result.stderr.decode()
+    assert len(json.loads(result.stdout)["servers"][0]["features"]) == 10
 
 
 def test_not_lmstat_at_all(tmp_path):

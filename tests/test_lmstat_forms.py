@@ -144,7 +144,8 @@ Users of quartus:  (Total of 3 licenses issued;  Total of 0 licenses in use)
     report = parse_lmstat(text)
     assert report.diagnostics == ()
     assert [v.name for v in report.servers[0].vendors] == ["alterad", "mgcld"]
-    assert report.servers[0].features[0].vendor is None  # two daemons: no guessing
+    # lmstat lists each daemon's features after its own "Feature usage info:" line
+    assert report.servers[0].features[0].vendor == "mgcld"
 
 
 def test_crlf_bom_whitespace_lines_and_zero_padded_date():

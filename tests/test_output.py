@@ -276,6 +276,18 @@ def test_table_content():
     assert "jdoe" not in text  # no seat list unless asked
 
 
+def test_feature_error_code_in_every_format():
+    broken = Feature("Catia_GCO", "theorem", None, None, error="No such feature exists.",
+                     error_code="-5,222")
+    snap = Snapshot(TAKEN, (ServerStatus("s", None, Status.UP, features=(broken,)),))
+    (feature,) = json.loads(render_json(snap))["servers"][0]["features"]
+    assert (feature["error"], feature["error_code"]) == ("No such feature exists.", "-5,222")
+    assert "error: No such feature exists. [-5,222]" in render_table(snap, tz=UTC)
+    (row,) = csv.DictReader(io.StringIO(render_csv(snap)))
+    assert (row["error"], row["error_code"]) == ("No such feature exists.", "-5,222")
+    parse_exposition(render_prometheus(snap))
+
+
 def test_table_numbers_are_right_aligned():
     lines = render_table(make_snapshot(), tz=UTC).splitlines()
     header = next(line for line in lines if line.startswith("FEATURE"))
@@ -319,12 +331,12 @@ def test_csv_features():
     rows = list(csv.reader(io.StringIO(render_csv(make_snapshot()))))
     assert rows == [
         ["server", "feature", "vendor", "issued", "in_use", "reserved", "borrowed", "queued",
-         "uncounted", "expiry", "error"],
-        ["lic1", "MATLAB", "MLM", "10", "4", "3", "2", "1", "false", "2024-12-31", ""],
-        ["lic1", "Viewer", "MLM", "5", "0", "0", "0", "0", "false", "", ""],
-        ["lic1", LONG_NAME, "MLM", "", "", "0", "0", "0", "true", "", ""],
+         "uncounted", "expiry", "error", "error_code"],
+        ["lic1", "MATLAB", "MLM", "10", "4", "3", "2", "1", "false", "2024-12-31", "", ""],
+        ["lic1", "Viewer", "MLM", "5", "0", "0", "0", "0", "false", "", "", ""],
+        ["lic1", LONG_NAME, "MLM", "", "", "0", "0", "0", "true", "", "", ""],
         ["lic1", "PrimeTime", "snpslmd", "", "", "0", "0", "0", "false", "",
-         "2 licenses, unsupported by licensed server"],
+         "2 licenses, unsupported by licensed server", ""],
     ]
 
 
@@ -332,13 +344,13 @@ def test_csv_seats():
     rows = list(csv.reader(io.StringIO(render_csv(make_snapshot(), rows="seats"))))
     assert rows[0] == ["server", "feature", "user", "host", "display", "version",
                        "server_host", "port", "handle", "start", "count", "borrowed",
-                       "linger_s"]
+                       "linger_s", "vendor"]
     assert rows[1] == ["lic1", "MATLAB", "jdoe", "host1", "/dev/tty", "39", "lic-b", "27000",
-                       "101", "2026-03-04T09:12:00+00:00", "1", "false", ""]
+                       "101", "2026-03-04T09:12:00+00:00", "1", "false", "", "MLM"]
     assert rows[2] == ["lic1", "MATLAB", NASTY_USER, "host 2", 'di"sp', "39", "lic-b", "27000",
-                       "102", "2026-11-22T08:00:00+00:00", "2", "true", "885098"]
+                       "102", "2026-11-22T08:00:00+00:00", "2", "true", "885098", "MLM"]
     assert rows[4] == ["lic1", LONG_NAME, "amy", "ws1", "ws1", "1", "", "", "", "", "1",
-                       "false", ""]
+                       "false", "", "MLM"]
     assert len(rows) == 5
 
 
@@ -440,9 +452,9 @@ def test_prometheus_exporter_compatible_families():
     assert users["jdoe"][1] == 2  # two checkouts, one series
     assert users["jdoe"][0]["since"] == str(int(datetime(2026, 3, 4, 9, 12,
                                                          tzinfo=UTC).timestamp()))
-    assert set(users["jdoe"][0]) == {"app", "name", "user", "since"}
+    assert set(users["jdoe"][0]) == {"app", "name", "vendor", "user", "since"}
     assert fams["flexlm_feature_reserved_groups"] == [
-        ({"app": "lic1", "name": "MATLAB", "group": "engineers"}, 2.0)]
+        ({"app": "lic1", "name": "MATLAB", "vendor": "MLM", "group": "engineers"}, 2.0)]
     exp = fams["flexlm_feature_expiration_seconds"]
     assert [v for _, v in exp] == [datetime(2024, 12, 31, tzinfo=UTC).timestamp(),
                                    datetime(2026, 6, 30, tzinfo=UTC).timestamp()]

@@ -6,19 +6,23 @@ shared/reference/formats.md section 1); the ones that break naive parsers:
 
 - whitespace is not structure: indents vary from 0 to 8 columns, blank lines come and go;
 - user lines are read from the right, anchored on `(vVERSION) (server/port handle)`, because
-  user names and displays may contain spaces and any other character;
+  user names and displays may contain spaces and any other character (how the words before
+  the anchor are split: lmstat_identity.py);
 - one "Users of" header may hold several pools (quoted detail blocks), and every seat,
   reservation and queued user belongs to the pool above it;
+- features are listed daemon by daemon, each list after its daemon's status line and a
+  "Feature usage info:" line, and two daemons may serve features of the same name;
 - header totals are reported as printed, never reconciled with the user lines.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from lmconsole.adapter import StatusReport
 from lmconsole.model import (
+    BORROWED,
     Checkout,
     Diagnostic,
     Feature,
@@ -32,17 +36,25 @@ from lmconsole.model import (
 )
 
 from .dates import BadDate, parse_expiry, resolve_start
+from .lmstat_identity import Identity, split_identity
 
 # ---- line patterns ---------------------------------------------------------------------------
 
-_USER = re.compile(
-    r"\s*(?P<who>.+?) \(v(?P<version>[^()\s]*)\) "
-    r"\((?P<server>[^()/\s]+)(?:/(?P<port>[^()\s]*))?(?: (?P<handle>\d+))?\)"
-    r"(?:, start \S+ (?P<month>\d{1,2})/(?P<day>\d{1,2}) (?P<hour>\d{1,2}):(?P<minute>\d\d)"
+# A seat line, read from the right: `who (vVERSION) (server/port handle)` then the tail.
+_SEAT_VERSION = r" \(v(?P<version>[^()\s]*)\)"
+_SEAT_SERVER = r" \((?P<server>[^()/\s]+)(?:/(?P<port>[^()\s]*))?(?: (?P<handle>\d+))?\)"
+_SEAT_TAIL = (
+    r"(?:, start \S+ (?P<start>\d{1,2}/\d{1,2} \d{1,2}:\d\d)"
     r"(?:, (?P<count>\d+) licenses?)?(?:, PID: (?P<pid>\d+))?"
+    r"(?:, borrow-return \S+ (?P<borrow_return>\d{1,2}/\d{1,2} \d{1,2}:\d\d))?"
     r"| queued for (?P<queued>\d+) licenses?)"
-    r"\s*(?:\(linger: (?P<linger>\d+) / (?P<linger_total>\d+)\))?\s*"
+    r"\s*(?:\(linger: (?P<linger>\d+)(?: / (?P<linger_total>\d+))?\))?\s*"
 )
+_USER = re.compile(rf"\s*(?P<who>.+?){_SEAT_VERSION}{_SEAT_SERVER}{_SEAT_TAIL}")
+# lmstat leaves out "(vVERSION)" when the version is 0.0 and "(server/port handle)" when the
+# handle is 0 (lm_stat.c). Tried second: the optional parts make it twice as slow.
+_USER_PARTS_LEFT_OUT = re.compile(
+    rf"\s*(?P<who>.+?)(?:{_SEAT_VERSION})?(?:{_SEAT_SERVER})?{_SEAT_TAIL}")
 # The canonical user line (user host display, no tail but a seat count): most lines of a large
 # output. Matched first because it is several times cheaper than _USER; anything else falls
 # through to _USER.
@@ -51,17 +63,21 @@ _CANONICAL_USER = re.compile(
     r"(\d{1,2}/\d{1,2} \d{1,2}:\d\d)(?:, (\d+) licenses?)?(?:, PID: (\d+))? ?"
 )
 _FEATURE_HEADER = re.compile(
-    r"Users of (?P<name>.+?):\s+\((?:Total of (?P<issued>\d+) licenses? issued;\s+"
-    r"Total of (?P<in_use>\d+) licenses? in use"
+    r"Users of (?P<name>.+?):\s+(?:"
+    r"\((?:Total of (?P<issued>\d+) (?:borrowable )?licenses? issued;"
+    r"\s+Total of (?P<in_use>\d+) licenses? in use"
     r"|(?P<uncounted>Uncounted, node-locked)"
-    r"|Error: (?P<error>.*))\)\s*"
+    r"|Error: (?P<error>.*))\)"
+    r"|(?P<none>None)"  # nobody holds it (lmstat -a prints this, lmstat -A does not)
+    r"|Cannot get users of (?P=name): (?P<cannot>.*))\s*"
 )
 _POOL = re.compile(
     r'"(?P<name>[^"]*)" v(?P<version>\S+?)(?:, vendor: (?P<vendor>[^,\s]+))?'
     r"(?:, expiry: (?P<expiry>.+?))?\s*"
 )
 _RESERVATION = re.compile(
-    r"(?P<count>\d+) RESERVATIONs? for (?P<kind>[A-Z_]+) (?P<name>.+?)"
+    r"(?P<count>\d+) RESERVATIONs? (?:\([UHDV]+\) )?for "  # "(UH) for PACKAGE pkg, u:h"
+    r"(?:DAEMON on|(?P<kind>[A-Z_]+)) (?P<name>.+?)"  # "DAEMON on HOST": borrowed by HOST
     r"(?: \((?P<server>[^()/\s]+)(?:/(?P<port>[^()\s]*))?\))?\s*"
 )
 _NODELOCKED = re.compile(r'nodelocked license,? locked to "?(?P<id>[^"]*)"?\s*')
@@ -81,8 +97,7 @@ _ERROR_CODE = re.compile(r'\s*\((?P<code>-\d+,\d+(?::\d+)?(?: "[^"]*")?)\)\s*$')
 _NAMED_LINE = re.compile(r"(?P<name>[^\s:]+): (?P<rest>.*\S)\s*")
 _DAEMON_STATUS = re.compile(r"(?P<status>UP|DOWN)(?: (?P<version>v\S+))?")
 _DEBUG_NOISE = re.compile(r"\s*\d{1,2}:\d\d:\d\d \([^)\s]+\) ")
-_VERSION_TOKEN = re.compile(r"v?\d+(?:\.\d+)*")
-_PACKAGE_COMPONENT = re.compile(r"[A-Za-z_]\w*:[A-Za-z_]\w*")
+_COMMAND_ECHO = re.compile(r"\blmstat(?:\.exe)?\s+-\w")  # "./lmutil lmstat -c lic -a"
 
 _SERVER_STATUS = "License server status:"
 _LICENSE_FILES = "License file(s) on "
@@ -99,13 +114,16 @@ def parse_lmstat(text: str, *, name: str | None = None, tz: tzinfo = UTC,
 
 
 class _FeatureBuilder:
-    __slots__ = ("name", "issued", "in_use", "uncounted", "error", "pools", "pool_index",
-                 "checkouts", "reservations", "queued", "line")
+    __slots__ = ("name", "issued", "in_use", "uncounted", "error", "error_code", "daemon",
+                 "pools", "pool_index", "checkouts", "reservations", "queued", "line")
 
     def __init__(self, name: str, issued: int | None, in_use: int | None, uncounted: bool,
-                 error: str | None, line: int) -> None:
+                 error: str | None, error_code: str | None, daemon: str | None,
+                 line: int) -> None:
         self.name, self.issued, self.in_use = name, issued, in_use
-        self.uncounted, self.error, self.line = uncounted, error, line
+        self.uncounted, self.error, self.error_code = uncounted, error, error_code
+        self.daemon = daemon  # the vendor daemon whose feature list this block is in
+        self.line = line
         self.pools: list[Pool] = []
         self.pool_index: int | None = None  # of the pool that the next lines belong to
         self.checkouts: list[Checkout] = []
@@ -120,11 +138,12 @@ class _FeatureBuilder:
         vendor = self.pools[0].vendor if self.pools else None
         return Feature(
             name=self.name,
-            vendor=vendor or only_vendor,
+            vendor=vendor or self.daemon or only_vendor,
             issued=self.issued,
             in_use=self.in_use,
             uncounted=self.uncounted,
             error=self.error,
+            error_code=self.error_code,
             pools=tuple(self.pools),
             checkouts=tuple(self.checkouts),
             reservations=tuple(self.reservations),
@@ -140,6 +159,8 @@ class _ServerBuilder:
         self.hosts: list[LicenseHost] = []
         self.vendors: list[VendorDaemon] = []
         self.vendor_host: str | None = None
+        self.announced: list[str] = []  # daemons named since the last "Feature usage info:"
+        self.listing_daemon: str | None = None  # whose features are being listed
         self.features: list[_FeatureBuilder] = []
         self.error: str | None = None
         self.error_code: str | None = None
@@ -154,6 +175,17 @@ class _ServerBuilder:
             if spec_host.split(".", 1)[0] == short:
                 return port
         return None
+
+    def announce(self, daemon: str) -> None:
+        self.announced.append(daemon)
+        self.listing_daemon = None  # a daemon's status line ends the previous list
+
+    def start_feature_list(self) -> None:
+        """lmstat lists features daemon by daemon, each list after the daemon's status line
+        and a "Feature usage info:" line. When one block names several daemons before a
+        single list, the list is theirs together and no feature is attributed from it."""
+        self.listing_daemon = self.announced[0] if len(self.announced) == 1 else None
+        self.announced.clear()
 
     def status(self) -> Status:
         if self.down:
@@ -224,6 +256,9 @@ class _Parser:
         self.diagnostics: list[Diagnostic] = []
         self.recognised = False
         self.start_cache: dict[str, datetime | None] = {}
+        # seats whose user/host/display split may change once every host is known:
+        # (the list holding the record, its index, the text before "(v", the version)
+        self.tentative: list[tuple[list, int, str, str | None]] = []
 
     # ---- driver ------------------------------------------------------------------------------
 
@@ -247,6 +282,7 @@ class _Parser:
             elif line and not line.isspace():
                 classify(line, number)
         truncated_at = self.truncation(lines, text)
+        self.settle_tentative_identities()
         return StatusReport(
             servers=self.build_servers(),
             diagnostics=tuple(self.diagnostics),
@@ -257,7 +293,7 @@ class _Parser:
 
     def classify(self, line: str, number: int) -> None:
         # User lines are the bulk of a large output: test for them first and cheaply.
-        if (self.feature is not None and ("), start " in line or ") queued for " in line)
+        if (self.feature is not None and (", start " in line or " queued for " in line)
                 and self.user_line(line, number)):
             return
         stripped = line.strip()
@@ -284,12 +320,15 @@ class _Parser:
             self.section = "vendor"
             self.recognised = True
         elif stripped == "Feature usage info:":
+            self.current_server().start_feature_list()
             self.section = "features"
             self.recognised = True
         elif stripped.startswith("Flexible License Manager status on"):
             self.date_line(stripped, number)
         elif "Copyright" in stripped and number <= 3:
             self.recognised = True
+        elif number <= 3 and _COMMAND_ECHO.search(stripped):
+            pass  # the command line itself, saved along with its output
         elif stripped.startswith("----------") and set(stripped) == {"-"}:
             self.end_server()
         elif stripped == "[Detecting lmgrd processes...]":
@@ -407,6 +446,7 @@ class _Parser:
                                   error=f"{message} ({code})" if code else message,
                                   host=server.vendor_host)
         server.vendors.append(daemon)
+        server.announce(daemon.name)
         return True
 
     # ---- features ----------------------------------------------------------------------------
@@ -419,16 +459,19 @@ class _Parser:
         if match is None:
             self.unrecognised(stripped, number)
             return
-        error = match["error"]
+        error, error_code = _header_error(match)
+        server = self.current_server()
         self.feature = _FeatureBuilder(
             name=match["name"],
             issued=_int_or_none(match["issued"]),
-            in_use=_int_or_none(match["in_use"]),
+            in_use=0 if match["none"] else _int_or_none(match["in_use"]),
             uncounted=match["uncounted"] is not None,
-            error=error.strip() if error is not None else None,
+            error=error,
+            error_code=error_code,
+            daemon=server.listing_daemon,
             line=number,
         )
-        self.current_server().features.append(self.feature)
+        server.features.append(self.feature)
 
     def end_feature(self) -> None:
         self.feature = None
@@ -477,36 +520,100 @@ class _Parser:
             self.unrecognised(stripped, number)
             return
         self.feature.reservations.append(Reservation(
-            count=int(match["count"]), kind=match["kind"], name=match["name"],
+            count=int(match["count"]), kind=match["kind"] or BORROWED, name=match["name"],
             pool=self.feature.pool_index, server=match["server"], port=_int_or_none(match["port"]),
         ))
 
     def user_line(self, line: str, number: int) -> bool:
-        match = _USER.fullmatch(line)
+        match = _USER.fullmatch(line) or _USER_PARTS_LEFT_OUT.fullmatch(line)
         if match is None:
             return False
-        (who, version, server, port, handle, month, day, hour, minute, count, pid, queued,
+        (who, version, server, port, handle, start_text, count, pid, borrow_return, queued,
          linger, linger_total) = match.groups()
-        user, host, display, extra = _split_who(who, version)
+        identity = split_identity(who, version)
         feature = self.feature
         if queued is not None:
-            feature.queued.append(Queued(
-                user, host, display, int(queued), feature.pool_index, version, server,
-                _int_or_none(port), _int_or_none(handle),
-            ))
+            seat = Queued(identity.user, identity.host, identity.display, int(queued),
+                          feature.pool_index, version, server, _int_or_none(port),
+                          _int_or_none(handle))
+            self.add_seat(feature.queued, seat, identity, who, version)
             return True
-        start = self.start_time(f"{month}/{day} {hour}:{minute}", line, number)
-        feature.checkouts.append(Checkout(
-            user, host, display, version, feature.pool_index, server, _int_or_none(port),
-            _int_or_none(handle), start,
-            int(count) if count is not None else 1,
-            linger is not None,
-            int(linger) if linger is not None else None,
-            int(linger_total) if linger_total is not None else None,
-            int(pid) if pid is not None else None,
-            extra,
-        ))
+        start = self.start_time(start_text, line, number)
+        borrowed, linger_s, linger_total_s = False, None, None
+        if borrow_return is not None:
+            borrowed, linger_s, linger_total_s = self.borrow(borrow_return, start, line, number)
+        elif linger is not None:
+            borrowed, linger_s, linger_total_s = self.linger(linger, linger_total, start)
+        seat = Checkout(
+            identity.user, identity.host, identity.display, version, feature.pool_index,
+            server, _int_or_none(port), _int_or_none(handle), start,
+            int(count) if count else 1, borrowed, linger_s, linger_total_s,
+            int(pid) if pid else None, identity.extra,
+        )
+        self.add_seat(feature.checkouts, seat, identity, who, version)
         return True
+
+    def add_seat(self, seats: list, seat: Checkout | Queued, identity: Identity, who: str,
+                 version: str | None) -> None:
+        if identity.tentative:
+            self.tentative.append((seats, len(seats), who, version))
+        seats.append(seat)
+
+    def linger(self, first: str, total_text: str | None,
+               start: datetime | None) -> tuple[bool, int | None, int | None]:
+        """(borrowed, seconds left, seconds in all) of a seat's linger period.
+
+        Current lmstat prints `(linger: LEFT / TOTAL)`: the corpus's Autodesk borrow (start
+        10/1 11:44, status 10/15 15:45, `4263164 / 5487240`) shows LEFT = TOTAL - the time
+        since checkout. Old lmstat printed `(linger: TOTAL)` (lm_stat.c); LEFT is worked out
+        the same way. A seat with nothing left is a live seat under a linger policy, not a
+        borrow (Autodesk borrows show as lingers with time left)."""
+        if total_text is not None:
+            left = int(first)
+            return left > 0, left, int(total_text)
+        total = int(first)
+        if start is None:
+            return True, None, total  # lmstat prints a linger only when there is one
+        left = self.seconds_until(start + timedelta(seconds=total))
+        return left > 0, left, total
+
+    def borrow(self, due_text: str, start: datetime | None, line: str,
+               number: int) -> tuple[bool, int | None, int | None]:
+        """The same for `, borrow-return DATE`, which old lmstat printed for a borrow."""
+        due = self.borrow_due(due_text, start, line, number)
+        if due is None or start is None:
+            return True, None, None
+        return True, self.seconds_until(due), int((due - start).total_seconds())
+
+    def seconds_until(self, moment: datetime) -> int:
+        return max(0, int((moment - self.reference_time()).total_seconds()))
+
+    def reference_time(self) -> datetime:
+        """The time of the status: printed by lmstat, else given by the caller, else now."""
+        return self.reported_at or self.now or datetime.now(self.tz)
+
+    def borrow_due(self, text: str, start: datetime | None, line: str,
+                   number: int) -> datetime | None:
+        """`M/D H:MM` of a borrow-return: the first such time after the checkout."""
+        a_year_later = (start or self.reference_time()) + timedelta(days=365)
+        try:
+            return resolve_start(*_month_day_hour_minute(text), reference=a_year_later,
+                                 tz=self.tz)
+        except (BadDate, ValueError):
+            self.diagnose(number, "impossible borrow-return time", line)
+            return None
+
+    def settle_tentative_identities(self) -> None:
+        """Split again the seats whose user/host/display had no certain split, now that the
+        hosts of every plain three-word seat line are known."""
+        if not self.tentative:
+            return
+        words = {word for _, _, who, _ in self.tentative for word in who.split()}
+        known_hosts = {seat.host for server in self.servers for feature in server.features
+                       for seats in (feature.checkouts, feature.queued) for seat in seats
+                       if seat.host in words and _three_word_identity(seat)}
+        for seats, index, who, version in self.tentative:
+            seats[index] = _with_identity(seats[index], split_identity(who, version, known_hosts))
 
     def start_time(self, text: str, line: str, number: int) -> datetime | None:
         """`M/D H:MM` -> datetime, cached: a large output repeats few distinct minutes."""
@@ -514,13 +621,9 @@ class _Parser:
             return self.start_cache[text]
         except KeyError:
             pass
-        reference = self.reported_at or self.now or datetime.now(self.tz)
-        date_part, _, time_part = text.partition(" ")
-        month, _, day = date_part.partition("/")
-        hour, _, minute = time_part.partition(":")
         try:
-            start = resolve_start(int(month), int(day), int(hour), int(minute),
-                                  reference=reference, tz=self.tz)
+            start = resolve_start(*_month_day_hour_minute(text), reference=self.reference_time(),
+                                  tz=self.tz)
         except (BadDate, ValueError):
             self.diagnose(number, "impossible start time", line)
             start = None
@@ -562,48 +665,33 @@ class _Parser:
         return tuple(built)
 
 
-def _split_who(who: str, version: str) -> tuple[str, str | None, str | None, str | None]:
-    """Split the text before `(vVERSION)` into user, host, display and any extra tokens.
-    The split is ambiguous when names contain spaces; the rules follow real outputs:
-    trailing tokens that are a bare version, `key=value` or `PACKAGE:COMPONENT` are extras;
-    of the rest, the display is the last token (or the run of garbled tokens after the last
-    host-like token), the host the token before it, and the user everything before that."""
-    parts = who.split()
-    if len(parts) == 3:
-        return parts[0], parts[1], parts[2], None
-    extra: list[str] = []
-    while len(parts) > 3 and _is_extra_token(parts[-1], version):
-        extra.insert(0, parts.pop())
-    extra_text = " ".join(extra) or None
-    if len(parts) == 3:
-        return parts[0], parts[1], parts[2], extra_text
-    if len(parts) == 1:
-        return parts[0], None, None, extra_text
-    if len(parts) == 2:
-        if parts[1].startswith(("/", ":")):
-            return parts[0], None, parts[1], extra_text
-        return parts[0], parts[1], None, extra_text
-    host_index = len(parts) - 2
-    for index in range(len(parts) - 2, 0, -1):
-        if _looks_like_host(parts[index]):
-            host_index = index
-            break
-    return (" ".join(parts[:host_index]), parts[host_index], " ".join(parts[host_index + 1:]),
-            extra_text)
+def _month_day_hour_minute(text: str) -> tuple[int, int, int, int]:
+    """`3/11 16:46` -> (3, 11, 16, 46)."""
+    date_part, _, time_part = text.partition(" ")
+    month, _, day = date_part.partition("/")
+    hour, _, minute = time_part.partition(":")
+    return int(month), int(day), int(hour), int(minute)
 
 
-def _is_extra_token(token: str, version: str) -> bool:
-    if token == version or token == f"v{version}":
-        return True
-    if "=" in token and not token.startswith("="):
-        return True  # a component name: feature=test_feature
-    if _PACKAGE_COMPONENT.fullmatch(token) is not None:
-        return True
-    return _VERSION_TOKEN.fullmatch(token) is not None and "." in token
+def _header_error(match: re.Match) -> tuple[str | None, str | None]:
+    """The error a "Users of" header carries instead of totals, and its FLEXlm code."""
+    if match["cannot"] is not None:
+        return _split_error(match["cannot"])
+    if match["error"] is not None:
+        return match["error"].strip(), None
+    return None, None
 
 
-_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_$")
+def _three_word_identity(seat: Checkout | Queued) -> bool:
+    """Whether a seat's user, host and display came from exactly three words, the one
+    layout whose host is certain (more words put a space in one of them, or an extra)."""
+    return (seat.host is not None and seat.display is not None
+            and getattr(seat, "extra", None) is None
+            and " " not in seat.user and " " not in seat.display)
 
 
-def _looks_like_host(token: str) -> bool:
-    return token[0].isalnum() and _HOST_CHARS.issuperset(token)
+def _with_identity(seat: Checkout | Queued, identity: Identity) -> Checkout | Queued:
+    if isinstance(seat, Checkout):
+        return seat._replace(user=identity.user, host=identity.host, display=identity.display,
+                             extra=identity.extra)
+    return seat._replace(user=identity.user, host=identity.host, display=identity.display)
