@@ -191,7 +191,9 @@ class EventKind(StrEnum):
 
 class Event(NamedTuple):
     """One debug-log event. `reason` is the text in parentheses after user@host (for a
-    denial, FlexLM's own words); `code` its "(-major,minor)" error code, e.g. "-4,342"."""
+    denial, FlexLM's own words); `code` its "(-major,minor)" error code, e.g. "-4,342";
+    `extra` the vendor's own data on the line, as logged: the checkout data string
+    ("[J3_7f0101_611_1]") and FlexNet's verbose "^^^ ver user ip pid handle ... ^^^"."""
 
     at: datetime
     kind: EventKind
@@ -204,3 +206,4 @@ class Event(NamedTuple):
     code: str | None = None
     server: str | None = None  # the configured server whose log it came from
     line: int | None = None  # 1-based line in the log, where known
+    extra: str | None = None

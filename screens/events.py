@@ -37,8 +37,8 @@ class EventsScreen(StreamScreen):
 
     def row(self, logged: Logged, new: bool) -> Row:
         event = logged.event
-        detail = " ".join(part for part in (event.reason, event.code and f"({event.code})")
-                          if part)
+        detail = " ".join(part for part in (event.reason, event.code and f"({event.code})",
+                                            event.extra) if part)
         values = (arrival(logged), event.kind.value, event.feature, who(event), event.server,
                   event.count if event.count != 1 else None, detail, event.daemon)
         return Row(logged.seq, values, KIND_STYLES.get(event.kind, ""), taggable=False)

@@ -28,6 +28,7 @@ from lmconsole.adapters.flexlm.sim.debuglog import DebugLog, usage_line
 from lmconsole.model import Event, EventKind
 
 from .corpus import read_corpus
+from .test_debuglog_vendor_forms import SAMPLES
 
 MADRID = ZoneInfo("Europe/Madrid")  # the UPM logs: "Hora de verano romance" is CEST
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -186,6 +187,8 @@ def test_every_event_kind():
      "Users are queued for this feature.", "-24,332"),
     ('(Licensed number of users already reached. (-4,342:10054 "WinSock: Connection reset"))',
      1, "Licensed number of users already reached.", '-4,342:10054 "WinSock: Connection reset"'),
+    ("(Licensed number of users already reached. (-4,342:10054 )) ", 1,
+     "Licensed number of users already reached.", "-4,342:10054"),  # an empty WinSock text
     ("(4 licenses) (User/host on EXCLUDE list for feature. (-38,348)) ", 4,
      "User/host on EXCLUDE list for feature.", "-38,348"),
     ("(free text (not a code))", 1, "free text (not a code)", None),
@@ -385,7 +388,7 @@ def test_noise_is_skipped_silently():
 
 
 BROKEN = [
-    ' 9:00:01 (MLM) OUT: MATLAB jdoe@host1  ',  # unquoted feature
+    ' 9:00:01 (MLM) OUT: MATLAB jdoe  ',  # unquoted feature (old FLEXlm) and no user@host
     ' 9:00:02 (MLM) DENIED: "MATLAB"',  # no user
     'OUT: "MATLAB" jdoe@host1  ',  # no time prefix
     '10:25:38 (MLM) OUT: "MATLAB" alu10:25:38 (MLM) OUT: "MATLAB" x@y  ',  # two lines glued
@@ -508,6 +511,7 @@ def test_never_raises_on_arbitrary_text(text):
 
 REAL_LINES = [line for name in (ADSKFLEX, MAPLE, MLM)
               for line in corpus_log(name).split("\n")] + EVERY_KIND.split("\n") + BROKEN + NOISE
+REAL_LINES += [line for text in SAMPLES.values() for line in text.split("\n")]
 clocks = st.builds(lambda h, m, s, pad: f"{h:{pad}2}:{m:02}:{s:02}", st.integers(0, 29),
                    st.integers(0, 61), st.integers(0, 61), st.sampled_from(["0", " ", ""]))
 log_like_lines = st.one_of(

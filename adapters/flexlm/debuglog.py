@@ -1,7 +1,8 @@
 """Parser for the FlexLM debug log: lmgrd and its vendor daemons writing into one file.
 
 Incremental: `DebugLogReader.feed(line)` turns one line, as it is written, into at most one
-`Event` (the live denials view shows a DENIED within a second of it being logged);
+`Event` (the live denials view shows a DENIED within a second of it being logged; only an
+old FLEXlm usage line comes one line late, see Events);
 `parse_debuglog(text)` reads a whole file. Neither raises on bad input nor prints: lines
 that look like events but cannot be read become `Diagnostic`s, everything else that is not
 an event (banners, SLOG blocks, feature lists, continuation and empty lines) is skipped.
@@ -28,11 +29,18 @@ a date, `start_date` (or, for a live tail, the day that puts the line nearest to
 assumed, and `DebugLogReader.dated` is False.
 
 Events. Usage lines (`OUT`, `IN`, `DENIED`, `QUEUED`, `DEQUEUED`, `UNSUPPORTED`) carry
-feature, user and host (split at the last `@` before the two-space gap), `(N licenses)` as
-the count, other parenthesised text as the reason (`INACTIVE`, `REMOVED`, FlexLM's words for
-a denial) and its `(-4,342)` as the code; an UNSUPPORTED line's requested key, between
-feature and user, is dropped. `EXPIRED: feature` has no user. The life-cycle events name
-the daemon concerned, not the one that wrote the line:
+feature, user@host and a tail: `(N licenses)` as the count, other parenthesised text as the
+reason (`INACTIVE`, `REMOVED`, FlexLM's words for a denial) and its `(-4,342)` as the code,
+and the vendor's own data as `extra` (the checkout data `[J3_7f0101_611_1]` before them,
+FlexNet's verbose `^^^ ver user ip ... ^^^` after them). The user may contain spaces and
+`@`, the host neither: the host follows the last `@` before the tail and ends at the first
+space, so the two spaces that usually open the tail may be one. An UNSUPPORTED line's
+requested key, between feature and user, is dropped. Old FLEXlm does not quote the feature
+(`DENIED: DOORS u@h  [telelogic] `) and may write the parenthesised part on the next,
+untimed, line; such a line without one is held back until the next line comes, and `feed`
+returns it then (completed, when that line was its continuation); `flush()` gives it at
+the end of the input. `EXPIRED: feature` has no user. The life-cycle events name the
+daemon concerned, not the one that wrote the line:
 - RESTARTED: lmgrd's `REStarted VENDOR (internet tcp_port P pid N)`; the reason is the text
   in parentheses.
 - REREAD: each vendor daemon's own `...Finished rereading`, i.e. once per daemon that has
@@ -41,7 +49,13 @@ the daemon concerned, not the one that wrote the line:
   `Requested from user@host` gives the event its user and host.
 - SHUTDOWN: a daemon going down: `EXITING ...`, `daemon shutdown requested`, lmgrd's
   `Shutting down VENDOR ...` and `VENDOR exited with status N`; the several lines of one
-  stop make one event, and `SHUTDOWN request from USER at node HOST` names who asked.
+  stop make one event, and `SHUTDOWN request from USER at node HOST` names who asked. A
+  daemon's own last words carry the line it logged just before them, which says why
+  (`Cannot open daemon lock file; EXITING DUE TO SIGNAL 41 Exit reason 9`). What lmgrd
+  adds after them (`... exited with status 41 (Exited because another server was
+  running)`) comes too late for the event, which has been returned by then.
+lmgrd's `MULTIPLE "VENDOR" license server systems running` becomes a diagnostic: a second
+copy of the vendor daemon is serving, which no event kind describes.
 """
 
 from __future__ import annotations
@@ -73,6 +87,8 @@ _USAGE_KINDS = {
     "UNSUPPORTED": EventKind.UNSUPPORTED,
 }
 _EVENT_WORDS = frozenset([*_USAGE_KINDS, "EXPIRED", "REStarted", "Restarted"])
+# Lines of an orderly shutdown: they do not say why a daemon exits.
+_SHUTDOWN_STEPS = ("lmgrd will now shut down", "Shutting down ")
 # Time prefixes, looked up rather than parsed: "HH:MM" or " H:MM" -> seconds, "SS" -> seconds
 # (a leap second :60 counts as :59).
 _HOUR_MINUTE = {f"{h:{pad}2}:{m:02}": h * 3600 + m * 60
@@ -89,14 +105,15 @@ _RESTARTED = re.compile(r"(?:REStarted|Restarted) (\S+)(?: \((.*)\))?\s*$")
 _REQUESTED = re.compile(r"Rereading license file\.\.\. Requested from (\S+)")
 _SHUTDOWN_BY = re.compile(r"SHUTDOWN request from (.+) at node (\S+)")
 _COUNT = re.compile(r"(\d{1,9}) licenses?")
-_CODE = re.compile(r'\(-\d{1,6},-?\d{1,9}(?::-?\d{1,9})?(?: "[^"]*")?\)')  # "(-4,342)"
+# "(-4,342)"; a WinSock errno may follow, with its text or (empty) just a space.
+_CODE = re.compile(r'\(-\d{1,6},-?\d{1,9}(?::-?\d{1,9})?(?: "[^"]*"| )?\)')
 # The whole usage line: time, daemon, kind, feature, the key of an UNSUPPORTED, user@host
-# (words joined by single spaces; two spaces end it) and the tail.
+# and perhaps more (words joined by single spaces; two spaces end them) and the tail.
 _USAGE_LINE = re.compile(r'((?:[01][0-9]|2[0-3]| [0-9]):[0-5][0-9]):([0-5][0-9]|60) '
-                         r'\(([^()\s]+)\) (OUT|IN|DENIED|QUEUED|DEQUEUED|UNSUPPORTED): '
+                         r'\(([^()]+)\) (OUT|IN|DENIED|QUEUED|DEQUEUED|UNSUPPORTED): '
                          r'"([^"]+)" (?:\([^()]*\) )?([^" ]+(?: [^" ]+)*)(?:  (.*)| ?)\Z',
                          re.DOTALL)
-_TAILS: dict[str, tuple[int, str | None, str | None]] = {"": (1, None, None)}
+_TAILS: dict[str, tuple[int, str | None, str | None, str | None]] = {"": (1, None, None, None)}
 # An event glued to another line, or missing its time prefix.
 _EVENT_ANYWHERE = re.compile(r'(?:^|\) )(?:OUT|IN|DENIED|QUEUED|DEQUEUED|UNSUPPORTED): "')
 
@@ -186,6 +203,9 @@ def _feed_all(reader: DebugLogReader, lines: list[str]) -> list[Event]:
             event = feed(line)
             if event is not None:
                 append(event)
+    held = reader.flush()
+    if held is not None:
+        append(held)
     return events
 
 
@@ -210,7 +230,9 @@ class DebugLogReader:
     `tz` is the licence server's zone; `server` names it in events and diagnostics;
     `start_date` is the date of the first line read, assumed until the log names one
     (default: the day that puts the first line nearest to now, which is right for a live
-    tail). `dated` tells whether the date now in use came from the log itself.
+    tail). `dated` tells whether the date now in use came from the log itself. An old
+    FLEXlm usage line's event comes with the next line (see `feed`); at the end of the
+    input, `flush()` returns it if no line came after it.
     """
 
     def __init__(self, *, tz: tzinfo, server: str | None = None,
@@ -239,6 +261,9 @@ class DebugLogReader:
         self._reread_by: tuple[str, str | None, int] | None = None
         self._shutdown_by: tuple[str, str | None, int] | None = None
         self._shut_down: dict[str, int] = {}  # daemon -> when its SHUTDOWN was reported
+        self._last_note: tuple[str, str, int] | None = None  # daemon, message, line number
+        self._held: Event | None = None  # an event read but not yet returned (see feed)
+        self._held_open = False  # ... which the next line may complete
 
     # ---- what the reader knows -------------------------------------------------------
 
@@ -257,7 +282,10 @@ class DebugLogReader:
 
     def feed(self, line: str) -> Event | None:
         """One line of the log, without its line end (a trailing CR or LF is dropped).
-        Returns the event it reports, if any."""
+        Returns the event it reports, if any; after an event held back (an old FLEXlm usage
+        line, whose reason may follow on this line), that event instead."""
+        if self._held is not None:
+            return self._feed_after_held(line)
         self.line_no += 1
         try:
             # The hot path, tuned because a busy server logs 100,000 of these a day:
@@ -275,18 +303,40 @@ class DebugLogReader:
             if tail is None:  # no two-space gap: the trailing spaces were stripped
                 who, tail = who.rstrip(), ""
             at_sign = who.rfind("@")
-            if at_sign <= 0:
-                return self._without_host(word, daemon, feature, who, tail, wall, line)
-            count, reason, code = _TAILS.get(tail) or _read_tail(tail)
+            host = who[at_sign + 1:]
+            if at_sign <= 0 or " " in host:  # no host, or a tail after a single space
+                return self._usage(word, daemon, feature, who, tail, wall, line)
+            count, reason, code, extra = _TAILS.get(tail) or _read_tail(tail)
             at = self._at_value if wall == self._at_wall else self._at(wall)
             # tuple.__new__ builds the NamedTuple without its keyword-handling __new__:
             # the same fields in the same order, in half the time.
             return _new_tuple(Event, (at, _USAGE_KINDS[word], daemon, feature, who[:at_sign],
-                                      who[at_sign + 1:] or None, count, reason, code,
-                                      self.server, self.line_no))
+                                      host or None, count, reason, code, self.server,
+                                      self.line_no, extra))
         except Exception as error:  # noqa: BLE001 - the contract: never raise on input
             self._diagnose(f"internal error reading this line: {error!r}", line)
             return None
+
+    def flush(self) -> Event | None:
+        """At the end of the input: the event still held back for its next line, if any."""
+        held, self._held = self._held, None
+        return held
+
+    def _feed_after_held(self, line: str) -> Event | None:
+        """Returns the held event: completed by this line when it is the continuation
+        (`(Licensed number of users already reached. (-4,342))` alone on a line), else as
+        it is, holding back what this line gives until the next one."""
+        held, self._held = self._held, None
+        text = line.strip()
+        if self._held_open and text[:1] == "(" and text[-1:] == ")":
+            self.line_no += 1
+            count, reason, code, extra = _read_tail(text)
+            return held._replace(count=count, reason=reason, code=code,
+                                 extra=_joined(held.extra, extra))
+        event = self.feed(line)
+        if event is not None:
+            self._held, self._held_open = event, False
+        return held
 
     def _repair(self, line: str) -> str | None:
         """Any line but a well-formed usage line: drop a BOM and the line end, restore the
@@ -323,14 +373,32 @@ class DebugLogReader:
 
     # ---- events --------------------------------------------------------------------------
 
-    def _without_host(self, word: str, daemon: str, feature: str, who: str, tail: str,
-                      wall: int, line: str) -> Event | None:
+    def _usage(self, word: str, daemon: str, feature: str, who: str, tail: str, wall: int,
+               line: str) -> Event | None:
+        """A usage line off the hot path: without user@host, or with text after the host
+        that only one space divides from it."""
         if not who.strip():
             return self._bad(word, line)
-        self._diagnose(f"{word} line without user@host: read {who!r} as the user", line)
-        count, reason, code = _read_tail(tail)
-        return Event(self._at(wall), _USAGE_KINDS[word], daemon, feature, who, None, count,
-                     reason, code, self.server, self.line_no)
+        user, host, rest = _split_who(who)
+        if host is None:
+            self._diagnose(f"{word} line without user@host: read {who!r} as the user", line)
+        count, reason, code, extra = _read_tail(f"{rest}  {tail}" if rest else tail)
+        return Event(self._at(wall), _USAGE_KINDS[word], daemon, feature, user, host, count,
+                     reason, code, self.server, self.line_no, extra)
+
+    def _unquoted_usage(self, daemon: str, word: str, rest: str, wall: int,
+                        line: str) -> Event | None:
+        """Old FLEXlm's usage line, the feature not quoted: `OUT: DOORS u@h  [telelogic] `.
+        Without a parenthesised part it is held back: that may be on the next line."""
+        feature, _, after = rest.strip().partition(" ")
+        if not feature or feature[0] == '"' or "@" not in after:
+            return self._bad(word, line)
+        who, _, tail = after.partition("  ")
+        event = self._usage(word, daemon, feature, who, tail, wall, line)
+        if "(" in who[who.find("@"):] or "(" in tail:
+            return event
+        self._held, self._held_open = event, True
+        return None
 
     def _other_line(self, line: str) -> Event | None:
         """Every timed line that is not a well-formed usage line."""
@@ -349,7 +417,8 @@ class DebugLogReader:
             if message[:colon] == "EXPIRED":
                 return self._expired(daemon, message[colon + 1:], wall, line)
             if message[:colon] in _USAGE_KINDS:
-                return self._bad(message[:colon], line)
+                return self._unquoted_usage(daemon, message[:colon], message[colon + 1:],
+                                            wall, line)
         return self._other(daemon, message, tod, wall, line)
 
     def _expired(self, daemon: str, rest: str, wall: int, line: str) -> Event | None:
@@ -407,7 +476,7 @@ class DebugLogReader:
             if match:
                 self._shutdown_by = (match[1], match[2], wall)
         elif message.startswith(("EXITING", "daemon shutdown requested")):
-            return self._shutdown(daemon, message, wall)
+            return self._shutdown(daemon, self._with_cause(daemon, message.strip()), wall)
         elif daemon == "lmgrd" and message.startswith("Shutting down "):
             words = message.split()
             if len(words) > 2:
@@ -416,11 +485,26 @@ class DebugLogReader:
             return self._shutdown(message.split(" ", 1)[0], message, wall)
         elif daemon == "lmgrd" and message.startswith("Started "):
             self._shut_down.pop(message[8:].split(" ", 1)[0], None)
+        elif message.startswith("MULTIPLE "):
+            vendor = message.split('"')[1] if message.count('"') > 1 else "vendor daemon"
+            self._diagnose(f"a second {vendor} is serving (another lmgrd, or one left running "
+                           f"by a killed lmgrd), so the new one exited: stop the other copy, "
+                           f"then run lmreread", line)
         else:
             first = message.split(" ", 1)[0].rstrip(":")
             if first in _EVENT_WORDS:
                 self._diagnose(f"{first} line not understood: not read as an event", line)
+            elif message.strip() and not message.startswith(_SHUTDOWN_STEPS):
+                self._last_note = (daemon, message.strip(), self.line_no)
         return None
+
+    def _with_cause(self, daemon: str, last_words: str) -> str:
+        """A daemon's last words, after the line it logged just before them: that says
+        why it exits (`Cannot open daemon lock file`)."""
+        note = self._last_note
+        if note is None or note[2] != self.line_no - 1 or note[0] != daemon:
+            return last_words
+        return f"{note[1]}; {last_words}"
 
     def _shutdown(self, daemon: str, message: str, wall: int) -> Event | None:
         """A daemon going down; lmgrd's "Shutting down X" and X's own last words are one
@@ -570,11 +654,30 @@ def _requester(request: tuple[str, str | None, int] | None,
     return None, None
 
 
-def _read_tail(tail: str) -> tuple[int, str | None, str | None]:
+def _split_who(who: str) -> tuple[str, str | None, str]:
+    """`user@host`, perhaps with a tail after one space: (user, host, tail). The user may
+    hold spaces and `@`, the host neither: it follows the last `@` before the tail (which
+    may hold `@` too) and ends at the first space. Without an `@`, all is the user."""
+    first = who.find("@")
+    end = len(who)
+    for opening in (" (", " [", " ^^^"):
+        found = who.find(opening, first)
+        if 0 <= found < end:
+            end = found
+    at_sign = who.rfind("@", 0, end)
+    if at_sign <= 0:
+        return who.strip(), None, ""
+    host, _, rest = who[at_sign + 1:].partition(" ")
+    return who[:at_sign], host or None, rest.strip()
+
+
+def _read_tail(tail: str) -> tuple[int, str | None, str | None, str | None]:
     """What follows the two spaces after user@host: parenthesised groups such as
-    `(3 licenses)`, `(INACTIVE)` or `(Licensed number ... reached. (-4,342))`.
-    Returns (count, reason, code). A log repeats a handful of tails; they are cached."""
-    text = tail.strip()
+    `(3 licenses)`, `(INACTIVE)` or `(Licensed number ... reached. (-4,342))`, after the
+    vendor's `[checkout data]` and before FlexNet's verbose `^^^ ... ^^^`.
+    Returns (count, reason, code, extra). A log repeats a handful of tails; they are
+    cached."""
+    text, extra = _vendor_data(tail.strip())
     if text[:1] == "(" and text[-1:] == ")" and ") (" not in text:
         groups = [text[1:-1]]  # one group (the usual case), perhaps with a code inside
     else:
@@ -588,14 +691,32 @@ def _read_tail(tail: str) -> tuple[int, str | None, str | None]:
         if code is None and group.endswith(")"):
             start = group.rfind("(-")
             if start >= 0 and _CODE.fullmatch(group, start):
-                code = group[start + 1:-1]
+                code = group[start + 1:-1].rstrip()
                 group = group[:start].rstrip()
         if group:
             reasons.append(group)
-    parsed = (count, " ".join(reasons) or None, code)
+    parsed = (count, " ".join(reasons) or None, code, extra)
     if len(_TAILS) < MAX_CACHED_TAILS:
         _TAILS[tail] = parsed
     return parsed
+
+
+def _vendor_data(text: str) -> tuple[str, str | None]:
+    """Splits `[checkout data] (groups) ^^^ verbose ^^^` into the groups and the rest."""
+    parts = []
+    if text[:1] == "[" and "]" in text:
+        end = text.index("]") + 1
+        parts.append(text[:end])
+        text = text[end:].lstrip()
+    verbose = text.find("^^^")
+    if verbose >= 0:
+        parts.append(text[verbose:])
+        text = text[:verbose].rstrip()
+    return text, " ".join(parts) or None
+
+
+def _joined(first: str | None, second: str | None) -> str | None:
+    return " ".join(part for part in (first, second) if part) or None
 
 
 def _groups(text: str) -> list[str]:
