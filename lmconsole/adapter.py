@@ -7,7 +7,7 @@ Adapters register themselves by name in `lmconsole.adapters.ADAPTERS`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import NamedTuple, Protocol
@@ -38,6 +38,18 @@ class EventReader(Protocol):
     """Turns a server's log, one line at a time as it is written, into events."""
 
     def feed(self, line: str) -> Event | None: ...
+
+    def flush(self) -> Event | None:
+        """The event of a line held back for a continuation that did not come (called at the
+        end of the input, and when a followed log goes quiet)."""
+        ...
+
+
+def read_events(reader: EventReader, lines: Iterable[str]) -> list[Event]:
+    """Every event of `lines`, the last held-back one included."""
+    events = [event for line in lines if (event := reader.feed(line)) is not None]
+    last = reader.flush()
+    return events + [last] if last is not None else events
 
 
 class LicenceManagerAdapter(Protocol):

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from lmconsole.adapter import FileLanguage, Finding, LiveUse
+from lmconsole.adapter import FileLanguage, Finding, LiveUse, read_events
 from lmconsole.audit import AuditLog
 from lmconsole.model import Event, EventKind
 from lmconsole.transport import FileChangedError, FileStat, Transport, TransportError
@@ -321,8 +321,7 @@ async def reread_log(transport: Transport, config, adapter, since: int
     text, _ = decode(data[since:])
     reader = adapter.event_reader(tz=config.tz, server=config.name)
     lines = text.splitlines()
-    events = [event for line in lines if (event := reader.feed(line)) is not None]
-    return events, lines
+    return read_events(reader, lines), lines
 
 
 async def recent_events(transport: Transport, config, adapter, *,
@@ -342,8 +341,7 @@ async def recent_events(transport: Transport, config, adapter, *,
     lines = result.stdout.splitlines()
     if len(result.stdout.encode()) >= max_bytes:
         lines = lines[1:]  # the tail began mid-line
-    reader = adapter.event_reader(tz=config.tz, server=config.name)
-    return [event for line in lines if (event := reader.feed(line)) is not None]
+    return read_events(adapter.event_reader(tz=config.tz, server=config.name), lines)
 
 
 def confirm_reread(events: Iterable[Event], lines: Iterable[str] = (), *,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -22,6 +22,7 @@ from lmconsole.transport import BinaryInputError, Transport, TransportError
 
 FIRST_RETRY_S = 1.0
 MAX_FOLLOW_RETRY_S = 30.0
+QUIET_S = 0.25  # a followed log this long without a line lets go of a held-back event
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,15 +154,41 @@ class ServerMonitor:
         while True:
             reader = self.adapter.event_reader(tz=self.config.tz, server=self.config.name)
             try:
-                async for line in self.transport.follow(path):
+                async for line in quiet_marked(self.transport.follow(path), QUIET_S):
                     delay = FIRST_RETRY_S
-                    event = reader.feed(line)
+                    event = reader.feed(line) if line is not None else reader.flush()
                     if event is not None:
                         self.listener.event(event)
             except (TransportError, OSError) as error:
                 self.listener.follow_failed(self.config.name, f"{path}: {error}")
             await asyncio.sleep(delay)
             delay = min(MAX_FOLLOW_RETRY_S, delay * 2)
+
+
+async def quiet_marked(lines: AsyncIterator[str], quiet_s: float
+                       ) -> AsyncIterator[str | None]:
+    """The lines, and None whenever `quiet_s` pass without one: the moment to let go of a
+    line held back for a continuation (an old FLEXlm DENIED whose reason may follow)."""
+    pending: asyncio.Future | None = None
+    try:
+        while True:
+            pending = pending or asyncio.ensure_future(anext(lines))
+            done, _ = await asyncio.wait({pending}, timeout=quiet_s)
+            if not done:
+                yield None
+                continue
+            finished, pending = pending, None
+            try:
+                line = finished.result()
+            except StopAsyncIteration:
+                return
+            yield line
+    finally:
+        if pending is not None:
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                await pending
+        await lines.aclose()
 
 
 class Monitor:

@@ -158,3 +158,36 @@ def test_a_connection_is_made_within_the_connect_timeout_before_the_command_runs
     assert not asyncio.run(monitor.poll_once())
     assert transport.timeouts == [3.0] and transport.commands == 0
     assert states[-1].error == "lic1: cannot connect: Connection refused"
+
+
+def test_an_old_flexlm_denial_held_for_its_reason_line_arrives_when_the_log_goes_quiet(
+        tmp_path):
+    # An old FLEXlm logs the reason of an unquoted DENIED on the line after it; the reader
+    # waits for that line, and the monitor lets go of the event once the log is quiet.
+    log = tmp_path / "telelogic.log"
+    log.write_text("14:46:30 (telelogic) Server started on flexhost\n")
+    events = []
+    monitor = ServerMonitor(Server("old", "/bin/false", poll_interval_s=3600,
+                                   debug_log=str(log)),
+                            ADAPTERS["flexlm"], LocalTransport(),
+                            CallbackListener(on_event=events.append))
+
+    async def main():
+        group = Monitor([monitor])
+        group.start()
+        try:
+            await asyncio.sleep(0.3)
+            with log.open("a") as file:
+                file.write("14:46:39 (telelogic) DENIED: DOORS indkach@indkach  [telelogic] \n"
+                           "\t(Licensed number of users already reached. (-4,342:10054 ))\n"
+                           "14:47:02 (telelogic) DENIED: DOORS jdoe@ws7  [telelogic] \n")
+            for _ in range(100):  # the second DENIED has no reason line after it
+                if len(events) == 2:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            await group.stop()
+
+    asyncio.run(main())
+    assert [(e.kind.value, e.user, e.code) for e in events] == [
+        ("DENIED", "indkach", "-4,342:10054"), ("DENIED", "jdoe", None)]
