@@ -11,7 +11,7 @@ from typing import ClassVar, NamedTuple
 
 from textual.binding import Binding, BindingType
 
-from lmconsole.model import Checkout, Feature, Queued, Reservation
+from lmconsole.model import BORROWED, Checkout, Feature, Queued, Reservation
 
 from .base import STATES, LiveScreen
 from .format import day_time, duration
@@ -88,6 +88,10 @@ def seat_row(key: Hashable, source, server: str, all_servers: bool) -> Row:
         return Row(key, lead + (source.user, source.host, source.display, source.start, held,
                                 source.count, linger_text(source), source.version,
                                 source.handle), "warn" if source.borrowed else "")
+    if isinstance(source, Reservation) and source.kind == BORROWED:
+        return Row(key, lead + ("(borrowed)", source.name, None, None, None, source.count,
+                                f"borrowed to {source.name}, off the network", None, None),
+                   "warn", taggable=False)
     if isinstance(source, Reservation):
         return Row(key, lead + ("(reserved)", None, None, None, None, source.count,
                                 f"reserved for {source.kind} {source.name}, idle",

@@ -11,7 +11,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from lmconsole.app import EventArrived, LMConsoleApp, StateArrived
-from lmconsole.model import EventKind
+from lmconsole.model import BORROWED, EventKind, Reservation
 from lmconsole.screens import base, denials, dialogs, events, features, live_table, overview
 from lmconsole.screens import seats as seats_module
 from lmconsole.screens.commands import ConsoleCommand, ConsoleProvider, resolve
@@ -140,6 +140,17 @@ def test_seats_list_who_holds_what_since_when_plus_reservations_and_the_queue(tm
         assert not table.rows[reservation].taggable
 
     run(tmp_path, test)
+
+
+def test_seats_borrowed_out_to_a_host_are_not_shown_as_an_idle_reservation():
+    # lmstat's "2 RESERVATIONs for DAEMON on laptop7": seats out on a borrowing laptop.
+    borrowed = Reservation(2, BORROWED, "laptop7", None)
+    row = seats_module.seat_row(("reservation", 0), borrowed, "engineering", False)
+    assert row.values[:2] == ("(borrowed)", "laptop7") and row.values[5] == 2
+    assert row.values[6] == "borrowed to laptop7, off the network" and row.style == "warn"
+    reserved = Reservation(2, "USER", "ehuber", None)
+    row = seats_module.seat_row(("reservation", 1), reserved, "engineering", False)
+    assert row.values[6] == "reserved for USER ehuber, idle"
 
 
 def test_borrowed_seats_show_the_time_left(tmp_path):
