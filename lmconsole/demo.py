@@ -93,14 +93,14 @@ class SimulatorTransport:
         # A reader dates lines by today's date until the log names one; a simulated server
         # lives on another day, so the follow opens with the TIMESTAMP line lmgrd would write.
         self.server.sync()
+        seen = len(self.server.log.lines)  # followed from here, as `tail -F` would
         yield timestamp_line(self.server.log.local(self.server.now_s))
-        seen = len(self.server.log.lines)
         while True:
             self.server.sync()
             lines = self.server.log.lines
-            for line in lines[seen:]:
-                yield line
-            seen = len(lines)
+            while seen < len(lines):  # lines written while the reader handles one count too
+                seen += 1
+                yield lines[seen - 1]
             await asyncio.sleep(self.follow_poll_s)
 
     async def read(self, path: str) -> tuple[bytes, FileStat]:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from lmconsole.adapter import LicenceManagerAdapter
+from lmconsole.adapter import EventReader, LicenceManagerAdapter
 from lmconsole.model import Diagnostic, Event, ServerStatus, Status
 from lmconsole.transport import BinaryInputError, Transport, TransportError
 
@@ -153,42 +153,43 @@ class ServerMonitor:
         delay = FIRST_RETRY_S
         while True:
             reader = self.adapter.event_reader(tz=self.config.tz, server=self.config.name)
+            flusher = QuietFlusher(reader, self.emit)
             try:
-                async for line in quiet_marked(self.transport.follow(path), QUIET_S):
+                async for line in self.transport.follow(path):
                     delay = FIRST_RETRY_S
-                    event = reader.feed(line) if line is not None else reader.flush()
-                    if event is not None:
-                        self.listener.event(event)
+                    flusher.lines_fed += 1
+                    self.emit(reader.feed(line))
             except (TransportError, OSError) as error:
                 self.listener.follow_failed(self.config.name, f"{path}: {error}")
+            finally:
+                flusher.stop()
             await asyncio.sleep(delay)
             delay = min(MAX_FOLLOW_RETRY_S, delay * 2)
 
+    def emit(self, event: Event | None) -> None:
+        if event is not None:
+            self.listener.event(event)
 
-async def quiet_marked(lines: AsyncIterator[str], quiet_s: float
-                       ) -> AsyncIterator[str | None]:
-    """The lines, and None whenever `quiet_s` pass without one: the moment to let go of a
-    line held back for a continuation (an old FLEXlm DENIED whose reason may follow)."""
-    pending: asyncio.Future | None = None
-    try:
+
+class QuietFlusher:
+    """Lets go of an event the reader holds back for a continuation line (an old FLEXlm
+    DENIED whose reason may follow) once the log has been quiet for QUIET_S. A task of its
+    own, so that following a busy log costs nothing more per line."""
+
+    def __init__(self, reader: EventReader, emit: Callable[[Event | None], None]) -> None:
+        self.reader, self.emit = reader, emit
+        self.lines_fed = 0
+        self.task = asyncio.create_task(self.run())
+
+    async def run(self) -> None:
         while True:
-            pending = pending or asyncio.ensure_future(anext(lines))
-            done, _ = await asyncio.wait({pending}, timeout=quiet_s)
-            if not done:
-                yield None
-                continue
-            finished, pending = pending, None
-            try:
-                line = finished.result()
-            except StopAsyncIteration:
-                return
-            yield line
-    finally:
-        if pending is not None:
-            pending.cancel()
-            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                await pending
-        await lines.aclose()
+            await asyncio.sleep(QUIET_S)
+            if self.lines_fed == 0:
+                self.emit(self.reader.flush())
+            self.lines_fed = 0
+
+    def stop(self) -> None:
+        self.task.cancel()
 
 
 class Monitor:

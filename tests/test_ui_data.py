@@ -8,6 +8,7 @@ written out below rather than read from a log.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -105,3 +106,24 @@ async def fill(app: LMConsoleApp, pilot, *, events: bool = True) -> None:
         for event in events_for(servers):
             app.post_message(EventArrived(event))
     await pilot.pause()
+
+
+def test_the_simulator_log_follow_skips_no_line_written_while_one_is_handled():
+    simulator = start_simulator("architecture", 3)
+    transport = SimulatorTransport(simulator, follow_poll_s=0.01)
+
+    async def main() -> list[str]:
+        lines = transport.follow("debug.log")
+        await anext(lines)  # the TIMESTAMP line
+        got = []
+        simulator.checkout("ann", "ws1", "AutoCAD")
+        simulator.checkout("bob", "ws2", "AutoCAD")
+        got.append(await asyncio.wait_for(anext(lines), 5))
+        simulator.checkout("cid", "ws3", "AutoCAD")  # while the reader is on ann's line
+        for _ in range(2):
+            got.append(await asyncio.wait_for(anext(lines), 5))
+        await lines.aclose()
+        return got
+
+    got = asyncio.run(main())
+    assert [line.split('" ', 1)[1].split("@")[0] for line in got] == ["ann", "bob", "cid"]
