@@ -37,6 +37,8 @@ class StatusQuery(Protocol):
 class EventReader(Protocol):
     """Turns a server's log, one line at a time as it is written, into events."""
 
+    diagnostics: list[Diagnostic]  # lines not understood and conditions to warn of, in order
+
     def feed(self, line: str) -> Event | None: ...
 
     def flush(self) -> Event | None:

@@ -30,7 +30,7 @@ from textual.worker import Worker, WorkerState
 from lmconsole.adapter import LicenceManagerAdapter
 from lmconsole.adapters.flexlm.debuglog import denial_reason_words
 from lmconsole.audit import AuditLog, audit_path
-from lmconsole.model import Event
+from lmconsole.model import Diagnostic, Event
 from lmconsole.monitor import Listener, Monitor, ServerMonitor, ServerState
 from lmconsole.screens.base import EVENTS, STATES
 from lmconsole.screens.commands import ConsoleCommand, ConsoleProvider, console_commands, resolve
@@ -39,6 +39,7 @@ from lmconsole.screens.dialogs import (
     CommandLine,
     ConfirmScreen,
     HelpScreen,
+    NotesScreen,
     UnknownHostScreen,
     key_help,
 )
@@ -70,6 +71,12 @@ class EventArrived(Message):
         self.event = event
 
 
+class LogDiagnosed(Message):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__()
+        self.diagnostic = diagnostic
+
+
 class FollowFailed(Message):
     def __init__(self, server: str, error: str) -> None:
         super().__init__()
@@ -91,6 +98,9 @@ class MessageListener(Listener):
 
     def follow_failed(self, server: str, error: str) -> None:
         self.app.post_message(FollowFailed(server, error))
+
+    def log_diagnostic(self, diagnostic: Diagnostic) -> None:
+        self.app.post_message(LogDiagnosed(diagnostic))
 
 
 class UnknownHostQuestion:
@@ -130,6 +140,9 @@ class LMConsoleApp(App):
     COMMANDS = App.COMMANDS | {ConsoleProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+        Binding("exclamation_mark", "notes", "Notes", key_display="!", show=False,
+                id="app.notes", tooltip="Notes: the status and debug-log lines the parsers did "
+                                        "not understand, and conditions they warn of (⚠N)"),
         Binding("colon", "command_line", "Jump", key_display=":", id="app.command-line",
                 tooltip="Go to a view, a server or a feature (Tab completes)"),
         Binding("p", "pause", "Pause", id="app.pause",
@@ -247,6 +260,10 @@ class LMConsoleApp(App):
     def on_event_arrived(self, message: EventArrived) -> None:
         self.data.add_event(message.event, time.monotonic())
         self.changed(EVENTS)
+
+    def on_log_diagnosed(self, message: LogDiagnosed) -> None:
+        self.data.add_log_diagnostic(message.diagnostic)
+        self.update_headers()
 
     def on_follow_failed(self, message: FollowFailed) -> None:
         self.data.follow_errors[message.server] = message.error
@@ -379,6 +396,11 @@ class LMConsoleApp(App):
                      ("seats FEATURE", "who holds a feature (Tab completes names)")]
         title = f"Keys on this screen ({type(self.screen).__name__.removesuffix('Screen')})"
         self.push_screen(HelpScreen(keys, commands, title))
+
+    def action_notes(self) -> None:
+        if not isinstance(self.screen, NotesScreen):
+            self.push_screen(NotesScreen([note for server in self.data.servers
+                                          for note in self.data.notes(server)]))
 
     def action_command_line(self) -> None:
         texts = [c.text for c in self.console_commands()]

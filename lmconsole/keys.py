@@ -6,12 +6,12 @@ from __future__ import annotations
 
 BINDING_IDS = frozenset({
     "app.command-line", "app.denials", "app.edit-license", "app.edit-options", "app.events",
-    "app.features", "app.help", "app.overview", "app.pause", "app.quit", "app.refresh",
+    "app.features", "app.help", "app.notes", "app.overview", "app.pause", "app.quit", "app.refresh",
     "app.theme", "backups.close", "command-line.cancel", "command-line.complete",
     "completion.close", "completion.take", "confirm.no", "confirm.yes",
     "editor.close", "editor.complete", "editor.next-problem", "editor.problems", "editor.reread",
     "editor.restart", "editor.rollback", "editor.save",
-    "features.open", "help.close", "host-key.refuse", "overview.open", "seats.free",
+    "features.open", "help.close", "notes.close", "host-key.refuse", "overview.open", "seats.free",
     "seats.tag", "stream.open", "table.down", "table.first", "table.last", "table.page-down",
     "table.page-up", "table.up", "view.back", "view.filter", "view.sort-next",
     "view.sort-previous", "view.sort-reverse",

@@ -49,12 +49,16 @@ class Listener:
 
     def follow_failed(self, server: str, error: str) -> None: ...
 
+    def log_diagnostic(self, diagnostic: Diagnostic) -> None:
+        """A debug-log line the reader did not understand, or a condition it warns of."""
+
 
 @dataclass
 class CallbackListener(Listener):
     on_state: Callable[[ServerState], None] = lambda state: None
     on_event: Callable[[Event], None] = lambda event: None
     on_follow_failed: Callable[[str, str], None] = lambda server, error: None
+    on_log_diagnostic: Callable[[Diagnostic], None] = lambda diagnostic: None
 
     def state_changed(self, state: ServerState) -> None:
         self.on_state(state)
@@ -64,6 +68,9 @@ class CallbackListener(Listener):
 
     def follow_failed(self, server: str, error: str) -> None:
         self.on_follow_failed(server, error)
+
+    def log_diagnostic(self, diagnostic: Diagnostic) -> None:
+        self.on_log_diagnostic(diagnostic)
 
 
 class ServerMonitor:
@@ -155,10 +162,15 @@ class ServerMonitor:
             reader = self.adapter.event_reader(tz=self.config.tz, server=self.config.name)
             flusher = QuietFlusher(reader, self.emit)
             try:
+                told = len(reader.diagnostics)
                 async for line in self.transport.follow(path):
                     delay = FIRST_RETRY_S
                     flusher.lines_fed += 1
                     self.emit(reader.feed(line))
+                    if len(reader.diagnostics) > told:
+                        for diagnostic in reader.diagnostics[told:]:
+                            self.listener.log_diagnostic(diagnostic)
+                        told = len(reader.diagnostics)
             except (TransportError, OSError) as error:
                 self.listener.follow_failed(self.config.name, f"{path}: {error}")
             finally:

@@ -1,5 +1,5 @@
 """Modal screens: the confirmation of an admin action, the question on an unknown SSH host
-key, the `?` help and the `:` command line."""
+key, the `?` help, the `!` notes and the `:` command line."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Static
+
+from lmconsole.model import Diagnostic
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -124,6 +126,45 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class NotesScreen(ModalScreen[None]):
+    """What the parsers did not understand or warn of, per server: the lines of the last
+    status output and of the debug log (the header counts them as ⚠N)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,exclamation_mark,q", "close", "Close", id="notes.close"),
+    ]
+
+    def __init__(self, notes: Sequence[tuple[str, str, Diagnostic]]) -> None:
+        super().__init__()
+        self.notes = list(notes)  # (server, "status" or "debug log", diagnostic)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="notes"):
+            if not self.notes:
+                yield Static("No notes: the parsers understood every line they read.")
+            else:
+                yield Static(notes_table(self.notes))
+            yield Static("\nEsc, ! or q closes this list.")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def notes_table(notes: Iterable[tuple[str, str, Diagnostic]]) -> Table:
+    table = Table(title="Notes: lines not understood, conditions to look at",
+                  title_justify="left", box=None, expand=True)
+    table.add_column("Server", no_wrap=True)
+    table.add_column("From", no_wrap=True)
+    table.add_column("Line", justify="right")
+    table.add_column("Note", ratio=1)
+    for server, source, diagnostic in notes:
+        note = Text(diagnostic.message)
+        if diagnostic.text:
+            note.append(f"\n{diagnostic.text.strip()}", style="dim")
+        table.add_row(server, source, str(diagnostic.line), note)
+    return table
 
 
 def key_help(bindings: dict[str, ActiveBinding], key_display) -> list[tuple[str, str]]:

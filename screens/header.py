@@ -57,6 +57,9 @@ class ServerHeader(Static):
             text = server_state_markup(data.states[name], data)
             if name in data.follow_errors:
                 text += " [$warning]no events[/]"
+            notes = len(data.notes(name))
+            if notes:
+                text += f" [$warning]⚠{notes}[/]"
             parts.append(text)
         markup = "[b]lmconsole[/b] │ " + " │ ".join(parts or ["no servers configured"])
         flags = []

@@ -12,11 +12,12 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import NamedTuple
 
 from lmconsole.adapter import LiveUse
-from lmconsole.model import Event, EventKind, ServerStatus
+from lmconsole.model import Diagnostic, Event, EventKind, ServerStatus
 from lmconsole.monitor import ServerState
 
 EVENTS_KEPT = 50_000
 DENIALS_KEPT = 10_000
+LOG_DIAGNOSTICS_KEPT = 200  # per server: the newest debug-log notes
 DENIAL_WINDOW = timedelta(hours=1)
 
 Clock = Callable[[], datetime]
@@ -45,6 +46,7 @@ class LiveData:
         self.events: deque[Logged] = deque(maxlen=events_kept)
         self.denials: deque[Logged] = deque(maxlen=denials_kept)
         self.follow_errors: dict[str, str] = {}
+        self.log_diagnostics: dict[str, deque[Diagnostic]] = {}
         self.seq = 0
         # live_use per server, with the state and event count it was made from
         self._live_uses: dict[str, tuple[ServerState | None, int, LiveUse]] = {}
@@ -67,6 +69,18 @@ class LiveData:
         if event.server:
             self.follow_errors.pop(event.server, None)
         return logged
+
+    def add_log_diagnostic(self, diagnostic: Diagnostic) -> None:
+        kept = self.log_diagnostics.setdefault(diagnostic.server or "",
+                                               deque(maxlen=LOG_DIAGNOSTICS_KEPT))
+        kept.append(diagnostic)
+
+    def notes(self, server: str) -> list[tuple[str, str, Diagnostic]]:
+        """(server, source, diagnostic): the last status output's, then the debug log's."""
+        state = self.states.get(server)
+        polled = state.diagnostics if state is not None else ()
+        return ([(server, "status", d) for d in polled]
+                + [(server, "debug log", d) for d in self.log_diagnostics.get(server, ())])
 
     def live_use(self, server: str) -> LiveUse:
         """What the console has seen on `server`: the users and hosts holding seats now, the

@@ -166,11 +166,12 @@ def test_an_old_flexlm_denial_held_for_its_reason_line_arrives_when_the_log_goes
     # waits for that line, and the monitor lets go of the event once the log is quiet.
     log = tmp_path / "telelogic.log"
     log.write_text("14:46:30 (telelogic) Server started on flexhost\n")
-    events = []
+    events, notes = [], []
     monitor = ServerMonitor(Server("old", "/bin/false", poll_interval_s=3600,
                                    debug_log=str(log)),
                             ADAPTERS["flexlm"], LocalTransport(),
-                            CallbackListener(on_event=events.append))
+                            CallbackListener(on_event=events.append,
+                                             on_log_diagnostic=notes.append))
 
     async def main():
         group = Monitor([monitor])
@@ -180,7 +181,9 @@ def test_an_old_flexlm_denial_held_for_its_reason_line_arrives_when_the_log_goes
             with log.open("a") as file:
                 file.write("14:46:39 (telelogic) DENIED: DOORS indkach@indkach  [telelogic] \n"
                            "\t(Licensed number of users already reached. (-4,342:10054 ))\n"
-                           "14:47:02 (telelogic) DENIED: DOORS jdoe@ws7  [telelogic] \n")
+                           "14:47:02 (telelogic) DENIED: DOORS jdoe@ws7  [telelogic] \n"
+                           '14:47:05 (lmgrd) MULTIPLE "telelogic" license server systems '
+                           "running\n")
             for _ in range(100):  # the second DENIED has no reason line after it
                 if len(events) == 2:
                     break
@@ -191,3 +194,6 @@ def test_an_old_flexlm_denial_held_for_its_reason_line_arrives_when_the_log_goes
     asyncio.run(main())
     assert [(e.kind.value, e.user, e.code) for e in events] == [
         ("DENIED", "indkach", "-4,342:10054"), ("DENIED", "jdoe", None)]
+    # and what the reader warns of reaches the listener (the console shows it under `!`)
+    assert [(d.server, d.message.split(",")[0]) for d in notes] == [
+        ("old", "a second telelogic is serving (another lmgrd")]

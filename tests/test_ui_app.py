@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from dataclasses import replace
 from datetime import UTC
 
+from rich.console import Console
 from textual.worker import WorkerState
 
 from lmconsole.app import (
     EventArrived,
     FollowFailed,
     LMConsoleApp,
+    LogDiagnosed,
     StateArrived,
     demo_servers,
 )
+from lmconsole.model import Diagnostic
 from lmconsole.monitor import ServerState
+from lmconsole.screens.dialogs import NotesScreen, notes_table
 from lmconsole.screens.header import ServerHeader
 from lmconsole.screens.overview import OverviewScreen
 
@@ -116,6 +121,39 @@ def test_events_are_kept_and_a_failed_log_follow_is_shown(tmp_path):
             app.post_message(EventArrived(events_for(list(app.servers.values()))[0]))
             await pilot.pause()
             assert "no events" not in header_text(app)
+
+    asyncio.run(scenario())
+
+
+def test_notes_are_counted_in_the_header_and_listed_by_the_exclamation_mark(tmp_path):
+    multiple = Diagnostic(6, "a second snpslmd is serving (another lmgrd, or one left running "
+                          "by a killed lmgrd), so the new one exited: stop the other copy, "
+                          "then run lmreread",
+                          '10:27:11 (lmgrd) MULTIPLE "snpslmd" license server systems running',
+                          "office")
+
+    async def scenario():
+        app = seeded_app(tmp_path)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await fill(app, pilot, events=False)
+            assert "⚠" not in header_text(app)
+            office = app.data.states["office"]
+            unread = Diagnostic(12, "unrecognised line", "Users of X: (odd)", "office")
+            app.post_message(StateArrived(replace(office, diagnostics=(unread,))))
+            app.post_message(LogDiagnosed(multiple))
+            await pilot.pause()
+            assert "office up ⚠2" in header_text(app)
+            await pilot.press("!")
+            notes = app.screen
+            assert isinstance(notes, NotesScreen)
+            assert [(server, source, d.line) for server, source, d in notes.notes] == [
+                ("office", "status", 12), ("office", "debug log", 6)]
+            console = Console(width=110, record=True, file=io.StringIO())
+            console.print(notes_table(notes.notes))
+            shown = console.export_text()
+            assert "a second snpslmd is serving" in shown and "Users of X: (odd)" in shown
+            await pilot.press("escape")
+            assert isinstance(app.screen, OverviewScreen)
 
     asyncio.run(scenario())
 

@@ -42,7 +42,8 @@ def test_the_binding_ids_config_knows_are_the_ones_the_console_defines():
     classes = [LMConsoleApp, base.LiveScreen, overview.OverviewScreen,
                features.FeaturesScreen, seats_module.SeatsScreen, denials.DenialsScreen,
                events.EventsScreen, stream.StreamScreen, dialogs.ConfirmScreen, dialogs.UnknownHostScreen,
-               dialogs.HelpScreen, dialogs.CommandLine, live_table.LiveTable, EditorScreen,
+               dialogs.HelpScreen, dialogs.NotesScreen, dialogs.CommandLine,
+               live_table.LiveTable, EditorScreen,
                BackupsScreen, CompletionMenu]
     defined = {b.id for cls in classes for b in cls.__dict__.get("BINDINGS", [])
                if isinstance(b, Binding)}

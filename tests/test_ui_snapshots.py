@@ -102,6 +102,30 @@ def test_confirm_lmremove(snap_compare, tmp_path):
     assert snap_compare(app, press=["x"], terminal_size=(80, 24), run_before=run_before)
 
 
+async def with_notes(app, pilot) -> None:
+    """A status line the parser did not understand and lmgrd's warning of a second daemon."""
+    from dataclasses import replace
+
+    from lmconsole.app import LogDiagnosed, StateArrived
+    from lmconsole.model import Diagnostic
+
+    office = app.data.states["office"]
+    unread = Diagnostic(12, "unrecognised line", "  Users of AutoCAD: (Total of 15 licences)",
+                        "office")
+    app.post_message(StateArrived(replace(office, diagnostics=(unread,))))
+    app.post_message(LogDiagnosed(Diagnostic(
+        6, "a second adskflex is serving (another lmgrd, or one left running by a killed "
+        "lmgrd), so the new one exited: stop the other copy, then run lmreread",
+        '10:27:11 (lmgrd) MULTIPLE "adskflex" license server systems running', "office")))
+
+
+def test_notes(snap_compare, tmp_path):
+    """`!` lists what the parsers did not understand or warn of; the header counts it."""
+    app, run_before = prepared(tmp_path, with_notes)
+    assert snap_compare(app, press=["exclamation_mark"], terminal_size=(100, 24),
+                        run_before=run_before)
+
+
 @pytest.mark.parametrize("theme", ["lmconsole-light", "lmconsole-high-contrast"])
 def test_theme(theme, snap_compare, tmp_path):
     app, run_before = prepared(tmp_path, to_seats, theme=theme)
