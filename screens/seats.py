@@ -63,11 +63,12 @@ def linger_text(seat: Checkout) -> str:
 
 
 def seat_sources(feature: Feature, sources: dict[Hashable, object],
-                 server: str | None = None) -> None:
+                 scope: tuple = ()) -> None:
     """Key each seat, idle reservation and queued request of a feature. A seat's key is
     its handle where lmstat printed one, so that it keeps its key (and the selection) across
-    polls; keys are kept cheap to hash, as a refresh looks up every one of them. With
-    `server`, for a view of several servers, the key is (server, key)."""
+    polls; keys are kept cheap to hash, as a refresh looks up every one of them. `scope`
+    prefixes the keys: the server, in a view of several servers, and the feature's place
+    when one server lists a name under several vendor daemons (their handles may repeat)."""
     keyed: dict[Hashable, object] = {}
     for n, seat in enumerate(feature.checkouts):
         keyed[seat.handle if seat.handle is not None else ("seat", n)] = seat
@@ -75,10 +76,10 @@ def seat_sources(feature: Feature, sources: dict[Hashable, object],
         keyed[("reservation", n)] = reservation
     for n, queued in enumerate(feature.queued):
         keyed[("queued", n)] = queued
-    if server is None:
+    if not scope:
         sources.update(keyed)
     else:
-        sources.update(((server, key), source) for key, source in keyed.items())
+        sources.update((scope + (key,), source) for key, source in keyed.items())
 
 
 def seat_row(key: Hashable, source, server: str, all_servers: bool) -> Row:
@@ -130,9 +131,10 @@ class SeatsScreen(LiveScreen):
             state = self.data.states.get(name)
             if state is None or state.status is None:
                 continue
-            for feature in state.status.features:
-                if feature.name == self.feature:
-                    seat_sources(feature, sources, None if self.server else name)
+            server_scope = () if self.server else (name,)
+            matching = [f for f in state.status.features if f.name == self.feature]
+            for place, feature in enumerate(matching):
+                seat_sources(feature, sources, server_scope + ((place,) if place else ()))
         return sources
 
     def make_row(self, key: Hashable, source) -> Row:

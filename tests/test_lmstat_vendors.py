@@ -15,6 +15,7 @@ from lmconsole.monitor import ServerState
 from lmconsole.output import render_csv, render_json, render_prometheus, render_table
 from lmconsole.screens.features import summed_feature_rows
 from lmconsole.screens.live import LiveData
+from lmconsole.screens.seats import SeatsScreen
 
 from .test_output import parse_exposition, series
 
@@ -89,3 +90,14 @@ def test_features_of_all_servers_are_summed_by_name_and_vendor():
     assert set(rows) == {(None, "solver", 1), (None, "solver", 2), (None, "layout", 1)}
     assert rows[(None, "solver", 1)][1:3] == (2, 8)  # MLM's in use, issued: both servers
     assert rows[(None, "solver", 2)][1:3] == (4, 16)  # cdslmd's
+
+
+def test_seats_of_one_name_under_two_daemons_are_both_listed():
+    # Both solvers' seats have handle 101: handles are per vendor daemon.
+    data = LiveData(["lic"])
+    (status,) = parse_lmstat(TWO_VENDOR_BLOCKS, name="lic").servers
+    data.set_state(ServerState("lic", status, TAKEN))
+    one_server = SeatsScreen(data, "lic", "solver").sources()
+    assert sorted((s.version, s.count) for s in one_server.values()) == [("1.0", 1), ("2.0", 2)]
+    every_server = SeatsScreen(data, None, "solver").sources()
+    assert set(every_server) == {("lic", 101), ("lic", 1, 101)}
