@@ -17,7 +17,8 @@ import pytest
 
 from lmconsole.adapters.flexlm.lmstat import parse_lmstat
 from lmconsole.adapters.flexlm.sim import create_state_dir
-from lmconsole.adapters.transports.ssh import HostKeyError, SshTransport, shell_command
+from lmconsole.adapters.transports.hostkeys import HostKeyError
+from lmconsole.adapters.transports.ssh import SshTransport, shell_command
 from lmconsole.transport import FileChangedError, TransportError
 from tests.sshd import SshServer, sshd_fixture  # noqa: F401 - registers the `sshd` fixture
 from tests.test_transport_local import Follower, append, following

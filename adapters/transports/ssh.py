@@ -3,16 +3,8 @@
 One SSH connection per server carries everything: commands and follows each use a channel
 of it, file reads and saves one SFTP channel. The connection honours the user's OpenSSH
 set-up: ~/.ssh/config (Host aliases, HostName, User, Port, IdentityFile, ProxyJump),
-ssh-agent and the default keys.
-
-Host keys are checked against known_hosts (asyncssh does the matching, hashed entries and
-@cert-authority/@revoked markers included). A key that is not trusted is then classified:
-CHANGED when known_hosts holds another key for that host: always refused, with the
-fingerprint seen, the known_hosts lines to check and the `ssh-keygen -R` that removes them;
-UNKNOWN when it holds none: `ask_unknown_host(host, key_type, fingerprint)` decides (the
-key is then appended to known_hosts and the connection made again, which checks it like any
-known key); without that callable (headless) the connection is refused, naming the
-fingerprint and how to add the key.
+ssh-agent and the default keys. Host keys are checked against known_hosts, and an unknown
+host is asked about through `ask_unknown_host`: see hostkeys.py.
 
 The link is kept alive (keepalive every `keepalive_interval` s, dropped after
 `keepalive_count_max` unanswered) and made again when it drops, with a growing delay
@@ -35,10 +27,8 @@ gives up with TransportError.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import errno
-import inspect
 import logging
 import os
 import posixpath
@@ -46,7 +36,6 @@ import secrets
 import shlex
 import stat
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -54,11 +43,11 @@ import asyncssh
 
 from lmconsole.transport import CommandResult, FileStat, TransportError, decode_output
 
+from .hostkeys import AskUnknownHost, HostKeyError, HostKeys
 from .local import check_unchanged, decode_line
 
 log = logging.getLogger(__name__)
 
-DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
 FIRST_BACKOFF_S = 0.5
 FILE_TIMEOUT_S = 60.0
 READ_CHUNK = 1 << 16
@@ -68,12 +57,6 @@ FOLLOW_SCRIPT = ('tail -n 0 -F -- "$1" & t=$!; exec >/dev/null; cat >/dev/null; 
                  'kill "$t" 2>/dev/null; wait "$t"')
 
 _T = TypeVar("_T")
-
-AskUnknownHost = Callable[[str, str, str], bool | Awaitable[bool]]
-
-
-class HostKeyError(TransportError):
-    """The server's host key is not trusted: changed (refused) or unknown (not accepted)."""
 
 
 class AuthenticationError(TransportError):
@@ -85,62 +68,9 @@ def shell_command(argv: Sequence[str]) -> str:
     return shlex.join(["env", "LANG=C", "LC_ALL=C", *argv])
 
 
-def known_hosts_name(host: str, port: int) -> str:
-    """How OpenSSH names a host in known_hosts (and for `ssh-keygen -R`)."""
-    return host if port == 22 else f"[{host}]:{port}"
-
-
-# ---- host keys ---------------------------------------------------------------------------------
-
-@dataclass
-class _UntrustedKey:
-    """What validate_host_public_key saw when it refused a key."""
-
-    host: str
-    addr: str
-    port: int
-    key: asyncssh.SSHKey
-    changed: bool
-    lines: list[int]  # the known_hosts lines that name this host (for a changed key)
-
-    @property
-    def key_type(self) -> str:
-        return self.key.get_algorithm()
-
-    @property
-    def fingerprint(self) -> str:
-        return self.key.get_fingerprint("sha256")
-
-    @property
-    def name(self) -> str:
-        return known_hosts_name(self.host, self.port)
-
-
-def _known_host_lines(path: Path, host: str, addr: str, port: int) -> list[int]:
-    """The numbers of the lines of `path` that hold a host key for host/addr/port. (A host
-    covered only by a @cert-authority line that offers a plain key is unknown, as for
-    OpenSSH.)"""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    found = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        try:
-            keys, *_ = asyncssh.match_known_hosts(
-                asyncssh.import_known_hosts(line), host, addr, port if port != 22 else None)
-        except (ValueError, asyncssh.KeyImportError):
-            continue
-        if keys:
-            found.append(number)
-    return found
-
-
 class _Client(asyncssh.SSHClient):
-    """Called by asyncssh for a host key that known_hosts does not trust: notes whether the
-    host is known (then the key CHANGED) or not (UNKNOWN), and refuses it either way."""
+    """The transport's asyncssh client: host keys that known_hosts does not trust go to its
+    HostKeys; lost connections are logged."""
 
     def __init__(self, transport: SshTransport) -> None:
         super().__init__()
@@ -148,9 +78,7 @@ class _Client(asyncssh.SSHClient):
 
     def validate_host_public_key(self, host: str, addr: str, port: int,
                                  key: asyncssh.SSHKey) -> bool:
-        lines = _known_host_lines(self.transport.known_hosts, host, addr, port)
-        self.transport._untrusted = _UntrustedKey(host, addr, port, key, bool(lines), lines)
-        return False
+        return self.transport.host_keys.validate(host, addr, port, key)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if exc is not None:
@@ -175,12 +103,11 @@ class SshTransport:
         self.host_alias = host_alias
         self.user = user
         self.port = port
-        self.known_hosts = Path(os.path.expanduser(os.fspath(known_hosts or DEFAULT_KNOWN_HOSTS)))
+        self.host_keys = HostKeys(host_alias, known_hosts, ask_unknown_host)
         self.config_paths = None if config_paths is None else [os.fspath(p) for p in config_paths]
         self.keepalive_interval = keepalive_interval
         self.keepalive_count_max = keepalive_count_max
         self.connect_timeout = connect_timeout
-        self.ask_unknown_host = ask_unknown_host
         self.max_backoff = max_backoff
         self.resume_timeout = resume_timeout
         self.file_timeout = file_timeout
@@ -192,12 +119,19 @@ class SshTransport:
         self._failures = 0
         self._next_attempt = 0.0
         self._last_error = ""
-        self._untrusted: _UntrustedKey | None = None
         self._closed = False
         self.connects = 0  # connections made, for tests and status displays
 
     def __repr__(self) -> str:
         return f"SshTransport({self.host_alias!r})"
+
+    @property
+    def known_hosts(self) -> Path:
+        return self.host_keys.path
+
+    @property
+    def ask_unknown_host(self) -> AskUnknownHost | None:
+        return self.host_keys.ask_unknown_host
 
     async def __aenter__(self) -> SshTransport:
         return self
@@ -273,11 +207,6 @@ class SshTransport:
         self.connects += 1
         return self._conn
 
-    def _known_hosts_arg(self) -> str | asyncssh.SSHKnownHosts:
-        if self.known_hosts.is_file():
-            return str(self.known_hosts)
-        return asyncssh.SSHKnownHosts()  # trusts nothing (never None: that disables checking)
-
     async def _connect(self, timeout: float, *, asked: bool = False
                        ) -> asyncssh.SSHClientConnection:
         options: dict = {}
@@ -287,28 +216,15 @@ class SshTransport:
             options["port"] = self.port
         if self.config_paths is not None:
             options["config"] = self.config_paths
-        self._untrusted = None
         try:
             return await asyncssh.connect(
-                self.host_alias, known_hosts=self._known_hosts_arg(),
+                self.host_alias, known_hosts=self.host_keys.start_check(),
                 client_factory=lambda: _Client(self),
                 keepalive_interval=self.keepalive_interval,
                 keepalive_count_max=self.keepalive_count_max,
                 connect_timeout=timeout, **options)
         except asyncssh.HostKeyNotVerifiable as error:
-            untrusted = self._untrusted
-            if untrusted is None:
-                raise HostKeyError(f"{self.host_alias}: host key not verifiable: "
-                                   f"{error.reason}") from None
-            if untrusted.changed:
-                raise HostKeyError(self._changed_message(untrusted)) from None
-            if self.ask_unknown_host is None or asked:
-                raise HostKeyError(self._unknown_message(untrusted)) from None
-            if not await self._ask(untrusted):
-                raise HostKeyError(f"{self.host_alias}: the host key of {untrusted.name} "
-                                   f"({untrusted.key_type} {untrusted.fingerprint}) was not "
-                                   f"accepted; not connecting") from None
-            self._remember(untrusted)
+            await self.host_keys.settle(error, asked=asked)  # HostKeyError unless accepted
             return await self._connect(timeout, asked=True)
         except asyncssh.PermissionDenied as error:
             raise AuthenticationError(
@@ -323,48 +239,6 @@ class SshTransport:
         except (OSError, ValueError) as error:  # refused, unresolvable; a bad config value
             reason = getattr(error, "strerror", None) or str(error)
             raise TransportError(f"{self.host_alias}: cannot connect: {reason}") from None
-
-    async def _ask(self, untrusted: _UntrustedKey) -> bool:
-        shown = self.host_alias if self.host_alias == untrusted.name else \
-            f"{self.host_alias} ({untrusted.name})"
-        assert self.ask_unknown_host is not None
-        answer = self.ask_unknown_host(shown, untrusted.key_type, untrusted.fingerprint)
-        if inspect.isawaitable(answer):
-            answer = await answer
-        return answer is True
-
-    def _remember(self, untrusted: _UntrustedKey) -> None:
-        """Append the accepted key to known_hosts, as `ssh` would."""
-        line = (f"{untrusted.name} {untrusted.key_type} "
-                f"{base64.b64encode(untrusted.key.public_data).decode()}\n")
-        self.known_hosts.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        text = self.known_hosts.read_bytes() if self.known_hosts.exists() else b""
-        with self.known_hosts.open("a", encoding="utf-8") as file:
-            file.write(("\n" if text and not text.endswith(b"\n") else "") + line)
-        log.warning("%s: added %s %s to %s", self.host_alias, untrusted.key_type,
-                    untrusted.fingerprint, self.known_hosts)
-
-    def _changed_message(self, untrusted: _UntrustedKey) -> str:
-        where = ", ".join(f"{self.known_hosts}:{n}" for n in untrusted.lines)
-        option = "" if self.known_hosts == Path(DEFAULT_KNOWN_HOSTS).expanduser() else \
-            f" -f {shlex.quote(str(self.known_hosts))}"
-        return (f"{self.host_alias}: the host key for {untrusted.name} has CHANGED: the server "
-                f"offered the {untrusted.key_type} key {untrusted.fingerprint}, which does not "
-                f"match the key recorded in {where}. This is a possible man-in-the-middle "
-                f"attack (someone intercepting the connection), or the server's key was "
-                f"replaced. Not connecting. Check the new fingerprint with the server's "
-                f"administrator; if the change is expected, remove the old key with "
-                f"ssh-keygen -R {shlex.quote(untrusted.name)}{option} and connect again.")
-
-    def _unknown_message(self, untrusted: _UntrustedKey) -> str:
-        scan_port = "" if untrusted.port == 22 else f"-p {untrusted.port} "
-        return (f"{self.host_alias}: the host {untrusted.name} is unknown: it is not in "
-                f"{self.known_hosts}; it offered the {untrusted.key_type} key "
-                f"{untrusted.fingerprint}. Not connecting. Check that fingerprint with the "
-                f"server's administrator, then add the key: connect once with "
-                f"`ssh {self.host_alias}` and accept it, or run `ssh-keyscan {scan_port}"
-                f"{untrusted.host} >> {self.known_hosts}` (and compare `ssh-keygen -lf "
-                f"{self.known_hosts}`).")
 
     def _forget(self, conn: asyncssh.SSHClientConnection) -> None:
         """The link under `conn` dropped: the next use connects again."""
