@@ -19,7 +19,8 @@ from lmconsole.adapters.flexlm.language import recent_users
 from lmconsole.adapters.flexlm.license import LicenseFile, parse_license
 from lmconsole.adapters.flexlm.lmstat import parse_lmstat
 from lmconsole.adapters.flexlm.options import parse_options
-from lmconsole.adapters.flexlm.validate import Finding, validate_license, validate_options
+from lmconsole.adapters.flexlm.validate import Finding, validate_options
+from lmconsole.adapters.flexlm.validate_license import validate_license
 from lmconsole.inputs import InputError, read_text_input
 
 PROG = "lmconsole"

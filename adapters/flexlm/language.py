@@ -14,7 +14,8 @@ from .highlight import license_spans, options_spans
 from .license import LicenseFile, parse_license
 from .license_edit import signed_changes
 from .options import parse_options
-from .validate import validate_license, validate_options
+from .validate import validate_options
+from .validate_license import validate_license
 
 
 @lru_cache(maxsize=4)
