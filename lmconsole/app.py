@@ -28,7 +28,7 @@ from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 from lmconsole.adapter import LicenceManagerAdapter
-from lmconsole.adapters.flexlm.debuglog import denial_reason_words
+from lmconsole.adapters.flexlm.denial_words import denial_reason_words
 from lmconsole.audit import AuditLog, audit_path
 from lmconsole.model import Diagnostic, Event
 from lmconsole.monitor import Listener, Monitor, ServerMonitor, ServerState

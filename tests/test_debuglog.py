@@ -16,12 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lmconsole.adapters.flexlm import debuglog
-from lmconsole.adapters.flexlm.debuglog import (
-    WRAP_BACKSTEP_S,
-    DebugLogReader,
-    denial_reason_words,
-    parse_debuglog,
-)
+from lmconsole.adapters.flexlm.debuglog import DebugLogReader, parse_debuglog
+from lmconsole.adapters.flexlm.debuglog_dates import WRAP_BACKSTEP_S
+from lmconsole.adapters.flexlm.denial_words import denial_reason_words
 from lmconsole.adapters.flexlm.sim import SimulatedServer
 from lmconsole.adapters.flexlm.sim.daemon import VendorDaemons
 from lmconsole.adapters.flexlm.sim.debuglog import DebugLog, usage_line

@@ -9,11 +9,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from lmconsole.adapters.flexlm.debuglog import (
-    DebugLogReader,
-    denial_reason_words,
-    parse_debuglog,
-)
+from lmconsole.adapters.flexlm.debuglog import DebugLogReader, parse_debuglog
+from lmconsole.adapters.flexlm.denial_words import denial_reason_words
 from lmconsole.model import Event, EventKind
 from lmconsole.screens.events import EventsScreen
 from lmconsole.screens.live import LiveData, Logged

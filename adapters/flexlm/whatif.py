@@ -62,7 +62,7 @@ from typing import NamedTuple
 
 from lmconsole.model import Checkout, Event, EventKind
 
-from .debuglog import denial_reason_words
+from .denial_words import denial_reason_words
 from .license import FeatureLine, LicenseFile
 from .options import Directive, FeatureSpec, OptionsFile
 from .validate import _line_matches
