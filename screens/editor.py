@@ -545,11 +545,17 @@ class EditorScreen(DaemonActions, Screen):
 
     def action_close(self) -> None:
         if not self.modified:
-            self.dismiss(None)
+            self.leave()
             return
         self.app.push_screen(
             ConfirmScreen("Close the editor and lose your changes?", [], [], "Discard"),
-            callback=lambda yes: yes and self.dismiss(None))
+            callback=lambda yes: yes and self.leave())
+
+    def leave(self) -> None:
+        if self._pending is not None:
+            self._pending.stop()  # no analysis of a screen on its way out
+            self._pending = None
+        self.dismiss(None)
 
 
 def problem_text(finding: Finding) -> Text:
