@@ -30,7 +30,7 @@ from .options import (
     line_content,
     physical_lines,
 )
-from .validate import pool_qualifier
+from .validate_pools import pool_qualifier
 
 # What each argument of a shape is, in order; only GROUP members repeat.
 _ROLES = {

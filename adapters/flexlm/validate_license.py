@@ -34,9 +34,9 @@ from datetime import date, timedelta
 
 from lmconsole.adapter import Finding
 
+from .findings import at as _at
 from .license import Entry, FeatureLine, LicenseFile, options_path, port_number
 from .options import Token
-from .validate import _at
 
 EXPIRY_WARNING_DAYS = 30
 _PROBLEM_CODES = {"missing_backslash": ("error", "LIC002"),

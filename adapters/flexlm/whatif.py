@@ -65,7 +65,7 @@ from lmconsole.model import Checkout, Event, EventKind
 from .denial_words import denial_reason_words
 from .license import FeatureLine, LicenseFile
 from .options import Directive, FeatureSpec, OptionsFile
-from .validate import _line_matches
+from .validate_pools import line_matches
 
 ALLOW = ""
 EXCLUDED, NOT_INCLUDED, OVER_MAX = "-38", "-39", "-87"
@@ -165,7 +165,7 @@ class Policy:
             return False
         if not spec.qualified or pool is None or not pool.lines or spec.name != feature:
             return True
-        return any(_line_matches(line, spec) for line in pool.lines)
+        return any(line_matches(line, spec) for line in pool.lines)
 
     # -- who is who -------------------------------------------------------------------
     def matches(self, kind: str, name: str, user: str, host: str | None,
