@@ -86,7 +86,10 @@ class SimulatorTransport:
 
     async def run(self, argv: Sequence[str], *, timeout: float) -> CommandResult:
         if list(argv[:2]) == ["tail", "-c"] and list(argv[3:]) == [self.log_path]:
-            return CommandResult(0, self._log()[-int(argv[2]):].decode(errors="replace"), "")
+            count = argv[2]  # "+N": from byte N on; "N": the last N bytes
+            log = self._log()
+            tail = log[int(count[1:]) - 1:] if count.startswith("+") else log[-int(count):]
+            return CommandResult(0, tail.decode(errors="replace"), "")
         return CommandResult(*self.server.lmutil(list(argv[1:])))
 
     async def follow(self, path: str) -> AsyncIterator[str]:

@@ -316,11 +316,15 @@ async def _log_size(transport: Transport, path: str | None) -> int | None:
 
 async def reread_log(transport: Transport, config, adapter, since: int
                      ) -> tuple[list[Event], list[str]]:
-    """The events and lines the debug log gained after byte `since`."""
-    data, _ = await transport.read(config.debug_log)
-    text, _ = decode(data[since:])
+    """The events and lines the debug log gained after byte `since`. Only those bytes
+    travel (`tail -c +N`): the confirmation reads the log several times, and a debug log
+    may be hundreds of megabytes."""
+    result = await transport.run(["tail", "-c", f"+{since + 1}", config.debug_log],
+                                 timeout=REREAD_TIMEOUT_S)
+    if result.exit_code != 0:
+        raise TransportError(f"{config.debug_log}: {result.stderr.strip() or 'cannot be read'}")
     reader = adapter.event_reader(tz=config.tz, server=config.name)
-    lines = text.splitlines()
+    lines = result.stdout.splitlines()
     return read_events(reader, lines), lines
 
 

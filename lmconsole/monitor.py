@@ -161,22 +161,25 @@ class ServerMonitor:
         while True:
             reader = self.adapter.event_reader(tz=self.config.tz, server=self.config.name)
             flusher = QuietFlusher(reader, self.emit)
+            told = len(reader.diagnostics)  # the diagnostics the listener has heard of
             try:
-                told = len(reader.diagnostics)
                 async for line in self.transport.follow(path):
                     delay = FIRST_RETRY_S
                     flusher.lines_fed += 1
                     self.emit(reader.feed(line))
                     if len(reader.diagnostics) > told:
-                        for diagnostic in reader.diagnostics[told:]:
-                            self.listener.log_diagnostic(diagnostic)
-                        told = len(reader.diagnostics)
+                        told = self.tell_diagnostics(reader, told)
             except (TransportError, OSError) as error:
                 self.listener.follow_failed(self.config.name, f"{path}: {error}")
             finally:
                 flusher.stop()
             await asyncio.sleep(delay)
             delay = min(MAX_FOLLOW_RETRY_S, delay * 2)
+
+    def tell_diagnostics(self, reader: EventReader, told: int) -> int:
+        for diagnostic in reader.diagnostics[told:]:
+            self.listener.log_diagnostic(diagnostic)
+        return len(reader.diagnostics)
 
     def emit(self, event: Event | None) -> None:
         if event is not None:

@@ -57,7 +57,7 @@ class ServerHeader(Static):
             text = server_state_markup(data.states[name], data)
             if name in data.follow_errors:
                 text += " [$warning]no events[/]"
-            notes = len(data.notes(name))
+            notes = data.note_count(name)
             if notes:
                 text += f" [$warning]⚠{notes}[/]"
             parts.append(text)

@@ -75,6 +75,11 @@ class LiveData:
                                                deque(maxlen=LOG_DIAGNOSTICS_KEPT))
         kept.append(diagnostic)
 
+    def note_count(self, server: str) -> int:
+        state = self.states.get(server)
+        return (len(state.diagnostics) if state is not None else 0) \
+            + len(self.log_diagnostics.get(server, ()))
+
     def notes(self, server: str) -> list[tuple[str, str, Diagnostic]]:
         """(server, source, diagnostic): the last status output's, then the debug log's."""
         state = self.states.get(server)

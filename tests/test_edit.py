@@ -185,6 +185,15 @@ def test_the_debug_log_confirms_a_reread_only_without_errors():
     assert confirm_reread([reread_event("adskflex")], denial).confirmed
 
 
+def test_the_reread_confirmation_reads_only_what_the_log_gained(sim_server, audit):
+    transport, adapter = LocalTransport(), ADAPTERS["flexlm"]
+    run(reread(transport, sim_server, adapter, audit=audit))
+    end = os.path.getsize(sim_server.debug_log)  # the re-read is logged before this byte
+    before = run(await_reread(transport, sim_server, adapter, 0, attempts=1))
+    after = run(await_reread(transport, sim_server, adapter, end, attempts=1))
+    assert before.confirmed and not after.confirmed and after.daemons == ()
+
+
 def test_reread_runs_lmreread_and_the_debug_log_confirms_it(sim_server, audit):
     transport, adapter = LocalTransport(), ADAPTERS["flexlm"]
     result = run(reread(transport, sim_server, adapter, audit=audit))
