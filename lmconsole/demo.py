@@ -25,7 +25,7 @@ from lmconsole.adapters.flexlm.sim import ManualClock, ScaledClock, SimulatedSer
 from lmconsole.adapters.flexlm.sim.debuglog import date_text
 from lmconsole.adapters.transports.local import LocalTransport
 from lmconsole.model import Snapshot
-from lmconsole.transport import CommandResult, FileStat
+from lmconsole.transport import CommandResult, FileStat, FollowItem, LogLine, LogOpened, LogPosition
 
 WARM_UP_S = 90 * 60  # the demo opens on a busy morning, not on an empty server
 CONFIGURED_SPEED = 60.0  # a configured simulated server runs like the demo's
@@ -92,18 +92,27 @@ class SimulatorTransport:
             return CommandResult(0, tail.decode(errors="replace"), "")
         return CommandResult(*self.server.lmutil(list(argv[1:])))
 
-    async def follow(self, path: str) -> AsyncIterator[str]:
-        # A reader dates lines by today's date until the log names one; a simulated server
-        # lives on another day, so the follow opens with the TIMESTAMP line lmgrd would write.
+    async def follow(self, path: str, start: LogPosition | None = None
+                     ) -> AsyncIterator[FollowItem]:
+        """The simulated log from its end (as `tail -F`) or from `start`; its offsets count
+        lines. A reader dates lines by today's date until the log names one; a simulated
+        server lives on another day, so the follow opens with the TIMESTAMP line lmgrd
+        would write (a line of no position)."""
         self.server.sync()
-        seen = len(self.server.log.lines)  # followed from here, as `tail -F` would
-        yield timestamp_line(self.server.log.local(self.server.now_s))
+        file_id = f"sim-{id(self.server)}"
+        lines = self.server.log.lines
+        resumed = start is not None and start.file_id == file_id and start.offset <= len(lines)
+        seen = start.offset if resumed else len(lines)
+        lost = None if start is None or resumed else "the simulated server was started again"
+        yield LogOpened(LogPosition(file_id, seen), lost)
+        yield LogLine(timestamp_line(self.server.log.local(self.server.now_s)),
+                      LogPosition(file_id, seen))
         while True:
             self.server.sync()
             lines = self.server.log.lines
             while seen < len(lines):  # lines written while the reader handles one count too
                 seen += 1
-                yield lines[seen - 1]
+                yield LogLine(lines[seen - 1], LogPosition(file_id, seen))
             await asyncio.sleep(self.follow_poll_s)
 
     async def read(self, path: str) -> tuple[bytes, FileStat]:

@@ -1,24 +1,35 @@
 """Live monitoring: per server, poll the status on an interval and follow the debug log.
 
 Polls never overlap: the next one is scheduled when the current one finishes. A server that
-stops answering keeps its last good status, marked stale with the time of that status; it is
-retried with a growing delay (capped at the poll interval). The debug log is followed at the
-same time, so an OUT/IN/DENIED event reaches the listener within a second of being written,
-not at the next poll. The monitor only calls its listener; the UI turns the calls into
-messages. No Textual here.
+stops answering, or answers with an error (lmgrd down: lmstat's -15), keeps its last good
+status, marked stale with the time of that status and why; it is retried with a growing delay
+(capped at the poll interval), and `refresh` tries again at once. The debug log is followed
+at the same time, so an OUT/IN/DENIED event reaches the listener within a second of being
+written, not at the next poll. The follow remembers where it stopped: made again after a
+dropped link, it goes on from there, and what it could not read (a log rotated away or
+truncated meanwhile) is reported as a LogGap. The monitor only calls its listener; the UI
+turns the calls into messages. No Textual here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from lmconsole.adapter import EventReader, LicenceManagerAdapter
 from lmconsole.model import Diagnostic, Event, ServerStatus, Status
-from lmconsole.transport import BinaryInputError, Transport, TransportError
+from lmconsole.transport import (
+    BinaryInputError,
+    LogLine,
+    LogMissingError,
+    LogPosition,
+    Transport,
+    TransportError,
+)
 
 FIRST_RETRY_S = 1.0
 MAX_FOLLOW_RETRY_S = 30.0
@@ -35,9 +46,21 @@ class ServerState:
     diagnostics: tuple[Diagnostic, ...] = ()
     error: str | None = None  # why the latest poll failed, None when it succeeded
     stale: bool = False  # the latest poll failed: `status` is older than it looks
+    retry_at: float | None = None  # after a failure: when the next try starts (monotonic)
 
     def age_s(self, now: datetime) -> float | None:
         return None if self.polled_at is None else (now - self.polled_at).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class LogGap:
+    """A period whose debug-log lines were not read and never will be: their events (and
+    denials) are missing from what the console shows."""
+
+    server: str
+    since: datetime  # when the follow stopped (server time)
+    until: datetime  # when it read again
+    reason: str
 
 
 class Listener:
@@ -49,6 +72,11 @@ class Listener:
 
     def follow_failed(self, server: str, error: str) -> None: ...
 
+    def follow_started(self, server: str) -> None:
+        """The debug log is read again (after follow_failed)."""
+
+    def log_gap(self, gap: LogGap) -> None: ...
+
     def log_diagnostic(self, diagnostic: Diagnostic) -> None:
         """A debug-log line the reader did not understand, or a condition it warns of."""
 
@@ -58,6 +86,8 @@ class CallbackListener(Listener):
     on_state: Callable[[ServerState], None] = lambda state: None
     on_event: Callable[[Event], None] = lambda event: None
     on_follow_failed: Callable[[str, str], None] = lambda server, error: None
+    on_follow_started: Callable[[str], None] = lambda server: None
+    on_log_gap: Callable[[LogGap], None] = lambda gap: None
     on_log_diagnostic: Callable[[Diagnostic], None] = lambda diagnostic: None
 
     def state_changed(self, state: ServerState) -> None:
@@ -68,6 +98,12 @@ class CallbackListener(Listener):
 
     def follow_failed(self, server: str, error: str) -> None:
         self.on_follow_failed(server, error)
+
+    def follow_started(self, server: str) -> None:
+        self.on_follow_started(server)
+
+    def log_gap(self, gap: LogGap) -> None:
+        self.on_log_gap(gap)
 
     def log_diagnostic(self, diagnostic: Diagnostic) -> None:
         self.on_log_diagnostic(diagnostic)
@@ -90,6 +126,8 @@ class ServerMonitor:
         self.now = now or (lambda: datetime.now(UTC))
         self.state = ServerState(config.name, None, None)
         self.poll_now = asyncio.Event()
+        self.follow_now = asyncio.Event()
+        self.log_position: LogPosition | None = None  # how far the debug log has been read
 
     async def run(self) -> None:
         loops = [self.poll_loop()]
@@ -98,20 +136,34 @@ class ServerMonitor:
         await asyncio.gather(*loops)
 
     def refresh(self) -> None:
-        """Poll at once (after an admin action), without waiting for the interval."""
+        """Poll at once (after an admin action, or asked), without waiting for the interval
+        or a connection's backoff; a follow waiting to start again starts now."""
+        reconnect = getattr(self.transport, "reconnect_now", None)
+        if reconnect is not None:
+            reconnect()
         self.poll_now.set()
+        self.follow_now.set()
 
     # ---- polling ----------------------------------------------------------------------------
 
     async def poll_loop(self) -> None:
         failures = 0
         while True:
+            self.poll_now.clear()
             ok = await self.poll_once()
             failures = 0 if ok else failures + 1
-            delay = self.interval_s if ok else min(self.interval_s, FIRST_RETRY_S * 2 ** failures)
+            delay = self.interval_s if ok else self.retry_delay(failures)
+            if not ok:
+                self.publish(replace(self.state, retry_at=time.monotonic() + delay))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.poll_now.wait(), delay)
-            self.poll_now.clear()
+
+    def retry_delay(self, failures: int) -> float:
+        """After a failed poll: the backoff, but not before the transport will try to
+        connect again (an SSH connection's own backoff)."""
+        delay = min(self.interval_s, FIRST_RETRY_S * 2 ** failures)
+        retry_in = getattr(self.transport, "retry_in", None)
+        return max(delay, retry_in() if retry_in is not None else 0.0)
 
     async def poll_once(self) -> bool:
         """One poll; the listener hears the new state either way. True when it succeeded."""
@@ -132,8 +184,14 @@ class ServerMonitor:
             reason = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()
             return self.failed(f"{' '.join(argv)} exited {result.exit_code}: {reason[0]}")
         status = self.merged(report.servers)
-        self.publish(ServerState(self.config.name, status, moment, report.diagnostics))
-        return status.status is Status.UP
+        if status.status is Status.UP:
+            self.publish(ServerState(self.config.name, status, moment, report.diagnostics))
+            return True
+        if self.state.status is not None and self.state.status.status is Status.UP:
+            return self.failed(status_problem(status))  # keep the last good data, stale
+        self.publish(ServerState(self.config.name, status, moment, report.diagnostics,
+                                 error=status_problem(status)))
+        return False
 
     def merged(self, servers: tuple[ServerStatus, ...]) -> ServerStatus:
         """One status per configured server, even when lmstat reported several sources."""
@@ -147,7 +205,8 @@ class ServerMonitor:
 
     def failed(self, error: str) -> bool:
         previous = self.state
-        self.publish(replace(previous, error=error, stale=previous.status is not None))
+        good = previous.status is not None and previous.status.status is Status.UP
+        self.publish(replace(previous, error=error, stale=good))
         return False
 
     def publish(self, state: ServerState) -> None:
@@ -157,24 +216,52 @@ class ServerMonitor:
     # ---- the debug log ----------------------------------------------------------------------
 
     async def follow_loop(self, path: str) -> None:
+        """Follow the debug log for good: after a failure, again from where it stopped,
+        with a growing delay (`refresh` cuts it short)."""
         delay = FIRST_RETRY_S
+        reader = self.adapter.event_reader(tz=self.config.tz, server=self.config.name)
+        stopped_at: datetime | None = None  # when the last follow failed
         while True:
-            reader = self.adapter.event_reader(tz=self.config.tz, server=self.config.name)
             flusher = QuietFlusher(reader, self.emit)
             told = len(reader.diagnostics)  # the diagnostics the listener has heard of
             try:
-                async for line in self.transport.follow(path):
-                    delay = FIRST_RETRY_S
-                    flusher.lines_fed += 1
-                    self.emit(reader.feed(line))
-                    if len(reader.diagnostics) > told:
-                        told = self.tell_diagnostics(reader, told)
+                async for item in self.transport.follow(path, self.log_position):
+                    if isinstance(item, LogLine):
+                        self.log_position = item.end
+                        flusher.lines_fed += 1
+                        self.emit(reader.feed(item.text))
+                        if len(reader.diagnostics) > told:
+                            told = self.tell_diagnostics(reader, told)
+                        continue
+                    self.log_position = item.at
+                    if item.lost and stopped_at is not None:
+                        self.listener.log_gap(LogGap(self.config.name, stopped_at, self.now(),
+                                                     item.lost))
+                    if stopped_at is not None:
+                        self.listener.follow_started(self.config.name)
+                    delay, stopped_at = FIRST_RETRY_S, None
             except (TransportError, OSError) as error:
+                if stopped_at is None:
+                    stopped_at = self.now()
+                if isinstance(error, LogMissingError) and self.log_position is None:
+                    self.log_position = LogPosition(None, 0)  # when it appears: all of it
                 self.listener.follow_failed(self.config.name, f"{path}: {error}")
+                self.refresh_poll_if_link_lost(error)
             finally:
                 flusher.stop()
-            await asyncio.sleep(delay)
+                self.emit(reader.flush())
+            self.follow_now.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.follow_now.wait(), delay)
             delay = min(MAX_FOLLOW_RETRY_S, delay * 2)
+
+    def refresh_poll_if_link_lost(self, error: Exception) -> None:
+        """A follow that lost its connection tells the poll to find out at once whether
+        the server can still be reached (so the header shows it within the keepalive's
+        time, not at the next poll)."""
+        connected = getattr(self.transport, "connected", None)
+        if connected is False:
+            self.poll_now.set()
 
     def tell_diagnostics(self, reader: EventReader, told: int) -> int:
         for diagnostic in reader.diagnostics[told:]:
@@ -184,6 +271,16 @@ class ServerMonitor:
     def emit(self, event: Event | None) -> None:
         if event is not None:
             self.listener.event(event)
+
+
+def status_problem(status: ServerStatus) -> str:
+    """Why a status that lmstat printed is not up, in its own words."""
+    text = status.error or next((h.error for h in status.hosts if h.error), None) \
+        or next((v.error for v in status.vendors if v.error), None)
+    if text is None:
+        return f"the licence server is {status.status.value}"
+    return f"{text} ({status.error_code})" if status.error_code and status.error_code \
+        not in text else text
 
 
 class QuietFlusher:

@@ -26,8 +26,39 @@ class FileStat(NamedTuple):
     mode: int
 
 
+class LogPosition(NamedTuple):
+    """How far a follow has read a log: the file's identity (its inode, as text; the
+    simulator's log; None when unknown) and the bytes read from it, up to the end of the
+    last complete line handed over."""
+
+    file_id: str | None
+    offset: int
+
+
+class LogLine(NamedTuple):
+    """A complete line of a followed log, and the position just after it."""
+
+    text: str
+    end: LogPosition
+
+
+class LogOpened(NamedTuple):
+    """A follow (re)started reading at `at`. `lost` says why what came before could not be
+    read (the log was rotated away or truncated while nobody read it), else None."""
+
+    at: LogPosition
+    lost: str | None = None
+
+
+FollowItem = LogLine | LogOpened
+
+
 class TransportError(Exception):
     """The command could not be run at all (not found, timed out, connection refused)."""
+
+
+class LogMissingError(TransportError):
+    """follow: the log does not exist (yet)."""
 
 
 class FileChangedError(TransportError):
@@ -39,9 +70,14 @@ class Transport(Protocol):
         """Run a command to completion; its output decoded with decode_output."""
         ...
 
-    def follow(self, path: str) -> AsyncIterator[str]:
-        """The lines appended to `path` from now on, like `tail -F`: survives rotation and
-        truncation; leaves nothing running when the iteration is closed."""
+    def follow(self, path: str, start: LogPosition | None = None) -> AsyncIterator[FollowItem]:
+        """The lines of `path` like `tail -F`: from its end when `start` is None, else from
+        `start`, so that a follow made again after a dropped link reads each line once. It
+        yields a LogOpened first (and again wherever it starts reading another file or
+        again), then a LogLine per complete line. A file rotated away since `start` is read
+        to its end when it can still be found beside the log, else LogOpened.lost says so;
+        likewise for a truncated one. A log that does not exist raises TransportError at
+        once. Leaves nothing running when the iteration is closed."""
         ...
 
     async def read(self, path: str) -> tuple[bytes, FileStat]:
@@ -81,3 +117,11 @@ def decode_output(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def reconnect_now(transport: object) -> None:
+    """Before an action somebody asked for: a transport waiting out a reconnection
+    backoff (SSH) tries again at once instead."""
+    reconnect = getattr(transport, "reconnect_now", None)
+    if reconnect is not None:
+        reconnect()

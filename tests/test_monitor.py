@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -197,3 +198,159 @@ def test_an_old_flexlm_denial_held_for_its_reason_line_arrives_when_the_log_goes
     # and what the reader warns of reaches the listener (the console shows it under `!`)
     assert [(d.server, d.message.split(",")[0]) for d in notes] == [
         ("old", "a second telelogic is serving (another lmgrd")]
+
+
+REFUSED = LMSTAT / "license_manager_error_getting_status_connection_refused.txt"
+
+
+def test_a_server_that_answers_with_an_error_keeps_its_last_data_stale_and_says_why(tmp_path):
+    flag = tmp_path / "up"
+    flag.touch()
+    lmutil = scripted_lmutil(tmp_path, f"[ -e '{flag}' ] && exec cat '{SAMPLE}'\n"
+                                       f"cat '{REFUSED}'; exit 1\n")
+    states = []
+    monitor = ServerMonitor(Server("app2", str(lmutil)), ADAPTERS["flexlm"], LocalTransport(),
+                            CallbackListener(on_state=states.append))
+
+    async def scenario():
+        assert await monitor.poll_once()
+        flag.unlink()
+        assert not await monitor.poll_once()
+
+    asyncio.run(scenario())
+    good, down = states
+    assert down.stale and down.status is good.status  # not 0/0
+    assert down.error == 'Cannot connect to license server (-15,570:111 "Connection refused")'
+
+
+def test_a_server_in_error_from_the_first_poll_says_why(tmp_path):
+    lmutil = scripted_lmutil(tmp_path, f"cat '{REFUSED}'; exit 1\n")
+    states = []
+    monitor = ServerMonitor(Server("app2", str(lmutil)), ADAPTERS["flexlm"], LocalTransport(),
+                            CallbackListener(on_state=states.append))
+    assert not asyncio.run(monitor.poll_once())
+    (state,) = states
+    assert state.status.status is Status.ERROR and not state.stale
+    assert state.error.startswith("Cannot connect to license server (-15,570:111")
+
+
+def test_a_failed_poll_says_when_it_is_tried_again(tmp_path):
+    lmutil = scripted_lmutil(tmp_path, "exit 241\n")
+    states = []
+    monitor = ServerMonitor(Server("gone", str(lmutil), poll_interval_s=30),
+                            ADAPTERS["flexlm"], LocalTransport(),
+                            CallbackListener(on_state=states.append))
+
+    async def main():
+        task = asyncio.create_task(monitor.poll_loop())
+        while not any(s.retry_at for s in states):
+            await asyncio.sleep(0.01)
+        started = time.monotonic()
+        task.cancel()
+        return started
+
+    started = asyncio.run(main())
+    retry_at = next(s.retry_at for s in states if s.retry_at)
+    assert 1.5 < retry_at - started <= 2.0  # the first retry: 2 s after the failure
+
+
+def follow_monitor(log: Path, gaps: list, failures: list, events: list) -> ServerMonitor:
+    return ServerMonitor(Server("office", "/bin/false", poll_interval_s=3600, debug_log=str(log)),
+                         ADAPTERS["flexlm"], LocalTransport(),
+                         CallbackListener(on_event=events.append, on_log_gap=gaps.append,
+                                          on_follow_failed=lambda s, e: failures.append(e)))
+
+
+def denial(user: str) -> str:
+    return f'10:00:00 (adskflex) DENIED: "AutoCAD" {user}@ws1  (Licensed number of users ' \
+           f"already reached. (-4,342))\n"
+
+
+async def until(condition, what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"no {what} within {timeout} s"
+        await asyncio.sleep(0.02)
+
+
+def test_a_missing_debug_log_is_reported_at_once_and_read_whole_when_it_appears(tmp_path):
+    log = tmp_path / "debug.log"
+    gaps, failures, events = [], [], []
+    monitor = follow_monitor(log, gaps, failures, events)
+
+    async def main():
+        task = asyncio.create_task(monitor.follow_loop(str(log)))
+        try:
+            await until(lambda: failures, "report of the missing log", 2)
+            log.write_text(denial("ann"))  # before the follow retries: read all the same
+            monitor.refresh()
+            await until(lambda: events, "denial")
+        finally:
+            task.cancel()
+
+    asyncio.run(main())
+    assert "debug.log: No such file or directory" in failures[0]
+    assert [e.user for e in events] == ["ann"] and gaps == []
+
+
+class FlakyFollow(LocalTransport):
+    """A local transport whose follows fail after `lines` lines (a dropped link)."""
+
+    def __init__(self, lines: int) -> None:
+        super().__init__()
+        self.lines = lines
+        self.starts: list = []
+
+    async def follow(self, path, start=None):
+        from lmconsole.transport import LogLine, TransportError
+
+        self.starts.append(start)
+        count = 0
+        async for item in super().follow(path, start):
+            yield item
+            count += isinstance(item, LogLine)
+            if count == self.lines:
+                raise TransportError("link lost")
+
+
+def test_a_follow_that_fails_goes_on_from_where_it_stopped_or_reports_the_gap(tmp_path):
+    log = tmp_path / "debug.log"
+    log.write_text("")
+    gaps, failures, events, started = [], [], [], []
+    transport = FlakyFollow(lines=2)
+    monitor = ServerMonitor(
+        Server("office", "/bin/false", poll_interval_s=3600, debug_log=str(log)),
+        ADAPTERS["flexlm"], transport,
+        CallbackListener(on_event=events.append, on_log_gap=gaps.append,
+                         on_follow_started=started.append,
+                         on_follow_failed=lambda s, e: failures.append(e)))
+
+    async def main():
+        task = asyncio.create_task(monitor.follow_loop(str(log)))
+        try:
+            await until(lambda: transport.starts, "follow")
+            await asyncio.sleep(0.2)
+            with log.open("a") as file:
+                file.write(denial("ann") + denial("bob") + denial("cid"))
+            await until(lambda: len(failures) == 1, "failure")
+            with log.open("a") as file:  # written while the follow waits to start again
+                file.write(denial("dan"))
+            monitor.refresh()
+            await until(lambda: len(events) == 4, "four denials")
+            # rotated away while the follow waits again: the gap is reported
+            await until(lambda: len(failures) == 2, "second failure")
+            (tmp_path / "archive").mkdir()
+            log.rename(tmp_path / "archive" / "debug.log")  # not beside the log any more
+            log.write_text(denial("eve"))
+            monitor.refresh()
+            await until(lambda: gaps, "gap")
+            await until(lambda: len(events) == 5, "five denials")
+        finally:
+            task.cancel()
+
+    asyncio.run(main())
+    assert [e.user for e in events] == ["ann", "bob", "cid", "dan", "eve"]
+    assert started == ["office", "office"]
+    (gap,) = gaps
+    assert gap.server == "office" and gap.since <= gap.until
+    assert gap.reason in ("the log was rotated and its old file is gone", "the log was truncated")

@@ -15,7 +15,15 @@ import pytest
 
 from lmconsole.adapters.transports import local
 from lmconsole.adapters.transports.local import LocalTransport
-from lmconsole.transport import FileChangedError, TransportError
+from lmconsole.transport import (
+    FileChangedError,
+    FollowItem,
+    LogLine,
+    LogMissingError,
+    LogOpened,
+    LogPosition,
+    TransportError,
+)
 
 SYNC = "lmconsole-test-sync"
 
@@ -31,16 +39,24 @@ def append(path: Path, data: str | bytes) -> None:
 
 class Follower:
     """Iterates a follow in a task; `next()` waits (bounded) for the next line, skipping the
-    marker lines `sync()` writes to learn that the follow has started."""
+    marker lines `sync()` writes to learn that the follow has started. The follow's
+    LogOpened items are kept in `opened`, the position after the last line in `position`."""
 
-    def __init__(self, lines: AsyncIterator[str]) -> None:
-        self.lines = lines
+    def __init__(self, items: AsyncIterator[FollowItem]) -> None:
+        self.items = items
         self.queue: asyncio.Queue[str] = asyncio.Queue()
+        self.opened: list[LogOpened] = []
+        self.position: LogPosition | None = None
         self.task = asyncio.create_task(self._pump())
 
     async def _pump(self) -> None:
-        async for line in self.lines:
-            self.queue.put_nowait(line)
+        async for item in self.items:
+            if isinstance(item, LogLine):
+                self.position = item.end
+                self.queue.put_nowait(item.text)
+            else:
+                self.position = item.at
+                self.opened.append(item)
 
     async def next(self, timeout: float = 2.0) -> str:
         deadline = time.monotonic() + timeout
@@ -198,17 +214,136 @@ def test_follow_survives_rotation_truncation_and_a_missing_file(tmp_path):
     run(following(LocalTransport(), log, body))
 
 
-def test_follow_of_a_file_that_does_not_exist_yet_waits_for_it(tmp_path):
+def test_follow_of_a_file_that_does_not_exist_is_refused_at_once(tmp_path):
     log = tmp_path / "later.log"
 
     async def main() -> None:
-        follower = Follower(LocalTransport().follow(str(log)))
+        follow = LocalTransport().follow(str(log))
+        with pytest.raises(LogMissingError, match="later.log: No such file or directory"):
+            await anext(follow)
+
+    run(main())
+
+
+def test_a_follow_from_an_unknown_file_at_offset_0_reads_the_file_that_appeared(tmp_path):
+    """After a missing log was reported, the monitor follows from (None, 0): all of it."""
+    log = tmp_path / "later.log"
+    log.write_text("first\nsecond\n")
+
+    async def main() -> None:
+        follower = Follower(LocalTransport().follow(str(log), LogPosition(None, 0)))
         try:
-            await asyncio.sleep(0.2)
-            log.write_text("first\n")
-            assert await follower.next() == "first"
+            assert [await follower.next() for _ in range(2)] == ["first", "second"]
+            assert follower.opened[0].lost is None
         finally:
             await follower.close()
+
+    run(main())
+
+
+async def read_until_stopped(log: Path, lines: list[str], start: LogPosition | None = None
+                             ) -> tuple[list[str], LogPosition]:
+    """Follow `log` from `start` until `lines` were appended and read; stop; the lines read
+    (the appended ones) and the position the follow reached."""
+    follower = Follower(LocalTransport().follow(str(log), start))
+    try:
+        await follower.sync(log)
+        for line in lines:
+            append(log, line + "\n")
+        read = [await follower.next() for _ in lines]
+        return read, follower.position
+    finally:
+        await follower.close()
+
+
+async def resumed(log: Path, start: LogPosition, count: int) -> tuple[list[str], Follower]:
+    follower = Follower(LocalTransport().follow(str(log), start))
+    return [await follower.next() for _ in range(count)], follower
+
+
+def test_a_follow_started_again_from_its_position_reads_each_line_once(tmp_path):
+    log = tmp_path / "debug.log"
+    log.write_text("before\n")
+
+    async def main() -> None:
+        read, position = await read_until_stopped(log, ["one", "two"])
+        assert read == ["one", "two"]
+        append(log, "written while nobody followed\nand a half")  # a line not finished
+        lines, follower = await resumed(log, position, 1)
+        try:
+            assert lines == ["written while nobody followed"]
+            assert follower.opened == [LogOpened(position, None)]
+            append(log, " line\nafter\n")
+            assert [await follower.next() for _ in range(2)] == ["and a half line", "after"]
+            await follower.expect_nothing()
+        finally:
+            await follower.close()
+
+    run(main())
+
+
+def test_a_log_rotated_while_not_followed_is_read_to_its_end_then_the_new_one(tmp_path):
+    log = tmp_path / "debug.log"
+    log.write_text("")
+
+    async def main() -> None:
+        _, position = await read_until_stopped(log, ["one"])
+        append(log, "last of the old file\n")
+        log.rename(tmp_path / "debug.log.1")
+        log.write_text("first of the new file\n")
+        lines, follower = await resumed(log, position, 2)
+        try:
+            assert lines == ["last of the old file", "first of the new file"]
+            assert [opened.lost for opened in follower.opened] == [None, None]
+        finally:
+            await follower.close()
+
+    run(main())
+
+
+def test_a_log_copied_then_truncated_while_not_followed_is_read_from_the_copy(tmp_path):
+    log = tmp_path / "debug.log"
+    log.write_text("10:00:00 (lmgrd) TIMESTAMP 12/3/2026\n")
+
+    async def main() -> None:
+        _, position = await read_until_stopped(log, ["one"])
+        append(log, "copied before the truncation\n")
+        (tmp_path / "debug.log-20261203").write_bytes(log.read_bytes())  # copytruncate
+        with log.open("r+b") as file:
+            file.truncate(0)
+        append(log, "10:05:00 (lmgrd) TIMESTAMP 12/3/2026\n")
+        lines, follower = await resumed(log, position, 2)
+        await follower.close()
+        assert lines == ["copied before the truncation", "10:05:00 (lmgrd) TIMESTAMP 12/3/2026"]
+        assert [opened.lost for opened in follower.opened] == [None, None]
+
+    run(main())
+
+
+def test_a_log_rotated_away_or_truncated_while_not_followed_is_a_gap(tmp_path):
+    log = tmp_path / "debug.log"
+    log.write_text("")
+
+    async def main() -> None:
+        _, position = await read_until_stopped(log, ["one"])
+        append(log, "lost with the old file\n")
+        log.unlink()
+        log.write_text("first of the new file\n")
+        lines, follower = await resumed(log, position, 1)
+        await follower.close()
+        assert lines == ["first of the new file"]
+        # A deleted file's inode is often given to the next one: either way a gap is told.
+        assert follower.opened[0].lost in ("the log was rotated and its old file is gone",
+                                           "the log was truncated")
+
+        _, position = await read_until_stopped(log, ["two"])
+        with log.open("r+b") as file:
+            file.truncate(0)
+        append(log, "after the truncation\n")
+        lines, follower = await resumed(log, position, 1)
+        await follower.close()
+        assert lines == ["after the truncation"]
+        assert follower.opened[0].lost == "the log was truncated"
 
     run(main())
 
@@ -233,12 +368,13 @@ def test_closing_a_follow_closes_the_file(tmp_path):
                 if os.path.exists(f"/proc/self/fd/{fd}")}
 
     async def main() -> None:
-        async with contextlib.aclosing(LocalTransport().follow(str(log))) as lines:
-            waiter = asyncio.ensure_future(anext(lines))
+        async with contextlib.aclosing(LocalTransport().follow(str(log))) as items:
+            assert isinstance(await anext(items), LogOpened)
+            waiter = asyncio.ensure_future(anext(items))
             await asyncio.sleep(0.2)
             assert str(log) in open_fds()
             append(log, "one\n")
-            assert await waiter == "one"
+            assert (await waiter).text == "one"
         assert str(log) not in open_fds()
 
     run(main())

@@ -19,7 +19,13 @@ from lmconsole.adapters.flexlm.lmstat import parse_lmstat
 from lmconsole.adapters.flexlm.sim import create_state_dir
 from lmconsole.adapters.transports.hostkeys import HostKeyError
 from lmconsole.adapters.transports.ssh import SshTransport, shell_command
-from lmconsole.transport import FileChangedError, TransportError
+from lmconsole.transport import (
+    FileChangedError,
+    LogMissingError,
+    LogOpened,
+    LogPosition,
+    TransportError,
+)
 from tests.sshd import SshServer, sshd_fixture  # noqa: F401 - registers the `sshd` fixture
 from tests.test_transport_local import Follower, append, following
 
@@ -39,7 +45,7 @@ async def remote_tails(server: SshServer, path: Path) -> list[str]:
     """The processes still following `path` on the server, seen through a second connection
     (the `[t]` keeps pgrep from matching the shell that runs it)."""
     async with transport(server) as other:
-        result = await other.run(["pgrep", "-a", "-f", f"[t]ail -n 0 -F -- {path}"], timeout=10)
+        result = await other.run(["pgrep", "-a", "-f", f"[t]ail -c [+][0-9]* -F -- {path}"], timeout=10)
     return result.stdout.splitlines()
 
 
@@ -154,12 +160,13 @@ def test_closing_a_follow_leaves_no_remote_tail(sshd, tmp_path):
     async def main():
         async with transport(sshd) as ssh:
             # Closed by aclose() at a yield (`async with aclosing`, or `break` then GC).
-            async with contextlib.aclosing(ssh.follow(str(log))) as lines:
-                waiter = asyncio.ensure_future(anext(lines))
+            async with contextlib.aclosing(ssh.follow(str(log))) as items:
+                assert isinstance(await asyncio.wait_for(anext(items), 10), LogOpened)
+                waiter = asyncio.ensure_future(anext(items))
                 while not await remote_tails(sshd, log):
                     await asyncio.sleep(0.05)
                 append(log, "one\n")
-                assert await asyncio.wait_for(waiter, 5) == "one"
+                assert (await asyncio.wait_for(waiter, 5)).text == "one"
                 assert len(await remote_tails(sshd, log)) == 1
             await no_remote_tail_within(sshd, log)
             # Cancelled while waiting for a line on a quiet file.
@@ -192,6 +199,7 @@ def test_no_remote_tail_is_left_even_by_a_tail_that_ignores_a_closed_output(sshd
     sshd.extra_config = f"SetEnv PATH={old_tail.parent}:/usr/sbin:/usr/bin:/sbin:/bin\n"
     sshd.restart()
     log = tmp_path / "debug.log"
+    log.write_text("")
 
     async def pids() -> set[str]:
         return {line.split()[0] for line in await remote_tails(sshd, log)}
@@ -219,17 +227,16 @@ def test_no_remote_tail_is_left_even_by_a_tail_that_ignores_a_closed_output(sshd
     run(main())
 
 
-def test_a_follow_of_a_missing_file_waits_for_it(sshd, tmp_path):
+def test_a_follow_of_a_missing_file_is_refused_then_reads_it_whole_once_there(sshd, tmp_path):
     log = tmp_path / "later.log"
 
     async def main():
         async with transport(sshd) as ssh:
-            follower = Follower(ssh.follow(str(log)))
+            with pytest.raises(LogMissingError, match="later.log: No such file or directory"):
+                await anext(ssh.follow(str(log)))
+            log.write_text("appeared\n")
+            follower = Follower(ssh.follow(str(log), LogPosition(None, 0)))
             try:
-                while not await remote_tails(sshd, log):
-                    await asyncio.sleep(0.05)
-                await asyncio.sleep(0.2)
-                log.write_text("appeared\n")
                 assert await follower.next(timeout=5) == "appeared"
             finally:
                 await follower.close()
@@ -323,7 +330,7 @@ def test_a_short_deadline_is_not_kept_waiting_behind_a_long_one(sshd):
     run(scenario())
 
 
-def test_a_follow_resumes_after_sshd_restarts(sshd, tmp_path):
+def test_a_follow_resumes_after_sshd_restarts_and_loses_no_line(sshd, tmp_path):
     log = tmp_path / "debug.log"
     log.write_text("")
 
@@ -332,17 +339,73 @@ def test_a_follow_resumes_after_sshd_restarts(sshd, tmp_path):
             async def body(follower: Follower) -> None:
                 append(log, "before\n")
                 assert await follower.next() == "before"
-                sshd.restart()
-                resumed_in = await follower.sync(log)  # lines written before the new tail: missed
-                assert resumed_in < 8
-                append(log, "after\n")
-                assert await follower.next() == "after"
+                sshd.stop()
+                append(log, "written while the link was down\nand half a")
+                sshd.start()
+                append(log, " line\nafter\n")
+                assert [await follower.next(timeout=10) for _ in range(3)] == [
+                    "written while the link was down", "and half a line", "after"]
+                await follower.expect_nothing()
                 assert ssh.connects == 2
+                assert [opened.lost for opened in follower.opened] == [None, None]
                 # The tail of the dead session is gone; only the new one runs.
                 assert len(await remote_tails(sshd, log)) == 1
 
             await following(ssh, log, body)
             await no_remote_tail_within(sshd, log)
+
+    run(main())
+
+
+async def followed_then_stopped(ssh: SshTransport, log: Path) -> LogPosition:
+    """Follow `log` until a line written now is read; stop; the position reached."""
+    follower = Follower(ssh.follow(str(log)))
+    try:
+        await follower.sync(log)
+        return follower.position
+    finally:
+        await follower.close()
+
+
+def test_a_follow_started_again_reads_a_rotated_log_to_its_end_or_says_what_was_lost(
+        sshd, tmp_path):
+    log = tmp_path / "debug.log"
+    log.write_text("10:00:00 (lmgrd) TIMESTAMP 12/3/2026\n")
+
+    async def resumed(ssh: SshTransport, start: LogPosition, count: int) -> Follower:
+        follower = Follower(ssh.follow(str(log), start))
+        follower.read = [await follower.next(timeout=5) for _ in range(count)]
+        await follower.close()
+        return follower
+
+    async def main():
+        async with transport(sshd) as ssh:
+            # renamed (lmswitch, logrotate's default): the rest of it, then the new one
+            position = await followed_then_stopped(ssh, log)
+            append(log, "last of the old file\n")
+            log.rename(tmp_path / "debug.log.1")
+            log.write_text("10:05:00 (lmgrd) TIMESTAMP 12/3/2026\n")
+            follower = await resumed(ssh, position, 2)
+            assert follower.read == ["last of the old file", "10:05:00 (lmgrd) TIMESTAMP 12/3/2026"]
+            assert [opened.lost for opened in follower.opened] == [None, None]
+            # copied, then truncated (logrotate's copytruncate): the rest from the copy
+            position = await followed_then_stopped(ssh, log)
+            append(log, "copied before the truncation\n")
+            (tmp_path / "debug.log-20261203").write_bytes(log.read_bytes())
+            log.write_text("10:09:00 (lmgrd) TIMESTAMP 12/3/2026\n")
+            follower = await resumed(ssh, position, 2)
+            assert follower.read == ["copied before the truncation",
+                                     "10:09:00 (lmgrd) TIMESTAMP 12/3/2026"]
+            assert [opened.lost for opened in follower.opened] == [None, None]
+            # moved away: what it still received is lost, and said to be
+            position = await followed_then_stopped(ssh, log)
+            append(log, "lost with the old file\n")
+            (tmp_path / "archive").mkdir()
+            log.rename(tmp_path / "archive" / "debug.log")
+            log.write_text("10:15:00 (lmgrd) TIMESTAMP 12/3/2026\n")
+            follower = await resumed(ssh, position, 1)
+            assert follower.read == ["10:15:00 (lmgrd) TIMESTAMP 12/3/2026"]
+            assert follower.opened[0].lost == "the log was rotated and its old file is gone"
 
     run(main())
 

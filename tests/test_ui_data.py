@@ -114,14 +114,15 @@ def test_the_simulator_log_follow_skips_no_line_written_while_one_is_handled():
 
     async def main() -> list[str]:
         lines = transport.follow("debug.log")
+        await anext(lines)  # LogOpened
         await anext(lines)  # the TIMESTAMP line
         got = []
         simulator.checkout("ann", "ws1", "AutoCAD")
         simulator.checkout("bob", "ws2", "AutoCAD")
-        got.append(await asyncio.wait_for(anext(lines), 5))
+        got.append((await asyncio.wait_for(anext(lines), 5)).text)
         simulator.checkout("cid", "ws3", "AutoCAD")  # while the reader is on ann's line
         for _ in range(2):
-            got.append(await asyncio.wait_for(anext(lines), 5))
+            got.append((await asyncio.wait_for(anext(lines), 5)).text)
         await lines.aclose()
         return got
 

@@ -15,12 +15,18 @@ import os
 import signal
 import stat
 import tempfile
+import zlib
 from collections.abc import AsyncIterator, Sequence
 
 from lmconsole.transport import (
     CommandResult,
     FileChangedError,
     FileStat,
+    FollowItem,
+    LogLine,
+    LogMissingError,
+    LogOpened,
+    LogPosition,
     TransportError,
     decode_output,
 )
@@ -28,6 +34,9 @@ from lmconsole.transport import (
 # lmstat prints dates in the C locale's English only when asked to.
 _C_LOCALE = {"LANG": "C", "LC_ALL": "C"}
 POLL_INTERVAL_S = 0.05
+FIRST_LINE_MAX = 4096  # bytes of a log's first line that identify it
+LOST_TRUNCATED = "the log was truncated"
+LOST_ROTATED = "the log was rotated and its old file is gone"
 READ_CHUNK = 1 << 20
 
 
@@ -61,17 +70,20 @@ class LocalTransport:
 
     # ---- follow --------------------------------------------------------------------------------
 
-    async def follow(self, path: str) -> AsyncIterator[str]:
-        """The lines appended to `path` from now on. A file replaced by another (rotation:
-        another inode) is read from the start of the new one, after what was left in the old
-        one; a truncated file from its new start; a missing file is waited for. A fragment
-        without its newline left at the end of a rotated file is dropped."""
+    async def follow(self, path: str, start: LogPosition | None = None
+                     ) -> AsyncIterator[FollowItem]:
+        """The lines of `path` from its end, or from `start` (see Transport.follow). A file
+        replaced by another (rotation: another inode) is read to its end, then the new one
+        from its start; a truncated file from its new start; a file that vanishes is
+        waited for. A fragment without its newline left at the end of a rotated file is
+        dropped."""
         tail = _Tail(path)
         try:
-            tail.open(at_end=True)
+            for item in tail.open_at(start):
+                yield item
             while True:
-                for line in tail.poll():
-                    yield line
+                for item in tail.poll():
+                    yield item
                 await asyncio.sleep(self.poll_interval)
         finally:
             tail.close()
@@ -102,59 +114,138 @@ async def _kill(process: asyncio.subprocess.Process) -> None:
 
 
 class _Tail:
-    """The state of one follow: the open file, its inode, the offset read, a partial line."""
+    """The state of one follow: the open file, its identity, the offset read, a partial
+    line."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.file = None
-        self.inode: tuple[int, int] | None = None
+        self.file_id: str | None = None
         self.offset = 0
         self.partial = b""
 
-    def open(self, *, at_end: bool) -> None:
+    def open_at(self, start: LogPosition | None) -> list[FollowItem]:
+        """Open the log where a follow from `start` begins; what to yield first."""
+        info = self._stat()
+        if info is None:
+            raise LogMissingError(f"cannot follow {self.path}: "
+                                  f"{os.strerror(errno.ENOENT)}")
+        current = _file_id(self.path, info)
+        if start is None:
+            return self._open(self.path, info.st_size)
+        same = start.file_id is None or same_file(start.file_id, current)
+        if same and info.st_size >= start.offset:
+            return self._open(self.path, start.offset)
+        rotated = None if start.file_id is None else _find_rotated(self.path, start.file_id)
+        if rotated is None:
+            in_place = inode_of(start.file_id) in (None, inode_of(current))
+            return self._open(self.path, 0, lost=LOST_TRUNCATED if in_place else LOST_ROTATED)
+        items = self._open(rotated, start.offset)
+        items += self.drain()
+        return items + self._open(self.path, 0)
+
+    def _stat(self) -> os.stat_result | None:
         try:
-            file = open(self.path, "rb")  # noqa: SIM115 - kept open across polls
+            return os.stat(self.path)
         except FileNotFoundError:
-            return
+            return None
         except OSError as error:
-            raise TransportError(f"cannot follow {self.path}: {error.strerror or error}") from None
-        info = os.fstat(file.fileno())
+            raise TransportError(f"cannot follow {self.path}: {error.strerror or error}") \
+                from None
+
+    def _open(self, path: str, offset: int, lost: str | None = None) -> list[FollowItem]:
+        try:
+            file = open(path, "rb")  # noqa: SIM115 - kept open across polls
+        except FileNotFoundError:
+            return []  # gone between its stat and here: waited for like a vanished one
+        except OSError as error:
+            raise TransportError(f"cannot follow {path}: {error.strerror or error}") from None
         self.close()
-        self.file, self.inode, self.partial = file, (info.st_dev, info.st_ino), b""
-        self.offset = info.st_size if at_end else 0
-        file.seek(self.offset)
+        self.file, self.partial = file, b""
+        self.file_id = _file_id(path, os.fstat(file.fileno()))
+        self.offset = offset
+        file.seek(offset)
+        return [LogOpened(LogPosition(self.file_id, offset), lost)]
 
     def close(self) -> None:
         if self.file is not None:
             self.file.close()
             self.file = None
 
-    def poll(self) -> list[str]:
-        lines = self.drain()
-        try:
-            info = os.stat(self.path)
-        except FileNotFoundError:
-            return lines  # rotated away or deleted: keep the old file until a new one appears
-        except OSError as error:
-            raise TransportError(f"cannot follow {self.path}: {error.strerror or error}") from None
-        if self.file is None or (info.st_dev, info.st_ino) != self.inode:
-            self.open(at_end=False)  # appeared or replaced: the new file from its start
-            return lines + self.drain()
+    def poll(self) -> list[FollowItem]:
+        items = self.drain()
+        info = self._stat()
+        if info is None:
+            return items  # rotated away or deleted: keep the old file until a new one appears
+        if self.file is None or _inode(info) != inode_of(self.file_id):
+            return items + self._open(self.path, 0) + self.drain()  # appeared or replaced
         if info.st_size < self.offset:  # truncated in place
-            self.file.seek(0)
-            self.offset, self.partial = 0, b""
-            return lines + self.drain()
-        return lines
+            return items + self._open(self.path, 0) + self.drain()
+        return items
 
-    def drain(self) -> list[str]:
+    def drain(self) -> list[FollowItem]:
         if self.file is None:
             return []
-        lines: list[str] = []
+        lines: list[FollowItem] = []
         while chunk := self.file.read(READ_CHUNK):
+            *complete, partial = (self.partial + chunk).split(b"\n")
+            offset = self.offset - len(self.partial)
+            for line in complete:
+                offset += len(line) + 1
+                lines.append(LogLine(decode_line(line), LogPosition(self.file_id, offset)))
             self.offset += len(chunk)
-            *complete, self.partial = (self.partial + chunk).split(b"\n")
-            lines.extend(decode_line(line) for line in complete)
+            self.partial = partial
         return lines
+
+
+def _inode(info: os.stat_result) -> str:
+    return f"{info.st_dev}:{info.st_ino}"
+
+
+def _file_id(path: str, info: os.stat_result) -> str:
+    """A log's identity: its inode and, once its first line is complete, a checksum of
+    that line, so that a new log given the inode of a deleted one is not taken for it."""
+    with contextlib.suppress(OSError), open(path, "rb") as file:
+        first = file.readline(FIRST_LINE_MAX)
+        if first.endswith(b"\n") or len(first) == FIRST_LINE_MAX:
+            return f"{_inode(info)}-{zlib.crc32(first)}"
+    return _inode(info)
+
+
+def inode_of(file_id: str | None) -> str | None:
+    return None if file_id is None else file_id.partition("-")[0]
+
+
+def same_file(known: str, current: str) -> bool:
+    """Whether the log known as `known` is `current`: the same inode, and the same first
+    line where both know it."""
+    if "-" in known and "-" in current:
+        return known == current
+    return inode_of(known) == inode_of(current)
+
+
+def _find_rotated(log: str, file_id: str) -> str | None:
+    """Where the log known as `file_id` went, beside `log`: renamed (the same inode and
+    first line), or copied before a truncation (`copytruncate`: a file named like the log,
+    with the same first line)."""
+    directory, base = os.path.split(os.path.abspath(log))
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return None
+    copies = []
+    for name in names:
+        path = os.path.join(directory, name)
+        if path == os.path.join(directory, base):
+            continue
+        with contextlib.suppress(OSError):
+            found = _file_id(path, os.stat(path))
+            if same_file(file_id, found):
+                return path
+            if name.startswith(base) and "-" in file_id and \
+                    found.partition("-")[2] == file_id.partition("-")[2]:
+                copies.append(path)
+    return copies[0] if copies else None
 
 
 def decode_line(line: bytes) -> str:

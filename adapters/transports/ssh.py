@@ -15,13 +15,18 @@ unseen (sshd honours signal requests only under privilege separation, not for ro
 Commands go through the remote login shell as `env LANG=C LC_ALL=C argv...` quoted with
 shlex.join, so that shell must be a POSIX one (sh, bash, ksh, zsh).
 
-`follow(path)` runs `tail -n 0 -F -- path` under a small sh wrapper that kills the tail when
-its stdin reaches end of file, which happens when the channel is closed, the iteration is
-closed, or the connection (or the sshd serving it) dies; so no tail is left running on the
-server. When the link drops, the follow reconnects and starts a new tail, which prints the
-lines written from then on: lines written while the link was down (and one received only in
-part) are MISSED, none is repeated. After `resume_timeout` seconds without a connection it
-gives up with TransportError.
+`follow(path, start)` runs FOLLOW_SCRIPT: it opens the log at its end, or where `start`
+says (the inode and the bytes read), reads what is left of a rotated file when it is still
+beside the log (found by its inode), says so when it is not or the log was truncated, then
+runs `tail -F` under a small wrapper that kills the tail when its stdin reaches end of file,
+which happens when the channel is closed, the iteration is closed, or the connection (or the
+sshd serving it) dies; so no tail is left running on the server. The script marks where it
+starts reading with lines carrying a random marker, which a log line cannot forge, and tail's
+own notices (a file replaced or truncated under it) come in order with the lines; so the
+follow always knows how far it has read. When the link drops, it reconnects and goes on from
+there: no line is lost or read twice (a line received only in part is read again whole).
+After `resume_timeout` seconds without a connection it gives up with TransportError; a
+follow started again from its last position loses nothing either.
 """
 
 from __future__ import annotations
@@ -41,7 +46,17 @@ from typing import TypeVar
 
 import asyncssh
 
-from lmconsole.transport import CommandResult, FileStat, TransportError, decode_output
+from lmconsole.transport import (
+    CommandResult,
+    FileStat,
+    FollowItem,
+    LogLine,
+    LogMissingError,
+    LogOpened,
+    LogPosition,
+    TransportError,
+    decode_output,
+)
 
 from .hostkeys import AskUnknownHost, HostKeyError, HostKeys
 from .local import check_unchanged, decode_line
@@ -51,10 +66,52 @@ log = logging.getLogger(__name__)
 FIRST_BACKOFF_S = 0.5
 FILE_TIMEOUT_S = 60.0
 READ_CHUNK = 1 << 16
-# $1 is the path. tail writes to the channel; the shell then lets go of the channel's stdout
-# (so its end of file means tail ended) and waits for its own stdin to end.
-FOLLOW_SCRIPT = ('tail -n 0 -F -- "$1" & t=$!; exec >/dev/null; cat >/dev/null; '
-                 'kill "$t" 2>/dev/null; wait "$t"')
+# $1 the log, $2 the marker, $3 the identity read last ("" from the end, "?" unknown), $4
+# the bytes read of it. A log's identity is its inode and, once its first line is complete,
+# that line's checksum (a new log given a deleted one's inode is not taken for it). The start
+# is announced as "MARKER open IDENTITY OFFSET [truncated|rotated]", before the rest of a
+# rotated log (renamed, or copied before a truncation) if it is still beside the log.
+# tail writes to the channel; the shell then lets go of the channel's stdout (so its end of
+# file means tail ended) and waits for its own stdin to end.
+FOLLOW_SCRIPT = r"""f=$1 m=$2 id=$3 off=$4 lost=
+ident() {
+  set -- "$1" $(ls -Lid -- "$1" 2>/dev/null); [ -n "$2" ] || return 1; i=$2
+  [ "$(head -n 1 -- "$1" | wc -l)" -gt 0 ] && set -- $(head -n 1 -- "$1" | cksum) && i=$i-$1
+  echo "$i"
+}
+same() {
+  case $1 in *-*) case $2 in *-*) [ "$1" = "$2" ]; return;; esac;; esac
+  [ "${1%%-*}" = "${2%%-*}" ]
+}
+rotated() {
+  d=$(dirname -- "$f"); b=$(basename -- "$f"); copy=
+  for g in "$d"/*; do
+    { [ "$g" = "$d/$b" ] || [ ! -f "$g" ]; } && continue
+    set -- $(ls -Lid -- "$g"); gi=
+    [ "$1" = "${id%%-*}" ] && gi=$(ident "$g") && same "$id" "$gi" && { echo "$g"; return; }
+    case $g$id in "$d/$b"?*-*) [ -z "$copy" ] && gi=$(ident "$g") &&
+      [ "${gi#*-}" = "${id#*-}" ] && copy=$g;; esac
+  done
+  [ -n "$copy" ] && echo "$copy"
+}
+[ -e "$f" ] || { echo "$f: No such file or directory" >&2; exit 3; }
+[ -r "$f" ] || { echo "$f: Permission denied" >&2; exit 4; }
+cur=$(ident "$f"); size=$(($(wc -c <"$f")))
+if [ -z "$id" ]; then off=$size
+elif { [ "$id" = "?" ] || same "$id" "$cur"; } && [ "$size" -ge "$off" ]; then :
+else
+  old=; [ "$id" = "?" ] || old=$(rotated)
+  if [ -n "$old" ]; then echo "$m open $id $off"; tail -c +$((off + 1)) -- "$old"
+  elif [ "$id" = "?" ] || [ "${id%%-*}" = "${cur%%-*}" ]; then lost=truncated
+  else lost=rotated; fi
+  off=0
+fi
+echo "$m open $cur $off $lost"
+tail -c +$((off + 1)) -F -- "$f" 2>&1 & t=$!
+exec >/dev/null; cat >/dev/null; kill "$t" 2>/dev/null; wait "$t"
+"""
+LOST_WORDS = {"truncated": "the log was truncated", "rotated": "the log was rotated and its "
+              "old file is gone"}
 
 _T = TypeVar("_T")
 
@@ -118,6 +175,7 @@ class SshTransport:
         self._channels = asyncio.Semaphore(max(1, max_channels - 1))
         self._failures = 0
         self._next_attempt = 0.0
+        self._wake = asyncio.Event()  # set by reconnect_now: waits for the backoff end
         self._last_error = ""
         self._closed = False
         self.connects = 0  # connections made, for tests and status displays
@@ -183,7 +241,22 @@ class SshTransport:
             if loop.time() + wait > deadline:
                 raise TransportError(f"{self.host_alias}: not connected ("
                                      f"{self._last_error}); next attempt in {wait:.1f} s")
-            await asyncio.sleep(wait)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
+
+    def reconnect_now(self) -> None:
+        """The next use (and those waiting for the backoff) connects at once: the admin
+        asked (ctrl+r, a save, an admin action)."""
+        if not self.connected:
+            self._next_attempt = 0.0
+            self._wake.set()
+            self._wake = asyncio.Event()
+
+    def retry_in(self) -> float:
+        """Seconds until the next connection attempt; 0 when connected or due."""
+        if self.connected:
+            return 0.0
+        return max(0.0, self._next_attempt - asyncio.get_running_loop().time())
 
     async def _attempt(self, deadline: float) -> asyncssh.SSHClientConnection | None:
         """One connection attempt (lock held): the connection, or None with the next attempt
@@ -300,9 +373,10 @@ class SshTransport:
 
     # ---- follow --------------------------------------------------------------------------------
 
-    async def follow(self, path: str) -> AsyncIterator[str]:
-        command = shell_command(["sh", "-c", FOLLOW_SCRIPT, "lmconsole-follow", path])
+    async def follow(self, path: str, start: LogPosition | None = None
+                     ) -> AsyncIterator[FollowItem]:
         loop = asyncio.get_running_loop()
+        position = start
         while True:
             try:
                 conn = await self._connection(loop.time() + self.resume_timeout)
@@ -310,19 +384,22 @@ class SshTransport:
                 if self._closed:
                     return
                 raise
+            output = _FollowOutput(position)
+            command = shell_command(["sh", "-c", FOLLOW_SCRIPT, "lmconsole-follow", path,
+                                     output.marker, *output.start_arguments()])
             messages: list[str] = []
             try:
                 async with self._channels:
                     process = await conn.create_process(command, encoding=None)
                     reader = asyncio.create_task(_collect_lines(process.stderr, messages))
                     try:
-                        partial = b""
                         while chunk := await process.stdout.read(READ_CHUNK):
-                            *complete, partial = (partial + chunk).split(b"\n")
-                            for line in complete:
-                                yield decode_line(line)
-                        if not conn.is_closed():  # tail itself ended: say why, if it said
-                            await asyncio.sleep(0.1)
+                            for item in output.feed(chunk):
+                                yield item
+                        if not conn.is_closed():  # the script ended: say why
+                            with contextlib.suppress(TimeoutError):
+                                await asyncio.wait_for(process.wait_closed(), 2)
+                            await asyncio.sleep(0.05)
                     finally:
                         with contextlib.suppress(Exception):
                             process.stdin.write_eof()
@@ -335,14 +412,15 @@ class SshTransport:
                 error_text = _reason(error)
             else:
                 if not conn.is_closed() and not self._closed:
-                    raise TransportError(f"{self.host_alias}: tail -F {path} ended"
-                                         + (f": {' '.join(messages)}" if messages else ""))
+                    raise _follow_ended(self.host_alias, path, process.exit_status, messages)
                 error_text = "connection closed"
+            position = output.position or position
             if self._closed:
                 return
             self._forget(conn)
-            log.warning("%s: following %s: link lost (%s); reconnecting (lines written "
-                        "meanwhile are missed)", self.host_alias, path, error_text)
+            log.warning("%s: following %s: link lost (%s); reconnecting, to go on from byte "
+                        "%s", self.host_alias, path, error_text,
+                        position.offset if position else "?")
 
     # ---- files (SFTP) --------------------------------------------------------------------------
 
@@ -497,6 +575,65 @@ async def _collect_lines(stream: asyncssh.SSHReader, into: list[str], keep: int 
             log.debug("remote: %s", text)
             into.append(text)
             del into[:-keep]
+
+
+class _FollowOutput:
+    """Reads FOLLOW_SCRIPT's output: its marker lines say which file it reads from where,
+    tail's notices that it starts again on a replaced or truncated file; every other
+    complete line is a log line, whose end it counts."""
+
+    def __init__(self, start: LogPosition | None) -> None:
+        self.start = start
+        self.marker = f"lmconsole-{secrets.token_hex(8)}"
+        self._marker = self.marker.encode()
+        self.position: LogPosition | None = None  # after the last line handed over
+        self.partial = b""
+
+    def start_arguments(self) -> tuple[str, str]:
+        if self.start is None:
+            return "", "0"
+        return self.start.file_id or "?", str(self.start.offset)
+
+    def feed(self, chunk: bytes) -> list[FollowItem]:
+        *complete, self.partial = (self.partial + chunk).split(b"\n")
+        items: list[FollowItem] = []
+        for raw in complete:
+            at = raw.find(self._marker)
+            if at >= 0:  # what stands before it is the unfinished end of a rotated file
+                items.append(self._opened(raw[at:].decode("ascii", "replace").split()))
+            elif raw.startswith(b"tail: "):
+                self._tail_notice(raw)
+            elif self.position is not None:
+                file_id, offset = self.position
+                self.position = LogPosition(file_id, offset + len(raw) + 1)
+                items.append(LogLine(decode_line(raw), self.position))
+        return items
+
+    def _opened(self, words: list[str]) -> LogOpened:
+        file_id, offset = words[2], int(words[3])
+        self.position = LogPosition(file_id, offset)
+        lost = LOST_WORDS.get(words[4]) if len(words) > 4 else None
+        return LogOpened(self.position, lost)
+
+    def _tail_notice(self, raw: bytes) -> None:
+        """tail -F tells (on the merged stream) when it starts again from a file's start."""
+        log.info("remote: %s", decode_line(raw))
+        if self.position is None:
+            return
+        if raw.endswith(b"file truncated"):
+            self.position = LogPosition(self.position.file_id, 0)
+        elif raw.endswith(b"following new file"):  # replaced, or appeared again
+            self.position = LogPosition(None, 0)
+
+
+def _follow_ended(host: str, path: str, exit_status: int | None,
+                  messages: list[str]) -> TransportError:
+    said = f": {' '.join(messages)}" if messages else ""
+    if exit_status == 3:
+        return LogMissingError(f"{host}: cannot follow {path}: No such file or directory")
+    if exit_status == 4:
+        return TransportError(f"{host}: cannot follow {path}: Permission denied")
+    return TransportError(f"{host}: tail -F {path} ended{said}")
 
 
 def _reason(error: BaseException) -> str:
