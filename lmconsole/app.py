@@ -31,7 +31,7 @@ from lmconsole.adapter import LicenceManagerAdapter
 from lmconsole.adapters.flexlm.denial_words import denial_reason_words
 from lmconsole.audit import AuditLog, audit_path
 from lmconsole.model import Diagnostic, Event
-from lmconsole.monitor import Listener, Monitor, ServerMonitor, ServerState
+from lmconsole.monitor import Listener, LogGap, Monitor, ServerMonitor, ServerState
 from lmconsole.screens.base import EVENTS, STATES
 from lmconsole.screens.commands import ConsoleCommand, ConsoleProvider, console_commands, resolve
 from lmconsole.screens.denials import DenialsScreen
@@ -51,10 +51,9 @@ from lmconsole.screens.live import Clock, LiveData, utc_now
 from lmconsole.screens.overview import OverviewScreen
 from lmconsole.screens.seats import Seat, SeatsScreen
 from lmconsole.themes.builtin import DEFAULT_THEME, THEMES
-from lmconsole.transport import Transport, TransportError
+from lmconsole.transport import Transport, TransportError, reconnect_now
 
 COMMAND_TIMEOUT_S = 60.0
-SSH_KEEPALIVE_S = 15.0  # a dead link is noticed within 3 intervals, not at a read's timeout
 
 
 # ---- messages -------------------------------------------------------------------------------
@@ -84,6 +83,18 @@ class FollowFailed(Message):
         self.error = error
 
 
+class FollowStarted(Message):
+    def __init__(self, server: str) -> None:
+        super().__init__()
+        self.server = server
+
+
+class GapFound(Message):
+    def __init__(self, gap: LogGap) -> None:
+        super().__init__()
+        self.gap = gap
+
+
 class MessageListener(Listener):
     """The monitor's listener: every call becomes a message to the app."""
 
@@ -98,6 +109,12 @@ class MessageListener(Listener):
 
     def follow_failed(self, server: str, error: str) -> None:
         self.app.post_message(FollowFailed(server, error))
+
+    def follow_started(self, server: str) -> None:
+        self.app.post_message(FollowStarted(server))
+
+    def log_gap(self, gap: LogGap) -> None:
+        self.app.post_message(GapFound(gap))
 
     def log_diagnostic(self, diagnostic: Diagnostic) -> None:
         self.app.post_message(LogDiagnosed(diagnostic))
@@ -266,8 +283,16 @@ class LMConsoleApp(App):
         self.update_headers()
 
     def on_follow_failed(self, message: FollowFailed) -> None:
-        self.data.follow_errors[message.server] = message.error
-        self.update_headers()
+        self.data.follow_failed(message.server, message.error)
+        self.changed(EVENTS)
+
+    def on_follow_started(self, message: FollowStarted) -> None:
+        self.data.follow_errors.pop(message.server, None)
+        self.changed(EVENTS)
+
+    def on_gap_found(self, message: GapFound) -> None:
+        self.data.add_gap(message.gap)
+        self.changed(EVENTS)
 
     def changed(self, what: str) -> None:
         """Collect what changed; screens hear of it once the queued messages are handled."""
@@ -288,6 +313,8 @@ class LMConsoleApp(App):
         if not self.is_running:
             return  # the timer runs in its own task and can fire mid-shutdown
         self.update_headers()
+        if hasattr(self.screen, "update_problems"):
+            self.screen.update_problems()
         if not self.paused and hasattr(self.screen, "tick"):
             self.screen.tick()
 
@@ -473,6 +500,7 @@ class LMConsoleApp(App):
         records = []
         for seat, argv in plan:
             transport = self.servers[seat.server].transport
+            reconnect_now(transport)
             try:
                 result = await transport.run(argv, timeout=COMMAND_TIMEOUT_S)
             except TransportError as error:
@@ -518,12 +546,12 @@ def ssh_transport(config) -> Transport:
     """The console's SSH transport for a configured server: kept alive, and asking (in a
     dialog, through UnknownHostQuestion) about a host key seen for the first time."""
     from lmconsole.adapters.transports.ssh import SshTransport
+    from lmconsole.config import ssh_keepalive
 
     if config.transport != "ssh":
         raise ValueError(f"server {config.name}: transport {config.transport!r} is not ssh")
     return SshTransport(config.ssh_host, user=config.ssh_user, port=config.ssh_port,
-                        keepalive_interval=SSH_KEEPALIVE_S,
-                        ask_unknown_host=UnknownHostQuestion())
+                        ask_unknown_host=UnknownHostQuestion(), **ssh_keepalive(config))
 
 
 def demo_servers(speed: float | None = 60.0, files: Path | None = None

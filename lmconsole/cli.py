@@ -237,13 +237,14 @@ def transport_for(server):
         return simulator_transport(server)
     if server.transport == "ssh":
         from lmconsole.adapters.transports.ssh import SshTransport
+        from lmconsole.config import ssh_keepalive
 
         # Headless: an unknown host key fails with a message saying how to add it, unless
         # the server's entry accepts new keys (a changed key is refused either way).
         accept_new = (lambda host, key_type, fingerprint: True) \
             if server.ssh_accept_new_host_key else None
         return SshTransport(server.ssh_host, user=server.ssh_user, port=server.ssh_port,
-                            ask_unknown_host=accept_new)
+                            ask_unknown_host=accept_new, **ssh_keepalive(server))
     raise InputError(f"server {server.name}: unknown transport {server.transport!r}")
 
 

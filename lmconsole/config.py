@@ -52,6 +52,7 @@ from lmconsole.keys import BINDING_IDS
 ENV_VAR = "LMCONSOLE_CONFIG"
 KNOWN_MANAGERS = ("flexlm",)
 DEFAULT_POLL_INTERVAL_S = 30.0
+DEFAULT_SSH_DEAD_AFTER_S = 30.0
 
 
 class Transport(StrEnum):
@@ -76,6 +77,9 @@ class ServerConfig:
     # Headless, an unknown host key fails; true accepts it on first contact and records it
     # in known_hosts (OpenSSH's StrictHostKeyChecking=accept-new). A changed key never is.
     ssh_accept_new_host_key: bool | None = None  # None: not set, which means false
+    # A link that answers nothing (frozen, half-open) for this long is dropped and the
+    # server shown stale: SSH keepalives every third of it, the third unanswered ends it.
+    ssh_dead_after_s: float | None = None  # None: DEFAULT_SSH_DEAD_AFTER_S
     lmutil: str = "lmutil"  # path of lmutil on the machine the transport reaches
     license: str | None = None  # passed to `-c`: "port@host[,port@host,port@host]" or a file
     license_file: str | None = None  # paths on the machine the transport reaches
@@ -95,6 +99,13 @@ class ServerConfig:
     @property
     def tz(self) -> tzinfo:
         return ZoneInfo(self.timezone) if self.timezone else local_tz()
+
+
+def ssh_keepalive(server: ServerConfig) -> dict[str, float]:
+    """SshTransport's keepalive options for the server: a link that answers nothing for
+    ssh_dead_after_s is dropped when the third keepalive in that time goes unanswered."""
+    dead_after = server.ssh_dead_after_s or DEFAULT_SSH_DEAD_AFTER_S
+    return {"keepalive_interval": dead_after / 3, "keepalive_count_max": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -511,6 +522,7 @@ _SERVER_KEYS: dict[str, Callable[[Any], Any]] = {
     "ssh_user": _word("a user name"),
     "ssh_port": _integer(1, 65535),
     "ssh_accept_new_host_key": _boolean,
+    "ssh_dead_after_s": _seconds,
     "lmutil": _string,
     "license": _license,
     "license_file": _string,
@@ -525,7 +537,7 @@ _SERVER_KEYS: dict[str, Callable[[Any], Any]] = {
     "sim_seed": _integer(0),
 }
 _ONLY_FOR = {"ssh_host": Transport.SSH, "ssh_user": Transport.SSH, "ssh_port": Transport.SSH,
-             "ssh_accept_new_host_key": Transport.SSH,
+             "ssh_accept_new_host_key": Transport.SSH, "ssh_dead_after_s": Transport.SSH,
              "sim_scenario": Transport.SIM, "sim_seed": Transport.SIM}
 _PASSWORD_KEY = re.compile(r"pass(word|wd|phrase)|^pass$|^pwd$", re.I)
 _PASSWORD_MESSAGE = ("passwords are never read from the configuration; remove this key and "

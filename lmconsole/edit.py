@@ -23,7 +23,13 @@ from datetime import UTC, datetime
 from lmconsole.adapter import FileLanguage, Finding, LiveUse, read_events
 from lmconsole.audit import AuditLog
 from lmconsole.model import Event, EventKind
-from lmconsole.transport import FileChangedError, FileStat, Transport, TransportError
+from lmconsole.transport import (
+    FileChangedError,
+    FileStat,
+    Transport,
+    TransportError,
+    reconnect_now,
+)
 
 REREAD_TIMEOUT_S = 60.0
 # The end of the debug log a what-if replays: days of checkouts and denials on most servers
@@ -166,6 +172,7 @@ async def save_file(transport: Transport, path: str, new_text: str, expected_sta
         audit.record(server=server, command=command, outcome="refused", output=message,
                      action=action)
         return SaveResult("invalid", message, findings=findings)
+    reconnect_now(transport)
     try:
         data, current = await transport.read(path)
     except TransportError as error:
@@ -293,6 +300,7 @@ async def _run_audited(transport: Transport, config, argv: list[str], *, audit: 
                        action: str, timeout: float) -> RereadResult:
     """Run one admin command and record it; the debug log's size before it is noted so
     that `reread_log` reads only what the daemons wrote after it."""
+    reconnect_now(transport)
     offset = await _log_size(transport, getattr(config, "debug_log", None))
     try:
         result = await transport.run(argv, timeout=timeout)

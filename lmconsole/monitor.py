@@ -128,6 +128,10 @@ class ServerMonitor:
         self.poll_now = asyncio.Event()
         self.follow_now = asyncio.Event()
         self.log_position: LogPosition | None = None  # how far the debug log has been read
+        self.link_lost_at: datetime | None = None  # the connection dropped (server time)
+        add_link_listener = getattr(transport, "add_link_listener", None)
+        if add_link_listener is not None:  # a connection (SSH): its loss is told at once
+            add_link_listener(self.link_lost)
 
     async def run(self) -> None:
         loops = [self.poll_loop()]
@@ -203,6 +207,13 @@ class ServerMonitor:
                        vendors=tuple(v for s in servers for v in s.vendors),
                        features=tuple(f for s in servers for f in s.features))
 
+    def link_lost(self, reason: str) -> None:
+        """The connection dropped (a frozen link's keepalives unanswered): shown stale at
+        once, and polled again, which reconnects."""
+        self.link_lost_at = self.link_lost_at or self.now()
+        self.failed(f"connection lost ({reason}); reconnecting")
+        self.poll_now.set()
+
     def failed(self, error: str) -> bool:
         previous = self.state
         good = previous.status is not None and previous.status.status is Status.UP
@@ -234,12 +245,13 @@ class ServerMonitor:
                             told = self.tell_diagnostics(reader, told)
                         continue
                     self.log_position = item.at
-                    if item.lost and stopped_at is not None:
-                        self.listener.log_gap(LogGap(self.config.name, stopped_at, self.now(),
+                    if item.lost:
+                        since = stopped_at or self.link_lost_at or self.now()
+                        self.listener.log_gap(LogGap(self.config.name, since, self.now(),
                                                      item.lost))
                     if stopped_at is not None:
                         self.listener.follow_started(self.config.name)
-                    delay, stopped_at = FIRST_RETRY_S, None
+                    delay, stopped_at, self.link_lost_at = FIRST_RETRY_S, None, None
             except (TransportError, OSError) as error:
                 if stopped_at is None:
                     stopped_at = self.now()

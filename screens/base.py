@@ -19,6 +19,7 @@ from textual.widgets import Footer, Input, Static
 from .header import ServerHeader
 from .live import LiveData
 from .live_table import Column, LiveTable, Row
+from .problems import problem_lines
 
 STATES, EVENTS = "states", "events"  # what changed, as the app reports it
 
@@ -28,6 +29,7 @@ class LiveScreen(Screen):
     SORT_COLUMN: ClassVar[int] = 0
     SORT_REVERSE: ClassVar[bool] = False
     EMPTY_TEXT: ClassVar[str] = "nothing to show yet"
+    SHOWS_EVENTS: ClassVar[bool] = True  # its problem lines name lost and unread events
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "start_filter", "Filter", key_display="/", id="view.filter",
                 tooltip="Filter the rows as you type (Enter keeps it, Esc clears it)"),
@@ -43,6 +45,8 @@ class LiveScreen(Screen):
     DEFAULT_CSS = """
     LiveScreen {
         & > #title { height: 1; padding: 0 1; color: $foreground-muted; }
+        & > #problems { height: auto; max-height: 6; padding: 0 1; color: $text-warning; }
+        & > #problems.hidden { display: none; }
         & > #filter { dock: bottom; height: 1; border: none; padding: 0 1; margin-bottom: 1; }
         & > #filter.hidden { display: none; }
     }
@@ -63,11 +67,16 @@ class LiveScreen(Screen):
     def title_text(self) -> str:
         raise NotImplementedError
 
+    def problem_servers(self) -> list[str]:
+        """The servers whose problems this view names: by default every server."""
+        return self.data.servers
+
     # ---- building ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield ServerHeader(self.data)
         yield Static(id="title")
+        yield Static(id="problems", classes="hidden", markup=False)
         yield from self.body()
         yield Input(placeholder="filter rows (Enter keeps it, Esc clears it)", id="filter",
                     classes="hidden")
@@ -99,6 +108,14 @@ class LiveScreen(Screen):
     def reload(self) -> None:
         self.table.apply(self.rows())
         self.update_title()
+        self.update_problems()
+
+    def update_problems(self) -> None:
+        """The problem lines: kept up to date even while paused, like the header."""
+        lines = problem_lines(self.data, self.problem_servers(), events=self.SHOWS_EVENTS)
+        box = self.query_one("#problems", Static)
+        box.set_class(not lines, "hidden")
+        box.update("\n".join(f"⚠ {line}" for line in lines))
 
     def update_title(self) -> None:
         table = self.table

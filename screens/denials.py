@@ -52,13 +52,13 @@ def counts_table(title: str, counts: Counter[str], top: int) -> Table:
     return table
 
 
-def side_by_side(by_feature: Counter[str], by_user: Counter[str]) -> Table:
+def side_by_side(by_feature: Counter[str], by_user: Counter[str], period: str) -> Table:
     """The two counts as two columns, for a narrow terminal."""
     grid = Table.grid(expand=True, padding=(0, 4, 0, 0))
     grid.add_column(ratio=1)
     grid.add_column(ratio=1)
-    grid.add_row(counts_table("Last hour, by feature", by_feature, NARROW_TOP_COUNTS),
-                 counts_table("Last hour, by user", by_user, NARROW_TOP_COUNTS))
+    grid.add_row(counts_table(f"{period}, by feature", by_feature, NARROW_TOP_COUNTS),
+                 counts_table(f"{period}, by user", by_user, NARROW_TOP_COUNTS))
     return grid
 
 
@@ -113,11 +113,13 @@ class DenialsScreen(StreamScreen):
         recent = self.data.recent_denials()
         by_feature = Counter(d.event.feature or "?" for d in recent)
         by_user = Counter(d.event.user or "?" for d in recent)
+        incomplete = any(self.data.denials_incomplete(s) for s in self.data.servers)
+        period = "Last hour (incomplete)" if incomplete else "Last hour"
         if self.has_class("narrow"):
-            panel = side_by_side(by_feature, by_user)
+            panel = side_by_side(by_feature, by_user, period)
         else:
             panel = Table.grid(expand=True)
-            panel.add_row(counts_table("Last hour, by feature", by_feature, TOP_COUNTS))
+            panel.add_row(counts_table(f"{period}, by feature", by_feature, TOP_COUNTS))
             panel.add_row("")
-            panel.add_row(counts_table("Last hour, by user", by_user, TOP_COUNTS))
+            panel.add_row(counts_table(f"{period}, by user", by_user, TOP_COUNTS))
         self.query_one("#counts", Static).update(panel)

@@ -163,7 +163,7 @@ def notes_table(notes: Iterable[tuple[str, str, Diagnostic]]) -> Table:
         note = Text(diagnostic.message)
         if diagnostic.text:
             note.append(f"\n{diagnostic.text.strip()}", style="dim")
-        table.add_row(server, source, str(diagnostic.line), note)
+        table.add_row(server, source, str(diagnostic.line or ""), note)
     return table
 
 

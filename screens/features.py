@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from lmconsole.model import Feature
 
 from .base import LiveScreen
-from .format import percent, percent_text
+from .format import denied_cell, percent, percent_text
 from .live import LiveData
 from .live_table import Column, Row
 
@@ -66,6 +66,7 @@ def server_feature_rows(data: LiveData, server: str) -> list[Row]:
     if state is None or state.status is None:
         return []
     denied = data.denials_last_hour()
+    incomplete = data.denials_incomplete(server)
     rows = []
     seen: Counter[str] = Counter()
     for feature in state.status.features:
@@ -73,7 +74,7 @@ def server_feature_rows(data: LiveData, server: str) -> list[Row]:
         key = (server, feature.name, seen[feature.name])  # lmstat may list a name twice
         count = denied.get((server, feature.name), 0)
         values = (feature.name, feature.in_use, feature.issued,
-                  percent(feature.in_use, feature.issued), count or None,
+                  percent(feature.in_use, feature.issued), denied_cell(count, incomplete),
                   feature.queued_count or None, feature.borrowed or None,
                   feature.reserved or None, earliest_expiry([feature]), feature.vendor)
         rows.append(Row(key, values, feature_style(feature.in_use, feature.issued, count)))
@@ -100,7 +101,9 @@ def summed_feature_rows(data: LiveData) -> list[Row]:
         issued = sum_or_none(f.issued for f in features)
         in_use = sum_or_none(f.in_use for f in features)
         count = sum(denied.get((s, name), 0) for s in servers)
-        values = (name, in_use, issued, percent(in_use, issued), count or None,
+        incomplete = any(data.denials_incomplete(s) for s in servers)
+        values = (name, in_use, issued, percent(in_use, issued),
+                  denied_cell(count, incomplete),
                   sum(f.queued_count for f in features) or None,
                   sum(f.borrowed for f in features) or None,
                   sum(f.reserved for f in features) or None, earliest_expiry(features),
@@ -130,6 +133,9 @@ class FeaturesScreen(LiveScreen):
         if self.server is None:
             return summed_feature_rows(self.data)
         return server_feature_rows(self.data, self.server)
+
+    def problem_servers(self) -> list[str]:
+        return self.data.servers if self.server is None else [self.server]
 
     def title_text(self) -> str:
         if self.server is None:

@@ -60,3 +60,18 @@ def short_host(host: str) -> str:
     """lic1.eng.example.com -> lic1; an IP address stays whole."""
     head = host.split(".")[0]
     return host if head.isdigit() else head
+
+
+class AtLeast(int):
+    """A count that may be short (debug-log lines were lost or are not being read): shown
+    as ≥N, sorted as N."""
+
+    def __str__(self) -> str:
+        return f"≥{int(self)}"
+
+
+def denied_cell(count: int, incomplete: bool) -> int | None:
+    """A Denied 1h cell: blank for none, ≥N when the count may be short."""
+    if incomplete:
+        return AtLeast(count)
+    return count or None

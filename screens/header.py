@@ -12,24 +12,38 @@ from lmconsole.monitor import ServerState
 
 from .format import short_age
 from .live import LiveData
+from .problems import retry_text, short_reason
 
 
 def server_state_markup(state: ServerState, data: LiveData) -> str:
-    name = escape(state.name)
+    return f"{escape(state.name)} {state_words(state, data)}" + reason_markup(state)
+
+
+def state_words(state: ServerState, data: LiveData) -> str:
     if state.status is None:
         if state.error:
-            return f"{name} [$error]unreachable[/]"
-        return f"{name} [$foreground-muted]connecting…[/]"
+            return "[$error]unreachable[/]"
+        return "[$foreground-muted]connecting…[/]"
     if state.stale:
         age = state.age_s(data.now(state.name))
-        return f"{name} [$warning]stale {short_age(age)}[/]"
+        return f"[$warning]stale {short_age(age)}[/]"
     status = state.status.status
     words = {Status.UP: "[$success]up[/]", Status.DOWN: "[$error]down[/]",
              Status.ERROR: "[$error]error[/]"}[status]
     down_hosts = [h for h in state.status.hosts if h.status is not Status.UP]
     if status is Status.UP and down_hosts:
         words += f" [$warning]{len(down_hosts)}/{len(state.status.hosts)} hosts down[/]"
-    return f"{name} {words}"
+    return words
+
+
+def reason_markup(state: ServerState) -> str:
+    """Why a failing server fails, in a few words, and when it is tried again (the
+    views' problem lines say it in full)."""
+    if state.error is None:
+        return ""
+    reason = short_reason(state.error.removeprefix(f"{state.name}: "))
+    retry = retry_text(state)
+    return f" [$foreground-muted]({escape(reason)}{'; ' + retry if retry else ''})[/]"
 
 
 class ServerHeader(Static):

@@ -13,11 +13,12 @@ from typing import NamedTuple
 
 from lmconsole.adapter import LiveUse
 from lmconsole.model import Diagnostic, Event, EventKind, ServerStatus
-from lmconsole.monitor import ServerState
+from lmconsole.monitor import LogGap, ServerState
 
 EVENTS_KEPT = 50_000
 DENIALS_KEPT = 10_000
 LOG_DIAGNOSTICS_KEPT = 200  # per server: the newest debug-log notes
+GAPS_KEPT = 100
 DENIAL_WINDOW = timedelta(hours=1)
 
 Clock = Callable[[], datetime]
@@ -45,7 +46,9 @@ class LiveData:
         self.states: dict[str, ServerState] = {n: ServerState(n, None, None) for n in self.servers}
         self.events: deque[Logged] = deque(maxlen=events_kept)
         self.denials: deque[Logged] = deque(maxlen=denials_kept)
-        self.follow_errors: dict[str, str] = {}
+        self.follow_errors: dict[str, str] = {}  # server -> why its debug log is not read
+        self.follow_down_since: dict[str, datetime] = {}  # server -> since when (its time)
+        self.gaps: deque[LogGap] = deque(maxlen=GAPS_KEPT)
         self.log_diagnostics: dict[str, deque[Diagnostic]] = {}
         self.seq = 0
         # live_use per server, with the state and event count it was made from
@@ -67,8 +70,30 @@ class LiveData:
         if event.kind is EventKind.DENIED:
             self.denials.append(logged)
         if event.server:
-            self.follow_errors.pop(event.server, None)
+            self.follow_resumed(event.server)
         return logged
+
+    def follow_failed(self, server: str, error: str) -> None:
+        self.follow_errors[server] = error
+        self.follow_down_since.setdefault(server, self.now(server))
+
+    def follow_resumed(self, server: str) -> None:
+        self.follow_errors.pop(server, None)
+        self.follow_down_since.pop(server, None)
+
+    def add_gap(self, gap: LogGap) -> None:
+        self.gaps.append(gap)
+
+    def events_incomplete(self, server: str | None, since: datetime) -> bool:
+        """Whether events of `server` since `since` may be missing: its log was not read
+        for a while in that time (a gap), or is not read now."""
+        if server in self.follow_down_since:
+            return True
+        return any(gap.server == server and gap.until >= since for gap in self.gaps)
+
+    def denials_incomplete(self, server: str | None) -> bool:
+        """Whether the last hour's denial count of `server` may be short."""
+        return self.events_incomplete(server, self.now(server) - DENIAL_WINDOW)
 
     def add_log_diagnostic(self, diagnostic: Diagnostic) -> None:
         kept = self.log_diagnostics.setdefault(diagnostic.server or "",
@@ -78,14 +103,22 @@ class LiveData:
     def note_count(self, server: str) -> int:
         state = self.states.get(server)
         return (len(state.diagnostics) if state is not None else 0) \
-            + len(self.log_diagnostics.get(server, ()))
+            + len(self.log_diagnostics.get(server, ())) \
+            + sum(1 for gap in self.gaps if gap.server == server)
 
     def notes(self, server: str) -> list[tuple[str, str, Diagnostic]]:
-        """(server, source, diagnostic): the last status output's, then the debug log's."""
+        """(server, source, diagnostic): the last status output's, then the debug log's,
+        then the periods whose debug-log lines were lost."""
         state = self.states.get(server)
         polled = state.diagnostics if state is not None else ()
+        tz = self.display_tz
+        gaps = [Diagnostic(0, f"events lost from {gap.since.astimezone(tz):%Y-%m-%d %H:%M:%S} "
+                              f"to {gap.until.astimezone(tz):%H:%M:%S}: {gap.reason}; the "
+                              f"denials and checkouts of that time are not shown", "", server)
+                for gap in self.gaps if gap.server == server]
         return ([(server, "status", d) for d in polled]
-                + [(server, "debug log", d) for d in self.log_diagnostics.get(server, ())])
+                + [(server, "debug log", d) for d in self.log_diagnostics.get(server, ())]
+                + [(server, "debug log", d) for d in gaps])
 
     def live_use(self, server: str) -> LiveUse:
         """What the console has seen on `server`: the users and hosts holding seats now, the

@@ -11,7 +11,7 @@ from lmconsole.model import ServerStatus, Status
 from lmconsole.monitor import ServerState
 
 from .base import LiveScreen
-from .format import bar, duration, percent, short_age, short_host
+from .format import bar, denied_cell, duration, percent, short_age, short_host
 from .live import LiveData
 from .live_table import Column, Row
 
@@ -70,16 +70,15 @@ def overview_row(state: ServerState, data: LiveData, denied: Counter) -> Row:
     age = state.age_s(data.now(state.name))
     updated = f"{duration(age)} ago" if age is not None else ""
     status = state.status
+    denials = denied_cell(denied.get(state.name, 0), data.denials_incomplete(state.name))
     if status is None:
-        values = (state.name, word, None, None, None, denied.get(state.name) or None,
-                  None, updated, "", state.error or "")
+        values = (state.name, word, None, None, None, denials, None, updated, "", "")
         return Row(state.name, values, style)
     counted = [f for f in status.features if f.issued is not None]
     in_use = sum(f.in_use or 0 for f in counted)
     issued = sum(f.issued or 0 for f in counted)
-    values = (state.name, word, in_use, issued, percent(in_use, issued),
-              denied.get(state.name) or None, len(status.features), updated,
-              hosts_text(status), vendors_text(status))
+    values = (state.name, word, in_use, issued, percent(in_use, issued), denials,
+              len(status.features), updated, hosts_text(status), vendors_text(status))
     return Row(state.name, values, style)
 
 

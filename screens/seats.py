@@ -107,6 +107,7 @@ class SeatsScreen(LiveScreen):
     DEPENDS_ON = frozenset({STATES})
     SORT_COLUMN = 3  # since: the longest held first
     EMPTY_TEXT = "nobody holds this feature"
+    SHOWS_EVENTS = False  # who holds seats: the poll's, not the debug log's
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "tag", "Tag", id="seats.tag",
                 tooltip="Tag or untag the seat (x frees every tagged seat)"),
@@ -145,6 +146,9 @@ class SeatsScreen(LiveScreen):
     def reload(self) -> None:
         self.table.apply_sources(self.sources(), self.make_row)
         self.update_title()
+
+    def problem_servers(self) -> list[str]:
+        return self.data.servers if self.server is None else [self.server]
 
     def title_text(self) -> str:
         where = self.server or "all servers"

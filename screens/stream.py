@@ -106,6 +106,7 @@ class StreamScreen(LiveScreen):
             if following:  # at the top, the view follows the newest, like tail -f
                 self.table.select_index(0)
         self.update_title()
+        self.update_problems()
 
     def action_open(self) -> None:
         """The seats of the event's feature on its server: who holds what was denied."""

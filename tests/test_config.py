@@ -22,6 +22,7 @@ from lmconsole.config import (
     parse_config,
     render_config,
     resolve_config_path,
+    ssh_keepalive,
     write_example_config,
 )
 
@@ -177,7 +178,7 @@ colour = "red"
         'config.toml:3: server: unknown key; did you mean "servers"?',
         "config.toml:8: servers[0].ssh_hots: unknown key; did you mean \"ssh_host\"?",
         "config.toml:9: servers[0].colour: unknown key; known keys here: name, manager, "
-        "transport, ssh_host, ssh_user, ssh_port, ssh_accept_new_host_key, lmutil, license, "
+        "transport, ssh_host, ssh_user, ssh_port, ssh_accept_new_host_key, ssh_dead_after_s, lmutil, license, "
         "license_file, "
         "options_file, debug_log, vendor, start_command, stop_command, timezone, poll_interval_s, "
             "sim_scenario, sim_seed",
@@ -503,3 +504,16 @@ def test_keys_must_be_a_table(errors) -> None:
     assert errors('keys = "space"\n') == [
         'config.toml:1: keys: expected a table: [keys] with lines such as '
         'app.pause = "space"']
+
+
+def test_ssh_dead_after_s_sets_the_keepalives_of_an_ssh_server():
+    config = parse_config('[[servers]]\nname = "a"\ntransport = "ssh"\nssh_host = "lic1"\n'
+                          "ssh_dead_after_s = 12\n", "config.toml")
+    assert ssh_keepalive(config.servers[0]) == {"keepalive_interval": 4.0,
+                                                "keepalive_count_max": 2}
+    default = parse_config('[[servers]]\nname = "a"\ntransport = "ssh"\nssh_host = "lic1"\n',
+                           "config.toml")
+    assert ssh_keepalive(default.servers[0])["keepalive_interval"] == 10.0
+    with pytest.raises(ConfigError, match=r"config.toml:3: servers\[0\].ssh_dead_after_s: "
+                                          r"only used when transport = \"ssh\""):
+        parse_config('[[servers]]\nname = "a"\nssh_dead_after_s = 12\n', "config.toml")

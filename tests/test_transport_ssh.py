@@ -675,3 +675,22 @@ def test_sftp_stat_errors_name_the_host_and_the_reason(sshd, tmp_path):
                 await ssh.stat(str(log))
 
     run(main())
+
+
+def test_reconnect_now_cuts_the_backoff_short(sshd):
+    """ctrl+r, a save or an admin action do not wait out the growing delay between
+    connection attempts."""
+    async def main():
+        async with transport(sshd, connect_timeout=1, max_backoff=30) as ssh:
+            sshd.stop()
+            with pytest.raises(TransportError):
+                await ssh.connect(4)  # attempts at about 0, 0.5, 1.5 and 3.5 s
+            assert ssh.retry_in() > 2
+            sshd.start()
+            with pytest.raises(TransportError, match="next attempt in"):
+                await ssh.connect(0.5)
+            ssh.reconnect_now()
+            await ssh.connect(5)
+            assert ssh.connected and ssh.retry_in() == 0
+
+    run(main())

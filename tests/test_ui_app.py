@@ -80,9 +80,11 @@ def test_an_unreachable_server_without_any_data(tmp_path):
             app.post_message(StateArrived(ServerState("office", None, None,
                                                       error="connection refused")))
             await pilot.pause()
-            assert "office unreachable" in header_text(app)
+            assert "office unreachable (connection refused)" in header_text(app)
             row = app.screen.table.rows["office"]
-            assert row.style == "bad" and "connection refused" in row.values
+            assert row.style == "bad" and row.values[1] == "unreachable"
+            problems = str(app.screen.query_one("#problems").render())
+            assert "office unreachable, no data yet: connection refused" in problems
 
     asyncio.run(scenario())
 
@@ -335,3 +337,12 @@ def test_in_the_demo_an_options_file_is_edited_reread_and_enforced(tmp_path):
         assert outcome.kind == "denied" and outcome.error.code == -38, outcome
 
     asyncio.run(scenario())
+
+
+def test_a_failed_server_says_when_it_is_tried_again():
+    from lmconsole.screens.problems import retry_text
+
+    failed = ServerState("office", None, None, error="connection refused", retry_at=112.4)
+    assert retry_text(failed, monotonic=lambda: 100.0) == "reconnecting in 12 s"
+    assert retry_text(failed, monotonic=lambda: 112.3) == "reconnecting now"
+    assert retry_text(replace(failed, error=None), monotonic=lambda: 100.0) == ""

@@ -213,3 +213,37 @@ def test_licence_editor_refusing_a_signed_change(snap_compare, tmp_path, monkeyp
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+async def with_failures(app, pilot) -> None:
+    """engineering's lmgrd stopped (its last data kept, stale); office's debug log missing
+    now, after a rotation that lost lines."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from lmconsole.app import FollowFailed, GapFound, StateArrived
+    from lmconsole.monitor import LogGap
+
+    engineering = app.data.states["engineering"]
+    app.post_message(StateArrived(replace(
+        engineering, stale=True, polled_at=engineering.polled_at - timedelta(minutes=3),
+        error='Cannot connect to license server system (-15,570:115 "Operation now in '
+              'progress")')))
+    office = app.servers["office"].clock()
+    app.post_message(GapFound(LogGap("office", office - timedelta(minutes=42),
+                                     office - timedelta(minutes=40),
+                                     "the log was rotated and its old file is gone")))
+    app.post_message(FollowFailed("office", "/var/log/flexlm/adskflex.log: lic-arch: cannot "
+                                            "follow: No such file or directory"))
+
+
+@pytest.mark.parametrize("view", ["overview", "features", "denials"])
+def test_failures_say_why(view, snap_compare, tmp_path):
+    """The header, the overview, a drill-down and the denials view say what is wrong."""
+    async def go(app, pilot) -> None:
+        await with_failures(app, pilot)
+        await pilot.pause()
+        await VIEWS[view](app, pilot)
+
+    app, run_before = prepared(tmp_path, go)
+    assert snap_compare(app, terminal_size=(120, 30), run_before=run_before)

@@ -132,6 +132,10 @@ class _Client(asyncssh.SSHClient):
     def __init__(self, transport: SshTransport) -> None:
         super().__init__()
         self.transport = transport
+        self.established = False  # logged in: its loss is a link lost, not a failed attempt
+
+    def auth_completed(self) -> None:
+        self.established = True
 
     def validate_host_public_key(self, host: str, addr: str, port: int,
                                  key: asyncssh.SSHKey) -> bool:
@@ -140,6 +144,8 @@ class _Client(asyncssh.SSHClient):
     def connection_lost(self, exc: Exception | None) -> None:
         if exc is not None:
             log.info("%s: connection lost: %s", self.transport.host_alias, exc)
+            if self.established:
+                self.transport.tell_link_lost(_reason(exc))
 
 
 # ---- the transport -----------------------------------------------------------------------------
@@ -179,6 +185,7 @@ class SshTransport:
         self._last_error = ""
         self._closed = False
         self.connects = 0  # connections made, for tests and status displays
+        self._link_listeners: list[Callable[[str], None]] = []
 
     def __repr__(self) -> str:
         return f"SshTransport({self.host_alias!r})"
@@ -243,6 +250,16 @@ class SshTransport:
                                      f"{self._last_error}); next attempt in {wait:.1f} s")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
+
+    def add_link_listener(self, listener: Callable[[str], None]) -> None:
+        """`listener(reason)` is called when a connection drops under us (the server
+        closed it, a keepalive went unanswered), not when we close it."""
+        self._link_listeners.append(listener)
+
+    def tell_link_lost(self, reason: str) -> None:
+        if not self._closed:
+            for listener in self._link_listeners:
+                listener(reason)
 
     def reconnect_now(self) -> None:
         """The next use (and those waiting for the backoff) connects at once: the admin
