@@ -522,7 +522,8 @@ def ssh_transport(config) -> Transport:
     if config.transport != "ssh":
         raise ValueError(f"server {config.name}: transport {config.transport!r} is not ssh")
     return SshTransport(config.ssh_host, user=config.ssh_user, port=config.ssh_port,
-                        keepalive_interval=SSH_KEEPALIVE_S,
+                        config_paths=[config.ssh_config] if config.ssh_config else None,
+                        known_hosts=config.known_hosts, keepalive_interval=SSH_KEEPALIVE_S,
                         ask_unknown_host=UnknownHostQuestion())
 
 

@@ -23,6 +23,8 @@ from lmconsole.adapters.transports.known_hosts_files import (
     known_hosts_files,
 )
 from lmconsole.adapters.transports.ssh import SshTransport
+from lmconsole.app import ssh_transport
+from lmconsole.config import ServerConfig, Transport
 from lmconsole.transport import TransportError
 from tests.sshd import SshServer, sshd_fixture  # noqa: F401 - registers the `sshd` fixture
 from tests.test_snapshot_ssh import SIM_LMUTIL, snapshot
@@ -290,6 +292,23 @@ def test_a_broken_ssh_config_is_a_transport_error_naming_it(sshd, tmp_path, home
                            "may use")
 
 
+# ---- the settings, as lmconsole builds its transports --------------------------------------------
+
+def test_the_console_and_snapshot_transports_take_the_settings(tmp_path, home):
+    from lmconsole.cli import transport_for
+
+    (tmp_path / "ssh_config").write_text("Host lic1\n    UserKnownHostsFile /theirs\n")
+    server = ServerConfig("lic1", transport=Transport.SSH, ssh_host="lic1",
+                          ssh_config=str(tmp_path / "ssh_config"),
+                          known_hosts=(str(tmp_path / "a"), str(tmp_path / "b")))
+    for transport in (ssh_transport(server), transport_for(server)):
+        assert transport.config_paths == [str(tmp_path / "ssh_config")]
+        assert transport.host_keys.find_files().user == (tmp_path / "a", tmp_path / "b")
+    unset = ServerConfig("lic1", transport=Transport.SSH, ssh_host="lic1",
+                         ssh_config=str(tmp_path / "ssh_config"))
+    assert ssh_transport(unset).known_hosts == Path("/theirs")
+
+
 def snapshot_config(tmp_path: Path, sshd: SshServer, settings: str, server_settings: str = ""
                     ) -> Path:
     state = create_state_dir(tmp_path / "sim", "architecture", seed=2, speed=0)
@@ -316,3 +335,18 @@ def test_snapshot_finds_the_key_where_ssh_config_says(sshd, tmp_path, home):
                        "SSH_AUTH_SOCK": ""}, "--format", "json")
     assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
     assert json.loads(result.stdout)["servers"][0]["status"] == "up"
+
+
+def test_snapshot_takes_ssh_config_and_known_hosts_from_the_configuration(sshd, tmp_path, home):
+    """No ~/.ssh at all: the server's ssh_config and the global known_hosts setting (a path
+    relative to the configuration file) are used."""
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "hosts").write_text(sshd.known_hosts_line() + "\n")
+    config = snapshot_config(tmp_path, sshd, 'known_hosts = ["mine/new", "mine/hosts"]\n',
+                             f'ssh_config = "{sshd.config_path}"\n')
+    env = {"HOME": str(home), "LMCONSOLE_CONFIG": str(config), "SSH_AUTH_SOCK": ""}
+    result = snapshot(env, "--format", "json")
+    assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
+    sshd.restart(new_host_key=True)
+    refused = json.loads(snapshot(env, "--format", "json").stdout)["servers"][0]["error"]
+    assert f"recorded in {tmp_path}/mine/hosts:1" in refused
