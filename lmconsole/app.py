@@ -551,7 +551,9 @@ def ssh_transport(config) -> Transport:
     if config.transport != "ssh":
         raise ValueError(f"server {config.name}: transport {config.transport!r} is not ssh")
     return SshTransport(config.ssh_host, user=config.ssh_user, port=config.ssh_port,
-                        ask_unknown_host=UnknownHostQuestion(), **ssh_keepalive(config))
+                        config_paths=[config.ssh_config] if config.ssh_config else None,
+                        known_hosts=config.known_hosts, ask_unknown_host=UnknownHostQuestion(),
+                        **ssh_keepalive(config))
 
 
 def demo_servers(speed: float | None = 60.0, files: Path | None = None

@@ -244,7 +244,9 @@ def transport_for(server):
         accept_new = (lambda host, key_type, fingerprint: True) \
             if server.ssh_accept_new_host_key else None
         return SshTransport(server.ssh_host, user=server.ssh_user, port=server.ssh_port,
-                            ask_unknown_host=accept_new, **ssh_keepalive(server))
+                            config_paths=[server.ssh_config] if server.ssh_config else None,
+                            known_hosts=server.known_hosts, ask_unknown_host=accept_new,
+                            **ssh_keepalive(server))
     raise InputError(f"server {server.name}: unknown transport {server.transport!r}")
 
 

@@ -77,6 +77,10 @@ class ServerConfig:
     # Headless, an unknown host key fails; true accepts it on first contact and records it
     # in known_hosts (OpenSSH's StrictHostKeyChecking=accept-new). A changed key never is.
     ssh_accept_new_host_key: bool | None = None  # None: not set, which means false
+    # Absolute paths on this machine; None: OpenSSH's (~/.ssh/config, and the known_hosts
+    # files named by UserKnownHostsFile there). Filled in from the global ones.
+    ssh_config: str | None = None  # an ssh_config file read instead of ~/.ssh/config
+    known_hosts: tuple[str, ...] | None = None  # replace the user's known_hosts files
     # A link that answers nothing (frozen, half-open) for this long is dropped and the
     # server shown stale: SSH keepalives every third of it, the third unanswered ends it.
     ssh_dead_after_s: float | None = None  # None: DEFAULT_SSH_DEAD_AFTER_S
@@ -116,6 +120,8 @@ class Config:
     read_only: bool = False
     audit_log: Path | None = None  # None: the default file in lmconsole's state directory
     database_url: str | None = None  # SQLAlchemy URL; None: SQLite in lmconsole's data dir
+    ssh_config: str | None = None  # the SSH servers' defaults (absolute paths)
+    known_hosts: tuple[str, ...] | None = None
     keys: dict[str, str] = field(default_factory=dict, hash=False)  # binding id -> keys
     source: Path | None = field(default=None, compare=False)  # the file read, if any
 
@@ -390,6 +396,18 @@ def _suggest(word: str, choices: Iterable[str]) -> str:
     return f'; did you mean "{close[0]}"?' if close else ""
 
 
+def _openssh_hint(key: str, schema: Iterable[str]) -> str:
+    """For an ssh_config option written here: the key that does its job."""
+    if "known_hosts" not in schema:
+        return ""
+    if key.casefold() == "userknownhostsfile":
+        return '; did you mean "known_hosts"?'
+    if key.casefold() == "globalknownhostsfile":
+        return ('; GlobalKnownHostsFile is read from ssh_config (name one with "ssh_config"); '
+                '"known_hosts" replaces the user\'s known_hosts files')
+    return ""
+
+
 def _choice(choices: Iterable[str], what: str) -> Callable[[Any], str]:
     options = tuple(choices)
 
@@ -494,6 +512,15 @@ def _scenario(value: Any) -> str:
     return name
 
 
+def _known_hosts(value: Any) -> tuple[str, ...]:
+    """One path, or a list of them (the first is where accepted host keys are added)."""
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(_string(v) for v in value)
+    if isinstance(value, str):
+        return (_string(value),)
+    raise _Invalid("expected a known_hosts file, or a list of them")
+
+
 def _database_url(value: Any) -> str:
     url = _word("an SQLAlchemy URL")(value)
     m = re.fullmatch(r"[A-Za-z][A-Za-z0-9+]*://([^/?#]*)(.*)", url)
@@ -513,6 +540,8 @@ _GLOBAL_KEYS: dict[str, Callable[[Any], Any]] = {
     "read_only": _boolean,
     "audit_log": _string,  # made a Path relative to the config file's directory below
     "database_url": _database_url,
+    "ssh_config": _string,  # made absolute, relative to the config file's directory, below
+    "known_hosts": _known_hosts,  # likewise
 }
 _SERVER_KEYS: dict[str, Callable[[Any], Any]] = {
     "name": _server_name,
@@ -522,6 +551,8 @@ _SERVER_KEYS: dict[str, Callable[[Any], Any]] = {
     "ssh_user": _word("a user name"),
     "ssh_port": _integer(1, 65535),
     "ssh_accept_new_host_key": _boolean,
+    "ssh_config": _string,
+    "known_hosts": _known_hosts,
     "ssh_dead_after_s": _seconds,
     "lmutil": _string,
     "license": _license,
@@ -537,7 +568,8 @@ _SERVER_KEYS: dict[str, Callable[[Any], Any]] = {
     "sim_seed": _integer(0),
 }
 _ONLY_FOR = {"ssh_host": Transport.SSH, "ssh_user": Transport.SSH, "ssh_port": Transport.SSH,
-             "ssh_accept_new_host_key": Transport.SSH, "ssh_dead_after_s": Transport.SSH,
+             "ssh_accept_new_host_key": Transport.SSH, "ssh_config": Transport.SSH,
+             "known_hosts": Transport.SSH, "ssh_dead_after_s": Transport.SSH,
              "sim_scenario": Transport.SIM, "sim_seed": Transport.SIM}
 _PASSWORD_KEY = re.compile(r"pass(word|wd|phrase)|^pass$|^pwd$", re.I)
 _PASSWORD_MESSAGE = ("passwords are never read from the configuration; remove this key and "
@@ -579,7 +611,8 @@ class _Checker:
                 continue  # reported by passwords()
             check = schema.get(key)
             if check is None:
-                hint = _suggest(key, schema) or f"; known keys here: {', '.join(schema)}"
+                hint = _openssh_hint(key, schema) or _suggest(key, schema) or \
+                    f"; known keys here: {', '.join(schema)}"
                 self.error(path + (key,), "unknown key" + hint)
                 continue
             try:
@@ -600,6 +633,8 @@ def parse_config(text: str, filename: str) -> Config:
     check.passwords(data)
     schema = {**_GLOBAL_KEYS, "servers": lambda v: v, "keys": lambda v: v}
     top = check.table(data, (), schema)
+    base = Path(filename).parent
+    _check_ssh_files(check, top, (), base)
     interval = top.get("poll_interval_s", DEFAULT_POLL_INTERVAL_S)
     servers: list[ServerConfig] = []
     raw_servers = top.get("servers", [])
@@ -622,6 +657,11 @@ def parse_config(text: str, filename: str) -> Config:
         first_use[folded] = n
         valid.setdefault("timezone", local_zone)
         valid.setdefault("poll_interval_s", interval)
+        if valid.get("transport") == Transport.SSH:  # else these keys are reported as stray
+            _check_ssh_files(check, valid, ("servers", n), base)
+            for key in ("ssh_config", "known_hosts"):
+                if key in top:
+                    valid.setdefault(key, top[key])
         servers.append(ServerConfig(**valid))
     keys = _check_keys(check, top["keys"], ("keys",)) if "keys" in top else {}
     if check.issues:
@@ -634,6 +674,8 @@ def parse_config(text: str, filename: str) -> Config:
         read_only=top.get("read_only", False),
         audit_log=_local_path(audit_log, Path(filename).parent) if audit_log else None,
         database_url=top.get("database_url"),
+        ssh_config=top.get("ssh_config"),
+        known_hosts=top.get("known_hosts"),
         keys=keys,
         source=Path(filename),
     )
@@ -657,6 +699,38 @@ def _check_server(check: _Checker, raw: Any, path: Key) -> dict[str, Any] | None
     if "name" not in raw:
         check.error(path + ("name",), "required: a unique name for this server")
     return valid if "name" in valid else None
+
+
+def _check_ssh_files(check: _Checker, valid: dict[str, Any], path: Key, base: Path) -> None:
+    """Make the ssh_config and known_hosts paths of a table (the global one or a server's)
+    absolute, relative to `base`; report an ssh_config that is not a file, and a known_hosts
+    that is a directory (one that does not exist yet is fine: accepted keys create it)."""
+    if "ssh_config" in valid:
+        file = _local_path(valid["ssh_config"], base)
+        valid["ssh_config"] = str(file)
+        if not file.is_file():
+            check.error(path + ("ssh_config",), _not_an_ssh_config(file))
+    if "known_hosts" in valid:
+        files = tuple(_local_path(name, base) for name in valid["known_hosts"])
+        valid["known_hosts"] = tuple(str(file) for file in files)
+        for file in files:
+            if file.is_dir():
+                check.error(path + ("known_hosts",),
+                            f"{file} is a directory; expected a known_hosts file")
+
+
+def _not_an_ssh_config(file: Path) -> str:
+    if file.is_dir():
+        return f"{file} is a directory; expected an ssh_config file"
+    try:
+        siblings = [entry.name for entry in file.parent.iterdir() if entry.is_file()]
+    except OSError:
+        siblings = []
+    close = difflib.get_close_matches(file.name, siblings, n=1, cutoff=0.6)
+    if close:
+        return f'no such file: {file}; did you mean "{file.parent / close[0]}"?'
+    return (f"no such file: {file}; name an existing ssh_config file (leave the key out to "
+            f"use ~/.ssh/config)")
 
 
 def _check_keys(check: _Checker, raw: Any, path: Key) -> dict[str, str]:
@@ -768,6 +842,10 @@ def render_config(config: Config) -> str:
         data["audit_log"] = str(config.audit_log)
     if config.database_url:
         data["database_url"] = config.database_url
+    if config.ssh_config:
+        data["ssh_config"] = config.ssh_config
+    if config.known_hosts:
+        data["known_hosts"] = list(config.known_hosts)
     if config.keys:
         data["keys"] = dict(config.keys)
     servers = []

@@ -178,7 +178,8 @@ colour = "red"
         'config.toml:3: server: unknown key; did you mean "servers"?',
         "config.toml:8: servers[0].ssh_hots: unknown key; did you mean \"ssh_host\"?",
         "config.toml:9: servers[0].colour: unknown key; known keys here: name, manager, "
-        "transport, ssh_host, ssh_user, ssh_port, ssh_accept_new_host_key, ssh_dead_after_s, lmutil, license, "
+        "transport, ssh_host, ssh_user, ssh_port, ssh_accept_new_host_key, ssh_config, "
+        "known_hosts, ssh_dead_after_s, lmutil, license, "
         "license_file, "
         "options_file, debug_log, vendor, start_command, stop_command, timezone, poll_interval_s, "
             "sim_scenario, sim_seed",
@@ -290,6 +291,93 @@ ssh_host = "root@lic1"
         'has transport = "local")',
         'config.toml:9: servers[1].ssh_host: expected a host name or ~/.ssh/config alias, got '
         '"root@lic1"; put the user name in ssh_user',
+    ]
+
+
+def test_ssh_config_and_known_hosts_per_server_and_global(cfg, tmp_path: Path) -> None:
+    """Paths relative to the configuration file's directory; the global ones are the SSH
+    servers' defaults (a local server does not get them)."""
+    (tmp_path / "ssh").mkdir()
+    (tmp_path / "ssh" / "config").write_text("Host *\n")
+    (tmp_path / "lic2_config").write_text("Host *\n")
+    config = cfg("""\
+ssh_config = "ssh/config"
+known_hosts = "~/.ssh/flex_hosts"
+
+[[servers]]
+name = "lic1"
+transport = "ssh"
+ssh_host = "lic1"
+
+[[servers]]
+name = "lic2"
+transport = "ssh"
+ssh_host = "lic2"
+ssh_config = "lic2_config"
+known_hosts = ["hosts/new", "/etc/ssh/flex_hosts"]
+
+[[servers]]
+name = "local"
+""")
+    assert config.ssh_config == str(tmp_path / "ssh" / "config")
+    assert config.known_hosts == (str(Path.home() / ".ssh" / "flex_hosts"),)
+    lic1, lic2, local = config.servers
+    assert (lic1.ssh_config, lic1.known_hosts) == (config.ssh_config, config.known_hosts)
+    assert lic2.ssh_config == str(tmp_path / "lic2_config")
+    assert lic2.known_hosts == (str(tmp_path / "hosts" / "new"), "/etc/ssh/flex_hosts")
+    assert (local.ssh_config, local.known_hosts) == (None, None)
+    rendered = render_config(config)
+    assert cfg(rendered.split("\n", 1)[1]) == config
+
+
+def test_ssh_config_and_known_hosts_errors(errors, tmp_path: Path) -> None:
+    (tmp_path / "ssh_config").write_text("Host *\n")
+    (tmp_path / "hosts").mkdir()
+    assert errors("""\
+ssh_config = "ssh_confg"
+known_hosts = []
+UserKnownHostsFile = "~/.ssh/flex_hosts"
+
+[[servers]]
+name = "a"
+transport = "ssh"
+ssh_host = "lic1"
+ssh_config = "nowhere/config"
+known_hosts = ["ok", "hosts"]
+known_host = "x"
+
+[[servers]]
+name = "b"
+transport = "ssh"
+ssh_host = "lic2"
+ssh_config = "hosts"
+GlobalKnownHostsFile = "/etc/ssh/flex_hosts"
+
+[[servers]]
+name = "c"
+ssh_config = "ssh_config"
+known_hosts = 3
+""") == [
+        f'config.toml:1: ssh_config: no such file: {tmp_path}/ssh_confg; did you mean '
+        f'"{tmp_path}/ssh_config"?',
+        "config.toml:2: known_hosts: expected a known_hosts file, or a list of them",
+        'config.toml:3: UserKnownHostsFile: unknown key; did you mean "known_hosts"?',
+        f"config.toml:9: servers[0].ssh_config: no such file: {tmp_path}/nowhere/config; "
+        "name an existing ssh_config file (leave the key out to use ~/.ssh/config)",
+        f"config.toml:10: servers[0].known_hosts: {tmp_path}/hosts is a directory; expected "
+        "a known_hosts file",
+        'config.toml:11: servers[0].known_host: unknown key; did you mean "known_hosts"?',
+        f"config.toml:17: servers[1].ssh_config: {tmp_path}/hosts is a directory; expected "
+        "an ssh_config file",
+        "config.toml:18: servers[1].GlobalKnownHostsFile: unknown key; GlobalKnownHostsFile "
+        'is read from ssh_config (name one with "ssh_config"); "known_hosts" replaces the '
+        "user's known_hosts files",
+        'config.toml:22: servers[2].ssh_config: only used when transport = "ssh" (this '
+        'server has transport = "local")',
+        "config.toml:23: servers[2].known_hosts: expected a known_hosts file, or a list of "
+        "them",
+        'config.toml:23: servers[2].known_hosts: only used when transport = "ssh" (this '
+        'server has transport = "local")',
     ]
 
 

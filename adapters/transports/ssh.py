@@ -3,8 +3,9 @@
 One SSH connection per server carries everything: commands and follows each use a channel
 of it, file reads and saves one SFTP channel. The connection honours the user's OpenSSH
 set-up: ~/.ssh/config (Host aliases, HostName, User, Port, IdentityFile, ProxyJump),
-ssh-agent and the default keys. Host keys are checked against known_hosts, and an unknown
-host is asked about through `ask_unknown_host`: see hostkeys.py.
+ssh-agent and the default keys. Host keys are checked against the known_hosts files ssh
+would check for that host, and an unknown host is asked about through `ask_unknown_host`:
+see hostkeys.py.
 
 The link is kept alive (keepalive every `keepalive_interval` s, dropped after
 `keepalive_count_max` unanswered) and made again when it drops, with a growing delay
@@ -58,7 +59,7 @@ from lmconsole.transport import (
     decode_output,
 )
 
-from .hostkeys import AskUnknownHost, HostKeyError, HostKeys
+from .hostkeys import AskUnknownHost, HostKeyError, HostKeys, PathArg
 from .local import check_unchanged, decode_line
 
 log = logging.getLogger(__name__)
@@ -152,22 +153,27 @@ class _Client(asyncssh.SSHClient):
 
 class SshTransport:
     def __init__(self, host_alias: str, *, user: str | None = None, port: int | None = None,
-                 known_hosts: str | os.PathLike[str] | None = None,
-                 config_paths: Sequence[str | os.PathLike[str]] | None = None,
+                 known_hosts: PathArg | Sequence[PathArg] | None = None,
+                 config_paths: Sequence[PathArg] | None = None,
                  keepalive_interval: float = 15, keepalive_count_max: int = 3,
                  connect_timeout: float = 10, ask_unknown_host: AskUnknownHost | None = None,
                  max_backoff: float = 30.0, resume_timeout: float = 60.0,
                  max_channels: int = 10, file_timeout: float = FILE_TIMEOUT_S) -> None:
-        """`max_channels` is the server's MaxSessions (OpenSSH's default: 10): commands and
-        follows share all but one channel, the SFTP session has the last one."""
+        """`config_paths`: the ssh_config files to read instead of ~/.ssh/config (and, for
+        the host keys, /etc/ssh/ssh_config); `known_hosts`: the user's known_hosts files
+        instead of those ssh_config names (see hostkeys.py). `max_channels` is the server's
+        MaxSessions (OpenSSH's default: 10): commands and follows share all but one
+        channel, the SFTP session has the last one."""
         if keepalive_interval <= 0:
             raise ValueError("keepalive_interval must be positive: without keepalive a dead "
                              "link hangs every read")
         self.host_alias = host_alias
         self.user = user
         self.port = port
-        self.host_keys = HostKeys(host_alias, known_hosts, ask_unknown_host)
         self.config_paths = None if config_paths is None else [os.fspath(p) for p in config_paths]
+        self.host_keys = HostKeys(host_alias, user=user, port=port,
+                                  config_paths=self.config_paths, known_hosts=known_hosts,
+                                  ask_unknown_host=ask_unknown_host)
         self.keepalive_interval = keepalive_interval
         self.keepalive_count_max = keepalive_count_max
         self.connect_timeout = connect_timeout
@@ -191,8 +197,10 @@ class SshTransport:
         return f"SshTransport({self.host_alias!r})"
 
     @property
-    def known_hosts(self) -> Path:
-        return self.host_keys.path
+    def known_hosts(self) -> Path | None:
+        """The known_hosts file an accepted host key is added to (None: UserKnownHostsFile
+        is none)."""
+        return self.host_keys.find_files().writable
 
     @property
     def ask_unknown_host(self) -> AskUnknownHost | None:
