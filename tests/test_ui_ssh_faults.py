@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import subprocess
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -153,5 +154,49 @@ def test_a_debug_log_that_does_not_exist_is_said_at_once(tmp_path, sshd):
             await pilot.pause()
             shown = str(app.screen.query_one("#problems").render())
             assert "office no events" in shown and str(Path(remote.debug_log).name) in shown
+
+    asyncio.run(scenario())
+
+
+def test_lmgrd_down_keeps_the_last_seats_and_shows_lmstats_words(tmp_path, sshd):
+    remote = Remote(tmp_path)
+
+    async def scenario():
+        app = console(tmp_path, remote, real_transport(sshd))
+        async with app.run_test(size=(120, 30)) as pilot:
+            state = lambda: app.data.states["office"]  # noqa: E731
+            await until(pilot, lambda: state().status is not None, "the first poll")
+            seats = sum(f.in_use or 0 for f in state().status.features)
+            subprocess.run([str(remote.lmutil), "lmdown", "-c", "27000@arch-lic01", "-q",
+                            "-force"], check=True, capture_output=True, timeout=30)
+            await until(pilot, lambda: state().stale, "the server shown stale")
+            assert "Cannot connect to license server system" in state().error
+            assert "(-15,570:111" in state().error
+            assert sum(f.in_use or 0 for f in state().status.features) == seats  # not 0/0
+            assert "office stale" in header_text(app)
+            assert "Cannot connect" in header_text(app)
+            await pilot.pause()
+            problems = str(app.screen.query_one("#problems").render())
+            assert "office stale: the figures shown are" in problems and "(-15,570:111" in problems
+
+    asyncio.run(scenario())
+
+
+def test_a_host_key_changed_mid_session_is_said_for_as_long_as_it_holds(tmp_path, sshd):
+    remote = Remote(tmp_path)
+
+    async def scenario():
+        app = console(tmp_path, remote, real_transport(sshd, max_backoff=2))
+        async with app.run_test(size=(120, 30)) as pilot:
+            state = lambda: app.data.states["office"]  # noqa: E731
+            await until(pilot, lambda: state().status is not None, "the first poll")
+            sshd.restart(new_host_key=True)
+            await until(pilot, lambda: state().error and "CHANGED" in state().error,
+                        "the refusal", timeout=30)
+            await pilot.pause(3.0)  # further polls, and the toast long gone from people's eyes
+            assert state().stale and "CHANGED" in state().error
+            assert "office stale" in header_text(app) and "host key" in header_text(app)
+            problems = str(app.screen.query_one("#problems").render())
+            assert "CHANGED" in problems and "ssh-keygen -R" in problems
 
     asyncio.run(scenario())
