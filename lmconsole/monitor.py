@@ -258,7 +258,6 @@ class ServerMonitor:
                 if isinstance(error, LogMissingError) and self.log_position is None:
                     self.log_position = LogPosition(None, 0)  # when it appears: all of it
                 self.listener.follow_failed(self.config.name, f"{path}: {error}")
-                self.refresh_poll_if_link_lost(error)
             finally:
                 flusher.stop()
                 self.emit(reader.flush())
@@ -266,14 +265,6 @@ class ServerMonitor:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.follow_now.wait(), delay)
             delay = min(MAX_FOLLOW_RETRY_S, delay * 2)
-
-    def refresh_poll_if_link_lost(self, error: Exception) -> None:
-        """A follow that lost its connection tells the poll to find out at once whether
-        the server can still be reached (so the header shows it within the keepalive's
-        time, not at the next poll)."""
-        connected = getattr(self.transport, "connected", None)
-        if connected is False:
-            self.poll_now.set()
 
     def tell_diagnostics(self, reader: EventReader, told: int) -> int:
         for diagnostic in reader.diagnostics[told:]:
