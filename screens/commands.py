@@ -54,6 +54,9 @@ def console_commands(data: LiveData, themes: Sequence[str] = ()) -> list[Console
     for feature, servers in sorted(features.items()):
         commands.append(ConsoleCommand(f"seats {feature}", f"who holds {feature}",
                                        f"app.open_seats(None, {feature!r})"))
+        if feature.casefold() not in {s.casefold() for s in data.servers}:
+            commands.append(ConsoleCommand(feature, f"who holds {feature}",
+                                           f"app.open_seats(None, {feature!r})"))
         for server in servers:
             commands.append(ConsoleCommand(f"seats {server} {feature}",
                                            f"who holds {feature} on {server}",

@@ -3,6 +3,7 @@ key, the `?` help, the `!` notes and the `:` command line."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
@@ -193,6 +194,16 @@ def key_help(bindings: dict[str, ActiveBinding], key_display) -> list[tuple[str,
     return [(" ".join(keys), description) for _, (keys, description) in ordered]
 
 
+def completed(text: str, suggestions: Sequence[str]) -> str:
+    """`text` completed as far as every suggestion it begins agrees (case-insensitive)."""
+    typed = text.lstrip(":").casefold()
+    matching = [s for s in suggestions if s.casefold().startswith(typed)]
+    if not matching:
+        return text
+    common = os.path.commonprefix([s.casefold() for s in matching])
+    return matching[0][:len(common)] if len(common) > len(typed) else text
+
+
 class CommandLine(ModalScreen[str | None]):
     """`:` then a view or a server, with completion; Enter goes there, Esc does not."""
 
@@ -218,6 +229,8 @@ class CommandLine(ModalScreen[str | None]):
         self.dismiss(None)
 
     def action_complete(self) -> None:
+        """Like a shell: the text all the commands it begins have in common ("se" ->
+        "seats "), the whole command when only one is left."""
         box = self.query_one(Input)
+        box.value = completed(box.value, self.suggestions)
         box.cursor_position = len(box.value)
-        box.action_cursor_right()  # at the end of the text, this accepts the suggestion

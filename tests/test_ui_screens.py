@@ -346,6 +346,10 @@ def test_the_command_line_jumps_to_views_servers_and_features_with_completion(tm
         await pilot.press("colon", "z", "z", "enter")
         await pilot.pause()
         assert isinstance(app.screen, DenialsScreen)  # told, not moved
+        await pilot.press("colon", "N", "X", "_", "D", "tab")  # a feature alone completes
+        assert app.screen.query_one("Input").value == "NX_Drafting"
+        await pilot.press("escape", "colon", "s", "e", "tab")  # to what they all share
+        assert app.screen.query_one("Input").value == "seats "
 
     run(tmp_path, test)
 
