@@ -32,7 +32,7 @@ from lmconsole.adapters.flexlm.denial_words import denial_reason_words
 from lmconsole.audit import AuditLog, audit_path
 from lmconsole.model import Diagnostic, Event
 from lmconsole.monitor import Listener, LogGap, Monitor, ServerMonitor, ServerState
-from lmconsole.screens.base import EVENTS, STATES
+from lmconsole.screens.base import EVENTS, STATES, LiveScreen
 from lmconsole.screens.commands import ConsoleCommand, ConsoleProvider, console_commands, resolve
 from lmconsole.screens.denials import DenialsScreen
 from lmconsole.screens.dialogs import (
@@ -325,7 +325,14 @@ class LMConsoleApp(App):
     # ---- views -----------------------------------------------------------------------------
 
     def action_mode(self, mode: str) -> None:
+        self.show_mode(mode)
+
+    def show_mode(self, mode: str) -> None:
+        """The view itself (`o` the overview, not the drill-down last opened from it): the
+        live views pushed on it are closed, an editor or a dialog is not."""
         self.switch_mode(mode)
+        while len(self.screen_stack) > 1 and isinstance(self.screen, LiveScreen):
+            self.pop_screen()
 
     def action_open_features(self, server: str | None) -> None:
         self.open_features(server)
@@ -333,7 +340,7 @@ class LMConsoleApp(App):
     def open_features(self, server: str | None) -> None:
         """All servers: the features view; one server: drill down from where we are."""
         if server is None:
-            self.switch_mode("features")
+            self.show_mode("features")
         elif server not in self.data.states:
             self.notify(f"no server named {server!r}", severity="warning")
         else:

@@ -405,3 +405,17 @@ def test_every_binding_has_an_id_and_a_keymap_can_rebind_it(tmp_path):
         assert app.paused  # p no longer pauses
 
     run(tmp_path, test, keymap={"app.pause": "z"})
+
+
+def test_o_and_f_show_the_views_themselves_not_the_last_drill_down(tmp_path):
+    async def test(app, pilot):
+        await pilot.press("enter", "enter")  # overview -> a server's features -> seats
+        assert isinstance(app.screen, SeatsScreen)
+        await pilot.press("d", "o")
+        assert isinstance(app.screen, OverviewScreen) and len(app.screen_stack) == 1
+        await pilot.press("f", "enter")  # all features -> seats of one on every server
+        assert isinstance(app.screen, SeatsScreen)
+        await pilot.press("e", "f")
+        assert isinstance(app.screen, FeaturesScreen) and app.screen.server is None
+
+    run(tmp_path, test)

@@ -141,9 +141,12 @@ def test_the_console_over_ssh(tmp_path, sshd):
             assert latency < 1.0
 
             # sshd gone: stale, with the age of the last data, which stays
-            app.action_mode("overview")  # back to the seats view, on top of the overview
+            app.action_mode("overview")  # the overview itself, not the seats drilled into
             await pilot.pause()
-            assert app.screen is seats
+            assert app.screen is not seats and len(app.screen_stack) == 1
+            app.open_seats("office", "AutoCAD")
+            await pilot.pause()
+            seats = app.screen
             sshd.stop()
             await until(pilot, lambda: state().stale, "the server shown stale")
             await until(pilot, lambda: re.search(r"office stale \d+s", header_text(app)),
