@@ -396,7 +396,7 @@ class SimulatedServer:
     def from_dict(cls, data: dict, *, clock: Clock | None = None,
                   requester: str | None = None) -> SimulatedServer:
         scenario = load_scenario(data["scenario"])
-        if "start" in data:  # (a state saved before it was kept: the scenario as written)
+        if "start" in data:  # a state saved without it keeps the scenario as written
             scenario = scenario.starting_at(datetime.fromisoformat(data["start"]))
         server = cls(scenario, seed=data["seed"], tz=data["zone"],
                      clock=clock or clock_from_dict(data["clock"]),
