@@ -3,6 +3,9 @@
 
     python3 dev.py demo     create .venv if needed, then run the demo
     python3 dev.py test     create .venv if needed, then run the whole test suite
+    python3 dev.py test --year-ahead
+                            the same with the system date a year ahead (libfaketime), so
+                            that no test depends on today's date
     python3 dev.py bench    create .venv if needed, then print the benchmark figures
 
 Extra arguments are passed on (to pytest for `test`, to `lmconsole demo` for `demo`).
@@ -21,8 +24,10 @@ VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 STAMP = VENV / ".installed"
 INSTALL_INPUTS = (ROOT / "pyproject.toml",)
-# Debian packages the tests need: they start these servers themselves.
-TEST_SYSTEM_PACKAGES: tuple[str, ...] = ("openssh-server", "openssh-client")
+# Debian packages the tests need: they start these servers themselves, and `faketime`
+# moves the date for `test --year-ahead`.
+TEST_SYSTEM_PACKAGES: tuple[str, ...] = ("openssh-server", "openssh-client", "faketime")
+YEAR_AHEAD = "+365d"  # libfaketime's offset: the clock runs on, a year later
 
 
 def say(message: str) -> None:
@@ -91,7 +96,25 @@ def main(argv: list[str]) -> int:
     if command == "bench":
         return subprocess.call([str(BIN / "python"), str(ROOT / "bench" / "run.py"), *rest])
     apt_install(TEST_SYSTEM_PACKAGES)
-    return subprocess.call([str(BIN / "python"), "-m", "pytest", *rest], cwd=ROOT)
+    pytest = [str(BIN / "python"), "-m", "pytest"]
+    if "--year-ahead" in rest:
+        rest.remove("--year-ahead")
+        return year_ahead(pytest + rest)
+    return subprocess.call(pytest + rest, cwd=ROOT)
+
+
+def year_ahead(argv: list[str]) -> int:
+    """Run `argv` with every clock a year ahead (libfaketime through LD_PRELOAD, inherited
+    by the processes it starts, sshd among them). The monotonic clock moves with the others
+    (not faking it breaks sleeps on absolute deadlines), and file times stay real: stat()
+    is not faked, so that every process sees the same modification times."""
+    faketime = shutil.which("faketime")
+    if faketime is None:
+        say("--year-ahead needs libfaketime's `faketime` (Debian package faketime)")
+        return 2
+    say(f"running with the date {YEAR_AHEAD} (faketime)")
+    env = {**os.environ, "NO_FAKE_STAT": "1"}
+    return subprocess.call([faketime, "-f", YEAR_AHEAD, *argv], cwd=ROOT, env=env)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import NamedTuple, Protocol
 
 from lmconsole.model import Checkout, Diagnostic, Event, ServerStatus
@@ -125,13 +125,14 @@ class Completions(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class LiveUse:
     """What the console has seen on the server whose file is edited: the names the checks
-    and completions know, and the seats and requests a what-if replays."""
+    and completions know, the seats and requests a what-if replays, and the server's date."""
 
     users: frozenset[str] = frozenset()
     hosts: frozenset[str] = frozenset()
     seats: tuple[tuple[str, Checkout], ...] = ()  # (feature, seat) held now
     events: tuple[Event, ...] = ()  # the debug log's requests the console recorded
     capacity: Mapping[str, int | None] = field(default_factory=dict)  # issued per feature
+    today: date | None = None  # at the server, by its clock; None: not known (expiry not judged)
 
 
 class FileLanguage(Protocol):

@@ -563,9 +563,10 @@ def ssh_transport(config) -> Transport:
                         **ssh_keepalive(config))
 
 
-def demo_servers(speed: float | None = 60.0, files: Path | None = None
-                 ) -> list[ConsoleServer]:
-    """The built-in simulated servers (lmconsole.demo), each on its own clock: running
+def demo_servers(speed: float | None = 60.0, files: Path | None = None,
+                 now: datetime | None = None) -> list[ConsoleServer]:
+    """The built-in simulated servers (lmconsole.demo), each on its own clock: reading `now`
+    at first (None: each scenario's own busy morning, the same every run), then running
     `speed` times real time, or a manual clock (speed None) that tests move on. Their
     licence and options files are copied under `files` (default: a directory removed at
     exit), where the editor changes them and lmreread reads them."""
@@ -575,14 +576,16 @@ def demo_servers(speed: float | None = 60.0, files: Path | None = None
         SimulatorTransport,
         demo_directory,
         demo_files,
+        demo_scenario,
         start_simulator,
     )
 
     files = files or demo_directory()
     servers = []
     for demo in DEMO_SERVERS:
-        demo = demo_files(demo, files)
-        simulator = start_simulator(demo.scenario, demo.seed, speed=speed,
+        scenario = demo_scenario(demo.scenario, now)
+        demo = demo_files(demo, files, scenario)
+        simulator = start_simulator(scenario, demo.seed, speed=speed,
                                     licence_path=Path(demo.license_file))
         servers.append(console_server(demo, ADAPTERS[demo.manager],
                                       SimulatorTransport(simulator, log_path=demo.debug_log)))

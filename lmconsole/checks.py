@@ -74,7 +74,7 @@ def check_license_main(license_path: str, fmt: str, *, today: date | None = None
         license_file: LicenseFile = parse_license(read_text(license_path))
     except InputError as error:
         return _input_error(error, err)
-    findings = validate_license(license_file, today)
+    findings = validate_license(license_file, today or date.today())
     return _report(license_path, findings, license_file.summary(), fmt, out)
 
 

@@ -234,7 +234,7 @@ def transport_for(server):
     if server.transport == "sim":
         from lmconsole.demo import simulator_transport
 
-        return simulator_transport(server)
+        return simulator_transport(server, now=datetime.now(UTC))
     if server.transport == "ssh":
         from lmconsole.adapters.transports.ssh import SshTransport
         from lmconsole.config import ssh_keepalive
@@ -304,12 +304,12 @@ def run_demo(args: argparse.Namespace) -> int:
     if args.text or not sys.stdout.isatty():
         from lmconsole.demo import run_text_demo
 
-        return run_text_demo(speed=args.speed, duration=args.duration)
+        return run_text_demo(speed=args.speed, duration=args.duration, now=datetime.now(UTC))
     if args.speed <= 0:
         raise InputError("--speed: must be more than 0 (simulated seconds per real second)")
     from lmconsole.app import LMConsoleApp, demo_servers
 
-    app = LMConsoleApp(demo_servers(args.speed), read_only=args.read_only,
+    app = LMConsoleApp(demo_servers(args.speed, now=datetime.now(UTC)), read_only=args.read_only,
                        audit=audit_log_for(None), display_tz=local_zone(),
                        poll_interval_s=2.0)
     app.run()

@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
-from lmconsole.adapters.flexlm.sim import ManualClock, ScaledClock, SimulatedServer, load_scenario
+from lmconsole.adapters.flexlm.sim import (
+    ManualClock,
+    ScaledClock,
+    Scenario,
+    SimulatedServer,
+    load_scenario,
+)
 from lmconsole.adapters.flexlm.sim.debuglog import date_text
 from lmconsole.adapters.transports.local import LocalTransport
 from lmconsole.model import Snapshot
@@ -142,25 +148,37 @@ def timestamp_line(at: datetime) -> str:
     return f"{at.hour:>2}:{at.minute:02}:{at.second:02} (lmgrd) TIMESTAMP {date_text(at)}"
 
 
-def start_simulator(scenario: str, seed: int, *, speed: float | None = None,
+def demo_scenario(name: str, now: datetime | None = None) -> Scenario:
+    """Scenario `name`, moved so that its clock reads `now` once warmed up for WARM_UP_S
+    (its licence's dates move with it). None: as written, on its own busy morning, the same
+    every run (tests, `snapshot --demo`)."""
+    scenario = load_scenario(name)
+    return scenario if now is None else scenario.starting_at(now - timedelta(seconds=WARM_UP_S))
+
+
+def start_simulator(scenario: Scenario | str, seed: int, *, speed: float | None = None,
                     licence_path: Path | None = None) -> SimulatedServer:
-    """A simulated server warmed up for WARM_UP_S: on a manual clock, or on a clock running
-    `speed` times real time. `licence_path`: its licence file (copied there with
-    copy_scenario_files), which lmreread reads again; else the scenario's own."""
-    busy = load_scenario(scenario).start + timedelta(seconds=WARM_UP_S)
+    """A simulated server warmed up for WARM_UP_S after its scenario's start: on a manual
+    clock, or on a clock running `speed` times real time. `licence_path`: its licence file
+    (copied there with copy_scenario_files), which lmreread reads again; else the
+    scenario's own."""
+    scenario = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    busy = scenario.start + timedelta(seconds=WARM_UP_S)
     clock = ManualClock.at(busy) if speed is None else ScaledClock.at(busy, speed)
     return SimulatedServer.from_scenario(scenario, seed=seed, clock=clock,
                                          licence_path=licence_path)
 
 
-def demo_files(demo: DemoServer, directory: Path) -> DemoServer:
-    """Copy the scenario's licence and options files to `directory`/NAME/ and name them
-    in the server's configuration."""
+def demo_files(demo: DemoServer, directory: Path, scenario: Scenario | None = None
+               ) -> DemoServer:
+    """Copy the scenario's licence and options files (default: as written) to
+    `directory`/NAME/ and name them in the server's configuration."""
     from lmconsole.adapters.flexlm.sim.statedir import copy_scenario_files
 
     target = directory / demo.name
     target.mkdir(parents=True, exist_ok=True)
-    return demo.with_files(copy_scenario_files(load_scenario(demo.scenario), target))
+    scenario = scenario or load_scenario(demo.scenario)
+    return demo.with_files(copy_scenario_files(scenario, target))
 
 
 def demo_directory() -> Path:
@@ -170,25 +188,28 @@ def demo_directory() -> Path:
     return directory
 
 
-def simulator_transport(server_config) -> SimulatorTransport:
-    """The transport of a configured server with transport = "sim"."""
+def simulator_transport(server_config, now: datetime | None = None) -> SimulatorTransport:
+    """The transport of a configured server with transport = "sim", whose clock reads `now`
+    (see demo_scenario)."""
     from lmconsole.inputs import InputError
 
-    scenario = server_config.sim_scenario or "architecture"
+    name = server_config.sim_scenario or "architecture"
     try:
-        simulator = start_simulator(scenario, server_config.sim_seed or 0, speed=CONFIGURED_SPEED)
+        simulator = start_simulator(demo_scenario(name, now), server_config.sim_seed or 0,
+                                    speed=CONFIGURED_SPEED)
         return SimulatorTransport(simulator)
     except ValueError as error:  # an unknown scenario name
         raise InputError(f"server {server_config.name}: sim_scenario: {error}") from None
 
 
-def demo_queries(speed: float | None = None):
+def demo_queries(speed: float | None = None, now: datetime | None = None):
+    """The demo servers, their clocks reading `now` (see demo_scenario)."""
     from lmconsole.adapters import ADAPTERS
     from lmconsole.snapshot import ServerQuery
 
     queries = []
     for demo in DEMO_SERVERS:
-        simulator = start_simulator(demo.scenario, demo.seed, speed=speed)
+        simulator = start_simulator(demo_scenario(demo.scenario, now), demo.seed, speed=speed)
         queries.append(ServerQuery(demo, ADAPTERS[demo.manager], SimulatorTransport(simulator)))
     return queries
 
@@ -214,13 +235,15 @@ def recent_denials(queries, per_server: int = 3, width: int = 80) -> str:
     return "\nrecent denials (debug log):\n" + "\n".join(lines) + "\n"
 
 
-def run_text_demo(*, speed: float, duration: float | None, refresh_s: float = 2.0) -> int:
+def run_text_demo(*, speed: float, duration: float | None, now: datetime | None = None,
+                  refresh_s: float = 2.0) -> int:
     """Redraw the demo servers' usage table every `refresh_s` until Ctrl-C (or `duration`
-    seconds). Without a terminal, print one table and stop."""
+    seconds), their clocks starting at `now` (see demo_scenario). Without a terminal, print
+    one table and stop."""
     from lmconsole.output import render_table
     from lmconsole.snapshot import snapshot_of
 
-    queries = demo_queries(speed=speed)
+    queries = demo_queries(speed=speed, now=now)
     interactive = sys.stdout.isatty()
     deadline = None if duration is None else time.monotonic() + duration
     while True:

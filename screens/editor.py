@@ -15,6 +15,7 @@ import difflib
 from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import date
 from typing import ClassVar
 
 from rich.text import Text
@@ -119,7 +120,13 @@ class EditorScreen(DaemonActions, Screen):
         return self.language.label if self.language else f"{self.kind} file"
 
     def live(self) -> LiveUse:
-        return self.data.live_use(self.server.name) if self.data is not None else LiveUse()
+        use = self.data.live_use(self.server.name) if self.data is not None else LiveUse()
+        return dataclasses.replace(use, today=self.server_today())
+
+    def server_today(self) -> date:
+        """The date at the server, by its clock (a simulator's runs fast) in its zone: what a
+        licence file's expiry dates are judged against."""
+        return self.server.clock().astimezone(self.server.config.tz).date()
 
     # ---- building and loading ------------------------------------------------------------------
 

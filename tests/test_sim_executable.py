@@ -63,6 +63,18 @@ def test_two_invocations_see_one_state_that_moves_on_with_the_clock(sim_dir):
     assert borrowed and all(row.split("(linger")[0] in second.stdout for row in borrowed)
 
 
+def test_init_can_start_the_clock_at_another_moment_with_the_licence_dated_from_it(tmp_path):
+    directory = tmp_path / "later"
+    done = sh(*SIM, "init", str(directory), "--start", "2031-07-15T09:30", "--speed", "0")
+    assert done.returncode == 0, done.stderr
+    assert "status on Tue 7/15/2031 9:30\n" in lmutil(directory, "lmstat").stdout
+    # Written for Monday 2 March 2026 with expiry on 31 December: 304 days on, as then.
+    assert "INCREMENT AutoCAD adskflex 1.000 14-may-2032 10" in (
+        directory / "license.lic").read_text()
+    refused = sh(*SIM, "init", str(tmp_path / "x"), "--start", "tomorrow")
+    assert refused.returncode == 2 and "neither 'now' nor a date" in refused.stderr
+
+
 def test_a_running_clock_advances_between_invocations(tmp_path):
     directory = tmp_path / "fast"
     assert sh(*SIM, "init", str(directory), "--scenario", "reserved", "--speed",

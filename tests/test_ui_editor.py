@@ -17,11 +17,14 @@ from lmconsole.screens.dialogs import ConfirmScreen
 from lmconsole.screens.editor import EditorScreen
 from lmconsole.screens.editor_dialogs import BackupsScreen, DiffConfirmScreen
 from lmconsole.screens.file_area import CompletionMenu
+from tests.clocks import at_scenario_start
 from tests.pilot_wait import analysed
 
 
 def editor_app(tmp_path, config, **options) -> LMConsoleApp:
-    server = ConsoleServer(config, ADAPTERS["flexlm"], LocalTransport())
+    """The console on the sim_server fixture's files, on its stopped simulator's clock."""
+    server = ConsoleServer(config, ADAPTERS["flexlm"], LocalTransport(),
+                           clock=at_scenario_start("architecture"))
     return LMConsoleApp([server], monitor=False,
                         audit=AuditLog(tmp_path / "audit.log", user=lambda: "tester"), **options)
 

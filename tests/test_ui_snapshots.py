@@ -15,6 +15,7 @@ import pytest_textual_snapshot
 
 from lmconsole.model import Event, EventKind
 
+from .clocks import at_scenario_start
 from .test_ui_data import BERLIN, fill, seeded_app
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"
@@ -134,7 +135,8 @@ def test_theme(theme, snap_compare, tmp_path):
 
 def editor_app(tmp_path, monkeypatch):
     """The console on a simulator's state directory, its files named by relative paths
-    (to keep tmp_path out of the image)."""
+    (to keep tmp_path out of the image), on the stopped simulator's clock (to keep today's
+    date out of the licence checks)."""
     from lmconsole.adapters import ADAPTERS
     from lmconsole.adapters.flexlm.sim import create_state_dir
     from lmconsole.adapters.transports.local import LocalTransport
@@ -148,8 +150,9 @@ def editor_app(tmp_path, monkeypatch):
     licence.write_text(licence.read_text().replace(str(directory) + "/", ""))
     config = ServerConfig("office", options_file="adskflex.opt", license_file="license.lic",
                           vendor="adskflex")
-    app = LMConsoleApp([ConsoleServer(config, ADAPTERS["flexlm"], LocalTransport())],
-                       monitor=False, audit=AuditLog(tmp_path / "audit.log"))
+    server = ConsoleServer(config, ADAPTERS["flexlm"], LocalTransport(),
+                           clock=at_scenario_start("architecture"))
+    app = LMConsoleApp([server], monitor=False, audit=AuditLog(tmp_path / "audit.log"))
     return app, directory
 
 

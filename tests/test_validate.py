@@ -191,6 +191,32 @@ def test_clean_license_file():
     assert license_codes(LICENSE) == []
 
 
+def test_expiry_is_judged_against_the_date_given_and_not_at_all_without_one():
+    lic = parse_license("INCREMENT f v 1.0 31-dec-2026 1 SIGN=1\n")
+
+    def codes(today):
+        return [f.code for f in validate_license(lic, today)]
+
+    assert codes(date(2026, 3, 2)) == []
+    assert codes(date(2026, 12, 1)) == ["LIC009"]
+    assert codes(date(2027, 1, 1)) == ["LIC008"]
+    assert codes(None) == []
+
+
+def test_the_licence_language_judges_expiry_by_the_servers_date():
+    from lmconsole.adapter import LiveUse
+    from lmconsole.adapters.flexlm.language import LicenseLanguage
+
+    text = "INCREMENT f v 1.0 31-dec-2026 1 SIGN=1\n"
+
+    def judged(live):
+        return [f.code for f in LicenseLanguage().check(text, live)]
+
+    assert judged(LiveUse(today=date(2026, 12, 21))) == ["LIC009"]
+    assert judged(LiveUse(today=date(2027, 1, 1))) == ["LIC008"]
+    assert judged(LiveUse()) == []  # the server's date unknown
+
+
 def test_every_documented_code_is_tested():
     documented = set(re.findall(r"\b((?:OPT|LIC)\d{3})\b",
                                 validate.__doc__ + license_checks.__doc__))

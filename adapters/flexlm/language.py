@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from functools import lru_cache
 
 from lmconsole.adapter import Completions, Finding, LiveUse, Span
@@ -73,11 +72,9 @@ class LicenseLanguage:
     kind = "license"
     label = "licence file"
 
-    def __init__(self, today: date | None = None) -> None:
-        self.today = today
-
     def check(self, text: str, live: LiveUse) -> list[Finding]:
-        return validate_license(parse_license(text), self.today)
+        """Expiry is judged against the server's date (live.today)."""
+        return validate_license(parse_license(text), live.today)
 
     def refusals(self, original: str, draft: str) -> list[Finding]:
         return signed_changes(original, draft)

@@ -9,7 +9,7 @@ Licence file (`validate_license`):
     LIC005 error    required fields missing
     LIC006 error    licence count is neither a number nor `uncounted`
     LIC007 error    unreadable expiry date
-    LIC008 error    expired
+    LIC008 error    expired (judged against `today`, the date at the licence server)
     LIC009 warning  expires within 30 days
     LIC010 error    the same hostid on several SERVER lines
     LIC011 error    bad port (not a number in 0-64000)
@@ -50,8 +50,10 @@ _PROBLEM_CODES = {"missing_backslash": ("error", "LIC002"),
 _BARE_FLAGS = ("BORROW", "FLOAT_OK", "HOST_BASED", "SUPERSEDE", "TS_OK", "USER_BASED")
 
 
-def validate_license(lic: LicenseFile, today: date | None = None) -> list[Finding]:
-    today = today or date.today()
+def validate_license(lic: LicenseFile, today: date | None) -> list[Finding]:
+    """The findings on `lic`. `today` is the date at the licence server, by its clock (the
+    caller reads it: the wall clock's, or a simulator's); None when it is not known, and then
+    no line is judged expired or expiring."""
     findings = [Finding(p.line, p.column, *_PROBLEM_CODES[p.kind], p.message)
                 for p in lic.problems if p.kind in _PROBLEM_CODES]
     for entry in lic.entries:
@@ -99,7 +101,7 @@ def _check_signature(line: FeatureLine) -> list[Finding]:
                 f"an unsigned line")]
 
 
-def _check_feature(line: FeatureLine, today: date) -> list[Finding]:
+def _check_feature(line: FeatureLine, today: date | None) -> list[Finding]:
     findings, tokens = [], line.entry.positional()
     count_at = 5 if line.keyword == "UPGRADE" else 4
     if line.count_text is not None and line.seats is None and not line.uncounted:
@@ -110,17 +112,22 @@ def _check_feature(line: FeatureLine, today: date) -> list[Finding]:
         findings.append(_at(tokens[count_at - 1], "error", "LIC007",
                             f"unreadable expiry date {line.expiry_text!r} (dd-mmm-yyyy or "
                             f"permanent)"))
-    elif line.expiry is not None and line.expiry < today:
-        findings.append(_at(tokens[count_at - 1], "error", "LIC008",
-                            f"{line.name} expired on {line.expiry.isoformat()}"))
-    elif line.expiry is not None and line.expiry <= today + timedelta(EXPIRY_WARNING_DAYS):
-        findings.append(_at(tokens[count_at - 1], "warning", "LIC009",
-                            f"{line.name} expires on {line.expiry.isoformat()}, in "
-                            f"{(line.expiry - today).days} days"))
+    elif line.expiry is not None and today is not None:
+        findings += _check_expiry(line, line.expiry, tokens[count_at - 1], today)
     if line.uncounted and line.attribute("HOSTID") is None and line.keyword != "UPGRADE":
         findings.append(_at(line.entry.tokens[0], "error", "LIC017",
                             f"{line.name} is uncounted but has no HOSTID"))
     return findings
+
+
+def _check_expiry(line: FeatureLine, expiry: date, token: Token, today: date) -> list[Finding]:
+    if expiry < today:
+        return [_at(token, "error", "LIC008", f"{line.name} expired on {expiry.isoformat()}")]
+    if expiry <= today + timedelta(EXPIRY_WARNING_DAYS):
+        days = (expiry - today).days
+        return [_at(token, "warning", "LIC009",
+                    f"{line.name} expires on {expiry.isoformat()}, in {days} days")]
+    return []
 
 
 def _check_servers(lic: LicenseFile) -> list[Finding]:

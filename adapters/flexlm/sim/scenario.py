@@ -1,15 +1,23 @@
 """Scenarios: a licence file, its options files and a workload description (TOML), shipped
-as flat files in scenarios/ (`NAME.toml` names the rest)."""
+as flat files in scenarios/ (`NAME.toml` names the rest).
+
+A scenario is written for its `start`: the dates in its licence file (expiry, ISSUED=) are
+dates as seen from then. `Scenario.starting_at` moves it to another start, and its files'
+dates by as many days, so that a licence that expires three weeks in still does, whenever
+the simulation starts."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ..dates import MONTHS
 from .workload import Person, Profile, Task
 
 SCENARIO_DIR = Path(str(files(__package__) / "scenarios"))
@@ -28,10 +36,53 @@ class Scenario:
     vendor_versions: dict[str, str] = field(default_factory=dict)
     people: tuple[Person, ...] = ()
     profiles: dict[str, Profile] = field(default_factory=dict)
+    days_moved: int = 0  # how far its files' dates are moved from the ones written in them
 
     @property
     def licence_path(self) -> Path:
         return self.directory / self.licence_file
+
+    def starting_at(self, start: datetime) -> Scenario:
+        """This scenario with its clock starting at `start` (aware): lmgrd's start-up moves
+        with it, and the dates in its files by as many calendar days (in its zone)."""
+        start = start.astimezone(self.zone)
+        shift = start.astimezone(UTC) - self.start.astimezone(UTC)
+        server_started = (self.server_started.astimezone(UTC) + shift).astimezone(self.zone)
+        days = (start.date() - self.start.date()).days
+        return dataclasses.replace(self, start=start, server_started=server_started,
+                                   days_moved=self.days_moved + days)
+
+    def licence_text(self) -> str:
+        """The licence file, its dates moved with the scenario."""
+        return self.file_text(self.licence_file)
+
+    def file_text(self, name: str) -> str:
+        """One of the scenario's files (the licence file, an options file), its dates moved
+        with the scenario."""
+        text = (self.directory / name).read_text(encoding="utf-8")
+        return move_dates(text, self.days_moved)
+
+
+_FLEXLM_DATE = re.compile(r"\b(\d{1,2})-(" + "|".join(MONTHS) + r")-(\d{4})\b", re.IGNORECASE)
+
+
+def move_dates(text: str, days: int) -> str:
+    """Every FlexLM date in `text` (`31-dec-2026`) moved by `days`; year 0 (permanent) stays."""
+    if days == 0:
+        return text
+
+    def moved(match: re.Match) -> str:
+        day, month, year = int(match[1]), MONTHS[match[2].lower()], int(match[3])
+        if year == 0:
+            return match[0]
+        try:
+            new = date(year, month, day) + timedelta(days=days)
+        except ValueError:  # no such date: not ours to correct
+            return match[0]
+        width = len(match[1])  # 05-jan stays two digits, 5-jan one
+        return f"{new.day:0{width}}-{tuple(MONTHS)[new.month - 1]}-{new.year}"
+
+    return _FLEXLM_DATE.sub(moved, text)
 
 
 def scenario_names() -> list[str]:

@@ -23,7 +23,7 @@ from .errors import FlexError
 from .licfile import LicenceFile, VendorLine, parse_licence
 from .options import Client, Options, parse_options
 from .report import Identity, Report, build_report
-from .scenario import Scenario, load_scenario
+from .scenario import Scenario, load_scenario, move_dates
 from .status import report_status, unreachable_status
 from .workload import DAY, Workload
 
@@ -346,14 +346,20 @@ class SimulatedServer:
 
     def _read_texts(self) -> dict:
         try:
-            licence_text = self.licence_path.read_text(encoding="utf-8")
+            licence_text = self._read(self.licence_path)
         except OSError as exc:
             raise SimulationError(f"cannot read licence file {self.licence_path}: {exc}") from exc
         options = {}
         for vendor in parse_licence(licence_text).vendors:
             path = self.options_path(vendor)
-            options[vendor.name] = path.read_text(encoding="utf-8") if path.is_file() else ""
+            options[vendor.name] = self._read(path) if path.is_file() else ""
         return {"licence": licence_text, "options": options}
+
+    def _read(self, path: Path) -> str:
+        """A file as lmgrd reads it: the scenario's own files with their dates moved with
+        its start (its own copies were moved when they were made)."""
+        text = path.read_text(encoding="utf-8")
+        return text if self.own_files else move_dates(text, self.scenario.days_moved)
 
     def _parse(self, texts: dict) -> tuple[LicenceFile, dict[str, Options]]:
         licence = parse_licence(texts["licence"])
@@ -377,7 +383,8 @@ class SimulatedServer:
         return 1000 + hash_text(f"{self.seed}/{daemon}/{self.runs.get(daemon, 0)}") % 60000
 
     def to_dict(self) -> dict:
-        return {"format": 1, "scenario": self.scenario.name, "seed": self.seed,
+        return {"format": 1, "scenario": self.scenario.name,
+                "start": self.scenario.start.isoformat(), "seed": self.seed,
                 "zone": str(self.zone), "workload": self.workload is not None,
                 "licence_path": str(self.licence_path) if self.own_files else None,
                 "requester": self.requester, "clock": self.clock.to_dict(), "now": self.now_s,
@@ -388,7 +395,10 @@ class SimulatedServer:
     @classmethod
     def from_dict(cls, data: dict, *, clock: Clock | None = None,
                   requester: str | None = None) -> SimulatedServer:
-        server = cls(data["scenario"], seed=data["seed"], tz=data["zone"],
+        scenario = load_scenario(data["scenario"])
+        if "start" in data:  # a state saved without it keeps the scenario as written
+            scenario = scenario.starting_at(datetime.fromisoformat(data["start"]))
+        server = cls(scenario, seed=data["seed"], tz=data["zone"],
                      clock=clock or clock_from_dict(data["clock"]),
                      licence_path=data["licence_path"], workload=data["workload"],
                      requester=requester or data["requester"], texts=data["texts"])

@@ -15,6 +15,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from .clock import ScaledClock
@@ -29,15 +30,18 @@ LOCK_FILE = "state.lock"
 
 
 def create_state_dir(directory: Path | str, scenario: str = "architecture", *, seed: int = 0,
-                     speed: float = 60.0, tz: str | None = None) -> Path:
+                     speed: float = 60.0, tz: str | None = None,
+                     start: datetime | None = None) -> Path:
     """Copy a scenario's files into `directory`, start its server and save the state. The
-    simulated clock starts at the scenario's start time and runs `speed` times real time
-    (0 stops it; `advance_state_dir` then moves it)."""
+    simulated clock starts at `start` (default: the scenario's own start, the same every
+    time) and runs `speed` times real time (0 stops it; `advance_state_dir` then moves it)."""
     directory = Path(directory).resolve()
     directory.mkdir(parents=True, exist_ok=True)
     if (directory / STATE_FILE).exists():
         raise SimulationError(f"{directory} already holds a simulation ({STATE_FILE})")
     source = load_scenario(scenario)
+    if start is not None:
+        source = source.starting_at(start)
     copy_scenario_files(source, directory)
     clock = ScaledClock.at(source.start, speed)
     with _locked(directory):
@@ -49,14 +53,14 @@ def create_state_dir(directory: Path | str, scenario: str = "architecture", *, s
 
 def copy_scenario_files(source: Scenario, directory: Path) -> Path:
     """The scenario's licence file as `directory`/license.lic, its VENDOR lines pointing at
-    copies of the options files beside it (VENDOR.opt). Returns the licence file's path."""
-    licence_text = source.licence_path.read_text(encoding="utf-8")
+    copies of the options files beside it (VENDOR.opt), their dates moved with the scenario's
+    start. Returns the licence file's path."""
+    licence_text = source.licence_text()
     for vendor in parse_licence(licence_text).vendors:
         if vendor.options is None:
             continue
         target = directory / f"{vendor.name}.opt"
-        target.write_text((source.directory / vendor.options).read_text(encoding="utf-8"),
-                          encoding="utf-8")
+        target.write_text(source.file_text(vendor.options), encoding="utf-8")
         shown = f'"{target}"' if " " in str(target) else str(target)
         licence_text = licence_text.replace(f"options={vendor.options}", f"options={shown}")
     (directory / LICENCE_FILE).write_text(licence_text, encoding="utf-8")
