@@ -44,8 +44,10 @@ HOUR_MINUTE = {f"{h:{pad}2}:{m:02}": h * 3600 + m * 60
 SECOND = {f"{s:02}": min(s, 59) for s in range(61)}
 
 _TIMESTAMP = re.compile(r"TIMESTAMP ([0-9]{1,2})/([0-9]{1,2})/([0-9]{2,4})\s*$")
-_STARTED_ON = re.compile(r"\(([0-9]{1,2})/([0-9]{1,2})/([0-9]{2,4})\)\s*$")  # "started on h (6/9/2022)"
-_FULL_DATE = re.compile(r"\w{3} (\w{3}) ([0-9]{1,2}) ([0-9]{4}) ([0-9]{1,2}):([0-9][0-9]):([0-9][0-9])\b")
+# "started on h (6/9/2022)"
+_STARTED_ON = re.compile(r"\(([0-9]{1,2})/([0-9]{1,2})/([0-9]{2,4})\)\s*$")
+_FULL_DATE = re.compile(
+    r"\w{3} (\w{3}) ([0-9]{1,2}) ([0-9]{4}) ([0-9]{1,2}):([0-9][0-9]):([0-9][0-9])\b")
 _SLOG_DATES = ("Start-Date: ", "Time: ", "Reread time: ")
 _SYSTEM_DATE = "Server's System Date and Time: "
 # How the messages that may name a date begin (SLOG lines: "(@lmgrd-SLOG@) ..."); lmgrd's
