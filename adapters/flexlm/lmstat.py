@@ -351,7 +351,7 @@ class _Parser:
             return False
         return True
 
-    def number(self, text: str | None, maximum: int, what: str, line: str,
+    def read_number(self, text: str | None, maximum: int, what: str, line: str,
                number: int) -> int | None:
         """A number printed on the line; None when absent, not a number (a port may be any
         word), or out of range, which is diagnosed."""
@@ -479,11 +479,13 @@ class _Parser:
             return
         error, error_code = _header_error(match)
         server = self.current_server()
+        issued = self.read_number(match["issued"], COUNT_MAX, "licences issued", stripped, number)
+        in_use = 0 if match["none"] else self.read_number(match["in_use"], COUNT_MAX,
+                                                          "licences in use", stripped, number)
         self.feature = _FeatureBuilder(
             name=match["name"],
-            issued=self.number(match["issued"], COUNT_MAX, "licences issued", stripped, number),
-            in_use=0 if match["none"] else self.number(match["in_use"], COUNT_MAX,
-                                                       "licences in use", stripped, number),
+            issued=issued,
+            in_use=in_use,
             uncounted=match["uncounted"] is not None,
             error=error,
             error_code=error_code,
@@ -538,13 +540,13 @@ class _Parser:
         if self.feature is None or match is None:
             self.unrecognised(stripped, number)
             return
-        count = self.number(match["count"], COUNT_MAX, "reservation count", stripped, number)
+        count = self.read_number(match["count"], COUNT_MAX, "reservation count", stripped, number)
         if count is None:
             return
         self.feature.reservations.append(Reservation(
             count=count, kind=match["kind"] or BORROWED, name=match["name"],
             pool=self.feature.pool_index, server=match["server"],
-            port=self.number(match["port"], PORT_MAX, "port", stripped, number),
+            port=self.read_number(match["port"], PORT_MAX, "port", stripped, number),
         ))
 
     def user_line(self, line: str, number: int) -> bool:
@@ -553,11 +555,11 @@ class _Parser:
             return False
         (who, version, server, port, handle, start_text, count, pid, borrow_return, queued,
          linger, linger_total) = match.groups()
-        seats = self.number(queued or count or "1", COUNT_MAX, "licence count", line, number)
+        seats = self.read_number(queued or count or "1", COUNT_MAX, "licence count", line, number)
         if seats is None:
             return True  # said so; a seat of unknown size is no seat
-        port_number = self.number(port, PORT_MAX, "port", line, number)
-        handle_number = self.number(handle, ID_MAX, "handle", line, number)
+        port_number = self.read_number(port, PORT_MAX, "port", line, number)
+        handle_number = self.read_number(handle, ID_MAX, "handle", line, number)
         identity = split_identity(who, version)
         feature = self.feature
         if queued is not None:
@@ -571,12 +573,12 @@ class _Parser:
             borrowed, linger_s, linger_total_s = self.borrow(borrow_return, start, line, number)
         elif linger is not None:
             borrowed, linger_s, linger_total_s = self.linger(
-                self.number(linger, COUNT_MAX, "linger", line, number),
-                self.number(linger_total, COUNT_MAX, "linger", line, number), start)
+                self.read_number(linger, COUNT_MAX, "linger", line, number),
+                self.read_number(linger_total, COUNT_MAX, "linger", line, number), start)
         seat = Checkout(
             identity.user, identity.host, identity.display, version, feature.pool_index,
             server, port_number, handle_number, start, seats, borrowed, linger_s,
-            linger_total_s, self.number(pid, ID_MAX, "PID", line, number), identity.extra,
+            linger_total_s, self.read_number(pid, ID_MAX, "PID", line, number), identity.extra,
         )
         self.add_seat(feature.checkouts, seat, identity, who, version)
         return True
