@@ -18,6 +18,7 @@ import textwrap
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, tzinfo
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -287,7 +288,7 @@ def _feature_cells(f: Feature) -> list[str]:
 def _percent(in_use: int | None, issued: int | None) -> str:
     if not issued or in_use is None:
         return ""
-    pct = round(100 * in_use / issued)
+    pct = round(Fraction(100 * in_use, issued))  # exact: no float overflow on a huge count
     return "<1%" if pct == 0 and in_use > 0 else f"{pct}%"
 
 

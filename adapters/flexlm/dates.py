@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
 
+from lmconsole.numbers import read_int
+
 MONTHS = {
     name: number
     for number, name in enumerate(
@@ -11,6 +13,9 @@ MONTHS = {
     )
 }
 PERMANENT = "permanent"
+# The years a status or log date may name: a datetime in them converts to any zone and back
+# (year 1 or 9999 in the wrong zone is beyond what a datetime holds).
+STATUS_YEARS = range(1970, 9999)
 
 
 class BadDate(ValueError):
@@ -27,11 +32,10 @@ def parse_expiry(text: str) -> date | None:
     if len(parts) != 3:
         raise BadDate(f"not a FlexLM date: {text!r}")
     day, month, year = parts
-    try:
-        month_number = MONTHS[month.lower()]
-        year_number, day_number = int(year), int(day)
-    except (KeyError, ValueError):
-        raise BadDate(f"not a FlexLM date: {text!r}") from None
+    month_number = MONTHS.get(month.lower())
+    year_number, day_number = read_int(year, 9999), read_int(day, 99)
+    if month_number is None or year_number is None or day_number is None:
+        raise BadDate(f"not a FlexLM date: {text!r}")
     if year_number == 0:
         return None
     if year_number < 100:  # two-digit years of old licence files

@@ -43,9 +43,11 @@ HOUR_MINUTE = {f"{h:{pad}2}:{m:02}": h * 3600 + m * 60
                for h in range(24) for m in range(60) for pad in ("0", " ")}
 SECOND = {f"{s:02}": min(s, 59) for s in range(61)}
 
-_TIMESTAMP = re.compile(r"TIMESTAMP (\d{1,2})/(\d{1,2})/(\d{2,4})\s*$")
-_STARTED_ON = re.compile(r"\((\d{1,2})/(\d{1,2})/(\d{2,4})\)\s*$")  # "started on h (6/9/2022)"
-_FULL_DATE = re.compile(r"\w{3} (\w{3}) (\d{1,2}) (\d{4}) (\d{1,2}):(\d\d):(\d\d)\b")
+_TIMESTAMP = re.compile(r"TIMESTAMP ([0-9]{1,2})/([0-9]{1,2})/([0-9]{2,4})\s*$")
+# "started on h (6/9/2022)"
+_STARTED_ON = re.compile(r"\(([0-9]{1,2})/([0-9]{1,2})/([0-9]{2,4})\)\s*$")
+_FULL_DATE = re.compile(
+    r"\w{3} (\w{3}) ([0-9]{1,2}) ([0-9]{4}) ([0-9]{1,2}):([0-9][0-9]):([0-9][0-9])\b")
 _SLOG_DATES = ("Start-Date: ", "Time: ", "Reread time: ")
 _SYSTEM_DATE = "Server's System Date and Time: "
 # How the messages that may name a date begin (SLOG lines: "(@lmgrd-SLOG@) ..."); lmgrd's

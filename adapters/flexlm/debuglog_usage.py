@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 
-_COUNT = re.compile(r"(\d{1,9}) licenses?")
+_COUNT = re.compile(r"([0-9]{1,9}) licenses?")
 # "(-4,342)"; a WinSock errno may follow, with its text or (empty) just a space.
-_CODE = re.compile(r'\(-\d{1,6},-?\d{1,9}(?::-?\d{1,9})?(?: "[^"]*"| )?\)')
+_CODE = re.compile(r'\(-[0-9]{1,6},-?[0-9]{1,9}(?::-?[0-9]{1,9})?(?: "[^"]*"| )?\)')
 
 
 def split_who(who: str) -> tuple[str, str | None, str]:

@@ -35,7 +35,7 @@ def denial_reason_words(code: str | None, reason: str | None) -> str:
     when there is neither."""
     if code:
         major = code.split(",", 1)[0].split(":", 1)[0].strip()
-        if major.startswith("-") and major[1:].isdigit() and len(major) < 8:
+        if major.startswith("-") and major[1:].isdigit() and major.isascii() and len(major) < 8:
             words = _DENIAL_WORDS.get(int(major))
             if words is not None:
                 return words

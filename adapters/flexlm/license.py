@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
+from lmconsole.numbers import COUNT_MAX, PORT_MAX, read_int
+
 from .dates import BadDate, parse_expiry
 from .options import (
     LogicalLine,
@@ -217,7 +219,7 @@ def port_number(token: Token | None) -> int | None:
     if token is None:
         return None
     text = unquote(token.text.partition("=")[2] if "=" in token.text else token.text)
-    return int(text) if text.isascii() and text.isdigit() else None
+    return read_int(text, PORT_MAX)
 
 
 # --- entries ------------------------------------------------------------------------------
@@ -377,8 +379,7 @@ def _feature(entry: Entry) -> FeatureLine:
         except BadDate:
             expiry_ok = False
     count_text = get(count_at)
-    seats = int(count_text) if count_text and count_text.isascii() and count_text.isdigit() \
-        else None
+    seats = read_int(count_text, COUNT_MAX)
     return FeatureLine(entry.kind, get(0) or "", get(1), get(2 if entry.kind != "UPGRADE" else 3),
                        expiry_text, expiry, expiry_ok, count_text, seats, entry.attributes(),
                        tuple(fields[count_at + 1:]), entry)
@@ -392,7 +393,7 @@ def _package(entry: Entry) -> PackageLine:
             for item in (attr.value or "").split():
                 name, version, count = (item.split(":") + [None, None])[:3]
                 components.append((name, version or None,
-                                   int(count) if count and count.isdigit() else None))
+                                   read_int(count, COUNT_MAX)))
     version = fields[2] if len(fields) > 2 and _VERSION.fullmatch(fields[2]) else None
     return PackageLine(fields[0] if fields else "", fields[1] if len(fields) > 1 else None,
                        version, tuple(components), entry)

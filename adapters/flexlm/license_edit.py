@@ -56,7 +56,8 @@ def is_end_user_attribute(text: str) -> bool:
 
 def _server_port(args: Sequence[Token]) -> list[Token]:
     """`SERVER host hostid [port]`: the port is the third field when it is a number."""
-    return [args[2]] if len(args) > 2 and args[2].text.isdigit() else []
+    return [args[2]] if len(args) > 2 and args[2].text.isascii() \
+        and args[2].text.isdigit() else []
 
 
 class SignedLine(NamedTuple):

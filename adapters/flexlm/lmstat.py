@@ -34,69 +34,76 @@ from lmconsole.model import (
     Status,
     VendorDaemon,
 )
+from lmconsole.numbers import COUNT_MAX, ID_MAX, PORT_MAX, is_ascii_number, read_int
 
-from .dates import BadDate, parse_expiry, resolve_start
+from .dates import STATUS_YEARS, BadDate, parse_expiry, resolve_start
 from .lmstat_identity import Identity, split_identity
 
 # ---- line patterns ---------------------------------------------------------------------------
 
 # A seat line, read from the right: `who (vVERSION) (server/port handle)` then the tail.
 _SEAT_VERSION = r" \(v(?P<version>[^()\s]*)\)"
-_SEAT_SERVER = r" \((?P<server>[^()/\s]+)(?:/(?P<port>[^()\s]*))?(?: (?P<handle>\d+))?\)"
+_SEAT_SERVER = r" \((?P<server>[^()/\s]+)(?:/(?P<port>[^()\s]*))?(?: (?P<handle>[0-9]+))?\)"
 _SEAT_TAIL = (
-    r"(?:, start \S+ (?P<start>\d{1,2}/\d{1,2} \d{1,2}:\d\d)"
-    r"(?:, (?P<count>\d+) licenses?)?(?:, PID: (?P<pid>\d+))?"
-    r"(?:, borrow-return \S+ (?P<borrow_return>\d{1,2}/\d{1,2} \d{1,2}:\d\d))?"
-    r"| queued for (?P<queued>\d+) licenses?)"
-    r"\s*(?:\(linger: (?P<linger>\d+)(?: / (?P<linger_total>\d+))?\))?\s*"
+    r"(?:, start \S+ (?P<start>[0-9]{1,2}/[0-9]{1,2} [0-9]{1,2}:[0-9][0-9])"
+    r"(?:, (?P<count>[0-9]+) licenses?)?(?:, PID: (?P<pid>[0-9]+))?"
+    r"(?:, borrow-return \S+ (?P<borrow_return>[0-9]{1,2}/[0-9]{1,2} [0-9]{1,2}:[0-9][0-9]))?"
+    r"| queued for (?P<queued>[0-9]+) licenses?)"
+    r"\s*+(?:\(linger: (?P<linger>[0-9]+)(?: / (?P<linger_total>[0-9]+))?\))?\s*+"
 )
-_USER = re.compile(rf"\s*(?P<who>.+?){_SEAT_VERSION}{_SEAT_SERVER}{_SEAT_TAIL}")
+# Whitespace quantifiers next to each other or to `.+?` are possessive (`*+`) or absent: a run
+# of spaces that the rest of the line then fails to match must not be tried split by split,
+# which made a 32 kB line take seconds. Lines given stripped need no trailing `\s*`.
+_USER = re.compile(rf"\s*+(?P<who>.+?){_SEAT_VERSION}{_SEAT_SERVER}{_SEAT_TAIL}")
 # lmstat leaves out "(vVERSION)" when the version is 0.0 and "(server/port handle)" when the
 # handle is 0 (lm_stat.c). Tried second: the optional parts make it twice as slow.
 _USER_PARTS_LEFT_OUT = re.compile(
-    rf"\s*(?P<who>.+?)(?:{_SEAT_VERSION})?(?:{_SEAT_SERVER})?{_SEAT_TAIL}")
+    rf"\s*+(?P<who>.+?)(?:{_SEAT_VERSION})?(?:{_SEAT_SERVER})?{_SEAT_TAIL}")
 # The canonical user line (user host display, no tail but a seat count): most lines of a large
 # output. Matched first because it is several times cheaper than _USER; anything else falls
-# through to _USER.
+# through to _USER. Its numbers are short enough to be in range (ports to 59999), so it needs
+# no range check; longer ones go the careful way.
 _CANONICAL_USER = re.compile(
-    r" *(\S+) (\S+) (\S+) \(v([^()\s]*)\) \(([^/()\s]+)/(\d+) (\d+)\), start \S+ "
-    r"(\d{1,2}/\d{1,2} \d{1,2}:\d\d)(?:, (\d+) licenses?)?(?:, PID: (\d+))? ?"
+    r" *(\S+) (\S+) (\S+) \(v([^()\s]*)\) \(([^/()\s]+)/([0-9]{1,4}|[0-5][0-9]{4}) ([0-9]{1,9})\), "
+    r"start \S+ ([0-9]{1,2}/[0-9]{1,2} [0-9]{1,2}:[0-9][0-9])(?:, ([0-9]{1,9}) licenses?)?"
+    r"(?:, PID: ([0-9]{1,9}))? ?"
 )
 _FEATURE_HEADER = re.compile(
-    r"Users of (?P<name>.+?):\s+(?:"
-    r"\((?:Total of (?P<issued>\d+) (?:borrowable )?licenses? issued;"
-    r"\s+Total of (?P<in_use>\d+) licenses? in use"
+    r"Users of (?P<name>.+?):\s++(?:"
+    r"\((?:Total of (?P<issued>[0-9]+) (?:borrowable )?licenses? issued;"
+    r"\s+Total of (?P<in_use>[0-9]+) licenses? in use"
     r"|(?P<uncounted>Uncounted, node-locked)"
     r"|Error: (?P<error>.*))\)"
     r"|(?P<none>None)"  # nobody holds it (lmstat -a prints this, lmstat -A does not)
-    r"|Cannot get users of (?P=name): (?P<cannot>.*))\s*"
+    r"|Cannot get users of (?P=name): (?P<cannot>.*))"
 )
 _POOL = re.compile(
     r'"(?P<name>[^"]*)" v(?P<version>\S+?)(?:, vendor: (?P<vendor>[^,\s]+))?'
-    r"(?:, expiry: (?P<expiry>.+?))?\s*"
+    r"(?:, expiry: (?P<expiry>.+))?"
 )
 _RESERVATION = re.compile(
-    r"(?P<count>\d+) RESERVATIONs? (?:\([UHDV]+\) )?for "  # "(UH) for PACKAGE pkg, u:h"
+    r"(?P<count>[0-9]+) RESERVATIONs? (?:\([UHDV]+\) )?for "  # "(UH) for PACKAGE pkg, u:h"
     r"(?:DAEMON on|(?P<kind>[A-Z_]+)) (?P<name>.+?)"  # "DAEMON on HOST": borrowed by HOST
-    r"(?: \((?P<server>[^()/\s]+)(?:/(?P<port>[^()\s]*))?\))?\s*"
+    r"(?: \((?P<server>[^()/\s]+)(?:/(?P<port>[^()\s]*))?\))?"
 )
-_NODELOCKED = re.compile(r'nodelocked license,? locked to "?(?P<id>[^"]*)"?\s*')
+_NODELOCKED = re.compile(r'nodelocked license,? locked to "?(?P<id>[^"]*)"?')
 _UNCOUNTED = re.compile(
     r'uncounted nodelocked license,? locked to "?(?P<id>[^"\s]+)"?'
-    r"(?: \(hostid=(?P<hostid>[^)]*)\))?\s*"
+    r"(?: \(hostid=(?P<hostid>[^)]*)\))?"
 )
 _DATE_LINE = re.compile(
-    r"Flexible License Manager status on \S+ (?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})"
-    r" (?P<hour>\d{1,2}):(?P<minute>\d\d)"
+    r"Flexible License Manager status on \S+ "
+    r"(?P<month>[0-9]{1,2})/(?P<day>[0-9]{1,2})/(?P<year>[0-9]{4})"
+    r" (?P<hour>[0-9]{1,2}):(?P<minute>[0-9][0-9])"
 )
 _HOST_UP = re.compile(
     r"(?P<host>[^\s:]+): license server (?P<status>UP|DOWN)(?P<master> \(MASTER\))?"
-    r"(?: (?P<version>v\S+))?\s*"
+    r"(?: (?P<version>v\S+))?"
 )
-_ERROR_CODE = re.compile(r'\s*\((?P<code>-\d+,\d+(?::\d+)?(?: "[^"]*")?)\)\s*$')
+_ERROR_CODE = re.compile(r'\((?P<code>-[0-9]+,[0-9]+(?::[0-9]+)?(?: "[^"]*")?)\)\s*$')
 _NAMED_LINE = re.compile(r"(?P<name>[^\s:]+): (?P<rest>.*\S)\s*")
 _DAEMON_STATUS = re.compile(r"(?P<status>UP|DOWN)(?: (?P<version>v\S+))?")
-_DEBUG_NOISE = re.compile(r"\s*\d{1,2}:\d\d:\d\d \([^)\s]+\) ")
+_DEBUG_NOISE = re.compile(r"\s*[0-9]{1,2}:[0-9][0-9]:[0-9][0-9] \([^)\s]+\) ")
 _COMMAND_ECHO = re.compile(r"\blmstat(?:\.exe)?\s+-\w")  # "./lmutil lmstat -c lic -a"
 
 _SERVER_STATUS = "License server status:"
@@ -226,7 +233,7 @@ def _spec_ports(source: str | None) -> dict[str, int | None]:
         if not item:
             continue
         port_text, at, host = item.rpartition("@")
-        ports[host.lower()] = int(port_text) if at and port_text.isdigit() else None
+        ports[host.lower()] = read_int(port_text, PORT_MAX) if at else None
     return ports
 
 
@@ -237,10 +244,6 @@ def _split_error(text: str) -> tuple[str, str | None]:
     if match is None:
         return text.strip(), None
     return text[: match.start()].strip(), match["code"]
-
-
-def _int_or_none(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() else None
 
 
 class _Parser:
@@ -348,6 +351,17 @@ class _Parser:
             return False
         return True
 
+    def read_number(self, text: str | None, maximum: int, what: str, line: str,
+               number: int) -> int | None:
+        """A number printed on the line; None when absent, not a number (a port may be any
+        word), or out of range, which is diagnosed."""
+        if text is None:
+            return None
+        value = read_int(text, maximum)
+        if value is None and is_ascii_number(text):
+            self.diagnose(number, f"{what} out of range (more than {maximum:,})", line)
+        return value
+
     def diagnose(self, number: int, message: str, line: str) -> None:
         self.diagnostics.append(Diagnostic(number, message, line, self.name))
 
@@ -388,9 +402,13 @@ class _Parser:
         if match is None:
             self.diagnose(number, "unreadable status date", stripped)
             return
+        year = int(match["year"])  # four ASCII digits
+        if year not in STATUS_YEARS:
+            self.diagnose(number, f"status date out of range (year {year})", stripped)
+            return
         try:
             self.reported_at = datetime(
-                int(match["year"]), int(match["month"]), int(match["day"]),
+                year, int(match["month"]), int(match["day"]),
                 int(match["hour"]), int(match["minute"]), tzinfo=self.tz,
             )
         except ValueError:
@@ -461,10 +479,13 @@ class _Parser:
             return
         error, error_code = _header_error(match)
         server = self.current_server()
+        issued = self.read_number(match["issued"], COUNT_MAX, "licences issued", stripped, number)
+        in_use = 0 if match["none"] else self.read_number(match["in_use"], COUNT_MAX,
+                                                          "licences in use", stripped, number)
         self.feature = _FeatureBuilder(
             name=match["name"],
-            issued=_int_or_none(match["issued"]),
-            in_use=0 if match["none"] else _int_or_none(match["in_use"]),
+            issued=issued,
+            in_use=in_use,
             uncounted=match["uncounted"] is not None,
             error=error,
             error_code=error_code,
@@ -519,9 +540,13 @@ class _Parser:
         if self.feature is None or match is None:
             self.unrecognised(stripped, number)
             return
+        count = self.read_number(match["count"], COUNT_MAX, "reservation count", stripped, number)
+        if count is None:
+            return
         self.feature.reservations.append(Reservation(
-            count=int(match["count"]), kind=match["kind"] or BORROWED, name=match["name"],
-            pool=self.feature.pool_index, server=match["server"], port=_int_or_none(match["port"]),
+            count=count, kind=match["kind"] or BORROWED, name=match["name"],
+            pool=self.feature.pool_index, server=match["server"],
+            port=self.read_number(match["port"], PORT_MAX, "port", stripped, number),
         ))
 
     def user_line(self, line: str, number: int) -> bool:
@@ -530,12 +555,16 @@ class _Parser:
             return False
         (who, version, server, port, handle, start_text, count, pid, borrow_return, queued,
          linger, linger_total) = match.groups()
+        seats = self.read_number(queued or count or "1", COUNT_MAX, "licence count", line, number)
+        if seats is None:
+            return True  # said so; a seat of unknown size is no seat
+        port_number = self.read_number(port, PORT_MAX, "port", line, number)
+        handle_number = self.read_number(handle, ID_MAX, "handle", line, number)
         identity = split_identity(who, version)
         feature = self.feature
         if queued is not None:
-            seat = Queued(identity.user, identity.host, identity.display, int(queued),
-                          feature.pool_index, version, server, _int_or_none(port),
-                          _int_or_none(handle))
+            seat = Queued(identity.user, identity.host, identity.display, seats,
+                          feature.pool_index, version, server, port_number, handle_number)
             self.add_seat(feature.queued, seat, identity, who, version)
             return True
         start = self.start_time(start_text, line, number)
@@ -543,12 +572,13 @@ class _Parser:
         if borrow_return is not None:
             borrowed, linger_s, linger_total_s = self.borrow(borrow_return, start, line, number)
         elif linger is not None:
-            borrowed, linger_s, linger_total_s = self.linger(linger, linger_total, start)
+            borrowed, linger_s, linger_total_s = self.linger(
+                self.read_number(linger, COUNT_MAX, "linger", line, number),
+                self.read_number(linger_total, COUNT_MAX, "linger", line, number), start)
         seat = Checkout(
             identity.user, identity.host, identity.display, version, feature.pool_index,
-            server, _int_or_none(port), _int_or_none(handle), start,
-            int(count) if count else 1, borrowed, linger_s, linger_total_s,
-            int(pid) if pid else None, identity.extra,
+            server, port_number, handle_number, start, seats, borrowed, linger_s,
+            linger_total_s, self.read_number(pid, ID_MAX, "PID", line, number), identity.extra,
         )
         self.add_seat(feature.checkouts, seat, identity, who, version)
         return True
@@ -559,7 +589,7 @@ class _Parser:
             self.tentative.append((seats, len(seats), who, version))
         seats.append(seat)
 
-    def linger(self, first: str, total_text: str | None,
+    def linger(self, first: int | None, total: int | None,
                start: datetime | None) -> tuple[bool, int | None, int | None]:
         """(borrowed, seconds left, seconds in all) of a seat's linger period.
 
@@ -567,14 +597,18 @@ class _Parser:
         10/1 11:44, status 10/15 15:45, `4263164 / 5487240`) shows LEFT = TOTAL - the time
         since checkout. Old lmstat printed `(linger: TOTAL)` (lm_stat.c); LEFT is worked out
         the same way. A seat with nothing left is a live seat under a linger policy, not a
-        borrow (Autodesk borrows show as lingers with time left)."""
-        if total_text is not None:
-            left = int(first)
-            return left > 0, left, int(total_text)
-        total = int(first)
+        borrow (Autodesk borrows show as lingers with time left). A number out of range is
+        None (and diagnosed by the caller)."""
+        if first is None:
+            return False, None, total
+        if total is not None:
+            return first > 0, first, total
+        total = first
         if start is None:
             return True, None, total  # lmstat prints a linger only when there is one
-        left = self.seconds_until(start + timedelta(seconds=total))
+        # Seconds, not a date: start + total may lie beyond the last year a datetime holds.
+        elapsed = (self.reference_time() - start).total_seconds()
+        left = max(0, int(total - elapsed))
         return left > 0, left, total
 
     def borrow(self, due_text: str, start: datetime | None, line: str,
@@ -595,11 +629,11 @@ class _Parser:
     def borrow_due(self, text: str, start: datetime | None, line: str,
                    number: int) -> datetime | None:
         """`M/D H:MM` of a borrow-return: the first such time after the checkout."""
-        a_year_later = (start or self.reference_time()) + timedelta(days=365)
         try:
+            a_year_later = (start or self.reference_time()) + timedelta(days=365)
             return resolve_start(*_month_day_hour_minute(text), reference=a_year_later,
                                  tz=self.tz)
-        except (BadDate, ValueError):
+        except (BadDate, ValueError, OverflowError):
             self.diagnose(number, "impossible borrow-return time", line)
             return None
 
@@ -624,7 +658,7 @@ class _Parser:
         try:
             start = resolve_start(*_month_day_hour_minute(text), reference=self.reference_time(),
                                   tz=self.tz)
-        except (BadDate, ValueError):
+        except (BadDate, ValueError, OverflowError):
             self.diagnose(number, "impossible start time", line)
             start = None
         self.start_cache[text] = start

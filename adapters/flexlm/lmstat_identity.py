@@ -31,9 +31,9 @@ from collections.abc import Collection
 from typing import NamedTuple
 
 _WORD = re.compile(r"\S+")
-_VERSION_WORD = re.compile(r"v?\d+(?:\.\d+)*")
+_VERSION_WORD = re.compile(r"v?[0-9]+(?:\.[0-9]+)*")
 _PACKAGE_COMPONENT = re.compile(r"[A-Za-z_]\w*:[A-Za-z_]\w*")
-_X_DISPLAY = re.compile(r"[\w.-]*:\d+(?:\.\d+)?")
+_X_DISPLAY = re.compile(r"[\w.-]*:[0-9]+(?:\.[0-9]+)?")
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_$")
 
 

@@ -19,6 +19,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from lmconsole.numbers import COUNT_MAX, is_ascii_number, read_int, shortened
+
 TYPES = ("USER", "HOST", "DISPLAY", "INTERNET", "PROJECT", "GROUP", "HOST_GROUP")
 NOLOG_EVENTS = ("IN", "OUT", "DENIED", "QUEUED", "UNSUPPORTED", "UPGRADE", "DEQUEUED")
 ALIASES = {"USER_GROUP": "GROUP"}
@@ -237,7 +239,7 @@ def _read_shape(shape: str, keyword: str, tokens: tuple[Token, ...]):
         fields["number"] = _int(token.text)
         if fields["number"] is None:
             problems.append(Problem("number", token.line, token.column,
-                                    f"{keyword}: {token.text!r} is not a whole number"))
+                                    _not_a_count(keyword, token.text)))
         return True
 
     def take_feature() -> bool:
@@ -314,5 +316,11 @@ def parse_feature_spec(token: Token) -> FeatureSpec:
     return FeatureSpec(text[:cut], key.strip(), unquote(value.strip()), quoted, token)
 
 
+def _not_a_count(keyword: str, text: str) -> str:
+    if is_ascii_number(text):
+        return f"{keyword}: {shortened(text)} is out of range (0 to {COUNT_MAX:,})"
+    return f"{keyword}: {shortened(text)} is not a whole number"
+
+
 def _int(text: str) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() else None
+    return read_int(text, COUNT_MAX)

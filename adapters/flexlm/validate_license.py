@@ -33,6 +33,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from lmconsole.adapter import Finding
+from lmconsole.numbers import COUNT_MAX, is_ascii_number, shortened
 
 from .findings import at as _at
 from .license import Entry, FeatureLine, LicenseFile, options_path, port_number
@@ -101,13 +102,17 @@ def _check_signature(line: FeatureLine) -> list[Finding]:
                 f"an unsigned line")]
 
 
+def _bad_count(text: str) -> str:
+    if is_ascii_number(text):
+        return f"licence count {shortened(text)} is out of range (0 to {COUNT_MAX:,})"
+    return f"licence count {shortened(text)} is neither a number nor 'uncounted'"
+
+
 def _check_feature(line: FeatureLine, today: date | None) -> list[Finding]:
     findings, tokens = [], line.entry.positional()
     count_at = 5 if line.keyword == "UPGRADE" else 4
     if line.count_text is not None and line.seats is None and not line.uncounted:
-        findings.append(_at(tokens[count_at], "error", "LIC006",
-                            f"licence count {line.count_text!r} is neither a number nor "
-                            f"'uncounted'"))
+        findings.append(_at(tokens[count_at], "error", "LIC006", _bad_count(line.count_text)))
     if line.expiry_text is not None and not line.expiry_ok:
         findings.append(_at(tokens[count_at - 1], "error", "LIC007",
                             f"unreadable expiry date {line.expiry_text!r} (dd-mmm-yyyy or "

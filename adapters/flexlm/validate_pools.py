@@ -209,8 +209,11 @@ def _seats(pools: list[Pool]) -> int | None:
 
 
 def _float(text: str | None) -> float | None:
+    """A version as a number; ASCII only (float() takes any Unicode digit)."""
+    if text is None or not text.isascii():
+        return None
     try:
-        return float(text) if text is not None else None
+        return float(text)
     except ValueError:
         return None
 

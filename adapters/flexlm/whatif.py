@@ -61,6 +61,7 @@ from fnmatch import fnmatchcase
 from typing import NamedTuple
 
 from lmconsole.model import Checkout, Event, EventKind
+from lmconsole.numbers import is_ascii_number
 
 from .denial_words import denial_reason_words
 from .license import FeatureLine, LicenseFile
@@ -260,7 +261,7 @@ class Policy:
                 room -= capped[-1][1]
             unused = capped
         own = sum(c for rule, c in unused if self._member(rule, client))
-        if own >= client.count:
+        if own and own >= client.count:  # a request for 0 seats holds no reserved one
             rule = next(rule for rule, c in unused if c and self._member(rule, client))
             return Decision(True, None, "allowed (reserved seat)", index, rule)
         over = self._over_max(client, feature, held)
@@ -331,7 +332,7 @@ def _host_match(pattern: str, host: str, fold: bool = False) -> bool:
 
 def _is_ip(text: str) -> bool:
     parts = text.split(".")
-    return len(parts) == 4 and all(p.isdigit() for p in parts)
+    return len(parts) == 4 and all(is_ascii_number(p) for p in parts)
 
 
 # --- the what-if replay -------------------------------------------------------------------
