@@ -582,6 +582,18 @@ def demo_servers(speed: float | None = 60.0, files: Path | None = None
     return servers
 
 
+def demo_app(speed: float | None = 60.0, *, files: Path | None = None,
+             **options) -> LMConsoleApp:
+    """The console on the demo servers (`options` as for LMConsoleApp). Everything the demo
+    writes, its servers' files and their backups as well as its audit log, stays under
+    `files` (default: a directory removed at exit), never in the user's own state."""
+    from lmconsole.demo import demo_directory
+
+    files = files or demo_directory()
+    return LMConsoleApp(demo_servers(speed, files), audit=AuditLog(files / "audit.log"),
+                        **options)
+
+
 def sim_clock(simulator) -> Clock:
     return lambda: datetime.fromtimestamp(simulator.clock.now(), UTC)
 

@@ -325,12 +325,10 @@ def run_demo(args: argparse.Namespace) -> int:
         from lmconsole.demo import run_text_demo
 
         return run_text_demo(speed=args.speed, duration=args.duration)
-    from lmconsole.app import LMConsoleApp, demo_servers
+    from lmconsole.app import demo_app
 
-    app = LMConsoleApp(demo_servers(args.speed), read_only=args.read_only,
-                       audit=audit_log_for(None), display_tz=local_zone(),
-                       poll_interval_s=2.0)
-    app.run()
+    demo_app(args.speed, read_only=args.read_only, display_tz=local_zone(),
+             poll_interval_s=2.0).run()
     return EXIT_OK
 
 
