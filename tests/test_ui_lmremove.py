@@ -125,6 +125,8 @@ def test_read_only_hides_the_key_and_refuses_the_action(tmp_path):
         assert "free_seats" not in keys and "tag" in keys
         await pilot.press("x")
         assert isinstance(app.screen, SeatsScreen)  # no dialog
+        assert [n.message for n in app._notifications] == [
+            "read-only mode: seats cannot be freed"]  # the key says why, not nothing
         app.request_lmremove(app.screen.targets())
         await pilot.pause()
         assert isinstance(app.screen, SeatsScreen) and app.audit.entries() == []
