@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import work
+from textual.actions import ActionParseResult
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
@@ -54,6 +56,14 @@ from lmconsole.themes.builtin import DEFAULT_THEME, THEMES
 from lmconsole.transport import Transport, TransportError, reconnect_now
 
 COMMAND_TIMEOUT_S = 60.0
+# The actions read-only mode refuses (their keys are hidden), and what a key of one says.
+REFUSED_WHEN_READ_ONLY = {
+    "free_seats": "seats cannot be freed",
+    "save": "files are not saved",
+    "reread": "lmreread is not run",
+    "restart": "the licence server is not restarted",
+    "rollback": "no backup is restored",
+}
 
 
 # ---- messages -------------------------------------------------------------------------------
@@ -321,6 +331,19 @@ class LMConsoleApp(App):
     def update_headers(self) -> None:
         for header in self.screen.query(ServerHeader):
             header.update_state()
+
+    async def run_action(self, action: str | ActionParseResult,
+                         default_namespace: DOMNode | None = None,
+                         namespaces: Mapping[str, DOMNode] | None = None) -> bool:
+        """As Textual's; a key of an action refused in read-only mode says so instead of
+        doing nothing."""
+        if await super().run_action(action, default_namespace, namespaces):
+            return True
+        name = action.split("(", 1)[0].rsplit(".", 1)[-1] if isinstance(action, str) else ""
+        if not (self.read_only and name in REFUSED_WHEN_READ_ONLY):
+            return False
+        self.notify(f"read-only mode: {REFUSED_WHEN_READ_ONLY[name]}", severity="warning")
+        return True
 
     # ---- views -----------------------------------------------------------------------------
 
@@ -590,6 +613,18 @@ def demo_servers(speed: float | None = 60.0, files: Path | None = None,
         servers.append(console_server(demo, ADAPTERS[demo.manager],
                                       SimulatorTransport(simulator, log_path=demo.debug_log)))
     return servers
+
+
+def demo_app(speed: float | None = 60.0, *, files: Path | None = None,
+             now: datetime | None = None, **options) -> LMConsoleApp:
+    """The console on the demo servers (`options` as for LMConsoleApp). Everything the demo
+    writes, its servers' files and their backups as well as its audit log, stays under
+    `files` (default: a directory removed at exit), never in the user's own state."""
+    from lmconsole.demo import demo_directory
+
+    files = files or demo_directory()
+    return LMConsoleApp(demo_servers(speed, files, now=now),
+                        audit=AuditLog(files / "audit.log"), **options)
 
 
 def sim_clock(simulator) -> Clock:

@@ -14,14 +14,13 @@ from datetime import UTC, date, datetime
 from typing import TextIO
 
 from lmconsole.adapter import LiveUse
-from lmconsole.adapters.flexlm.debuglog import parse_debuglog
 from lmconsole.adapters.flexlm.language import recent_users
 from lmconsole.adapters.flexlm.license import LicenseFile, parse_license
-from lmconsole.adapters.flexlm.lmstat import parse_lmstat
 from lmconsole.adapters.flexlm.options import parse_options
 from lmconsole.adapters.flexlm.validate import Finding, validate_options
 from lmconsole.adapters.flexlm.validate_license import validate_license
 from lmconsole.inputs import InputError, read_text_input
+from lmconsole.usage_inputs import read_debuglog, read_lmstat
 
 PROG = "lmconsole"
 
@@ -56,12 +55,10 @@ def _usage(lmstat_path: str | None, debuglog_path: str | None) -> LiveUse:
     now = datetime.now(UTC)
     seats = []
     if lmstat_path:
-        report = parse_lmstat(read_text_input(lmstat_path, "an lmstat output")[0], tz=UTC,
-                              now=now)
+        report = read_lmstat(lmstat_path, tz=UTC, now=now)
         seats = [(f.name, c) for server in report.servers for f in server.features
                  for c in f.checkouts]
-    events = (parse_debuglog(read_text_input(debuglog_path, "a debug log")[0], tz=UTC)[0]
-              if debuglog_path else [])
+    events = read_debuglog(debuglog_path, tz=UTC) if debuglog_path else []
     users = {c.user for _, c in seats} | {e.user for e in events if e.user}
     hosts = {c.host for _, c in seats if c.host} | {e.host for e in events if e.host}
     return LiveUse(frozenset(users), frozenset(hosts), tuple(seats), tuple(events))
@@ -72,10 +69,20 @@ def check_license_main(license_path: str, fmt: str, *, today: date | None = None
     out, err = out or sys.stdout, err or sys.stderr
     try:
         license_file: LicenseFile = parse_license(read_text(license_path))
+        _check_holds_a_licence(license_file, license_path)
     except InputError as error:
         return _input_error(error, err)
     findings = validate_license(license_file, today or date.today())
     return _report(license_path, findings, license_file.summary(), fmt, out)
+
+
+def _check_holds_a_licence(license_file: LicenseFile, path: str) -> None:
+    """An empty file (or one of comments only) is no licence file: exit 2, not "clean"."""
+    if not (license_file.servers or license_file.vendors or license_file.features
+            or license_file.packages or license_file.use_server or license_file.problems):
+        label = "<stdin>" if path == "-" else path
+        raise InputError(f"{label}: no SERVER, VENDOR, FEATURE, INCREMENT or PACKAGE line in "
+                         "it: not a licence file, or an empty copy of one")
 
 
 def _input_error(error: InputError, err: TextIO) -> int:

@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="A terminal console for floating-licence servers (FlexLM/FlexNet).",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     parser.add_argument("--config", metavar="PATH",
                         help="configuration file (default: $LMCONSOLE_CONFIG, then "
                              "$XDG_CONFIG_HOME/lmconsole/config.toml)")
@@ -84,9 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     what_if = commands.add_parser(
         "what-if", help="who a draft options file would newly deny or admit",
         description="Replay the current seats (an lmstat output) and the checkouts and "
-                    "denials of a debug log through the current and the draft options file. "
-                    "Exit 0 when the draft changes nobody's access, 1 when it does, 2 on bad "
-                    "input.")
+                    "denials of a debug log through the current and the draft options file "
+                    "(at least one of --lmstat and --debug-log is needed). Exit 0 when the "
+                    "draft changes nobody's access, 1 when it does, 2 on missing, empty or "
+                    "unreadable input.")
     what_if.add_argument("draft", metavar="DRAFT")
     what_if.add_argument("--current", metavar="OPTIONS", required=True,
                          help="the options file in force now")
@@ -98,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     what_if.add_argument("--format", choices=("text", "json"), default="text")
 
     demo = commands.add_parser("demo", help="watch the built-in simulated licence servers")
-    demo.add_argument("--speed", type=float, default=60.0,
+    demo.add_argument("--speed", type=positive_number, default=60.0,
                       help="simulated seconds per real second (default 60)")
     demo.add_argument("--duration", type=float, default=None,
                       help="--text: stop after this many real seconds (default: until Ctrl-C)")
@@ -110,17 +112,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed_version
+
+    try:
+        return installed_version("lmconsole")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
+def positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        if sys.stdout.isatty() and sys.stdin.isatty():
-            return run_console(args)
-        parser.print_help()
-        return EXIT_OK
-    handlers = {"snapshot": run_snapshot, "config": run_config, "demo": run_demo,
-                "check-options": run_check_options, "check-license": run_check_license,
-                "what-if": run_what_if}
+    handlers = {None: run_plain, "snapshot": run_snapshot, "config": run_config,
+                "demo": run_demo, "check-options": run_check_options,
+                "check-license": run_check_license, "what-if": run_what_if}
     try:
         return handlers[args.command](args)
     except InputError as error:
@@ -268,6 +285,9 @@ def run_config(args: argparse.Namespace) -> int:
     if args.config_command == "show":
         sys.stdout.write(configuration.render_config(loaded))
     else:
+        if loaded.source is None:
+            raise InputError(f"{path}: no such file, so nothing to validate; create it with "
+                             f"`{PROG} config init`, or name another with --config")
         count = len(loaded.servers)
         print(f"{path}: ok, {count} server{'s' if count != 1 else ''}")
     return EXIT_OK
@@ -305,24 +325,52 @@ def run_demo(args: argparse.Namespace) -> int:
         from lmconsole.demo import run_text_demo
 
         return run_text_demo(speed=args.speed, duration=args.duration, now=datetime.now(UTC))
-    if args.speed <= 0:
-        raise InputError("--speed: must be more than 0 (simulated seconds per real second)")
-    from lmconsole.app import LMConsoleApp, demo_servers
+    from lmconsole.app import demo_app
 
-    app = LMConsoleApp(demo_servers(args.speed, now=datetime.now(UTC)), read_only=args.read_only,
-                       audit=audit_log_for(None), display_tz=local_zone(),
-                       poll_interval_s=2.0)
-    app.run()
+    demo_app(args.speed, now=datetime.now(UTC), read_only=args.read_only,
+             display_tz=local_zone(), poll_interval_s=2.0).run()
     return EXIT_OK
 
 
-def run_console(args: argparse.Namespace) -> int:
-    """`lmconsole` alone: the full-screen console on the configured servers."""
-    config = load_config(args)
+TRY_THE_DEMO = f"to try the console on simulated servers: `{PROG} demo`"
+
+
+def run_plain(args: argparse.Namespace) -> int:
+    """`lmconsole` alone: the console, once there is a configuration with servers and a
+    terminal to show it on; otherwise what is missing, and exit 2 (the console never starts
+    without both)."""
+    config = console_config(args)
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        raise InputError(f"the console needs a terminal (standard input and output are not "
+                         f"one); in scripts use `{PROG} snapshot`, see `{PROG} --help`")
+    return run_console(args, config)
+
+
+def console_config(args: argparse.Namespace):
+    """The configuration the console runs on; InputError when it is missing, unreadable or
+    names no server."""
+    from lmconsole.config import resolve_config_path
+
+    path, _ = resolve_config_path(args.config)
+    try:
+        config = load_config(args)
+    except InputError as error:
+        # A missing file's message already says `config init`; a broken one's cannot.
+        example = "" if not path.exists() else (
+            f"a commented example to compare with: `{PROG} --config example.toml config init`\n")
+        raise InputError(f"{error}\n{example}{TRY_THE_DEMO}") from None
+    if config.source is None:
+        raise InputError(f"no configuration: {path} does not exist; create it with "
+                         f"`{PROG} config init` and add your servers\n{TRY_THE_DEMO}")
     if not config.servers:
-        raise InputError("no servers configured: run `lmconsole config init` and edit the "
-                         "file it names, or try the console on simulated servers with "
-                         "`lmconsole demo`")
+        raise InputError(f"{config.source}: no servers configured; add a [[servers]] entry "
+                         f"(`{PROG} config init` writes a commented example)\n{TRY_THE_DEMO}")
+    return config
+
+
+def run_console(args: argparse.Namespace, config=None) -> int:
+    """The full-screen console on the configured servers."""
+    config = config or console_config(args)
     from lmconsole.app import LMConsoleApp, console_server
 
     # SSH servers get the console's own transport (None), which asks about unknown hosts.

@@ -239,7 +239,7 @@ def run_text_demo(*, speed: float, duration: float | None, now: datetime | None 
                   refresh_s: float = 2.0) -> int:
     """Redraw the demo servers' usage table every `refresh_s` until Ctrl-C (or `duration`
     seconds), their clocks starting at `now` (see demo_scenario). Without a terminal, print
-    one table and stop."""
+    one table and stop, or with `duration` one table every `refresh_s` until it is over."""
     from lmconsole.output import render_table
     from lmconsole.snapshot import snapshot_of
 
@@ -258,6 +258,7 @@ def run_text_demo(*, speed: float, duration: float | None, now: datetime | None 
         sys.stdout.write(table)
         sys.stdout.write(recent_denials(queries, width=width))
         sys.stdout.flush()
-        if not interactive or (deadline is not None and time.monotonic() >= deadline):
+        if deadline is None and not interactive or \
+                deadline is not None and time.monotonic() >= deadline:
             return 0
         time.sleep(refresh_s)

@@ -3,8 +3,8 @@
 Reads the files, replays the held seats (lmstat) and the debug log's requests through both
 (lmconsole.adapters.flexlm.whatif, whose docstring lists the simplifications) and prints who
 would newly be denied or admitted and which reservations would sit idle. Exit codes: 0 the
-draft changes nobody's access (idle reservations alone do not count), 1 it does, 2 unreadable
-input. No Textual import here.
+draft changes nobody's access (idle reservations alone do not count), 1 it does, 2 input
+missing (neither an lmstat output nor a debug log), empty or unreadable. No Textual import here.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from datetime import UTC, datetime, tzinfo
 from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from lmconsole.adapters.flexlm.debuglog import parse_debuglog
 from lmconsole.adapters.flexlm.license import parse_license
-from lmconsole.adapters.flexlm.lmstat import parse_lmstat
 from lmconsole.adapters.flexlm.options import parse_options
 from lmconsole.adapters.flexlm.whatif import Seat, what_if
 from lmconsole.adapters.flexlm.whatif_report import report_json, report_text
 from lmconsole.inputs import InputError, read_text_input
+from lmconsole.usage_inputs import NOTHING_TO_REPLAY, read_debuglog, read_lmstat
 
 PROG = "lmconsole"
 
@@ -37,22 +36,22 @@ def what_if_main(draft_path: str, *, current_path: str, license_path: str | None
         current = parse_options(read_text_input(current_path, "an options file")[0])
         license_file = (parse_license(read_text_input(license_path, "a licence file")[0])
                         if license_path else None)
-        lmstat_text = read_text_input(lmstat_path, "an lmstat output")[0] if lmstat_path \
+        if not (lmstat_path or debuglog_path):
+            raise InputError(NOTHING_TO_REPLAY)
+        status = read_lmstat(lmstat_path, tz=zone, now=datetime.now(zone)) if lmstat_path \
             else None
-        log_text = read_text_input(debuglog_path, "a debug log")[0] if debuglog_path else None
+        events = read_debuglog(debuglog_path, tz=zone) if debuglog_path else []
     except InputError as error:
         err.write(f"{PROG}: error: {error}\n")
         return 2
     seats: list[Seat] = []
     capacity: dict[str, int | None] = {}
-    if lmstat_text is not None:
-        status = parse_lmstat(lmstat_text, tz=zone, now=datetime.now(zone))
+    if status is not None:
         for server in status.servers:
             for feature in server.features:
                 seats += [Seat(feature.name, c) for c in feature.checkouts]
                 if not feature.uncounted and feature.issued is not None:
                     capacity[feature.name] = capacity.get(feature.name, 0) + feature.issued
-    events = parse_debuglog(log_text, tz=zone)[0] if log_text is not None else []
     report = what_if(current, draft, seats=seats, requests=events, license_file=license_file,
                      capacity=capacity)
     inputs = {"draft": draft_path, "current": current_path, "license": license_path,

@@ -132,3 +132,70 @@ def test_usage_from_lmstat_and_debug_log_names_who_an_include_would_lock_out(tmp
     log = CORPUS / "flexlm" / "debuglog" / "upm_mlm_unsupported_hex_out_in_EXCERPT.log.txt"
     code, out, _ = run(check_options_main, str(path), None, "json", debuglog_path=str(log))
     assert json.loads(out)["summary"]["users_known"] > 0
+
+
+AGREEMENT_LICENSE = """\
+SERVER lic1 0011aabbccdd 27000
+VENDOR MLM
+FEATURE MATLAB MLM 39 permanent 10 SIGN=1
+FEATURE Suite MLM 1.0 permanent 5 SIGN=2
+PACKAGE Suite MLM 1.0 COMPONENTS="SIMULINK" SIGN=3
+"""
+# Each INCLUDE is one way the two used to disagree: a group member whose case differs
+# (folded), a USER line whose case differs (not folded), a HOST line, a package's INCLUDE.
+AGREEMENT_DRAFT = """\
+GROUPCASEINSENSITIVE ON
+GROUP team alice
+INCLUDE MATLAB GROUP team
+INCLUDE MATLAB HOST ws9
+INCLUDE MATLAB USER Carol
+INCLUDE Suite USER erin
+"""
+AGREEMENT_LOG = """\
+ 9:00:00 (lmgrd) TIMESTAMP 12/1/2026
+ 9:00:01 (MLM) OUT: "MATLAB" Alice@ws1  
+ 9:00:02 (MLM) OUT: "MATLAB" carol@ws2  
+ 9:00:03 (MLM) OUT: "MATLAB" dave@ws9  
+ 9:00:04 (MLM) OUT: "MATLAB" frank@ws3  
+ 9:00:05 (MLM) OUT: "SIMULINK" dave@ws9  
+ 9:00:06 (MLM) DENIED: "SIMULINK" erin@ws4  (Licensed number of users already reached. (-4,342))
+"""
+
+
+def test_check_options_names_everyone_what_if_finds_locked_out_by_an_include(tmp_path):
+    from lmconsole.whatif_cli import what_if_main
+
+    (tmp_path / "MLM.lic").write_text(AGREEMENT_LICENSE)
+    (tmp_path / "draft.opt").write_text(AGREEMENT_DRAFT)
+    (tmp_path / "current.opt").write_text("")
+    (tmp_path / "debug.log").write_text(AGREEMENT_LOG)
+    files = {"license_path": str(tmp_path / "MLM.lic"),
+             "debuglog_path": str(tmp_path / "debug.log")}
+    code, out, _ = run(what_if_main, str(tmp_path / "draft.opt"),
+                       current_path=str(tmp_path / "current.opt"), fmt="json", **files)
+    assert code == 1
+    locked_out: dict[str, set[str]] = {}
+    for finding in json.loads(out)["newly_denied"]:
+        assert finding["draft"]["code"] == "-39", finding
+        locked_out.setdefault(finding["feature"], set()).add(finding["user"])
+    assert locked_out == {"MATLAB": {"carol", "frank"}, "SIMULINK": {"dave"}}
+
+    code, out, _ = run(check_options_main, str(tmp_path / "draft.opt"), files["license_path"],
+                       "json", debuglog_path=files["debuglog_path"])
+    warned = {}
+    for diagnostic in json.loads(out)["diagnostics"]:
+        if diagnostic["code"] == "OPT029":
+            feature = re.search(r"INCLUDE list of (\S+)", diagnostic["message"])[1]
+            names = re.search(r"would be denied \((.*)\)$", diagnostic["message"])[1]
+            warned[feature] = set(names.split(", "))
+    assert code == 1 and warned == locked_out
+
+    # The reverse: with those users admitted by name, neither finds anyone shut out.
+    (tmp_path / "draft.opt").write_text(AGREEMENT_DRAFT + "INCLUDE MATLAB USER carol\n"
+                                        "INCLUDE MATLAB USER frank\nINCLUDE Suite USER dave\n")
+    code, out, _ = run(what_if_main, str(tmp_path / "draft.opt"),
+                       current_path=str(tmp_path / "current.opt"), fmt="json", **files)
+    assert code == 0 and json.loads(out)["newly_denied"] == []
+    code, out, _ = run(check_options_main, str(tmp_path / "draft.opt"), files["license_path"],
+                       "text", debuglog_path=files["debuglog_path"])
+    assert "[OPT029]" not in out

@@ -141,6 +141,8 @@ def test_read_only_opens_the_file_read_only_and_refuses_to_save(tmp_path, sim_se
         keys = {b.binding.action for b in editor.active_bindings.values()}
         assert "save" not in keys and "reread" not in keys
         await pilot.press("x", "ctrl+s")
+        assert [n.message for n in app._notifications][-1:] == [
+            "read-only mode: files are not saved"]  # the key says why, not nothing
         editor.action_save()
         editor.action_reread()
         await settle(app, pilot)

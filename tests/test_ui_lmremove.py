@@ -125,6 +125,8 @@ def test_read_only_hides_the_key_and_refuses_the_action(tmp_path):
         assert "free_seats" not in keys and "tag" in keys
         await pilot.press("x")
         assert isinstance(app.screen, SeatsScreen)  # no dialog
+        assert [n.message for n in app._notifications] == [
+            "read-only mode: seats cannot be freed"]  # the key says why, not nothing
         app.request_lmremove(app.screen.targets())
         await pilot.pause()
         assert isinstance(app.screen, SeatsScreen) and app.audit.entries() == []
@@ -192,3 +194,32 @@ def test_audit_log_path_from_the_config_else_the_xdg_state_directory(isolated_en
     assert audit_path(Config(audit_log=Path("/var/log/lm.log"))) == Path("/var/log/lm.log")
     assert default_audit_path({"HOME": "/home/u"}) == Path(
         "/home/u/.local/state/lmconsole/audit.log")
+
+
+def test_the_demo_keeps_its_audit_log_with_its_files_not_in_the_users_state(isolated_env):
+    """`lmconsole demo` (demo_app) frees a seat: the record goes to the demo's own temporary
+    directory, beside its servers' files; XDG_STATE_HOME stays untouched."""
+    from lmconsole.app import demo_app
+
+    state = isolated_env / "state"
+    app = demo_app(None, monitor=False)
+    demo_files = Path(app.servers["office"].config.options_file).parent.parent
+    assert app.audit.path == demo_files / "audit.log"
+    assert demo_files.name.startswith("lmconsole-demo-")
+
+    async def scenario():
+        async with app.run_test(size=(120, 40)) as pilot:
+            await fill(app, pilot, events=False)
+            app.open_seats("office", "AutoCAD")
+            await pilot.pause()
+            handle = app.screen.table.sources[app.screen.table.shown_keys[0]].handle
+            await pilot.press("x")
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("y")
+            await settle(app, pilot)
+            assert handle not in held_seats(app)
+
+    asyncio.run(scenario())
+    (entry,) = app.audit.entries()
+    assert entry["action"] == "lmremove" and entry["outcome"] == "ok"
+    assert list(state.iterdir()) == [] and not default_audit_path().exists()

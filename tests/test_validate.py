@@ -153,7 +153,8 @@ def test_clean_options_file_and_qualified_and_package_names():
             "RESERVE 2 Viewer GROUP engineers\nINCLUDE NNU:VERSION=1.0 USER bob\n"
             "INCLUDE Multi:VERSION=2.0 USER bob\nINCLUDE Suite USER bob\n"
             "MAX 3 MATLAB USER bob\nMAX 2 MATLAB USER ALL_USERS\nTIMEOUTALL 3600\n")
-    assert options_codes(text, known={"Natal"}) == []
+    # Without recent users: with them, `INCLUDE Suite` locks MATLAB's out (next tests).
+    assert validate_options(parse_options(text), parse_license(LICENSE), {"Natal"}) == []
 
 
 def test_license_checks_need_the_license():
@@ -268,6 +269,28 @@ def test_no_lockout_finding_when_every_recent_user_is_listed_or_it_cannot_be_jud
     assert lockouts("INCLUDE Viewer USER bob") == []  # nobody used it lately
     findings = validate_options(parse_options("INCLUDE MATLAB USER bob"), None)
     assert [f.code for f in findings] == []  # no usage known: nothing to say
+
+
+def test_lockouts_are_judged_as_the_daemon_decides():
+    """The what-if's model decides (validate_lockout): a package's INCLUDE applies to its
+    components; USER lines keep their case under GROUPCASEINSENSITIVE; an EXCLUDE, not the
+    INCLUDE, is what shuts out a user on both."""
+    assert lockouts("INCLUDE Suite USER bob") == [
+        (1, "the INCLUDE list of MATLAB admits only those on it: 3 of its 4 recent users "
+            "would be denied (alice, carol, dave)")]
+    assert lockouts("GROUPCASEINSENSITIVE ON\nINCLUDE MATLAB USER Bob")[0][1].endswith(
+        "4 of its 4 recent users would be denied (alice, bob, carol, dave)")
+    assert lockouts("EXCLUDE MATLAB USER dave\nGROUP all bob alice carol\n"
+                    "INCLUDE MATLAB GROUP all") == []
+
+
+def test_a_host_list_is_judged_for_users_seen_with_a_host():
+    recent = {"MATLAB": {("bob", "ws1", None), ("carol", "ws2", None), "dave"}}
+    findings = validate_options(parse_options("INCLUDE MATLAB HOST ws1"), None,
+                                recent_users=recent)
+    assert [(f.code, f.message) for f in findings] == [
+        ("OPT029", "the INCLUDE list of MATLAB admits only those on it: 1 of its 3 recent "
+                   "users would be denied (carol)")]  # dave's host is not known: not judged
 
 
 # Jestzer/Options.File.Checker Example_Files/fake_license.lic: the NNU pool of MATLAB

@@ -54,14 +54,15 @@ class OptionsLanguage:
         return report_text(report, {"draft": "your draft", "current": "the file as opened"})
 
 
-def recent_users(live: LiveUse) -> dict[str, set[str]]:
-    """Who used each feature lately: holds a seat now, or asked for one in the events."""
-    users: dict[str, set[str]] = {}
+def recent_users(live: LiveUse) -> dict[str, set[tuple[str, str | None, str | None]]]:
+    """Who used each feature lately, as (user, host, display): holds a seat now, or asked
+    for one in the events."""
+    users: dict[str, set[tuple[str, str | None, str | None]]] = {}
     for feature, seat in live.seats:
-        users.setdefault(feature, set()).add(seat.user)
+        users.setdefault(feature, set()).add((seat.user, seat.host, seat.display))
     for event in live.events:
         if event.kind in _REQUESTS and event.feature and event.user:
-            users.setdefault(event.feature, set()).add(event.user)
+            users.setdefault(event.feature, set()).add((event.user, event.host, None))
     return users
 
 

@@ -52,6 +52,7 @@ from lmconsole.adapter import Finding
 from .findings import at as _at
 from .license import LicenseFile
 from .options import ALIASES, SHAPES, TYPES, Directive, OptionsFile, Token
+from .validate_lockout import RecentClient, check_lockout
 from .validate_pools import check_against_license, spec_key
 
 SEVERITIES = ("error", "warning", "info")
@@ -70,10 +71,11 @@ _ALL_NAMES = {"ALL_USERS": "USER", "ALL_GROUPS": "GROUP"}  # the type each goes 
 
 def validate_options(options: OptionsFile, license_file: LicenseFile | None = None,
                      known_names: Iterable[str] = (),
-                     recent_users: Mapping[str, Collection[str]] | None = None
+                     recent_users: Mapping[str, Collection[RecentClient]] | None = None
                      ) -> list[Finding]:
     """The findings on `options`. `known_names`: the users and hosts the server has seen;
-    `recent_users`: who used each feature lately (held or asked for a seat)."""
+    `recent_users`: who used each feature lately (held or asked for a seat), each a user
+    name or (user, host, display) (validate_lockout)."""
     findings = [f for d in options.directives for f in _check_inline_comment(d)]
     # The other checks read each line up to its mid-line `#`, so the comment words are
     # reported once, above, and not again as extra names (OPT004) or arguments (OPT003).
@@ -96,7 +98,7 @@ def validate_options(options: OptionsFile, license_file: LicenseFile | None = No
     findings += _check_case(options, set(known_names), case_insensitive)
     findings += _check_fqdn(options, set(known_names))
     if recent_users:
-        findings += _check_lockout(options, groups, recent_users, case_insensitive)
+        findings += check_lockout(options, license_file, recent_users)
     if license_file is not None:
         findings += check_against_license(options, license_file, groups)
     return sorted(findings, key=lambda f: (f.line, f.column, f.code))
@@ -286,40 +288,6 @@ def _check_include_exclude(options: OptionsFile, groups: dict, host_groups: dict
                                 f"{kind} {name!r} is both included and excluded; the EXCLUDE "
                                 f"is checked first, so it is denied"))
     return findings
-
-
-def _check_lockout(options: OptionsFile, groups: dict,
-                   recent_users: Mapping[str, Collection[str]], case_insensitive: bool
-                   ) -> list[Finding]:
-    """An INCLUDE list admits only those on it: say how many of the feature's recent users
-    it leaves out. Features whose list names hosts, displays or projects are not judged
-    (who is on it depends on where they work from)."""
-    every = options.with_keyword("INCLUDEALL")
-    lists = _include_lists(options)
-    findings = []
-    for feature in sorted(set(lists) | (set(recent_users) if every else set())):
-        users = recent_users.get(feature)
-        lines = sorted(lists.get(feature, []) + every, key=lambda d: d.line)
-        if not users or any(d.type not in ("USER", "GROUP") for d in lines):
-            continue
-        fold = str.casefold if case_insensitive else str
-        admitted = {fold(name) for d in lines for _, name in _members(d, groups, {})}
-        left_out = sorted(u for u in set(users) if fold(u) not in admitted)
-        if left_out:
-            shown = ", ".join(left_out[:5]) + (", ..." if len(left_out) > 5 else "")
-            findings.append(_at(lines[0], "warning", "OPT029",
-                                f"the INCLUDE list of {feature} admits only those on it: "
-                                f"{len(left_out)} of its {len(set(users))} recent users would "
-                                f"be denied ({shown})"))
-    return findings
-
-
-def _include_lists(options: OptionsFile) -> dict[str, list[Directive]]:
-    lists: dict[str, list[Directive]] = defaultdict(list)
-    for d in options.with_keyword("INCLUDE"):
-        if d.feature is not None and d.names:
-            lists[d.feature.name].append(d)
-    return lists
 
 
 def _members(d: Directive, groups: dict, host_groups: dict) -> set[tuple[str, str]]:
