@@ -540,7 +540,8 @@ class LMConsoleApp(App):
                 output = (result.stdout + result.stderr).strip()
                 outcome = "ok" if code == 0 else "failed"
             records.append(self.audit.record(server=seat.server, command=argv, outcome=outcome,
-                                             exit_code=code, output=output, action="lmremove"))
+                                             exit_code=code, output=output, action="lmremove",
+                                             subject=seat_subject(seat)))
             self.show_result(seat, outcome, output)
         for server in {seat.server for seat, _ in plan}:
             if server in self.monitor.monitors:
@@ -629,6 +630,15 @@ def demo_app(speed: float | None = 60.0, *, files: Path | None = None,
 
 def sim_clock(simulator) -> Clock:
     return lambda: datetime.fromtimestamp(simulator.clock.now(), UTC)
+
+
+def seat_subject(seat: Seat) -> dict:
+    """Whose seat it was, for the audit record of freeing it."""
+    checkout = seat.checkout
+    return {"feature": seat.feature, "user": checkout.user, "host": checkout.host,
+            "display": checkout.display, "handle": checkout.handle,
+            "start": checkout.start.isoformat() if checkout.start else None,
+            "borrowed": checkout.borrowed}
 
 
 def seat_description(seat: Seat, data: LiveData) -> str:

@@ -62,9 +62,10 @@ class AuditLog:
 
     def record(self, *, server: str, command: Sequence[str], outcome: str,
                exit_code: int | None = None, output: str = "", action: str = "",
-               diff: str = "") -> dict:
+               diff: str = "", subject: dict | None = None) -> dict:
         """Append one record and return it. `outcome` is "ok", "failed" or "refused".
-        `diff` (a saved file's unified diff) is kept whole, unlike the output."""
+        `diff` (a saved file's unified diff) is kept whole, unlike the output; `subject`
+        says what the action was done to (the seat lmremove freed: feature, user, ...)."""
         entry = {
             "who": self.user(),
             "when": self.now().astimezone(UTC).isoformat(timespec="seconds"),
@@ -76,6 +77,8 @@ class AuditLog:
             "output": SECRET_ASSIGNMENT.sub(lambda m: m.group(1) + "=***",
                                             output.strip())[:OUTPUT_KEPT],
         }
+        if subject:
+            entry["subject"] = subject
         if diff:
             entry["diff"] = SECRET_ASSIGNMENT.sub(lambda m: m.group(1) + "=***", diff)
         self.path.parent.mkdir(parents=True, exist_ok=True)

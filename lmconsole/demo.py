@@ -132,8 +132,9 @@ class SimulatorTransport:
             return FileStat(len(self._log()), 0, 0o644)
         return await self.files.stat(path)
 
-    async def write_atomic(self, path: str, data: bytes, expected: FileStat | None) -> FileStat:
-        return await self.files.write_atomic(path, data, expected)
+    async def write_atomic(self, path: str, data: bytes, expected: FileStat | None, *,
+                           like: str | None = None) -> FileStat:
+        return await self.files.write_atomic(path, data, expected, like=like)
 
     async def list_dir(self, path: str) -> list[str]:
         return await self.files.list_dir(path)

@@ -186,7 +186,7 @@ async def save_file(transport: Transport, path: str, new_text: str, expected_sta
         return _forbidden(audit, server, command, action, refused, diff, findings)
     try:
         backup = backup_name(path, now, await _siblings(transport, path))
-        await transport.write_atomic(backup, data, None)
+        await transport.write_atomic(backup, data, None, like=path)
         stat = await transport.write_atomic(path, new_text.encode(encoding), expected_stat)
     except FileChangedError:
         return _conflict(audit, server, command, action, path, diff, findings)

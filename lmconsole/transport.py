@@ -90,9 +90,11 @@ class Transport(Protocol):
         reached raise TransportError; the file itself need not be readable."""
         ...
 
-    async def write_atomic(self, path: str, data: bytes, expected: FileStat | None) -> FileStat:
+    async def write_atomic(self, path: str, data: bytes, expected: FileStat | None, *,
+                           like: str | None = None) -> FileStat:
         """Write through a temporary file in the same directory and a rename, keeping mode
-        and owner; refuse with FileChangedError if the file is no longer `expected`."""
+        and owner (a new file: those of the file `like`, when given; a backup keeps its
+        original's); refuse with FileChangedError if the file is no longer `expected`."""
         ...
 
     async def list_dir(self, path: str) -> list[str]:

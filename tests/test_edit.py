@@ -250,3 +250,17 @@ def test_a_licence_file_saves_admin_fields_and_never_a_signed_change(tmp_path, a
     result = save(path, moved + "USE_SERVER\n", draft.stat, audit, language=licence)
     assert result.saved, result.message
     assert path.read_text() == moved + "USE_SERVER\n"
+
+
+def test_the_backup_keeps_the_originals_owner_and_mode(options, audit):
+    nobody, nogroup = 65534, 65534
+    if os.geteuid() == 0:
+        os.chown(options, nobody, nogroup)
+    options.chmod(0o640)
+    draft = run(open_file(LocalTransport(), str(options)))
+    result = save(options, GOOD, draft.stat, audit)
+    assert result.saved, result.message
+    backup = Path(result.backup).stat()
+    assert backup.st_mode & 0o777 == 0o640
+    if os.geteuid() == 0:
+        assert (backup.st_uid, backup.st_gid) == (nobody, nogroup)

@@ -696,3 +696,31 @@ def test_reconnect_now_cuts_the_backoff_short(sshd):
             assert ssh.connected and ssh.retry_in() == 0
 
     run(main())
+
+
+def test_a_backup_saved_over_sftp_keeps_the_originals_owner_and_mode(sshd, tmp_path):
+    from datetime import UTC, datetime
+
+    from lmconsole.adapters import ADAPTERS
+    from lmconsole.audit import AuditLog
+    from lmconsole.edit import open_file, save_file
+
+    options = tmp_path / "adskflex.opt"
+    options.write_text("INCLUDE AutoCAD USER anna\n")
+    options.chmod(0o640)
+    owner = (65534, 65534) if os.geteuid() == 0 else (os.getuid(), os.getgid())
+    if os.geteuid() == 0:
+        os.chown(options, *owner)  # nobody:nogroup, as a licence server's files often are
+
+    async def main():
+        async with transport(sshd) as ssh:
+            draft = await open_file(ssh, str(options))
+            return await save_file(ssh, str(options), "INCLUDE AutoCAD USER ben\n", draft.stat,
+                                   server="office", audit=AuditLog(tmp_path / "audit.log"),
+                                   now=datetime(2026, 3, 9, 10, 15, tzinfo=UTC), language=ADAPTERS["flexlm"].options_language(None))
+
+    result = run(main())
+    assert result.saved, result.message
+    backup = Path(result.backup).stat()
+    assert backup.st_mode & 0o777 == 0o640 and (backup.st_uid, backup.st_gid) == owner
+    assert options.stat().st_mode & 0o777 == 0o640

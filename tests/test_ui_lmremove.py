@@ -49,7 +49,8 @@ async def settle(app, pilot) -> None:
 def test_x_asks_first_showing_the_exact_command_and_y_frees_the_seat(tmp_path):
     async def test(app, pilot, table):
         key = table.shown_keys[0]  # the longest held seat
-        handle = table.sources[key].handle
+        seat = table.sources[key]
+        handle = seat.handle
         assert handle in held_seats(app)
         await pilot.press("x")
         dialog = app.screen
@@ -64,6 +65,10 @@ def test_x_asks_first_showing_the_exact_command_and_y_frees_the_seat(tmp_path):
         assert entry["who"] == "tester" and entry["server"] == "office"
         assert entry["action"] == "lmremove" and entry["outcome"] == "ok"
         assert entry["exit_code"] == 0
+        subject = entry["subject"]  # whose seat it was, not only its handle
+        assert (subject["feature"], subject["user"], subject["host"], subject["display"],
+                subject["handle"]) == ("AutoCAD", seat.user, seat.host, seat.display,
+                                       handle)
         assert entry["command"] == ["lmutil", "lmremove", "-c", "27000@arch-lic01", "-h",
                                     "AutoCAD", "arch-lic01", "27000", str(handle)]
         assert datetime.fromisoformat(entry["when"]).tzinfo is not None

@@ -96,8 +96,9 @@ class LocalTransport:
     async def stat(self, path: str) -> FileStat:
         return await asyncio.to_thread(stat_file, path)
 
-    async def write_atomic(self, path: str, data: bytes, expected: FileStat | None) -> FileStat:
-        return await asyncio.to_thread(write_file_atomic, path, data, expected)
+    async def write_atomic(self, path: str, data: bytes, expected: FileStat | None, *,
+                           like: str | None = None) -> FileStat:
+        return await asyncio.to_thread(write_file_atomic, path, data, expected, like)
 
     async def list_dir(self, path: str) -> list[str]:
         try:
@@ -301,10 +302,12 @@ def check_unchanged(path: str, current: FileStat | None, expected: FileStat | No
                                f"{current.size}, modified again); reload it and redo the edit")
 
 
-def write_file_atomic(path: str, data: bytes, expected: FileStat | None) -> FileStat:
+def write_file_atomic(path: str, data: bytes, expected: FileStat | None,
+                      like: str | None = None) -> FileStat:
     """Replace `path` by `data` through a temporary file in the same directory (fsync'd, with
-    the old file's mode, and its owner when we are root) and os.replace. `expected` None
-    means the file must not exist yet. Nothing is left behind on failure."""
+    the old file's mode, and its owner when we are root; a new file takes those of `like`,
+    if given) and os.replace. `expected` None means the file must not exist yet. Nothing is
+    left behind on failure."""
     directory, name = os.path.split(os.path.abspath(path))
 
     def current() -> os.stat_result | None:
@@ -317,6 +320,10 @@ def write_file_atomic(path: str, data: bytes, expected: FileStat | None) -> File
 
     old = current()
     check_unchanged(path, None if old is None else file_stat(old), expected)
+    model = old
+    if model is None and like is not None:
+        with contextlib.suppress(OSError):
+            model = os.stat(like)
     try:
         fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".lmconsole")
     except OSError as error:
@@ -326,10 +333,10 @@ def write_file_atomic(path: str, data: bytes, expected: FileStat | None) -> File
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
-            if old is not None:
-                os.fchmod(file.fileno(), stat.S_IMODE(old.st_mode))
+            if model is not None:
+                os.fchmod(file.fileno(), stat.S_IMODE(model.st_mode))
                 if os.geteuid() == 0:
-                    os.fchown(file.fileno(), old.st_uid, old.st_gid)
+                    os.fchown(file.fileno(), model.st_uid, model.st_gid)
             else:
                 os.fchmod(file.fileno(), 0o644)
         latest = current()  # the window between this check and the rename is a few calls

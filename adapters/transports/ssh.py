@@ -501,9 +501,11 @@ class SshTransport:
         names = await self._look(path, "list", "listing", lambda sftp: sftp.listdir(path))
         return sorted(str(n) for n in names if n not in (".", ".."))
 
-    async def write_atomic(self, path: str, data: bytes, expected: FileStat | None) -> FileStat:
+    async def write_atomic(self, path: str, data: bytes, expected: FileStat | None, *,
+                           like: str | None = None) -> FileStat:
         """Temp file in the same directory, fsync (fsync@openssh.com, when offered), the old
-        mode (and owner, when the server lets us), a re-check, then posix-rename. SFTP v3
+        mode (and owner, when the server lets us; a new file: those of `like`, if given), a
+        re-check, then posix-rename. SFTP v3
         gives whole-second times: a change of the same size within the second of the read
         is not seen."""
         loop = asyncio.get_running_loop()
@@ -513,12 +515,13 @@ class SshTransport:
                     conn, sftp = await self._sftp_client(loop.time() + self.file_timeout)
                     try:
                         old = await _stat_or_none(sftp, path)
+                        model = old or (await _stat_or_none(sftp, like) if like else None)
                     except (asyncssh.Error, OSError):
                         if not (conn.is_closed() and attempt == 1):
                             raise
                         self._forget(conn)  # nothing written yet: safe to try once more
                         continue
-                    return await self._write_atomic(sftp, path, data, expected, old)
+                    return await self._write_atomic(sftp, path, data, expected, old, model)
         except TimeoutError:
             raise TransportError(f"{self.host_alias}: saving {path} took more than "
                                  f"{self.file_timeout:g} s") from None
@@ -530,8 +533,9 @@ class SshTransport:
                                  f"{_reason(error)}") from None
 
     async def _write_atomic(self, sftp: asyncssh.SFTPClient, path: str, data: bytes,
-                            expected: FileStat | None, old: asyncssh.SFTPAttrs | None
-                            ) -> FileStat:
+                            expected: FileStat | None, old: asyncssh.SFTPAttrs | None,
+                            model: asyncssh.SFTPAttrs | None) -> FileStat:
+        """`model`: the file whose mode and owner the written one takes."""
         directory, name = posixpath.split(path)
         temporary = posixpath.join(directory, f".{name}.{secrets.token_hex(8)}.lmconsole")
         where = f"{self.host_alias}:{path}"
@@ -542,10 +546,10 @@ class SshTransport:
                 await file.write(data)
                 with contextlib.suppress(asyncssh.SFTPOpUnsupported):
                     await file.fsync()
-            await sftp.chmod(temporary, stat.S_IMODE(old.permissions) if old else 0o644)
-            if old is not None and old.uid is not None and old.gid is not None:
+            await sftp.chmod(temporary, stat.S_IMODE(model.permissions) if model else 0o644)
+            if model is not None and model.uid is not None and model.gid is not None:
                 with contextlib.suppress(asyncssh.SFTPError):  # only root may give files away
-                    await sftp.chown(temporary, old.uid, old.gid)
+                    await sftp.chown(temporary, model.uid, model.gid)
             latest = await _stat_or_none(sftp, path)
             check_unchanged(where, _file_stat(latest) if latest else None, expected)
             await sftp.posix_rename(temporary, path)
