@@ -104,8 +104,11 @@ class DaemonActions:
         return f"Restart {what} on {self.server.name}?"
 
     def restart_details(self, force: bool) -> list[str]:
-        details = ["Its seats are dropped: users' applications lose their licences and check "
-                   "out again when it is back."]
+        in_use = self.seats_in_use()
+        seats = "Its seats are" if in_use is None else \
+            f"{in_use} seat{'' if in_use == 1 else 's'} in use {'is' if in_use == 1 else 'are'}"
+        details = [f"{seats} dropped: users' applications lose their licences and check out "
+                   "again when it is back."]
         if getattr(self.server.config, "start_command", None):
             details.append("The configured stop command runs, then the start command.")
         else:
@@ -120,10 +123,24 @@ class DaemonActions:
         return details
 
     def borrowed_seats(self) -> int:
+        return sum(f.borrowed for f in self.restarted_features() or ())
+
+    def seats_in_use(self) -> int | None:
+        """The seats the restart drops (those of the vendor daemon restarted, or of the whole
+        server), by the last poll; None before there is one."""
+        features = self.restarted_features()
+        return None if features is None else sum(f.in_use or 0 for f in features)
+
+    def restarted_features(self) -> list | None:
         data = getattr(self, "data", None)
         state = data.states.get(self.server.name) if data is not None else None
         status = state.status if state is not None else None
-        return sum(f.borrowed for f in status.features) if status is not None else 0
+        if status is None:
+            return None
+        config = self.server.config
+        vendor = None if getattr(config, "start_command", None) else getattr(config, "vendor",
+                                                                             None)
+        return [f for f in status.features if vendor is None or f.vendor in (None, vendor)]
 
     @work(group="editor-reread", exclusive=True, exit_on_error=False)
     async def run_restart(self, force: bool = False) -> None:

@@ -383,6 +383,10 @@ def test_a_restart_lmdown_refuses_runs_no_lmreread_and_offers_to_force(tmp_path,
         await pilot.press("f5")
         assert any("are borrowed: lmdown will refuse (-120)" in line
                    for line in app.screen.details)  # said before anything runs
+        status = app.data.states["office"].status
+        in_use = sum(f.in_use or 0 for f in status.features if f.vendor in (None, "adskflex"))
+        assert in_use > 0
+        assert app.screen.details[0].startswith(f"{in_use} seats in use are dropped")
         await pilot.press("y")
         await settle(app, pilot)
         status = str(editor.query_one("#status").render())
