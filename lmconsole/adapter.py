@@ -150,6 +150,10 @@ class FileLanguage(Protocol):
         """Changes no save may make, forced or not (a licence file's signed fields)."""
         ...
 
+    def restart_reasons(self, original: str, draft: str) -> list[str]:
+        """What of the change only a restart applies, not a re-read (ports, server lines)."""
+        ...
+
     def highlight(self, text: str) -> dict[int, list[Span]]:
         """The spans to style, by 0-based line."""
         ...

@@ -455,6 +455,13 @@ class EditorScreen(DaemonActions, Screen):
         self.draft = Draft(self.path, text, result.stat, draft.encoding)
         self.update_title()
         self.notify(f"saved; backup {result.backup}", title=self.server.name, markup=False)
+        reasons = self.language.restart_reasons(draft.text, text) if self.language else []
+        if reasons:
+            self.set_status(f"{result.message}\n{'; '.join(reasons)}: lmreread does not apply "
+                            f"that (ports and server lines are read when the daemons start); "
+                            f"restart to apply it")
+            self.ask_restart(force=False)
+            return
         self.action_reread()
 
     # ---- rolling back -------------------------------------------------------------------------

@@ -485,3 +485,16 @@ def test_findings_exactly_when_the_signed_lines_differ(original, draft):
     assert signed_changes(draft, draft) == []
     lines = len(physical_lines(draft)) or 1
     assert all(1 <= f.line <= lines and f.column >= 1 for f in findings)
+
+
+def test_a_port_or_server_change_needs_a_restart_not_a_reread():
+    from lmconsole.adapters.flexlm.license_edit import restart_reasons
+
+    original = ("SERVER lic1 0050569a1b2c 27000\nVENDOR adskflex port=2080\n"
+                "INCREMENT AutoCAD adskflex 1.0 permanent 10 SIGN=\"AB CD\" asset_info=x\n")
+    assert restart_reasons(original, original.replace("port=2080", "port=2090")) == [
+        "a VENDOR line changed"]
+    assert restart_reasons(original, original.replace("27000", "27001")) == [
+        "a SERVER line changed"]
+    assert restart_reasons(original, original.replace("asset_info=x", "asset_info=y")) == []
+    assert restart_reasons(original, original.replace("VENDOR adskflex", "VENDOR  adskflex")) == []

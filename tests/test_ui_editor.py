@@ -583,5 +583,10 @@ def test_the_licence_file_saves_a_new_host_name_and_refuses_a_signed_change(tmp_
         assert len(list(path.parent.glob("license.lic.*Z.bak"))) == 1
         entry = app.audit.entries()[-1]
         assert entry["action"] == "save-license" and entry["outcome"] == "ok"
+        # a SERVER line is read when the daemons start: the restart is offered, not lmreread
+        assert [e["action"] for e in app.audit.entries()] == ["save-license"]
+        assert isinstance(app.screen, ConfirmScreen) and "Restart" in app.screen.question
+        assert "a SERVER line changed: lmreread does not apply" in \
+            str(editor.query_one("#status").render())
 
     run(tmp_path, sim_server, test, key="L")

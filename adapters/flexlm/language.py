@@ -11,7 +11,7 @@ from lmconsole.model import EventKind
 from .complete import complete_license, complete_options
 from .highlight import license_spans, options_spans
 from .license import LicenseFile, parse_license
-from .license_edit import signed_changes
+from .license_edit import restart_reasons, signed_changes
 from .options import parse_options
 from .validate import validate_options
 from .validate_license import validate_license
@@ -37,6 +37,9 @@ class OptionsLanguage:
 
     def refusals(self, original: str, draft: str) -> list[Finding]:
         return []  # an options file's errors may be saved when forced
+
+    def restart_reasons(self, original: str, draft: str) -> list[str]:
+        return []  # lmreread applies all of an options file
 
     def highlight(self, text: str) -> dict[int, list[Span]]:
         return options_spans(text, _parsed_options(text))
@@ -79,6 +82,9 @@ class LicenseLanguage:
 
     def refusals(self, original: str, draft: str) -> list[Finding]:
         return signed_changes(original, draft)
+
+    def restart_reasons(self, original: str, draft: str) -> list[str]:
+        return restart_reasons(original, draft)
 
     def highlight(self, text: str) -> dict[int, list[Span]]:
         return license_spans(text)

@@ -153,3 +153,22 @@ def _normal(token: Token) -> str:
 def _counterpart(old: Sequence[Token], new: Sequence[Token], token: Token) -> str | None:
     index = next(i for i, t in enumerate(new) if t is token)
     return old[index].text if index < len(old) else None
+
+
+RESTART_KEYWORDS = ("SERVER", "VENDOR", "USE_SERVER")
+
+
+def restart_reasons(original: str, draft: str) -> list[str]:
+    """What in a licence file's change lmreread does not apply: SERVER, VENDOR and
+    USE_SERVER lines (ports, hosts, daemon paths) are read when the daemons start, so such a
+    change needs a restart (flexlm-admin.md: lmreread does not change ports)."""
+    def lines(text: str) -> dict[str, list[tuple[str, ...]]]:
+        found: dict[str, list[tuple[str, ...]]] = {}
+        for entry in parse_license(text).entries:
+            if entry.kind in RESTART_KEYWORDS:
+                found.setdefault(entry.kind, []).append(tuple(t.text for t in entry.tokens))
+        return found
+
+    before, after = lines(original), lines(draft)
+    return [f"a {keyword} line changed" for keyword in RESTART_KEYWORDS
+            if before.get(keyword, []) != after.get(keyword, [])]
