@@ -9,7 +9,8 @@ import subprocess
 import sys
 from datetime import date
 
-from lmconsole.checks import check_license_main, check_options_main
+from lmconsole.cli.check_license import check_license_main
+from lmconsole.cli.check_options import check_options_main
 
 from .corpus import CORPUS
 
@@ -99,7 +100,7 @@ def test_latin1_license_is_read(tmp_path):
 
 
 def test_headless_module_does_not_import_textual(tmp_path):
-    script = ("import sys; from lmconsole.checks import check_options_main; "
+    script = ("import sys; from lmconsole.cli.check_options import check_options_main; "
               "import lmconsole.adapters.flexlm.validate; "
               "assert 'textual' not in sys.modules, 'textual imported'")
     subprocess.run([sys.executable, "-c", script], check=True)
@@ -110,7 +111,7 @@ def test_default_streams_via_python_c(tmp_path):
     path.write_text("NOLOG DENIED\n")
     result = subprocess.run(
         [sys.executable, "-c",
-         f"import sys; from lmconsole.checks import check_options_main; "
+         f"import sys; from lmconsole.cli.check_options import check_options_main; "
          f"sys.exit(check_options_main({str(path)!r}, None, 'text'))"],
         capture_output=True, text=True)
     assert result.returncode == 1
@@ -163,7 +164,7 @@ AGREEMENT_LOG = """\
 
 
 def test_check_options_names_everyone_what_if_finds_locked_out_by_an_include(tmp_path):
-    from lmconsole.whatif_cli import what_if_main
+    from lmconsole.cli.what_if import what_if_main
 
     (tmp_path / "MLM.lic").write_text(AGREEMENT_LICENSE)
     (tmp_path / "draft.opt").write_text(AGREEMENT_DRAFT)

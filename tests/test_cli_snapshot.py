@@ -198,7 +198,8 @@ def test_local_server_through_a_real_subprocess(tmp_path):
 
 HEADLESS_MODULES = [
     "lmconsole.cli", "lmconsole.snapshot", "lmconsole.output", "lmconsole.prometheus",
-    "lmconsole.config", "lmconsole.checks",
+    "lmconsole.config", "lmconsole.cli.check_options", "lmconsole.cli.check_license",
+    "lmconsole.cli.what_if",
     "lmconsole.adapters.flexlm.lmstat", "lmconsole.adapters.flexlm.sim",
 ]
 

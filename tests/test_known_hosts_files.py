@@ -295,7 +295,7 @@ def test_a_broken_ssh_config_is_a_transport_error_naming_it(sshd, tmp_path, home
 # ---- the settings, as lmconsole builds its transports --------------------------------------------
 
 def test_the_console_and_snapshot_transports_take_the_settings(tmp_path, home):
-    from lmconsole.cli import transport_for
+    from lmconsole.cli.servers import transport_for
 
     (tmp_path / "ssh_config").write_text("Host lic1\n    UserKnownHostsFile /theirs\n")
     server = ServerConfig("lic1", transport=Transport.SSH, ssh_host="lic1",

@@ -8,9 +8,9 @@ import asyncio
 
 from textual.binding import Binding
 
-from lmconsole import cli
 from lmconsole.adapters.transports.ssh import SshTransport
 from lmconsole.app import LMConsoleApp, UnknownHostQuestion
+from lmconsole.cli import console as cli
 from lmconsole.config import parse_config
 from lmconsole.keys import BINDING_IDS
 from lmconsole.screens import (

@@ -18,7 +18,7 @@ from lmconsole.adapters.flexlm.options import parse_options
 from lmconsole.adapters.flexlm.sim import SimulatedServer
 from lmconsole.adapters.flexlm.sim.scenario import SCENARIO_DIR
 from lmconsole.adapters.flexlm.whatif import Holder, Policy, Seat, what_if
-from lmconsole.whatif_cli import what_if_main
+from lmconsole.cli.what_if import what_if_main
 
 LICENCE = """\
 SERVER lic01 ANY 27000

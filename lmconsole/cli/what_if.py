@@ -1,4 +1,4 @@
-"""Headless `what-if`: a draft options file against the current one, before it is saved.
+"""`lmconsole what-if`: a draft options file against the current one, before it is saved.
 
 Reads the files, replays the held seats (lmstat) and the debug log's requests through both
 (lmconsole.adapters.flexlm.whatif, whose docstring lists the simplifications) and prints who
@@ -9,6 +9,7 @@ missing (neither an lmstat output nor a debug log), empty or unreadable. No Text
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from datetime import UTC, datetime, tzinfo
@@ -22,7 +23,33 @@ from lmconsole.adapters.flexlm.whatif_report import report_json, report_text
 from lmconsole.inputs import InputError, read_text_input
 from lmconsole.usage_inputs import NOTHING_TO_REPLAY, read_debuglog, read_lmstat
 
-PROG = "lmconsole"
+from .common import PROG
+
+
+def add_parser(commands) -> None:
+    what_if = commands.add_parser(
+        "what-if", help="who a draft options file would newly deny or admit",
+        description="Replay the current seats (an lmstat output) and the checkouts and "
+                    "denials of a debug log through the current and the draft options file "
+                    "(at least one of --lmstat and --debug-log is needed). Exit 0 when the "
+                    "draft changes nobody's access, 1 when it does, 2 on missing, empty or "
+                    "unreadable input.")
+    what_if.add_argument("draft", metavar="DRAFT")
+    what_if.add_argument("--current", metavar="OPTIONS", required=True,
+                         help="the options file in force now")
+    what_if.add_argument("--license", metavar="LICENSE", help="pools and seat counts")
+    what_if.add_argument("--lmstat", metavar="FILE", help="a saved `lmutil lmstat -a` output")
+    what_if.add_argument("--debug-log", metavar="FILE", help="the vendor daemon's debug log")
+    what_if.add_argument("--server-tz", metavar="ZONE",
+                         help="the zone the licence server writes its times in")
+    what_if.add_argument("--format", choices=("text", "json"), default="text")
+    what_if.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return what_if_main(args.draft, current_path=args.current, license_path=args.license,
+                        lmstat_path=args.lmstat, debuglog_path=args.debug_log,
+                        tz=args.server_tz, fmt=args.format)
 
 
 def what_if_main(draft_path: str, *, current_path: str, license_path: str | None = None,

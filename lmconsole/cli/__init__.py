@@ -1,0 +1,70 @@
+"""The `lmconsole` command line: one module per command, put together here. Headless
+commands import nothing of Textual.
+
+Each command module has `add_parser(commands)`, which adds its subparser and sets its
+`run(args) -> int` as the parser's default `run`; a new command is a new module and one
+line in COMMANDS. `lmconsole` without a command runs the console (.console).
+
+Exit codes (DESIGN.md): 0 ok, 1 findings, 2 usage or input error, 3 server unreachable.
+DESIGN.md has no code for partial results: a saved lmstat output that stops mid-block is
+printed as far as it goes, with a warning, and exits 2 because the input is at fault.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from lmconsole.inputs import InputError
+from lmconsole.snapshot import EXIT_INPUT, EXIT_OK
+
+from . import check_license, check_options, config, console, demo, snapshot, what_if
+from .common import PROG
+
+COMMANDS = [snapshot, config, check_options, check_license, what_if, demo]  # --help's order
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="A terminal console for floating-licence servers (FlexLM/FlexNet).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    parser.add_argument("--config", metavar="PATH",
+                        help="configuration file (default: $LMCONSOLE_CONFIG, then "
+                             "$XDG_CONFIG_HOME/lmconsole/config.toml)")
+    parser.add_argument("--read-only", action="store_true",
+                        help="the console: refuse every action that changes a server")
+    parser.set_defaults(run=console.run)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(commands)
+    return parser
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed_version
+
+    try:
+        return installed_version("lmconsole")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except InputError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def console_main() -> None:
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""`lmconsole check-options`: validate an options file, against a licence file and the
+people who use the server when given. No Textual import here."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from typing import TextIO
+
+from lmconsole.adapter import LiveUse
+from lmconsole.adapters.flexlm.language import recent_users
+from lmconsole.adapters.flexlm.license import parse_license
+from lmconsole.adapters.flexlm.options import parse_options
+from lmconsole.adapters.flexlm.validate import validate_options
+from lmconsole.inputs import InputError
+from lmconsole.usage_inputs import read_debuglog, read_lmstat
+
+from .findings import input_error, read_text, report
+
+
+def add_parser(commands) -> None:
+    check_options = commands.add_parser(
+        "check-options", help="validate a FlexLM options file",
+        description="Print findings as path:line:col: severity: message [code]. Exit 0 when "
+                    "clean, 1 on findings, 2 when a file cannot be read.")
+    check_options.add_argument("options", metavar="OPTIONS")
+    check_options.add_argument("--license", metavar="LICENSE",
+                               help="cross-check features, pools and seat counts against it")
+    check_options.add_argument("--lmstat", metavar="FILE",
+                               help="an lmstat -a output: its users' names are checked for "
+                                    "case, and an INCLUDE that would lock them out is said")
+    check_options.add_argument("--debug-log", metavar="FILE",
+                               help="the vendor daemon's debug log: the same, for everyone "
+                                    "who checked out or was denied in it")
+    check_options.add_argument("--format", choices=("text", "json"), default="text")
+    check_options.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return check_options_main(args.options, args.license, args.format,
+                              lmstat_path=args.lmstat, debuglog_path=args.debug_log)
+
+
+def check_options_main(options_path: str, license_path: str | None, fmt: str,
+                       *, lmstat_path: str | None = None, debuglog_path: str | None = None,
+                       out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """`lmstat_path` and `debuglog_path` tell who uses the server: the names whose case
+    differs (OPT021, OPT027) and the recent users an INCLUDE list would lock out (OPT029)."""
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        text = read_text(options_path)
+        license_file = parse_license(read_text(license_path)) if license_path else None
+        usage = _usage(lmstat_path, debuglog_path)
+    except InputError as error:
+        return input_error(error, err)
+    options = parse_options(text)
+    findings = validate_options(options, license_file, usage.users | usage.hosts,
+                                recent_users(usage))
+    summary = {"directives": len(options.directives), "license": license_path,
+               "users_known": len(usage.users)}
+    return report(options_path, findings, summary, fmt, out)
+
+
+def _usage(lmstat_path: str | None, debuglog_path: str | None) -> LiveUse:
+    """The seats of an lmstat output and the requests of a debug log, read in UTC (only
+    who used what matters here, not when)."""
+    now = datetime.now(UTC)
+    seats = []
+    if lmstat_path:
+        status = read_lmstat(lmstat_path, tz=UTC, now=now)
+        seats = [(f.name, c) for server in status.servers for f in server.features
+                 for c in f.checkouts]
+    events = read_debuglog(debuglog_path, tz=UTC) if debuglog_path else []
+    users = {c.user for _, c in seats} | {e.user for e in events if e.user}
+    hosts = {c.host for _, c in seats if c.host} | {e.host for e in events if e.host}
+    return LiveUse(frozenset(users), frozenset(hosts), tuple(seats), tuple(events))
