@@ -13,3 +13,7 @@ from .flexlm import FlexlmAdapter
 ADAPTERS: dict[str, LicenceManagerAdapter] = {
     FlexlmAdapter.kind: FlexlmAdapter(),
 }
+
+# The licence manager of a server whose configuration names none, and of the files a
+# headless check reads (check-options, check-license, what-if, snapshot --from-file).
+DEFAULT_MANAGER = FlexlmAdapter.kind

@@ -1,8 +1,10 @@
 """The protocol every licence-manager adapter (FlexLM, later RLM, LM-X, DSLS) implements.
 
 The core knows only this protocol: how to ask a server for its status (an argv for the
-server's transport to run) and how to turn the text that came back into the domain model.
-Adapters register themselves by name in `lmconsole.adapters.ADAPTERS`.
+server's transport to run) and how to turn the text that came back into the domain model;
+the languages of the files an administrator edits; and the simulated server of the demo.
+Adapters register themselves by name in `lmconsole.adapters.ADAPTERS`; nothing outside
+`lmconsole.adapters` imports an adapter's own modules (tests/test_layering.py).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
+from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from lmconsole.model import Checkout, Diagnostic, Event, ServerStatus
@@ -71,6 +74,16 @@ class LicenceManagerAdapter(Protocol):
         """A reader for the vendor daemon's debug log of `server`, whose zone is `tz`."""
         ...
 
+    def parse_log(self, text: str, *, tz: tzinfo) -> tuple[list[Event], list[Diagnostic]]:
+        """A whole saved debug log (a headless check's `--debug-log`), written in zone `tz`:
+        its events and what was not understood. Never raises on bad input."""
+        ...
+
+    def denial_words(self, code: str | None, reason: str | None) -> str:
+        """A denial's reason in a few words, by its code (FlexLM: "-4,342" -> "pool full");
+        the manager's own text when the code says nothing known."""
+        ...
+
     def remove_argv(self, server: StatusQuery, status: ServerStatus | None, feature: str,
                     seat: Checkout) -> list[str]:
         """The command that frees `seat` of `feature` (FlexLM: lmremove)."""
@@ -86,6 +99,11 @@ class LicenceManagerAdapter(Protocol):
 
     def license_language(self) -> FileLanguage:
         """The licence-file language: what an administrator may change in one."""
+        ...
+
+    def simulator(self) -> Simulator:
+        """The manager's simulated server, for the demo, servers configured with
+        transport = "sim", and tests."""
         ...
 
 
@@ -165,4 +183,104 @@ class FileLanguage(Protocol):
     def what_if(self, original: str, draft: str, live: LiveUse) -> str | None:
         """What saving `draft` in place of `original` would change for the users, as text
         to show before the save; None when the language has nothing to say."""
+        ...
+
+    def what_if_report(self, original: str, draft: str, live: LiveUse) -> WhatIf | None:
+        """The same, for `lmconsole what-if`: a report in words or JSON, and whether anyone's
+        access changes; None when the language has nothing to say."""
+        ...
+
+    def unrecognised(self, text: str) -> str | None:
+        """Why `text` is no file of this kind at all (said after the file's name), for a
+        headless check to refuse it rather than call it clean; None when it is one."""
+        ...
+
+    def summary(self, text: str) -> dict:
+        """What `text` holds, counted (directives; servers, features, seats ...): the
+        summary of a headless check's JSON output."""
+        ...
+
+
+class WhatIf(Protocol):
+    """Who a draft would newly deny or admit, found by replaying the usage of a period."""
+
+    @property
+    def changes_access(self) -> bool:
+        """Someone would be newly denied or newly admitted."""
+        ...
+
+    def text(self, inputs: Mapping[str, str | None]) -> str:
+        """The report in words; `inputs` names the files ("draft", "current" ...)."""
+        ...
+
+    def json(self, inputs: Mapping[str, str | None]) -> dict:
+        """The report as a JSON object, `inputs` included."""
+        ...
+
+
+# ---- the simulated server of the demo ---------------------------------------------------------
+
+class SimulatedServer(Protocol):
+    """A licence server simulated in process, as the demo and the console's clock see it."""
+
+    clock: SimulatedClock
+
+    @property
+    def now(self) -> datetime:
+        """The server's time, in its zone."""
+        ...
+
+
+class SimulatedClock(Protocol):
+    def now(self) -> float:
+        """Simulated seconds since the Unix epoch."""
+        ...
+
+
+class Scenario(Protocol):
+    """A simulated site: its licence server's files, its people and their working day."""
+
+    @property
+    def zone(self) -> tzinfo: ...
+
+    @property
+    def start(self) -> datetime:
+        """When its clock starts."""
+        ...
+
+    def starting_at(self, start: datetime) -> Scenario:
+        """This scenario moved to start at `start`, the dates in its files with it."""
+        ...
+
+
+class Simulator(Protocol):
+    """A licence manager's server simulated in process: seeded, replayable scenarios."""
+
+    default_scenario: str  # the one a server configured with transport = "sim" gets
+
+    def scenario(self, name: str) -> Scenario:
+        """Scenario `name` as written; ValueError, saying which there are, when none is."""
+        ...
+
+    def start(self, scenario: Scenario, *, seed: int, at: datetime, speed: float | None,
+              licence_path: Path | None = None) -> SimulatedServer:
+        """A server of `scenario` whose clock reads `at`: a manual clock (speed None, moved
+        by tests) or one running `speed` times real time. `licence_path`: its licence file
+        (see copy_files), which a re-read reads again; else the scenario's own."""
+        ...
+
+    def copy_files(self, scenario: Scenario, directory: Path) -> Path:
+        """The scenario's licence file and the files it names, copied into `directory`
+        (their dates moved with the scenario): the licence file's path."""
+        ...
+
+    def transport(self, server: SimulatedServer, *, log_path: str | None = None,
+                  follow_poll_s: float = 0.1):
+        """A transport (lmconsole.transport.Transport) that runs the manager's commands on
+        `server` and follows its log, at `log_path` too; other files are this machine's.
+        It has `simulated = True` and the server as `.server`."""
+        ...
+
+    def denial_lines(self, server: SimulatedServer) -> list[str]:
+        """The denials in the server's log so far, as written there, oldest first."""
         ...

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import shlex
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from importlib import resources
@@ -30,13 +30,12 @@ from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 from lmconsole.adapter import LicenceManagerAdapter
-from lmconsole.adapters.flexlm.denial_words import denial_reason_words
 from lmconsole.audit import AuditLog, audit_path
 from lmconsole.model import Diagnostic, Event
 from lmconsole.monitor import Listener, LogGap, Monitor, ServerMonitor, ServerState
 from lmconsole.screens.base import EVENTS, STATES, LiveScreen
 from lmconsole.screens.commands import ConsoleCommand, ConsoleProvider, console_commands, resolve
-from lmconsole.screens.denials import DenialsScreen
+from lmconsole.screens.denials import DenialsScreen, ReasonWords, plain_reason
 from lmconsole.screens.dialogs import (
     CommandLine,
     ConfirmScreen,
@@ -225,7 +224,8 @@ class LMConsoleApp(App):
         self.theme = theme
         self.add_mode("overview", lambda: OverviewScreen(self.data))
         self.add_mode("features", lambda: FeaturesScreen(self.data, None))
-        self.add_mode("denials", lambda: DenialsScreen(self.data, denial_reason_words))
+        self.add_mode("denials",
+                      lambda: DenialsScreen(self.data, denial_words(self.servers.values())))
         self.add_mode("events", lambda: EventsScreen(self.data))
 
     # ---- start-up ------------------------------------------------------------------------
@@ -564,11 +564,9 @@ def console_server(config, adapter: LicenceManagerAdapter,
     """A configured server for the console; a simulated one (transport = "sim") keeps the
     simulator's own clock and date. Without a transport, an SSH server gets one that asks
     the person about an unknown host key (see ssh_transport)."""
-    from lmconsole.demo import SimulatorTransport
-
     if transport is None:
         transport = ssh_transport(config)
-    if not isinstance(transport, SimulatorTransport):
+    if not getattr(transport, "simulated", False):
         return ConsoleServer(config, adapter, transport)
     return ConsoleServer(config, adapter, transport, clock=sim_clock(transport.server))
 
@@ -597,22 +595,22 @@ def demo_servers(speed: float | None = 60.0, files: Path | None = None,
     from lmconsole.adapters import ADAPTERS
     from lmconsole.demo import (
         DEMO_SERVERS,
-        SimulatorTransport,
         demo_directory,
         demo_files,
         demo_scenario,
+        simulator_of,
         start_simulator,
     )
 
     files = files or demo_directory()
     servers = []
     for demo in DEMO_SERVERS:
-        scenario = demo_scenario(demo.scenario, now)
+        scenario = demo_scenario(demo.scenario, now, manager=demo.manager)
         demo = demo_files(demo, files, scenario)
         simulator = start_simulator(scenario, demo.seed, speed=speed,
-                                    licence_path=Path(demo.license_file))
-        servers.append(console_server(demo, ADAPTERS[demo.manager],
-                                      SimulatorTransport(simulator, log_path=demo.debug_log)))
+                                    licence_path=Path(demo.license_file), manager=demo.manager)
+        transport = simulator_of(demo.manager).transport(simulator, log_path=demo.debug_log)
+        servers.append(console_server(demo, ADAPTERS[demo.manager], transport))
     return servers
 
 
@@ -626,6 +624,13 @@ def demo_app(speed: float | None = 60.0, *, files: Path | None = None,
     files = files or demo_directory()
     return LMConsoleApp(demo_servers(speed, files, now=now),
                         audit=AuditLog(files / "audit.log"), **options)
+
+
+def denial_words(servers: Iterable[ConsoleServer]) -> ReasonWords:
+    """How the denials screen words a reason: as the servers' licence manager does; as the
+    log wrote it when they run different ones (the screen does not say whose it is)."""
+    adapters = {server.adapter.kind: server.adapter for server in servers}
+    return next(iter(adapters.values())).denial_words if len(adapters) == 1 else plain_reason
 
 
 def sim_clock(simulator) -> Clock:

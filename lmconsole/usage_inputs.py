@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from lmconsole.adapter import StatusReport
-from lmconsole.adapters.flexlm.debuglog import parse_debuglog
-from lmconsole.adapters.flexlm.lmstat import parse_lmstat
+from lmconsole.adapter import LicenceManagerAdapter, StatusReport
 from lmconsole.inputs import InputError, read_text_input
 from lmconsole.model import Event
 from lmconsole.snapshot import check_report, read_input
@@ -21,20 +19,21 @@ NOTHING_TO_REPLAY = ("nothing to replay: give --lmstat FILE (the seats held now,
                      "log); without them every draft looks harmless")
 
 
-def read_lmstat(path: str, *, tz: tzinfo, now: datetime) -> StatusReport:
+def read_lmstat(path: str, adapter: LicenceManagerAdapter, *, tz: tzinfo,
+                now: datetime) -> StatusReport:
     """The parsed lmstat output at `path` (`-`: standard input)."""
     text, label = read_input(path)
-    report = parse_lmstat(text, tz=tz, now=now)
+    report = adapter.parse_status(text, name=None, tz=tz, now=now)
     check_report(report, label)
     return report
 
 
-def read_debuglog(path: str, *, tz: tzinfo) -> list[Event]:
+def read_debuglog(path: str, adapter: LicenceManagerAdapter, *, tz: tzinfo) -> list[Event]:
     """The events of the debug log at `path`; at least one checkout, check-in or denial."""
     text, label = read_text_input(path, "a debug log")
     if not text.strip():
         raise InputError(f"{label}: empty file, expected a vendor daemon's debug log")
-    events = parse_debuglog(text, tz=tz)[0]
+    events = adapter.parse_log(text, tz=tz)[0]
     if not any(event.feature for event in events):
         raise InputError(f"{label}: no checkout, check-in or denial in it (lines such as "
                          "`9:12:04 (MLM) OUT: \"MATLAB\" jdoe@host1`): not a debug log, or "

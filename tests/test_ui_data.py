@@ -13,9 +13,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from lmconsole.adapters import ADAPTERS
+from lmconsole.adapters.flexlm.sim.transport import SimulatorTransport
 from lmconsole.app import ConsoleServer, LMConsoleApp, StateArrived
 from lmconsole.audit import AuditLog
-from lmconsole.demo import DEMO_SERVERS, SimulatorTransport, start_simulator
+from lmconsole.demo import DEMO_SERVERS, start_simulator
 from lmconsole.model import Event, EventKind
 from lmconsole.monitor import ServerState
 

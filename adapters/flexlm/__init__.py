@@ -27,6 +27,16 @@ class FlexlmAdapter:
 
         return DebugLogReader(tz=tz, server=server)
 
+    def parse_log(self, text: str, *, tz: tzinfo):
+        from .debuglog import parse_debuglog
+
+        return parse_debuglog(text, tz=tz)
+
+    def denial_words(self, code: str | None, reason: str | None) -> str:
+        from .denial_words import denial_reason_words
+
+        return denial_reason_words(code, reason)
+
     def remove_argv(self, server: StatusQuery, status: ServerStatus | None, feature: str,
                     seat: Checkout) -> list[str]:
         """`lmutil lmremove` for one seat: by handle when lmstat printed one (it names
@@ -91,3 +101,8 @@ class FlexlmAdapter:
         from .language import LicenseLanguage
 
         return LicenseLanguage()
+
+    def simulator(self):
+        from .sim.service import FlexlmSimulator
+
+        return FlexlmSimulator()

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from lmconsole.adapter import Completions, Finding, LiveUse, Span
 from lmconsole.model import EventKind
@@ -16,11 +19,20 @@ from .options import parse_options
 from .validate import validate_options
 from .validate_license import validate_license
 
+if TYPE_CHECKING:
+    from .whatif import WhatIfReport
+
 
 @lru_cache(maxsize=4)
 def _parsed_options(text: str):
     """The editor checks and highlights the same text one after the other: parse it once."""
     return parse_options(text)
+
+
+@lru_cache(maxsize=4)
+def _parsed_license(text: str) -> LicenseFile:
+    """A headless check asks whether it is a licence file, checks it and counts it."""
+    return parse_license(text)
 
 
 class OptionsLanguage:
@@ -48,13 +60,42 @@ class OptionsLanguage:
         return complete_options(text, row, column, live, self.license_file)
 
     def what_if(self, original: str, draft: str, live: LiveUse) -> str | None:
+        report = self.what_if_report(original, draft, live)
+        return report.text({"draft": "your draft", "current": "the file as opened"})
+
+    def what_if_report(self, original: str, draft: str, live: LiveUse) -> WhatIfResult:
         from .whatif import what_if
+
+        return WhatIfResult(what_if(parse_options(original), parse_options(draft), seats=live.seats,
+                                    requests=live.events, license_file=self.license_file,
+                                    capacity=live.capacity))
+
+    def unrecognised(self, text: str) -> str | None:
+        return None  # an empty options file is a valid one
+
+    def summary(self, text: str) -> dict:
+        return {"directives": len(_parsed_options(text).directives)}
+
+
+@dataclass(frozen=True, slots=True)
+class WhatIfResult:
+    """lmconsole.adapter.WhatIf: the replay's report (.whatif), in words or as JSON."""
+
+    report: WhatIfReport
+
+    @property
+    def changes_access(self) -> bool:
+        return self.report.changes_access
+
+    def text(self, inputs: Mapping[str, str | None]) -> str:
         from .whatif_report import report_text
 
-        report = what_if(parse_options(original), parse_options(draft), seats=live.seats,
-                         requests=live.events, license_file=self.license_file,
-                         capacity=live.capacity)
-        return report_text(report, {"draft": "your draft", "current": "the file as opened"})
+        return report_text(self.report, inputs)
+
+    def json(self, inputs: Mapping[str, str | None]) -> dict:
+        from .whatif_report import report_json
+
+        return report_json(self.report, inputs)
 
 
 def recent_users(live: LiveUse) -> dict[str, set[tuple[str, str | None, str | None]]]:
@@ -78,7 +119,19 @@ class LicenseLanguage:
 
     def check(self, text: str, live: LiveUse) -> list[Finding]:
         """Expiry is judged against the server's date (live.today)."""
-        return validate_license(parse_license(text), live.today)
+        return validate_license(_parsed_license(text), live.today)
+
+    def unrecognised(self, text: str) -> str | None:
+        """An empty file (or one of comments only) is no licence file."""
+        found = _parsed_license(text)
+        if found.servers or found.vendors or found.features or found.packages \
+                or found.use_server or found.problems:
+            return None
+        return ("no SERVER, VENDOR, FEATURE, INCREMENT or PACKAGE line in it: not a licence "
+                "file, or an empty copy of one")
+
+    def summary(self, text: str) -> dict:
+        return _parsed_license(text).summary()
 
     def refusals(self, original: str, draft: str) -> list[Finding]:
         return signed_changes(original, draft)
@@ -93,4 +146,7 @@ class LicenseLanguage:
         return complete_license(text, row, column)
 
     def what_if(self, original: str, draft: str, live: LiveUse) -> str | None:
+        return None
+
+    def what_if_report(self, original: str, draft: str, live: LiveUse) -> None:
         return None

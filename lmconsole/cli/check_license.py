@@ -7,8 +7,8 @@ import sys
 from datetime import date
 from typing import TextIO
 
-from lmconsole.adapters.flexlm.license import LicenseFile, parse_license
-from lmconsole.adapters.flexlm.validate_license import validate_license
+from lmconsole.adapter import LiveUse
+from lmconsole.adapters import ADAPTERS, DEFAULT_MANAGER
 from lmconsole.inputs import InputError
 
 from .findings import input_error, read_text, report
@@ -29,21 +29,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def check_license_main(license_path: str, fmt: str, *, today: date | None = None,
+                       manager: str = DEFAULT_MANAGER,
                        out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Expiry is judged against `today` (default: this machine's date)."""
     out, err = out or sys.stdout, err or sys.stderr
+    language = ADAPTERS[manager].license_language()
     try:
-        license_file: LicenseFile = parse_license(read_text(license_path))
-        _check_holds_a_licence(license_file, license_path)
+        text = read_text(license_path)
+        if (why := language.unrecognised(text)) is not None:
+            label = "<stdin>" if license_path == "-" else license_path
+            raise InputError(f"{label}: {why}")
     except InputError as error:
         return input_error(error, err)
-    findings = validate_license(license_file, today or date.today())
-    return report(license_path, findings, license_file.summary(), fmt, out)
-
-
-def _check_holds_a_licence(license_file: LicenseFile, path: str) -> None:
-    """An empty file (or one of comments only) is no licence file: exit 2, not "clean"."""
-    if not (license_file.servers or license_file.vendors or license_file.features
-            or license_file.packages or license_file.use_server or license_file.problems):
-        label = "<stdin>" if path == "-" else path
-        raise InputError(f"{label}: no SERVER, VENDOR, FEATURE, INCREMENT or PACKAGE line in "
-                         "it: not a licence file, or an empty copy of one")
+    findings = language.check(text, LiveUse(today=today or date.today()))
+    return report(license_path, findings, language.summary(text), fmt, out)

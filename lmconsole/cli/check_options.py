@@ -8,11 +8,8 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-from lmconsole.adapter import LiveUse
-from lmconsole.adapters.flexlm.language import recent_users
-from lmconsole.adapters.flexlm.license import parse_license
-from lmconsole.adapters.flexlm.options import parse_options
-from lmconsole.adapters.flexlm.validate import validate_options
+from lmconsole.adapter import LicenceManagerAdapter, LiveUse
+from lmconsole.adapters import ADAPTERS, DEFAULT_MANAGER
 from lmconsole.inputs import InputError
 from lmconsole.usage_inputs import read_debuglog, read_lmstat
 
@@ -44,34 +41,36 @@ def run(args: argparse.Namespace) -> int:
 
 def check_options_main(options_path: str, license_path: str | None, fmt: str,
                        *, lmstat_path: str | None = None, debuglog_path: str | None = None,
+                       manager: str = DEFAULT_MANAGER,
                        out: TextIO | None = None, err: TextIO | None = None) -> int:
     """`lmstat_path` and `debuglog_path` tell who uses the server: the names whose case
     differs (OPT021, OPT027) and the recent users an INCLUDE list would lock out (OPT029)."""
     out, err = out or sys.stdout, err or sys.stderr
+    adapter = ADAPTERS[manager]
     try:
         text = read_text(options_path)
-        license_file = parse_license(read_text(license_path)) if license_path else None
-        usage = _usage(lmstat_path, debuglog_path)
+        license_text = read_text(license_path) if license_path else None
+        usage = _usage(adapter, lmstat_path, debuglog_path)
     except InputError as error:
         return input_error(error, err)
-    options = parse_options(text)
-    findings = validate_options(options, license_file, usage.users | usage.hosts,
-                                recent_users(usage))
-    summary = {"directives": len(options.directives), "license": license_path,
+    language = adapter.options_language(license_text)
+    findings = language.check(text, usage)
+    summary = {**language.summary(text), "license": license_path,
                "users_known": len(usage.users)}
     return report(options_path, findings, summary, fmt, out)
 
 
-def _usage(lmstat_path: str | None, debuglog_path: str | None) -> LiveUse:
+def _usage(adapter: LicenceManagerAdapter, lmstat_path: str | None,
+           debuglog_path: str | None) -> LiveUse:
     """The seats of an lmstat output and the requests of a debug log, read in UTC (only
     who used what matters here, not when)."""
     now = datetime.now(UTC)
     seats = []
     if lmstat_path:
-        status = read_lmstat(lmstat_path, tz=UTC, now=now)
+        status = read_lmstat(lmstat_path, adapter, tz=UTC, now=now)
         seats = [(f.name, c) for server in status.servers for f in server.features
                  for c in f.checkouts]
-    events = read_debuglog(debuglog_path, tz=UTC) if debuglog_path else []
+    events = read_debuglog(debuglog_path, adapter, tz=UTC) if debuglog_path else []
     users = {c.user for _, c in seats} | {e.user for e in events if e.user}
     hosts = {c.host for _, c in seats if c.host} | {e.host for e in events if e.host}
     return LiveUse(frozenset(users), frozenset(hosts), tuple(seats), tuple(events))

@@ -37,7 +37,7 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lmconsole.adapters import ADAPTERS
+    from lmconsole.adapters import ADAPTERS, DEFAULT_MANAGER
     from lmconsole.output import FORMATS
     from lmconsole.snapshot import exit_code_of, read_input, snapshot_from_text, snapshot_of
 
@@ -49,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
     if args.from_file is not None:
         text, label = read_input(args.from_file)
         server_tz = zone(args.server_tz, "--server-tz") or local_zone()
-        snapshot, truncated = snapshot_from_text(text, label, ADAPTERS["flexlm"], name=None,
-                                                 tz=server_tz, now=now)
+        snapshot, truncated = snapshot_from_text(text, label, ADAPTERS[DEFAULT_MANAGER],
+                                                 name=None, tz=server_tz, now=now)
     elif args.demo:
         from lmconsole.demo import demo_snapshot
 

@@ -1,10 +1,10 @@
 """`lmconsole what-if`: a draft options file against the current one, before it is saved.
 
 Reads the files, replays the held seats (lmstat) and the debug log's requests through both
-(lmconsole.adapters.flexlm.whatif, whose docstring lists the simplifications) and prints who
-would newly be denied or admitted and which reservations would sit idle. Exit codes: 0 the
-draft changes nobody's access (idle reservations alone do not count), 1 it does, 2 input
-missing (neither an lmstat output nor a debug log), empty or unreadable. No Textual import here.
+(the adapter's options language: FlexLM's lists the simplifications) and prints who would
+newly be denied or admitted and which reservations would sit idle. Exit codes: 0 the draft
+changes nobody's access (idle reservations alone do not count), 1 it does, 2 input missing
+(neither an lmstat output nor a debug log), empty or unreadable. No Textual import here.
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ from datetime import UTC, datetime, tzinfo
 from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from lmconsole.adapters.flexlm.license import parse_license
-from lmconsole.adapters.flexlm.options import parse_options
-from lmconsole.adapters.flexlm.whatif import Seat, what_if
-from lmconsole.adapters.flexlm.whatif_report import report_json, report_text
+from lmconsole.adapter import LiveUse
+from lmconsole.adapters import ADAPTERS, DEFAULT_MANAGER
 from lmconsole.inputs import InputError, read_text_input
 from lmconsole.usage_inputs import NOTHING_TO_REPLAY, read_debuglog, read_lmstat
 
@@ -54,39 +52,44 @@ def run(args: argparse.Namespace) -> int:
 
 def what_if_main(draft_path: str, *, current_path: str, license_path: str | None = None,
                  lmstat_path: str | None = None, debuglog_path: str | None = None,
-                 tz: tzinfo | str | None = None, fmt: str = "text", out: TextIO | None = None,
+                 tz: tzinfo | str | None = None, fmt: str = "text",
+                 manager: str = DEFAULT_MANAGER, out: TextIO | None = None,
                  err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
+    adapter = ADAPTERS[manager]
     try:
         zone = _zone(tz)
-        draft = parse_options(read_text_input(draft_path, "an options file")[0])
-        current = parse_options(read_text_input(current_path, "an options file")[0])
-        license_file = (parse_license(read_text_input(license_path, "a licence file")[0])
+        draft = read_text_input(draft_path, "an options file")[0]
+        current = read_text_input(current_path, "an options file")[0]
+        license_text = (read_text_input(license_path, "a licence file")[0]
                         if license_path else None)
         if not (lmstat_path or debuglog_path):
             raise InputError(NOTHING_TO_REPLAY)
-        status = read_lmstat(lmstat_path, tz=zone, now=datetime.now(zone)) if lmstat_path \
-            else None
-        events = read_debuglog(debuglog_path, tz=zone) if debuglog_path else []
+        status = read_lmstat(lmstat_path, adapter, tz=zone, now=datetime.now(zone)) \
+            if lmstat_path else None
+        events = read_debuglog(debuglog_path, adapter, tz=zone) if debuglog_path else []
     except InputError as error:
         err.write(f"{PROG}: error: {error}\n")
         return 2
-    seats: list[Seat] = []
+    seats = []
     capacity: dict[str, int | None] = {}
     if status is not None:
         for server in status.servers:
             for feature in server.features:
-                seats += [Seat(feature.name, c) for c in feature.checkouts]
+                seats += [(feature.name, c) for c in feature.checkouts]
                 if not feature.uncounted and feature.issued is not None:
                     capacity[feature.name] = capacity.get(feature.name, 0) + feature.issued
-    report = what_if(current, draft, seats=seats, requests=events, license_file=license_file,
-                     capacity=capacity)
+    usage = LiveUse(seats=tuple(seats), events=tuple(events), capacity=capacity)
+    report = adapter.options_language(license_text).what_if_report(current, draft, usage)
+    if report is None:
+        err.write(f"{PROG}: error: what-if cannot replay {manager} options files\n")
+        return 2
     inputs = {"draft": draft_path, "current": current_path, "license": license_path,
               "lmstat": lmstat_path, "debug_log": debuglog_path}
     if fmt == "json":
-        out.write(json.dumps(report_json(report, inputs), indent=2) + "\n")
+        out.write(json.dumps(report.json(inputs), indent=2) + "\n")
     else:
-        out.write(report_text(report, inputs))
+        out.write(report.text(inputs))
     return 1 if report.changes_access else 0
 
 
