@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from lmconsole.model import Checkout, Diagnostic, Event, ServerStatus
+from lmconsole.transport import Transport
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,10 +276,10 @@ class Simulator(Protocol):
         ...
 
     def transport(self, server: SimulatedServer, *, log_path: str | None = None,
-                  follow_poll_s: float = 0.1):
-        """A transport (lmconsole.transport.Transport) that runs the manager's commands on
-        `server` and follows its log, at `log_path` too; other files are this machine's.
-        It has `simulated = True` and the server as `.server`."""
+                  follow_poll_s: float = 0.1) -> Transport:
+        """A transport that runs the manager's commands on `server` and follows its log, at
+        `log_path` too; other files are this machine's. It has `simulated = True` and the
+        server as `.server`."""
         ...
 
     def denial_lines(self, server: SimulatedServer) -> list[str]:
