@@ -14,11 +14,13 @@ from datetime import UTC, date, datetime
 from typing import TextIO
 
 from lmconsole.adapter import LiveUse
+from lmconsole.adapters.flexlm.daemons import vendor_of_options_file
 from lmconsole.adapters.flexlm.language import recent_users
 from lmconsole.adapters.flexlm.license import LicenseFile, parse_license
 from lmconsole.adapters.flexlm.options import parse_options
 from lmconsole.adapters.flexlm.validate import Finding, validate_options
 from lmconsole.adapters.flexlm.validate_license import validate_license
+from lmconsole.adapters.flexlm.validate_vendor import unknown_vendor_note
 from lmconsole.inputs import InputError, read_text_input
 from lmconsole.usage_inputs import read_debuglog, read_lmstat
 
@@ -31,22 +33,48 @@ def read_text(path: str) -> str:
 
 def check_options_main(options_path: str, license_path: str | None, fmt: str,
                        *, lmstat_path: str | None = None, debuglog_path: str | None = None,
+                       vendor: str | None = None,
                        out: TextIO | None = None, err: TextIO | None = None) -> int:
     """`lmstat_path` and `debuglog_path` tell who uses the server: the names whose case
-    differs (OPT021, OPT027) and the recent users an INCLUDE list would lock out (OPT029)."""
+    differs (OPT021, OPT027), the recent users an INCLUDE list would lock out (OPT029), and
+    the features each daemon serves. The file is the options file of `vendor`, else of the
+    daemon whose VENDOR line names it; its features are that daemon's (OPT031)."""
     out, err = out or sys.stdout, err or sys.stderr
     try:
         text = read_text(options_path)
         license_file = parse_license(read_text(license_path)) if license_path else None
         usage = _usage(lmstat_path, debuglog_path)
+        vendor, vendor_from = _whose_file(options_path, license_path, license_file, vendor)
     except InputError as error:
         return _input_error(error, err)
     options = parse_options(text)
     findings = validate_options(options, license_file, usage.users | usage.hosts,
-                                recent_users(usage))
+                                recent_users(usage), vendor=vendor, served_by=usage.served_by)
+    if vendor is None and license_file is not None:
+        note = unknown_vendor_note(license_file)
+        findings = [note, *findings] if note else findings
     summary = {"directives": len(options.directives), "license": license_path,
-               "users_known": len(usage.users)}
+               "users_known": len(usage.users), "vendor": vendor, "vendor_from": vendor_from}
     return _report(options_path, findings, summary, fmt, out)
+
+
+def _whose_file(options_path: str, license_path: str | None, license_file: LicenseFile | None,
+                vendor: str | None) -> tuple[str | None, str | None]:
+    """The vendor daemon whose options file is checked, and how that is known."""
+    daemons = sorted({v.name for v in license_file.vendors if v.name}) if license_file else []
+    if vendor is not None:
+        if license_file is not None and vendor not in daemons:
+            raise InputError(f"--vendor {vendor}: {license_path} has no VENDOR {vendor} line "
+                             f"(its vendor daemons: {', '.join(daemons) or 'none'})")
+        return vendor, "--vendor"
+    if license_file is None:
+        return None, None
+    found = vendor_of_options_file(license_file, license_path, options_path)
+    if found is None:
+        return None, None
+    named, by_path = found
+    how = "names this file" if by_path else f"names a file of this name ({named.path})"
+    return named.vendor, f"VENDOR line {named.line} of {license_path} {how}"
 
 
 def _usage(lmstat_path: str | None, debuglog_path: str | None) -> LiveUse:
@@ -54,14 +82,19 @@ def _usage(lmstat_path: str | None, debuglog_path: str | None) -> LiveUse:
     who used what matters here, not when)."""
     now = datetime.now(UTC)
     seats = []
+    served_by: dict[str, frozenset[str]] = {}
     if lmstat_path:
         report = read_lmstat(lmstat_path, tz=UTC, now=now)
-        seats = [(f.name, c) for server in report.servers for f in server.features
-                 for c in f.checkouts]
+        features = [f for server in report.servers for f in server.features]
+        seats = [(f.name, c) for f in features for c in f.checkouts]
+        for f in features:
+            if f.vendor:
+                served_by[f.name] = served_by.get(f.name, frozenset()) | {f.vendor}
     events = read_debuglog(debuglog_path, tz=UTC) if debuglog_path else []
     users = {c.user for _, c in seats} | {e.user for e in events if e.user}
     hosts = {c.host for _, c in seats if c.host} | {e.host for e in events if e.host}
-    return LiveUse(frozenset(users), frozenset(hosts), tuple(seats), tuple(events))
+    return LiveUse(frozenset(users), frozenset(hosts), tuple(seats), tuple(events),
+                   served_by=served_by)
 
 
 def check_license_main(license_path: str, fmt: str, *, today: date | None = None,

@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     check_options.add_argument("--debug-log", metavar="FILE",
                                help="the vendor daemon's debug log: the same, for everyone "
                                     "who checked out or was denied in it")
+    check_options.add_argument("--vendor", metavar="NAME",
+                               help="the vendor daemon whose options file this is (default: "
+                                    "the one whose VENDOR line names it): features other "
+                                    "daemons serve are errors")
     check_options.add_argument("--format", choices=("text", "json"), default="text")
     check_license = commands.add_parser(
         "check-license", help="validate a FlexLM licence file",
@@ -299,7 +303,8 @@ def run_check_options(args: argparse.Namespace) -> int:
     from lmconsole.checks import check_options_main
 
     return check_options_main(args.options, args.license, args.format,
-                              lmstat_path=args.lmstat, debuglog_path=args.debug_log)
+                              lmstat_path=args.lmstat, debuglog_path=args.debug_log,
+                              vendor=args.vendor)
 
 
 def run_check_license(args: argparse.Namespace) -> int:
