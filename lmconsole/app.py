@@ -435,7 +435,7 @@ class LMConsoleApp(App):
         vendor = vendor or self.selected_vendor(server.name)
         configured = configured_options_files(server.config)
         if configured or not getattr(server.config, "license_file", None):
-            self.choose_options_file(server, configured, vendor)
+            self.choose_options_file(server, configured, vendor, from_licence=False)
         else:
             self.find_options_files(server, vendor)
 
@@ -449,10 +449,12 @@ class LMConsoleApp(App):
                         f"file cannot be read for the VENDOR lines' options files: {error}",
                         severity="warning", markup=False)
             return
-        self.choose_options_file(server, found, vendor)
+        self.choose_options_file(server, found, vendor, from_licence=True)
 
     def choose_options_file(self, server: ConsoleServer, files: list[DaemonOptionsFile],
-                            vendor: str | None) -> None:
+                            vendor: str | None, *, from_licence: bool) -> None:
+        """Open the file of `vendor`, or the only one, else ask. `from_licence`: the
+        VENDOR lines named the files (the editor then says which line)."""
         if not files:
             where = (" and its licence file's VENDOR lines name none"
                      if getattr(server.config, "license_file", None) else "")
@@ -460,11 +462,12 @@ class LMConsoleApp(App):
                         f"configuration{where}", severity="warning", markup=False)
             return
         if len(files) == 1:
-            self.open_options_file(server, files[0], several=False)
+            self.open_options_file(server, files[0], daemon=None,
+                                   origin=files[0].origin if from_licence else None)
             return
         wanted = [f for f in files if vendor and f.vendor == vendor]
         if wanted:
-            self.open_options_file(server, wanted[0], several=True)
+            self.open_options_file(server, wanted[0], daemon=vendor, origin=wanted[0].origin)
             return
         if vendor:
             self.notify(f"{server.name}: no options file known for the vendor daemon {vendor}",
@@ -472,20 +475,19 @@ class LMConsoleApp(App):
 
         def chosen(index: int | None) -> None:
             if index is not None:
-                self.open_options_file(server, files[index], several=True)
+                file = files[index]
+                self.open_options_file(server, file, daemon=file.vendor, origin=file.origin)
 
         self.push_screen(DaemonChoiceScreen(server.name, files), callback=chosen)
 
-    def open_options_file(self, server: ConsoleServer, file: DaemonOptionsFile, *,
-                          several: bool) -> None:
+    def open_options_file(self, server: ConsoleServer, file: DaemonOptionsFile,
+                          **shown) -> None:
         """The editor on one daemon's options file; its lmreread, restart and checks are that
-        daemon's (the server's configuration narrowed to it)."""
+        daemon's (the server's configuration narrowed to it). `shown`: the daemon for the
+        title and the origin of the path for the status, as EditorScreen takes them."""
         config = replace(server.config, options_file=file.path,
                          vendor=file.vendor or getattr(server.config, "vendor", None))
-        from_licence = not file.origin.endswith("in the configuration")
-        self.open_editor(replace(server, config=config), "options",
-                         daemon=file.vendor if several else None,
-                         origin=file.origin if several or from_licence else None)
+        self.open_editor(replace(server, config=config), "options", **shown)
 
     def open_editor(self, server: ConsoleServer, kind: str, **options) -> None:
         from lmconsole.screens.editor import EditorScreen
