@@ -94,8 +94,21 @@ class LicenceManagerAdapter(Protocol):
         """The command that makes the server re-read its options file (FlexLM: lmreread)."""
         ...
 
-    def options_language(self, license_text: str | None) -> FileLanguage:
-        """The options-file language, knowing the licence file (None: not known)."""
+    def options_language(self, license_text: str | None, vendor: str | None = None
+                         ) -> FileLanguage:
+        """The options-file language, knowing the licence file (None: not known), of the
+        vendor daemon `vendor` (None: not known; every daemon's features are its)."""
+        ...
+
+    def daemon_options_files(self, license_text: str, license_path: str | None
+                             ) -> list[DaemonOptionsFile]:
+        """The options file of each vendor daemon, as the licence file names them."""
+        ...
+
+    def options_file_owner(self, license_text: str, license_path: str | None,
+                           options_path: str, vendor: str | None) -> OptionsFileOwner:
+        """Whose options file `options_path` is: `vendor` when given (ValueError when the
+        licence file has no such daemon), else the daemon the licence file names it for."""
         ...
 
     def license_language(self) -> FileLanguage:
@@ -109,6 +122,23 @@ class LicenceManagerAdapter(Protocol):
 
 
 # ---- the files an administrator edits: options files, licence files ---------------------------
+
+class DaemonOptionsFile(NamedTuple):
+    """One vendor daemon's options file, and where lmconsole learnt of it."""
+
+    vendor: str | None  # None: a server with one options file and no vendor configured
+    path: str
+    origin: str  # "options_files in the configuration", "VENDOR line 5 of /opt/lic.lic" ...
+
+
+class OptionsFileOwner(NamedTuple):
+    """The vendor daemon an options file belongs to, how that is known, and a note for a
+    check that could not tell on a licence file of several daemons."""
+
+    vendor: str | None
+    origin: str | None  # "--vendor", "VENDOR line 6 of /opt/lic.lic names this file" ...
+    note: Finding | None = None
+
 
 class Finding(NamedTuple):
     """A validator's finding: 1-based line and column, "error", "warning" or "info", a
@@ -151,6 +181,9 @@ class LiveUse:
     seats: tuple[tuple[str, Checkout], ...] = ()  # (feature, seat) held now
     events: tuple[Event, ...] = ()  # the debug log's requests the console recorded
     capacity: Mapping[str, int | None] = field(default_factory=dict)  # issued per feature
+    # feature -> the vendor daemons serving it now: an options file is checked against its
+    # own daemon's features
+    served_by: Mapping[str, frozenset[str]] = field(default_factory=dict)
     today: date | None = None  # at the server, by its clock; None: not known (expiry not judged)
 
 

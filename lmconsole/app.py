@@ -29,12 +29,14 @@ from textual.dom import DOMNode
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
-from lmconsole.adapter import LicenceManagerAdapter
+from lmconsole.adapter import DaemonOptionsFile, LicenceManagerAdapter
 from lmconsole.audit import AuditLog, audit_path
+from lmconsole.edit import configured_options_files, options_files
 from lmconsole.model import Diagnostic, Event
 from lmconsole.monitor import Listener, LogGap, Monitor, ServerMonitor, ServerState
 from lmconsole.screens.base import EVENTS, STATES, LiveScreen
 from lmconsole.screens.commands import ConsoleCommand, ConsoleProvider, console_commands, resolve
+from lmconsole.screens.daemon_choice import DaemonChoiceScreen
 from lmconsole.screens.denials import DenialsScreen, ReasonWords, plain_reason
 from lmconsole.screens.dialogs import (
     CommandLine,
@@ -408,36 +410,116 @@ class LMConsoleApp(App):
     def action_edit_license(self, server: str | None) -> None:
         self.edit_file(server, "license")
 
-    def edit_file(self, name: str | None, kind: str = "options") -> None:
+    def edit_file(self, name: str | None, kind: str = "options",
+                  vendor: str | None = None) -> None:
         """Open the editor on a server's options (or licence) file: the named server, else the
-        one the view shows or has selected, else the only server with such a file."""
-        from lmconsole.screens.editor import EditorScreen
-
-        key = f"{kind}_file"
-        name = name or self.selected_server(key)
+        one the view shows or has selected, else the only server with such a file. Options
+        files: that of `vendor`, else of the daemon the selected feature belongs to; asked
+        when the server has several vendor daemons' files and neither tells which."""
+        name = name or self.selected_server(kind)
         server = self.servers.get(name) if name else None
         if server is None:
             self.notify("select a server first (its row in the overview)", severity="warning")
-            return
-        if not getattr(server.config, key, None):
-            self.notify(f"{server.name}: no {key} in its configuration", severity="warning")
             return
         if not hasattr(server.transport, "write_atomic"):
             self.notify(f"{server.name}: its files cannot be reached through its transport",
                         severity="warning")
             return
-        self.push_screen(EditorScreen(server, kind=kind, audit=self.audit,
-                                      read_only=self.read_only, data=self.data))
+        if kind == "license":
+            if not getattr(server.config, "license_file", None):
+                self.notify(f"{server.name}: no license_file in its configuration",
+                            severity="warning")
+                return
+            self.open_editor(server, kind)
+            return
+        vendor = vendor or self.selected_vendor(server.name)
+        configured = configured_options_files(server.config)
+        if configured or not getattr(server.config, "license_file", None):
+            self.choose_options_file(server, configured, vendor, from_licence=False)
+        else:
+            self.find_options_files(server, vendor)
 
-    def selected_server(self, key: str = "options_file") -> str | None:
+    @work(group="edit-options", exclusive=True, exit_on_error=False)
+    async def find_options_files(self, server: ConsoleServer, vendor: str | None) -> None:
+        """The options files the VENDOR lines of the server's licence file name."""
+        try:
+            found = await options_files(server.transport, server.config, server.adapter)
+        except TransportError as error:
+            self.notify(f"{server.name}: no options_file in its configuration, and its licence "
+                        f"file cannot be read for the VENDOR lines' options files: {error}",
+                        severity="warning", markup=False)
+            return
+        self.choose_options_file(server, found, vendor, from_licence=True)
+
+    def choose_options_file(self, server: ConsoleServer, files: list[DaemonOptionsFile],
+                            vendor: str | None, *, from_licence: bool) -> None:
+        """Open the file of `vendor`, or the only one, else ask. `from_licence`: the
+        VENDOR lines named the files (the editor then says which line)."""
+        if not files:
+            where = (" and its licence file's VENDOR lines name none"
+                     if getattr(server.config, "license_file", None) else "")
+            self.notify(f"{server.name}: no options_file or options_files in its "
+                        f"configuration{where}", severity="warning", markup=False)
+            return
+        if len(files) == 1:
+            self.open_options_file(server, files[0], daemon=None,
+                                   origin=files[0].origin if from_licence else None)
+            return
+        wanted = [f for f in files if vendor and f.vendor == vendor]
+        if wanted:
+            self.open_options_file(server, wanted[0], daemon=vendor, origin=wanted[0].origin)
+            return
+        if vendor:
+            self.notify(f"{server.name}: no options file known for the vendor daemon {vendor}",
+                        severity="warning", markup=False)
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                file = files[index]
+                self.open_options_file(server, file, daemon=file.vendor, origin=file.origin)
+
+        self.push_screen(DaemonChoiceScreen(server.name, files), callback=chosen)
+
+    def open_options_file(self, server: ConsoleServer, file: DaemonOptionsFile,
+                          **shown) -> None:
+        """The editor on one daemon's options file; its lmreread, restart and checks are that
+        daemon's (the server's configuration narrowed to it). `shown`: the daemon for the
+        title and the origin of the path for the status, as EditorScreen takes them."""
+        config = replace(server.config, options_file=file.path,
+                         vendor=file.vendor or getattr(server.config, "vendor", None))
+        self.open_editor(replace(server, config=config), "options", **shown)
+
+    def open_editor(self, server: ConsoleServer, kind: str, **options) -> None:
+        from lmconsole.screens.editor import EditorScreen
+
+        self.push_screen(EditorScreen(server, kind=kind, audit=self.audit,
+                                      read_only=self.read_only, data=self.data, **options))
+
+    def selected_server(self, kind: str = "options") -> str | None:
         screen = self.screen
         named = getattr(screen, "server", None)
         if isinstance(named, str):
             return named
         if isinstance(screen, OverviewScreen) and isinstance(screen.table.cursor_key, str):
             return screen.table.cursor_key
-        editable = [n for n, s in self.servers.items() if getattr(s.config, key, None)]
+        editable = [n for n, s in self.servers.items() if has_file(s.config, kind)]
         return editable[0] if len(editable) == 1 else None
+
+    def selected_vendor(self, server: str) -> str | None:
+        """The vendor daemon of the feature the view shows or has selected on `server`."""
+        screen = self.screen
+        feature, place = getattr(screen, "feature", None), None
+        key = screen.table.cursor_key if isinstance(screen, FeaturesScreen) else None
+        if isinstance(key, tuple) and len(key) == 3:
+            _, feature, place = key  # the place-th feature of that name (one per daemon)
+        state = self.data.states.get(server)
+        if not isinstance(feature, str) or state is None or state.status is None:
+            return None
+        named = [f for f in state.status.features if f.name == feature]
+        if place is not None and place <= len(named):
+            named = [named[place - 1]]
+        vendors = {f.vendor for f in named if f.vendor}
+        return vendors.pop() if len(vendors) == 1 else None
 
     # ---- help, command line, palette -------------------------------------------------------
 
@@ -557,6 +639,14 @@ class LMConsoleApp(App):
             reason = last_line(output) or "no output"
             self.notify(f"{seat.feature} held by {who} on {seat.server}: {reason}",
                         title="lmremove failed", severity="error", timeout=10)
+
+
+def has_file(config, kind: str) -> bool:
+    """Whether a server's configuration names a file of `kind` to edit (an options file:
+    also through its licence file's VENDOR lines)."""
+    if kind == "license":
+        return bool(getattr(config, "license_file", None))
+    return bool(configured_options_files(config) or getattr(config, "license_file", None))
 
 
 def console_server(config, adapter: LicenceManagerAdapter,

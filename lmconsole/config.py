@@ -87,7 +87,10 @@ class ServerConfig:
     lmutil: str = "lmutil"  # path of lmutil on the machine the transport reaches
     license: str | None = None  # passed to `-c`: "port@host[,port@host,port@host]" or a file
     license_file: str | None = None  # paths on the machine the transport reaches
-    options_file: str | None = None
+    options_file: str | None = None  # the options file of a server with one vendor daemon
+    # A server with several vendor daemons: each daemon's options file, (daemon, path) in the
+    # order written. None: options_file, else the licence file's VENDOR lines name them.
+    options_files: tuple[tuple[str, str], ...] | None = None
     debug_log: str | None = None
     vendor: str | None = None  # vendor daemon name
     # Restarting: the command that starts the licence server (lmgrd, a service), and the
@@ -505,6 +508,30 @@ def _vendor(value: Any) -> str:
     return name
 
 
+_OPTIONS_FILES_EXAMPLE = ('options_files = { ugslmd = "/opt/flexlm/ugslmd.opt", '
+                          'ansyslmd = "/opt/flexlm/ansyslmd.opt" }')
+
+
+def _options_files(value: Any) -> tuple[tuple[str, str], ...]:
+    """Each vendor daemon's options file: a table of daemon name = path."""
+    if isinstance(value, str):
+        raise _Invalid(f"expected a table of vendor daemon = options file, such as "
+                       f"{_OPTIONS_FILES_EXAMPLE}; for a server with one daemon write "
+                       f'options_file = "{value}"')
+    if not isinstance(value, dict) or not value:
+        raise _Invalid(f"expected a table of vendor daemon = options file, such as "
+                       f"{_OPTIONS_FILES_EXAMPLE}")
+    files = []
+    for daemon, path in value.items():
+        if not re.fullmatch(r"[A-Za-z0-9_]+", daemon):
+            raise _Invalid(f'"{daemon}" is not a vendor daemon name (letters, digits and "_")')
+        if not isinstance(path, str) or not path.strip():
+            raise _Invalid(f"{daemon}: expected the path of its options file (a non-empty "
+                           f"string)")
+        files.append((daemon, path))
+    return tuple(files)
+
+
 def _scenario(value: Any) -> str:
     name = _string(value)
     if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
@@ -558,6 +585,7 @@ _SERVER_KEYS: dict[str, Callable[[Any], Any]] = {
     "license": _license,
     "license_file": _string,
     "options_file": _string,
+    "options_files": _options_files,
     "debug_log": _string,
     "vendor": _vendor,
     "start_command": _command,
@@ -696,6 +724,10 @@ def _check_server(check: _Checker, raw: Any, path: Key) -> dict[str, Any] | None
                                            f'(this server has transport = "{transport}")')
         if transport == Transport.SSH and "ssh_host" not in raw:
             check.error(path + ("ssh_host",), 'required when transport = "ssh"')
+    if "options_file" in raw and "options_files" in raw:
+        check.error(path + ("options_files",),
+                    "options_file is set too: name every vendor daemon's options file here "
+                    "and remove options_file (it is for a server with one daemon)")
     if "name" not in raw:
         check.error(path + ("name",), "required: a unique name for this server")
     return valid if "name" in valid else None
@@ -853,7 +885,9 @@ def render_config(config: Config) -> str:
         entry = {}
         for f in fields(server):
             value = getattr(server, f.name)
-            if value is not None:
+            if f.name == "options_files" and value is not None:
+                entry[f.name] = dict(value)
+            elif value is not None:
                 entry[f.name] = str(value) if isinstance(value, Transport) else value
         servers.append(entry)
     if servers:

@@ -41,16 +41,24 @@ class DemoServer:
     license: str | None = None
     debug_log: str | None = "debug.log"
     poll_interval_s: float = 5.0  # real seconds: five simulated minutes at the default 60x
-    vendor: str | None = None  # the daemon whose options file the editor opens
+    vendor: str | None = None  # the daemon restarted; with one daemon, whose options file
+    daemons: tuple[str, ...] = ()  # several vendor daemons: each one's options file is named
     license_file: str | None = None  # set by with_files
     options_file: str | None = None
+    options_files: tuple[tuple[str, str], ...] | None = None
 
     def with_files(self, licence: Path) -> DemoServer:
         """This server with its files: the licence file copied to `licence`, the options
-        file of its vendor beside it, the debug log (the simulator's) named there too."""
+        file of each of its daemons (else of its vendor) beside it, the debug log (the
+        simulator's) named there too."""
+        directory = licence.parent
+        if self.daemons:
+            return dataclasses.replace(
+                self, license_file=str(licence), debug_log=str(directory / "debug.log"),
+                options_files=tuple((d, str(directory / f"{d}.opt")) for d in self.daemons))
         return dataclasses.replace(
-            self, license_file=str(licence), debug_log=str(licence.parent / "debug.log"),
-            options_file=str(licence.parent / f"{self.vendor}.opt") if self.vendor else None)
+            self, license_file=str(licence), debug_log=str(directory / "debug.log"),
+            options_file=str(directory / f"{self.vendor}.opt") if self.vendor else None)
 
     @property
     def tz(self) -> tzinfo:
@@ -62,7 +70,8 @@ class DemoServer:
 
 
 DEMO_SERVERS = (
-    DemoServer("engineering", "engineering", seed=7, vendor="ugslmd"),
+    DemoServer("engineering", "engineering", seed=7, vendor="ugslmd",
+               daemons=("ugslmd", "ansyslmd", "MLM")),
     DemoServer("office", "architecture", seed=3, vendor="adskflex"),
 )
 

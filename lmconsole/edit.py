@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from lmconsole.adapter import FileLanguage, Finding, LiveUse, read_events
+from lmconsole.adapter import DaemonOptionsFile, FileLanguage, Finding, LiveUse, read_events
 from lmconsole.audit import AuditLog
 from lmconsole.model import Event, EventKind
 from lmconsole.transport import (
@@ -140,6 +140,34 @@ def backup_name(path: str, now: datetime, taken: Sequence[str] = ()) -> str:
         name = f"{path}.{stamp}-{number}.bak"
         number += 1
     return name
+
+
+# ---- which options file ------------------------------------------------------------------------
+
+def configured_options_files(config) -> list[DaemonOptionsFile]:
+    """The options files a server's configuration names: one per vendor daemon
+    (options_files), or the one of its `vendor` (options_file)."""
+    several = getattr(config, "options_files", None)
+    if several:
+        return [DaemonOptionsFile(vendor, path, "options_files in the configuration")
+                for vendor, path in several]
+    single = getattr(config, "options_file", None)
+    if single:
+        return [DaemonOptionsFile(getattr(config, "vendor", None), single,
+                                  "options_file in the configuration")]
+    return []
+
+
+async def options_files(transport: Transport, config, adapter) -> list[DaemonOptionsFile]:
+    """Each vendor daemon's options file: as configured, else as the VENDOR lines of the
+    server's licence file name them ([] without a license_file). TransportError: the
+    licence file could not be read."""
+    configured = configured_options_files(config)
+    license_path = getattr(config, "license_file", None)
+    if configured or not license_path:
+        return configured
+    data, _ = await transport.read(license_path)
+    return adapter.daemon_options_files(decode(data)[0], license_path)
 
 
 # ---- open, save, roll back ---------------------------------------------------------------------

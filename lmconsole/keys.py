@@ -8,7 +8,7 @@ BINDING_IDS = frozenset({
     "app.command-line", "app.denials", "app.edit-license", "app.edit-options", "app.events",
     "app.features", "app.help", "app.notes", "app.overview", "app.pause", "app.quit", "app.refresh",
     "app.theme", "backups.close", "command-line.cancel", "command-line.complete",
-    "completion.close", "completion.take", "confirm.no", "confirm.yes",
+    "completion.close", "completion.take", "confirm.no", "confirm.yes", "daemon-choice.cancel",
     "editor.close", "editor.complete", "editor.next-problem", "editor.problems", "editor.reread",
     "editor.restart", "editor.rollback", "editor.save",
     "features.open", "help.close", "notes.close", "host-key.refuse", "overview.open", "seats.free",

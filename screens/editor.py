@@ -95,10 +95,15 @@ class EditorScreen(DaemonActions, Screen):
 
     def __init__(self, server, *, kind: str = "options", audit: AuditLog,
                  read_only: bool = False, now: Callable = utc_now,
-                 data: LiveData | None = None) -> None:
+                 data: LiveData | None = None, daemon: str | None = None,
+                 origin: str | None = None) -> None:
+        """`daemon`: named in the title (a server with several vendor daemons' options files);
+        `origin`: where the file's path was learnt, said on opening it."""
         super().__init__()
         self.server = server  # a ConsoleServer: config, adapter, transport
         self.kind = kind
+        self.daemon = daemon
+        self.origin = origin
         self.data = data  # the app's live seats, names and events
         self.path: str = getattr(server.config, f"{kind}_file")
         self.audit = audit
@@ -165,6 +170,7 @@ class EditorScreen(DaemonActions, Screen):
         area.focus()
         self.analyse()
         self.set_status(f"opened {self.path} on {self.server.name}"
+                        + (f" ({self.origin})" if self.origin else "")
                         + (" (read-only mode)" if self.read_only else "")
                         + ("; signed fields are dimmed: only the others may change"
                            if self.kind == "license" else ""))
@@ -173,7 +179,8 @@ class EditorScreen(DaemonActions, Screen):
         adapter = self.server.adapter
         if self.kind == "license":
             return adapter.license_language()
-        return adapter.options_language(await self.license_text())
+        return adapter.options_language(await self.license_text(),
+                                        getattr(self.server.config, "vendor", None))
 
     async def license_text(self) -> str | None:
         """The licence file, for the options file's checks and completion: None (and those
@@ -308,7 +315,8 @@ class EditorScreen(DaemonActions, Screen):
 
     def update_title(self) -> None:
         counts = Counter(f.severity for f in self.findings)
-        parts = [f"{self.server.name}: {self.path}"]
+        where = f"{self.server.name} ({self.daemon})" if self.daemon else self.server.name
+        parts = [f"{where}: {self.path}"]
         if self.read_only:
             parts.append("read-only")
         if self.modified:

@@ -138,7 +138,11 @@ class LiveData:
         hosts: set[str] = set()
         seats = []
         capacity: dict[str, int | None] = {}
+        served_by: dict[str, frozenset[str]] = {}
         for feature in status.features if status is not None else ():
+            if feature.vendor:
+                served_by[feature.name] = served_by.get(feature.name, frozenset()) | {
+                    feature.vendor}
             for seat in feature.checkouts:
                 users.add(seat.user)
                 if seat.host:
@@ -147,7 +151,8 @@ class LiveData:
             if not feature.uncounted and feature.issued is not None:
                 capacity[feature.name] = capacity.get(feature.name, 0) + feature.issued
         events = tuple(logged.event for logged in self.events if logged.event.server == server)
-        return LiveUse(frozenset(users) - {""}, frozenset(hosts), tuple(seats), events, capacity)
+        return LiveUse(frozenset(users) - {""}, frozenset(hosts), tuple(seats), events, capacity,
+                       served_by=served_by)
 
     def recent_denials(self) -> list[Logged]:
         """The denials of the last hour, each judged by its own server's clock."""

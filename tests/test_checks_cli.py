@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 from lmconsole.cli.check_license import check_license_main
 from lmconsole.cli.check_options import check_options_main
@@ -200,3 +201,75 @@ def test_check_options_names_everyone_what_if_finds_locked_out_by_an_include(tmp
     code, out, _ = run(check_options_main, str(tmp_path / "draft.opt"), files["license_path"],
                        "text", debuglog_path=files["debuglog_path"])
     assert "[OPT029]" not in out
+
+
+# ---- an options file of a server with several vendor daemons ------------------------------
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "adapters" / "flexlm" / "sim" / "scenarios"
+ENGINEERING = SCENARIOS / "engineering.lic"
+
+
+def ugslmd_file_with_an_ansys_line(directory: Path) -> Path:
+    """A copy of the engineering scenario (licence and ugslmd options file), the options
+    file reserving a seat of a feature ansyslmd serves."""
+    licence = directory / "engineering.lic"
+    licence.write_text(ENGINEERING.read_text())
+    options = directory / "engineering_ugslmd.opt"
+    options.write_text("RESERVE 1 ANSYS_CFD USER bob\n")
+    return options
+
+
+def test_the_vendor_line_naming_the_file_makes_it_that_daemons(tmp_path):
+    options = ugslmd_file_with_an_ansys_line(tmp_path)
+    licence = str(tmp_path / "engineering.lic")
+    code, out, _ = run(check_options_main, str(options), licence, "text")
+    assert (code, out) == (1, (
+        f"{options}:1:11: error: 'ANSYS_CFD' is served by ansyslmd, not by ugslmd, which reads "
+        f"this file and ignores the line; move it to its options file [OPT031]\n"))
+    code, out, _ = run(check_options_main, str(options), licence, "json")
+    summary = json.loads(out)["summary"]
+    assert (summary["vendor"], summary["vendor_from"]) == (
+        "ugslmd", f"VENDOR line 6 of {licence} names this file")
+
+
+def test_a_copy_of_the_file_elsewhere_is_matched_by_its_name(tmp_path):
+    options = ugslmd_file_with_an_ansys_line(tmp_path)
+    code, out, _ = run(check_options_main, str(options), str(ENGINEERING), "json")
+    payload = json.loads(out)
+    assert code == 1 and [d["code"] for d in payload["diagnostics"]] == ["OPT031"]
+    assert payload["summary"]["vendor_from"] == (
+        f"VENDOR line 6 of {ENGINEERING} names a file of this name "
+        f"({SCENARIOS / 'engineering_ugslmd.opt'})")
+
+
+def test_vendor_names_the_daemon_and_an_unknown_one_is_a_usage_error(tmp_path):
+    options = tmp_path / "site.opt"
+    options.write_text("RESERVE 1 ANSYS_CFD USER bob\n")
+    assert run(check_options_main, str(options), str(ENGINEERING), "text",
+               vendor="ansyslmd") == (0, "", "")
+    code, out, _ = run(check_options_main, str(options), str(ENGINEERING), "text",
+                       vendor="ugslmd")
+    assert code == 1 and out.endswith("[OPT031]\n")
+    code, out, err = run(check_options_main, str(options), str(ENGINEERING), "text",
+                         vendor="ansys")
+    assert (code, out) == (2, "")
+    assert err == (f"lmconsole: error: --vendor ansys: {ENGINEERING} has no VENDOR ansys line "
+                   f"(its vendor daemons: MLM, ansyslmd, ugslmd)\n")
+
+
+def test_neither_on_a_licence_of_several_daemons_checks_all_and_says_so(tmp_path):
+    options = tmp_path / "site.opt"
+    options.write_text("RESERVE 1 ANSYS_CFD USER bob\n")
+    code, out, _ = run(check_options_main, str(options), str(ENGINEERING), "text")
+    assert (code, out) == (0, (
+        f"{options}:1:1: info: the licence file has 3 vendor daemons (MLM, ansyslmd, ugslmd) "
+        f"and no VENDOR line names this options file: its features are checked against all "
+        f"of them; name its daemon with --vendor [OPT032]\n"))
+
+
+def test_vendor_on_the_command_line(tmp_path):
+    options = ugslmd_file_with_an_ansys_line(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "lmconsole", "check-options", str(options), "--license",
+         str(ENGINEERING), "--vendor", "ansyslmd"], capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")

@@ -181,7 +181,7 @@ colour = "red"
         "transport, ssh_host, ssh_user, ssh_port, ssh_accept_new_host_key, ssh_config, "
         "known_hosts, ssh_dead_after_s, lmutil, license, "
         "license_file, "
-        "options_file, debug_log, vendor, start_command, stop_command, timezone, poll_interval_s, "
+        "options_file, options_files, debug_log, vendor, start_command, stop_command, timezone, poll_interval_s, "
             "sim_scenario, sim_seed",
     ]
 
@@ -605,3 +605,53 @@ def test_ssh_dead_after_s_sets_the_keepalives_of_an_ssh_server():
     with pytest.raises(ConfigError, match=r"config.toml:3: servers\[0\].ssh_dead_after_s: "
                                           r"only used when transport = \"ssh\""):
         parse_config('[[servers]]\nname = "a"\nssh_dead_after_s = 12\n', "config.toml")
+
+
+# ------------------------------------------------------- options files of several daemons
+
+
+def test_options_files_name_each_vendor_daemons_file(cfg) -> None:
+    inline = cfg('[[servers]]\nname = "eng"\n'
+                 'options_files = { ugslmd = "/opt/lic/ugs.opt", ansyslmd = "/opt/lic/ans.opt" }\n')
+    assert inline.servers[0].options_files == (("ugslmd", "/opt/lic/ugs.opt"),
+                                               ("ansyslmd", "/opt/lic/ans.opt"))
+    assert inline.servers[0].options_file is None
+    dotted = cfg('[[servers]]\nname = "eng"\noptions_files.ugslmd = "/opt/lic/ugs.opt"\n'
+                 'options_files.ansyslmd = "/opt/lic/ans.opt"\n')
+    assert dotted.servers[0].options_files == inline.servers[0].options_files
+    table = cfg('[[servers]]\nname = "eng"\n[servers.options_files]\n'
+                'ugslmd = "/opt/lic/ugs.opt"\nansyslmd = "/opt/lic/ans.opt"\n')
+    assert table.servers[0].options_files == inline.servers[0].options_files
+    one = cfg('[[servers]]\nname = "office"\noptions_file = "/opt/lic/adskflex.opt"\n')
+    assert one.servers[0].options_file == "/opt/lic/adskflex.opt"
+    assert one.servers[0].options_files is None
+    shown = tomllib.loads(render_config(inline))["servers"][0]["options_files"]
+    assert shown == {"ugslmd": "/opt/lic/ugs.opt", "ansyslmd": "/opt/lic/ans.opt"}
+
+
+def test_options_files_of_another_shape_are_errors(errors) -> None:
+    example = ('such as options_files = { ugslmd = "/opt/flexlm/ugslmd.opt", '
+               'ansyslmd = "/opt/flexlm/ansyslmd.opt" }')
+    assert errors('[[servers]]\nname = "a"\noptions_files = "/opt/ugs.opt"\n') == [
+        "config.toml:3: servers[0].options_files: expected a table of vendor daemon = options "
+        f'file, {example}; for a server with one daemon write options_file = "/opt/ugs.opt"']
+    assert errors('[[servers]]\nname = "a"\noptions_files = ["/a.opt", "/b.opt"]\n') == [
+        "config.toml:3: servers[0].options_files: expected a table of vendor daemon = options "
+        f"file, {example}"]
+    assert errors('[[servers]]\nname = "a"\noptions_files = {}\n') == [
+        "config.toml:3: servers[0].options_files: expected a table of vendor daemon = options "
+        f"file, {example}"]
+    assert errors('[[servers]]\nname = "a"\noptions_files = { "ugs lmd" = "/u.opt" }\n') == [
+        'config.toml:3: servers[0].options_files: "ugs lmd" is not a vendor daemon name '
+        '(letters, digits and "_")']
+    assert errors('[[servers]]\nname = "a"\noptions_files.ugslmd = 3\n') == [
+        "config.toml:3: servers[0].options_files: ugslmd: expected the path of its options "
+        "file (a non-empty string)"]
+
+
+def test_options_file_and_options_files_together_are_an_error(errors) -> None:
+    assert errors('[[servers]]\nname = "a"\noptions_file = "/a.opt"\n'
+                  'options_files.ugslmd = "/u.opt"\n') == [
+        "config.toml:4: servers[0].options_files: options_file is set too: name every vendor "
+        "daemon's options file here and remove options_file (it is for a server with one "
+        "daemon)"]

@@ -24,6 +24,7 @@ from lmconsole.screens import (
     stream,
 )
 from lmconsole.screens import seats as seats_module
+from lmconsole.screens.daemon_choice import DaemonChoiceScreen
 from lmconsole.screens.denials import DenialsScreen
 from lmconsole.screens.editor import EditorScreen
 from lmconsole.screens.editor_dialogs import BackupsScreen
@@ -44,7 +45,7 @@ def test_the_binding_ids_config_knows_are_the_ones_the_console_defines():
                events.EventsScreen, stream.StreamScreen, dialogs.ConfirmScreen, dialogs.UnknownHostScreen,
                dialogs.HelpScreen, dialogs.NotesScreen, dialogs.CommandLine,
                live_table.LiveTable, EditorScreen,
-               BackupsScreen, CompletionMenu]
+               BackupsScreen, CompletionMenu, DaemonChoiceScreen]
     defined = {b.id for cls in classes for b in cls.__dict__.get("BINDINGS", [])
                if isinstance(b, Binding)}
     assert defined == BINDING_IDS

@@ -250,3 +250,18 @@ def test_failures_say_why(view, snap_compare, tmp_path):
 
     app, run_before = prepared(tmp_path, go)
     assert snap_compare(app, terminal_size=(120, 30), run_before=run_before)
+
+
+def test_daemon_choice(snap_compare, tmp_path):
+    """`E` on the engineering triad, which runs three vendor daemons: whose options file to
+    edit, at 80x24 with the buttons in view."""
+    from .test_ui_daemons import daemon_choice_app
+
+    app = daemon_choice_app(tmp_path)
+
+    async def run_before(pilot) -> None:
+        await fill(app, pilot)
+        app.screen.table.select_key("engineering")
+        await pilot.pause()
+
+    assert snap_compare(app, press=["E"], terminal_size=(80, 24), run_before=run_before)

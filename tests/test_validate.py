@@ -15,6 +15,7 @@ from lmconsole.adapters.flexlm.license import parse_license
 from lmconsole.adapters.flexlm.options import parse_options
 from lmconsole.adapters.flexlm.validate import validate_options
 from lmconsole.adapters.flexlm.validate_license import validate_license
+from lmconsole.adapters.flexlm.validate_vendor import unknown_vendor_note
 
 LICENSE = """\
 SERVER lic1 0011aabbccdd 27000
@@ -218,11 +219,28 @@ def test_the_licence_language_judges_expiry_by_the_servers_date():
     assert judged(LiveUse()) == []  # the server's date unknown
 
 
+TWO_DAEMONS = LICENSE + "VENDOR ansyslmd\nFEATURE ANSYS ansyslmd 1.0 permanent 2 SIGN=9\n"
+
+
+@pytest.mark.parametrize("code, vendor, text, line", [
+    ("OPT031", "MLM", "INCLUDE ANSYS USER bob", 1),
+    ("OPT032", None, "INCLUDE ANSYS USER bob", 1),
+])
+def test_each_vendor_daemon_code(code, vendor, text, line):
+    """The checks of an options file on a licence of several vendor daemons: OPT031 knowing
+    whose file it is, OPT032 (check-options' note) not knowing."""
+    licence = parse_license(TWO_DAEMONS)
+    findings = validate_options(parse_options(text), licence, vendor=vendor) if vendor \
+        else [unknown_vendor_note(licence)]
+    assert (code, line) in [(f.code, f.line) for f in findings]
+
+
 def test_every_documented_code_is_tested():
     documented = set(re.findall(r"\b((?:OPT|LIC)\d{3})\b",
                                 validate.__doc__ + license_checks.__doc__))
     tested = {p[0] for p in test_each_options_code.pytestmark[0].args[1]} | {
-        p[0] for p in test_each_license_code.pytestmark[0].args[1]}
+        p[0] for p in test_each_license_code.pytestmark[0].args[1]} | {
+        p[0] for p in test_each_vendor_daemon_code.pytestmark[0].args[1]}
     assert documented == tested
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from lmconsole.adapter import StatusQuery, StatusReport
+from lmconsole.adapter import DaemonOptionsFile, OptionsFileOwner, StatusQuery, StatusReport
 from lmconsole.model import Checkout, ServerStatus
 
 
@@ -92,10 +92,27 @@ class FlexlmAdapter:
     def _force(force: bool) -> list[str]:
         return ["-force"] if force else []
 
-    def options_language(self, license_text: str | None = None):
+    def options_language(self, license_text: str | None = None, vendor: str | None = None):
         from .language import OptionsLanguage
 
-        return OptionsLanguage(license_text)
+        return OptionsLanguage(license_text, vendor)
+
+    def daemon_options_files(self, license_text: str, license_path: str | None
+                             ) -> list[DaemonOptionsFile]:
+        """The options files the VENDOR lines name (options=, or the fourth field)."""
+        from .daemons import vendor_options_files
+        from .license import parse_license
+
+        return [DaemonOptionsFile(v.vendor, v.path, f"VENDOR line {v.line} of {license_path}")
+                for v in vendor_options_files(parse_license(license_text), license_path)]
+
+    def options_file_owner(self, license_text: str, license_path: str | None,
+                           options_path: str, vendor: str | None) -> OptionsFileOwner:
+        from .daemons import options_file_owner
+        from .license import parse_license
+
+        return options_file_owner(parse_license(license_text), license_path, options_path,
+                                  vendor)
 
     def license_language(self):
         from .language import LicenseLanguage

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable
+from itertools import chain
 
 from lmconsole.adapter import Completion, Completions, LiveUse
 
@@ -79,7 +80,10 @@ class _Cursor:
 
 
 def complete_options(text: str, row: int, column: int, live: LiveUse,
-                     license_file: LicenseFile | None = None) -> Completions:
+                     license_file: LicenseFile | None = None, vendor: str | None = None
+                     ) -> Completions:
+    """`vendor`: the daemon whose options file this is (`license_file` is then its part of
+    the licence file): the features it serves now are offered too, and no other's."""
     cursor = _Cursor(text, row, column)
     if cursor.comment or cursor.in_quotes:
         return Completions(cursor.start, ())
@@ -92,14 +96,16 @@ def complete_options(text: str, row: int, column: int, live: LiveUse,
     if not roles or (index >= len(roles) and roles[-1] != "member"):  # the line is complete
         return Completions(cursor.start, ())
     role = roles[min(index, len(roles) - 1)]
-    return _matching(cursor, _candidates(role, keyword, cursor, live, license_file, text))
+    return _matching(cursor, _candidates(role, keyword, cursor, live, license_file, text,
+                                         vendor))
 
 
 def _candidates(role: str, keyword: str, cursor: _Cursor, live: LiveUse,
-                license_file: LicenseFile | None, text: str
+                license_file: LicenseFile | None, text: str, vendor: str | None
                 ) -> Iterable[tuple[str, str, str]]:
     if role == "feature":
-        return _features(license_file, cursor.word)
+        return chain(_features(license_file, cursor.word),
+                     _served_now(live, vendor, license_file, cursor.word))
     if role == "type":
         return ((t, "type", "") for t in TYPES)
     if role == "switch":
@@ -138,6 +144,18 @@ def _features(license_file: LicenseFile | None, word: str) -> Iterable[tuple[str
         yield feature, "feature", detail
     for package in sorted(license_file.package_names - license_file.feature_names):
         yield package, "feature", "package"
+
+
+def _served_now(live: LiveUse, vendor: str | None, license_file: LicenseFile | None,
+                word: str) -> Iterable[tuple[str, str, str]]:
+    """The features the daemon serves now that its licence lines do not name (or all of
+    them, when the licence file is not known)."""
+    if not vendor or ":" in word:
+        return
+    listed = license_file.feature_names | license_file.package_names if license_file else set()
+    for feature in sorted(live.served_by):
+        if vendor in live.served_by[feature] and feature not in listed:
+            yield feature, "feature", f"served by {vendor} now"
 
 
 def _seats(pools: list[Pool]) -> str:

@@ -39,13 +39,20 @@ class OptionsLanguage:
     kind = "options"
     label = "options file"
 
-    def __init__(self, license_text: str | None = None) -> None:
+    def __init__(self, license_text: str | None = None, vendor: str | None = None) -> None:
+        """`vendor`: the daemon whose options file this is; its features are the ones
+        checked and completed (None: every daemon's)."""
         self.license_file: LicenseFile | None = (
             parse_license(license_text) if license_text is not None else None)
+        self.vendor = vendor
+        self.served_license = (self.license_file.of_vendor(vendor)
+                               if self.license_file is not None and vendor else
+                               self.license_file)
 
     def check(self, text: str, live: LiveUse) -> list[Finding]:
         return validate_options(_parsed_options(text), self.license_file,
-                                live.users | live.hosts, recent_users(live))
+                                live.users | live.hosts, recent_users(live),
+                                vendor=self.vendor, served_by=live.served_by)
 
     def refusals(self, original: str, draft: str) -> list[Finding]:
         return []  # an options file's errors may be saved when forced
@@ -57,7 +64,7 @@ class OptionsLanguage:
         return options_spans(text, _parsed_options(text))
 
     def complete(self, text: str, row: int, column: int, live: LiveUse) -> Completions:
-        return complete_options(text, row, column, live, self.license_file)
+        return complete_options(text, row, column, live, self.served_license, self.vendor)
 
     def what_if(self, original: str, draft: str, live: LiveUse) -> str | None:
         report = self.what_if_report(original, draft, live)
@@ -67,7 +74,7 @@ class OptionsLanguage:
         from .whatif import what_if
 
         return WhatIfResult(what_if(parse_options(original), parse_options(draft), seats=live.seats,
-                                    requests=live.events, license_file=self.license_file,
+                                    requests=live.events, license_file=self.served_license,
                                     capacity=live.capacity))
 
     def unrecognised(self, text: str) -> str | None:

@@ -11,7 +11,7 @@ problems are recorded on the entries for the validator.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import NamedTuple
 
@@ -172,6 +172,24 @@ class LicenseFile:
 
     def pools_of(self, name: str) -> list[Pool]:
         return [pool for pool in self.pools if pool.name == name]
+
+    def of_vendor(self, vendor: str) -> LicenseFile:
+        """What one vendor daemon serves: its FEATURE, INCREMENT, UPGRADE and PACKAGE lines
+        and their pools (the entries, SERVER and VENDOR lines stay whole)."""
+        return replace(self, features=tuple(f for f in self.features if f.vendor == vendor),
+                       packages=tuple(p for p in self.packages if p.vendor == vendor),
+                       pools=tuple(p for p in self.pools if p.vendor == vendor),
+                       ignored=tuple(f for f in self.ignored if f.vendor == vendor))
+
+    def vendors_serving(self) -> dict[str, set[str]]:
+        """The vendor daemons of each feature, package and package component name."""
+        serving: dict[str, set[str]] = {}
+        for feature in self.features:
+            serving.setdefault(feature.name, set()).add(feature.vendor or "")
+        for package in self.packages:
+            for name in (package.name, *(c for c, _, _ in package.components)):
+                serving.setdefault(name, set()).add(package.vendor or "")
+        return {name: vendors - {""} for name, vendors in serving.items()}
 
     def summary(self) -> dict:
         counted = [p.seats for p in self.pools if p.seats is not None]

@@ -38,6 +38,10 @@ and are in validate_pools.py):
                     `recent_users`: live seats, the debug log)
     OPT030 warning  a `\\` continues a line into one that starts, unindented, with a keyword:
                     the daemon may read both as one line (a forgotten `\\`)
+    OPT031 error    the feature is served by another vendor daemon, not by the one whose
+                    options file this is (needs `vendor`; validate_vendor.py)
+    OPT032 info     check-options without a server: the licence file has several vendor
+                    daemons and none names this file, so all their features are checked
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ from .license import LicenseFile
 from .options import ALIASES, SHAPES, TYPES, Directive, OptionsFile, Token
 from .validate_lockout import RecentClient, check_lockout
 from .validate_pools import check_against_license, spec_key
+from .validate_vendor import check_vendor, daemons_serving
 
 SEVERITIES = ("error", "warning", "info")
 MAX_LINE = 4000
@@ -71,11 +76,15 @@ _ALL_NAMES = {"ALL_USERS": "USER", "ALL_GROUPS": "GROUP"}  # the type each goes 
 
 def validate_options(options: OptionsFile, license_file: LicenseFile | None = None,
                      known_names: Iterable[str] = (),
-                     recent_users: Mapping[str, Collection[RecentClient]] | None = None
+                     recent_users: Mapping[str, Collection[RecentClient]] | None = None,
+                     *, vendor: str | None = None,
+                     served_by: Mapping[str, Collection[str]] | None = None
                      ) -> list[Finding]:
     """The findings on `options`. `known_names`: the users and hosts the server has seen;
     `recent_users`: who used each feature lately (held or asked for a seat), each a user
-    name or (user, host, display) (validate_lockout)."""
+    name or (user, host, display) (validate_lockout). `vendor`: the daemon whose options
+    file this is; its features (of the licence file, and `served_by`: feature -> the
+    daemons lmstat lists it under) are the ones checked. None: every daemon's."""
     findings = [f for d in options.directives for f in _check_inline_comment(d)]
     # The other checks read each line up to its mid-line `#`, so the comment words are
     # reported once, above, and not again as extra names (OPT004) or arguments (OPT003).
@@ -97,10 +106,19 @@ def validate_options(options: OptionsFile, license_file: LicenseFile | None = No
     findings += _check_entitlement_mix(options) + _check_case_switch_first(options)
     findings += _check_case(options, set(known_names), case_insensitive)
     findings += _check_fqdn(options, set(known_names))
+    served: set[str] = set()  # by some daemon, by the licence file or by lmstat
+    if vendor:
+        serving = daemons_serving(license_file, served_by)
+        findings += check_vendor(options, vendor, serving)
+        served = {name for name, daemons in serving.items() if daemons}
+        license_file = license_file.of_vendor(vendor) if license_file is not None else None
     if recent_users:
         findings += check_lockout(options, license_file, recent_users)
     if license_file is not None:
-        findings += check_against_license(options, license_file, groups)
+        # Served, but not by this daemon's licence lines: another daemon's feature (OPT031),
+        # or one this daemon serves from another licence file. Neither is OPT009.
+        unchecked = served - license_file.vendors_serving().keys()
+        findings += check_against_license(options, license_file, groups, unchecked)
     return sorted(findings, key=lambda f: (f.line, f.column, f.code))
 
 

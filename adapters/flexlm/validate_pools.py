@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from lmconsole.adapter import Finding
 
@@ -19,24 +19,24 @@ from .findings import at as _at
 from .license import FeatureLine, LicenseFile, PackageLine, Pool
 from .options import Directive, FeatureSpec, OptionsFile, Token
 
-_FEATURE_KEYWORDS = ("INCLUDE", "EXCLUDE", "INCLUDE_BORROW", "EXCLUDE_BORROW", "RESERVE", "MAX",
+FEATURE_KEYWORDS = ("INCLUDE", "EXCLUDE", "INCLUDE_BORROW", "EXCLUDE_BORROW", "RESERVE", "MAX",
                      "MAX_BORROW_HOURS", "MAX_OVERDRAFT", "BORROW_LOWWATER", "LINGER", "TIMEOUT")
 # The pool qualifiers a hint may suggest, most readable first (flexlm-admin.md §1.3).
 _QUALIFIER_KEYS = ("VERSION", "asset_info", "dist_info", "user_info", "EXPDATE", "HOSTID",
                    "ISSUER", "VENDOR_STRING", "NOTICE", "KEY", "SIGN")
 
 
-def check_against_license(options: OptionsFile, lic: LicenseFile, groups: dict
-                          ) -> list[Finding]:
+def check_against_license(options: OptionsFile, lic: LicenseFile, groups: dict,
+                          unchecked: Collection[str] = ()) -> list[Finding]:
     """The OPT009-OPT013 and OPT023 findings on `options`; `groups`: its GROUP lines by
-    name."""
+    name; `unchecked`: feature names served, but not by the lines of `lic` (validate.py)."""
     findings: list[Finding] = []
     known = lic.feature_names | lic.package_names | _component_names(lic)
     reserved: dict[tuple, int] = defaultdict(int)  # (spec name, pool's first line) -> seats
     included: dict[tuple, set[str]] = defaultdict(set)
-    for d in options.with_keyword(*_FEATURE_KEYWORDS):
+    for d in options.with_keyword(*FEATURE_KEYWORDS):
         spec = d.feature
-        if spec is None or not spec.name:
+        if spec is None or not spec.name or spec.name in unchecked:
             continue
         if spec.name not in known:
             close = difflib.get_close_matches(spec.name, sorted(known), n=3)
