@@ -94,6 +94,12 @@ class LicenceManagerAdapter(Protocol):
         """The command that makes the server re-read its options file (FlexLM: lmreread)."""
         ...
 
+    def restart_argvs(self, server: StatusQuery, *, force: bool = False) -> list[list[str]]:
+        """The commands that restart the server's vendor daemon (or the licence server, by
+        its configured stop and start commands), in order. ValueError: it cannot be
+        restarted from here, and why. `force`: even while seats are borrowed."""
+        ...
+
     def options_language(self, license_text: str | None, vendor: str | None = None
                          ) -> FileLanguage:
         """The options-file language, knowing the licence file (None: not known), of the

@@ -47,10 +47,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import tomli_w
 
+from lmconsole.adapters import ADAPTERS
 from lmconsole.keys import BINDING_IDS
 
 ENV_VAR = "LMCONSOLE_CONFIG"
-KNOWN_MANAGERS = ("flexlm",)
+KNOWN_MANAGERS = tuple(ADAPTERS)  # the `manager` names the registry has adapters for
 DEFAULT_POLL_INTERVAL_S = 30.0
 DEFAULT_SSH_DEAD_AFTER_S = 30.0
 

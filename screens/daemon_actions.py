@@ -79,13 +79,8 @@ class DaemonActions:
                         severity="warning")
             return
         adapter, config = self.server.adapter, self.server.config
-        builder = getattr(adapter, "restart_argvs", None)
-        if builder is None:
-            self.notify(f"{self.server.name}: its licence manager cannot be restarted from here",
-                        severity="warning")
-            return
         try:
-            commands = builder(config, force=force)
+            commands = adapter.restart_argvs(config, force=force)
         except ValueError as error:
             self.notify(str(error), severity="warning", markup=False)
             return
