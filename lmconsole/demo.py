@@ -160,15 +160,21 @@ def demo_snapshot(now: datetime | None = None) -> Snapshot:
     return asyncio.run(snapshot_of(queries, moment))
 
 
-def recent_denials(queries, per_server: int = 3, width: int = 80) -> str:
-    """The last DENIED lines of each simulated debug log: what on-call staff look for."""
+def recent_denials(queries, per_server: int = 3, width: int | None = 80) -> str:
+    """The last DENIED lines of each simulated debug log: what on-call staff look for (cut
+    at `width` on a terminal; None: whole)."""
     lines = []
     for query in queries:
         denied = simulator_of(query.config.manager).denial_lines(query.transport.server)
-        lines += [f"  {query.config.name}: {line.strip()}"[:width] for line in denied[-per_server:]]
+        lines += [_fit(f"  {query.config.name}: {line.strip()}", width)
+                  for line in denied[-per_server:]]
     if not lines:
         return ""
     return "\nrecent denials (debug log):\n" + "\n".join(lines) + "\n"
+
+
+def _fit(line: str, width: int | None) -> str:
+    return line if width is None or len(line) <= width else line[:width - 1] + "…"
 
 
 def run_text_demo(*, speed: float, duration: float | None, now: datetime | None = None,
@@ -185,7 +191,7 @@ def run_text_demo(*, speed: float, duration: float | None, now: datetime | None 
     while True:
         moment = max(query.transport.server.now for query in queries)
         snapshot = asyncio.run(snapshot_of(queries, moment))
-        width = shutil.get_terminal_size().columns
+        width = shutil.get_terminal_size().columns if interactive else None
         table = render_table(snapshot, seats=False, tz=None, width=width)
         if interactive:
             sys.stdout.write("\x1b[H\x1b[2J")

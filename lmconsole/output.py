@@ -138,6 +138,7 @@ def render_json(snapshot: Snapshot, *, compact: bool = False) -> str:
 # -------------------------------------------------------------------------------------- table
 
 _ELLIPSIS = "…"
+NO_WIDTH_LIMIT = 1 << 30  # columns: the width of a table that nothing cuts
 
 
 def _clean(text: object) -> str:
@@ -159,10 +160,15 @@ def _fit(text: str, width: int) -> str:
     return text[: width - 1] + _ELLIPSIS
 
 
-def _wrap(text: str, width: int, indent: str = "  ", subsequent: str | None = None) -> list[str]:
+def _wrap(text: str, width: int, indent: str = "  ", subsequent: str | None = None,
+          whole_words: bool = False) -> list[str]:
+    """Wrapped at spaces; a word longer than the width is broken (cut, with `whole_words`:
+    left whole, a line longer than the width, for a name that must be copied)."""
     sub = indent + "  " if subsequent is None else subsequent
     lines = textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=sub,
-                          break_long_words=True, break_on_hyphens=False)
+                          break_long_words=not whole_words, break_on_hyphens=False)
+    if whole_words:
+        return lines or [indent.rstrip()]
     return [_fit(line, width) for line in lines] or [indent.rstrip()]
 
 
@@ -183,13 +189,16 @@ def _unglue(lines: list[str]) -> list[str]:
 
 class _Col:
     """A table column: header, alignment ("<" or ">"), the narrowest it may be squeezed to
-    (None: never squeezed) and the widest it grows to (None: as wide as its values)."""
+    (None: never squeezed), the widest it grows to (None: as wide as its values), and
+    whether its values are names an administrator copies (`whole`: never cut; one too wide
+    for the column is written in full on a line of its own, above its row)."""
 
-    __slots__ = ("header", "align", "squeeze", "cap")
+    __slots__ = ("header", "align", "squeeze", "cap", "whole")
 
     def __init__(self, header: str, align: str = "<", squeeze: int | None = None,
-                 cap: int | None = None) -> None:
+                 cap: int | None = None, whole: bool = False) -> None:
         self.header, self.align, self.squeeze, self.cap = header, align, squeeze, cap
+        self.whole = whole
 
 
 def _layout(cols: Sequence[_Col], rows: Sequence[Sequence[str]], width: int,
@@ -223,11 +232,25 @@ def _row(cells: Sequence[str], cols: Sequence[_Col], widths: Sequence[int], inde
     return _fit((" " * indent + " ".join(parts)).rstrip(), width)
 
 
+def _rows(cells: Sequence[str], cols: Sequence[_Col], widths: Sequence[int], indent: int,
+          width: int) -> list[str]:
+    """One row; when a name is wider than its column, first a line with the names in full
+    (never cut: they are what gets copied), then the row without them."""
+    overflowing = [i for i, (cell, col, w) in enumerate(zip(cells, cols, widths))
+                   if col.whole and len(cell) > w]
+    if not overflowing:
+        return [_row(cells, cols, widths, indent, width)]
+    names = " " * indent + "  ".join(cells[i] for i in overflowing)
+    rest = ["" if i in overflowing else cell for i, cell in enumerate(cells)]
+    return [names, _row(rest, cols, widths, indent, width)]
+
+
 def _table(cols: Sequence[_Col], rows: Sequence[Sequence[str]], width: int,
            indent: int = 0) -> list[str]:
     widths = _layout(cols, rows, width, indent)
     out = [_row([c.header for c in cols], cols, widths, indent, width)]
-    out.extend(_row(r, cols, widths, indent, width) for r in rows)
+    for cells in rows:
+        out += _rows(cells, cols, widths, indent, width)
     return out
 
 
@@ -265,7 +288,7 @@ def _vendor_text(v: VendorDaemon) -> str:
 
 
 _FEATURE_COLS = (
-    _Col("FEATURE", "<", squeeze=8), _Col("VENDOR", "<", squeeze=6, cap=12),
+    _Col("FEATURE", "<", squeeze=8, whole=True), _Col("VENDOR", "<", squeeze=6, whole=True),
     _Col("IN USE/ISSUED", ">"), _Col("%", ">"), _Col("RESERVED", ">"), _Col("BORROWED", ">"),
     _Col("QUEUED", ">"), _Col("EXPIRY", "<"),
 )
@@ -299,18 +322,21 @@ def _feature_table(server: ServerStatus, width: int) -> list[str]:
     lines = [_row([c.header for c in cols], cols, widths, 0, width)]
     for f, cells in zip(server.features, rows):
         if f.error:
-            head = _row(cells[:2], cols[:2], widths[:2], 0, width)
+            *names, head = _rows(cells[:2], cols[:2], widths[:2], 0, width)
             head = head.ljust(widths[0] + widths[1] + 1)
             code = f" [{_clean(f.error_code)}]" if f.error_code else ""
-            lines.append(_fit(f"{head} error: {_clean(f.error)}{code}", width))
+            indent = " " * (widths[0] + widths[1] + 2)
+            lines += names + _wrap(f"{head} error: {_clean(f.error)}{code}", width,
+                                   indent="", subsequent=indent + "  ")
         else:
-            lines.append(_row(cells, cols, widths, 0, width))
+            lines += _rows(cells, cols, widths, 0, width)
     return lines
 
 
 _SEAT_COLS = (
-    _Col("USER", "<", squeeze=6), _Col("HOST", "<", squeeze=6),
-    _Col("DISPLAY", "<", squeeze=6), _Col("SINCE", "<"), _Col("COUNT", ">"), _Col("NOTE", "<"),
+    _Col("USER", "<", squeeze=6, whole=True), _Col("HOST", "<", squeeze=6, whole=True),
+    _Col("DISPLAY", "<", squeeze=6, whole=True), _Col("SINCE", "<"), _Col("COUNT", ">"),
+    _Col("NOTE", "<"),
 )
 
 
@@ -326,7 +352,8 @@ def _seat_lines(f: Feature, width: int, tz: tzinfo | None, show_vendor: bool) ->
     if f.queued:
         summary += f", {f.queued_count} queued"
     title = f"{f.name} ({f.vendor})" if show_vendor else f.name
-    lines = [_fit(f"  {_clean(title)}: {summary}", width)]
+    lines = _wrap(f"{_clean(title)}: {summary}", width, indent="  ", subsequent="    ",
+                  whole_words=True)
     rows = [[_clean(c.user), _clean(c.host), _clean(c.display), _local(c.start, tz),
              str(c.count), _seat_note(c)] for c in f.checkouts]
     rows += [[_clean(q.user), _clean(q.host), _clean(q.display), "queued", str(q.count), ""]
@@ -347,7 +374,8 @@ def _server_lines(s: ServerStatus, width: int, tz: tzinfo | None, seats: bool) -
         head.append(", ".join(_clean(s.source).split(",")))  # a triad wraps between hosts
     if s.reported_at is not None:
         head.append(_glue(f"(status of {_local(s.reported_at, tz)})"))
-    lines = _unglue(_wrap("  ".join(head), width, indent="", subsequent="    "))
+    lines = _unglue(_wrap("  ".join(head), width, indent="", subsequent="    ",
+                          whole_words=True))
     if s.status != Status.UP or s.error:
         msg = f"*** {Status(s.status).value.upper()}: {_clean(s.error or 'no reason given')}"
         if s.error_code:
@@ -372,11 +400,14 @@ def _server_lines(s: ServerStatus, width: int, tz: tzinfo | None, seats: bool) -
     return lines
 
 
-def render_table(snapshot: Snapshot, *, width: int = 80, tz: tzinfo | None = None,
+def render_table(snapshot: Snapshot, *, width: int | None = 80, tz: tzinfo | None = None,
                  seats: bool = False) -> str:
-    """Human-readable text, no line longer than `width` (meant for 80 and wider). Times are
-    shown in `tz` (default: the local zone); `seats` adds who holds each feature."""
-    width = max(width, 1)
+    """Human-readable text for a terminal `width` columns wide (meant for 80 and wider; None:
+    no limit, for a pipe or a file). Lines fit the width, except that names (features,
+    vendors, users, hosts, displays) are never cut: one too long for its column is written
+    in full on a line of its own. Times are shown in `tz` (default: the local zone); `seats`
+    adds who holds each feature."""
+    width = NO_WIDTH_LIMIT if width is None else max(width, 1)
     lines = [_fit(f"lmconsole snapshot {_local(snapshot.taken_at, tz)}"
                   f"  ({len(snapshot.servers)} server(s))", width)]
     for server in snapshot.servers:

@@ -51,12 +51,59 @@ def test_from_file_other_formats(fmt):
     assert "feature100" in result.stdout.decode()
 
 
-def test_table_fits_80_columns():
-    path = LMSTAT / "exporter_app5_matlab_pid_suffix_vendor_string.txt"
-    result = lmconsole("snapshot", "--from-file", str(path), "--format", "table", "--seats")
+LONG_NAMES = LMSTAT / "exporter_app5_matlab_pid_suffix_vendor_string.txt"
+
+
+def feature_names(path: Path) -> set[str]:
+    document = json.loads(lmconsole("snapshot", "--from-file", str(path), "--format",
+                                    "json").stdout)
+    return {f["name"] for server in document["servers"] for f in server["features"]}
+
+
+def on_a_terminal(*args: str, columns: int) -> list[str]:
+    """The lines `lmconsole` writes to a terminal `columns` wide (a pseudo-terminal)."""
+    main, terminal = os.openpty()
+    try:
+        result = subprocess.run([sys.executable, "-m", "lmconsole", *args], stdout=terminal,
+                                stderr=subprocess.PIPE, timeout=60,
+                                env={**os.environ, "COLUMNS": str(columns), "LINES": "24"})
+        os.close(terminal)
+        chunks = []
+        while chunk := _read(main):
+            chunks.append(chunk)
+    finally:
+        os.close(main)
+    assert result.returncode == 0, result.stderr.decode()
+    return b"".join(chunks).decode().replace("\r\n", "\n").splitlines()
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # EIO: the terminal's other end is closed and everything was read
+        return b""
+
+
+def test_piped_table_cuts_nothing():
+    result = lmconsole("snapshot", "--from-file", str(LONG_NAMES), "--format", "table",
+                       "--seats")
     lines = result.stdout.decode().splitlines()
+    assert len(lines) > 100 and "…" not in result.stdout.decode()
+    firsts = {line.split()[0] for line in lines if line.strip()}
+    long_names = {name for name in feature_names(LONG_NAMES) if len(name) > 20}
+    assert long_names and long_names <= firsts  # Optimization_Toolbox and the like, whole
+
+
+@pytest.mark.parametrize("columns", [80, 200])
+def test_table_on_a_terminal_fits_it_and_writes_long_names_whole(columns):
+    lines = on_a_terminal("snapshot", "--from-file", str(LONG_NAMES), "--format", "table",
+                          "--seats", columns=columns)
+    names = feature_names(LONG_NAMES)
     assert len(lines) > 100
-    assert max(len(line) for line in lines) <= 80
+    for line in lines:
+        assert len(line) <= columns or line.strip().rstrip(":") in names, line
+    text = "\n".join(lines)
+    assert all(name in text for name in names) and "…" not in text
 
 
 def test_from_stdin_with_server_zone():

@@ -249,10 +249,27 @@ def test_json_compact_is_one_line_with_the_same_data():
 
 
 @pytest.mark.parametrize("width", [80, 60, 40, 132])
-def test_table_fits_the_width(width):
+def test_table_fits_the_width_but_never_cuts_a_name(width):
     text = render_table(make_snapshot(), width=width, tz=UTC, seats=True)
     for line in text.splitlines():
-        assert len(line) <= width, line
+        assert len(line) <= width or line.strip().rstrip(":") == LONG_NAME, line
+    assert any(line.startswith(LONG_NAME) for line in text.splitlines())
+    assert NASTY_USER in text
+    if width >= 80:  # narrower, the columns after the names are cut
+        assert "…" not in text
+
+
+def test_a_name_too_long_for_its_column_has_a_line_of_its_own_above_its_row():
+    lines = render_table(make_snapshot(), width=80, tz=UTC).splitlines()
+    at = lines.index(LONG_NAME)
+    assert lines[at + 1].startswith(" ") and "uncounted" in lines[at + 1]
+
+
+def test_without_a_width_nothing_is_cut_or_wrapped():
+    text = render_table(make_snapshot(), width=None, tz=UTC, seats=True)
+    long_row = next(line for line in text.splitlines() if line.startswith("RoadRunner"))
+    assert long_row.startswith(LONG_NAME + " ") and "uncounted" in long_row
+    assert "…" not in text
 
 
 def test_table_content():
@@ -265,8 +282,7 @@ def test_table_content():
     assert re.search(r"\b4/10 +40% +3 +2 +1 2024-12-31$", matlab), matlab
     viewer = next(line for line in lines if line.startswith("Viewer"))
     assert "0/5" in viewer and "0%" in viewer and "permanent" in viewer
-    long_row = next(line for line in lines if line.startswith("RoadRunner"))
-    assert "…" in long_row and LONG_NAME not in long_row and "uncounted" in long_row
+    assert LONG_NAME in lines  # in full, on its own line: too wide for 80 columns
     assert "error: 2 licenses, unsupported" in text
     hosts = next(line for line in lines if "hosts:" in line)
     assert "lic-b:27000 MASTER" in hosts and "lic-c:27000 DOWN" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sys
 from datetime import UTC, datetime, tzinfo
 
@@ -68,13 +69,21 @@ def run(args: argparse.Namespace) -> int:
 
 def render(renderer, snapshot, args: argparse.Namespace, display_tz: tzinfo | None) -> str:
     if args.format == "table":
-        return renderer(snapshot, seats=args.seats, tz=display_tz)
+        return renderer(snapshot, seats=args.seats, tz=display_tz, width=terminal_width())
     if args.format == "csv":
         return renderer(snapshot, rows="seats" if args.seats else "features")
     if args.format == "json":
         # Indented for a person at a terminal; compact for scripts, and four times faster.
         return renderer(snapshot, compact=not sys.stdout.isatty())
     return renderer(snapshot)
+
+
+def terminal_width() -> int | None:
+    """The terminal's columns; None (no limit: nothing is cut) when output goes to a pipe or
+    a file."""
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
 
 
 def warn_about_diagnostics(snapshot) -> None:
