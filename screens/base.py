@@ -47,6 +47,8 @@ class LiveScreen(Screen):
         & > #title { height: 1; padding: 0 1; color: $foreground-muted; }
         & > #problems { height: auto; max-height: 6; padding: 0 1; color: $text-warning; }
         & > #problems.hidden { display: none; }
+        & > #detail { height: auto; max-height: 3; padding: 0 1; background: $panel; }
+        & > #detail.hidden { display: none; }
         & > #filter { dock: bottom; height: 1; border: none; padding: 0 1; margin-bottom: 1; }
         & > #filter.hidden { display: none; }
     }
@@ -78,6 +80,7 @@ class LiveScreen(Screen):
         yield Static(id="title")
         yield Static(id="problems", classes="hidden", markup=False)
         yield from self.body()
+        yield Static(id="detail", classes="hidden", markup=False)
         yield Input(placeholder="filter rows (Enter keeps it, Esc clears it)", id="filter",
                     classes="hidden")
         yield Footer()
@@ -130,6 +133,15 @@ class LiveScreen(Screen):
         if getattr(self.app, "paused", False):
             parts.append("paused: p resumes")
         self.query_one("#title", Static).update(" · ".join(parts))
+
+    def on_live_table_cursor_changed(self, event: LiveTable.CursorChanged) -> None:
+        """The selected row's cut or out-of-view values, whole, in the line under the table:
+        there while the table cuts anything, so that moving the cursor does not move it."""
+        table = event.table
+        box = self.query_one("#detail", Static)
+        box.set_class(not table.cuts_anything, "hidden")
+        box.update("  ·  ".join(f"{label.rstrip()}: {text}"
+                                for label, text in table.hidden_cells()))
 
     # ---- keys --------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.events import Click
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -51,7 +52,22 @@ class Row(NamedTuple):
 class LiveTable(ScrollView, can_focus=True):
     """Rows by key, sorted by one column, filtered by a text, a cursor that is a key, and a
     set of tagged keys. Feed it with apply (or upsert and remove), or with apply_sources;
-    not with both."""
+    not with both.
+
+    A value too wide for its column is cut with an ellipsis, and a column may lie past the
+    right edge: `hidden_cells` gives the selected row's such values in full, and
+    `CursorChanged` tells when they may have changed (the screen shows them in a line)."""
+
+    class CursorChanged(Message):
+        """The selected row, its values or the columns' widths may have changed."""
+
+        def __init__(self, table: LiveTable) -> None:
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> LiveTable:
+            return self.table
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "live-table--header", "live-table--cursor", "live-table--tagged", "live-table--new",
@@ -110,6 +126,7 @@ class LiveTable(ScrollView, can_focus=True):
         self._sort_values: dict[Hashable, Any] = {}  # the sort column's value of each row
         self._haystack: dict[Hashable, str] | None = None  # built on the first filter
         self._widths = [max(c.width, cell_len(c.label) + 1) for c in self.columns]
+        self._natural = list(self._widths)  # each column's width uncapped by max_width
         self._cursor = 0
         self._cursor_key: Hashable | None = None
 
@@ -298,13 +315,40 @@ class LiveTable(ScrollView, can_focus=True):
 
     def _fit_widths(self) -> None:
         """Each column as wide as its widest value (a small table: every row is measured)."""
-        widths = [max(c.width, cell_len(c.label) + 1) for c in self.columns]
+        natural = [max(c.width, cell_len(c.label) + 1) for c in self.columns]
         for row in self.rows.values():
             for i, (column, value) in enumerate(zip(self.columns, row.values)):
                 size = cell_len(self._cell_text(column, value))
-                if size > widths[i]:
-                    widths[i] = min(size, max(column.max_width, column.width))
-        self._widths = widths
+                if size > natural[i]:
+                    natural[i] = size
+        self._natural = natural
+        self._widths = [min(size, max(column.max_width, column.width))
+                        for column, size in zip(self.columns, natural)]
+
+    @property
+    def cuts_anything(self) -> bool:
+        """Whether some value is cut or lies past the right edge (in some row)."""
+        shown = self._layout_widths()
+        if any(width < natural for width, natural in zip(shown, self._natural)):
+            return True
+        return sum(shown) + len(shown) > self.scrollable_content_region.width
+
+    def hidden_cells(self) -> list[tuple[str, str]]:
+        """(column label, value) of the selected row's values that are cut or not in view,
+        for a line that shows them whole."""
+        row = self.cursor_row
+        if row is None:
+            return []
+        widths = self._layout_widths()
+        left, right = int(self.scroll_x), int(self.scroll_x) + self.scrollable_content_region.width
+        hidden, start = [], 1  # a row begins with its tag mark
+        for column, value, width in zip(self.columns, row.values, widths):
+            text = self._cell_text(column, value)
+            end = start + width
+            if text and (cell_len(text) > width or start < left or end > right):
+                hidden.append((column.label, text))
+            start = end + 1
+        return hidden
 
     def _reshow(self, *, keep_offset: bool = True) -> None:
         """Recompute the shown keys and put the cursor back on its row (or where it was)."""
@@ -321,7 +365,7 @@ class LiveTable(ScrollView, can_focus=True):
             self._cursor = self._shown.index(key)
         else:
             self._cursor = min(self._cursor, max(0, len(self._shown) - 1))
-        self.virtual_size = Size(sum(self._widths) + len(self._widths), len(self._shown) + 1)
+        self.virtual_size = self._virtual_size()
         self._set_cursor_key()
         if keep_offset and 0 <= before < self._body_height():
             self.scroll_to(y=max(0, self._cursor - before), animate=False, immediate=True)
@@ -331,6 +375,7 @@ class LiveTable(ScrollView, can_focus=True):
 
     def _set_cursor_key(self) -> None:
         self._cursor_key = self._shown[self._cursor] if self._shown else None
+        self.post_message(self.CursorChanged(self))
 
     # ---- the cursor ------------------------------------------------------------------------
 
@@ -379,18 +424,39 @@ class LiveTable(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._scroll_cursor_into_view()
+        self.post_message(self.CursorChanged(self))
+
+    def watch_scroll_x(self, old: float, new: float) -> None:
+        super().watch_scroll_x(old, new)
+        self.post_message(self.CursorChanged(self))
 
     # ---- drawing ---------------------------------------------------------------------------
 
     def _layout_widths(self) -> list[int]:
+        """The columns' widths on screen: the flex column takes the width left over, or
+        gives up what it can (down to its least width) so that the columns after it stay
+        in view."""
         widths = list(self._widths)
         spare = self.scrollable_content_region.width - (sum(widths) + len(widths))
-        if spare > 0:
-            for i, column in enumerate(self.columns):
-                if column.flex:
-                    widths[i] += spare
-                    break
+        flex = self._flex_index()
+        if flex is not None:
+            widths[flex] += max(spare, -self._flex_slack(flex))
         return widths
+
+    def _flex_index(self) -> int | None:
+        return next((i for i, column in enumerate(self.columns) if column.flex), None)
+
+    def _flex_slack(self, flex: int) -> int:
+        column = self.columns[flex]
+        return max(0, self._widths[flex] - max(column.width, cell_len(column.label) + 1))
+
+    def _virtual_size(self) -> Size:
+        """As wide as the columns with the flex column at its least width."""
+        width = sum(self._widths) + len(self._widths)
+        flex = self._flex_index()
+        if flex is not None:
+            width -= self._flex_slack(flex)
+        return Size(width, len(self._shown) + 1)
 
     def _line(self, texts: Iterable[str], widths: list[int]) -> str:
         cells = []
@@ -435,10 +501,10 @@ class LiveTable(ScrollView, can_focus=True):
     def _widen_visible(self, texts: list[str]) -> None:
         for i, (column, text) in enumerate(zip(self.columns, texts)):
             size = min(cell_len(text), max(column.max_width, column.width))
+            self._natural[i] = max(self._natural[i], cell_len(text))
             if size > self._widths[i]:
                 self._widths[i] = size
-                self.virtual_size = Size(sum(self._widths) + len(self._widths),
-                                         len(self._shown) + 1)
+                self.virtual_size = self._virtual_size()
                 self.refresh()
 
     def _header_text(self, widths: list[int]) -> str:

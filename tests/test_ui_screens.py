@@ -419,3 +419,42 @@ def test_o_and_f_show_the_views_themselves_not_the_last_drill_down(tmp_path):
         assert isinstance(app.screen, FeaturesScreen) and app.screen.server is None
 
     run(tmp_path, test)
+
+
+# ---- a value too wide for its column is shown whole ------------------------------------------
+
+LONG_FEATURE = "Simulink_Design_Optimization_Toolbox_Parallel"
+LONG_REASON = ("Cannot find SERVER hostname in network database: the server's host name "
+               "does not resolve from the client")
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_the_selected_rows_cut_values_are_shown_whole_under_the_table(tmp_path, size):
+    async def test(app, pilot):
+        await pilot.press("d")
+        screen = app.screen
+        detail = screen.query_one("#detail")
+        assert not detail.display  # nothing is cut in the seeded denials at either size
+        first = events_for(list(app.servers.values()))[2]
+        app.post_message(EventArrived(first._replace(
+            feature=LONG_FEATURE, reason=LONG_REASON, code="-14,7")))
+        await pilot.pause()
+        table = screen.table
+        (key,) = [k for k in table.rows if table.cell(k, "feature") == LONG_FEATURE]
+        table.select_key(key)
+        await pilot.pause()
+        shown = str(detail.render())
+        assert detail.display and f"Feature: {LONG_FEATURE}" in shown
+        assert f"Reason: {LONG_REASON}" in shown
+        assert "…" in table_text(table)  # the table itself cuts them
+        if size[0] == 80:  # the code column lies past the right edge
+            assert "Code: -14,7" in shown
+        table.select_index(table.shown_keys.index(key) + 1)
+        await pilot.pause()
+        assert detail.display and LONG_FEATURE not in str(detail.render())
+
+    run(tmp_path, test, size=size)
+
+
+def table_text(table) -> str:
+    return "\n".join(table.render_line(y).text for y in range(table.size.height))
