@@ -22,8 +22,10 @@ from textual.widgets.option_list import Option
 
 from lmconsole.adapter import DaemonOptionsFile
 
+from .dialogs import FitsTheScreen
 
-class DaemonChoiceScreen(ModalScreen[int | None]):
+
+class DaemonChoiceScreen(FitsTheScreen, ModalScreen[int | None]):
     """Dismissed with the index of the options file chosen, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -36,7 +38,7 @@ class DaemonChoiceScreen(ModalScreen[int | None]):
         border: round $primary; background: $surface;
     }
     DaemonChoiceScreen #question { text-style: bold; margin-bottom: 1; }
-    DaemonChoiceScreen #daemons { height: auto; max-height: 12; border: none; }
+    DaemonChoiceScreen #daemons { height: auto; border: none; }
     DaemonChoiceScreen #buttons { height: auto; align-horizontal: right; }
     DaemonChoiceScreen Button { margin-left: 2; }
     """

@@ -11,15 +11,62 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.scroll_view import ScrollView
 from textual.suggester import SuggestFromList
+from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from lmconsole.model import Diagnostic
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class FitsTheScreen:
+    """For a ModalScreen whose #dialog holds a question, scrolling parts and buttons: the
+    scrolling parts share the rows the rest leaves, so that however long a diff or a list
+    is, and however small the terminal (80x24), the buttons and keys stay in view."""
+
+    SMALLEST_SCROLL = 3  # rows a scrolling part keeps, even on a tiny terminal
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.fit_to_screen)
+
+    def fit_to_screen(self) -> None:
+        dialog = self.query_one("#dialog")
+        parts = list(dialog.children)
+        scrolling = [w for w in parts if isinstance(w, (ScrollableContainer, ScrollView))]
+        fixed = sum(_rows(w) for w in parts if w not in scrolling)
+        spare = self.size.height - fixed - dialog.styles.gutter.height \
+            - dialog.styles.margin.height - sum(w.styles.margin.height for w in scrolling)
+        for widget, rows in zip(scrolling, share_rows([_wanted(w) for w in scrolling], spare,
+                                                      self.SMALLEST_SCROLL)):
+            widget.styles.max_height = rows
+
+
+def _rows(widget: Widget) -> int:
+    return widget.outer_size.height + widget.styles.margin.height
+
+
+def _wanted(widget: Widget) -> int:
+    """The rows a scrolling part would fill if nothing limited it."""
+    return widget.virtual_size.height + widget.styles.gutter.height
+
+
+def share_rows(wanted: Sequence[int], spare: int, least: int) -> list[int]:
+    """Rows for each part: all it wants when everything fits; else the small parts whole
+    and the rest shared evenly among the larger (never under `least`)."""
+    given = [0] * len(wanted)
+    left, open_parts = spare, sorted(range(len(wanted)), key=wanted.__getitem__)
+    while open_parts:
+        share = max(least, left // len(open_parts))
+        index = open_parts.pop(0)
+        given[index] = min(wanted[index], share) if open_parts else max(least, min(
+            wanted[index], left))
+        left -= given[index]
+    return given
+
+
+class ConfirmScreen(FitsTheScreen, ModalScreen[bool]):
     """Shows exactly what will run; `y` runs it, `n` or Esc does not. Enter presses the
     focused button, which is Cancel to begin with."""
 
@@ -39,7 +86,8 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(self.question, id="question")
-            yield Static(Text("\n".join(self.details)), id="details")
+            with VerticalScroll(id="details-scroll"):
+                yield Static(Text("\n".join(self.details)), id="details")
             yield Static(Text("\n".join(f"$ {c}" for c in self.commands)), id="commands")
             with Horizontal(id="buttons"):
                 yield Button("Cancel (n)", id="cancel")
@@ -55,7 +103,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class UnknownHostScreen(ModalScreen[bool]):
+class UnknownHostScreen(FitsTheScreen, ModalScreen[bool]):
     """First contact with an SSH server whose host key is not in known_hosts: Accept adds it
     there and connects; Refuse (focused to begin with, and Esc) does not connect."""
 

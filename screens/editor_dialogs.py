@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
-from .dialogs import ConfirmScreen
+from .dialogs import ConfirmScreen, FitsTheScreen
 
 if TYPE_CHECKING:
     from lmconsole.edit import Backup
@@ -26,8 +26,8 @@ class DiffConfirmScreen(ConfirmScreen):
     """ConfirmScreen with the diff coloured and scrollable, however long it is."""
 
     DEFAULT_CSS = """
-    DiffConfirmScreen #diff { height: auto; max-height: 16; background: $panel; }
-    DiffConfirmScreen #whatif { height: auto; max-height: 12; margin-bottom: 1; }
+    DiffConfirmScreen #diff { height: auto; background: $panel; }
+    DiffConfirmScreen #whatif { height: auto; margin-bottom: 1; }
     """
 
     def __init__(self, question: str, details, commands, action: str, *,
@@ -72,7 +72,7 @@ def diff_text(lines: Iterable[str]) -> Text:
     return text
 
 
-class BackupsScreen(ModalScreen[int | None]):
+class BackupsScreen(FitsTheScreen, ModalScreen[int | None]):
     """The backups beside the options file, newest first, with their time and size: Enter
     picks one (its diff is shown next, before anything is done), Esc goes back."""
 
@@ -82,11 +82,11 @@ class BackupsScreen(ModalScreen[int | None]):
     DEFAULT_CSS = """
     BackupsScreen { align: center middle; }
     BackupsScreen > #dialog {
-        width: 90%; max-width: 110; height: auto; max-height: 90%; padding: 1 2;
+        width: 90%; max-width: 110; height: auto; max-height: 100%; padding: 1 2;
         border: round $primary; background: $surface;
     }
     BackupsScreen #question { text-style: bold; margin-bottom: 1; }
-    BackupsScreen #backups { height: auto; max-height: 16; }
+    BackupsScreen #backups { height: auto; }
     """
 
     def __init__(self, path: str, backups: Iterable[tuple[Backup, int]]) -> None:

@@ -458,3 +458,10 @@ def test_the_selected_rows_cut_values_are_shown_whole_under_the_table(tmp_path, 
 
 def table_text(table) -> str:
     return "\n".join(table.render_line(y).text for y in range(table.size.height))
+
+
+def test_a_dialogs_scrolling_parts_share_the_rows_left_small_ones_first():
+    assert dialogs.share_rows([5, 40], 60, 3) == [5, 40]  # everything fits
+    assert dialogs.share_rows([5, 40], 20, 3) == [5, 15]  # the small one whole
+    assert dialogs.share_rows([30, 40], 20, 3) == [10, 10]  # two large ones halve it
+    assert dialogs.share_rows([30, 40], 2, 3) == [3, 3]  # never under the least

@@ -265,3 +265,79 @@ def test_daemon_choice(snap_compare, tmp_path):
         await pilot.pause()
 
     assert snap_compare(app, press=["E"], terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_save_dialog_fits_with_its_buttons(size, snap_compare, tmp_path, monkeypatch):
+    """ctrl+s on a draft of many changed lines: the what-if and the diff scroll, the
+    question, the command and both buttons stay in view."""
+    app, directory = editor_app(tmp_path, monkeypatch)
+
+    async def run_before(pilot) -> None:
+        from lmconsole.screens.editor_dialogs import DiffConfirmScreen
+
+        editor = await open_editor(app, pilot, "E")
+        area = editor.area
+        area.load_text(area.text + "".join(f"EXCLUDE AutoCAD USER user{n:02}\n"
+                                           for n in range(30)))
+        editor.analyse()
+        await pilot.press("ctrl+s")
+        for _ in range(100):
+            if isinstance(app.screen, DiffConfirmScreen):
+                break
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, DiffConfirmScreen)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_backups_dialog_at_80x24(snap_compare, tmp_path, monkeypatch):
+    """ctrl+b with forty backups: the list scrolls inside the dialog, which fits."""
+    app, directory = editor_app(tmp_path, monkeypatch)
+    options = directory / "adskflex.opt"
+    for day in range(1, 41):
+        (directory / f"adskflex.opt.202401{day % 28 + 1:02}T{day % 24:02}0000Z.bak").write_text(
+            options.read_text() + f"# backup {day}\n")
+
+    async def run_before(pilot) -> None:
+        from lmconsole.screens.editor_dialogs import BackupsScreen
+
+        await open_editor(app, pilot, "E")
+        await pilot.press("ctrl+b")
+        for _ in range(100):
+            if isinstance(app.screen, BackupsScreen):
+                break
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, BackupsScreen)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_restart_dialog_at_80x24(snap_compare, tmp_path, monkeypatch):
+    """f5 in the editor: what the restart runs and drops, with both buttons in view."""
+    app, _ = editor_app(tmp_path, monkeypatch)
+
+    async def run_before(pilot) -> None:
+        from lmconsole.screens.dialogs import ConfirmScreen
+
+        await open_editor(app, pilot, "E")
+        await pilot.press("f5")
+        for _ in range(100):
+            if isinstance(app.screen, ConfirmScreen):
+                break
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_unknown_host_key_dialog_at_80x24(snap_compare, tmp_path):
+    from lmconsole.screens.dialogs import UnknownHostScreen
+
+    app, run_before = prepared(tmp_path, lambda app, pilot: app.push_screen(UnknownHostScreen(
+        "lic-server-with-a-long-name.engineering.example.com:22", "ssh-ed25519",
+        "SHA256:" + "x3Zq9" * 9)))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
