@@ -15,7 +15,7 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
-from lmconsole.model import Checkout, Diagnostic, Event, ServerStatus
+from lmconsole.model import Checkout, Diagnostic, Event, Pool, ServerStatus
 from lmconsole.transport import Transport
 
 
@@ -115,6 +115,11 @@ class LicenceManagerAdapter(Protocol):
                            options_path: str, vendor: str | None) -> OptionsFileOwner:
         """Whose options file `options_path` is: `vendor` when given (ValueError when the
         licence file has no such daemon), else the daemon the licence file names it for."""
+        ...
+
+    def license_pools(self, license_text: str) -> dict[str, tuple[Pool, ...]]:
+        """The pools of each feature the licence file grants (vendor, version, expiry):
+        what a status leaves out of a feature nobody uses."""
         ...
 
     def license_language(self) -> FileLanguage:

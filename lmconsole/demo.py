@@ -141,10 +141,13 @@ def demo_queries(speed: float | None = None, now: datetime | None = None):
     """The demo servers, their clocks reading `now` (see demo_scenario)."""
     from lmconsole.snapshot import ServerQuery
 
+    files = demo_directory()  # the licence files, which name idle features' vendor and expiry
     queries = []
     for demo in DEMO_SERVERS:
         scenario = demo_scenario(demo.scenario, now, manager=demo.manager)
-        server = start_simulator(scenario, demo.seed, speed=speed, manager=demo.manager)
+        demo = demo_files(demo, files, scenario)
+        server = start_simulator(scenario, demo.seed, speed=speed,
+                                 licence_path=Path(demo.license_file), manager=demo.manager)
         transport = simulator_of(demo.manager).transport(server)
         queries.append(ServerQuery(demo, ADAPTERS[demo.manager], transport))
     return queries

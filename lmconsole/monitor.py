@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from lmconsole.adapter import EventReader, LicenceManagerAdapter
+from lmconsole.license_details import LicenceDetails
 from lmconsole.model import Diagnostic, Event, ServerStatus, Status
 from lmconsole.transport import (
     BinaryInputError,
@@ -47,8 +48,15 @@ class ServerState:
     error: str | None = None  # why the latest poll failed, None when it succeeded
     stale: bool = False  # the latest poll failed: `status` is older than it looks
     retry_at: float | None = None  # after a failure: when the next try starts (monotonic)
+    # when that status was taken by this machine's monotonic clock: its age in real
+    # seconds, also where the server's clock is a simulated one that runs fast
+    polled_monotonic: float | None = None
 
-    def age_s(self, now: datetime) -> float | None:
+    def age_s(self, now: datetime, monotonic_now: float | None = None) -> float | None:
+        """Seconds since the status was taken: real ones when both monotonic times are
+        known, else by the server's clock (`now`)."""
+        if self.polled_monotonic is not None and monotonic_now is not None:
+            return monotonic_now - self.polled_monotonic
         return None if self.polled_at is None else (now - self.polled_at).total_seconds()
 
 
@@ -125,6 +133,7 @@ class ServerMonitor:
         self.connect_timeout_s = connect_timeout_s  # None: the transport's own
         self.now = now or (lambda: datetime.now(UTC))
         self.state = ServerState(config.name, None, None)
+        self.licence = LicenceDetails(config, adapter, transport)
         self.poll_now = asyncio.Event()
         self.follow_now = asyncio.Event()
         self.log_position: LogPosition | None = None  # how far the debug log has been read
@@ -187,14 +196,15 @@ class ServerMonitor:
         if not report.recognised:
             reason = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()
             return self.failed(f"{' '.join(argv)} exited {result.exit_code}: {reason[0]}")
-        status = self.merged(report.servers)
+        status = await self.licence.fill(self.merged(report.servers))
         if status.status is Status.UP:
-            self.publish(ServerState(self.config.name, status, moment, report.diagnostics))
+            self.publish(ServerState(self.config.name, status, moment, report.diagnostics,
+                                     polled_monotonic=time.monotonic()))
             return True
         if self.state.status is not None and self.state.status.status is Status.UP:
             return self.failed(status_problem(status))  # keep the last good data, stale
         self.publish(ServerState(self.config.name, status, moment, report.diagnostics,
-                                 error=status_problem(status)))
+                                 error=status_problem(status), polled_monotonic=time.monotonic()))
         return False
 
     def merged(self, servers: tuple[ServerStatus, ...]) -> ServerStatus:

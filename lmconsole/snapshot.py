@@ -11,6 +11,7 @@ from datetime import UTC, datetime, tzinfo
 
 from lmconsole.adapter import LicenceManagerAdapter, StatusReport
 from lmconsole.inputs import InputError, read_text_input
+from lmconsole.license_details import LicenceDetails
 from lmconsole.model import Diagnostic, ServerStatus, Snapshot, Status
 from lmconsole.transport import BinaryInputError, Transport, TransportError
 
@@ -79,7 +80,8 @@ class ServerQuery:
         if not report.recognised:
             reason = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()[0]
             return (self.failed(f"{' '.join(argv)} exited {result.exit_code}: {reason}"),), ()
-        return report.servers, report.diagnostics
+        licence = LicenceDetails(config, self.adapter, self.transport)
+        return tuple([await licence.fill(s) for s in report.servers]), report.diagnostics
 
     def failed(self, error: str) -> ServerStatus:
         return ServerStatus(name=self.config.name, source=self.config.license,

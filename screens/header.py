@@ -25,7 +25,7 @@ def state_words(state: ServerState, data: LiveData) -> str:
             return "[$error]unreachable[/]"
         return "[$foreground-muted]connecting…[/]"
     if state.stale:
-        age = state.age_s(data.now(state.name))
+        age = data.age_s(state)
         return f"[$warning]stale {short_age(age)}[/]"
     status = state.status.status
     words = {Status.UP: "[$success]up[/]", Status.DOWN: "[$error]down[/]",
@@ -81,6 +81,15 @@ class ServerHeader(Static):
             flags.append("[reverse $warning] PAUSED [/]")
         if getattr(self.app, "read_only", False):
             flags.append("[$accent]read-only[/]")
-        if flags:
-            markup += "  " + " ".join(flags)
+        flags.append(f"[$foreground-muted]times in {escape(zone_name(data))}[/]")
+        markup += "  " + " ".join(flags)
         self.update(Content.from_markup(markup))
+
+
+def zone_name(data: LiveData) -> str:
+    """The zone every time on screen is shown in (the viewer's): its abbreviation now
+    (CET, UTC), else its offset (+0530). "Now" by the first server's clock, the one the
+    times on screen are judged by (the simulator's in the demo and the tests)."""
+    local = data.now(data.servers[0] if data.servers else None).astimezone(data.display_tz)
+    name = local.tzname() or ""
+    return name if name.isalpha() else local.strftime("%z")

@@ -6,6 +6,7 @@ Python: no Textual, no I/O, so row building is tested without a terminal.
 
 from __future__ import annotations
 
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -57,6 +58,11 @@ class LiveData:
     def now(self, server: str | None = None) -> datetime:
         """The time at a server: its own clock (a simulated one runs fast), else the wall's."""
         return self.clocks.get(server or "", utc_now)()
+
+    def age_s(self, state: ServerState) -> float | None:
+        """How long ago the server's status was taken, in real seconds (not a simulated
+        clock's)."""
+        return state.age_s(self.now(state.name), time.monotonic())
 
     def set_state(self, state: ServerState) -> None:
         if state.name not in self.states:

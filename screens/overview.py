@@ -39,7 +39,7 @@ def status_text(state: ServerState, data: LiveData) -> tuple[str, str]:
     if state.status is None:
         return ("unreachable", "bad") if state.error else ("connecting", "dim")
     if state.stale:
-        return f"stale {short_age(state.age_s(data.now(state.name)))}", "warn"
+        return f"stale {short_age(data.age_s(state))}", "warn"
     status = state.status.status
     if status is not Status.UP:
         return status.value, "bad"
@@ -67,7 +67,7 @@ def vendors_text(status: ServerStatus) -> str:
 
 def overview_row(state: ServerState, data: LiveData, denied: Counter) -> Row:
     word, style = status_text(state, data)
-    age = state.age_s(data.now(state.name))
+    age = data.age_s(state)
     updated = f"{duration(age)} ago" if age is not None else ""
     status = state.status
     denials = denied_cell(denied.get(state.name, 0), data.denials_incomplete(state.name))

@@ -41,7 +41,7 @@ def server_problem(state: ServerState, data: LiveData,
     if state.status is None:
         word = "unreachable, no data yet"
     elif state.stale:
-        age = short_age(state.age_s(data.now(state.name)))
+        age = short_age(data.age_s(state))
         word = f"stale: the figures shown are {age} old"
     else:
         word = state.status.status.value

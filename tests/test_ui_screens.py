@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections import Counter
 
 import pytest
 from rich.console import Console
@@ -465,3 +466,24 @@ def test_a_dialogs_scrolling_parts_share_the_rows_left_small_ones_first():
     assert dialogs.share_rows([5, 40], 20, 3) == [5, 15]  # the small one whole
     assert dialogs.share_rows([30, 40], 20, 3) == [10, 10]  # two large ones halve it
     assert dialogs.share_rows([30, 40], 2, 3) == [3, 3]  # never under the least
+
+
+def test_polled_ago_counts_real_seconds_where_the_servers_clock_runs_fast():
+    """The demo's simulated clock runs 60 times faster: a status taken 2 real seconds ago
+    is 2 minutes old by it, and "Polled" says 2s."""
+    from datetime import UTC, datetime, timedelta
+    from time import monotonic
+
+    from lmconsole.monitor import ServerState
+    from lmconsole.screens.live import LiveData
+
+    simulated_now = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
+    data = LiveData(["sim"], clocks={"sim": lambda: simulated_now})
+    taken = ServerState("sim", None, simulated_now - timedelta(minutes=2),
+                        polled_monotonic=monotonic() - 2.0)
+    assert 2.0 <= data.age_s(taken) < 60.0
+    by_server_clock = ServerState("sim", None, simulated_now - timedelta(minutes=2))
+    assert data.age_s(by_server_clock) == 120.0  # no monotonic time: the server's clock
+    row = overview.overview_row(taken, data, Counter())
+    assert row.values[overview.OVERVIEW_COLUMNS.index(
+        next(c for c in overview.OVERVIEW_COLUMNS if c.key == "updated"))] in {"2s ago", "3s ago"}

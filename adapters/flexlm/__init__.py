@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from lmconsole.adapter import DaemonOptionsFile, OptionsFileOwner, StatusQuery, StatusReport
-from lmconsole.model import Checkout, ServerStatus
+from lmconsole.model import Checkout, Pool, ServerStatus
 
 
 class FlexlmAdapter:
@@ -113,6 +113,16 @@ class FlexlmAdapter:
 
         return options_file_owner(parse_license(license_text), license_path, options_path,
                                   vendor)
+
+    def license_pools(self, license_text: str) -> dict[str, tuple[Pool, ...]]:
+        from .license import parse_license
+
+        pools: dict[str, tuple[Pool, ...]] = {}
+        for pool in parse_license(license_text).pools:
+            kind = "uncounted" if pool.seats is None else "floating"
+            pools[pool.name] = (*pools.get(pool.name, ()),
+                                Pool(pool.version, pool.expiry, kind, vendor=pool.vendor))
+        return pools
 
     def license_language(self):
         from .language import LicenseLanguage
