@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections import Counter
+from datetime import UTC
 
 import pytest
 from rich.console import Console
@@ -471,7 +472,7 @@ def test_a_dialogs_scrolling_parts_share_the_rows_left_small_ones_first():
 def test_polled_ago_counts_real_seconds_where_the_servers_clock_runs_fast():
     """The demo's simulated clock runs 60 times faster: a status taken 2 real seconds ago
     is 2 minutes old by it, and "Polled" says 2s."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import datetime, timedelta
     from time import monotonic
 
     from lmconsole.monitor import ServerState
@@ -487,3 +488,32 @@ def test_polled_ago_counts_real_seconds_where_the_servers_clock_runs_fast():
     row = overview.overview_row(taken, data, Counter())
     assert row.values[overview.OVERVIEW_COLUMNS.index(
         next(c for c in overview.OVERVIEW_COLUMNS if c.key == "updated"))] in {"2s ago", "3s ago"}
+
+
+def test_denials_of_servers_in_different_zones_are_shown_in_the_viewers_and_sorted_by_instant(
+        tmp_path):
+    """11:15 in Berlin (10:15 UTC) is older than 11:02 UTC: shown as 10:15 below 11:02 to a
+    viewer in UTC, as the header says."""
+    from datetime import datetime, timedelta, timezone
+
+    async def test(app, pilot):
+        await pilot.press("d")
+        template = events_for(list(app.servers.values()))[2]
+        day = app.data.now(template.server).date()  # today, by the clock of its server
+        berlin = datetime(day.year, day.month, day.day, 11, 15,
+                          tzinfo=timezone(timedelta(hours=1)))
+        utc = datetime(day.year, day.month, day.day, 11, 2, tzinfo=UTC)
+        for at, user in ((berlin, "in-berlin"), (utc, "in-utc")):
+            app.post_message(EventArrived(template._replace(at=at, user=user)))
+        await pilot.pause()
+        table = app.screen.table
+        mine = [k for k in table.shown_keys
+                if table.cell(k, "who").startswith(("in-berlin@", "in-utc@"))]
+        assert [table.cell(k, "who").split("@")[0] for k in mine] == ["in-utc", "in-berlin"]
+        lines = table_text(table).splitlines()
+        assert any(line.lstrip().startswith("11:02:00") and "in-utc" in line for line in lines)
+        assert any(line.lstrip().startswith("10:15:00") and "in-berlin" in line
+                   for line in lines)
+        assert "times in UTC" in str(app.screen.query_one("ServerHeader").render())
+
+    run(tmp_path, test, display_tz=UTC)
