@@ -224,7 +224,8 @@ class LMConsoleApp(App):
         for definition in THEMES:
             self.register_theme(definition)
         self.theme = theme
-        self.add_mode("overview", lambda: OverviewScreen(self.data))
+        self.add_mode("overview", lambda: OverviewScreen(self.data,
+                                                         denial_words(self.servers.values())))
         self.add_mode("features", lambda: FeaturesScreen(self.data, None))
         self.add_mode("denials",
                       lambda: DenialsScreen(self.data, denial_words(self.servers.values())))

@@ -273,6 +273,9 @@ class ReaderlessAdapter:
     def event_reader(self, *, tz, server):
         raise ImportError("no debug-log reader for this licence manager")
 
+    def denial_words(self, code, reason):
+        return reason or "denied"
+
 
 def test_a_crashed_monitor_loop_is_shown_in_the_header_and_connections_close_on_exit(
         tmp_path):

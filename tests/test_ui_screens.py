@@ -517,3 +517,29 @@ def test_denials_of_servers_in_different_zones_are_shown_in_the_viewers_and_sort
         assert "times in UTC" in str(app.screen.query_one("ServerHeader").render())
 
     run(tmp_path, test, display_tz=UTC)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_the_overview_lists_features_to_look_at_and_the_last_hours_denials(tmp_path, size):
+    async def test(app, pilot):
+        screen = app.screen
+        assert isinstance(screen, OverviewScreen)
+        at_risk = rich_text(screen.query_one("#at-risk").content).splitlines()
+        assert at_risk[0].startswith("Features to look at")
+        autocad = next(line for line in at_risk if line.startswith("AutoCAD on office"))
+        assert "2 denied" in autocad and "full 10/10" in autocad
+        assert any(line.startswith("MATLAB on engineering") and "18/20 in use" in line
+                   for line in at_risk)
+        first_denied = next(i for i, line in enumerate(at_risk) if "denied" in line)
+        last_denied = max(i for i, line in enumerate(at_risk) if "denied" in line)
+        matlab = next(i for i, line in enumerate(at_risk) if line.startswith("MATLAB"))
+        assert first_denied < matlab and last_denied < matlab  # the most urgent first
+        denials = rich_text(screen.query_one("#last-hour").content).splitlines()
+        assert denials[0].startswith("Denials, last hour")
+        assert "NX_Nastran aschmid@stg-ana03: pool full" in denials[1]  # newest first
+        assert not any("08:25" in line for line in denials)  # older than an hour
+        for box in ("#at-risk", "#last-hour"):
+            region = screen.query_one(box).region
+            assert region.height >= 5 and region.bottom <= size[1] - 1
+
+    run(tmp_path, test, size=size)
