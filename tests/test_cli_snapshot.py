@@ -61,19 +61,21 @@ def feature_names(path: Path) -> set[str]:
 
 
 def on_a_terminal(*args: str, columns: int) -> list[str]:
-    """The lines `lmconsole` writes to a terminal `columns` wide (a pseudo-terminal)."""
+    """The lines `lmconsole` writes to a terminal `columns` wide (a pseudo-terminal, read
+    while it writes: a full terminal buffer would block it)."""
     main, terminal = os.openpty()
     try:
-        result = subprocess.run([sys.executable, "-m", "lmconsole", *args], stdout=terminal,
-                                stderr=subprocess.PIPE, timeout=60,
-                                env={**os.environ, "COLUMNS": str(columns), "LINES": "24"})
+        process = subprocess.Popen([sys.executable, "-m", "lmconsole", *args], stdout=terminal,
+                                   stderr=subprocess.PIPE,
+                                   env={**os.environ, "COLUMNS": str(columns), "LINES": "24"})
         os.close(terminal)
         chunks = []
         while chunk := _read(main):
             chunks.append(chunk)
+        stderr = process.stderr.read()
+        assert process.wait(timeout=60) == 0, stderr.decode()
     finally:
         os.close(main)
-    assert result.returncode == 0, result.stderr.decode()
     return b"".join(chunks).decode().replace("\r\n", "\n").splitlines()
 
 
