@@ -7,7 +7,7 @@ migrations/ Alembic's upgrade path from one schema version to the next
 logfiles.py reading log files for import: plain or gzip, byte offsets, their identity
 sessions.py turning OUT/IN/restart events into checkout sessions (no I/O)
 importer.py `lmconsole import`: old debug logs into the store, in the order of their dates
-commands.py the `import` and `history` commands
+(the commands are lmconsole/cli/import_logs.py and history.py)
 
 Times are stored as whole seconds since the epoch (UTC), so that durations and per-minute
 buckets are the same integer arithmetic in SQL on every engine. Natural keys make every
