@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from .corpus import corpus_file
+from .postgres import postgres_fixture  # noqa: F401 - registers `postgres`
 
 ADSKFLEX = corpus_file("flexlm", "debuglog",
                        "upm_adskflex_reread_dup_vendor_unsupported_mixed_time_format_EXCERPT.log.txt")
@@ -83,7 +84,7 @@ def test_importing_again_changes_nothing(tmp_path):
     again = imported(tmp_path, MLM, ADSKFLEX)
     assert again["events"].endswith("(0 new)")
     assert info(tmp_path)["rows"] == before
-    assert before["events"] == 17 + 41 and before["denials"] == 2 + 4
+    assert before["events"] == 17 + 40 + 1 and before["denials"] == 2 + 4  # maple: its start
     assert before["sessions"] == 11 + 36
 
 
@@ -175,3 +176,24 @@ def test_a_database_that_cannot_be_reached_exits_3(tmp_path):
                        "postgresql://nobody@127.0.0.1:1/history")
     assert result.returncode == 3, result.stderr
     assert result.stderr.startswith("lmconsole: error: ") and "Traceback" not in result.stderr
+
+
+# ---- the same on PostgreSQL --------------------------------------------------------------------
+
+def test_the_corpus_on_postgresql_imported_twice_counts_once(tmp_path, postgres):
+    url = postgres.new_database()
+
+    def run(*args):
+        return lmconsole(tmp_path, *args, "--database", url)
+
+    first = summary(run("import", str(ADSKFLEX), str(MLM), "--server", "upm",
+                        "--server-tz", "Europe/Madrid"))
+    assert first["events"] == "57 (57 new)" and first["denials"] == "6"  # 17 + 40
+    again = summary(run("import", str(MLM), str(ADSKFLEX), "--server", "upm"))
+    assert again["events"] == "57 (0 new)"
+    facts = json.loads(run("history", "info", "--format", "json").stdout)
+    assert (facts["rows"]["events"], facts["rows"]["sessions"], facts["rows"]["denials"]) == (
+        57, 47, 6)
+    denials = json.loads(run("history", "denials", "--format", "json", "--user",
+                             "Javier").stdout)
+    assert [(d["feature"], d["code"]) for d in denials] == [("MATLAB", "-5,346")]

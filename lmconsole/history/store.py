@@ -199,20 +199,22 @@ class HistoryStore:
     # ---- log rows ---------------------------------------------------------------------------
 
     async def write(self, events: Sequence[dict], denials: Sequence[dict],
-                    sessions: Sequence[dict]) -> int | None:
+                    sessions: Sequence[dict]) -> None:
         """One batch, in one transaction. Rows already there are left as they are; a
-        session's end replaces only a `still_open` one. Returns how many of the events
-        were new, when the driver says (None when it does not)."""
-        inserted = 0
+        session's end replaces only a `still_open` one."""
         async with self.engine.begin() as connection:
             if events:
-                result = await connection.execute(self._insert_events, events)
-                inserted = result.rowcount if result.rowcount >= 0 else None
+                await connection.execute(self._insert_events, events)
             if denials:
                 await connection.execute(self._insert_denials, denials)
             if sessions:
                 await connection.execute(self._upsert_sessions, sessions)
-        return inserted
+
+    async def event_count(self, server_id: int) -> int:
+        query = select(func.count()).select_from(schema.events).where(
+            schema.events.c.server_id == server_id)
+        async with self.engine.connect() as connection:
+            return (await connection.execute(query)).scalar_one()
 
     async def still_open_sessions(self, server_id: int,
                                   except_sources: Iterable[int] = ()) -> list[Session]:
