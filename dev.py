@@ -26,7 +26,8 @@ STAMP = VENV / ".installed"
 INSTALL_INPUTS = (ROOT / "pyproject.toml",)
 # Debian packages the tests need: they start these servers themselves, and `faketime`
 # moves the date for `test --year-ahead`.
-TEST_SYSTEM_PACKAGES: tuple[str, ...] = ("openssh-server", "openssh-client", "faketime")
+TEST_SYSTEM_PACKAGES: tuple[str, ...] = ("openssh-server", "openssh-client", "postgresql",
+                                         "faketime")
 YEAR_AHEAD = "+365d"  # libfaketime's offset: the clock runs on, a year later
 
 

@@ -42,6 +42,10 @@ class EventReader(Protocol):
     """Turns a server's log, one line at a time as it is written, into events."""
 
     diagnostics: list[Diagnostic]  # lines not understood and conditions to warn of, in order
+    # The date of the first line read, as the log itself implies it (an old log's import
+    # reads ahead to its first date line, then reads it again from that date); None until
+    # the log names a date.
+    log_start_date: date | None
 
     def feed(self, line: str) -> Event | None: ...
 
@@ -71,8 +75,11 @@ class LicenceManagerAdapter(Protocol):
         zone; `now` resolves dates when the output carries none."""
         ...
 
-    def event_reader(self, *, tz: tzinfo, server: str) -> EventReader:
-        """A reader for the vendor daemon's debug log of `server`, whose zone is `tz`."""
+    def event_reader(self, *, tz: tzinfo, server: str,
+                     start_date: date | None = None) -> EventReader:
+        """A reader for the vendor daemon's debug log of `server`, whose zone is `tz`.
+        `start_date` is the date of the first line until the log names one (None: the day
+        that puts it nearest to now, right for a live tail)."""
         ...
 
     def parse_log(self, text: str, *, tz: tzinfo) -> tuple[list[Event], list[Diagnostic]]:

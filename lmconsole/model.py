@@ -185,6 +185,7 @@ class EventKind(StrEnum):
     UNSUPPORTED = "UNSUPPORTED"
     EXPIRED = "EXPIRED"
     RESTARTED = "RESTARTED"  # lmgrd restarted a vendor daemon
+    STARTED = "STARTED"  # lmgrd started a vendor daemon (its own start): no seat is held
     REREAD = "REREAD"  # a daemon re-read its licence and options files
     SHUTDOWN = "SHUTDOWN"
 

@@ -60,9 +60,12 @@ def local(*fields: int, tz=BERLIN, fold: int = 0) -> datetime:
 
 def test_adskflex_log_reread_unsupported_and_mixed_time_formats():
     events = parse(corpus_log(ADSKFLEX), tz=MADRID, server="flexlm02")
-    assert kinds(events) == {"REREAD": 1, "UNSUPPORTED": 2, "OUT": 11, "IN": 2}
+    assert kinds(events) == {"STARTED": 1, "REREAD": 1, "UNSUPPORTED": 2, "OUT": 11, "IN": 2}
     assert all(e.at.date() == date(2022, 5, 5) and e.server == "flexlm02" for e in events)
-    reread, unsupported = events[0], events[1]
+    started, reread, unsupported = events[:3]
+    # lmgrd's "Started adskflex (pid 4440)": the vendor daemon starts, holding no seat.
+    assert started == Event(local(2022, 5, 5, 8, 42, 23, tz=MADRID), K.STARTED, "adskflex",
+                            server="flexlm02", line=52)
     # lmgrd's "Requested from upm@flexlm02" names who asked; lmgrd's own "...Finished
     # rereading" (line 221) is not the event, adskflex's (line 225) is.
     assert reread == Event(local(2022, 5, 5, 8, 42, 31, tz=MADRID), K.REREAD, "adskflex",
@@ -79,13 +82,13 @@ def test_adskflex_log_reread_unsupported_and_mixed_time_formats():
     assert last.at.utcoffset() == timedelta(hours=2)
 
 
-def test_maplelmg_log_bom_blank_line_and_dates_without_events():
+def test_maplelmg_log_bom_blank_line_and_dates_without_usage():
     text = corpus_log(MAPLE)
     assert text.startswith("\ufeff")
-    assert parse(text, tz=MADRID) == []
+    assert parse(text, tz=MADRID) == [Event(local(2022, 6, 9, 10, 25, 28, tz=MADRID),
+                                            K.STARTED, "maplelmg", line=36)]
     reader = DebugLogReader(tz=MADRID)
-    for line in text.split("\n"):
-        assert reader.feed(line) is None
+    assert [e.kind for line in text.split("\n") if (e := reader.feed(line))] == [K.STARTED]
     assert reader.dated and reader.date == date(2022, 6, 9)
     assert reader.diagnostics == []
 

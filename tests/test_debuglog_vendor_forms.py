@@ -216,9 +216,10 @@ def test_unquoted_lines_without_user_at_host_are_diagnosed():
 
 def test_a_shutdown_carries_the_cause_logged_before_it_and_multiple_servers_are_diagnosed():
     events, diagnostics = parse_debuglog(LOCK_FILE, tz=UTC, start_date=DAY, server="scl")
-    assert events == [Event(datetime(2024, 3, 17, 13, 48, 56, tzinfo=UTC), K.SHUTDOWN,
-                            "snpslmd", reason="Cannot open daemon lock file; EXITING DUE TO "
-                            "SIGNAL 41 Exit reason 9", server="scl", line=4)]
+    at = datetime(2024, 3, 17, 13, 48, 56, tzinfo=UTC)
+    assert events == [Event(at, K.STARTED, "snpslmd", server="scl", line=1),
+                      Event(at, K.SHUTDOWN, "snpslmd", reason="Cannot open daemon lock file; "
+                            "EXITING DUE TO SIGNAL 41 Exit reason 9", server="scl", line=4)]
     multiple, = diagnostics
     assert (multiple.line, multiple.server) == (6, "scl")
     assert multiple.message.startswith("a second snpslmd is serving")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from lmconsole.adapter import DaemonOptionsFile, OptionsFileOwner, StatusQuery, StatusReport
 from lmconsole.model import Checkout, Pool, ServerStatus
@@ -22,10 +22,10 @@ class FlexlmAdapter:
 
         return parse_lmstat(text, name=name, tz=tz, now=now)
 
-    def event_reader(self, *, tz: tzinfo, server: str):
+    def event_reader(self, *, tz: tzinfo, server: str, start_date: date | None = None):
         from .debuglog import DebugLogReader
 
-        return DebugLogReader(tz=tz, server=server)
+        return DebugLogReader(tz=tz, server=server, start_date=start_date)
 
     def parse_log(self, text: str, *, tz: tzinfo):
         from .debuglog import parse_debuglog

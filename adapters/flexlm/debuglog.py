@@ -24,6 +24,8 @@ the end of the input. `EXPIRED: feature` has no user. The life-cycle events name
 daemon concerned, not the one that wrote the line:
 - RESTARTED: lmgrd's `REStarted VENDOR (internet tcp_port P pid N)`; the reason is the text
   in parentheses.
+- STARTED: lmgrd's `Started VENDOR (pid N)`, a vendor daemon's start with lmgrd's own
+  (after a reboot, a crash or `kill -9` too, which log no SHUTDOWN): no seat is held.
 - REREAD: each vendor daemon's own `...Finished rereading`, i.e. once per daemon that has
   its new licence and options files in effect. Not lmgrd's `Rereading license file...` or
   `Done rereading` (the latter is also printed at every start-up); lmgrd's
@@ -44,7 +46,7 @@ from __future__ import annotations
 import gc
 import re
 from contextlib import contextmanager
-from datetime import date, timedelta, tzinfo
+from datetime import date, tzinfo
 
 from lmconsole.model import Diagnostic, Event, EventKind
 
@@ -106,8 +108,7 @@ def parse_debuglog(text: str, *, tz: tzinfo, server: str | None = None,
     if reader.first_day_shift and events and events[0].line < reader.first_dated_line:
         # The first date line disagreed with the date assumed for the lines before it:
         # read again from the corrected start, so that those lines get the right date.
-        corrected = reader.first_line_date + timedelta(days=reader.first_day_shift)
-        reader = DebugLogReader(tz=tz, server=server, start_date=corrected)
+        reader = DebugLogReader(tz=tz, server=server, start_date=reader.log_start_date)
         events = _feed_all(reader, lines)
     diagnostics = list(reader.diagnostics)
     if reader.dropped_diagnostics:
@@ -355,7 +356,10 @@ class DebugLogReader(LogCalendar):
         elif daemon == "lmgrd" and " exited with status " in message:
             return self._shutdown(message.split(" ", 1)[0], message, wall)
         elif daemon == "lmgrd" and message.startswith("Started "):
-            self._shut_down.pop(message[8:].split(" ", 1)[0], None)
+            vendor = message[8:].split(" ", 1)[0]
+            self._shut_down.pop(vendor, None)
+            return Event(self._at(wall), EventKind.STARTED, vendor, server=self.server,
+                         line=self.line_no)
         elif message.startswith("MULTIPLE "):
             vendor = message.split('"')[1] if message.count('"') > 1 else "vendor daemon"
             self._diagnose(f"a second {vendor} is serving (another lmgrd, or one left running "

@@ -98,6 +98,14 @@ class LogCalendar:
         day = self._first_day if self._first_day is not None else self._initial_day(0)
         return date.fromordinal(day)
 
+    @property
+    def log_start_date(self) -> date | None:
+        """The date of the first timed line as the log's first date line implies it,
+        counting back across the midnights before it; None until the log names a date."""
+        if not self.dated:
+            return None
+        return self.first_line_date + timedelta(days=self.first_day_shift)
+
     # ---- a line's day ----------------------------------------------------------------
 
     def _wall(self, tod: int) -> int:

@@ -388,6 +388,9 @@ class _Held(NamedTuple):
 
 
 _REQUESTS = (EventKind.OUT, EventKind.DENIED)
+# A daemon's start, restart or shutdown: the seats of that daemon (every daemon, when it
+# is lmgrd's) are no longer held.
+_SEATS_DROPPED = (EventKind.STARTED, EventKind.RESTARTED, EventKind.SHUTDOWN)
 
 
 def what_if(current: OptionsFile | Policy, draft: OptionsFile | Policy, *,
@@ -412,11 +415,10 @@ def what_if(current: OptionsFile | Policy, draft: OptionsFile | Policy, *,
 
     # The debug log, in time order.
     occupancy: dict[str, list[_Held]] = {}
-    events = sorted((e for e in requests if e.feature or e.kind in (EventKind.RESTARTED,
-                                                                      EventKind.SHUTDOWN)),
+    events = sorted((e for e in requests if e.feature or e.kind in _SEATS_DROPPED),
                     key=lambda e: (e.at, e.line or 0))
     for event in events:
-        if event.kind in (EventKind.RESTARTED, EventKind.SHUTDOWN):
+        if event.kind in _SEATS_DROPPED:
             for feature, held in occupancy.items():
                 occupancy[feature] = [h for h in held if event.daemon not in ("lmgrd", h.daemon)]
             continue

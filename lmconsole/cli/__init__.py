@@ -19,10 +19,21 @@ from collections.abc import Sequence
 from lmconsole.inputs import InputError
 from lmconsole.snapshot import EXIT_INPUT, EXIT_OK
 
-from . import check_license, check_options, config, console, demo, snapshot, what_if
+from . import (
+    check_license,
+    check_options,
+    config,
+    console,
+    demo,
+    history,
+    import_logs,
+    snapshot,
+    what_if,
+)
 from .common import PROG
 
-COMMANDS = [snapshot, config, check_options, check_license, what_if, demo]  # --help's order
+COMMANDS = [snapshot, config, check_options, check_license, what_if, import_logs, history,
+            demo]  # --help's order
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,270 @@
+"""`lmconsole import`: old debug logs of one server into the history.
+
+The files may come in any order: each is first read up to its first date line and its first
+event (lmgrd's TIMESTAMP, its start-up line, an SLOG date), which dates it; then they are read
+in the order of those dates, one line at a time (memory does not grow with a file), through
+the server's adapter. Every event, denial and session is written in batches; rows are known
+by their file's identity and byte offset, so importing a file again changes nothing, and a
+session left open by one file is closed by the next (by its IN, or its daemon's restart).
+A log that names no date at all is dated by counting back from its modification time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from pathlib import Path
+
+from lmconsole.adapter import LicenceManagerAdapter
+from lmconsole.history.logfiles import LogFile, LogFileError
+from lmconsole.history.sessions import SessionTracker
+from lmconsole.history.store import HistoryStore
+from lmconsole.model import Diagnostic
+
+BATCH_EVENTS = 20_000  # rows written per transaction
+PROGRESS_LINES = 65_536  # lines between two progress reports
+PROBE_DATE = date(2000, 1, 3)  # assumed while a file is read ahead to its first date line
+DENIAL_KINDS = frozenset({"DENIED", "UNSUPPORTED"})
+DAEMON_KINDS_WITHOUT_FEATURES = frozenset({"lmgrd"})
+
+
+@dataclass
+class ImportSummary:
+    files: int = 0
+    lines: int = 0
+    events: int = 0
+    new_events: int | None = None  # of them, not in the history before (None: not known)
+    sessions: int = 0  # sessions ended or left open, as read in these files
+    still_open: int = 0
+    denials: int = 0
+    unmatched_ins: int = 0  # INs whose OUT no imported file holds
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+    diagnostics: list[tuple[str, Diagnostic]] = field(default_factory=list)  # (file, ...)
+    refused: list[str] = field(default_factory=list)  # files not imported, and why
+
+
+@dataclass(frozen=True, slots=True)
+class LogPlan:
+    """A file, read ahead: the date of its first line and the time of its first event."""
+
+    file: LogFile
+    start_date: date
+    first_at: datetime | None
+    dated: bool  # False: the log names no date; start_date counts back from its mtime
+
+
+Progress = Callable[[int], None]  # bytes of the files on disk read since the last call
+
+
+class Importer:
+    def __init__(self, store: HistoryStore, adapter: LicenceManagerAdapter, *, server: str,
+                 tz: tzinfo, time_zone: str | None, now: datetime,
+                 progress: Progress | None = None) -> None:
+        self.store = store
+        self.adapter = adapter
+        self.server = server
+        self.tz = tz
+        self.time_zone = time_zone
+        self.now = int(now.timestamp())
+        self.progress = progress or (lambda _bytes: None)
+        self.summary = ImportSummary()
+
+    async def run(self, paths: Sequence[str | Path]) -> ImportSummary:
+        plans = self.plans(paths)
+        server_id = await self.store.server_id(self.server, manager=self.adapter.kind,
+                                               time_zone=self.time_zone)
+        source_ids = [await self._source(server_id, plan.file) for plan in plans]
+        events_before = await self.store.event_count(server_id)
+        carried = await self.store.still_open_sessions(server_id, except_sources=source_ids)
+        tracker = SessionTracker(carried)
+        writer = _RowWriter(self.store, server_id)
+        for plan, source_id in zip(plans, source_ids):
+            await self._read(plan, source_id, tracker, writer)
+        left_open = tracker.still_open()
+        writer.sessions.extend(session.row(server_id) for session in left_open)
+        await writer.flush()
+        await self.store.names(server_id, writer.daemons, writer.features)
+        summary = self.summary
+        summary.sessions = writer.session_count + len(left_open)
+        # counted, not taken from the driver: asyncpg's executemany does not say how many
+        # rows an INSERT ... ON CONFLICT DO NOTHING added
+        summary.new_events = await self.store.event_count(server_id) - events_before
+        summary.still_open = len(left_open)
+        summary.unmatched_ins = tracker.unmatched_ins
+        summary.denials = writer.denial_count
+        return summary
+
+    # ---- reading ahead ---------------------------------------------------------------------
+
+    def plans(self, paths: Sequence[str | Path]) -> list[LogPlan]:
+        """The readable files, in the order of their own dates (then names)."""
+        plans = []
+        for path in paths:
+            try:
+                plan = self._plan(LogFile(path))
+            except LogFileError as error:
+                self.summary.refused.append(str(error))
+                continue
+            if plan is not None:
+                plans.append(plan)
+        far = datetime.max.replace(tzinfo=UTC)
+        return sorted(plans, key=lambda p: (p.first_at or far, p.start_date, str(p.file.path)))
+
+    def _plan(self, file: LogFile) -> LogPlan | None:
+        reader = self.adapter.event_reader(tz=self.tz, server=self.server,
+                                           start_date=PROBE_DATE)
+        first = last = None
+        first_undated = False
+        with file.open() as stream:
+            for _offset, text in file.lines(stream):
+                event = reader.feed(text)
+                if event is not None:
+                    if first is None:
+                        first, first_undated = event, reader.log_start_date is None
+                    last = event
+                if first is not None and reader.log_start_date is not None:
+                    break
+            else:
+                last = reader.flush() or last
+                first = first or last
+        start = reader.log_start_date
+        if start is None and first is None:
+            self.summary.refused.append(f"{file.path}: nothing in it reads as a debug log "
+                                        f"(no event and no date line)")
+            return None
+        dated = start is not None
+        if not dated:
+            start = self._counted_back_from_mtime(file, last.at.date())
+        shift = timedelta(days=(start - PROBE_DATE).days)
+        first_at = first.at + shift if first is not None and (first_undated or not dated) \
+            else (first.at if first is not None else None)
+        return LogPlan(file, start, first_at, dated)
+
+    def _counted_back_from_mtime(self, file: LogFile, last_probe_date: date) -> date:
+        """The start date of a log that names none: its last event was written on the day
+        of its modification time, and its lines spanned the midnights counted."""
+        modified = datetime.fromtimestamp(file.path.stat().st_mtime, self.tz).date()
+        start = modified - (last_probe_date - PROBE_DATE)
+        self.summary.diagnostics.append((str(file.path), Diagnostic(
+            1, f"the log names no date (no TIMESTAMP, start-up or SLOG date line): its dates "
+               f"are counted back from its modification time, {modified.isoformat()}, to "
+               f"{start.isoformat()}", "", self.server)))
+        return start
+
+    async def _source(self, server_id: int, file: LogFile) -> int:
+        source = await self.store.source(server_id, file.identity.digest,
+                                         file.identity.prefix_bytes, str(file.path),
+                                         file.digest_of_first, self.now)
+        return source.id
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    async def _read(self, plan: LogPlan, source_id: int, tracker: SessionTracker,
+                    writer: _RowWriter) -> None:
+        file, summary = plan.file, self.summary
+        reader = self.adapter.event_reader(tz=self.tz, server=self.server,
+                                           start_date=plan.start_date)
+        feed, observe, add = reader.feed, tracker.observe, writer.add
+        line_no = offset = previous_offset = 0
+        first_at = last_at = None
+        reported = 0
+        try:
+            with file.open() as stream:
+                for offset, text in file.lines(stream):
+                    line_no += 1
+                    event = feed(text)
+                    if event is not None:
+                        add(event, source_id,
+                            offset if event.line == line_no else previous_offset, observe)
+                        first_at = first_at or event.at
+                        last_at = event.at
+                        if len(writer.events) >= BATCH_EVENTS:
+                            await writer.flush()
+                    previous_offset = offset
+                    if line_no & (PROGRESS_LINES - 1) == 0:
+                        position = file.position_on_disk(stream)
+                        self.progress(position - reported)
+                        reported = position
+                held = reader.flush()
+                if held is not None:
+                    add(held, source_id, offset, observe)
+                    last_at = held.at
+                    first_at = first_at or held.at
+                size = stream.tell()
+        except LogFileError as error:
+            summary.refused.append(str(error))
+            size = offset
+        self.progress(file.size_on_disk - reported)
+        await writer.flush()
+        summary.files += 1
+        summary.lines += line_no
+        summary.events = writer.event_count
+        summary.diagnostics.extend((str(file.path), d) for d in reader.diagnostics)
+        if first_at is not None:
+            summary.first_at = min(summary.first_at or first_at, first_at)
+            summary.last_at = max(summary.last_at or last_at, last_at)
+        await self.store.source_read(
+            source_id, path=str(file.path), bytes_read=size, lines_read=line_no,
+            first_at=_epoch(first_at), last_at=_epoch(last_at), now=self.now)
+
+
+class _RowWriter:
+    """The rows of one import, written a batch at a time."""
+
+    def __init__(self, store: HistoryStore, server_id: int) -> None:
+        self.store = store
+        self.server_id = server_id
+        self.events: list[dict] = []
+        self.denials: list[dict] = []
+        self.sessions: list[dict] = []
+        self.daemons: set[str] = set()
+        self.features: set[tuple[str, str]] = set()
+        self.event_count = 0
+        self.session_count = 0
+        self.denial_count = 0
+        self._at: datetime | None = None
+        self._epoch = 0
+
+    def add(self, event, source_id: int, byte_offset: int, observe) -> None:
+        at = event.at
+        if at is not self._at:  # the reader hands out one datetime per second
+            self._at, self._epoch = at, int(at.timestamp())
+        epoch = self._epoch
+        kind = event.kind.value
+        server_id = self.server_id
+        self.events.append({
+            "source_id": source_id, "byte_offset": byte_offset, "server_id": server_id,
+            "at": epoch, "kind": kind, "daemon": event.daemon, "feature": event.feature,
+            "user_name": event.user, "host": event.host, "count": event.count,
+            "reason": event.reason, "code": event.code, "extra": event.extra,
+            "line": event.line})
+        self.event_count += 1
+        feature = event.feature
+        if feature is not None:
+            self.features.add((feature, event.daemon))
+            if kind in DENIAL_KINDS:
+                self.denials.append({
+                    "source_id": source_id, "byte_offset": byte_offset,
+                    "server_id": server_id, "at": epoch, "kind": kind,
+                    "daemon": event.daemon, "feature": feature, "user_name": event.user,
+                    "host": event.host, "count": event.count, "code": event.code,
+                    "reason": event.reason})
+                self.denial_count += 1
+        if event.daemon not in DAEMON_KINDS_WITHOUT_FEATURES:
+            self.daemons.add(event.daemon)
+        for session in observe(kind, epoch, event.daemon, feature, event.user, event.host,
+                               event.count, event.reason, source_id, byte_offset):
+            self.sessions.append(session.row(server_id))
+            self.session_count += 1
+
+    async def flush(self) -> None:
+        events, denials, sessions = self.events, self.denials, self.sessions
+        self.events, self.denials, self.sessions = [], [], []
+        if events or denials or sessions:
+            await self.store.write(events, denials, sessions)
+
+
+def _epoch(at: datetime | None) -> int | None:
+    return None if at is None else int(at.timestamp())

@@ -1,0 +1,90 @@
+"""Log files to import: plain or gzip (known by its magic bytes, not its name), read line by
+line with each line's byte offset, and known by their identity: the SHA-256 of their first
+IDENTITY_BYTES (decompressed), so that a log renamed by rotation, compressed or copied is
+still the same file and its lines are not counted twice.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+IDENTITY_BYTES = 8192  # beyond lmgrd's start-up banner, which names its pid and the date
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class LogFileError(Exception):
+    """A file that cannot be imported: missing, unreadable, binary, a broken gzip file."""
+
+
+@dataclass(frozen=True, slots=True)
+class LogIdentity:
+    digest: str  # SHA-256, hex, of the first `prefix_bytes` bytes
+    prefix_bytes: int  # IDENTITY_BYTES, or the whole size of a shorter file
+
+
+class LogFile:
+    """One log file on disk, opened for reading from its first line."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            with open(self.path, "rb") as probe:
+                self.compressed = probe.read(2) == GZIP_MAGIC
+            self.size_on_disk = self.path.stat().st_size
+            head = self.head(IDENTITY_BYTES)
+        except OSError as error:
+            raise LogFileError(f"{self.path}: {error.strerror or error}") from None
+        if b"\0" in head:
+            raise LogFileError(f"{self.path}: a binary file, not a log (it holds NUL bytes)")
+        self.identity = LogIdentity(hashlib.sha256(head).hexdigest(), len(head))
+
+    def open(self) -> BinaryIO:
+        raw = open(self.path, "rb")  # noqa: SIM115 - handed to the caller, who closes it
+        return gzip.GzipFile(fileobj=raw, mode="rb") if self.compressed else raw
+
+    def head(self, size: int) -> bytes:
+        """The first `size` bytes of the content (decompressed)."""
+        with self.open() as stream:
+            try:
+                return stream.read(size)
+            except (OSError, EOFError, zlib.error) as error:
+                raise LogFileError(f"{self.path}: a broken gzip file ({error})") from None
+
+    def digest_of_first(self, size: int) -> str:
+        """The identity digest of the first `size` bytes, to recognise a file known from
+        when it was shorter."""
+        return hashlib.sha256(self.head(size)).hexdigest()
+
+    def lines(self, stream: BinaryIO) -> Iterator[tuple[int, str]]:
+        """(byte offset, line without its line end) for every line of `stream`. Bytes that
+        are not UTF-8 are read as Latin-1 (old Windows servers). A gzip file that breaks
+        off ends the lines and raises LogFileError."""
+        offset = 0
+        try:
+            for raw in stream:
+                size = len(raw)
+                if raw[-1:] == b"\n":
+                    raw = raw[:-1]
+                try:
+                    text = raw.decode()
+                except UnicodeDecodeError:
+                    text = raw.decode("latin-1")
+                yield offset, text
+                offset += size
+        except (OSError, EOFError, zlib.error) as error:
+            raise LogFileError(f"{self.path}: broken off at byte {offset:,} of its content "
+                               f"({error})") from None
+
+    def position_on_disk(self, stream: BinaryIO) -> int:
+        """How far into the file on disk `stream` has read (for a progress bar)."""
+        underlying = getattr(stream, "fileobj", None) or stream
+        try:
+            return underlying.tell()
+        except (OSError, ValueError):
+            return 0

@@ -1,0 +1,234 @@
+"""The history's tables, the same on SQLite and PostgreSQL.
+
+Every `*_at` column holds whole seconds since the epoch, UTC. Natural keys (unique
+constraints) make every write idempotent; their columns are NOT NULL, because both engines
+treat NULLs as distinct in a unique constraint. The schema's version is Alembic's
+(`alembic_version`); migrations/ holds the steps, and a test checks that they build exactly
+these tables.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# Named constraints, so that a later migration can name what it alters (Alembic needs the
+# names on SQLite, whose batch mode rebuilds a table).
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+NAME = 200  # user, host, feature and daemon names: FlexLM's limits are far below this
+
+
+def _server_id() -> Column:
+    return Column("server_id", Integer, ForeignKey("servers.id"), nullable=False)
+
+
+servers = Table(
+    "servers", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(NAME), nullable=False, unique=True),
+    Column("manager", String(40), nullable=False),  # "flexlm", later "rlm" ...
+    Column("time_zone", String(64)),  # the IANA zone its logs were last read in
+)
+
+vendor_daemons = Table(
+    "vendor_daemons", metadata,
+    Column("id", Integer, primary_key=True),
+    _server_id(),
+    Column("name", String(NAME), nullable=False),
+    UniqueConstraint("server_id", "name"),
+)
+
+features = Table(
+    "features", metadata,
+    Column("id", Integer, primary_key=True),
+    _server_id(),
+    Column("name", String(NAME), nullable=False),
+    Column("vendor", String(NAME)),
+    UniqueConstraint("server_id", "name"),
+)
+
+# A feature's pool as polls saw it: a new row when its issued count changes.
+# "" stands for an unknown version, expiry (permanent: "permanent") or vendor string.
+pools = Table(
+    "pools", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("feature_id", Integer, ForeignKey("features.id"), nullable=False),
+    Column("version", String(NAME), nullable=False),
+    Column("expiry", String(16), nullable=False),  # ISO date, "permanent" or ""
+    Column("vendor_string", Text, nullable=False),
+    Column("issued", Integer, nullable=False),  # -1: uncounted
+    Column("license_type", String(40)),
+    Column("first_seen_at", BigInteger, nullable=False),
+    Column("last_seen_at", BigInteger, nullable=False),
+    UniqueConstraint("feature_id", "version", "expiry", "vendor_string", "issued"),
+)
+
+# A log file, known by the SHA-256 of its first bytes (IDENTITY_BYTES, or all of a shorter
+# file), whatever its name: renamed by rotation, gzipped, copied, it is the same file.
+sources = Table(
+    "sources", metadata,
+    Column("id", Integer, primary_key=True),
+    _server_id(),
+    Column("identity", String(64), nullable=False),
+    Column("prefix_bytes", Integer, nullable=False),  # how many bytes the identity covers
+    Column("path", Text, nullable=False),  # where it was last read
+    Column("bytes_read", BigInteger, nullable=False),  # decompressed bytes read so far
+    Column("lines_read", BigInteger, nullable=False),
+    Column("first_at", BigInteger),  # its first and last event
+    Column("last_at", BigInteger),
+    Column("read_at", BigInteger, nullable=False),  # when it was last read
+    UniqueConstraint("server_id", "identity"),
+)
+
+
+def _line_key() -> list:
+    """The natural key of a row read from a log line: its file and byte offset."""
+    return [Column("source_id", Integer, ForeignKey("sources.id"), nullable=False),
+            Column("byte_offset", BigInteger, nullable=False)]
+
+
+# Every line of a debug log that reports something: OUT, IN, DENIED, QUEUED, DEQUEUED,
+# UNSUPPORTED, EXPIRED, and the daemons' starts, restarts, re-reads and shutdowns.
+events = Table(
+    "events", metadata,
+    *_line_key(),
+    _server_id(),
+    Column("at", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("daemon", String(NAME), nullable=False),
+    Column("feature", String(NAME)),
+    Column("user_name", String(NAME)),
+    Column("host", String(NAME)),
+    Column("count", Integer, nullable=False),
+    Column("reason", Text),  # the log's words in parentheses
+    Column("code", String(40)),  # FlexLM's "-4,342"
+    Column("extra", Text),  # the vendor's own data on the line
+    Column("line", BigInteger),  # 1-based line number in the file
+    PrimaryKeyConstraint("source_id", "byte_offset"),
+    Index(None, "server_id", "at"),
+)
+
+# How a session's end was known.
+END_IN = "in"  # the log's IN line
+END_REMOVED = "removed"  # IN (REMOVED): lmremove, or the options file's rules on a reread
+END_SERVER_RESTART = "server_restart"  # its daemon stopped, restarted or started afresh
+END_GAP = "gap"  # the log stopped being read while it was open
+END_STILL_OPEN = "still_open"  # no end known yet: open when the log was last read
+END_SEEN_BY_POLL = "seen_by_poll"  # a poll no longer showed the seat
+END_KINDS = (END_IN, END_REMOVED, END_SERVER_RESTART, END_GAP, END_STILL_OPEN,
+             END_SEEN_BY_POLL)
+
+# A checkout from its start to its end. A session read from a log is known by its OUT
+# line (source_id, byte_offset); one seen only by polls (later) has neither.
+sessions = Table(
+    "sessions", metadata,
+    Column("id", Integer, primary_key=True),
+    _server_id(),
+    Column("source_id", Integer, ForeignKey("sources.id")),
+    Column("byte_offset", BigInteger),
+    Column("feature", String(NAME), nullable=False),
+    Column("daemon", String(NAME)),
+    Column("version", String(NAME)),
+    Column("user_name", String(NAME), nullable=False),
+    Column("host", String(NAME)),
+    Column("display", String(NAME)),
+    Column("handle", BigInteger),
+    Column("count", Integer, nullable=False),
+    Column("project", String(NAME)),
+    Column("borrowed", Boolean, nullable=False),
+    Column("start_at", BigInteger, nullable=False),
+    Column("end_at", BigInteger),  # None while still open
+    Column("end_kind", String(16), nullable=False),  # one of END_KINDS
+    Column("end_reason", Text),  # the IN line's words: INACTIVE, REMOVED ...
+    UniqueConstraint("source_id", "byte_offset"),
+    Index(None, "server_id", "start_at"),
+)
+
+denials = Table(
+    "denials", metadata,
+    *_line_key(),
+    _server_id(),
+    Column("at", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),  # DENIED, UNSUPPORTED
+    Column("daemon", String(NAME), nullable=False),
+    Column("feature", String(NAME), nullable=False),
+    Column("user_name", String(NAME)),
+    Column("host", String(NAME)),
+    Column("count", Integer, nullable=False),
+    Column("code", String(40)),  # FlexLM's "-4,342": the reason's code
+    Column("reason", Text),  # and its words
+    PrimaryKeyConstraint("source_id", "byte_offset"),
+    Index(None, "server_id", "at"),
+)
+
+
+def _occupancy(name: str) -> Table:
+    """Per feature and period (its first second in `at`): the peak and mean seats in use,
+    and the issued, reserved-but-idle, borrowed and queued counts."""
+    return Table(
+        name, metadata,
+        _server_id(),
+        Column("feature", String(NAME), nullable=False),
+        Column("at", BigInteger, nullable=False),
+        Column("in_use_peak", Integer, nullable=False),
+        Column("in_use_mean", Float, nullable=False),
+        Column("issued", Integer),
+        Column("reserved_idle", Integer),
+        Column("borrowed", Integer),
+        Column("queued", Integer),
+        PrimaryKeyConstraint("server_id", "feature", "at"),
+    )
+
+
+occupancy_minute = _occupancy("occupancy_minute")
+occupancy_hour = _occupancy("occupancy_hour")
+occupancy_day = _occupancy("occupancy_day")
+
+# A period in which a server's log (kind "log") or its status (kind "poll") was not seen.
+gaps = Table(
+    "gaps", metadata,
+    Column("id", Integer, primary_key=True),
+    _server_id(),
+    Column("kind", String(16), nullable=False),
+    Column("start_at", BigInteger, nullable=False),
+    Column("end_at", BigInteger),  # None: not seen since
+    Column("reason", Text),
+    UniqueConstraint("server_id", "kind", "start_at"),
+)
+
+# The admin actions (lmconsole/audit.py's records), known by the SHA-256 of the record.
+audit = Table(
+    "audit", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("at", BigInteger, nullable=False),
+    Column("who", String(NAME), nullable=False),
+    Column("server", String(NAME), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("command", Text, nullable=False),  # JSON list, passwords already redacted
+    Column("outcome", String(16), nullable=False),
+    Column("exit_code", Integer),
+    Column("output", Text),
+    Column("diff", Text),
+    Column("subject", Text),  # JSON object
+    Index(None, "at"),
+)

@@ -1,0 +1,321 @@
+"""The history store: an SQLAlchemy async engine on SQLite (the default, a file in the
+user's data directory) or PostgreSQL (a history shared by several machines).
+
+`HistoryStore.open(url)` creates the database if need be and migrates it to the current
+schema (Alembic, migrations/). Writes are batched, one transaction each, and idempotent:
+rows read from a log are known by (source_id, byte_offset) and inserted with
+"ON CONFLICT DO NOTHING"; a session's end is only ever written over `still_open`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import event, func, select, text, update
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from lmconsole.history import schema
+from lmconsole.history.schema import END_STILL_OPEN
+from lmconsole.history.sessions import Session
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+SQLITE_BUSY_TIMEOUT_S = 30  # a console and a collector may write one SQLite file
+MIGRATION_LOCK = 4_726_137  # PostgreSQL advisory lock: one process migrates at a time
+
+
+class StoreError(Exception):
+    """The database cannot be opened or used; the message says which and why."""
+
+
+def default_database_path(env=os.environ) -> Path:
+    """$XDG_DATA_HOME/lmconsole/history.db (~/.local/share/lmconsole/history.db)."""
+    data = env.get("XDG_DATA_HOME", "")
+    base = Path(data) if data and Path(data).is_absolute() else (
+        Path(env.get("HOME") or Path.home()) / ".local" / "share")
+    return base / "lmconsole" / "history.db"
+
+
+def database_url(configured: str | None, env=os.environ) -> URL:
+    """The URL to open: the configured one with its async driver (a plain
+    `postgresql://` or `sqlite://` gets asyncpg or aiosqlite), else the default file."""
+    if not configured:
+        return make_url(f"sqlite+aiosqlite:///{default_database_path(env)}")
+    try:
+        url = make_url(configured)
+    except ArgumentError as error:
+        raise StoreError(f"database_url {configured!r}: {error}") from None
+    backend = url.get_backend_name()
+    if backend not in DRIVERS:
+        raise StoreError(f"database_url {configured!r}: {backend} is not supported "
+                         f"(use SQLite or PostgreSQL)")
+    if url.drivername == backend:
+        url = url.set(drivername=DRIVERS[backend])
+    return url
+
+
+def shown_url(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    id: int
+    bytes_read: int
+
+
+class HistoryStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.url = engine.url
+        self.dialect = engine.dialect.name
+        insert = _insert_function(self.dialect)
+        self._insert = insert
+        line_key = ["source_id", "byte_offset"]
+        self._insert_events = insert(schema.events).on_conflict_do_nothing(
+            index_elements=line_key)
+        self._insert_denials = insert(schema.denials).on_conflict_do_nothing(
+            index_elements=line_key)
+        upsert = insert(schema.sessions)
+        self._upsert_sessions = upsert.on_conflict_do_update(
+            index_elements=line_key,
+            set_={"end_at": upsert.excluded.end_at, "end_kind": upsert.excluded.end_kind,
+                  "end_reason": upsert.excluded.end_reason},
+            where=schema.sessions.c.end_kind == END_STILL_OPEN)
+
+    # ---- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, url: URL | str | None = None) -> HistoryStore:
+        """The store at `url` (a configured URL, or None for the default SQLite file),
+        created and migrated to the current schema. StoreError when it cannot be."""
+        url = database_url(url) if url is None or isinstance(url, str) else url
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = _engine(url)
+        store = cls(engine)
+        try:
+            async with engine.begin() as connection:
+                if store.dialect == "postgresql":
+                    await connection.execute(
+                        text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+                await connection.run_sync(_upgrade)
+        except (OSError, DBAPIError) as error:
+            await engine.dispose()
+            raise StoreError(f"{shown_url(url)}: cannot open the history database: "
+                             f"{_reason(error)}") from None
+        return store
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def schema_version(self) -> str | None:
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(_current_revision)
+
+    # ---- the things rows refer to ------------------------------------------------------------
+
+    async def server_id(self, name: str, *, manager: str, time_zone: str | None) -> int:
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                self._insert(schema.servers).on_conflict_do_nothing(index_elements=["name"]),
+                {"name": name, "manager": manager, "time_zone": time_zone})
+            if time_zone is not None:
+                await connection.execute(update(schema.servers)
+                                         .where(schema.servers.c.name == name)
+                                         .values(time_zone=time_zone))
+            return await connection.scalar(
+                select(schema.servers.c.id).where(schema.servers.c.name == name))
+
+    async def source(self, server_id: int, digest: str, prefix_bytes: int, path: str,
+                     digest_of_first, now: int) -> SourceRow:
+        """The log file of `server_id` with this identity, added if it is new. A file known
+        from when it was shorter than the identity's length (`digest_of_first(n)` is this
+        file's digest of its first n bytes) is the same file: its identity is lengthened."""
+        sources = schema.sources
+        async with self.engine.begin() as connection:
+            row = (await connection.execute(
+                select(sources.c.id, sources.c.bytes_read)
+                .where(sources.c.server_id == server_id, sources.c.identity == digest))).first()
+            if row is not None:
+                return SourceRow(row.id, row.bytes_read)
+            shorter = (await connection.execute(
+                select(sources.c.id, sources.c.identity, sources.c.prefix_bytes,
+                       sources.c.bytes_read)
+                .where(sources.c.server_id == server_id,
+                       sources.c.prefix_bytes < prefix_bytes))).all()
+            for known in shorter:
+                if digest_of_first(known.prefix_bytes) == known.identity:
+                    await connection.execute(
+                        update(sources).where(sources.c.id == known.id)
+                        .values(identity=digest, prefix_bytes=prefix_bytes))
+                    return SourceRow(known.id, known.bytes_read)
+            await connection.execute(
+                self._insert(sources).on_conflict_do_nothing(
+                    index_elements=["server_id", "identity"]),
+                {"server_id": server_id, "identity": digest, "prefix_bytes": prefix_bytes,
+                 "path": path, "bytes_read": 0, "lines_read": 0, "read_at": now})
+            row = (await connection.execute(
+                select(sources.c.id, sources.c.bytes_read)
+                .where(sources.c.server_id == server_id, sources.c.identity == digest))).one()
+            return SourceRow(row.id, row.bytes_read)
+
+    async def source_read(self, source_id: int, *, path: str, bytes_read: int,
+                          lines_read: int, first_at: int | None, last_at: int | None,
+                          now: int) -> None:
+        """How far a source has been read (never less than before), and its time span."""
+        sources = schema.sources
+        values = {"path": path, "read_at": now,
+                  "bytes_read": _larger(self.dialect, sources.c.bytes_read, bytes_read),
+                  "lines_read": _larger(self.dialect, sources.c.lines_read, lines_read)}
+        if first_at is not None:
+            values["first_at"] = func.coalesce(_smaller(self.dialect, sources.c.first_at,
+                                                        first_at), first_at)
+            values["last_at"] = func.coalesce(_larger(self.dialect, sources.c.last_at,
+                                                      last_at), last_at)
+        async with self.engine.begin() as connection:
+            await connection.execute(update(sources).where(sources.c.id == source_id)
+                                     .values(**values))
+
+    async def names(self, server_id: int, daemons: Iterable[str],
+                    features: Iterable[tuple[str, str]]) -> None:
+        """The vendor daemons and (feature, vendor) pairs a server's log named."""
+        daemon_rows = [{"server_id": server_id, "name": name} for name in sorted(daemons)]
+        feature_rows = [{"server_id": server_id, "name": name, "vendor": vendor}
+                        for name, vendor in sorted(features)]
+        async with self.engine.begin() as connection:
+            if daemon_rows:
+                await connection.execute(self._insert(schema.vendor_daemons)
+                                         .on_conflict_do_nothing(), daemon_rows)
+            if feature_rows:
+                await connection.execute(self._insert(schema.features)
+                                         .on_conflict_do_nothing(), feature_rows)
+
+    # ---- log rows ---------------------------------------------------------------------------
+
+    async def write(self, events: Sequence[dict], denials: Sequence[dict],
+                    sessions: Sequence[dict]) -> None:
+        """One batch, in one transaction. Rows already there are left as they are; a
+        session's end replaces only a `still_open` one."""
+        async with self.engine.begin() as connection:
+            if events:
+                await connection.execute(self._insert_events, events)
+            if denials:
+                await connection.execute(self._insert_denials, denials)
+            if sessions:
+                await connection.execute(self._upsert_sessions, sessions)
+
+    async def event_count(self, server_id: int) -> int:
+        query = select(func.count()).select_from(schema.events).where(
+            schema.events.c.server_id == server_id)
+        async with self.engine.connect() as connection:
+            return (await connection.execute(query)).scalar_one()
+
+    async def still_open_sessions(self, server_id: int,
+                                  except_sources: Iterable[int] = ()) -> list[Session]:
+        """The sessions of `server_id` no log has ended yet, except those read from
+        `except_sources` (an import that reads them again makes them again)."""
+        s = schema.sessions
+        query = select(s.c.source_id, s.c.byte_offset, s.c.daemon, s.c.feature,
+                       s.c.user_name, s.c.host, s.c.count, s.c.borrowed, s.c.start_at).where(
+            s.c.server_id == server_id, s.c.end_kind == END_STILL_OPEN,
+            s.c.source_id.is_not(None), s.c.source_id.not_in(list(except_sources)))
+        async with self.engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [Session(r.source_id, r.byte_offset, r.daemon or "", r.feature, r.user_name,
+                        r.host, r.count, r.borrowed, r.start_at) for r in rows]
+
+    # ---- reading --------------------------------------------------------------------------
+
+    async def stream(self, query) -> AsyncIterator:
+        async with self.engine.connect() as connection:
+            result = await connection.stream(query)
+            async for row in result:
+                yield row
+
+    async def rows(self, query) -> list:
+        async with self.engine.connect() as connection:
+            return list((await connection.execute(query)).all())
+
+    async def size_bytes(self) -> int | None:
+        """The database's size on disk: the SQLite file with its WAL, or PostgreSQL's
+        pg_database_size; None for an in-memory database."""
+        if self.dialect == "postgresql":
+            rows = await self.rows(select(func.pg_database_size(func.current_database())))
+            return int(rows[0][0])
+        database = self.url.database
+        if not database or database == ":memory:":
+            return None
+        path = Path(database).expanduser()
+        return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+def _engine(url: URL) -> AsyncEngine:
+    if url.get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True)
+    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _pragmas(connection, _record) -> None:
+        cursor = connection.cursor()
+        # WAL: readers (the console, `history`) do not block the writer, nor it them.
+        # synchronous=NORMAL is durable across a crash of lmconsole, and in WAL mode the
+        # database stays consistent through a power cut (the last commits may be lost,
+        # and an import or a collector replays them: writes are idempotent).
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
+                       "cache_size=-65536", "temp_store=MEMORY"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    return engine
+
+
+def _alembic_config(connection):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection) -> None:
+    from alembic import command
+
+    command.upgrade(_alembic_config(connection), "head")
+
+
+def _current_revision(connection) -> str | None:
+    from alembic.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _insert_function(dialect: str):
+    """The dialect's INSERT, which has ON CONFLICT DO NOTHING / DO UPDATE."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        raise StoreError(f"{dialect} databases are not supported (use SQLite or PostgreSQL)")
+    return insert
+
+
+def _larger(dialect: str, column, value):
+    return (func.max if dialect == "sqlite" else func.greatest)(column, value)
+
+
+def _smaller(dialect: str, column, value):
+    return (func.min if dialect == "sqlite" else func.least)(column, value)
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, OperationalError | DBAPIError) and error.orig is not None:
+        return str(error.orig).strip().splitlines()[0]
+    return str(error)

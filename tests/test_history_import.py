@@ -1,0 +1,199 @@
+"""`lmconsole import` and `lmconsole history` as a script runs them: a real subprocess, real
+SQLite files, the corpus debug logs (figures counted by hand with grep -c) and small logs
+written here for midnight, restart, order and compression."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .corpus import corpus_file
+from .postgres import postgres_fixture  # noqa: F401 - registers `postgres`
+
+ADSKFLEX = corpus_file("flexlm", "debuglog",
+                       "upm_adskflex_reread_dup_vendor_unsupported_mixed_time_format_EXCERPT.log.txt")
+MLM = corpus_file("flexlm", "debuglog", "upm_mlm_unsupported_hex_out_in_EXCERPT.log.txt")
+MAPLE = corpus_file("flexlm", "debuglog",
+                    "upm_maplelmg_mixed_versions_blank_line_localized_tz_EXCERPT.log.txt")
+
+
+def lmconsole(tmp_path: Path, *args: str):
+    """The command, with no configuration and its data directory under tmp_path."""
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "XDG_DATA_HOME": str(tmp_path / "data"), "LMCONSOLE_CONFIG": ""}
+    env.pop("LMCONSOLE_CONFIG")
+    return subprocess.run([sys.executable, "-m", "lmconsole", *args], capture_output=True,
+                          text=True, timeout=120, env=env)
+
+
+def summary(result) -> dict[str, str]:
+    assert result.returncode == 0, result.stderr
+    return {line[:12].strip(): line[13:] for line in result.stdout.splitlines()}
+
+
+def database(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'history.db'}"
+
+
+def imported(tmp_path: Path, *files: Path | str, server: str = "upm") -> dict[str, str]:
+    return summary(lmconsole(tmp_path, "import", *map(str, files), "--server", server,
+                             "--server-tz", "Europe/Madrid", "--database", database(tmp_path)))
+
+
+def listed(tmp_path: Path, what: str, *options: str) -> list[dict]:
+    result = lmconsole(tmp_path, "history", what, "--format", "json", "--database",
+                       database(tmp_path), *options)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def info(tmp_path: Path) -> dict:
+    result = lmconsole(tmp_path, "history", "info", "--format", "json", "--database",
+                       database(tmp_path))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+# ---- the corpus ------------------------------------------------------------------------------
+
+def test_the_corpus_logs_counted_by_hand(tmp_path):
+    first = imported(tmp_path, ADSKFLEX)
+    # 11 OUT, 2 IN, 2 UNSUPPORTED, and lmgrd's start of adskflex
+    assert first["events"] == "17 (17 new)"
+    assert first["sessions"] == "11 (9 still open)"  # 11 OUT, 2 of them checked in
+    assert first["denials"] == "2"
+    assert first["time span"] == "2022-05-05 08:42:23 .. 2022-05-05 10:16:04 Europe/Madrid"
+    denials = listed(tmp_path, "denials")
+    assert [(d["feature"], d["user"], d["code"]) for d in denials] == [
+        ("87537INVPROSA_2022_0F", "UPM", "-5,346"),
+        ("87537INVPROSA_2022_0F", "upm", "-5,346")]
+    assert denials[0]["at"] == "2022-05-05T06:42:42+00:00"  # 08:42:42 in Madrid (CEST)
+    closed = [s for s in listed(tmp_path, "sessions") if s["end_kind"] == "in"]
+    assert len(closed) == 2 and all(s["duration_s"] >= 0 for s in closed)
+
+
+def test_importing_again_changes_nothing(tmp_path):
+    imported(tmp_path, ADSKFLEX, MLM, MAPLE)
+    before = info(tmp_path)["rows"]
+    again = imported(tmp_path, MLM, ADSKFLEX)
+    assert again["events"].endswith("(0 new)")
+    assert info(tmp_path)["rows"] == before
+    assert before["events"] == 17 + 40 + 1 and before["denials"] == 2 + 4  # maple: its start
+    assert before["sessions"] == 11 + 36
+
+
+def test_a_gzipped_log_is_the_same_log(tmp_path):
+    packed = tmp_path / "adskflex.log.gz"
+    packed.write_bytes(gzip.compress(ADSKFLEX.read_bytes()))
+    assert imported(tmp_path / "a", packed)["events"] == "17 (17 new)"
+    plain = imported(tmp_path / "a", ADSKFLEX)
+    assert plain["events"] == "17 (0 new)"  # known by its content, not its name
+
+
+# ---- logs written here -----------------------------------------------------------------------
+
+def log(path: Path, *lines: str) -> Path:
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_files_in_any_order_sessions_across_them_and_midnight(tmp_path):
+    first = log(tmp_path / "mlm.log.1",
+                "23:50:00 (lmgrd) TIMESTAMP 3/2/2026",
+                '23:55:00 (MLM) OUT: "MATLAB" jdoe@host1  ',
+                ' 0:05:00 (MLM) OUT: "SIMULINK" jdoe@host1  ')  # after midnight: 3/3
+    second = log(tmp_path / "mlm.log",
+                 " 0:10:00 (lmgrd) TIMESTAMP 3/3/2026",
+                 ' 1:00:00 (MLM) IN: "MATLAB" jdoe@host1  ',
+                 ' 1:30:00 (MLM) DENIED: "MATLAB" bob@host2  (Licensed number of users '
+                 'already reached. (-4,342))')
+    counts = imported(tmp_path, second, first)  # the newer file first: sorted by date
+    assert counts["sessions"] == "2 (1 still open)" and counts["denials"] == "1"
+    sessions = {s["feature"]: s for s in listed(tmp_path, "sessions", "--tz", "UTC")}
+    matlab = sessions["MATLAB"]
+    assert (matlab["start"], matlab["end"], matlab["end_kind"]) == (
+        "2026-03-02T22:55:00+00:00", "2026-03-03T00:00:00+00:00", "in")
+    assert matlab["duration_s"] == 65 * 60
+    assert sessions["SIMULINK"]["start"] == "2026-03-02T23:05:00+00:00"
+    assert sessions["SIMULINK"]["end_kind"] == "still_open"
+
+
+def test_a_vendor_daemon_restart_ends_the_sessions_it_held(tmp_path):
+    path = log(tmp_path / "restart.log",
+               " 9:00:00 (lmgrd) TIMESTAMP 3/2/2026",
+               ' 9:01:00 (MLM) OUT: "MATLAB" jdoe@host1  ',
+               " 9:30:00 (lmgrd) Started MLM (internet tcp_port 27010 pid 4242)",
+               ' 9:31:00 (MLM) OUT: "MATLAB" amy@host2  ')
+    assert imported(tmp_path, path)["sessions"] == "2 (1 still open)"
+    ended = {s["user"]: s["end_kind"] for s in listed(tmp_path, "sessions")}
+    assert ended == {"jdoe": "server_restart", "amy": "still_open"}
+
+
+def test_listings_filter_by_period_server_feature_and_user(tmp_path):
+    imported(tmp_path, ADSKFLEX, MLM)
+    matlab = listed(tmp_path, "denials", "--feature", "MATLAB")
+    assert len(matlab) == 4 and {d["feature"] for d in matlab} == {"MATLAB"}
+    assert [d["user"] for d in listed(tmp_path, "denials", "--user", "Javier")] == ["Javier"]
+    assert listed(tmp_path, "denials", "--server", "elsewhere") == []
+    may = listed(tmp_path, "denials", "--from", "2022-05-05", "--to", "2022-05-05",
+                 "--tz", "Europe/Madrid")
+    assert len(may) == 2
+    csv = lmconsole(tmp_path, "history", "denials", "--format", "csv", "--database",
+                    database(tmp_path))
+    assert csv.returncode == 0 and len(csv.stdout.splitlines()) == 1 + 6
+
+
+# ---- errors ----------------------------------------------------------------------------------
+
+def test_an_unreadable_file_is_said_and_the_others_are_imported(tmp_path):
+    result = lmconsole(tmp_path, "import", str(tmp_path / "missing.log"), str(ADSKFLEX),
+                       "--server", "upm", "--database", database(tmp_path))
+    assert result.returncode == 2
+    assert "missing.log" in result.stderr and "Traceback" not in result.stderr
+    assert info(tmp_path)["rows"]["events"] == 17
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (("--from", "yesterday"), 2, "--from 'yesterday'"),
+    (("--from", "2026-03-02", "--to", "2026-03-01"), 2, "is not after"),
+    (("--tz", "Mars/Olympus"), 2, "unknown time zone"),
+])
+def test_bad_options_are_usage_errors(tmp_path, args, code, words):
+    result = lmconsole(tmp_path, "history", "sessions", "--database", database(tmp_path),
+                       *args)
+    assert result.returncode == code and words in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_database_that_cannot_be_reached_exits_3(tmp_path):
+    result = lmconsole(tmp_path, "history", "info", "--database",
+                       "postgresql://nobody@127.0.0.1:1/history")
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.startswith("lmconsole: error: ") and "Traceback" not in result.stderr
+
+
+# ---- the same on PostgreSQL --------------------------------------------------------------------
+
+def test_the_corpus_on_postgresql_imported_twice_counts_once(tmp_path, postgres):
+    url = postgres.new_database()
+
+    def run(*args):
+        return lmconsole(tmp_path, *args, "--database", url)
+
+    first = summary(run("import", str(ADSKFLEX), str(MLM), "--server", "upm",
+                        "--server-tz", "Europe/Madrid"))
+    assert first["events"] == "57 (57 new)" and first["denials"] == "6"  # 17 + 40
+    again = summary(run("import", str(MLM), str(ADSKFLEX), "--server", "upm"))
+    assert again["events"] == "57 (0 new)"
+    facts = json.loads(run("history", "info", "--format", "json").stdout)
+    assert (facts["rows"]["events"], facts["rows"]["sessions"], facts["rows"]["denials"]) == (
+        57, 47, 6)
+    denials = json.loads(run("history", "denials", "--format", "json", "--user",
+                             "Javier").stdout)
+    assert [(d["feature"], d["code"]) for d in denials] == [("MATLAB", "-5,346")]
