@@ -1,0 +1,70 @@
+"""Benchmark: `lmconsole import` of a generated busy-server debug log into SQLite.
+
+Writes `--lines` lines (default 5,000,000; about 50 days of bench/debuglog.py's busy
+server) to a temporary file, imports it into a fresh SQLite database in a child process
+(`python -m lmconsole import`, as an admin runs it), and prints lines/s, the child's peak
+RSS and the database size per million sessions. Asserts nothing; the issue's goals are
+>= 300,000 lines/s and < 200 MB however long the log.
+
+    .venv/bin/python bench/history_import.py [--lines 5000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from debuglog import generate  # noqa: E402  (the same generator as the parser's benchmark)
+
+LINES_PER_DAY = 100_000
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=5_000_000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="lmconsole-bench-") as directory:
+        log = Path(directory) / "mlm.log"
+        days = max(1, args.lines // LINES_PER_DAY)
+        started = time.perf_counter()
+        log.write_text(generate(days, LINES_PER_DAY, args.seed))
+        lines = sum(1 for _ in log.open("rb"))
+        print(f"generated {lines:,} lines ({log.stat().st_size / 2**20:.0f} MiB) in "
+              f"{time.perf_counter() - started:.0f} s")
+        database = Path(directory) / "history.db"
+        env = {**os.environ, "XDG_CONFIG_HOME": directory, "XDG_DATA_HOME": directory}
+        started = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, "-m", "lmconsole", "import", str(log), "--server", "bench",
+             "--server-tz", "Europe/Berlin", "--database", f"sqlite:///{database}"],
+            capture_output=True, text=True, env=env)
+        elapsed = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        if result.returncode != 0:
+            print(result.stderr, file=sys.stderr)
+            return result.returncode
+        counts = {line[:12].strip(): line[13:] for line in result.stdout.splitlines()}
+        sessions = int(counts["sessions"].split()[0].replace(",", ""))
+        size = database.stat().st_size
+        print(f"python {platform.python_version()} on {platform.machine()}, "
+              f"{os.cpu_count()} cpus")
+        print(f"import: {lines:,} lines in {elapsed:.1f} s = {lines / elapsed:,.0f} lines/s, "
+              f"peak RSS {peak:.0f} MB")
+        print(f"rows: events {counts['events']}, sessions {counts['sessions']}, "
+              f"denials {counts['denials']}")
+        print(f"database: {size / 2**20:.0f} MiB, "
+              f"{size / max(1, sessions) * 1e6 / 2**20:.0f} MiB per million sessions")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
