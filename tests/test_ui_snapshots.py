@@ -267,6 +267,16 @@ def test_daemon_choice(snap_compare, tmp_path):
     assert snap_compare(app, press=["E"], terminal_size=(80, 24), run_before=run_before)
 
 
+async def until_shown(app, pilot, screen_class) -> None:
+    """Wait (5 s at most) for a dialog opened by a key, which may first run a worker."""
+    for _ in range(100):
+        if isinstance(app.screen, screen_class):
+            break
+        await pilot.pause(0.05)
+    assert isinstance(app.screen, screen_class)
+    await pilot.pause()
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def test_save_dialog_fits_with_its_buttons(size, snap_compare, tmp_path, monkeypatch):
     """ctrl+s on a draft of many changed lines: the what-if and the diff scroll, the
@@ -282,12 +292,7 @@ def test_save_dialog_fits_with_its_buttons(size, snap_compare, tmp_path, monkeyp
                                            for n in range(30)))
         editor.analyse()
         await pilot.press("ctrl+s")
-        for _ in range(100):
-            if isinstance(app.screen, DiffConfirmScreen):
-                break
-            await pilot.pause(0.05)
-        assert isinstance(app.screen, DiffConfirmScreen)
-        await pilot.pause()
+        await until_shown(app, pilot, DiffConfirmScreen)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
@@ -305,12 +310,7 @@ def test_backups_dialog_at_80x24(snap_compare, tmp_path, monkeypatch):
 
         await open_editor(app, pilot, "E")
         await pilot.press("ctrl+b")
-        for _ in range(100):
-            if isinstance(app.screen, BackupsScreen):
-                break
-            await pilot.pause(0.05)
-        assert isinstance(app.screen, BackupsScreen)
-        await pilot.pause()
+        await until_shown(app, pilot, BackupsScreen)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
@@ -324,12 +324,7 @@ def test_restart_dialog_at_80x24(snap_compare, tmp_path, monkeypatch):
 
         await open_editor(app, pilot, "E")
         await pilot.press("f5")
-        for _ in range(100):
-            if isinstance(app.screen, ConfirmScreen):
-                break
-            await pilot.pause(0.05)
-        assert isinstance(app.screen, ConfirmScreen)
-        await pilot.pause()
+        await until_shown(app, pilot, ConfirmScreen)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
