@@ -64,7 +64,7 @@ def info(tmp_path: Path) -> dict:
 
 def test_the_corpus_logs_counted_by_hand(tmp_path):
     first = imported(tmp_path, ADSKFLEX)
-    # 11 OUT, 2 IN, 2 UNSUPPORTED, and lmgrd's start of adskflex
+    # 11 OUT, 2 IN, 2 UNSUPPORTED, lmgrd's reread and its start of adskflex
     assert first["events"] == "17 (17 new)"
     assert first["sessions"] == "11 (9 still open)"  # 11 OUT, 2 of them checked in
     assert first["denials"] == "2"
