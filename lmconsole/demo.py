@@ -166,18 +166,16 @@ def demo_snapshot(now: datetime | None = None) -> Snapshot:
 def recent_denials(queries, per_server: int = 3, width: int | None = 80) -> str:
     """The last DENIED lines of each simulated debug log: what on-call staff look for (cut
     at `width` on a terminal; None: whole)."""
+    from lmconsole.output import NO_WIDTH_LIMIT, fit
+
     lines = []
     for query in queries:
         denied = simulator_of(query.config.manager).denial_lines(query.transport.server)
-        lines += [_fit(f"  {query.config.name}: {line.strip()}", width)
+        lines += [fit(f"  {query.config.name}: {line.strip()}", width or NO_WIDTH_LIMIT)
                   for line in denied[-per_server:]]
     if not lines:
         return ""
     return "\nrecent denials (debug log):\n" + "\n".join(lines) + "\n"
-
-
-def _fit(line: str, width: int | None) -> str:
-    return line if width is None or len(line) <= width else line[:width - 1] + "…"
 
 
 def run_text_demo(*, speed: float, duration: float | None, now: datetime | None = None,

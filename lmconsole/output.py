@@ -151,7 +151,7 @@ def _clean(text: object) -> str:
                    for c in s)
 
 
-def _fit(text: str, width: int) -> str:
+def fit(text: str, width: int) -> str:
     """Truncate to `width` characters, marking the cut with an ellipsis."""
     if len(text) <= width:
         return text
@@ -169,7 +169,7 @@ def _wrap(text: str, width: int, indent: str = "  ", subsequent: str | None = No
                           break_long_words=not whole_words, break_on_hyphens=False)
     if whole_words:
         return lines or [indent.rstrip()]
-    return [_fit(line, width) for line in lines] or [indent.rstrip()]
+    return [fit(line, width) for line in lines] or [indent.rstrip()]
 
 
 def _wrap_items(label: str, items: Iterable[str], width: int, indent: str = "  ",
@@ -227,9 +227,9 @@ def _row(cells: Sequence[str], cols: Sequence[_Col], widths: Sequence[int], inde
          width: int) -> str:
     parts = []
     for cell, col, w in zip(cells, cols, widths):
-        cell = _fit(cell, w)
+        cell = fit(cell, w)
         parts.append(cell.rjust(w) if col.align == ">" else cell.ljust(w))
-    return _fit((" " * indent + " ".join(parts)).rstrip(), width)
+    return fit((" " * indent + " ".join(parts)).rstrip(), width)
 
 
 def _rows(cells: Sequence[str], cols: Sequence[_Col], widths: Sequence[int], indent: int,
@@ -408,7 +408,7 @@ def render_table(snapshot: Snapshot, *, width: int | None = 80, tz: tzinfo | Non
     in full on a line of its own. Times are shown in `tz` (default: the local zone); `seats`
     adds who holds each feature."""
     width = NO_WIDTH_LIMIT if width is None else max(width, 1)
-    lines = [_fit(f"lmconsole snapshot {_local(snapshot.taken_at, tz)}"
+    lines = [fit(f"lmconsole snapshot {_local(snapshot.taken_at, tz)}"
                   f"  ({len(snapshot.servers)} server(s))", width)]
     for server in snapshot.servers:
         lines.append("")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import ClassVar
 
@@ -18,6 +17,7 @@ from lmconsole.model import Feature, ServerStatus, Status
 from lmconsole.monitor import ServerState
 
 from .base import LiveScreen
+from .denials import ReasonWords, plain_reason
 from .format import bar, denied_cell, duration, event_time, percent, short_age, short_host
 from .live import LiveData
 from .live_table import Column, Row
@@ -145,8 +145,7 @@ def at_risk_lines(data: LiveData) -> list[Text]:
                           ", ".join(words)) for level, server, feature, words in found]
 
 
-def recent_denial_lines(data: LiveData, words: Callable[[str | None, str | None], str]
-                        ) -> list[Text]:
+def recent_denial_lines(data: LiveData, words: ReasonWords) -> list[Text]:
     """The last hour's denials, newest first: when, what, who, why, where."""
     recent = sorted(data.recent_denials(), key=lambda d: (d.event.at, d.seq), reverse=True)
     lines = []
@@ -186,10 +185,9 @@ class OverviewScreen(LiveScreen):
     """
     WIDE = 100  # columns from which the two lists stand side by side
 
-    def __init__(self, data: LiveData,
-                 reason_words: Callable[[str | None, str | None], str] | None = None) -> None:
+    def __init__(self, data: LiveData, reason_words: ReasonWords = plain_reason) -> None:
         super().__init__(data)
-        self.words = reason_words or (lambda code, reason: (reason or "denied").rstrip("."))
+        self.words = reason_words
 
     def body(self) -> ComposeResult:
         yield self.make_table()
