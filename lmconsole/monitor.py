@@ -18,7 +18,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from lmconsole.adapter import EventReader, LicenceManagerAdapter
 from lmconsole.license_details import LicenceDetails
@@ -34,6 +34,8 @@ from lmconsole.transport import (
 
 FIRST_RETRY_S = 1.0
 MAX_FOLLOW_RETRY_S = 30.0
+KEEP_UP_LINES = 256  # lines of a follow between two calls of its listener's keep_up
+LINE_STARTS_KEPT = 8  # an event comes at most one line after its own
 QUIET_S = 0.25  # a followed log this long without a line lets go of a held-back event
 
 
@@ -78,6 +80,18 @@ class Listener:
 
     def event(self, event: Event) -> None: ...
 
+    def log_event(self, event: Event, where: LogPosition | None) -> None:
+        """An event of the followed log, with where its line starts (the file's identity
+        and byte offset, as the transport counts them): the key the history keeps it by."""
+        self.event(event)
+
+    def log_read(self, server: str, position: LogPosition) -> None:
+        """The follow has read up to `position` (after each line, and where it starts)."""
+
+    async def keep_up(self) -> None:
+        """Called every KEEP_UP_LINES lines of a follow: a listener that cannot keep up
+        (a history writing to a database) makes the follow wait here."""
+
     def follow_failed(self, server: str, error: str) -> None: ...
 
     def follow_started(self, server: str) -> None:
@@ -117,6 +131,50 @@ class CallbackListener(Listener):
         self.on_log_diagnostic(diagnostic)
 
 
+class Fanout(Listener):
+    """Tells several listeners, in order (the console's screen and the history's recorder).
+    A listener may be any object: the calls it has no method for pass it by."""
+
+    def __init__(self, *listeners: object) -> None:
+        self.listeners = listeners
+
+    def _tell(self, call: str, *args: object) -> None:
+        for listener in self.listeners:
+            method = getattr(listener, call, None)
+            if method is not None:
+                method(*args)
+
+    def state_changed(self, state: ServerState) -> None:
+        self._tell("state_changed", state)
+
+    def event(self, event: Event) -> None:
+        self._tell("event", event)
+
+    def log_event(self, event: Event, where: LogPosition | None) -> None:
+        self._tell("log_event", event, where)
+
+    def log_read(self, server: str, position: LogPosition) -> None:
+        self._tell("log_read", server, position)
+
+    async def keep_up(self) -> None:
+        for listener in self.listeners:
+            keep_up = getattr(listener, "keep_up", None)
+            if keep_up is not None:
+                await keep_up()
+
+    def follow_failed(self, server: str, error: str) -> None:
+        self._tell("follow_failed", server, error)
+
+    def follow_started(self, server: str) -> None:
+        self._tell("follow_started", server)
+
+    def log_gap(self, gap: LogGap) -> None:
+        self._tell("log_gap", gap)
+
+    def log_diagnostic(self, diagnostic: Diagnostic) -> None:
+        self._tell("log_diagnostic", diagnostic)
+
+
 class ServerMonitor:
     """One server: a poll loop and, when the server has a debug log, a follow loop."""
 
@@ -137,6 +195,11 @@ class ServerMonitor:
         self.poll_now = asyncio.Event()
         self.follow_now = asyncio.Event()
         self.log_position: LogPosition | None = None  # how far the debug log has been read
+        # the date of the line at log_position, when known (a follow resumed from a history):
+        # the date of the lines read on until the log names one
+        self.log_date: date | None = None
+        self.lines_fed = 0  # to the event reader, which numbers events by them
+        self.line_starts: dict[int, LogPosition] = {}  # the last few lines fed: line -> start
         self.link_lost_at: datetime | None = None  # the connection dropped (server time)
         add_link_listener = getattr(transport, "add_link_listener", None)
         if add_link_listener is not None:  # a connection (SSH): its loss is told at once
@@ -240,7 +303,8 @@ class ServerMonitor:
         """Follow the debug log for good: after a failure, again from where it stopped,
         with a growing delay (`refresh` cuts it short)."""
         delay = FIRST_RETRY_S
-        reader = self.adapter.event_reader(tz=self.config.tz, server=self.config.name)
+        reader = self.adapter.event_reader(tz=self.config.tz, server=self.config.name,
+                                           start_date=self.log_date)
         stopped_at: datetime | None = None  # when the last follow failed
         while True:
             flusher = QuietFlusher(reader, self.emit)
@@ -248,13 +312,17 @@ class ServerMonitor:
             try:
                 async for item in self.transport.follow(path, self.log_position):
                     if isinstance(item, LogLine):
-                        self.log_position = item.end
+                        self.line_fed(item)
                         flusher.lines_fed += 1
                         self.emit(reader.feed(item.text))
+                        self.listener.log_read(self.config.name, item.end)
+                        if self.lines_fed % KEEP_UP_LINES == 0:
+                            await self.listener.keep_up()
                         if len(reader.diagnostics) > told:
                             told = self.tell_diagnostics(reader, told)
                         continue
                     self.log_position = item.at
+                    self.listener.log_read(self.config.name, item.at)
                     if item.lost:
                         since = stopped_at or self.link_lost_at or self.now()
                         self.listener.log_gap(LogGap(self.config.name, since, self.now(),
@@ -281,9 +349,20 @@ class ServerMonitor:
             self.listener.log_diagnostic(diagnostic)
         return len(reader.diagnostics)
 
+    def line_fed(self, line: LogLine) -> None:
+        """Note where `line` starts before the reader reads it: the position after the line
+        before, or counted back from its end where the file changed between them."""
+        before, end = self.log_position, line.end
+        if before is None or before.file_id != end.file_id or before.offset > end.offset:
+            before = LogPosition(end.file_id, max(0, end.offset - len(line.text.encode()) - 1))
+        self.lines_fed += 1
+        self.line_starts[self.lines_fed] = before
+        self.line_starts.pop(self.lines_fed - LINE_STARTS_KEPT, None)
+        self.log_position = end
+
     def emit(self, event: Event | None) -> None:
         if event is not None:
-            self.listener.event(event)
+            self.listener.log_event(event, self.line_starts.get(event.line))
 
 
 def status_problem(status: ServerStatus) -> str:

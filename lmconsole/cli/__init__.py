@@ -22,6 +22,7 @@ from lmconsole.snapshot import EXIT_INPUT, EXIT_OK
 from . import (
     check_license,
     check_options,
+    collect,
     config,
     console,
     demo,
@@ -32,8 +33,8 @@ from . import (
 )
 from .common import PROG
 
-COMMANDS = [snapshot, config, check_options, check_license, what_if, import_logs, history,
-            demo]  # --help's order
+COMMANDS = [snapshot, config, check_options, check_license, what_if, import_logs, collect,
+            history, demo]  # --help's order
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -58,17 +58,20 @@ class SessionTracker:
         # reach their start (an event before it cannot end them).
         self._carried = sorted(carried, key=lambda s: s.start_at, reverse=True)
         self.unmatched_ins = 0  # INs with no open session: their OUT was not read
+        self.opened: Session | None = None  # the session the last event opened, if it did
 
     def observe(self, kind: str, at: int, daemon: str, feature: str | None,
                 user: str | None, host: str | None, count: int, reason: str | None,
                 source_id: int, byte_offset: int) -> list[Session]:
         if self._carried and self._carried[-1].start_at <= at:
             self._admit_carried(at)
+        self.opened = None
         if kind == OPENS and feature and user is not None:
             borrowed = reason is not None and "BORROW" in reason.upper()
             session = Session(source_id, byte_offset, daemon, feature, user, host, count,
                               borrowed, at)
             self._open.setdefault((daemon, feature, user, host), []).append(session)
+            self.opened = session
         elif kind == CLOSES and feature and user is not None:
             return self._close(self._open.get((daemon, feature, user, host)), at, count,
                                reason)

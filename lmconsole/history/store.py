@@ -9,6 +9,9 @@ rows read from a log are known by (source_id, byte_offset) and inserted with
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import fcntl
 import os
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
@@ -67,6 +70,9 @@ def shown_url(url: URL) -> str:
 class SourceRow:
     id: int
     bytes_read: int
+    identity: str = ""
+    last_at: int | None = None  # its last event
+    read_at: int | None = None  # when it was last read
 
 
 class HistoryStore:
@@ -87,6 +93,11 @@ class HistoryStore:
             set_={"end_at": upsert.excluded.end_at, "end_kind": upsert.excluded.end_kind,
                   "end_reason": upsert.excluded.end_reason},
             where=schema.sessions.c.end_kind == END_STILL_OPEN)
+        upsert = insert(schema.gaps)
+        self._upsert_gaps = upsert.on_conflict_do_update(
+            index_elements=["server_id", "kind", "start_at"],
+            set_={"end_at": upsert.excluded.end_at},
+            where=schema.gaps.c.end_at.is_(None))
 
     # ---- opening ---------------------------------------------------------------------------
 
@@ -100,12 +111,12 @@ class HistoryStore:
         engine = _engine(url)
         store = cls(engine)
         try:
-            async with engine.begin() as connection:
+            async with _sqlite_file_lock(url), engine.begin() as connection:
                 if store.dialect == "postgresql":
                     await connection.execute(
                         text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
                 await connection.run_sync(_upgrade)
-        except (OSError, DBAPIError) as error:
+        except (OSError, DBAPIError, TypeError) as error:  # TypeError: an unknown URL option
             await engine.dispose()
             raise StoreError(f"{shown_url(url)}: cannot open the history database: "
                              f"{_reason(error)}") from None
@@ -210,6 +221,51 @@ class HistoryStore:
             if sessions:
                 await connection.execute(self._upsert_sessions, sessions)
 
+    async def record(self, events: Sequence[dict], denials: Sequence[dict],
+                     sessions: Sequence[dict], gaps: Sequence[dict], *, server_id: int,
+                     read: tuple[int, int] | None, path: str, now: int) -> None:
+        """A live recorder's batch, in one transaction with how far its log was read
+        (`read`: source id and byte offset), so that what a resumed follow reads again
+        is what this batch did not write. Gaps already recorded are completed, not
+        repeated: a gap's end replaces an open one."""
+        async with self.engine.begin() as connection:
+            if events:
+                await connection.execute(self._insert_events, events)
+            if denials:
+                await connection.execute(self._insert_denials, denials)
+            if sessions:
+                await connection.execute(self._upsert_sessions, sessions)
+            if gaps:
+                await connection.execute(self._upsert_gaps,
+                                         [{"server_id": server_id, **gap} for gap in gaps])
+            if read is not None:
+                source_id, offset = read
+                values = {"path": path, "bytes_read": offset, "read_at": now}
+                last = max((e["at"] for e in events if e["source_id"] == source_id),
+                           default=None)
+                if last is not None:
+                    values["last_at"] = func.coalesce(
+                        _larger(self.dialect, schema.sources.c.last_at, last), last)
+                await connection.execute(
+                    update(schema.sources).where(schema.sources.c.id == source_id)
+                    .values(**values))
+
+    async def followed_source(self, server_id: int, path: str,
+                              prefix: str) -> SourceRow | None:
+        """The followed log of `server_id` at `path` read last (its identity starts with
+        `prefix`), to follow it on from where it stopped."""
+        sources = schema.sources
+        query = (select(sources.c.id, sources.c.bytes_read, sources.c.identity,
+                        sources.c.last_at, sources.c.read_at)
+                 .where(sources.c.server_id == server_id, sources.c.path == path,
+                        sources.c.identity.startswith(prefix, autoescape=True))
+                 .order_by(sources.c.read_at.desc(), sources.c.id.desc()).limit(1))
+        rows = await self.rows(query)
+        if not rows:
+            return None
+        row = rows[0]
+        return SourceRow(row.id, row.bytes_read, row.identity, row.last_at, row.read_at)
+
     async def event_count(self, server_id: int) -> int:
         query = select(func.count()).select_from(schema.events).where(
             schema.events.c.server_id == server_id)
@@ -253,6 +309,23 @@ class HistoryStore:
             return None
         path = Path(database).expanduser()
         return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+@contextlib.asynccontextmanager
+async def _sqlite_file_lock(url: URL) -> AsyncIterator[None]:
+    """On an SQLite file, one process migrates at a time (a collector and a console started
+    together on a new file would both create the tables): an flock on `<file>.lock`.
+    PostgreSQL has its advisory lock instead."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        yield
+        return
+    lock_path = Path(f"{Path(url.database).expanduser()}.lock")
+    with open(lock_path, "a+b") as lock:
+        await asyncio.to_thread(fcntl.flock, lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
 def _engine(url: URL) -> AsyncEngine:

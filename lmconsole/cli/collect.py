@@ -1,0 +1,152 @@
+"""`lmconsole collect`: headless, for systemd; follows every configured server and writes the
+history (lmconsole.history.recorder) until it is stopped (SIGTERM, SIGINT).
+
+Each server's debug log is followed on from where the history says it was last read (the
+same file, or the file it was rotated to), so that a collector killed at any moment, or a
+machine rebooted, loses nothing and counts nothing twice. A log never read before is read
+from its start: the checkouts still open were made before the collector began. What it does
+is said on standard error, one line each (systemd's journal keeps them). No Textual here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from datetime import UTC, datetime
+
+from lmconsole.inputs import InputError
+from lmconsole.snapshot import EXIT_OK
+
+from .common import PROG
+from .database import configuration, database_option, open_store, run_on_store
+
+
+def add_parser(commands) -> None:
+    collect = commands.add_parser(
+        "collect", parents=[database_option()],
+        help="record the configured servers into the history, until stopped",
+        description="Follow every configured server (its debug log and its status) and "
+                    "write what happens into the history, until SIGTERM or Ctrl-C. Started "
+                    "again, it goes on where it stopped, also across a rotated log. Meant to "
+                    "run under systemd (see config/lmconsole-collect.service). Exit 0 when "
+                    "stopped, 2 for a bad configuration, 3 when the database cannot be "
+                    "reached.")
+    collect.add_argument("--server", metavar="NAME", action="append",
+                         help="a configured server (repeatable; default: all of them)")
+    collect.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_on_store(collect, args)
+
+
+async def collect(args: argparse.Namespace) -> int:
+    from lmconsole.history.recorder import HistoryRecorder
+    from lmconsole.monitor import Fanout, Monitor, ServerMonitor
+    from lmconsole.snapshot import close_transport
+    from lmconsole.transport import LogPosition
+
+    from .servers import server_queries
+
+    config = configuration(args)
+    if not config.servers:
+        raise InputError("no servers configured: `lmconsole config init` writes a commented "
+                         "example; add your servers to it")
+    queries = server_queries(config, args.server)
+    store = await open_store(args, config)
+    recorder = HistoryRecorder(store)
+    said = Said()
+    monitors = []
+    for query in queries:
+        server = query.config
+        resume = await recorder.add_server(server.name, manager=query.adapter.kind,
+                                           time_zone=server.timezone,
+                                           log_path=server.debug_log)
+        monitor = ServerMonitor(server, query.adapter, query.transport,
+                                Fanout(recorder, said))
+        if resume is not None:
+            monitor.log_position = resume.position
+            monitor.link_lost_at = resume.read_at  # lines lost meanwhile: a gap since then
+            if resume.last_at is not None:  # the date of its lines until one names it
+                monitor.log_date = resume.last_at.astimezone(server.tz).date()
+        elif server.debug_log:  # never read: all of it, from its start (the file it is now)
+            monitor.log_position = LogPosition(None, 0)
+        said.starting(server.name, server.debug_log, resume)
+        monitors.append(monitor)
+    monitor = Monitor(monitors)
+    writer = asyncio.create_task(recorder.run(), name="recorder")
+    monitor.start()
+    try:
+        await _until_stopped()
+    finally:
+        await monitor.stop()
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writer
+        await recorder.close()
+        await asyncio.gather(*(close_transport(query.transport) for query in queries))
+        await store.close()
+        said.stopped(recorder)
+    return EXIT_OK
+
+
+async def _until_stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+
+
+class Said:
+    """The collector's account of itself on standard error: one line a change, with the
+    time (UTC), so that systemd's journal or a log file tells what happened when."""
+
+    def __init__(self, out=sys.stderr) -> None:
+        self.out = out
+        self.failing: dict[str, str] = {}  # server -> the error last said
+
+    def say(self, server: str, text: str) -> None:
+        at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        print(f"{at} {PROG} collect: {server}: {text}", file=self.out, flush=True)
+
+    def starting(self, server: str, log_path: str | None, resume) -> None:
+        if log_path is None:
+            self.say(server, "polling its status (no debug_log configured)")
+        elif resume is None:
+            self.say(server, f"following {log_path} from its start (never read before)")
+        else:
+            self.say(server, f"following {log_path} on from byte "
+                             f"{resume.position.offset:,}, where it was last read")
+
+    def stopped(self, recorder) -> None:
+        self.say("all servers", f"stopped; {recorder.events_written:,} events written")
+
+    # ---- the monitor's Listener calls that are worth a line ---------------------------------
+
+    def state_changed(self, state) -> None:
+        if state.error is not None and self.failing.get(state.name) != state.error:
+            self.say(state.name, f"status: {state.error}")
+            self.failing[state.name] = state.error
+        elif state.error is None and self.failing.pop(state.name, None) is not None:
+            self.say(state.name, "status: answering again")
+
+    def follow_failed(self, server: str, error: str) -> None:
+        self.say(server, f"debug log: {error}; trying again")
+
+    def follow_started(self, server: str) -> None:
+        self.say(server, "debug log: read again, on from where it stopped")
+
+    def log_gap(self, gap) -> None:
+        self.say(gap.server, f"debug log: lines lost from {gap.since:%Y-%m-%d %H:%M:%S} to "
+                             f"{gap.until:%Y-%m-%d %H:%M:%S}: {gap.reason}")
+
+    def log_diagnostic(self, diagnostic) -> None:
+        pass  # a line not understood: the history's import summary is where those are read

@@ -1,0 +1,239 @@
+"""Live recording: what the monitor sees, written into the history as it happens.
+
+A HistoryRecorder is a monitor Listener (the console's and `lmconsole collect`'s). The
+monitor's callbacks only queue; `run()` writes the queue every FLUSH_S seconds (sooner when
+it grows past FLUSH_ROWS), one transaction per server and batch, holding the rows and how far
+the log has been read, so that a process killed at any moment resumes from a position whose
+lines are all in the database. Replayed lines change nothing: a followed line is known by
+its file (the transport's identity of it: inode and first line) and its byte offset.
+
+Sessions are opened by OUT, written at once as `still_open`, and closed by IN or a daemon's
+restart (SessionTracker); a restarted recorder carries on with the sessions the database holds
+open. A period whose log lines could not be read (rotated away, truncated while nobody read
+it) and a period in which the server did not answer its polls are recorded as gaps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from lmconsole.history.sessions import LMGRD, SessionTracker
+from lmconsole.history.store import HistoryStore
+from lmconsole.model import Event
+from lmconsole.monitor import Listener, LogGap, ServerState
+from lmconsole.transport import LogPosition
+
+log = logging.getLogger(__name__)
+
+FLUSH_S = 1.0  # the longest an event waits before it is written
+FLUSH_ROWS = 5_000  # or this many queued events of one server; and at most this many a batch
+MAX_BACKLOG = 4 * FLUSH_ROWS  # queued events beyond which a follow waits for the writer
+FOLLOWED = "follow:"  # the identity of a followed log's source: this and the file's identity
+DENIAL_KINDS = frozenset({"DENIED", "UNSUPPORTED"})
+GAP_LOG = "log"
+GAP_POLL = "poll"
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Where a server's log was last read, and the time of the last event read there."""
+
+    position: LogPosition
+    last_at: datetime | None
+    read_at: datetime | None  # when that was (what a gap found on resuming starts at)
+
+
+@dataclass
+class _Server:
+    """One recorded server: its rows waiting to be written and how far its log was read."""
+
+    name: str
+    id: int
+    log_path: str | None
+    tracker: SessionTracker
+    pending: list[tuple[Event, LogPosition]] = field(default_factory=list)
+    read: LogPosition | None = None  # how far the follow has read
+    recorded: LogPosition | None = None  # how far the database says it has
+    sources: dict[str | None, int] = field(default_factory=dict)  # file identity -> id
+    gaps: list[dict] = field(default_factory=list)
+    poll_gap_since: int | None = None  # the start of the current poll gap, if any
+    daemons: set[str] = field(default_factory=set)  # the names already written
+    features: set[tuple[str, str]] = field(default_factory=set)  # (feature, daemon)
+    unlocated: int = 0  # events whose line's position was not known: not recorded
+
+
+class HistoryRecorder(Listener):
+    def __init__(self, store: HistoryStore, *,
+                 now: Callable[[], datetime] | None = None) -> None:
+        self.store = store
+        self.now = now or (lambda: datetime.now(UTC))
+        self.servers: dict[str, _Server] = {}
+        self.wake = asyncio.Event()
+        self.written = asyncio.Event()  # set after each batch
+        self.events_written = 0
+
+    async def add_server(self, name: str, *, manager: str, time_zone: str | None,
+                         log_path: str | None) -> Resume | None:
+        """Record `name` from now on. Returns where its log was last read (to follow it on
+        from there), or None when it never was."""
+        server_id = await self.store.server_id(name, manager=manager, time_zone=time_zone)
+        carried = await self.store.still_open_sessions(server_id)
+        server = _Server(name, server_id, log_path, SessionTracker(carried))
+        self.servers[name] = server
+        if log_path is None:
+            return None
+        followed = await self.store.followed_source(server_id, log_path, FOLLOWED)
+        if followed is None:
+            return None
+        file_id = followed.identity.removeprefix(FOLLOWED) or None
+        server.sources[file_id] = followed.id
+        server.read = server.recorded = LogPosition(file_id, followed.bytes_read)
+        return Resume(server.read, _datetime(followed.last_at), _datetime(followed.read_at))
+
+    # ---- what the monitor tells (queued; no I/O) ------------------------------------------------
+
+    def log_event(self, event: Event, where: LogPosition | None) -> None:
+        server = self.servers.get(event.server or "")
+        if server is None:
+            return
+        if where is None:
+            server.unlocated += 1
+            return
+        server.pending.append((event, where))
+        if len(server.pending) >= FLUSH_ROWS:
+            self.wake.set()
+
+    def log_read(self, server: str, position: LogPosition) -> None:
+        recorded = self.servers.get(server)
+        if recorded is not None:
+            recorded.read = position
+
+    def log_gap(self, gap: LogGap) -> None:
+        server = self.servers.get(gap.server)
+        if server is not None:
+            server.gaps.append({"kind": GAP_LOG, "start_at": int(gap.since.timestamp()),
+                                "end_at": int(gap.until.timestamp()), "reason": gap.reason})
+
+    def state_changed(self, state: ServerState) -> None:
+        server = self.servers.get(state.name)
+        if server is None:
+            return
+        now = int(self.now().timestamp())
+        if state.error is not None and server.poll_gap_since is None:
+            server.poll_gap_since = now
+            server.gaps.append({"kind": GAP_POLL, "start_at": now, "end_at": None,
+                                "reason": state.error})
+        elif state.error is None and server.poll_gap_since is not None:
+            server.gaps.append({"kind": GAP_POLL, "start_at": server.poll_gap_since,
+                                "end_at": now, "reason": None})
+            server.poll_gap_since = None
+
+    # ---- writing ----------------------------------------------------------------------------
+
+    async def keep_up(self) -> None:
+        """The monitor calls this every few hundred lines: a follow reading a long log
+        waits here while more than MAX_BACKLOG events wait to be written, so that memory
+        does not grow with the log however fast it is read."""
+        while sum(len(server.pending) for server in self.servers.values()) > MAX_BACKLOG:
+            self.wake.set()
+            self.written.clear()
+            await self.written.wait()
+
+    async def run(self) -> None:
+        """Write what is queued, for good (cancel it, then `close()`)."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), FLUSH_S)
+            self.wake.clear()
+            await self.flush()
+
+    async def close(self) -> None:
+        """Write what is still queued."""
+        await self.flush()
+
+    async def flush(self) -> None:
+        for server in self.servers.values():
+            while True:
+                await self._flush(server)
+                self.written.set()
+                if not server.pending:
+                    break
+
+    async def _flush(self, server: _Server) -> None:
+        """One batch of `server`: at most FLUSH_ROWS events, and how far the log has been
+        read: to the end of what was read when every queued event is in the batch, else to
+        the start of the first event left for the next one."""
+        pending, server.pending = server.pending[:FLUSH_ROWS], server.pending[FLUSH_ROWS:]
+        gaps, server.gaps = server.gaps, []
+        read = server.pending[0][1] if server.pending else server.read
+        if not pending and not gaps and read == server.recorded:
+            return
+        now = int(self.now().timestamp())
+        file_ids = {where.file_id for _event, where in pending}
+        if read is not None:
+            file_ids.add(read.file_id)
+        for file_id in file_ids - server.sources.keys():
+            server.sources[file_id] = await self._source(server, file_id, now)
+        daemons, features = set(), set()
+        events, denials, sessions = self._rows(server, pending, daemons, features)
+        await self.store.record(
+            events, denials, sessions, gaps, server_id=server.id,
+            read=None if read is None else (server.sources[read.file_id], read.offset),
+            path=server.log_path or "", now=now)
+        server.recorded = read
+        self.events_written += len(events)
+        daemons -= server.daemons
+        features -= server.features
+        if daemons or features:
+            await self.store.names(server.id, daemons, features)
+            server.daemons |= daemons
+            server.features |= features
+
+    async def _source(self, server: _Server, file_id: str | None, now: int) -> int:
+        identity = FOLLOWED + (file_id or f"unknown:{server.log_path}")
+        source = await self.store.source(server.id, identity, 0, server.log_path or "",
+                                         lambda _size: identity, now)
+        return source.id
+
+    def _rows(self, server: _Server, pending: list[tuple[Event, LogPosition]],
+              daemons: set[str], features: set[tuple[str, str]]):
+        """The rows of the queued events, and the sessions they open and end; the daemons
+        and features they name are added to the sets."""
+        events: list[dict] = []
+        denials: list[dict] = []
+        sessions: list[dict] = []
+        tracker, server_id = server.tracker, server.id
+        for event, where in pending:
+            source_id, offset = server.sources[where.file_id], where.offset
+            at, kind, feature = int(event.at.timestamp()), event.kind.value, event.feature
+            events.append({
+                "source_id": source_id, "byte_offset": offset, "server_id": server_id,
+                "at": at, "kind": kind, "daemon": event.daemon, "feature": feature,
+                "user_name": event.user, "host": event.host, "count": event.count,
+                "reason": event.reason, "code": event.code, "extra": event.extra,
+                "line": None})
+            if event.daemon != LMGRD:
+                daemons.add(event.daemon)
+            if feature is not None:
+                features.add((feature, event.daemon))
+                if kind in DENIAL_KINDS:
+                    denials.append({
+                        "source_id": source_id, "byte_offset": offset, "server_id": server_id,
+                        "at": at, "kind": kind, "daemon": event.daemon, "feature": feature,
+                        "user_name": event.user, "host": event.host, "count": event.count,
+                        "code": event.code, "reason": event.reason})
+            ended = tracker.observe(kind, at, event.daemon, feature, event.user, event.host,
+                                    event.count, event.reason, source_id, offset)
+            sessions.extend(session.row(server_id) for session in ended)
+            if tracker.opened is not None:
+                sessions.append(tracker.opened.row(server_id))
+        return events, denials, sessions
+
+
+def _datetime(epoch: int | None) -> datetime | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC)

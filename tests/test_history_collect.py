@@ -1,0 +1,327 @@
+"""`lmconsole collect` as systemd runs it: a real subprocess following real files (the
+simulator's debug log, or logs written here line by line) into real SQLite files and a real
+PostgreSQL server, stopped with SIGTERM, killed with SIGKILL, its log rotated while it runs
+and while it is stopped, its SSH link cut by killing a real sshd. Every time the history must
+end up holding each line of the log exactly once: the figures are counted in the log itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .postgres import postgres_fixture  # noqa: F401 - registers `postgres`
+from .sshd import SshServer, sshd_fixture  # noqa: F401 - registers `sshd`
+from .test_ui_ssh_e2e import LICENSE, ZONE, Remote
+
+WAIT_S = 60  # the longest a collector may take to catch up with its log
+
+
+class Collector:
+    """`lmconsole collect` running in the background on a configuration file."""
+
+    def __init__(self, tmp_path: Path, config: Path, database: str) -> None:
+        self.tmp_path, self.config, self.database = tmp_path, config, database
+        self.stderr_path = tmp_path / "collect.err"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Collector:
+        env = {**os.environ, "XDG_DATA_HOME": str(self.tmp_path / "data")}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "lmconsole", "--config", str(self.config), "collect",
+             "--database", self.database],
+            stdout=subprocess.DEVNULL, stderr=self.stderr_path.open("a"), env=env)
+        return self
+
+    def stop(self) -> int:
+        """SIGTERM, as systemd stops it; its exit code."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=30)
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+    @property
+    def said(self) -> str:
+        return self.stderr_path.read_text()
+
+
+def history_rows(database: str, tmp_path: Path) -> dict[str, int]:
+    """The row counts `lmconsole history info` gives (any engine)."""
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    result = subprocess.run([sys.executable, "-m", "lmconsole", "history", "info", "--format",
+                             "json", "--database", database], capture_output=True, text=True,
+                            timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)["rows"]
+
+
+def listed(database: str, what: str, tmp_path: Path) -> list[dict]:
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    result = subprocess.run([sys.executable, "-m", "lmconsole", "history", what, "--format",
+                             "json", "--database", database], capture_output=True, text=True,
+                            timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def counted_in(*logs: Path) -> dict[str, int]:
+    """What the logs hold, counted with plain string tests (as grep -c would)."""
+    text = "".join(log.read_text() for log in logs if log.exists())
+    lines = text.splitlines()
+    return {"OUT": sum(" OUT: " in line for line in lines),
+            "IN": sum(" IN: " in line for line in lines),
+            "DENIED": sum(" DENIED: " in line for line in lines)}
+
+
+def expected_rows(counts: dict[str, int]) -> dict[str, int]:
+    return {"sessions": counts["OUT"], "denials": counts["DENIED"]}
+
+
+def caught_up(database: str, tmp_path: Path, expected: dict[str, int],
+              collector: Collector) -> dict[str, int]:
+    """Waits (bounded) until the history holds the expected sessions and denials."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        rows = history_rows(database, tmp_path)
+        got = {key: rows[key] for key in expected}
+        if got == expected or time.monotonic() > deadline:
+            assert got == expected, collector.said
+            return rows
+        assert collector.process.poll() is None, collector.said
+        time.sleep(0.3)
+
+
+def sqlite(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'history.db'}"
+
+
+def write_config(tmp_path: Path, *servers: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text("".join(servers))
+    return path
+
+
+def local_server(remote: Remote, name: str = "arch", log: Path | None = None) -> str:
+    return (f'[[servers]]\nname = "{name}"\ntransport = "local"\nlmutil = "{remote.lmutil}"\n'
+            f'license = "{LICENSE}"\ndebug_log = "{log or remote.debug_log}"\n'
+            f'timezone = "{ZONE}"\npoll_interval_s = 1\n')
+
+
+def usage(kind: str, user: str, clock: str = "10:00:00") -> str:
+    tail = "  (Licensed number of users already reached. (-4,342))" if kind == "DENIED" else ""
+    return f'{clock} (adskflex) {kind}: "AutoCAD" {user}@ws1{tail}\n'
+
+
+def append(log: Path, *lines: str) -> None:
+    with log.open("a", encoding="utf-8") as file:
+        file.writelines(lines)
+
+
+LOG_HEADER = "9:59:00 (lmgrd) TIMESTAMP 3/2/2026\n"
+
+
+# ---- the simulator's log, across stops and kills ---------------------------------------------
+
+def test_stopped_and_started_again_it_records_each_line_once(tmp_path):
+    remote = Remote(tmp_path)
+    database = sqlite(tmp_path)
+    collector = Collector(tmp_path, write_config(tmp_path, local_server(remote)), database)
+    collector.start()
+    remote.advance(2 * 3600)
+    caught_up(database, tmp_path, expected_rows(counted_in(remote.debug_log)), collector)
+    assert collector.stop() == 0
+    assert "from its start (never read before)" in collector.said
+    assert "stopped;" in collector.said
+
+    remote.advance(4 * 3600)  # while it is stopped
+    collector.start()
+    rows = caught_up(database, tmp_path, expected_rows(counted_in(remote.debug_log)), collector)
+    assert collector.stop() == 0
+    assert "on from byte" in collector.said
+    counts = counted_in(remote.debug_log)
+    closed = [s for s in listed(database, "sessions", tmp_path) if s["end_kind"] == "in"]
+    assert len(closed) == counts["IN"] and rows["sources"] == 1
+
+
+def busy_log(log: Path, sessions: int, first: int = 0) -> None:
+    """A busy server's hour: each user checks out, another is denied, the first checks in."""
+    lines = []
+    for n in range(first, first + sessions):
+        clock = f"{8 + n // 3600}:{n // 60 % 60:02}:{n % 60:02}"
+        lines += [usage("OUT", f"u{n}", clock), usage("DENIED", f"d{n}", clock),
+                  usage("IN", f"u{n}", clock)]
+    append(log, *lines)
+
+
+def test_killed_with_sigkill_again_and_again_it_ends_with_each_line_once(tmp_path):
+    remote = Remote(tmp_path)
+    log = tmp_path / "adskflex.log"
+    log.write_text(LOG_HEADER)
+    busy_log(log, 20_000)  # 60,000 lines: a dozen batches to be killed in
+    database = sqlite(tmp_path)
+    collector = Collector(tmp_path, write_config(tmp_path, local_server(remote, log=log)),
+                          database)
+    part_written = []
+    for round, delay in enumerate((1.0, 1.4, 1.8, 2.2, 2.6, 3.0)):
+        collector.start()
+        time.sleep(delay)  # start-up takes about a second: these fall before and in writing
+        collector.kill()
+        written = history_rows(database, tmp_path)["denials"] if Path(
+            database.removeprefix("sqlite:///")).exists() else 0
+        part_written.append(0 < written < counted_in(log)["DENIED"])
+        busy_log(log, 100, first=20_000 + 100 * round)
+    assert any(part_written)  # some kill fell after a batch and before the last one
+    collector.start()
+    rows = caught_up(database, tmp_path, {"sessions": 20_600, "denials": 20_600}, collector)
+    assert collector.stop() == 0
+    assert rows["events"] == 3 * 20_600
+    sessions = listed(database, "sessions", tmp_path)
+    assert all(s["end_kind"] == "in" for s in sessions)
+    assert len({s["user"] for s in sessions}) == 20_600
+
+
+# ---- rotation -----------------------------------------------------------------------------
+
+def test_a_log_rotated_while_running_and_while_stopped_loses_and_repeats_nothing(tmp_path):
+    remote = Remote(tmp_path)
+    log = tmp_path / "logs" / "adskflex.log"
+    log.parent.mkdir()
+    log.write_text(LOG_HEADER)
+    database = sqlite(tmp_path)
+    collector = Collector(tmp_path, write_config(tmp_path, local_server(remote, log=log)),
+                          database).start()
+    append(log, *(usage("OUT", f"a{n}") for n in range(5)), usage("DENIED", "d0"))
+    caught_up(database, tmp_path, {"sessions": 5, "denials": 1}, collector)
+
+    # rotated while running: the last lines of the old file come after the rename
+    append(log, usage("IN", "a0", "10:01:00"))
+    log.rename(log.with_name("adskflex.log.1"))
+    append(log.with_name("adskflex.log.1"), usage("DENIED", "d1", "10:01:30"))
+    log.write_text(LOG_HEADER.replace("9:59:00", "10:02:00"))
+    append(log, usage("IN", "a1", "10:03:00"), usage("DENIED", "d2", "10:03:00"))
+    caught_up(database, tmp_path, {"sessions": 5, "denials": 3}, collector)
+    assert collector.stop() == 0
+
+    # rotated while stopped: the rest of the old file is read, then the new one
+    append(log, usage("IN", "a2", "10:04:00"), usage("DENIED", "d3", "10:04:00"))
+    log.rename(log.with_name("adskflex.log.2"))
+    log.write_text(LOG_HEADER.replace("9:59:00", "10:05:00"))
+    append(log, usage("OUT", "b0", "10:06:00"), usage("DENIED", "d4", "10:06:00"))
+    collector.start()
+    caught_up(database, tmp_path, {"sessions": 6, "denials": 5}, collector)
+    assert collector.stop() == 0
+    denials = listed(database, "denials", tmp_path)
+    assert sorted(d["user"] for d in denials) == ["d0", "d1", "d2", "d3", "d4"]
+    sessions = {s["user"]: s for s in listed(database, "sessions", tmp_path)}
+    assert [sessions[u]["end_kind"] for u in ("a0", "a1", "a2", "a3", "b0")] == [
+        "in", "in", "in", "still_open", "still_open"]
+    assert sessions["a1"]["end"] == "2026-03-02T09:03:00+00:00"  # 10:03 in Berlin (CET)
+    assert history_rows(database, tmp_path)["gaps"] == 0
+
+
+def test_a_log_gone_while_stopped_is_recorded_as_a_gap(tmp_path):
+    remote = Remote(tmp_path)
+    log = tmp_path / "adskflex.log"
+    log.write_text(LOG_HEADER)
+    database = sqlite(tmp_path)
+    collector = Collector(tmp_path, write_config(tmp_path, local_server(remote, log=log)),
+                          database).start()
+    append(log, usage("DENIED", "d0"))
+    caught_up(database, tmp_path, {"denials": 1}, collector)
+    assert collector.stop() == 0
+    append(log, usage("DENIED", "lost"))
+    log.unlink()  # rotated away and deleted: its last line can never be read
+    log.write_text(LOG_HEADER.replace("9:59:00", "11:00:00"))
+    append(log, usage("DENIED", "d1", "11:00:01"))
+    collector.start()
+    caught_up(database, tmp_path, {"denials": 2, "gaps": 1}, collector)
+    assert collector.stop() == 0
+    assert "lines lost" in collector.said
+
+
+# ---- several collectors, one PostgreSQL ------------------------------------------------------
+
+def test_two_sites_collect_into_one_postgresql_history(tmp_path, postgres):
+    database = postgres.new_database()
+    remote = Remote(tmp_path)
+    collectors = []
+    for site in ("north", "south"):
+        directory = tmp_path / site
+        directory.mkdir()
+        log = directory / "adskflex.log"
+        log.write_text(LOG_HEADER)
+        config = write_config(directory, local_server(remote, name=site, log=log))
+        collectors.append((log, Collector(directory, config, database)))
+    for _log, collector in collectors:  # started together: both create the schema
+        collector.start()
+    for n in range(40):
+        for log, _collector in collectors:
+            append(log, usage("OUT", f"u{n}"), usage("DENIED", f"d{n}"))
+    for log, _collector in collectors:
+        append(log, *(usage("IN", f"u{n}", "10:30:00") for n in range(0, 40, 2)))
+    caught_up(database, tmp_path, {"sessions": 80, "denials": 80}, collectors[0][1])
+    for _log, collector in collectors:
+        assert collector.stop() == 0
+    sessions = listed(database, "sessions", tmp_path)
+    assert {s["server"] for s in sessions} == {"north", "south"}
+    assert sum(s["end_kind"] == "in" for s in sessions) == 40
+
+
+# ---- over SSH: the link cut while it runs ------------------------------------------------------
+
+def test_over_ssh_a_cut_link_loses_no_denial_and_repeats_none(tmp_path, sshd: SshServer):
+    remote = Remote(tmp_path)
+    remote.write_log(LOG_HEADER.rstrip("\n"))
+    server = (f'[[servers]]\nname = "office"\ntransport = "ssh"\nssh_host = "{sshd.alias}"\n'
+              f'ssh_config = "{sshd.config_path}"\nknown_hosts = ["{sshd.known_hosts}"]\n'
+              f'lmutil = "{remote.lmutil}"\nlicense = "{LICENSE}"\n'
+              f'debug_log = "{remote.debug_log}"\ntimezone = "{ZONE}"\npoll_interval_s = 1\n')
+    database = sqlite(tmp_path)
+    collector = Collector(tmp_path, write_config(tmp_path, server), database).start()
+    expected = counted_in(remote.debug_log)["DENIED"]
+    caught_up(database, tmp_path, {"denials": expected}, collector)
+    sshd.stop()  # sshd and its sessions killed: the follow's link drops
+    append(remote.debug_log, *(usage("DENIED", f"u{n:03}") for n in range(50)))
+    sshd.start()
+    append(remote.debug_log, *(usage("DENIED", f"u{n:03}") for n in range(50, 100)))
+    caught_up(database, tmp_path, {"denials": expected + 100}, collector)
+    time.sleep(1.5)  # anything read twice would be written by now
+    assert history_rows(database, tmp_path)["denials"] == expected + 100
+    assert collector.stop() == 0
+    users = [d["user"] for d in listed(database, "denials", tmp_path)
+             if re.fullmatch(r"u\d{3}", d["user"])]
+    assert sorted(users) == [f"u{n:03}" for n in range(100)]
+
+
+@pytest.mark.parametrize("problem, said", [
+    ("", "no servers configured"),
+    ('[[servers]]\nname = "x"\ntransport = "local"\n[[servers]]\nname = "x"\n', "x"),
+])
+def test_a_bad_configuration_exits_2_and_says_why(tmp_path, problem, said):
+    config = tmp_path / "config.toml"
+    config.write_text(problem)
+    result = subprocess.run([sys.executable, "-m", "lmconsole", "--config", str(config),
+                             "collect", "--database", sqlite(tmp_path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and said in result.stderr
+
+
+def test_an_unreachable_database_exits_3(tmp_path):
+    remote = Remote(tmp_path)
+    config = write_config(tmp_path, local_server(remote))
+    result = subprocess.run([sys.executable, "-m", "lmconsole", "--config", str(config),
+                             "collect", "--database",
+                             "postgresql://nobody@127.0.0.1:1/none"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 3, result.stderr
+    assert "cannot open the history database" in result.stderr
