@@ -282,6 +282,10 @@ class SimulatedServer(Protocol):
         """The server's time, in its zone."""
         ...
 
+    def advance(self, seconds: float) -> None:
+        """Move a manual clock (speed None) on, the workload and its log with it."""
+        ...
+
 
 class SimulatedClock(Protocol):
     def now(self) -> float:

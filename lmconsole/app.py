@@ -12,14 +12,16 @@ read-only mode.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shlex
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
+from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.actions import ActionParseResult
@@ -33,7 +35,7 @@ from lmconsole.adapter import DaemonOptionsFile, LicenceManagerAdapter
 from lmconsole.audit import AuditLog, audit_path
 from lmconsole.edit import configured_options_files, options_files
 from lmconsole.model import Diagnostic, Event
-from lmconsole.monitor import Listener, LogGap, Monitor, ServerMonitor, ServerState
+from lmconsole.monitor import Fanout, Listener, LogGap, Monitor, ServerMonitor, ServerState
 from lmconsole.screens.base import EVENTS, STATES, LiveScreen
 from lmconsole.screens.commands import ConsoleCommand, ConsoleProvider, console_commands, resolve
 from lmconsole.screens.daemon_choice import DaemonChoiceScreen
@@ -55,6 +57,10 @@ from lmconsole.screens.overview import OverviewScreen
 from lmconsole.screens.seats import Seat, SeatsScreen
 from lmconsole.themes.builtin import DEFAULT_THEME, THEMES
 from lmconsole.transport import Transport, TransportError, reconnect_now
+
+if TYPE_CHECKING:
+    from lmconsole.history.recorder import HistoryRecorder
+    from lmconsole.history.store import HistoryStore
 
 COMMAND_TIMEOUT_S = 60.0
 # The actions read-only mode refuses (their keys are hidden), and what a key of one says.
@@ -200,8 +206,16 @@ class LMConsoleApp(App):
                  audit: AuditLog | None = None, display_tz: tzinfo | None = None,
                  monitor: bool = True, poll_interval_s: float | None = None,
                  keymap: Mapping[str, str] | None = None, theme: str = DEFAULT_THEME,
-                 highlight_s: float = 5.0) -> None:
+                 highlight_s: float = 5.0,
+                 history: Callable[[], Awaitable[HistoryStore]] | None = None,
+                 fill_history: Callable[[HistoryStore], Awaitable[str]] | None = None) -> None:
+        """`history` opens the history database the console records into (None: it
+        records nothing); `fill_history` fills it first (the demo's past), saying what it
+        did."""
         super().__init__()
+        self.open_history = history
+        self.fill_history = fill_history
+        self.recorder: HistoryRecorder | None = None
         self.servers = {server.name: server for server in servers}
         self.read_only = read_only
         self.audit = audit or AuditLog(audit_path(None))
@@ -240,13 +254,49 @@ class LMConsoleApp(App):
         self.set_interval(1.0, self.tick)
         if self.start_monitor:
             self.start_monitoring()
+            if self.open_history is not None:
+                self.run_worker(self.record_history(), name="history", group="history",
+                                exit_on_error=False)
 
     async def on_unmount(self) -> None:
-        """The console ends: close the connections (SSH) its transports hold."""
+        """The console ends: what the history has queued is written, and the connections
+        (SSH) its transports hold are closed."""
         from lmconsole.snapshot import close_transport
 
+        if self.recorder is not None:
+            with contextlib.suppress(Exception):  # said when it started failing
+                await self.recorder.close()
+            await self.recorder.store.close()
         await asyncio.gather(*(close_transport(s.transport) for s in self.servers.values()),
                              return_exceptions=True)
+
+    async def record_history(self) -> None:
+        """Record what the monitors see into the history (a worker): its events, sessions
+        and denials; a collector, where one runs, keeps the gaps and where logs stopped.
+        The console goes on without it when it cannot, and says so."""
+        try:
+            await self._record_history()
+        except Exception as error:  # noqa: BLE001 - a database gone, a disk full
+            self.notify(f"the history is not recorded: {error}", severity="warning",
+                        timeout=10)
+
+    async def _record_history(self) -> None:
+        from lmconsole.history.recorder import HistoryRecorder as Recorder
+
+        store = await self.open_history()
+        if self.fill_history is not None:
+            self.notify("Filling the history with the demo's past: reports and charts will "
+                        "have data in a few seconds", timeout=5)
+            self.notify(await self.fill_history(store), timeout=8)
+        recorder = Recorder(store, keeps_place=False)
+        for server in self.servers.values():
+            await recorder.add_server(server.name, manager=server.adapter.kind,
+                                      time_zone=getattr(server.config.tz, "key", None),
+                                      log_path=getattr(server.config, "debug_log", None))
+        self.recorder = recorder
+        for monitor in self.monitor.monitors.values():
+            monitor.listener = Fanout(monitor.listener, recorder)
+        await recorder.run()
 
     def start_monitoring(self) -> None:
         for name, monitor in self.monitor.monitors.items():
@@ -706,15 +756,32 @@ def demo_servers(speed: float | None = 60.0, files: Path | None = None,
 
 
 def demo_app(speed: float | None = 60.0, *, files: Path | None = None,
-             now: datetime | None = None, **options) -> LMConsoleApp:
+             now: datetime | None = None, history_days: int = 0, **options) -> LMConsoleApp:
     """The console on the demo servers (`options` as for LMConsoleApp). Everything the demo
-    writes, its servers' files and their backups as well as its audit log, stays under
-    `files` (default: a directory removed at exit), never in the user's own state."""
+    writes, its servers' files and their backups, its audit log and its history database,
+    stays under `files` (default: a directory removed at exit), never in the user's own
+    state."""
     from lmconsole.demo import demo_directory
+    from lmconsole.history.store import HistoryStore
 
     files = files or demo_directory()
+    database = f"sqlite+aiosqlite:///{files / 'history.db'}"
+    options.setdefault("history", lambda: HistoryStore.open(database))
+    if history_days:
+        options["fill_history"] = partial(demo_past, files=files, now=now, days=history_days)
     return LMConsoleApp(demo_servers(speed, files, now=now),
                         audit=AuditLog(files / "audit.log"), **options)
+
+
+async def demo_past(store: HistoryStore, *, files: Path, now: datetime | None,
+                    days: int) -> str:
+    """The demo's history filled with `days` days of its servers' past; what was done."""
+    from lmconsole.demo import fill_history
+
+    started = time.monotonic()
+    sessions = await fill_history(store, files, now, days)
+    return (f"History: {days} days of the demo servers' past, {sessions:,} checkout "
+            f"sessions, imported in {time.monotonic() - started:.0f} s")
 
 
 def denial_words(servers: Iterable[ConsoleServer]) -> ReasonWords:

@@ -124,6 +124,7 @@ class Config:
     read_only: bool = False
     audit_log: Path | None = None  # None: the default file in lmconsole's state directory
     database_url: str | None = None  # SQLAlchemy URL; None: SQLite in lmconsole's data dir
+    record_history: bool = True  # the console records what it sees into the history
     ssh_config: str | None = None  # the SSH servers' defaults (absolute paths)
     known_hosts: tuple[str, ...] | None = None
     keys: dict[str, str] = field(default_factory=dict, hash=False)  # binding id -> keys
@@ -568,6 +569,7 @@ _GLOBAL_KEYS: dict[str, Callable[[Any], Any]] = {
     "read_only": _boolean,
     "audit_log": _string,  # made a Path relative to the config file's directory below
     "database_url": _database_url,
+    "record_history": _boolean,
     "ssh_config": _string,  # made absolute, relative to the config file's directory, below
     "known_hosts": _known_hosts,  # likewise
 }
@@ -703,6 +705,7 @@ def parse_config(text: str, filename: str) -> Config:
         read_only=top.get("read_only", False),
         audit_log=_local_path(audit_log, Path(filename).parent) if audit_log else None,
         database_url=top.get("database_url"),
+        record_history=top.get("record_history", True),
         ssh_config=top.get("ssh_config"),
         known_hosts=top.get("known_hosts"),
         keys=keys,
@@ -875,6 +878,7 @@ def render_config(config: Config) -> str:
         data["audit_log"] = str(config.audit_log)
     if config.database_url:
         data["database_url"] = config.database_url
+    data["record_history"] = config.record_history
     if config.ssh_config:
         data["ssh_config"] = config.ssh_config
     if config.known_hosts:

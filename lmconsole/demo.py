@@ -26,6 +26,7 @@ from lmconsole.adapters import ADAPTERS, DEFAULT_MANAGER
 from lmconsole.model import Snapshot
 
 WARM_UP_S = 90 * 60  # the demo opens on a busy morning, not on an empty server
+HISTORY_DAYS = 90  # the history the demo starts with, so that reports have data
 CONFIGURED_SPEED = 60.0  # a configured simulated server runs like the demo's
 
 
@@ -205,3 +206,42 @@ def run_text_demo(*, speed: float, duration: float | None, now: datetime | None 
                 deadline is not None and time.monotonic() >= deadline:
             return 0
         time.sleep(refresh_s)
+
+
+def write_history_logs(files: Path, now: datetime | None, days: int = HISTORY_DAYS
+                       ) -> list[tuple[DemoServer, Path]]:
+    """Each demo server's `days` days before the demo's start, fast-forwarded on its own
+    simulator (another run of its scenario's workload): its debug log, written to
+    `files`/NAME/history.log for the history to import. Seconds of CPU: run it in a thread."""
+    logs = []
+    for demo in DEMO_SERVERS:
+        simulator = simulator_of(demo.manager)
+        live = demo_scenario(demo.scenario, now, manager=demo.manager)
+        start = live.start - timedelta(days=days)
+        server = simulator.start(live.starting_at(start), seed=demo.seed, at=start, speed=None)
+        for _day in range(days):  # a day at a time: a longer step skips quiet weeks
+            server.advance(24 * 3600)
+        log = files / demo.name / "history.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        data, _stat = asyncio.run(simulator.transport(server, log_path=str(log)).read(str(log)))
+        log.write_bytes(data)
+        logs.append((demo, log))
+    return logs
+
+
+async def fill_history(store, files: Path, now: datetime | None,
+                       days: int = HISTORY_DAYS) -> int:
+    """The demo's history: `days` days of its servers' workload imported into `store`
+    (lmconsole.history), so that every report and chart has something to show; the console
+    then records the live part on top. Returns the sessions imported."""
+    from datetime import UTC
+
+    from lmconsole.history.importer import Importer
+
+    sessions = 0
+    for demo, log in await asyncio.to_thread(write_history_logs, files, now, days):
+        zone = simulator_of(demo.manager).scenario(demo.scenario).zone
+        importer = Importer(store, ADAPTERS[demo.manager], server=demo.name, tz=zone,
+                            time_zone=getattr(zone, "key", None), now=datetime.now(UTC))
+        sessions += (await importer.run([log])).sessions
+    return sessions

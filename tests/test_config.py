@@ -529,7 +529,7 @@ def test_example_documents_every_key() -> None:
 def test_render_fills_in_defaults(cfg) -> None:
     rendered = render_config(cfg('poll_interval_s = 12\n[[servers]]\nname = "a"\n'))
     assert tomllib.loads(rendered) == {
-        "poll_interval_s": 12.0, "read_only": False,
+        "poll_interval_s": 12.0, "read_only": False, "record_history": True,
         "servers": [{"name": "a", "manager": "flexlm", "transport": "local", "lmutil": "lmutil",
                      "timezone": "UTC", "poll_interval_s": 12.0}],
     }

@@ -516,3 +516,14 @@ def test_stat_needs_the_directory_not_the_file_to_be_readable(tmp_path):
             run(LocalTransport().stat(str(secret)))
     finally:
         tmp_path.chmod(0o700)
+
+
+@pytest.mark.parametrize("known, found, same", [
+    ("64:7-111", "64:7-111", True),
+    ("64:7-111", "64:7-222", False),  # the inode of a deleted log, given to a new log
+    ("64:7-111", "64:7", False),  # ... or to a binary file (a database journal beside it)
+    ("64:7", "64:7-111", True),  # known before its first line was complete
+    ("64:7", "64:8-111", False),
+])
+def test_a_file_is_the_log_it_was_by_inode_and_first_line(known, found, same):
+    assert local.same_file(known, found) is same

@@ -219,25 +219,31 @@ def inode_of(file_id: str | None) -> str | None:
 
 def same_file(known: str, current: str) -> bool:
     """Whether the log known as `known` is `current`: the same inode, and the same first
-    line where both know it."""
-    if "-" in known and "-" in current:
+    line where both know it. A file known with a complete first line is not one without:
+    that line stays (a truncated log is found by its inode, apart), and a file that took
+    over the inode of a deleted log (a database's journal beside it) has none."""
+    if "-" in known:
         return known == current
     return inode_of(known) == inode_of(current)
 
 
 def _find_rotated(log: str, file_id: str) -> str | None:
     """Where the log known as `file_id` went, beside `log`: renamed (the same inode and
-    first line), or copied before a truncation (`copytruncate`: a file named like the log,
-    with the same first line)."""
+    first line), or copied before a truncation (`copytruncate`: with the same first line).
+    Only files named like the log are opened (adskflex.log.1, adskflex.log-20261204,
+    adskflex-old.log for adskflex.log): closing a file this process opened drops the POSIX
+    locks it holds on it, and an SQLite database beside the log (the history's own, whose
+    journal may have taken over the deleted log's inode) would lose its locks."""
     directory, base = os.path.split(os.path.abspath(log))
     try:
         names = sorted(os.listdir(directory))
     except OSError:
         return None
+    stem = base.split(".", 1)[0]
     copies = []
     for name in names:
         path = os.path.join(directory, name)
-        if path == os.path.join(directory, base):
+        if path == os.path.join(directory, base) or not name.startswith(stem):
             continue
         with contextlib.suppress(OSError):
             found = _file_id(path, os.stat(path))

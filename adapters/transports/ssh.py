@@ -81,7 +81,7 @@ ident() {
   echo "$i"
 }
 same() {
-  case $1 in *-*) case $2 in *-*) [ "$1" = "$2" ]; return;; esac;; esac
+  case $1 in *-*) [ "$1" = "$2" ]; return;; esac
   [ "${1%%-*}" = "${2%%-*}" ]
 }
 rotated() {

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import faulthandler
 import signal
 import sys
 from datetime import UTC, datetime
@@ -80,7 +81,7 @@ async def collect(args: argparse.Namespace) -> int:
     writer = asyncio.create_task(recorder.run(), name="recorder")
     monitor.start()
     try:
-        await _until_stopped()
+        await _until_stopped(writer)
     finally:
         await monitor.stop()
         writer.cancel()
@@ -93,14 +94,21 @@ async def collect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _until_stopped() -> None:
+async def _until_stopped(writer: asyncio.Task) -> None:
+    """Until SIGTERM or SIGINT; or until the writer fails (a database gone for good), which
+    raises its error: exit non-zero, for systemd to start the collector again."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1`: where each thread is, on stderr
+    stopping = asyncio.create_task(stop.wait())
     try:
-        await stop.wait()
+        await asyncio.wait([stopping, writer], return_when=asyncio.FIRST_COMPLETED)
+        if writer.done():
+            writer.result()
     finally:
+        stopping.cancel()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
 

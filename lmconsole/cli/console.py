@@ -58,9 +58,22 @@ def run_console(args: argparse.Namespace, config=None) -> int:
                for query in server_queries(config, None)]
     app = LMConsoleApp(servers, read_only=args.read_only or config.read_only,
                        audit=audit_log_for(config), display_tz=config.display_tz,
-                       keymap=config.keys)
+                       keymap=config.keys, history=history_for(config))
     app.run()
     return EXIT_OK
+
+
+def history_for(config):
+    """What opens the history the console records into; None when it records nothing."""
+    if not config.record_history:
+        return None
+    from lmconsole.history.store import HistoryStore, StoreError, database_url
+
+    try:
+        url = database_url(config.database_url)
+    except StoreError as error:
+        raise InputError(str(error)) from None
+    return lambda: HistoryStore.open(url)
 
 
 def audit_log_for(config):

@@ -43,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
 
         return run_text_demo(speed=args.speed, duration=args.duration, now=datetime.now(UTC))
     from lmconsole.app import demo_app
+    from lmconsole.demo import HISTORY_DAYS
 
     demo_app(args.speed, now=datetime.now(UTC), read_only=args.read_only,
-             display_tz=local_zone(), poll_interval_s=2.0).run()
+             display_tz=local_zone(), poll_interval_s=2.0, history_days=HISTORY_DAYS).run()
     return EXIT_OK

@@ -68,9 +68,13 @@ class _Server:
 
 
 class HistoryRecorder(Listener):
-    def __init__(self, store: HistoryStore, *,
+    def __init__(self, store: HistoryStore, *, keeps_place: bool = True,
                  now: Callable[[], datetime] | None = None) -> None:
+        """`keeps_place`: record how far each log was read, and the gaps (a collector);
+        a console, which follows its logs from their end and does not resume them, records
+        their events and sessions only."""
         self.store = store
+        self.keeps_place = keeps_place
         self.now = now or (lambda: datetime.now(UTC))
         self.servers: dict[str, _Server] = {}
         self.wake = asyncio.Event()
@@ -92,8 +96,10 @@ class HistoryRecorder(Listener):
             return None
         file_id = followed.identity.removeprefix(FOLLOWED) or None
         server.sources[file_id] = followed.id
-        server.read = server.recorded = LogPosition(file_id, followed.bytes_read)
-        return Resume(server.read, _datetime(followed.last_at), _datetime(followed.read_at))
+        position = LogPosition(file_id, followed.bytes_read)
+        if self.keeps_place:
+            server.read = server.recorded = position
+        return Resume(position, _datetime(followed.last_at), _datetime(followed.read_at))
 
     # ---- what the monitor tells (queued; no I/O) ------------------------------------------------
 
@@ -110,18 +116,18 @@ class HistoryRecorder(Listener):
 
     def log_read(self, server: str, position: LogPosition) -> None:
         recorded = self.servers.get(server)
-        if recorded is not None:
+        if recorded is not None and self.keeps_place:
             recorded.read = position
 
     def log_gap(self, gap: LogGap) -> None:
         server = self.servers.get(gap.server)
-        if server is not None:
+        if server is not None and self.keeps_place:
             server.gaps.append({"kind": GAP_LOG, "start_at": int(gap.since.timestamp()),
                                 "end_at": int(gap.until.timestamp()), "reason": gap.reason})
 
     def state_changed(self, state: ServerState) -> None:
         server = self.servers.get(state.name)
-        if server is None:
+        if server is None or not self.keeps_place:
             return
         now = int(self.now().timestamp())
         if state.error is not None and server.poll_gap_since is None:
@@ -170,7 +176,8 @@ class HistoryRecorder(Listener):
         the start of the first event left for the next one."""
         pending, server.pending = server.pending[:FLUSH_ROWS], server.pending[FLUSH_ROWS:]
         gaps, server.gaps = server.gaps, []
-        read = server.pending[0][1] if server.pending else server.read
+        read = (server.pending[0][1] if server.pending else server.read) \
+            if self.keeps_place else None
         if not pending and not gaps and read == server.recorded:
             return
         now = int(self.now().timestamp())

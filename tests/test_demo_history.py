@@ -1,0 +1,67 @@
+"""The demo has a history: its servers' past fast-forwarded into its own database before the
+console records the live part on top. Manual clocks (the scenarios' own dates): nothing here
+depends on today's date."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from lmconsole.app import demo_app
+from lmconsole.demo import DEMO_SERVERS, demo_scenario, write_history_logs
+from lmconsole.history import schema
+from lmconsole.history.store import HistoryStore
+
+from .pilot_wait import until
+
+
+def test_the_past_is_each_servers_scenario_run_for_the_days_before_the_demo(tmp_path):
+    logs = dict((demo.name, log) for demo, log in write_history_logs(tmp_path, None, days=2))
+    assert sorted(logs) == sorted(demo.name for demo in DEMO_SERVERS)
+    office = logs["office"].read_text().splitlines()
+    assert sum(" OUT: " in line for line in office) > 10  # two working days of checkouts
+    assert office[0].endswith("(lmgrd) -----------------------------------------------")
+
+
+def query(tmp_path, statement) -> list:
+    """The rows of `statement` in the demo's history database under tmp_path."""
+    async def read() -> list:
+        store = await HistoryStore.open(f"sqlite:///{tmp_path / 'history.db'}")
+        try:
+            return await store.rows(statement)
+        finally:
+            await store.close()
+
+    return asyncio.run(read())
+
+
+def test_the_demo_opens_with_its_past_imported_and_records_the_present_on_top(tmp_path):
+    app = demo_app(None, files=tmp_path, history_days=2, poll_interval_s=0.2)
+    events = select(func.count()).select_from(schema.events)
+
+    async def scenario() -> int:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await until(pilot, lambda: app.recorder is not None, "the past imported",
+                        timeout=60)
+            (past,) = await app.recorder.store.rows(events)
+            for server in app.servers.values():
+                server.transport.server.advance(900)  # a quarter of an hour of work
+            await until(pilot, lambda: app.recorder.events_written > 0, "live events written",
+                        timeout=30)
+            return past[0]
+
+    past = asyncio.run(scenario())
+    s, sv = schema.sessions, schema.servers
+    per_server = query(tmp_path, select(sv.c.name, func.count(), func.min(s.c.start_at))
+                       .join(sv, sv.c.id == s.c.server_id).group_by(sv.c.name)
+                       .order_by(sv.c.name))
+    assert [name for name, _count, _first in per_server] == ["engineering", "office"]
+    assert all(count > 10 for _name, count, _first in per_server)
+    first = datetime.fromtimestamp(min(first for *_rest, first in per_server), UTC)
+    start = demo_scenario("architecture").start
+    # two days back, moved to the same weekday (a scenario keeps its week's rhythm), with
+    # lmgrd started the evening before
+    assert start - timedelta(days=10) <= first < start - timedelta(days=1)
+    assert query(tmp_path, events)[0][0] == past + app.recorder.events_written  # on top
