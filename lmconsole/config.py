@@ -53,6 +53,10 @@ from lmconsole.keys import BINDING_IDS
 ENV_VAR = "LMCONSOLE_CONFIG"
 KNOWN_MANAGERS = tuple(ADAPTERS)  # the `manager` names the registry has adapters for
 DEFAULT_POLL_INTERVAL_S = 30.0
+# how long the history keeps each level, in seconds (None: for ever)
+RETENTION_LEVELS = ("events", "minutes", "hours", "days")
+DEFAULT_RETENTION = {"events": 365 * 86_400, "minutes": 90 * 86_400,
+                     "hours": 3 * 365 * 86_400, "days": None}
 DEFAULT_SSH_DEAD_AFTER_S = 30.0
 
 
@@ -128,6 +132,8 @@ class Config:
     ssh_config: str | None = None  # the SSH servers' defaults (absolute paths)
     known_hosts: tuple[str, ...] | None = None
     keys: dict[str, str] = field(default_factory=dict, hash=False)  # binding id -> keys
+    # how long the history keeps each level: (level, seconds or None for ever)
+    retention: tuple[tuple[str, int | None], ...] = tuple(DEFAULT_RETENTION.items())
     source: Path | None = field(default=None, compare=False)  # the file read, if any
 
     @property
@@ -388,6 +394,20 @@ def _seconds(value: Any) -> float:
     if not 0 < value < float("inf"):
         raise _Invalid(f"expected a positive number of seconds, got {value}")
     return float(value)
+
+
+_DURATION = re.compile(r"(\d{1,6})\s*([dwy])")
+_DURATION_UNITS = {"d": 86_400, "w": 7 * 86_400, "y": 365 * 86_400}
+
+
+def _duration(value: Any) -> int | None:
+    """A retention: "90d", "12w", "3y" (seconds), or "forever" (None)."""
+    if value == "forever":
+        return None
+    match = _DURATION.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None or int(match.group(1)) == 0:
+        raise _Invalid('expected a duration such as "90d", "12w", "3y", or "forever"')
+    return int(match.group(1)) * _DURATION_UNITS[match.group(2)]
 
 
 def _boolean(value: Any) -> bool:
@@ -662,7 +682,8 @@ def parse_config(text: str, filename: str) -> Config:
         raise _syntax_error(exc, text, filename) from None
     check = _Checker(filename, text)
     check.passwords(data)
-    schema = {**_GLOBAL_KEYS, "servers": lambda v: v, "keys": lambda v: v}
+    schema = {**_GLOBAL_KEYS, "servers": lambda v: v, "keys": lambda v: v,
+              "retention": lambda v: v}
     top = check.table(data, (), schema)
     base = Path(filename).parent
     _check_ssh_files(check, top, (), base)
@@ -695,6 +716,7 @@ def parse_config(text: str, filename: str) -> Config:
                     valid.setdefault(key, top[key])
         servers.append(ServerConfig(**valid))
     keys = _check_keys(check, top["keys"], ("keys",)) if "keys" in top else {}
+    retention = _check_retention(check, top.get("retention", {}))
     if check.issues:
         raise ConfigError(sorted(check.issues, key=lambda i: i.line or 0))
     audit_log = top.get("audit_log")
@@ -709,8 +731,20 @@ def parse_config(text: str, filename: str) -> Config:
         ssh_config=top.get("ssh_config"),
         known_hosts=top.get("known_hosts"),
         keys=keys,
+        retention=retention,
         source=Path(filename),
     )
+
+
+def _check_retention(check: _Checker, raw: Any) -> tuple[tuple[str, int | None], ...]:
+    """[retention]: how long the history keeps each level (the defaults filled in)."""
+    if not isinstance(raw, dict):
+        check.error(("retention",), 'expected a table: [retention] with lines such as '
+                                    'minutes = "90d"')
+        raw = {}
+    given = check.table(raw, ("retention",), dict.fromkeys(RETENTION_LEVELS, _duration))
+    return tuple((level, given.get(level, DEFAULT_RETENTION[level]))
+                 for level in RETENTION_LEVELS)
 
 
 def _check_server(check: _Checker, raw: Any, path: Key) -> dict[str, Any] | None:
@@ -867,6 +901,15 @@ def load_config(explicit: str | Path | None = None,
     return parse_config(text, str(path))
 
 
+def _duration_text(seconds: int | None) -> str:
+    if seconds is None:
+        return "forever"
+    for unit in ("y", "w", "d"):
+        if seconds % _DURATION_UNITS[unit] == 0:
+            return f"{seconds // _DURATION_UNITS[unit]}{unit}"
+    return f"{seconds // 86_400}d"
+
+
 def render_config(config: Config) -> str:
     """The effective configuration as TOML (defaults filled in), for `lmconsole config show`."""
     data: dict[str, Any] = {}
@@ -885,6 +928,7 @@ def render_config(config: Config) -> str:
         data["known_hosts"] = list(config.known_hosts)
     if config.keys:
         data["keys"] = dict(config.keys)
+    data["retention"] = {level: _duration_text(seconds) for level, seconds in config.retention}
     servers = []
     for server in config.servers:
         entry = {}

@@ -523,13 +523,14 @@ def test_example_documents_every_key() -> None:
     keys = [f.name for f in fields(ServerConfig)] + \
         [f.name for f in fields(Config) if f.name not in ("servers", "source")]
     assert [k for k in keys if f"#   {k} " not in text and f"{k} = " not in text
-            and f"# [{k}]" not in text] == []
+            and f"# [{k}]" not in text and f"\n[{k}]\n" not in text] == []
 
 
 def test_render_fills_in_defaults(cfg) -> None:
     rendered = render_config(cfg('poll_interval_s = 12\n[[servers]]\nname = "a"\n'))
     assert tomllib.loads(rendered) == {
         "poll_interval_s": 12.0, "read_only": False, "record_history": True,
+        "retention": {"events": "1y", "minutes": "90d", "hours": "3y", "days": "forever"},
         "servers": [{"name": "a", "manager": "flexlm", "transport": "local", "lmutil": "lmutil",
                      "timezone": "UTC", "poll_interval_s": 12.0}],
     }
@@ -655,3 +656,14 @@ def test_options_file_and_options_files_together_are_an_error(errors) -> None:
         "config.toml:4: servers[0].options_files: options_file is set too: name every vendor "
         "daemon's options file here and remove options_file (it is for a server with one "
         "daemon)"]
+
+
+def test_retention_is_read_with_its_defaults_and_bad_durations_are_said(cfg) -> None:
+    config = cfg('[retention]\nminutes = "30d"\nevents = "forever"\n')
+    assert dict(config.retention) == {"events": None, "minutes": 30 * 86400,
+                                      "hours": 3 * 365 * 86400, "days": None}
+    with pytest.raises(ConfigError) as raised:
+        cfg('[retention]\nhours = "3 months"\nweeks = "2w"\n')
+    text = str(raised.value)
+    assert 'retention.hours: expected a duration such as "90d"' in text
+    assert "retention.weeks: unknown key" in text

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -124,9 +125,15 @@ def sqlite(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'history.db'}"
 
 
+# The logs here are dated by the simulator's scenarios (March 2026): the default retention
+# would delete their rows as soon as the clock is far enough on (the year-ahead run).
+KEEP_ALL = ('[retention]\nevents = "forever"\nminutes = "forever"\nhours = "forever"\n'
+            '\n')
+
+
 def write_config(tmp_path: Path, *servers: str) -> Path:
     path = tmp_path / "config.toml"
-    path.write_text("".join(servers))
+    path.write_text(KEEP_ALL + "".join(servers))
     return path
 
 
@@ -394,3 +401,28 @@ def test_the_console_records_what_it_shows_and_a_collector_adds_nothing_twice(tm
     collector = Collector(tmp_path, config, database).start()
     caught_up(database, tmp_path, {"events": 4, "sessions": 1, "denials": 2}, collector)
     assert collector.stop() == 0
+
+
+def test_collect_counts_the_seats_in_use_per_minute_from_the_log_and_the_polls(tmp_path):
+    remote = Remote(tmp_path)
+    log = tmp_path / "adskflex.log"
+    log.write_text(LOG_HEADER)
+    append(log, usage("OUT", "a0", "10:00:00"), usage("OUT", "a1", "10:00:30"),
+           usage("IN", "a0", "10:01:00"), usage("IN", "a1", "10:01:15"))
+    database = sqlite(tmp_path)
+    collector = Collector(tmp_path, write_config(tmp_path, local_server(remote, log=log)),
+                          database).start()
+    caught_up(database, tmp_path, {"sessions": 2}, collector)
+    time.sleep(2)  # a poll or two of the simulator's lmstat
+    assert collector.stop() == 0
+    with sqlite3.connect(tmp_path / "history.db") as db:
+        from_log = db.execute("SELECT feature, at % 86400, in_use_peak, in_use_mean FROM "
+                              "occupancy_minute WHERE from_log ORDER BY at").fetchall()
+        polled = db.execute("SELECT count(*), min(issued) FROM occupancy_minute "
+                            "WHERE polls > 0 AND feature = 'AutoCAD'").fetchone()
+        hours = db.execute("SELECT in_use_peak, in_use_mean FROM occupancy_hour "
+                           "WHERE feature = 'AutoCAD' AND from_log").fetchall()
+    # 10:00 in Berlin is 09:00 UTC: a0 all minute, a1 its second half; a1 15 s of 10:01
+    assert from_log == [("AutoCAD", 9 * 3600, 2, 1.5), ("AutoCAD", 9 * 3600 + 60, 1, 0.25)]
+    assert polled[0] >= 1 and polled[1] > 0  # the simulator's AutoCAD pool, as lmstat said
+    assert hours == [(2, pytest.approx(1.75 / 60))]

@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def collect(args: argparse.Namespace) -> int:
+    from lmconsole.history.occupancy import Retention
     from lmconsole.history.recorder import HistoryRecorder
     from lmconsole.monitor import Fanout, Monitor, ServerMonitor
     from lmconsole.snapshot import close_transport
@@ -58,14 +59,15 @@ async def collect(args: argparse.Namespace) -> int:
                          "example; add your servers to it")
     queries = server_queries(config, args.server)
     store = await open_store(args, config)
-    recorder = HistoryRecorder(store)
+    recorder = HistoryRecorder(store, retention=Retention(**dict(config.retention)))
     said = Said()
     monitors = []
     for query in queries:
         server = query.config
         resume = await recorder.add_server(server.name, manager=query.adapter.kind,
                                            time_zone=server.timezone,
-                                           log_path=server.debug_log)
+                                           log_path=server.debug_log,
+                                           poll_interval_s=server.poll_interval_s)
         monitor = ServerMonitor(server, query.adapter, query.transport,
                                 Fanout(recorder, said))
         if resume is not None:

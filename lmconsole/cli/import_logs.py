@@ -82,6 +82,7 @@ def summary_text(summary, tz: tzinfo) -> str:
              f"events       {summary.events:,}{new}",
              f"sessions     {summary.sessions:,} ({summary.still_open:,} still open)",
              f"denials      {summary.denials:,}",
+             f"in use       {summary.minutes:,} feature-minutes with seats in use",
              f"diagnostics  {len(summary.diagnostics):,}",
              f"time span    {span}"]
     if summary.unmatched_ins:

@@ -7,6 +7,8 @@ migrations/ Alembic's upgrade path from one schema version to the next
 logfiles.py reading log files for import: plain or gzip, byte offsets, their identity
 sessions.py turning OUT/IN/restart events into checkout sessions (no I/O)
 importer.py `lmconsole import`: old debug logs into the store, in the order of their dates
+recorder.py live recording: what the monitor sees (console and `lmconsole collect`)
+occupancy.py seats in use per minute (from sessions, and from polls), hours, days, retention
 (the commands are lmconsole/cli/import_logs.py and history.py)
 
 Times are stored as whole seconds since the epoch (UTC), so that durations and per-minute

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from lmconsole.adapter import LicenceManagerAdapter
 from lmconsole.history.logfiles import LogFile, LogFileError
+from lmconsole.history.occupancy import count_from_sessions, roll_up
 from lmconsole.history.sessions import SessionTracker
 from lmconsole.history.store import HistoryStore
 from lmconsole.model import Diagnostic
@@ -39,6 +40,7 @@ class ImportSummary:
     still_open: int = 0
     denials: int = 0
     unmatched_ins: int = 0  # INs whose OUT no imported file holds
+    minutes: int = 0  # feature-minutes with seats in use, counted from the sessions
     first_at: datetime | None = None
     last_at: datetime | None = None
     diagnostics: list[tuple[str, Diagnostic]] = field(default_factory=list)  # (file, ...)
@@ -94,6 +96,10 @@ class Importer:
         summary.still_open = len(left_open)
         summary.unmatched_ins = tracker.unmatched_ins
         summary.denials = writer.denial_count
+        if summary.first_at is not None:  # the seats in use per minute, hour and day
+            since, until = _epoch(summary.first_at), _epoch(summary.last_at) + 1
+            summary.minutes = await count_from_sessions(self.store, server_id, since, until)
+            await roll_up(self.store, since, until, server_id)
         return summary
 
     # ---- reading ahead ---------------------------------------------------------------------

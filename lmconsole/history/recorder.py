@@ -18,10 +18,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from lmconsole.history.occupancy import (
+    Retention,
+    apply_retention,
+    count_from_sessions,
+    poll_figures,
+    poll_minutes,
+    roll_up,
+)
 from lmconsole.history.sessions import LMGRD, SessionTracker
 from lmconsole.history.store import HistoryStore
 from lmconsole.model import Event
@@ -31,6 +40,8 @@ from lmconsole.transport import LogPosition
 log = logging.getLogger(__name__)
 
 FLUSH_S = 1.0  # the longest an event waits before it is written
+OCCUPANCY_S = 60.0  # a collector counts the seats in use per minute this often
+RETENTION_S = 86_400.0  # and deletes what is older than the retention this often
 FLUSH_ROWS = 5_000  # or this many queued events of one server; and at most this many a batch
 MAX_BACKLOG = 4 * FLUSH_ROWS  # queued events beyond which a follow waits for the writer
 FOLLOWED = "follow:"  # the identity of a followed log's source: this and the file's identity
@@ -62,6 +73,12 @@ class _Server:
     sources: dict[str | None, int] = field(default_factory=dict)  # file identity -> id
     gaps: list[dict] = field(default_factory=list)
     poll_gap_since: int | None = None  # the start of the current poll gap, if any
+    polled_at: int | None = None  # the last poll recorded
+    poll_interval_s: float = 30.0
+    minutes: list[dict] = field(default_factory=list)  # the polls' occupancy rows
+    counted_to: int | None = None  # seats in use counted from the log's sessions up to
+    earliest_at: int | None = None  # the earliest event written since they were counted
+    seen_until: int | None = None  # the server's latest moment known: its log's, its polls'
     daemons: set[str] = field(default_factory=set)  # the names already written
     features: set[tuple[str, str]] = field(default_factory=set)  # (feature, daemon)
     unlocated: int = 0  # events whose line's position was not known: not recorded
@@ -69,12 +86,14 @@ class _Server:
 
 class HistoryRecorder(Listener):
     def __init__(self, store: HistoryStore, *, keeps_place: bool = True,
+                 retention: Retention | None = None,
                  now: Callable[[], datetime] | None = None) -> None:
         """`keeps_place`: record how far each log was read, and the gaps (a collector);
         a console, which follows its logs from their end and does not resume them, records
         their events and sessions only."""
         self.store = store
         self.keeps_place = keeps_place
+        self.retention = retention  # applied daily when given
         self.now = now or (lambda: datetime.now(UTC))
         self.servers: dict[str, _Server] = {}
         self.wake = asyncio.Event()
@@ -82,12 +101,14 @@ class HistoryRecorder(Listener):
         self.events_written = 0
 
     async def add_server(self, name: str, *, manager: str, time_zone: str | None,
-                         log_path: str | None) -> Resume | None:
+                         log_path: str | None, poll_interval_s: float = 30.0
+                         ) -> Resume | None:
         """Record `name` from now on. Returns where its log was last read (to follow it on
         from there), or None when it never was."""
         server_id = await self.store.server_id(name, manager=manager, time_zone=time_zone)
         carried = await self.store.still_open_sessions(server_id)
-        server = _Server(name, server_id, log_path, SessionTracker(carried))
+        server = _Server(name, server_id, log_path, SessionTracker(carried),
+                         poll_interval_s=poll_interval_s)
         self.servers[name] = server
         if log_path is None:
             return None
@@ -130,6 +151,8 @@ class HistoryRecorder(Listener):
         if server is None or not self.keeps_place:
             return
         now = int(self.now().timestamp())
+        if state.error is None and state.status is not None and state.polled_at is not None:
+            self._polled(server, state)
         if state.error is not None and server.poll_gap_since is None:
             server.poll_gap_since = now
             server.gaps.append({"kind": GAP_POLL, "start_at": now, "end_at": None,
@@ -138,6 +161,16 @@ class HistoryRecorder(Listener):
             server.gaps.append({"kind": GAP_POLL, "start_at": server.poll_gap_since,
                                 "end_at": now, "reason": None})
             server.poll_gap_since = None
+
+    def _polled(self, server: _Server, state: ServerState) -> None:
+        # by the server's clock where lmstat printed it (a simulated server's is its own)
+        at = int((state.status.reported_at or state.polled_at).timestamp())
+        server.seen_until = max(server.seen_until or at, at)
+        if server.polled_at is not None and at <= server.polled_at:
+            return  # the same poll told again (a retry's state)
+        server.minutes += poll_minutes(server.id, at, server.polled_at, server.poll_interval_s,
+                                       poll_figures(state.status))
+        server.polled_at = at
 
     # ---- writing ----------------------------------------------------------------------------
 
@@ -151,16 +184,43 @@ class HistoryRecorder(Listener):
             await self.written.wait()
 
     async def run(self) -> None:
-        """Write what is queued, for good (cancel it, then `close()`)."""
+        """Write what is queued, for good (cancel it, then `close()`); a collector also
+        counts the seats in use every OCCUPANCY_S and applies the retention daily."""
+        counted = kept = float("-inf")
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), FLUSH_S)
             self.wake.clear()
             await self.flush()
+            if self.keeps_place and time.monotonic() - counted >= OCCUPANCY_S:
+                await self.count_occupancy()
+                counted = time.monotonic()
+            if self.retention is not None and time.monotonic() - kept >= RETENTION_S:
+                deleted = await apply_retention(self.store, self.retention,
+                                                int(self.now().timestamp()))
+                log.info("retention: deleted %s", deleted)
+                kept = time.monotonic()
+
+    async def count_occupancy(self) -> None:
+        """The seats in use per minute from the sessions of the logs followed, since the
+        last count (the last hour, at first), and the hours and days rolled up again."""
+        for server in self.servers.values():
+            until = server.seen_until  # open sessions are held up to there
+            if until is None:
+                continue
+            since = server.counted_to - 60 if server.counted_to is not None else until - 3600
+            if server.earliest_at is not None:  # a log read from further back
+                since, server.earliest_at = min(since, server.earliest_at), None
+            if server.log_path is not None:
+                await count_from_sessions(self.store, server.id, since, until)
+            await roll_up(self.store, since, until, server.id)
+            server.counted_to = until
 
     async def close(self) -> None:
-        """Write what is still queued."""
+        """Write what is still queued (and count the seats in use it adds)."""
         await self.flush()
+        if self.keeps_place:
+            await self.count_occupancy()
 
     async def flush(self) -> None:
         for server in self.servers.values():
@@ -178,7 +238,7 @@ class HistoryRecorder(Listener):
         gaps, server.gaps = server.gaps, []
         read = (server.pending[0][1] if server.pending else server.read) \
             if self.keeps_place else None
-        if not pending and not gaps and read == server.recorded:
+        if not pending and not gaps and not server.minutes and read == server.recorded:
             return
         now = int(self.now().timestamp())
         file_ids = {where.file_id for _event, where in pending}
@@ -188,6 +248,13 @@ class HistoryRecorder(Listener):
             server.sources[file_id] = await self._source(server, file_id, now)
         daemons, features = set(), set()
         events, denials, sessions = self._rows(server, pending, daemons, features)
+        if events:
+            times = [event["at"] for event in events]
+            earliest, latest = min(times), max(times)
+            server.earliest_at = min(server.earliest_at or earliest, earliest)
+            server.seen_until = max(server.seen_until or latest, latest)
+        minutes, server.minutes = server.minutes, []
+        await self.store.upsert_poll_minutes(minutes)
         await self.store.record(
             events, denials, sessions, gaps, server_id=server.id,
             read=None if read is None else (server.sources[read.file_id], read.offset),

@@ -3,8 +3,8 @@
 Every `*_at` column holds whole seconds since the epoch, UTC. Natural keys (unique
 constraints) make every write idempotent; their columns are NOT NULL, because both engines
 treat NULLs as distinct in a unique constraint. The schema's version is Alembic's
-(`alembic_version`); migrations/ holds the steps, and a test checks that they build exactly
-these tables.
+(`alembic_version`); migrations/ holds the steps, and tests/test_history_schema.py checks
+that they build exactly these tables, on both engines.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 # Named constraints, so that a later migration can name what it alters (Alembic needs the
@@ -138,13 +139,18 @@ END_KINDS = (END_IN, END_REMOVED, END_SERVER_RESTART, END_GAP, END_STILL_OPEN,
              END_SEEN_BY_POLL)
 
 # A checkout from its start to its end. A session read from a log is known by its OUT
-# line (source_id, byte_offset); one seen only by polls (later) has neither.
+# line (source_id, byte_offset); one seen only by polls by `poll_key` (its feature, user,
+# host, display, handle and start as lmstat printed them). `reserved`: not a checkout but
+# seats a RESERVE line held idle (user_name "GROUP engineers"), seen by polls: OpenLM's
+# FLEXlm_Reserved_<type>_<name> sessions.
 sessions = Table(
     "sessions", metadata,
     Column("id", Integer, primary_key=True),
     _server_id(),
     Column("source_id", Integer, ForeignKey("sources.id")),
     Column("byte_offset", BigInteger),
+    Column("poll_key", String(2 * NAME)),
+    Column("reserved", Boolean, nullable=False, server_default=false()),
     Column("feature", String(NAME), nullable=False),
     Column("daemon", String(NAME)),
     Column("version", String(NAME)),
@@ -160,6 +166,7 @@ sessions = Table(
     Column("end_kind", String(16), nullable=False),  # one of END_KINDS
     Column("end_reason", Text),  # the IN line's words: INACTIVE, REMOVED ...
     UniqueConstraint("source_id", "byte_offset"),
+    UniqueConstraint("server_id", "poll_key"),
     Index(None, "server_id", "start_at"),
 )
 
@@ -181,9 +188,12 @@ denials = Table(
 )
 
 
-def _occupancy(name: str) -> Table:
-    """Per feature and period (its first second in `at`): the peak and mean seats in use,
-    and the issued, reserved-but-idle, borrowed and queued counts."""
+def _occupancy(name: str, *extra: Column) -> Table:
+    """Per feature and period (its first second in `at`): the peak and mean seats checked
+    out (idle reservations apart, though lmstat counts them in use), and the issued,
+    reserved-but-idle, borrowed and queued counts (the most seen in the period).
+    `from_log`: the seats in use were counted from sessions read in a log (exact), not
+    sampled by polls. A period with no row had nothing in use, unless a gap covers it."""
     return Table(
         name, metadata,
         _server_id(),
@@ -195,11 +205,15 @@ def _occupancy(name: str) -> Table:
         Column("reserved_idle", Integer),
         Column("borrowed", Integer),
         Column("queued", Integer),
+        Column("from_log", Boolean, nullable=False, server_default=false()),
+        *extra,
         PrimaryKeyConstraint("server_id", "feature", "at"),
     )
 
 
-occupancy_minute = _occupancy("occupancy_minute")
+# `polls`: how many polls the minute's figures are the mean of (0: counted from a log)
+occupancy_minute = _occupancy("occupancy_minute", Column("polls", Integer, nullable=False,
+                                                         server_default="0"))
 occupancy_hour = _occupancy("occupancy_hour")
 occupancy_day = _occupancy("occupancy_day")
 

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import case, event, func, select, text, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -285,6 +285,64 @@ class HistoryStore:
             rows = (await connection.execute(query)).all()
         return [Session(r.source_id, r.byte_offset, r.daemon or "", r.feature, r.user_name,
                         r.host, r.count, r.borrowed, r.start_at) for r in rows]
+
+    # ---- occupancy --------------------------------------------------------------------------
+
+    async def upsert_counted_minutes(self, rows: Sequence[dict]) -> None:
+        """Minutes counted from a log's sessions: their seats in use replace what polls
+        sampled; the issued, reserved and queued counts polls gave stay."""
+        if not rows:
+            return
+        table = schema.occupancy_minute
+        insert = self._insert(table)
+        statement = insert.on_conflict_do_update(
+            index_elements=["server_id", "feature", "at"],
+            set_={name: insert.excluded[name]
+                  for name in ("in_use_peak", "in_use_mean", "borrowed", "from_log")})
+        async with self.engine.begin() as connection:
+            await connection.execute(statement, rows)
+
+    async def upsert_poll_minutes(self, rows: Sequence[dict]) -> None:
+        """Minutes sampled by a poll: averaged with the polls of the minute before it, the
+        seats in use only where no log counted them."""
+        if not rows:
+            return
+        table = schema.occupancy_minute
+        insert = self._insert(table)
+        new, c = insert.excluded, table.c
+
+        def larger(name: str):
+            return func.coalesce(_larger(self.dialect, c[name], new[name]), new[name])
+
+        statement = insert.on_conflict_do_update(
+            index_elements=["server_id", "feature", "at"],
+            set_={"in_use_peak": case((c.from_log, c.in_use_peak),
+                                      else_=_larger(self.dialect, c.in_use_peak,
+                                                    new.in_use_peak)),
+                  "in_use_mean": case((c.from_log, c.in_use_mean),
+                                      else_=(c.in_use_mean * c.polls + new.in_use_mean)
+                                      / (c.polls + 1)),
+                  "polls": c.polls + 1,
+                  **{name: larger(name)
+                     for name in ("issued", "reserved_idle", "borrowed", "queued")}})
+        async with self.engine.begin() as connection:
+            await connection.execute(statement, rows)
+
+    async def upsert_select(self, target, query) -> None:
+        """INSERT INTO target SELECT ..., replacing the rows of the same key (roll-ups)."""
+        names = ["server_id", "feature", "at", "in_use_peak", "in_use_mean", "issued",
+                 "reserved_idle", "borrowed", "queued", "from_log"]
+        insert = self._insert(target).from_select(names, query)
+        statement = insert.on_conflict_do_update(
+            index_elements=["server_id", "feature", "at"],
+            set_={name: insert.excluded[name] for name in names[3:]})
+        async with self.engine.begin() as connection:
+            await connection.execute(statement)
+
+    async def execute(self, statement) -> int:
+        """One statement in a transaction of its own; the rows it changed."""
+        async with self.engine.begin() as connection:
+            return (await connection.execute(statement)).rowcount
 
     # ---- reading --------------------------------------------------------------------------
 

@@ -1,0 +1,253 @@
+"""Occupancy: seats in use per feature per minute, rolled up per hour and per day.
+
+Two sources fill the minutes. Sessions read from a log give exact figures: a sweep over the
+sessions of a span, in the order they start, yields each minute's peak and time-weighted
+mean (`from_log`). Polls sample: a poll's figures stand for the minutes since the poll
+before it (sample and hold, at most HOLD_POLLS intervals back: beyond that the server was not
+watched, a gap), and several polls in one minute are averaged (`polls` counts them). Where a
+log counted a minute, polls add only what a log cannot know: issued, idle reservations and
+the queue. A minute with no row had nothing in use (unless a gap covers it).
+
+Roll-ups are SQL (INSERT ... SELECT ... ON CONFLICT DO UPDATE), idempotent: a span rolled up
+again gives the same rows. Retention deletes events and the minute and hour levels older
+than configured; sessions, denials and days are kept.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, and_, cast, delete, func, or_, select, update
+
+from lmconsole.history import schema
+from lmconsole.history.store import HistoryStore
+from lmconsole.model import ServerStatus
+
+MINUTE, HOUR, DAY = 60, 3600, 86400
+BATCH_ROWS = 10_000
+HOLD_POLLS = 3  # a poll stands for the minutes since the one before, if that was this close
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How long each level is kept, in seconds; None: for ever."""
+
+    events: int | None = 365 * DAY
+    minutes: int | None = 90 * DAY
+    hours: int | None = 3 * 365 * DAY
+    days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PollFigures:
+    """One feature in one poll."""
+
+    feature: str
+    in_use: int  # seats checked out (lmstat's count less its idle reservations)
+    issued: int | None
+    reserved_idle: int
+    borrowed: int
+    queued: int
+
+
+# ---- from sessions ----------------------------------------------------------------------------
+
+class _Sweep:
+    """Seats in use over time, from spans given in the order they start; the minutes in
+    which any was in use, as (minute, peak, mean, borrowed peak)."""
+
+    def __init__(self) -> None:
+        self.ends: list[tuple[int, int, bool]] = []  # (end, seats, borrowed), a heap
+        self.t = 0
+        self.level = self.borrowed = 0
+        self.minute: int | None = None  # the minute being counted, and its figures so far
+        self.peak = self.borrowed_peak = self.seat_seconds = 0
+        self.rows: list[tuple[int, int, float, int]] = []
+
+    def add(self, start: int, end: int, seats: int, borrowed: bool) -> None:
+        self._run_to(start)
+        if end > start:
+            heapq.heappush(self.ends, (end, seats, borrowed))
+            self._change(seats, seats if borrowed else 0)
+
+    def finish(self) -> list[tuple[int, int, float, int]]:
+        while self.ends:
+            self._run_to(self.ends[0][0])
+        self._close()
+        return self.rows
+
+    def _run_to(self, target: int) -> None:
+        """Time moves on to `target`; the spans ending by then end on the way."""
+        while self.ends and self.ends[0][0] <= target:
+            end, seats, borrowed = heapq.heappop(self.ends)
+            self._hold_to(end)
+            self._change(-seats, -seats if borrowed else 0)
+        self._hold_to(target)
+
+    def _hold_to(self, target: int) -> None:
+        """The level holds from self.t to `target`."""
+        if self.level == 0:
+            if self.minute is not None and target >= self.minute + MINUTE:
+                self._close()
+            self.t = max(self.t, target)
+            return
+        while self.t < target:
+            self._count_in(self.t - self.t % MINUTE)
+            self._note_peak()
+            step_end = min(target, self.minute + MINUTE)
+            self.seat_seconds += self.level * (step_end - self.t)
+            self.t = step_end
+            if step_end == self.minute + MINUTE:
+                self._close()
+
+    def _change(self, seats: int, borrowed: int) -> None:
+        self._count_in(self.t - self.t % MINUTE)
+        self.level += seats
+        self.borrowed += borrowed
+        self._note_peak()
+
+    def _note_peak(self) -> None:
+        self.peak = max(self.peak, self.level)
+        self.borrowed_peak = max(self.borrowed_peak, self.borrowed)
+
+    def _count_in(self, minute: int) -> None:
+        """Count in `minute` from now on (the minute before is done). Its peak is what is
+        held in it, not what ended where it starts."""
+        if minute != self.minute:
+            self._close()
+            self.minute = minute
+
+    def _close(self) -> None:
+        if self.minute is not None and self.peak > 0:
+            self.rows.append((self.minute, self.peak, self.seat_seconds / MINUTE,
+                              self.borrowed_peak))
+        self.minute = None
+        self.peak = self.borrowed_peak = self.seat_seconds = 0
+
+
+def minutes_in_use(spans: Iterable[tuple[int, int, int, bool]]) -> list[tuple[int, int, float,
+                                                                              int]]:
+    """(minute, peak, mean, borrowed peak) for every minute with a seat in use, from spans
+    (start, end, seats, borrowed) in the order they start."""
+    sweep = _Sweep()
+    for start, end, seats, borrowed in spans:
+        sweep.add(start, end, seats, borrowed)
+    return sweep.finish()
+
+
+async def count_from_sessions(store: HistoryStore, server_id: int, since: int,
+                              until: int) -> int:
+    """The minutes of [since, until) (widened to whole minutes) counted again from the
+    server's sessions: what a log told, exactly. Returns the minutes written."""
+    since, until = since - since % MINUTE, -(-until // MINUTE) * MINUTE
+    s, m = schema.sessions, schema.occupancy_minute
+    query = (select(s.c.feature, s.c.start_at, s.c.end_at, s.c.count, s.c.borrowed)
+             .where(s.c.server_id == server_id, s.c.reserved.is_(False),
+                    s.c.source_id.is_not(None), s.c.start_at < until,
+                    or_(s.c.end_at.is_(None), s.c.end_at > since))
+             .order_by(s.c.feature, s.c.start_at))
+    # a minute counted before and found empty now: nothing was in use
+    await store.execute(update(m).where(m.c.server_id == server_id, m.c.from_log.is_(True),
+                                        m.c.at >= since, m.c.at < until)
+                        .values(in_use_peak=0, in_use_mean=0.0, borrowed=0))
+    written = 0
+    feature, spans = None, []
+    async for row in store.stream(query):
+        if row.feature != feature and spans:
+            written += await _write_counted(store, server_id, feature, spans)
+            spans = []
+        feature = row.feature
+        end = until if row.end_at is None else min(row.end_at, until)
+        spans.append((max(row.start_at, since), end, row.count, row.borrowed))
+    if spans:
+        written += await _write_counted(store, server_id, feature, spans)
+    return written
+
+
+async def _write_counted(store: HistoryStore, server_id: int, feature: str,
+                         spans: list[tuple[int, int, int, bool]]) -> int:
+    rows = [{"server_id": server_id, "feature": feature, "at": minute, "in_use_peak": peak,
+             "in_use_mean": mean, "borrowed": borrowed, "from_log": True, "polls": 0}
+            for minute, peak, mean, borrowed in minutes_in_use(spans)]
+    for start in range(0, len(rows), BATCH_ROWS):
+        await store.upsert_counted_minutes(rows[start:start + BATCH_ROWS])
+    return len(rows)
+
+
+# ---- from polls -------------------------------------------------------------------------------
+
+def poll_figures(status: ServerStatus) -> list[PollFigures]:
+    """Each feature's figures in one status (features listed twice, by two sources of a
+    server, are added up). lmstat counts idle reservations in use: they are taken out."""
+    figures: dict[str, PollFigures] = {}
+    for feature in status.features:
+        if feature.issued is None and feature.in_use is None:
+            continue  # an error line, or uncounted
+        reserved = feature.reserved
+        found = PollFigures(feature.name, max(0, (feature.in_use or 0) - reserved),
+                            feature.issued, reserved, feature.borrowed, feature.queued_count)
+        known = figures.get(feature.name)
+        figures[feature.name] = found if known is None else PollFigures(
+            feature.name, known.in_use + found.in_use,
+            None if known.issued is None or found.issued is None
+            else known.issued + found.issued,
+            known.reserved_idle + found.reserved_idle, known.borrowed + found.borrowed,
+            known.queued + found.queued)
+    return list(figures.values())
+
+
+def poll_minutes(server_id: int, at: int, previous_at: int | None, interval_s: float,
+                 figures: Sequence[PollFigures]) -> list[dict]:
+    """The minute rows one poll at `at` stands for: its own minute, and those since the
+    previous poll when that was at most HOLD_POLLS intervals before."""
+    minute = at - at % MINUTE
+    first = minute
+    if previous_at is not None and 0 < at - previous_at <= HOLD_POLLS * max(interval_s, 60):
+        first = min(previous_at - previous_at % MINUTE + MINUTE, minute)
+    return [{"server_id": server_id, "feature": f.feature, "at": m, "in_use_peak": f.in_use,
+             "in_use_mean": float(f.in_use), "issued": f.issued,
+             "reserved_idle": f.reserved_idle, "borrowed": f.borrowed, "queued": f.queued,
+             "from_log": False, "polls": 1}
+            for m in range(first, minute + MINUTE, MINUTE) for f in figures]
+
+
+# ---- roll-ups and retention -------------------------------------------------------------------
+
+LEVELS = ((schema.occupancy_minute, schema.occupancy_hour, HOUR),
+          (schema.occupancy_hour, schema.occupancy_day, DAY))
+
+
+async def roll_up(store: HistoryStore, since: int, until: int,
+                  server_id: int | None = None) -> None:
+    """The hours and days touching [since, until) computed again from the level below.
+    A period's mean counts the sub-periods with no row as nothing in use."""
+    for source, target, period in LEVELS:
+        start, end = since - since % period, -(-until // period) * period
+        size = period // (HOUR if period == DAY else MINUTE)
+        bucket = source.c.at - source.c.at % period
+        condition = and_(source.c.at >= start, source.c.at < end,
+                         *([source.c.server_id == server_id] if server_id else []))
+        query = (select(source.c.server_id, source.c.feature, bucket.label("at"),
+                        func.max(source.c.in_use_peak), func.sum(source.c.in_use_mean) / size,
+                        func.max(source.c.issued), func.max(source.c.reserved_idle),
+                        func.max(source.c.borrowed), func.max(source.c.queued),
+                        func.max(cast(source.c.from_log, Integer)) > 0)
+                 .where(condition).group_by(source.c.server_id, source.c.feature, bucket))
+        await store.upsert_select(target, query)
+
+
+async def apply_retention(store: HistoryStore, retention: Retention, now: int) -> dict[str,
+                                                                                     int]:
+    """Deletes what is older than the retention of its level; the rows deleted per table."""
+    deleted = {}
+    for table, keep in ((schema.events, retention.events),
+                        (schema.occupancy_minute, retention.minutes),
+                        (schema.occupancy_hour, retention.hours),
+                        (schema.occupancy_day, retention.days)):
+        if keep is not None:
+            deleted[table.name] = await store.execute(delete(table).where(table.c.at <
+                                                                          now - keep))
+    return deleted
+

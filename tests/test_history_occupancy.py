@@ -1,0 +1,159 @@
+"""Seats in use per minute, hour and day: the sweep over sessions against figures worked out
+by hand, the same after an import on SQLite and on PostgreSQL, polls averaged within a
+minute, roll-ups and retention (a frozen `now`)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from lmconsole.adapters import ADAPTERS
+from lmconsole.history import schema
+from lmconsole.history.importer import Importer
+from lmconsole.history.occupancy import (
+    PollFigures,
+    Retention,
+    apply_retention,
+    minutes_in_use,
+    poll_minutes,
+    roll_up,
+)
+from lmconsole.history.store import HistoryStore
+
+from .postgres import postgres_fixture  # noqa: F401 - registers `postgres`
+
+T0 = int(datetime(2026, 3, 2, 10, 0, tzinfo=UTC).timestamp())  # a Monday, 10:00 UTC
+
+LOG = """\
+ 9:59:00 (lmgrd) TIMESTAMP 3/2/2026
+10:00:30 (adskflex) OUT: "AutoCAD" a@h1
+10:01:00 (adskflex) OUT: "AutoCAD" b@h2
+10:01:30 (adskflex) IN: "AutoCAD" b@h2
+10:02:00 (adskflex) IN: "AutoCAD" a@h1
+10:59:30 (adskflex) OUT: "Revit" c@h3
+11:00:30 (adskflex) IN: "Revit" c@h3
+"""
+
+
+# ---- the sweep ---------------------------------------------------------------------------------
+
+def test_a_minute_has_the_peak_and_the_time_weighted_mean_of_its_seats():
+    spans = [(30, 120, 1, False),  # one seat from 0:30 to 2:00
+             (60, 90, 2, True)]  # two borrowed seats from 1:00 to 1:30
+    assert minutes_in_use(spans) == [(0, 1, 0.5, 0),  # 30 s of one seat
+                                     (60, 3, 2.0, 2)]  # 60 s of one + 30 s of two: 120/60
+
+
+def test_a_seat_held_across_minutes_fills_each_and_ends_where_it_ends():
+    rows = minutes_in_use([(0, 2 * 3600, 1, False)])
+    assert len(rows) == 120 and rows[0] == (0, 1, 1.0, 0) and rows[-1] == (7140, 1, 1.0, 0)
+
+
+def test_seats_one_after_the_other_do_not_overlap_and_empty_minutes_have_no_row():
+    assert minutes_in_use([(10, 20, 1, False), (20, 30, 1, False)]) == [(0, 1, 20 / 60, 0)]
+    assert minutes_in_use([(10, 20, 1, False), (130, 140, 1, False)]) == [
+        (0, 1, 10 / 60, 0), (120, 1, 10 / 60, 0)]
+    assert minutes_in_use([(50, 50, 1, False)]) == []  # nothing held for any time
+
+
+# ---- after an import, on both engines ------------------------------------------------------------
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'history.db'}"
+    return request.getfixturevalue("postgres").new_database()
+
+
+async def imported(database: str, log) -> list:
+    store = await HistoryStore.open(database)
+    try:
+        importer = Importer(store, ADAPTERS["flexlm"], server="office", tz=UTC,
+                            time_zone="UTC", now=datetime(2026, 3, 3, tzinfo=UTC))
+        await importer.run([log])
+        return [await store.rows(select(t.c.feature, t.c.at - T0, t.c.in_use_peak,
+                                        t.c.in_use_mean, t.c.from_log)
+                                 .order_by(t.c.feature, t.c.at))
+                for t in (schema.occupancy_minute, schema.occupancy_hour,
+                          schema.occupancy_day)]
+    finally:
+        await store.close()
+
+
+def test_an_import_counts_minutes_hours_and_days_as_worked_out_by_hand(database, tmp_path):
+    log = tmp_path / "adskflex.log"
+    log.write_text(LOG)
+    minutes, hours, days = asyncio.run(imported(database, log))
+    assert [tuple(row) for row in minutes] == [
+        ("AutoCAD", 0, 1, 0.5, True),  # a from 10:00:30
+        ("AutoCAD", 60, 2, 1.5, True),  # a all minute, b for 30 s
+        ("Revit", 59 * 60, 1, 0.5, True),
+        ("Revit", 60 * 60, 1, 0.5, True)]
+    assert [tuple(row) for row in hours] == [
+        ("AutoCAD", 0, 2, pytest.approx(2 / 60), True),  # 2 seat-minutes in 60 minutes
+        ("Revit", 0, 1, pytest.approx(0.5 / 60), True),
+        ("Revit", 3600, 1, pytest.approx(0.5 / 60), True)]
+    day = -10 * 3600  # midnight UTC
+    assert [tuple(row) for row in days] == [
+        ("AutoCAD", day, 2, pytest.approx(2 / 60 / 24), True),
+        ("Revit", day, 1, pytest.approx(1 / 60 / 24), True)]
+    # imported again: the same rows, nothing counted twice
+    assert asyncio.run(imported(database, log)) == [minutes, hours, days]
+
+
+# ---- polls, and what is kept -------------------------------------------------------------------
+
+def test_polls_in_one_minute_are_averaged_and_a_poll_stands_for_the_minutes_before(database):
+    async def scenario():
+        store = await HistoryStore.open(database)
+        try:
+            server = await store.server_id("office", manager="flexlm", time_zone="UTC")
+            figures = [PollFigures("AutoCAD", 3, 10, 1, 0, 2)]
+            await store.upsert_poll_minutes(poll_minutes(server, T0 + 5, None, 30, figures))
+            await store.upsert_poll_minutes(poll_minutes(
+                server, T0 + 35, T0 + 5, 30, [PollFigures("AutoCAD", 5, 10, 0, 1, 0)]))
+            # the next poll, three minutes later (sample and hold: it stands for 10:01-10:03)
+            await store.upsert_poll_minutes(poll_minutes(
+                server, T0 + 215, T0 + 35, 90, [PollFigures("AutoCAD", 1, 10, 0, 0, 0)]))
+            m = schema.occupancy_minute
+            return await store.rows(select(m.c.at - T0, m.c.in_use_peak, m.c.in_use_mean,
+                                           m.c.issued, m.c.reserved_idle, m.c.borrowed,
+                                           m.c.queued, m.c.polls).order_by(m.c.at))
+        finally:
+            await store.close()
+
+    assert [tuple(row) for row in asyncio.run(scenario())] == [
+        (0, 5, 4.0, 10, 1, 1, 2, 2),  # two polls: mean 4, the most seen of the rest
+        (60, 1, 1.0, 10, 0, 0, 0, 1), (120, 1, 1.0, 10, 0, 0, 0, 1),
+        (180, 1, 1.0, 10, 0, 0, 0, 1)]
+
+
+def test_a_poll_after_a_long_silence_stands_for_its_own_minute_only():
+    rows = poll_minutes(1, T0 + 3600, T0, 30, [PollFigures("AutoCAD", 1, 10, 0, 0, 0)])
+    assert [row["at"] - T0 for row in rows] == [3600]
+
+
+def test_retention_deletes_what_is_older_than_its_level_keeps(database, tmp_path):
+    log = tmp_path / "adskflex.log"
+    log.write_text(LOG)
+    asyncio.run(imported(database, log))
+
+    async def scenario():
+        store = await HistoryStore.open(database)
+        try:
+            now = T0 + 91 * 86400  # 91 days on: minutes (90 days) go, hours and days stay
+            deleted = await apply_retention(store, Retention(), now)
+            await roll_up(store, T0, T0 + 7200)  # rolling up again changes nothing
+            left = [len(await store.rows(select(t))) for t in (
+                schema.events, schema.occupancy_minute, schema.occupancy_hour,
+                schema.occupancy_day, schema.sessions)]
+            return deleted, left
+        finally:
+            await store.close()
+
+    deleted, left = asyncio.run(scenario())
+    assert deleted == {"events": 0, "occupancy_minute": 4, "occupancy_hour": 0}
+    assert left == [6, 0, 3, 2, 3]

@@ -1,0 +1,71 @@
+"""The history's migrations build exactly the tables schema.py declares, on SQLite and on
+PostgreSQL, from an empty database and from one left at an older revision with data in it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import insert, select, text
+
+from lmconsole.history import schema
+from lmconsole.history.store import HistoryStore, _alembic_config
+
+from .postgres import postgres_fixture  # noqa: F401 - registers `postgres`
+
+
+def differences(connection) -> list:
+    context = MigrationContext.configure(connection, opts={"compare_server_default": False})
+    return compare_metadata(context, schema.metadata)
+
+
+async def migrated_differences(url: str) -> tuple[str | None, list]:
+    store = await HistoryStore.open(url)
+    try:
+        async with store.engine.connect() as connection:
+            return await store.schema_version(), await connection.run_sync(differences)
+    finally:
+        await store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'history.db'}"
+    return request.getfixturevalue("postgres").new_database()
+
+
+def test_the_migrations_build_the_declared_schema(database):
+    version, found = asyncio.run(migrated_differences(database))
+    assert version == "0002"
+    assert found == []
+
+
+def test_a_database_at_the_first_revision_is_upgraded_with_its_rows(database):
+    async def scenario() -> list:
+        store = await HistoryStore.open(database)
+        async with store.engine.begin() as connection:  # back to 0001, with a session in it
+            await connection.run_sync(downgrade_to_first)
+            await connection.execute(insert(schema.servers).values(
+                id=1, name="office", manager="flexlm"))
+            await connection.execute(text(
+                "INSERT INTO sessions (server_id, feature, user_name, count, borrowed, "
+                "start_at, end_kind) VALUES (1, 'AutoCAD', 'bob', 1, false, 100, 'in')"))
+        await store.close()
+        store = await HistoryStore.open(database)  # upgraded on opening
+        try:
+            s = schema.sessions
+            return await store.rows(select(s.c.user_name, s.c.reserved, s.c.poll_key))
+        finally:
+            await store.close()
+
+    assert asyncio.run(scenario()) == [("bob", False, None)]
+    assert asyncio.run(migrated_differences(database)) == ("0002", [])
+
+
+def downgrade_to_first(connection) -> None:
+    from alembic import command
+
+    command.downgrade(_alembic_config(connection), "0001")
