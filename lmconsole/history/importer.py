@@ -11,6 +11,7 @@ A log that names no date at all is dated by counting back from its modification 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -85,7 +86,7 @@ class Importer:
         for plan, source_id in zip(plans, source_ids):
             await self._read(plan, source_id, tracker, writer)
         left_open = tracker.still_open()
-        writer.sessions.extend(session.row(server_id) for session in left_open)
+        writer.sessions.extend(session.as_tuple(server_id) for session in left_open)
         await writer.flush()
         await self.store.names(server_id, writer.daemons, writer.features)
         summary = self.summary
@@ -187,7 +188,7 @@ class Importer:
                         first_at = first_at or event.at
                         last_at = event.at
                         if len(writer.events) >= BATCH_EVENTS:
-                            await writer.flush()
+                            await writer.flush(wait=False)
                     previous_offset = offset
                     if line_no & (PROGRESS_LINES - 1) == 0:
                         position = file.position_on_disk(stream)
@@ -222,9 +223,9 @@ class _RowWriter:
     def __init__(self, store: HistoryStore, server_id: int) -> None:
         self.store = store
         self.server_id = server_id
-        self.events: list[dict] = []
-        self.denials: list[dict] = []
-        self.sessions: list[dict] = []
+        self.events: list[tuple] = []
+        self.denials: list[tuple] = []
+        self.sessions: list[tuple] = []
         self.daemons: set[str] = set()
         self.features: set[tuple[str, str]] = set()
         self.event_count = 0
@@ -232,6 +233,7 @@ class _RowWriter:
         self.denial_count = 0
         self._at: datetime | None = None
         self._epoch = 0
+        self._writing: asyncio.Future | None = None  # the batch being written
 
     def add(self, event, source_id: int, byte_offset: int, observe) -> None:
         at = event.at
@@ -240,36 +242,41 @@ class _RowWriter:
         epoch = self._epoch
         kind = event.kind.value
         server_id = self.server_id
-        self.events.append({
-            "source_id": source_id, "byte_offset": byte_offset, "server_id": server_id,
-            "at": epoch, "kind": kind, "daemon": event.daemon, "feature": event.feature,
-            "user_name": event.user, "host": event.host, "count": event.count,
-            "reason": event.reason, "code": event.code, "extra": event.extra,
-            "line": event.line})
+        daemon, feature, user, host, count = (event.daemon, event.feature, event.user,
+                                              event.host, event.count)
+        # in the order of the store's EVENT_COLUMNS and DENIAL_COLUMNS
+        self.events.append((source_id, byte_offset, server_id, epoch, kind, daemon, feature,
+                            user, host, count, event.reason, event.code, event.extra,
+                            event.line))
         self.event_count += 1
-        feature = event.feature
         if feature is not None:
-            self.features.add((feature, event.daemon))
+            self.features.add((feature, daemon))
             if kind in DENIAL_KINDS:
-                self.denials.append({
-                    "source_id": source_id, "byte_offset": byte_offset,
-                    "server_id": server_id, "at": epoch, "kind": kind,
-                    "daemon": event.daemon, "feature": feature, "user_name": event.user,
-                    "host": event.host, "count": event.count, "code": event.code,
-                    "reason": event.reason})
+                self.denials.append((source_id, byte_offset, server_id, epoch, kind, daemon,
+                                     feature, user, host, count, event.code, event.reason))
                 self.denial_count += 1
-        if event.daemon not in DAEMON_KINDS_WITHOUT_FEATURES:
-            self.daemons.add(event.daemon)
-        for session in observe(kind, epoch, event.daemon, feature, event.user, event.host,
-                               event.count, event.reason, source_id, byte_offset):
-            self.sessions.append(session.row(server_id))
+        if daemon not in DAEMON_KINDS_WITHOUT_FEATURES:
+            self.daemons.add(daemon)
+        for session in observe(kind, epoch, daemon, feature, user, host, count,
+                               event.reason, source_id, byte_offset):
+            self.sessions.append(session.as_tuple(server_id))
             self.session_count += 1
 
-    async def flush(self) -> None:
+    async def flush(self, *, wait: bool = True) -> None:
+        """Write the rows gathered so far. wait=False: the batch is written while the next
+        one is read (the database works in its own thread); the batch before it is
+        waited for first, so batches land in order, at most one behind."""
         events, denials, sessions = self.events, self.denials, self.sessions
         self.events, self.denials, self.sessions = [], [], []
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            await writing
         if events or denials or sessions:
-            await self.store.write(events, denials, sessions)
+            self._writing = asyncio.ensure_future(
+                self.store.write_tuples(events, denials, sessions))
+        if wait and self._writing is not None:
+            writing, self._writing = self._writing, None
+            await writing
 
 
 def _epoch(at: datetime | None) -> int | None:

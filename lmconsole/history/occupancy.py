@@ -154,13 +154,14 @@ async def count_from_sessions(store: HistoryStore, server_id: int, since: int,
                         .values(in_use_peak=0, in_use_mean=0.0, borrowed=0))
     written = 0
     feature, spans = None, []
-    async for row in store.stream(query):
-        if row.feature != feature and spans:
-            written += await _write_counted(store, server_id, feature, spans)
-            spans = []
-        feature = row.feature
-        end = until if row.end_at is None else min(row.end_at, until)
-        spans.append((max(row.start_at, since), end, row.count, row.borrowed))
+    async for rows in store.stream_chunks(query, BATCH_ROWS):
+        for name, start, end, count, borrowed in rows:
+            if name != feature and spans:
+                written += await _write_counted(store, server_id, feature, spans)
+                spans = []
+            feature = name
+            spans.append((max(start, since), until if end is None else min(end, until),
+                          count, borrowed))
     if spans:
         written += await _write_counted(store, server_id, feature, spans)
     return written

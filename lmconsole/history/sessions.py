@@ -39,6 +39,12 @@ class Session:
     end_kind: str = END_STILL_OPEN
     end_reason: str | None = None
 
+    def as_tuple(self, server_id: int) -> tuple:
+        """The row in the order of the store's SESSION_COLUMNS."""
+        return (server_id, self.source_id, self.byte_offset, self.feature, self.daemon,
+                self.user_name, self.host, self.count, self.borrowed, self.start_at,
+                self.end_at, self.end_kind, self.end_reason)
+
     def row(self, server_id: int) -> dict:
         return {"server_id": server_id, "source_id": self.source_id,
                 "byte_offset": self.byte_offset, "feature": self.feature,
