@@ -16,7 +16,9 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -426,3 +428,54 @@ def test_collect_counts_the_seats_in_use_per_minute_from_the_log_and_the_polls(t
     assert from_log == [("AutoCAD", 9 * 3600, 2, 1.5), ("AutoCAD", 9 * 3600 + 60, 1, 0.25)]
     assert polled[0] >= 1 and polled[1] > 0  # the simulator's AutoCAD pool, as lmstat said
     assert hours == [(2, pytest.approx(1.75 / 60))]
+
+
+def test_without_a_debug_log_the_polls_make_the_sessions(tmp_path):
+    from lmconsole.adapters import ADAPTERS
+
+    remote = Remote(tmp_path)
+    server = local_server(remote).replace(f'debug_log = "{remote.debug_log}"\n', "")
+    database = sqlite(tmp_path)
+    collector = Collector(tmp_path, write_config(tmp_path, server), database)
+
+    def listed_now() -> tuple[set, int]:
+        """The checkouts lmstat lists now (user, feature), and its idle reservations."""
+        (status,) = ADAPTERS["flexlm"].parse_status(
+            remote.lmstat(), name="arch", tz=ZoneInfo(ZONE),
+            now=datetime(2026, 3, 2, tzinfo=UTC)).servers
+        seats = {(c.user, f.name) for f in status.features for c in f.checkouts}
+        reservations = sum(r.kind != "BORROWED" for f in status.features
+                           for r in f.reservations)
+        return seats, reservations
+
+    def still_open() -> tuple[set, int]:
+        sessions = [s for s in listed(database, "sessions", tmp_path)
+                    if s["end_kind"] == "still_open"]
+        return ({(s["user"], s["feature"]) for s in sessions if not s["reserved"]},
+                sum(s["reserved"] for s in sessions))
+
+    def until_matches(what) -> None:
+        deadline = time.monotonic() + WAIT_S
+        while still_open() != what:
+            assert time.monotonic() < deadline and collector.process.poll() is None, \
+                collector.said
+            time.sleep(0.5)
+
+    collector.start()
+    first = listed_now()
+    assert first[0]  # the scenario's morning: seats are held
+    until_matches(first)
+    remote.advance(3 * 3600)  # some go home, others come
+    later = listed_now()
+    assert later[0] != first[0]
+    until_matches(later)
+    assert collector.stop() == 0
+    ended = [s for s in listed(database, "sessions", tmp_path) if s["end_kind"] == "seen_by_poll"]
+    assert {(s["user"], s["feature"]) for s in ended if not s["reserved"]} >= \
+        first[0] - later[0]
+    collector.start()  # started again: what is still open is carried on, not opened twice
+    time.sleep(3)
+    assert collector.stop() == 0
+    assert still_open() == later
+    keys = [s for s in listed(database, "sessions", tmp_path)]
+    assert len(keys) == len({(s["user"], s["feature"], s["start"]) for s in keys})

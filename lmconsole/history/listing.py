@@ -42,7 +42,7 @@ def _sessions(f: Filter) -> Select:
     s, sv = schema.sessions, schema.servers
     query = (select(sv.c.name.label("server"), s.c.feature, s.c.daemon, s.c.user_name, s.c.host,
                     s.c.display, s.c.handle, s.c.count, s.c.borrowed, s.c.start_at, s.c.end_at,
-                    s.c.end_kind, s.c.end_reason)
+                    s.c.end_kind, s.c.end_reason, s.c.reserved)
              .join(sv, sv.c.id == s.c.server_id)
              .order_by(s.c.start_at, s.c.source_id, s.c.byte_offset))
     # Every session that overlaps [start, end): who held what at any time in it.
@@ -95,7 +95,8 @@ LISTINGS = {
         ("server", "SERVER"), ("feature", "FEATURE"), ("user", "USER"), ("host", "HOST"),
         ("count", "N"), ("start", "START"), ("end", "END"), ("duration_s", "DURATION"),
         ("end_kind", "ENDED BY"), ("end_reason", "REASON"), ("borrowed", "BORROWED"),
-        ("daemon", "DAEMON"), ("display", "DISPLAY"), ("handle", "HANDLE")),
+        ("daemon", "DAEMON"), ("display", "DISPLAY"), ("handle", "HANDLE"),
+        ("reserved", "RESERVED")),
         frozenset({"start", "end"})),
     "denials": Listing(_denials, (
         ("server", "SERVER"), ("at", "TIME"), ("kind", "KIND"), ("feature", "FEATURE"),

@@ -31,6 +31,7 @@ from lmconsole.history.occupancy import (
     poll_minutes,
     roll_up,
 )
+from lmconsole.history.poll_sessions import PollSessions
 from lmconsole.history.sessions import LMGRD, SessionTracker
 from lmconsole.history.store import HistoryStore
 from lmconsole.model import Event
@@ -76,6 +77,8 @@ class _Server:
     polled_at: int | None = None  # the last poll recorded
     poll_interval_s: float = 30.0
     minutes: list[dict] = field(default_factory=list)  # the polls' occupancy rows
+    poll_sessions: PollSessions | None = None  # without a log: the sessions polls see
+    session_rows: list[dict] = field(default_factory=list)  # ... opened and ended
     counted_to: int | None = None  # seats in use counted from the log's sessions up to
     earliest_at: int | None = None  # the earliest event written since they were counted
     seen_until: int | None = None  # the server's latest moment known: its log's, its polls'
@@ -111,6 +114,9 @@ class HistoryRecorder(Listener):
                          poll_interval_s=poll_interval_s)
         self.servers[name] = server
         if log_path is None:
+            if self.keeps_place:  # a collector: the sessions come from the polls
+                server.poll_sessions = PollSessions(
+                    server_id, await self.store.poll_sessions_open(server_id))
             return None
         followed = await self.store.followed_source(server_id, log_path, FOLLOWED)
         if followed is None:
@@ -170,6 +176,8 @@ class HistoryRecorder(Listener):
             return  # the same poll told again (a retry's state)
         server.minutes += poll_minutes(server.id, at, server.polled_at, server.poll_interval_s,
                                        poll_figures(state.status))
+        if server.poll_sessions is not None:
+            server.session_rows += server.poll_sessions.seen(state.status, at)
         server.polled_at = at
 
     # ---- writing ----------------------------------------------------------------------------
@@ -238,7 +246,8 @@ class HistoryRecorder(Listener):
         gaps, server.gaps = server.gaps, []
         read = (server.pending[0][1] if server.pending else server.read) \
             if self.keeps_place else None
-        if not pending and not gaps and not server.minutes and read == server.recorded:
+        if not (pending or gaps or server.minutes or server.session_rows) \
+                and read == server.recorded:
             return
         now = int(self.now().timestamp())
         file_ids = {where.file_id for _event, where in pending}
@@ -255,6 +264,8 @@ class HistoryRecorder(Listener):
             server.seen_until = max(server.seen_until or latest, latest)
         minutes, server.minutes = server.minutes, []
         await self.store.upsert_poll_minutes(minutes)
+        polled, server.session_rows = server.session_rows, []
+        await self.store.upsert_poll_sessions(polled)
         await self.store.record(
             events, denials, sessions, gaps, server_id=server.id,
             read=None if read is None else (server.sources[read.file_id], read.offset),

@@ -303,6 +303,30 @@ class HistoryStore:
         return [Session(r.source_id, r.byte_offset, r.daemon or "", r.feature, r.user_name,
                         r.host, r.count, r.borrowed, r.start_at) for r in rows]
 
+    async def poll_sessions_open(self, server_id: int) -> list[dict]:
+        """The sessions polls saw open and no poll has ended yet."""
+        s = schema.sessions
+        query = select(s.c.poll_key, s.c.feature, s.c.user_name, s.c.host, s.c.display,
+                       s.c.handle, s.c.version, s.c.count, s.c.borrowed, s.c.reserved,
+                       s.c.start_at).where(s.c.server_id == server_id,
+                                           s.c.end_kind == END_STILL_OPEN,
+                                           s.c.poll_key.is_not(None))
+        return [{"server_id": server_id, **row._asdict(), "end_at": None,
+                 "end_kind": END_STILL_OPEN} for row in await self.rows(query)]
+
+    async def upsert_poll_sessions(self, rows: Sequence[dict]) -> None:
+        """Sessions polls opened (inserted once) and ended (their end written over
+        `still_open` only)."""
+        if not rows:
+            return
+        insert = self._insert(schema.sessions)
+        statement = insert.on_conflict_do_update(
+            index_elements=["server_id", "poll_key"],
+            set_={"end_at": insert.excluded.end_at, "end_kind": insert.excluded.end_kind},
+            where=schema.sessions.c.end_kind == END_STILL_OPEN)
+        async with self.engine.begin() as connection:
+            await connection.execute(statement, list(rows))
+
     # ---- occupancy --------------------------------------------------------------------------
 
     async def upsert_counted_minutes(self, rows: Sequence[dict]) -> None:
