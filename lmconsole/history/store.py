@@ -214,12 +214,16 @@ class HistoryStore:
         """One batch, in one transaction. Rows already there are left as they are; a
         session's end replaces only a `still_open` one."""
         async with self.engine.begin() as connection:
-            if events:
-                await connection.execute(self._insert_events, events)
-            if denials:
-                await connection.execute(self._insert_denials, denials)
-            if sessions:
-                await connection.execute(self._upsert_sessions, sessions)
+            await self._write_rows(connection, events, denials, sessions)
+
+    async def _write_rows(self, connection, events: Sequence[dict], denials: Sequence[dict],
+                          sessions: Sequence[dict]) -> None:
+        if events:
+            await connection.execute(self._insert_events, events)
+        if denials:
+            await connection.execute(self._insert_denials, denials)
+        if sessions:
+            await connection.execute(self._upsert_sessions, sessions)
 
     async def write_tuples(self, events: Sequence[tuple], denials: Sequence[tuple],
                            sessions: Sequence[tuple]) -> None:
@@ -246,12 +250,7 @@ class HistoryStore:
         is what this batch did not write. Gaps already recorded are completed, not
         repeated: a gap's end replaces an open one."""
         async with self.engine.begin() as connection:
-            if events:
-                await connection.execute(self._insert_events, events)
-            if denials:
-                await connection.execute(self._insert_denials, denials)
-            if sessions:
-                await connection.execute(self._upsert_sessions, sessions)
+            await self._write_rows(connection, events, denials, sessions)
             if gaps:
                 await connection.execute(self._upsert_gaps,
                                          [{"server_id": server_id, **gap} for gap in gaps])
