@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -133,6 +134,47 @@ def test_a_vendor_daemon_restart_ends_the_sessions_it_held(tmp_path):
     assert imported(tmp_path, path)["sessions"] == "2 (1 still open)"
     ended = {s["user"]: s["end_kind"] for s in listed(tmp_path, "sessions")}
     assert ended == {"jdoe": "server_restart", "amy": "still_open"}
+
+
+def test_the_spring_dst_change_is_an_hour_skipped(tmp_path):
+    log = tmp_path / "spring.log"
+    log.write_text(' 1:59:00 (lmgrd) TIMESTAMP 3/29/2026\n'
+                   ' 1:59:30 (adskflex) OUT: "AutoCAD" a@h1\n'
+                   ' 3:00:30 (adskflex) IN: "AutoCAD" a@h1\n')  # one minute later in Madrid
+    imported(tmp_path, log)
+    (session,) = listed(tmp_path, "sessions")
+    assert (session["start"], session["end"], session["duration_s"]) == (
+        "2026-03-29T00:59:30+00:00", "2026-03-29T01:00:30+00:00", 60)
+
+
+def test_the_autumn_dst_change_reads_the_hour_twice_in_order(tmp_path):
+    log = tmp_path / "autumn.log"
+    denied = '  (Licensed number of users already reached. (-4,342))'
+    log.write_text(' 2:20:00 (lmgrd) TIMESTAMP 10/25/2026\n'
+                   ' 2:30:10 (adskflex) OUT: "AutoCAD" a@h1\n'  # summer time: 00:30:10 UTC
+                   f' 2:59:50 (adskflex) DENIED: "AutoCAD" d1@h2{denied}\n'
+                   ' 2:10:00 (adskflex) IN: "AutoCAD" a@h1\n'  # the clock went back: winter
+                   f' 2:40:00 (adskflex) DENIED: "AutoCAD" d2@h2{denied}\n')
+    imported(tmp_path, log)
+    (session,) = listed(tmp_path, "sessions")
+    assert (session["start"], session["end"], session["duration_s"]) == (
+        "2026-10-25T00:30:10+00:00", "2026-10-25T01:10:00+00:00", 39 * 60 + 50)
+    assert [d["at"] for d in listed(tmp_path, "denials")] == [
+        "2026-10-25T00:59:50+00:00", "2026-10-25T01:40:00+00:00"]
+
+
+def test_a_log_without_any_date_is_dated_by_its_modification_time(tmp_path):
+    log = tmp_path / "undated.log"
+    log.write_text('23:59:00 (adskflex) OUT: "AutoCAD" a@h1\n'
+                   ' 0:01:00 (adskflex) IN: "AutoCAD" a@h1\n')  # over a midnight
+    written = datetime(2026, 3, 3, 12, tzinfo=UTC).timestamp()
+    os.utime(log, (written, written))
+    result = lmconsole(tmp_path, "import", str(log), "--server", "upm", "--server-tz",
+                       "Europe/Madrid", "--database", database(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "counted back from its modification time, 2026-03-03" in result.stderr
+    (session,) = listed(tmp_path, "sessions")
+    assert (session["start"], session["duration_s"]) == ("2026-03-02T22:59:00+00:00", 120)
 
 
 def test_listings_filter_by_period_server_feature_and_user(tmp_path):
