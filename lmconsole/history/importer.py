@@ -26,6 +26,7 @@ from lmconsole.model import Diagnostic
 
 BATCH_EVENTS = 20_000  # rows written per transaction
 PROGRESS_LINES = 65_536  # lines between two progress reports
+YIELD_LINES = 4_096  # lines between two turns given to the event loop (a power of two)
 PROBE_DATE = date(2000, 1, 3)  # assumed while a file is read ahead to its first date line
 DENIAL_KINDS = frozenset({"DENIED", "UNSUPPORTED"})
 DAEMON_KINDS_WITHOUT_FEATURES = frozenset({"lmgrd"})
@@ -190,10 +191,13 @@ class Importer:
                         if len(writer.events) >= BATCH_EVENTS:
                             await writer.flush(wait=False)
                     previous_offset = offset
-                    if line_no & (PROGRESS_LINES - 1) == 0:
-                        position = file.position_on_disk(stream)
-                        self.progress(position - reported)
-                        reported = position
+                    if line_no & (YIELD_LINES - 1) == 0:
+                        # let the event loop run: the demo imports while its console runs
+                        await asyncio.sleep(0)
+                        if line_no & (PROGRESS_LINES - 1) == 0:
+                            position = file.position_on_disk(stream)
+                            self.progress(position - reported)
+                            reported = position
                 held = reader.flush()
                 if held is not None:
                     add(held, source_id, offset, observe)
