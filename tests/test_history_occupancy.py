@@ -43,20 +43,20 @@ LOG = """\
 def test_a_minute_has_the_peak_and_the_time_weighted_mean_of_its_seats():
     spans = [(30, 120, 1, False),  # one seat from 0:30 to 2:00
              (60, 90, 2, True)]  # two borrowed seats from 1:00 to 1:30
-    assert minutes_in_use(spans) == [(0, 1, 0.5, 0),  # 30 s of one seat
+    assert list(minutes_in_use(spans)) == [(0, 1, 0.5, 0),  # 30 s of one seat
                                      (60, 3, 2.0, 2)]  # 60 s of one + 30 s of two: 120/60
 
 
 def test_a_seat_held_across_minutes_fills_each_and_ends_where_it_ends():
-    rows = minutes_in_use([(0, 2 * 3600, 1, False)])
+    rows = list(minutes_in_use([(0, 2 * 3600, 1, False)]))
     assert len(rows) == 120 and rows[0] == (0, 1, 1.0, 0) and rows[-1] == (7140, 1, 1.0, 0)
 
 
 def test_seats_one_after_the_other_do_not_overlap_and_empty_minutes_have_no_row():
-    assert minutes_in_use([(10, 20, 1, False), (20, 30, 1, False)]) == [(0, 1, 20 / 60, 0)]
-    assert minutes_in_use([(10, 20, 1, False), (130, 140, 1, False)]) == [
+    assert list(minutes_in_use([(10, 20, 1, False), (20, 30, 1, False)])) == [(0, 1, 20 / 60, 0)]
+    assert list(minutes_in_use([(10, 20, 1, False), (130, 140, 1, False)])) == [
         (0, 1, 10 / 60, 0), (120, 1, 10 / 60, 0)]
-    assert minutes_in_use([(50, 50, 1, False)]) == []  # nothing held for any time
+    assert list(minutes_in_use([(50, 50, 1, False)])) == []  # nothing held for any time
 
 
 # ---- after an import, on both engines ------------------------------------------------------------

@@ -16,7 +16,7 @@ than configured; sessions, denials and days are kept.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, and_, cast, delete, func, or_, select, update
@@ -54,9 +54,14 @@ class PollFigures:
 
 # ---- from sessions ----------------------------------------------------------------------------
 
+Minute = tuple[int, int, float, int]  # (minute, peak, mean, borrowed peak)
+
+
 class _Sweep:
     """Seats in use over time, from spans given in the order they start; the minutes in
-    which any was in use, as (minute, peak, mean, borrowed peak)."""
+    which any was in use. Time moves on a day at a time while seats are held, and the
+    minutes it finished are taken after each step: memory holds the spans open at once,
+    never the minutes of the span."""
 
     def __init__(self) -> None:
         self.ends: list[tuple[int, int, bool]] = []  # (end, seats, borrowed), a heap
@@ -64,19 +69,31 @@ class _Sweep:
         self.level = self.borrowed = 0
         self.minute: int | None = None  # the minute being counted, and its figures so far
         self.peak = self.borrowed_peak = self.seat_seconds = 0
-        self.rows: list[tuple[int, int, float, int]] = []
+        self.rows: list[Minute] = []
+
+    def minutes_to(self, target: int) -> Iterator[Minute]:
+        """The minutes finished on the way to `target` (a span's start)."""
+        while self.t < target:
+            self._run_to(target if not self.ends else min(target, self.t + DAY))
+            yield from self._taken()
 
     def add(self, start: int, end: int, seats: int, borrowed: bool) -> None:
+        """A span starting now (after `minutes_to(start)`)."""
         self._run_to(start)
         if end > start:
             heapq.heappush(self.ends, (end, seats, borrowed))
             self._change(seats, seats if borrowed else 0)
 
-    def finish(self) -> list[tuple[int, int, float, int]]:
+    def finish(self) -> Iterator[Minute]:
         while self.ends:
-            self._run_to(self.ends[0][0])
+            yield from self.minutes_to(self.ends[0][0])
+            self._run_to(self.t)  # the spans ending now
         self._close()
-        return self.rows
+        yield from self._taken()
+
+    def _taken(self) -> list[Minute]:
+        rows, self.rows = self.rows, []
+        return rows
 
     def _run_to(self, target: int) -> None:
         """Time moves on to `target`; the spans ending by then end on the way."""
@@ -127,20 +144,22 @@ class _Sweep:
         self.peak = self.borrowed_peak = self.seat_seconds = 0
 
 
-def minutes_in_use(spans: Iterable[tuple[int, int, int, bool]]) -> list[tuple[int, int, float,
-                                                                              int]]:
+def minutes_in_use(spans: Iterable[tuple[int, int, int, bool]]) -> Iterator[Minute]:
     """(minute, peak, mean, borrowed peak) for every minute with a seat in use, from spans
-    (start, end, seats, borrowed) in the order they start."""
+    (start, end, seats, borrowed) in the order they start; lazily, as they are finished."""
     sweep = _Sweep()
     for start, end, seats, borrowed in spans:
+        yield from sweep.minutes_to(start)
         sweep.add(start, end, seats, borrowed)
-    return sweep.finish()
+    yield from sweep.finish()
 
 
 async def count_from_sessions(store: HistoryStore, server_id: int, since: int,
                               until: int) -> int:
     """The minutes of [since, until) (widened to whole minutes) counted again from the
-    server's sessions: what a log told, exactly. Returns the minutes written."""
+    server's sessions: what a log told, exactly. An open session counts up to `until`.
+    Sessions are read and minutes written BATCH_ROWS at a time: memory holds the sessions
+    open at one moment, not the span. Returns the minutes written."""
     since, until = since - since % MINUTE, -(-until // MINUTE) * MINUTE
     s, m = schema.sessions, schema.occupancy_minute
     query = (select(s.c.feature, s.c.start_at, s.c.end_at, s.c.count, s.c.borrowed)
@@ -152,29 +171,42 @@ async def count_from_sessions(store: HistoryStore, server_id: int, since: int,
     await store.execute(update(m).where(m.c.server_id == server_id, m.c.from_log.is_(True),
                                         m.c.at >= since, m.c.at < until)
                         .values(in_use_peak=0, in_use_mean=0.0, borrowed=0))
-    written = 0
-    feature, spans = None, []
+    writer = _CountedMinutes(store, server_id)
+    feature, sweep = None, _Sweep()
     async for rows in store.stream_chunks(query, BATCH_ROWS):
         for name, start, end, count, borrowed in rows:
-            if name != feature and spans:
-                written += await _write_counted(store, server_id, feature, spans)
-                spans = []
-            feature = name
-            spans.append((max(start, since), until if end is None else min(end, until),
-                          count, borrowed))
-    if spans:
-        written += await _write_counted(store, server_id, feature, spans)
-    return written
+            if name != feature:
+                await writer.add(feature, sweep.finish())
+                feature, sweep = name, _Sweep()
+            start = max(start, since)
+            await writer.add(feature, sweep.minutes_to(start))
+            sweep.add(start, until if end is None else min(end, until), count, borrowed)
+    await writer.add(feature, sweep.finish())
+    await writer.flush()
+    return writer.written
 
 
-async def _write_counted(store: HistoryStore, server_id: int, feature: str,
-                         spans: list[tuple[int, int, int, bool]]) -> int:
-    rows = [{"server_id": server_id, "feature": feature, "at": minute, "in_use_peak": peak,
-             "in_use_mean": mean, "borrowed": borrowed, "from_log": True, "polls": 0}
-            for minute, peak, mean, borrowed in minutes_in_use(spans)]
-    for start in range(0, len(rows), BATCH_ROWS):
-        await store.upsert_counted_minutes(rows[start:start + BATCH_ROWS])
-    return len(rows)
+class _CountedMinutes:
+    """Minutes counted from sessions, written BATCH_ROWS at a time."""
+
+    def __init__(self, store: HistoryStore, server_id: int) -> None:
+        self.store = store
+        self.server_id = server_id
+        self.rows: list[dict] = []
+        self.written = 0
+
+    async def add(self, feature: str | None, minutes: Iterable[Minute]) -> None:
+        for minute, peak, mean, borrowed in minutes:
+            self.rows.append({"server_id": self.server_id, "feature": feature, "at": minute,
+                              "in_use_peak": peak, "in_use_mean": mean, "borrowed": borrowed,
+                              "from_log": True, "polls": 0})
+            if len(self.rows) >= BATCH_ROWS:
+                await self.flush()
+
+    async def flush(self) -> None:
+        await self.store.upsert_counted_minutes(self.rows)
+        self.written += len(self.rows)
+        self.rows = []
 
 
 # ---- from polls -------------------------------------------------------------------------------
