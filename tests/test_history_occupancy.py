@@ -5,6 +5,7 @@ minute, roll-ups and retention (a frozen `now`)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, datetime
 
 import pytest
@@ -17,6 +18,7 @@ from lmconsole.history.occupancy import (
     PollFigures,
     Retention,
     apply_retention,
+    count_from_sessions,
     minutes_in_use,
     poll_minutes,
     roll_up,
@@ -50,6 +52,12 @@ def test_a_minute_has_the_peak_and_the_time_weighted_mean_of_its_seats():
 def test_a_seat_held_across_minutes_fills_each_and_ends_where_it_ends():
     rows = list(minutes_in_use([(0, 2 * 3600, 1, False)]))
     assert len(rows) == 120 and rows[0] == (0, 1, 1.0, 0) and rows[-1] == (7140, 1, 1.0, 0)
+
+
+def test_the_minutes_come_as_they_are_counted_not_after_the_whole_span():
+    ten_years = 10 * 365 * 86400  # 5,256,000 minutes: a list of them would take seconds
+    first = list(itertools.islice(minutes_in_use([(0, ten_years, 1, False)]), 3))
+    assert first == [(0, 1, 1.0, 0), (60, 1, 1.0, 0), (120, 1, 1.0, 0)]
 
 
 def test_seats_one_after_the_other_do_not_overlap_and_empty_minutes_have_no_row():
@@ -102,6 +110,103 @@ def test_an_import_counts_minutes_hours_and_days_as_worked_out_by_hand(database,
         ("Revit", day, 1, pytest.approx(1 / 60 / 24), True)]
     # imported again: the same rows, nothing counted twice
     assert asyncio.run(imported(database, log)) == [minutes, hours, days]
+
+
+# ---- counted from sessions, on both engines --------------------------------------------------
+
+MIDNIGHT = int(datetime(2026, 3, 2, tzinfo=UTC).timestamp())
+UNTIL = MIDNIGHT + 180  # the moment the count is made up to
+SESSIONS = [  # (feature, start, end, count, borrowed), seconds from midnight
+    ("CAD", -90, 75, 1, False),  # across midnight: an hour and a day end under it
+    ("CAD", -60, -15, 2, False),  # two seats, under the first
+    ("CAD", 30, 120, 1, True),  # a borrowed seat
+    ("FEM", 20, None, 3, False)]  # three seats, still open: held up to UNTIL
+# worked out by hand: (feature, minute, peak, mean, borrowed)
+MINUTES = [
+    ("CAD", -120, 1, 0.5, 0),  # 30 s of one seat
+    ("CAD", -60, 3, 2.5, 0),  # 60 s of one + 45 s of two: 150 seat-seconds
+    ("CAD", 0, 2, 1.5, 1),  # 60 s of one + 30 s of the borrowed one
+    ("CAD", 60, 2, 1.25, 1),  # 15 s + 60 s; at 2:00 the borrowed seat is returned
+    ("FEM", 0, 3, 2.0, 0),  # 40 s of three
+    ("FEM", 60, 3, 3.0, 0), ("FEM", 120, 3, 3.0, 0)]
+HOURS = [  # an hour's mean: its minutes' seat-minutes over its 60 minutes
+    ("CAD", -3600, 3, pytest.approx(3.0 / 60), 0),
+    ("CAD", 0, 2, pytest.approx(2.75 / 60), 1),
+    ("FEM", 0, 3, pytest.approx(8.0 / 60), 0)]
+DAYS = [  # a day's mean: its hours' over 24
+    ("CAD", -86400, 3, pytest.approx(3.0 / 60 / 24), 0),
+    ("CAD", 0, 2, pytest.approx(2.75 / 60 / 24), 1),
+    ("FEM", 0, 3, pytest.approx(8.0 / 60 / 24), 0)]
+
+
+async def with_sessions(database: str, sessions=SESSIONS) -> tuple[HistoryStore, int, int]:
+    """The store, a server and its log with these sessions."""
+    store = await HistoryStore.open(database)
+    server = await store.server_id("office", manager="flexlm", time_zone="UTC")
+    source = await store.source(server, "log-1", 5, "debug.log", lambda _n: "log-1", 0)
+    await write_sessions(store, server, source.id, sessions)
+    return store, server, source.id
+
+
+async def write_sessions(store: HistoryStore, server: int, source: int, sessions) -> None:
+    await store.write([], [], [
+        {"server_id": server, "source_id": source, "byte_offset": offset, "feature": feature,
+         "daemon": "vendor", "user_name": f"user{offset}", "host": "h", "count": count,
+         "borrowed": borrowed, "start_at": MIDNIGHT + start,
+         "end_at": None if end is None else MIDNIGHT + end,
+         "end_kind": "still_open" if end is None else "in", "end_reason": None}
+        for offset, (feature, start, end, count, borrowed) in enumerate(sessions)])
+
+
+async def levels(store: HistoryStore) -> list[list[tuple]]:
+    """The rows of the minute, hour and day levels, as (feature, at from midnight, peak,
+    mean, borrowed)."""
+    return [[tuple(row) for row in await store.rows(
+                select(t.c.feature, t.c.at - MIDNIGHT, t.c.in_use_peak, t.c.in_use_mean,
+                       t.c.borrowed).order_by(t.c.feature, t.c.at))]
+            for t in (schema.occupancy_minute, schema.occupancy_hour, schema.occupancy_day)]
+
+
+def test_sessions_counted_per_minute_and_rolled_up_as_worked_out_by_hand(database):
+    async def scenario():
+        store, server, _source = await with_sessions(database)
+        try:
+            written = await count_from_sessions(store, server, MIDNIGHT - 3600, UNTIL)
+            await roll_up(store, MIDNIGHT - 3600, UNTIL, server)
+            first = await levels(store)
+            # counted and rolled up again, whole and in part: the same rows
+            await count_from_sessions(store, server, MIDNIGHT - 3600, UNTIL)
+            await count_from_sessions(store, server, MIDNIGHT + 30, MIDNIGHT + 90)
+            await roll_up(store, MIDNIGHT - 3600, UNTIL, server)
+            return written, first, await levels(store)
+        finally:
+            await store.close()
+
+    written, first, again = asyncio.run(scenario())
+    assert written == len(MINUTES)
+    assert first == [MINUTES, HOURS, DAYS]
+    assert again == first
+
+
+def test_a_session_ended_since_the_last_count_empties_the_minutes_after_its_end(database):
+    async def scenario():
+        store, server, source = await with_sessions(database)
+        try:
+            await count_from_sessions(store, server, MIDNIGHT - 3600, UNTIL)
+            # the open FEM session's IN is read: it ended at 1:30
+            await write_sessions(store, server, source, [*SESSIONS[:3], ("FEM", 20, 90, 3,
+                                                                        False)])
+            await count_from_sessions(store, server, MIDNIGHT - 3600, UNTIL)
+            await roll_up(store, MIDNIGHT - 3600, UNTIL, server)
+            return await levels(store)
+        finally:
+            await store.close()
+
+    minutes, hours, _days = asyncio.run(scenario())
+    assert [row for row in minutes if row[0] == "FEM"] == [
+        ("FEM", 0, 3, 2.0, 0), ("FEM", 60, 3, 1.5, 0),  # 30 s of three
+        ("FEM", 120, 0, 0.0, 0)]  # counted before, nothing in use now
+    assert hours[-1] == ("FEM", 0, 3, pytest.approx(3.5 / 60), 0)
 
 
 # ---- polls, and what is kept -------------------------------------------------------------------
