@@ -236,6 +236,56 @@ def test_polls_in_one_minute_are_averaged_and_a_poll_stands_for_the_minutes_befo
         (180, 1, 1.0, 10, 0, 0, 0, 1)]
 
 
+def poll(at: int, in_use: int, issued: int, reserved_idle: int, borrowed: int,
+         queued: int) -> dict:
+    return {"feature": "CAD", "at": at, "in_use": in_use, "issued": issued,
+            "reserved_idle": reserved_idle, "borrowed": borrowed, "queued": queued}
+
+
+def test_the_recorders_polls_of_one_minute_combine(database):
+    async def scenario():
+        store = await HistoryStore.open(database)
+        try:
+            server = await store.server_id("office", manager="flexlm", time_zone="UTC")
+            await store.write_poll_minutes(server, [poll(MIDNIGHT, 2, 10, 1, 0, 0),
+                                                    poll(MIDNIGHT, 4, 10, 0, 1, 2)])
+            await store.write_poll_minutes(server, [poll(MIDNIGHT, 3, 12, 0, 0, 1)])
+            m = schema.occupancy_minute
+            return await store.rows(select(
+                m.c.at - MIDNIGHT, m.c.in_use_peak, m.c.in_use_mean, m.c.issued,
+                m.c.reserved_idle, m.c.borrowed, m.c.queued, m.c.polls, m.c.from_log))
+        finally:
+            await store.close()
+
+    # in use: the most and the mean of three polls; the rest: the most seen
+    assert [tuple(row) for row in asyncio.run(scenario())] == [
+        (0, 4, 3.0, 12, 1, 1, 2, 3, False)]
+
+
+@pytest.mark.parametrize("polled_first", [True, False])
+def test_a_logs_seats_stand_and_polls_add_what_it_cannot_tell_whatever_comes_first(
+        database, polled_first):
+    async def scenario():
+        store, server, _source = await with_sessions(database, [("CAD", 0, 60, 1, False)])
+        try:
+            async def polled():
+                await store.write_poll_minutes(server, [poll(MIDNIGHT, 5, 10, 1, 2, 3)])
+
+            if polled_first:
+                await polled()
+            await count_from_sessions(store, server, MIDNIGHT, MIDNIGHT + 60)
+            if not polled_first:
+                await polled()
+            m = schema.occupancy_minute
+            return await store.rows(select(
+                m.c.in_use_peak, m.c.in_use_mean, m.c.issued, m.c.reserved_idle,
+                m.c.borrowed, m.c.queued, m.c.polls, m.c.from_log))
+        finally:
+            await store.close()
+
+    assert [tuple(row) for row in asyncio.run(scenario())] == [(1, 1.0, 10, 1, 0, 3, 1, True)]
+
+
 def test_a_poll_after_a_long_silence_stands_for_its_own_minute_only():
     rows = poll_minutes(1, T0 + 3600, T0, 30, [PollFigures("AutoCAD", 1, 10, 0, 0, 0)])
     assert [row["at"] - T0 for row in rows] == [3600]

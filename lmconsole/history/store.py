@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import fcntl
 import os
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -342,9 +342,23 @@ class HistoryStore:
         async with self.engine.begin() as connection:
             await connection.execute(statement, rows)
 
+    async def write_poll_minutes(self, server_id: int, rows: Iterable[Mapping]) -> None:
+        """The live recorder's polls: a row per feature per poll, {feature, at (the first
+        second of the poll's minute), in_use, issued, reserved_idle, borrowed, queued}.
+        Polls of one minute combine as `upsert_poll_minutes` says."""
+        await self.upsert_poll_minutes([
+            {"server_id": server_id, "feature": row["feature"],
+             "at": row["at"] - row["at"] % 60, "in_use_peak": row["in_use"],
+             "in_use_mean": float(row["in_use"]), "issued": row["issued"],
+             "reserved_idle": row["reserved_idle"], "borrowed": row["borrowed"],
+             "queued": row["queued"], "from_log": False, "polls": 1} for row in rows])
+
     async def upsert_poll_minutes(self, rows: Sequence[dict]) -> None:
-        """Minutes sampled by a poll: averaged with the polls of the minute before it, the
-        seats in use only where no log counted them."""
+        """Minutes sampled by polls. The polls of one minute combine: the peak in use is
+        the most seen, the mean the mean of the polls, issued, reserved-idle, borrowed and
+        queued the most seen (as an hour's are its minutes' most). Where a log's sessions
+        counted the minute (`from_log`), its seats in use and borrowed stay: the log is
+        exact, the polls add what it cannot tell (issued, idle reservations, the queue)."""
         if not rows:
             return
         table = schema.occupancy_minute
@@ -354,17 +368,18 @@ class HistoryStore:
         def larger(name: str):
             return func.coalesce(_larger(self.dialect, c[name], new[name]), new[name])
 
+        def unless_counted(name: str, sampled):
+            return case((c.from_log, c[name]), else_=sampled)
+
         statement = insert.on_conflict_do_update(
             index_elements=["server_id", "feature", "at"],
-            set_={"in_use_peak": case((c.from_log, c.in_use_peak),
-                                      else_=_larger(self.dialect, c.in_use_peak,
-                                                    new.in_use_peak)),
-                  "in_use_mean": case((c.from_log, c.in_use_mean),
-                                      else_=(c.in_use_mean * c.polls + new.in_use_mean)
-                                      / (c.polls + 1)),
+            set_={"in_use_peak": unless_counted("in_use_peak", _larger(
+                      self.dialect, c.in_use_peak, new.in_use_peak)),
+                  "in_use_mean": unless_counted("in_use_mean", (
+                      c.in_use_mean * c.polls + new.in_use_mean) / (c.polls + 1)),
+                  "borrowed": unless_counted("borrowed", larger("borrowed")),
                   "polls": c.polls + 1,
-                  **{name: larger(name)
-                     for name in ("issued", "reserved_idle", "borrowed", "queued")}})
+                  **{name: larger(name) for name in ("issued", "reserved_idle", "queued")}})
         async with self.engine.begin() as connection:
             await connection.execute(statement, rows)
 
