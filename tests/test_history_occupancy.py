@@ -312,3 +312,25 @@ def test_retention_deletes_what_is_older_than_its_level_keeps(database, tmp_path
     deleted, left = asyncio.run(scenario())
     assert deleted == {"events": 0, "occupancy_minute": 4, "occupancy_hour": 0}
     assert left == [6, 0, 3, 2, 3]
+
+
+def test_each_level_keeps_what_is_younger_than_its_retention_to_the_second(database):
+    async def scenario():
+        store, server, _source = await with_sessions(database)
+        try:
+            await count_from_sessions(store, server, MIDNIGHT - 3600, UNTIL)
+            await roll_up(store, MIDNIGHT - 3600, UNTIL, server)
+            now = MIDNIGHT + 2 * 3600 + 120
+            deleted = await apply_retention(
+                store, Retention(events=None, minutes=2 * 3600, hours=3 * 3600, days=None),
+                now)
+            return deleted, await levels(store)
+        finally:
+            await store.close()
+
+    deleted, (minutes, hours, days) = asyncio.run(scenario())
+    # minutes before 0:02 go, the one at 0:02 stays; the hour before midnight goes
+    assert deleted == {"occupancy_minute": 6, "occupancy_hour": 1}
+    assert minutes == [("FEM", 120, 3, 3.0, 0)]
+    assert hours == HOURS[1:]
+    assert days == DAYS  # kept for ever
