@@ -334,3 +334,39 @@ def test_each_level_keeps_what_is_younger_than_its_retention_to_the_second(datab
     assert minutes == [("FEM", 120, 3, 3.0, 0)]
     assert hours == HOURS[1:]
     assert days == DAYS  # kept for ever
+
+
+def test_a_later_import_into_an_hour_whose_minutes_are_gone_rolls_it_up_whole(database,
+                                                                              tmp_path):
+    first, second = tmp_path / "first.log", tmp_path / "second.log"
+    first.write_text(LOG)
+    second.write_text("10:29:00 (lmgrd) TIMESTAMP 3/2/2026\n"
+                      '10:30:00 (adskflex) OUT: "AutoCAD" d@h4\n'
+                      '10:31:00 (adskflex) IN: "AutoCAD" d@h4\n')
+
+    async def forget_the_minutes():
+        store = await HistoryStore.open(database)
+        try:
+            await apply_retention(store, Retention(), T0 + 91 * 86400)
+        finally:
+            await store.close()
+
+    asyncio.run(imported(database, first))
+    asyncio.run(forget_the_minutes())
+    _minutes, hours, days = asyncio.run(imported(database, second))
+    # 10:00: a and b's 2 seat-minutes, counted again from their sessions, and d's 1
+    assert hours[0] == ("AutoCAD", 0, 2, pytest.approx(3 / 60), True)
+    assert days[0] == ("AutoCAD", -10 * 3600, 2, pytest.approx(3 / 60 / 24), True)
+
+
+def test_a_session_open_at_the_end_of_an_import_is_held_to_its_last_line_only(database,
+                                                                               tmp_path):
+    log = tmp_path / "adskflex.log"
+    log.write_text(" 9:59:00 (lmgrd) TIMESTAMP 3/2/2026\n"
+                   '10:00:30 (adskflex) OUT: "AutoCAD" a@h1\n'
+                   '10:01:30 (adskflex) OUT: "Revit" c@h3\n'
+                   '10:01:59 (adskflex) IN: "Revit" c@h3\n')
+    minutes, _hours, _days = asyncio.run(imported(database, log))
+    assert [tuple(row) for row in minutes] == [  # a's seat: up to 10:02:00, not midnight
+        ("AutoCAD", 0, 1, 0.5, True), ("AutoCAD", 60, 1, 1.0, True),
+        ("Revit", 60, 1, pytest.approx(29 / 60), True)]

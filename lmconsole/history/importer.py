@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lmconsole.adapter import LicenceManagerAdapter
 from lmconsole.history.logfiles import LogFile, LogFileError
-from lmconsole.history.occupancy import count_from_sessions, roll_up
+from lmconsole.history.occupancy import count_imported
 from lmconsole.history.sessions import SessionTracker
 from lmconsole.history.store import HistoryStore
 from lmconsole.model import Diagnostic
@@ -100,8 +100,7 @@ class Importer:
         summary.denials = writer.denial_count
         if summary.first_at is not None:  # the seats in use per minute, hour and day
             since, until = _epoch(summary.first_at), _epoch(summary.last_at) + 1
-            summary.minutes = await count_from_sessions(self.store, server_id, since, until)
-            await roll_up(self.store, since, until, server_id)
+            summary.minutes = await count_imported(self.store, server_id, since, until)
         return summary
 
     # ---- reading ahead ---------------------------------------------------------------------

@@ -154,13 +154,15 @@ def minutes_in_use(spans: Iterable[tuple[int, int, int, bool]]) -> Iterator[Minu
     yield from sweep.finish()
 
 
-async def count_from_sessions(store: HistoryStore, server_id: int, since: int,
-                              until: int) -> int:
+async def count_from_sessions(store: HistoryStore, server_id: int, since: int, until: int,
+                              *, held_until: int | None = None) -> int:
     """The minutes of [since, until) (widened to whole minutes) counted again from the
-    server's sessions: what a log told, exactly. An open session counts up to `until`.
+    server's sessions: what a log told, exactly. An open session counts up to `held_until`
+    (the last moment the server was seen; unless said, the end of the minute of `until`).
     Sessions are read and minutes written BATCH_ROWS at a time: memory holds the sessions
     open at one moment, not the span. Returns the minutes written."""
     since, until = since - since % MINUTE, -(-until // MINUTE) * MINUTE
+    held_until = until if held_until is None else held_until
     s, m = schema.sessions, schema.occupancy_minute
     query = (select(s.c.feature, s.c.start_at, s.c.end_at, s.c.count, s.c.borrowed)
              .where(s.c.server_id == server_id, s.c.reserved.is_(False),
@@ -180,10 +182,23 @@ async def count_from_sessions(store: HistoryStore, server_id: int, since: int,
                 feature, sweep = name, _Sweep()
             start = max(start, since)
             await writer.add(feature, sweep.minutes_to(start))
-            sweep.add(start, until if end is None else min(end, until), count, borrowed)
+            sweep.add(start, held_until if end is None else min(end, until), count,
+                      borrowed)
     await writer.add(feature, sweep.finish())
     await writer.flush()
     return writer.written
+
+
+async def count_imported(store: HistoryStore, server_id: int, since: int, until: int) -> int:
+    """What an import read, from `since` to its last moment `until`: the whole UTC days it
+    touched counted again from the server's sessions, and rolled up. An hour or a day is
+    then rolled up from all its minutes, also where the retention has deleted those an
+    earlier import of an old log had counted. Returns the minutes written."""
+    first_day, end_of_days = since - since % DAY, -(-until // DAY) * DAY
+    written = await count_from_sessions(store, server_id, first_day, end_of_days,
+                                        held_until=until)
+    await roll_up(store, first_day, end_of_days, server_id)
+    return written
 
 
 class _CountedMinutes:
