@@ -901,7 +901,8 @@ def load_config(explicit: str | Path | None = None,
     return parse_config(text, str(path))
 
 
-def _duration_text(seconds: int | None) -> str:
+def retention_text(seconds: int | None) -> str:
+    """A retention as the configuration writes it: "90d", "3y", "forever"."""
     if seconds is None:
         return "forever"
     for unit in ("y", "w", "d"):
@@ -928,7 +929,7 @@ def render_config(config: Config) -> str:
         data["known_hosts"] = list(config.known_hosts)
     if config.keys:
         data["keys"] = dict(config.keys)
-    data["retention"] = {level: _duration_text(seconds) for level, seconds in config.retention}
+    data["retention"] = {level: retention_text(seconds) for level, seconds in config.retention}
     servers = []
     for server in config.servers:
         entry = {}

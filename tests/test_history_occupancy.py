@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -370,3 +374,23 @@ def test_a_session_open_at_the_end_of_an_import_is_held_to_its_last_line_only(da
     assert [tuple(row) for row in minutes] == [  # a's seat: up to 10:02:00, not midnight
         ("AutoCAD", 0, 1, 0.5, True), ("AutoCAD", 60, 1, 1.0, True),
         ("Revit", 60, 1, pytest.approx(29 / 60), True)]
+
+
+# ---- history info ------------------------------------------------------------------------------
+
+def test_history_info_says_how_long_each_level_is_kept(tmp_path):
+    config = tmp_path / "lmconsole.toml"
+    config.write_text('[retention]\nminutes = "30d"\nevents = "forever"\n')
+
+    def info(*format_option: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "lmconsole", "--config", str(config), "history", "info",
+             "--database", f"sqlite:///{tmp_path / 'history.db'}", *format_option],
+            capture_output=True, text=True, timeout=120,
+            env={**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")})
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    assert json.loads(info("--format", "json"))["retention"] == {
+        "events": "forever", "minutes": "30d", "hours": "3y", "days": "forever"}
+    assert "retention       events forever, minutes 30d, hours 3y, days forever\n" in info()

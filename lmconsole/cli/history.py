@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def history(args: argparse.Namespace) -> int:
+    from lmconsole.config import retention_text
     from lmconsole.history import listing
 
     config = configuration(args)
@@ -55,7 +56,8 @@ async def history(args: argparse.Namespace) -> int:
     store = await open_store(args, config)
     try:
         if args.history_command == "info":
-            facts = await listing.info(store)
+            facts = await listing.info(store, {level: retention_text(seconds)
+                                                for level, seconds in config.retention})
             if args.format == "json":
                 sys.stdout.write(json.dumps(facts, indent=2, ensure_ascii=False) + "\n")
             else:

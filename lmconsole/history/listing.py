@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -210,9 +210,11 @@ COUNTED = ("servers", "sources", "events", "sessions", "denials", "occupancy_min
 GAPS_SHOWN = 20
 
 
-async def info(store: HistoryStore) -> dict[str, Any]:
-    """The database, its schema version and size, what it holds and over which span, and
-    its gaps (the latest GAPS_SHOWN)."""
+async def info(store: HistoryStore,
+               retention: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The database, its schema version and size, what it holds and over which span, how
+    long each level is kept (`retention`, as the configuration says it), and its gaps
+    (the latest GAPS_SHOWN)."""
     tables = schema.metadata.tables
     counts = {}
     for name in COUNTED:
@@ -233,6 +235,7 @@ async def info(store: HistoryStore) -> dict[str, Any]:
         "rows": counts,
         "events_span": {"first": _iso_utc(first), "last": _iso_utc(last)},
         "sessions_span": {"first": _iso_utc(start), "last": _iso_utc(end)},
+        "retention": dict(retention or {}),
         "gaps": [{"server": r.name, "kind": r.kind, "start": _iso_utc(r.start_at),
                   "end": _iso_utc(r.end_at), "reason": r.reason} for r in gaps],
     }
@@ -254,6 +257,9 @@ def info_text(facts: dict[str, Any], tz: tzinfo) -> str:
         lines.append(f"{label + ' span':<16}{local(span['first'])} .. {local(span['last'])}")
     lines.append("rows            " + ", ".join(f"{name} {count:,}"
                                                for name, count in facts["rows"].items()))
+    if facts["retention"]:
+        lines.append("retention       " + ", ".join(f"{level} {kept}" for level, kept
+                                                    in facts["retention"].items()))
     lines.append(f"gaps            {len(facts['gaps']) or '(none)'}")
     lines += [f"  {gap['server']} {gap['kind']}: {local(gap['start'])} .. {local(gap['end'])}"
               f"{'  ' + gap['reason'] if gap['reason'] else ''}" for gap in facts["gaps"]]
