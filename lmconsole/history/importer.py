@@ -20,7 +20,8 @@ from pathlib import Path
 from lmconsole.adapter import LicenceManagerAdapter
 from lmconsole.history.logfiles import LogFile, LogFileError
 from lmconsole.history.occupancy import count_imported
-from lmconsole.history.sessions import SessionTracker
+from lmconsole.history.schema import DENIAL_KINDS
+from lmconsole.history.sessions import LMGRD, SessionTracker
 from lmconsole.history.store import HistoryStore
 from lmconsole.model import Diagnostic
 
@@ -28,8 +29,6 @@ BATCH_EVENTS = 20_000  # rows written per transaction
 PROGRESS_LINES = 65_536  # lines between two progress reports
 YIELD_LINES = 4_096  # lines between two turns given to the event loop (a power of two)
 PROBE_DATE = date(2000, 1, 3)  # assumed while a file is read ahead to its first date line
-DENIAL_KINDS = frozenset({"DENIED", "UNSUPPORTED"})
-DAEMON_KINDS_WITHOUT_FEATURES = frozenset({"lmgrd"})
 
 
 @dataclass
@@ -258,7 +257,7 @@ class _RowWriter:
                 self.denials.append((source_id, byte_offset, server_id, epoch, kind, daemon,
                                      feature, user, host, count, event.code, event.reason))
                 self.denial_count += 1
-        if daemon not in DAEMON_KINDS_WITHOUT_FEATURES:
+        if daemon != LMGRD:  # lmgrd serves no feature: not a vendor daemon
             self.daemons.add(daemon)
         for session in observe(kind, epoch, daemon, feature, user, host, count,
                                event.reason, source_id, byte_offset):

@@ -32,6 +32,7 @@ from lmconsole.history.occupancy import (
     roll_up,
 )
 from lmconsole.history.poll_sessions import PollSessions
+from lmconsole.history.schema import DENIAL_KINDS
 from lmconsole.history.sessions import LMGRD, SessionTracker
 from lmconsole.history.store import HistoryStore
 from lmconsole.model import Event
@@ -46,7 +47,6 @@ RETENTION_S = 86_400.0  # and deletes what is older than the retention this ofte
 FLUSH_ROWS = 5_000  # or this many queued events of one server; and at most this many a batch
 MAX_BACKLOG = 4 * FLUSH_ROWS  # queued events beyond which a follow waits for the writer
 FOLLOWED = "follow:"  # the identity of a followed log's source: this and the file's identity
-DENIAL_KINDS = frozenset({"DENIED", "UNSUPPORTED"})
 GAP_LOG = "log"
 GAP_POLL = "poll"
 

@@ -128,6 +128,9 @@ events = Table(
     Index(None, "server_id", "at"),
 )
 
+# The events that are denials (a row in `denials` too).
+DENIAL_KINDS = frozenset({"DENIED", "UNSUPPORTED"})
+
 # How a session's end was known.
 END_IN = "in"  # the log's IN line
 END_REMOVED = "removed"  # IN (REMOVED): lmremove, or the options file's rules on a reread
