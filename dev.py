@@ -25,10 +25,12 @@ BIN = VENV / "bin"
 STAMP = VENV / ".installed"
 INSTALL_INPUTS = (ROOT / "pyproject.toml",)
 # Debian packages the tests need: they start these servers themselves, and `faketime`
-# moves the date for `test --year-ahead`.
+# moves the date for `test --year-ahead` (with a shim built by gcc, see year_ahead()).
 TEST_SYSTEM_PACKAGES: tuple[str, ...] = ("openssh-server", "openssh-client", "postgresql",
-                                         "faketime")
+                                         "faketime", "gcc", "libc6-dev")
 YEAR_AHEAD = "+365d"  # libfaketime's offset: the clock runs on, a year later
+SEM_CLOCKWAIT_SOURCE = ROOT / "tests" / "year_ahead" / "sem_clockwait.c"
+SEM_CLOCKWAIT_SHIM = VENV / "sem_clockwait.so"
 
 
 def say(message: str) -> None:
@@ -108,14 +110,27 @@ def year_ahead(argv: list[str]) -> int:
     """Run `argv` with every clock a year ahead (libfaketime through LD_PRELOAD, inherited
     by the processes it starts, sshd among them). The monotonic clock moves with the others
     (not faking it breaks sleeps on absolute deadlines), and file times stay real: stat()
-    is not faked, so that every process sees the same modification times."""
+    is not faked, so that every process sees the same modification times. Thread waits
+    with a timeout need the sem_clockwait shim preloaded first (its source says why):
+    without it, any such wait that times out hangs the run."""
     faketime = shutil.which("faketime")
     if faketime is None:
         say("--year-ahead needs libfaketime's `faketime` (Debian package faketime)")
         return 2
+    build_sem_clockwait_shim()
     say(f"running with the date {YEAR_AHEAD} (faketime)")
-    env = {**os.environ, "NO_FAKE_STAT": "1"}
+    preload = ":".join(filter(None, [str(SEM_CLOCKWAIT_SHIM), os.environ.get("LD_PRELOAD")]))
+    env = {**os.environ, "NO_FAKE_STAT": "1", "LD_PRELOAD": preload}
     return subprocess.call([faketime, "-f", YEAR_AHEAD, *argv], cwd=ROOT, env=env)
+
+
+def build_sem_clockwait_shim() -> None:
+    if SEM_CLOCKWAIT_SHIM.exists() and \
+            SEM_CLOCKWAIT_SHIM.stat().st_mtime >= SEM_CLOCKWAIT_SOURCE.stat().st_mtime:
+        return
+    say(f"building {SEM_CLOCKWAIT_SHIM.relative_to(ROOT)}")
+    run("gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Werror", "-o", SEM_CLOCKWAIT_SHIM,
+        SEM_CLOCKWAIT_SOURCE)
 
 
 if __name__ == "__main__":
