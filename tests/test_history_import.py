@@ -136,6 +136,31 @@ def test_a_vendor_daemon_restart_ends_the_sessions_it_held(tmp_path):
     assert ended == {"jdoe": "server_restart", "amy": "still_open"}
 
 
+def test_a_log_longer_than_a_bulk_insert_is_written_whole_and_once(tmp_path):
+    # SQLite takes the rows 64 to a statement: 200 events are three whole statements of
+    # them and 8 rows on their own; 70 sessions ended, one statement and 6 rows
+    lines = [" 8:00:00 (lmgrd) TIMESTAMP 3/2/2026"]
+    for i in range(100):
+        lines.append(f' 9:{i // 60:02}:{i % 60:02} (MLM) OUT: "MATLAB" user{i}@host{i}  ')
+    for i in range(70):  # the first 70 come back
+        lines.append(f'10:{i // 60:02}:{i % 60:02} (MLM) IN: "MATLAB" user{i}@host{i}  ')
+    for i in range(30):
+        lines.append(f'11:{i // 60:02}:{i % 60:02} (MLM) DENIED: "SIMULINK" user{i}@host{i}'
+                     f'  (Licensed number of users already reached. (-4,342))')
+    path = log(tmp_path / "busy.log", *lines)
+    first = imported(tmp_path, path)
+    assert (first["events"], first["sessions"], first["denials"]) == (
+        "200 (200 new)", "100 (30 still open)", "30")
+    assert imported(tmp_path, path)["events"] == "200 (0 new)"
+    sessions = listed(tmp_path, "sessions", "--tz", "UTC")
+    assert len(sessions) == 100
+    ended = {s["user"]: (s["end_kind"], s["end"]) for s in sessions}
+    assert ended["user69"] == ("in", "2026-03-02T09:01:09+00:00")  # 10:01:09 in Madrid
+    assert ended["user70"] == ("still_open", None)
+    assert info(tmp_path)["rows"]["events"] == 200
+    assert len(listed(tmp_path, "denials")) == 30
+
+
 def test_the_spring_dst_change_is_an_hour_skipped(tmp_path):
     log = tmp_path / "spring.log"
     log.write_text(' 1:59:00 (lmgrd) TIMESTAMP 3/29/2026\n'

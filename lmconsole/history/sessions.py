@@ -11,7 +11,7 @@ closes them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from lmconsole.history.schema import END_IN, END_REMOVED, END_SERVER_RESTART, END_STILL_OPEN
@@ -60,6 +60,10 @@ class SessionTracker:
 
     def __init__(self, carried: Iterable[Session] = ()) -> None:
         self._open: dict[tuple[str, str, str, str | None], list[Session]] = {}
+        # One copy of each name for all the sessions open at once (a log of months may
+        # leave hundreds of thousands open whose INs it never wrote): each parsed line
+        # brings its own copies of the strings, which would otherwise stay held.
+        self._names: dict[str, str] = {}
         # Sessions still open at the end of an earlier import, admitted once the events
         # reach their start (an event before it cannot end them).
         self._carried = sorted(carried, key=lambda s: s.start_at, reverse=True)
@@ -68,22 +72,19 @@ class SessionTracker:
 
     def observe(self, kind: str, at: int, daemon: str, feature: str | None,
                 user: str | None, host: str | None, count: int, reason: str | None,
-                source_id: int, byte_offset: int) -> list[Session]:
+                source_id: int, byte_offset: int) -> Sequence[Session]:
         if self._carried and self._carried[-1].start_at <= at:
             self._admit_carried(at)
         self.opened = None
         if kind == OPENS and feature and user is not None:
-            borrowed = reason is not None and "BORROW" in reason.upper()
-            session = Session(source_id, byte_offset, daemon, feature, user, host, count,
-                              borrowed, at)
-            self._open.setdefault((daemon, feature, user, host), []).append(session)
-            self.opened = session
+            self.opened = self._start(at, daemon, feature, user, host, count, reason,
+                                      source_id, byte_offset)
         elif kind == CLOSES and feature and user is not None:
             return self._close(self._open.get((daemon, feature, user, host)), at, count,
                                reason)
         elif kind in RESETS:
             return self._reset(daemon, at)
-        return []
+        return ()
 
     def still_open(self) -> list[Session]:
         """Every session open now, carried ones included, oldest first."""
@@ -97,13 +98,34 @@ class SessionTracker:
             key = (session.daemon, session.feature, session.user_name, session.host)
             self._open.setdefault(key, []).append(session)
 
+    def _start(self, at: int, daemon: str, feature: str, user: str, host: str | None,
+               count: int, reason: str | None, source_id: int, byte_offset: int) -> Session:
+        name = self._names.setdefault
+        daemon, feature, user = name(daemon, daemon), name(feature, feature), name(user, user)
+        if host is not None:
+            host = name(host, host)
+        borrowed = reason is not None and "BORROW" in reason.upper()
+        session = Session(source_id, byte_offset, daemon, feature, user, host, count,
+                          borrowed, at)
+        key = (daemon, feature, user, host)
+        held = self._open.get(key)
+        if held is None:
+            self._open[key] = [session]
+        else:
+            held.append(session)
+        return session
+
     def _close(self, held: list[Session] | None, at: int, count: int,
-               reason: str | None) -> list[Session]:
+               reason: str | None) -> Sequence[Session]:
         if not held:
             self.unmatched_ins += 1
-            return []
-        session = next((s for s in held if s.count == count), held[0])
-        held.remove(session)
+            return ()
+        session = held[0]
+        if session.count == count:
+            del held[0]
+        else:  # the oldest of the same count, if there is one
+            session = next((s for s in held if s.count == count), session)
+            held.remove(session)
         session.end_at = at
         removed = reason is not None and "REMOVED" in reason.upper()
         session.end_kind = END_REMOVED if removed else END_IN
