@@ -19,6 +19,7 @@ import random
 import statistics
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -44,6 +45,11 @@ DENIALS = (errors.MAXUSERS, errors.EXCLUDED, errors.MAX_EXCEEDED, errors.RESERVE
 
 
 def generate(days: int, per_day: int, seed: int) -> str:
+    return "\n".join(generated_lines(days, per_day, seed)) + "\n"
+
+
+def generated_lines(days: int, per_day: int, seed: int) -> Iterator[str]:
+    """The lines of `generate`, one at a time (a long log need not be held whole)."""
     rng = random.Random(seed)
     lines: list[str] = []
 
@@ -94,7 +100,9 @@ def generate(days: int, per_day: int, seed: int) -> str:
         else:
             message = unsupported_line(feature + "_X", user, host)
         write(at, "MLM", message)
-    return "\n".join(lines) + "\n"
+        yield from lines
+        lines.clear()
+    yield from lines
 
 
 def timed(fn, repeat: int) -> tuple[list[float], object]:
