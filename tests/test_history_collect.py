@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from lmconsole.history.missed_ends import MISSES
+
 from .postgres import postgres_fixture  # noqa: F401 - registers `postgres`
 from .sshd import SshServer, sshd_fixture  # noqa: F401 - registers `sshd`
 from .test_ui_ssh_e2e import LICENSE, ZONE, Remote
@@ -143,6 +145,16 @@ def local_server(remote: Remote, name: str = "arch", log: Path | None = None) ->
     return (f'[[servers]]\nname = "{name}"\ntransport = "local"\nlmutil = "{remote.lmutil}"\n'
             f'license = "{LICENSE}"\ndebug_log = "{log or remote.debug_log}"\n'
             f'timezone = "{ZONE}"\npoll_interval_s = 1\n')
+
+
+def status_of(remote: Remote):
+    """What the simulator's lmstat lists now."""
+    from lmconsole.adapters import ADAPTERS
+
+    (status,) = ADAPTERS["flexlm"].parse_status(
+        remote.lmstat(), name="arch", tz=ZoneInfo(ZONE),
+        now=datetime(2026, 3, 2, tzinfo=UTC)).servers
+    return status
 
 
 def usage(kind: str, user: str, clock: str = "10:00:00") -> str:
@@ -431,7 +443,6 @@ def test_collect_counts_the_seats_in_use_per_minute_from_the_log_and_the_polls(t
 
 
 def test_without_a_debug_log_the_polls_make_the_sessions(tmp_path):
-    from lmconsole.adapters import ADAPTERS
 
     remote = Remote(tmp_path)
     server = local_server(remote).replace(f'debug_log = "{remote.debug_log}"\n', "")
@@ -440,9 +451,7 @@ def test_without_a_debug_log_the_polls_make_the_sessions(tmp_path):
 
     def listed_now() -> tuple[set, int]:
         """The checkouts lmstat lists now (user, feature), and its idle reservations."""
-        (status,) = ADAPTERS["flexlm"].parse_status(
-            remote.lmstat(), name="arch", tz=ZoneInfo(ZONE),
-            now=datetime(2026, 3, 2, tzinfo=UTC)).servers
+        status = status_of(remote)
         seats = {(c.user, f.name) for f in status.features for c in f.checkouts}
         reservations = sum(r.kind != "BORROWED" for f in status.features
                            for r in f.reservations)
@@ -479,3 +488,33 @@ def test_without_a_debug_log_the_polls_make_the_sessions(tmp_path):
     assert still_open() == later
     keys = [s for s in listed(database, "sessions", tmp_path)]
     assert len(keys) == len({(s["user"], s["feature"], s["start"]) for s in keys})
+
+
+def test_the_polls_end_a_session_whose_in_the_log_lost(tmp_path):
+    remote = Remote(tmp_path)
+    log = tmp_path / "adskflex.log"
+    log.write_text("7:00:00 (lmgrd) TIMESTAMP 3/2/2026\n")
+    # cwolf holds the seat the simulator's lmstat lists (since 7:44); a0's IN never came
+    append(log, '7:44:00 (adskflex) OUT: "AutoCAD" cwolf@ARCH-PC03\n',
+           usage("OUT", "a0", "9:00:00"))
+    database = sqlite(tmp_path)
+    collector = Collector(tmp_path, write_config(tmp_path, local_server(remote, log=log)),
+                          database).start()
+    caught_up(database, tmp_path, {"sessions": 2}, collector)
+
+    def ends() -> dict[str, tuple[str, str | None]]:
+        return {s["user"]: (s["end_kind"], s["end"])
+                for s in listed(database, "sessions", tmp_path)}
+
+    for _ in range(MISSES):  # the simulator's clock a minute on each time: polls that count
+        time.sleep(2.5)
+        remote.advance(60)
+    deadline = time.monotonic() + WAIT_S
+    while ends()["a0"][0] != "seen_by_poll" and time.monotonic() < deadline:
+        assert collector.process.poll() is None, collector.said
+        time.sleep(0.5)
+    assert collector.stop() == 0
+    assert ("cwolf", "AutoCAD") in {(c.user, f.name) for f in status_of(remote).features
+                                    for c in f.checkouts}
+    assert ends() == {"a0": ("seen_by_poll", "2026-03-02T08:30:00+00:00"),  # 9:30 in Berlin
+                      "cwolf": ("still_open", None)}

@@ -9,8 +9,9 @@ its file (the transport's identity of it: inode and first line) and its byte off
 
 Sessions are opened by OUT, written at once as `still_open`, and closed by IN or a daemon's
 restart (SessionTracker); a restarted recorder carries on with the sessions the database holds
-open. A period whose log lines could not be read (rotated away, truncated while nobody read
-it) and a period in which the server did not answer its polls are recorded as gaps.
+open. A collector's polls end those the server no longer lists (MissedEnds). A period whose
+log lines could not be read (rotated away, truncated while nobody read it) and a period in
+which the server did not answer its polls are recorded as gaps.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from lmconsole.history.missed_ends import MissedEnds
 from lmconsole.history.occupancy import (
     Retention,
     apply_retention,
@@ -35,7 +37,7 @@ from lmconsole.history.poll_sessions import PollSessions
 from lmconsole.history.schema import DENIAL_KINDS
 from lmconsole.history.sessions import LMGRD, SessionTracker
 from lmconsole.history.store import HistoryStore
-from lmconsole.model import Event
+from lmconsole.model import Event, ServerStatus
 from lmconsole.monitor import Listener, LogGap, ServerState
 from lmconsole.transport import LogPosition
 
@@ -47,6 +49,7 @@ RETENTION_S = 86_400.0  # and deletes what is older than the retention this ofte
 FLUSH_ROWS = 5_000  # or this many queued events of one server; and at most this many a batch
 MAX_BACKLOG = 4 * FLUSH_ROWS  # queued events beyond which a follow waits for the writer
 FOLLOWED = "follow:"  # the identity of a followed log's source: this and the file's identity
+QUIET_S = 10.0  # a followed log from which no line came for this long is read to its end
 GAP_LOG = "log"
 GAP_POLL = "poll"
 
@@ -85,6 +88,10 @@ class _Server:
     daemons: set[str] = field(default_factory=set)  # the names already written
     features: set[tuple[str, str]] = field(default_factory=set)  # (feature, daemon)
     unlocated: int = 0  # events whose line's position was not known: not recorded
+    missed_ends: MissedEnds | None = None  # a collector's: polls end what the log left open
+    polls: list[tuple[ServerStatus, int]] = field(default_factory=list)  # ... to compare
+    log_read_to: int | None = None  # the time of the latest event read from the log
+    event_read_at: float = field(default_factory=time.monotonic)  # when (time.monotonic)
 
 
 class HistoryRecorder(Listener):
@@ -113,6 +120,8 @@ class HistoryRecorder(Listener):
         server = _Server(name, server_id, log_path, SessionTracker(carried),
                          poll_interval_s=poll_interval_s)
         self.servers[name] = server
+        if self.keeps_place and log_path is not None:
+            server.missed_ends = MissedEnds()
         if log_path is None:
             if self.keeps_place:  # a collector: the sessions come from the polls
                 server.poll_sessions = PollSessions(
@@ -138,6 +147,7 @@ class HistoryRecorder(Listener):
             server.unlocated += 1
             return
         server.pending.append((event, where))
+        server.event_read_at = time.monotonic()
         if len(server.pending) >= FLUSH_ROWS:
             self.wake.set()
 
@@ -178,6 +188,8 @@ class HistoryRecorder(Listener):
                                        poll_figures(state.status))
         if server.poll_sessions is not None:
             server.session_rows += server.poll_sessions.seen(state.status, at)
+        if server.missed_ends is not None:
+            server.polls.append((state.status, at))
         server.polled_at = at
 
     # ---- writing ----------------------------------------------------------------------------
@@ -246,7 +258,8 @@ class HistoryRecorder(Listener):
         gaps, server.gaps = server.gaps, []
         read = (server.pending[0][1] if server.pending else server.read) \
             if self.keeps_place else None
-        if not (pending or gaps or server.minutes or server.session_rows) \
+        if not (pending or gaps or server.minutes or server.session_rows or server.polls
+                or (server.missed_ends and server.missed_ends.waiting)) \
                 and read == server.recorded:
             return
         now = int(self.now().timestamp())
@@ -262,6 +275,8 @@ class HistoryRecorder(Listener):
             earliest, latest = min(times), max(times)
             server.earliest_at = min(server.earliest_at or earliest, earliest)
             server.seen_until = max(server.seen_until or latest, latest)
+            server.log_read_to = max(server.log_read_to or latest, latest)
+        sessions += self._ended_by_polls(server)
         minutes, server.minutes = server.minutes, []
         await self.store.upsert_poll_minutes(minutes)
         polled, server.session_rows = server.session_rows, []
@@ -278,6 +293,18 @@ class HistoryRecorder(Listener):
             await self.store.names(server.id, daemons, features)
             server.daemons |= daemons
             server.features |= features
+
+    def _ended_by_polls(self, server: _Server) -> list[dict]:
+        """The sessions the log left open that the polls since the last batch no longer
+        list (after the log's events up to now: the tracker is as the log has it)."""
+        if server.missed_ends is None:
+            return []
+        polls, server.polls = server.polls, []
+        for status, at in polls:
+            server.missed_ends.polled(server.tracker, status, at)
+        quiet = time.monotonic() - server.event_read_at >= QUIET_S and not server.pending
+        ended = server.missed_ends.ended(server.tracker, server.log_read_to, quiet)
+        return [session.row(server.id) for session in ended]
 
     async def _source(self, server: _Server, file_id: str | None, now: int) -> int:
         identity = FOLLOWED + (file_id or f"unknown:{server.log_path}")

@@ -91,6 +91,19 @@ class SessionTracker:
         sessions = [s for held in self._open.values() for s in held] + self._carried
         return sorted(sessions, key=lambda s: (s.start_at, s.source_id, s.byte_offset))
 
+    def end(self, session: Session, at: int, kind: str) -> bool:
+        """End `session`, if it is open here, at `at` (how its end was known: `kind`)."""
+        key = (session.daemon, session.feature, session.user_name, session.host)
+        for held in (self._open.get(key, []), self._carried):
+            index = next((i for i, s in enumerate(held) if s is session), None)
+            if index is not None:
+                del held[index]
+                if not self._open.get(key, True):
+                    del self._open[key]
+                session.end_at, session.end_kind = at, kind
+                return True
+        return False
+
     def _admit_carried(self, at: int) -> None:
         carried = self._carried
         while carried and carried[-1].start_at <= at:
