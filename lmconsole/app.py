@@ -281,6 +281,7 @@ class LMConsoleApp(App):
                         timeout=10)
 
     async def _record_history(self) -> None:
+        from lmconsole.history.audit_copy import AuditCopy
         from lmconsole.history.recorder import HistoryRecorder as Recorder
 
         store = await self.open_history()
@@ -288,7 +289,7 @@ class LMConsoleApp(App):
             self.notify("Filling the history with the demo's past: reports and charts will "
                         "have data in a few seconds", timeout=5)
             self.notify(await self.fill_history(store), timeout=8)
-        recorder = Recorder(store, keeps_place=False)
+        recorder = Recorder(store, keeps_place=False, audit=AuditCopy(self.audit.path))
         for server in self.servers.values():
             await recorder.add_server(server.name, manager=server.adapter.kind,
                                       time_zone=getattr(server.config.tz, "key", None),

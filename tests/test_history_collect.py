@@ -402,10 +402,14 @@ def test_the_console_records_what_it_shows_and_a_collector_adds_nothing_twice(tm
             append(log, usage("OUT", "a0"), usage("DENIED", "d0"), usage("IN", "a0"))
             await until(pilot, lambda: app.recorder.events_written == 3, "3 events written",
                         timeout=30)
+            app.audit.record(server="arch", command=["lmutil", "lmreread"], outcome="ok",
+                             action="reread")  # as the console's own actions do
+            await until(pilot, lambda: app.recorder.audit.copied == 1, "the audit copied")
 
     asyncio.run(scenario())
     rows = history_rows(database, tmp_path)
     assert (rows["events"], rows["sessions"], rows["denials"], rows["gaps"]) == (3, 1, 1, 0)
+    assert [r["action"] for r in listed(database, "audit", tmp_path)] == ["reread"]
     (session,) = listed(database, "sessions", tmp_path)
     assert (session["user"], session["end_kind"]) == ("a0", "in")
 
@@ -518,3 +522,29 @@ def test_the_polls_end_a_session_whose_in_the_log_lost(tmp_path):
                                     for c in f.checkouts}
     assert ends() == {"a0": ("seen_by_poll", "2026-03-02T08:30:00+00:00"),  # 9:30 in Berlin
                       "cwolf": ("still_open", None)}
+
+
+def test_collect_copies_the_audit_log_into_the_history_as_it_grows(tmp_path):
+    from lmconsole.audit import AuditLog
+
+    remote = Remote(tmp_path)
+    audit = AuditLog(tmp_path / "audit.log", user=lambda: "root")
+    audit.record(server="arch", command=["lmutil", "lmreread"], outcome="ok", action="reread")
+    config = tmp_path / "config.toml"
+    config.write_text(f'audit_log = "{audit.path}"\n' + KEEP_ALL + local_server(remote))
+    database = sqlite(tmp_path)
+    collector = Collector(tmp_path, config, database).start()
+
+    def audited(count: int) -> None:
+        deadline = time.monotonic() + WAIT_S
+        while history_rows(database, tmp_path)["audit"] != count:
+            assert time.monotonic() < deadline and collector.process.poll() is None, \
+                collector.said
+            time.sleep(0.3)
+
+    audited(1)
+    audit.record(server="arch", command=["lmutil", "lmdown"], outcome="refused",
+                 action="restart")
+    audited(2)
+    assert collector.stop() == 0
+    assert [r["outcome"] for r in listed(database, "audit", tmp_path)] == ["ok", "refused"]

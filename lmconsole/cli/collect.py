@@ -45,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def collect(args: argparse.Namespace) -> int:
+    from lmconsole.audit import audit_path
+    from lmconsole.history.audit_copy import AuditCopy
     from lmconsole.history.occupancy import Retention
     from lmconsole.history.recorder import HistoryRecorder
     from lmconsole.monitor import Fanout, Monitor, ServerMonitor
@@ -59,7 +61,8 @@ async def collect(args: argparse.Namespace) -> int:
                          "example; add your servers to it")
     queries = server_queries(config, args.server)
     store = await open_store(args, config)
-    recorder = HistoryRecorder(store, retention=Retention(**dict(config.retention)))
+    recorder = HistoryRecorder(store, retention=Retention(**dict(config.retention)),
+                               audit=AuditCopy(audit_path(config)))
     said = Said()
     monitors = []
     for query in queries:

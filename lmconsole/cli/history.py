@@ -1,4 +1,4 @@
-"""`lmconsole history sessions|denials|events|info`: what the history holds, for people
+"""`lmconsole history sessions|denials|events|audit|info`: what the history holds, for people
 (table) and scripts (JSON, CSV). No Textual here."""
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ def add_parser(commands) -> None:
     lists = history.add_subparsers(dest="history_command", metavar="WHAT", required=True)
     for name, what in (("sessions", "checkout sessions that overlap the period"),
                        ("denials", "denials (DENIED and UNSUPPORTED) in the period"),
-                       ("events", "debug-log events in the period")):
+                       ("events", "debug-log events in the period"),
+                       ("audit", "admin actions in the period (the audit log's copy)")):
         listing = lists.add_parser(name, parents=[database_option()], help=what,
                                    description=f"List the {what}.")
         listing.add_argument("--from", dest="start", metavar="TIME",
@@ -30,8 +31,10 @@ def add_parser(commands) -> None:
                              help="until this time; a date alone: to the end of that day")
         listing.add_argument("--server", metavar="NAME", action="append",
                              help="this server only (repeatable)")
-        listing.add_argument("--feature", metavar="NAME")
-        listing.add_argument("--user", metavar="NAME")
+        if name != "audit":
+            listing.add_argument("--feature", metavar="NAME")
+        listing.add_argument("--user", metavar="NAME",
+                             help="who did it" if name == "audit" else None)
         listing.add_argument("--format", choices=("table", "json", "csv"), default="table")
         listing.add_argument("--tz", metavar="ZONE",
                              help="the zone of table times and of --from/--to (default: "
@@ -67,7 +70,8 @@ async def history(args: argparse.Namespace) -> int:
         end = parse_time(args.end, tz, "--to", end_of_day=True) if args.end else None
         if start is not None and end is not None and end <= start:
             raise InputError(f"--to {args.end} is not after --from {args.start}")
-        wanted = listing.Filter(start, end, tuple(args.server or ()), args.feature, args.user)
+        wanted = listing.Filter(start, end, tuple(args.server or ()),
+                                getattr(args, "feature", None), args.user)
         kind = listing.LISTINGS[args.history_command]
         rows = listing.records(store, args.history_command, wanted)
         if args.format == "json":

@@ -1,12 +1,14 @@
-"""What `lmconsole history` lists: sessions, denials and events as rows, filtered by time,
-server, feature and user, rendered as a table (times in the viewer's zone), JSON (an array;
-times ISO 8601 in UTC) or CSV (the same keys and times as JSON).
+"""What `lmconsole history` lists: sessions, denials, events and the admin actions audited
+as rows, filtered by time, server, feature and user, rendered as a table (times in the
+viewer's zone), JSON (an array; times ISO 8601 in UTC) or CSV (the same keys and times as
+JSON).
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import shlex
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -72,6 +74,19 @@ def _events(f: Filter) -> Select:
     return _common(_at_between(query, e, f), f, e)
 
 
+def _audit(f: Filter) -> Select:
+    a = schema.audit
+    query = (select(a.c.server, a.c.at, a.c.who.label("user_name"), a.c.action, a.c.outcome,
+                    a.c.exit_code, a.c.command, a.c.subject, a.c.output, a.c.diff)
+             .order_by(a.c.at, a.c.id))
+    query = _at_between(query, a, f)
+    if f.servers:
+        query = query.where(a.c.server.in_(f.servers))
+    if f.user is not None:
+        query = query.where(a.c.who == f.user)
+    return query
+
+
 def _at_between(query: Select, table, f: Filter) -> Select:
     if f.start is not None:
         query = query.where(table.c.at >= f.start)
@@ -107,9 +122,14 @@ LISTINGS = {
         ("feature", "FEATURE"), ("user", "USER"), ("host", "HOST"), ("count", "N"),
         ("reason", "REASON"), ("code", "CODE"), ("extra", "EXTRA"), ("file", "FILE"),
         ("line", "LINE")), frozenset({"at"})),
+    "audit": Listing(_audit, (
+        ("server", "SERVER"), ("at", "TIME"), ("user", "WHO"), ("action", "ACTION"),
+        ("outcome", "OUTCOME"), ("exit_code", "EXIT"), ("command", "COMMAND"),
+        ("subject", "SUBJECT"), ("output", "OUTPUT"), ("diff", "DIFF")), frozenset({"at"})),
 }
 # Columns a table leaves out (JSON and CSV have them): wide, and mostly empty.
-TABLE_HIDDEN = frozenset({"daemon", "display", "handle", "extra", "file", "borrowed"})
+TABLE_HIDDEN = frozenset({"daemon", "display", "handle", "extra", "file", "borrowed",
+                          "subject", "output", "diff"})
 
 
 def _record(row: Any) -> dict[str, Any]:
@@ -121,6 +141,9 @@ def _record(row: Any) -> dict[str, Any]:
         record["start"], record["end"] = start, end
         record["duration_s"] = None if end is None else end - start
         record["borrowed"] = bool(record["borrowed"])
+    for key in ("command", "subject"):  # an audit record's, kept as JSON text
+        if record.get(key) is not None:
+            record[key] = json.loads(record[key])
     return record
 
 
@@ -155,7 +178,7 @@ async def write_csv(out, rows: AsyncIterator[dict], listing: Listing) -> int:
     count = 0
     async for record in rows:
         keyed = _keyed(record, listing)
-        writer.writerow(["" if value is None else value for value in keyed.values()])
+        writer.writerow([_text(value) for value in keyed.values()])
         count += 1
     return count
 
@@ -186,6 +209,18 @@ def _cell(key: str, value: Any, listing: Listing, tz: tzinfo) -> str:
         return datetime.fromtimestamp(value, tz).strftime("%Y-%m-%d %H:%M:%S")
     if key == "duration_s":
         return duration_text(value)
+    return _text(value)
+
+
+def _text(value: Any) -> str:
+    """A value in a CSV or table cell: a command as a shell would take it, an object as
+    JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return shlex.join(str(word) for word in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
     return str(value)
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from lmconsole.history.audit_copy import AuditCopy
 from lmconsole.history.missed_ends import MissedEnds
 from lmconsole.history.occupancy import (
     Retention,
@@ -96,14 +97,15 @@ class _Server:
 
 class HistoryRecorder(Listener):
     def __init__(self, store: HistoryStore, *, keeps_place: bool = True,
-                 retention: Retention | None = None,
+                 retention: Retention | None = None, audit: AuditCopy | None = None,
                  now: Callable[[], datetime] | None = None) -> None:
         """`keeps_place`: record how far each log was read, and the gaps (a collector);
         a console, which follows its logs from their end and does not resume them, records
-        their events and sessions only."""
+        their events and sessions only. `audit`: the audit log copied as it grows."""
         self.store = store
         self.keeps_place = keeps_place
         self.retention = retention  # applied daily when given
+        self.audit = audit
         self.now = now or (lambda: datetime.now(UTC))
         self.servers: dict[str, _Server] = {}
         self.wake = asyncio.Event()
@@ -212,6 +214,8 @@ class HistoryRecorder(Listener):
                 await asyncio.wait_for(self.wake.wait(), FLUSH_S)
             self.wake.clear()
             await self.flush()
+            if self.audit is not None:
+                await self.audit.copy(self.store)
             if self.keeps_place and time.monotonic() - counted >= OCCUPANCY_S:
                 await self.count_occupancy()
                 counted = time.monotonic()
@@ -239,6 +243,8 @@ class HistoryRecorder(Listener):
     async def close(self) -> None:
         """Write what is still queued (and count the seats in use it adds)."""
         await self.flush()
+        if self.audit is not None:
+            await self.audit.copy(self.store)
         if self.keeps_place:
             await self.count_occupancy()
 

@@ -209,6 +209,26 @@ class HistoryStore:
                 await connection.execute(self._insert(schema.features)
                                          .on_conflict_do_nothing(), feature_rows)
 
+    # ---- the audit log's copy ------------------------------------------------------------
+
+    async def add_audit(self, rows: Sequence[dict]) -> int:
+        """Add the audit records not already there (known by their digest); how many."""
+        audit = schema.audit
+        unique = list({row["digest"]: row for row in rows}.values())
+        added = 0
+        async with self.engine.begin() as connection:
+            for chunk in _chunks(unique, 500):
+                known = set((await connection.execute(
+                    select(audit.c.digest).where(audit.c.digest.in_(
+                        [row["digest"] for row in chunk])))).scalars())
+                new = [row for row in chunk if row["digest"] not in known]
+                if new:
+                    await connection.execute(
+                        self._insert(audit).on_conflict_do_nothing(index_elements=["digest"]),
+                        new)
+                    added += len(new)
+        return added
+
     # ---- log rows ---------------------------------------------------------------------------
 
     async def write(self, events: Sequence[dict], denials: Sequence[dict],
@@ -577,3 +597,8 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, OperationalError | DBAPIError) and error.orig is not None:
         return str(error.orig).strip().splitlines()[0]
     return str(error)
+
+
+def _chunks(rows: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
