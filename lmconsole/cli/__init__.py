@@ -28,13 +28,14 @@ from . import (
     demo,
     history,
     import_logs,
+    report,
     snapshot,
     what_if,
 )
 from .common import PROG
 
 COMMANDS = [snapshot, config, check_options, check_license, what_if, import_logs, collect,
-            history, demo]  # --help's order
+            history, report, demo]  # --help's order
 
 
 def build_parser() -> argparse.ArgumentParser:

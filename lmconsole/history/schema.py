@@ -171,6 +171,7 @@ sessions = Table(
     UniqueConstraint("source_id", "byte_offset"),
     UniqueConstraint("server_id", "poll_key"),
     Index(None, "server_id", "start_at"),
+    Index(None, "feature", "user_name", "start_at"),  # a user's checkouts of a feature
 )
 
 denials = Table(
@@ -188,6 +189,7 @@ denials = Table(
     Column("reason", Text),  # and its words
     PrimaryKeyConstraint("source_id", "byte_offset"),
     Index(None, "server_id", "at"),
+    Index(None, "feature", "user_name", "at"),  # a user's denials of a feature
 )
 
 

@@ -1,0 +1,86 @@
+"""`lmconsole report NAME`: the reports on the history, for people (a table with its
+header: period, rules, gaps) and scripts (JSON, CSV). No Textual here."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from lmconsole.inputs import InputError
+from lmconsole.snapshot import EXIT_OK
+
+from .common import zone
+from .database import configuration, database_option, open_store, run_on_store
+from .history import parse_time
+
+REPORT_NAMES = ("utilisation", "denials")  # lmconsole.reports.REPORTS, without importing it
+DEFAULT_DAYS = 30
+
+
+def add_parser(commands) -> None:
+    report = commands.add_parser(
+        "report", parents=[database_option()], help="reports on the history",
+        description="A report on the history: utilisation (per feature: issued, peak, "
+                    "average, p95, time at 100%%, denials, seats never used, idle "
+                    "reservations) or denials (by feature, user, host, reason or hour; the "
+                    "true ones apart).")
+    report.add_argument("name", choices=REPORT_NAMES, metavar="NAME",
+                        help=f"one of {', '.join(REPORT_NAMES)}")
+    report.add_argument("--from", dest="start", metavar="TIME",
+                        help=f"from this date or time (default: {DEFAULT_DAYS} days before "
+                             "--to)")
+    report.add_argument("--to", dest="end", metavar="TIME",
+                        help="until this time; a date alone: to the end of that day "
+                             "(default: now)")
+    report.add_argument("--server", metavar="NAME", action="append",
+                        help="this server only (repeatable)")
+    report.add_argument("--feature", metavar="NAME", action="append",
+                        help="this feature only (repeatable)")
+    report.add_argument("--user", metavar="NAME", action="append",
+                        help="this user only (repeatable; denials)")
+    report.add_argument("--by", choices=("feature", "user", "host", "reason", "hour"),
+                        default="feature", help="denials: the grouping (default feature)")
+    report.add_argument("--window", metavar="SECONDS", type=int, default=10,
+                        help="denials: a denial followed by a checkout of the same user "
+                             "and feature, or by another denial, within this is not "
+                             "true (default 10)")
+    report.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    report.add_argument("--tz", metavar="ZONE",
+                        help="the zone of the table's times, of --from/--to and of the "
+                             "hours (default: display_timezone, else this machine's)")
+    report.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_on_store(report, args)
+
+
+async def report(args: argparse.Namespace) -> int:
+    from lmconsole.reports import REPORTS
+    from lmconsole.reports.base import Question
+    from lmconsole.reports.output import as_json, as_table, write_csv
+
+    config = configuration(args)
+    tz = zone(args.tz, "--tz") if args.tz else config.display_tz
+    end = parse_time(args.end, tz, "--to", end_of_day=True) if args.end else int(time.time())
+    start = parse_time(args.start, tz, "--from") if args.start else end - DEFAULT_DAYS * 86_400
+    if end <= start:
+        raise InputError(f"--to {args.end} is not after --from {args.start}")
+    if args.window < 0:
+        raise InputError(f"--window {args.window}: a number of seconds, 0 or more")
+    question = Question(start, end, tz, tuple(args.server or ()), tuple(args.feature or ()),
+                        tuple(args.user or ()))
+    options = {"by": args.by, "window_s": args.window} if args.name == "denials" else {}
+    store = await open_store(args, config)
+    try:
+        result = await REPORTS[args.name](store, question, **options)
+    finally:
+        await store.close()
+    if args.format == "json":
+        sys.stdout.write(as_json(result))
+    elif args.format == "csv":
+        write_csv(sys.stdout, result)
+    else:
+        sys.stdout.write(as_table(result, tz))
+    return EXIT_OK

@@ -1,0 +1,10 @@
+"""Reports on the history (`lmconsole report NAME`): one module per report, each an async
+function of the store and a Question that returns a Report. The figures are SQL aggregates;
+each report's module says how each is defined."""
+
+from __future__ import annotations
+
+from .denials import denials
+from .utilisation import utilisation
+
+REPORTS = {"utilisation": utilisation, "denials": denials}

@@ -1,0 +1,201 @@
+"""What every report shares: the question (period, filters), the answer (rows, and the rules
+and gaps behind them), the occupancy level a period is read from, and the time observed.
+
+A report's figures are aggregated by SQL in the database; Python only arranges what comes
+back (a row per feature, a histogram of a few dozen values) and the periods the database
+has no rows for (gaps, which are few).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from sqlalchemy import Select, case, func, or_, select
+
+from lmconsole.history import schema
+from lmconsole.history.store import HistoryStore
+
+MINUTE, HOUR, DAY = 60, 3600, 86_400
+LEVELS = ((MINUTE, schema.occupancy_minute), (HOUR, schema.occupancy_hour),
+          (DAY, schema.occupancy_day))
+LEVEL_NAMES = {MINUTE: "minute", HOUR: "hour", DAY: "day"}
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """What a report is asked: the period [start, end) in epoch seconds, and filters."""
+
+    start: int
+    end: int
+    tz: tzinfo
+    servers: tuple[str, ...] = ()
+    features: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
+
+
+@dataclass
+class Report:
+    """A report's answer: rows with the columns named, and what a reader must know to trust
+    them: the rules its figures follow, the level they were read from, the gaps in the
+    period."""
+
+    name: str
+    title: str
+    question: Question
+    columns: tuple[tuple[str, str], ...]  # (key, table heading)
+    rows: list[dict] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+    level_s: int | None = None  # the occupancy level read, if any
+    gaps: list[dict] = field(default_factory=list)
+    times: frozenset[str] = frozenset()  # the keys holding epoch seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One server's observed time in the period: where its history has data, less gaps."""
+
+    server_id: int
+    start: int
+    end: int
+    unobserved_s: int
+
+    @property
+    def observed_s(self) -> int:
+        return max(0, self.end - self.start - self.unobserved_s)
+
+
+async def server_ids(store: HistoryStore, question: Question) -> dict[int, str]:
+    sv = schema.servers
+    query = select(sv.c.id, sv.c.name).order_by(sv.c.name)
+    if question.servers:
+        query = query.where(sv.c.name.in_(question.servers))
+    return {row.id: row.name for row in await store.rows(query)}
+
+
+async def finest_level(store: HistoryStore, question: Question,
+                       servers: Sequence[int]) -> int:
+    """The finest occupancy level that reaches as far back into the period as any does
+    (the retention deletes minutes first, then hours): within the next level's bucket."""
+    firsts = {}
+    for seconds, table in LEVELS:
+        firsts[seconds] = (await store.rows(select(func.min(table.c.at))
+                                            .where(table.c.server_id.in_(servers))))[0][0]
+    known = [first for first in firsts.values() if first is not None]
+    if not known:
+        return MINUTE
+    target = max(question.start, min(known))
+    for (seconds, _), (coarser, _) in zip(LEVELS, LEVELS[1:]):
+        if firsts[seconds] is not None and firsts[seconds] < target + coarser:
+            return seconds
+    return DAY
+
+
+def occupancy(level_s: int):
+    return dict(LEVELS)[level_s]
+
+
+def in_period(query: Select, table, question: Question, level_s: int = 0) -> Select:
+    """Rows of periods that begin in [start, end) (a level's row covers level_s from its
+    `at`: the period is taken whole buckets at a time)."""
+    return query.where(table.c.at >= question.start - question.start % max(level_s, 1),
+                       table.c.at < question.end)
+
+
+def filtered(query: Select, table, question: Question) -> Select:
+    if question.features:
+        query = query.where(table.c.feature.in_(question.features))
+    return query
+
+
+async def spans(store: HistoryStore, question: Question, servers: dict[int, str],
+                level_s: int) -> dict[int, Span]:
+    """Per server: from its first to its last record in the period (an occupancy row at
+    the level, which covers level_s, or a log event), less the gaps recorded in that time:
+    the time before its history began, or after it was last seen, is not counted."""
+    table, e = occupancy(level_s), schema.events
+    extents: dict[int, tuple[int, int]] = {}
+    for query in (in_period(select(table.c.server_id, func.min(table.c.at),
+                                   func.max(table.c.at) + level_s)
+                            .where(table.c.server_id.in_(servers))
+                            .group_by(table.c.server_id), table, question, level_s),
+                  select(e.c.server_id, func.min(e.c.at), func.max(e.c.at))
+                  .where(e.c.server_id.in_(servers), e.c.at >= question.start,
+                         e.c.at < question.end)
+                  .group_by(e.c.server_id)):
+        for server_id, first, last in await store.rows(query):
+            known = extents.get(server_id, (first, last))
+            extents[server_id] = (min(known[0], first), max(known[1], last))
+    found = {}
+    for server_id, (first, last) in extents.items():
+        start, end = max(question.start, first), min(question.end, last)
+        found[server_id] = Span(server_id, start, end,
+                                await unobserved_s(store, server_id, start, end))
+    return found
+
+
+async def unobserved_s(store: HistoryStore, server_id: int, start: int, end: int) -> int:
+    """The seconds of [start, end) covered by the server's gaps (overlaps counted once)."""
+    intervals = sorted((max(start, g.start_at), min(end, g.end_at if g.end_at else end))
+                       for g in await gaps_in(store, server_id, start, end))
+    covered, reach = 0, start
+    for gap_start, gap_end in intervals:
+        gap_start = max(gap_start, reach)
+        if gap_end > gap_start:
+            covered += gap_end - gap_start
+            reach = gap_end
+    return covered
+
+
+async def gaps_in(store: HistoryStore, server_id: int, start: int, end: int) -> list:
+    g = schema.gaps
+    return await store.rows(
+        select(g.c.kind, g.c.start_at, g.c.end_at, g.c.reason)
+        .where(g.c.server_id == server_id, g.c.start_at < end,
+               or_(g.c.end_at.is_(None), g.c.end_at > start))
+        .order_by(g.c.start_at))
+
+
+async def gap_rows(store: HistoryStore, servers: dict[int, str], question: Question
+                   ) -> list[dict]:
+    """The gaps of the servers in the period, for a report's header."""
+    rows = []
+    for server_id, name in servers.items():
+        for gap in await gaps_in(store, server_id, question.start, question.end):
+            rows.append({"server": name, "kind": gap.kind, "start": gap.start_at,
+                         "end": gap.end_at, "reason": gap.reason})
+    return rows
+
+
+def local_seconds(column, tz: tzinfo, start: int, end: int):
+    """SQL for `column` (epoch seconds) as seconds on the local clock of `tz` (its UTC
+    offset added), right across the DST changes between start and end: a CASE over them."""
+    changes = offset_changes(tz, start, end)
+    if len(changes) == 1:
+        return column + changes[0][1]
+    return column + case(*[(column >= at, offset) for at, offset in reversed(changes[1:])],
+                         else_=changes[0][1])
+
+
+def offset_changes(tz: tzinfo, start: int, end: int) -> list[tuple[int, int]]:
+    """[(from when, UTC offset in seconds)]: the offset at `start`, then each change up to
+    `end` (found day by day, then to the second)."""
+    def offset(epoch: int) -> int:
+        return int(datetime.fromtimestamp(epoch, tz).utcoffset().total_seconds())
+
+    changes = [(start, offset(start))]
+    day = start
+    while day < end:
+        following = min(day + DAY, end)
+        if offset(following) != changes[-1][1]:
+            low, high = day, following  # the offset changes in (low, high]
+            while high - low > 1:
+                middle = (low + high) // 2
+                if offset(middle) == changes[-1][1]:
+                    low = middle
+                else:
+                    high = middle
+            changes.append((high, offset(high)))
+        day = following
+    return changes
