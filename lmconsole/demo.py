@@ -237,6 +237,7 @@ async def fill_history(store, files: Path, now: datetime | None,
     from datetime import UTC
 
     from lmconsole.history.importer import Importer
+    from lmconsole.history.occupancy import set_issued
 
     sessions = 0
     for demo, log in await asyncio.to_thread(write_history_logs, files, now, days):
@@ -244,4 +245,16 @@ async def fill_history(store, files: Path, now: datetime | None,
         importer = Importer(store, ADAPTERS[demo.manager], server=demo.name, tz=zone,
                             time_zone=getattr(zone, "key", None), now=datetime.now(UTC))
         sessions += (await importer.run([log])).sessions
+        server_id = await store.server_id(demo.name, manager=demo.manager,
+                                          time_zone=getattr(zone, "key", None))
+        await set_issued(store, server_id, issued_of(demo, now))
     return sessions
+
+
+def issued_of(demo: DemoServer, now: datetime | None) -> dict[str, int]:
+    """The seats each feature of a demo server's licence issues (a log does not say: its
+    history gets them from here, as a collector's gets them from lmstat)."""
+    live = demo_scenario(demo.scenario, now, manager=demo.manager)
+    server = simulator_of(demo.manager).start(live, seed=demo.seed, at=live.start, speed=None)
+    return {feature.name: feature.issued for feature in server.status().features
+            if feature.issued is not None}

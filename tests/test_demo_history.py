@@ -65,3 +65,9 @@ def test_the_demo_opens_with_its_past_imported_and_records_the_present_on_top(tm
     # lmgrd started the evening before
     assert start - timedelta(days=10) <= first < start - timedelta(days=1)
     assert query(tmp_path, events)[0][0] == past + app.recorder.events_written  # on top
+    # the seats each feature issues, from the demo's licences (a log does not say them)
+    m = schema.occupancy_minute
+    issued = dict(query(tmp_path, select(m.c.feature, func.max(m.c.issued))
+                        .join(sv, sv.c.id == m.c.server_id).where(sv.c.name == "office")
+                        .group_by(m.c.feature)))
+    assert issued == {"AutoCAD": 10, "Revit": 3, "3dsMax": 2}

@@ -18,7 +18,7 @@ than configured; sessions, denials and days are kept.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, and_, cast, delete, func, or_, select, update
@@ -261,6 +261,16 @@ def poll_minutes(server_id: int, at: int, previous_at: int | None, interval_s: f
              "reserved_idle": f.reserved_idle, "borrowed": f.borrowed, "queued": f.queued,
              "from_log": False, "polls": 1}
             for m in range(first, minute + MINUTE, MINUTE) for f in figures]
+
+
+async def set_issued(store: HistoryStore, server_id: int, issued: Mapping[str, int]) -> None:
+    """Each feature's issued count where the occupancy has none (counted from a log, which
+    does not say it): a licence's own counts, for a history imported without polls."""
+    for table in (schema.occupancy_minute, schema.occupancy_hour, schema.occupancy_day):
+        for feature, seats in issued.items():
+            await store.execute(update(table).where(
+                table.c.server_id == server_id, table.c.feature == feature,
+                table.c.issued.is_(None)).values(issued=seats))
 
 
 # ---- roll-ups and retention -------------------------------------------------------------------
