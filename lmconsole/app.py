@@ -52,6 +52,7 @@ from lmconsole.screens.events import EventsScreen
 from lmconsole.screens.features import FeaturesScreen
 from lmconsole.screens.format import day_time, duration
 from lmconsole.screens.header import ServerHeader
+from lmconsole.screens.history import HistoryScreen
 from lmconsole.screens.live import Clock, LiveData, utc_now
 from lmconsole.screens.overview import OverviewScreen
 from lmconsole.screens.seats import Seat, SeatsScreen
@@ -216,6 +217,7 @@ class LMConsoleApp(App):
         self.open_history = history
         self.fill_history = fill_history
         self.recorder: HistoryRecorder | None = None
+        self._chart_store: HistoryStore | None = None  # read for charts while not recording
         self.servers = {server.name: server for server in servers}
         self.read_only = read_only
         self.audit = audit or AuditLog(audit_path(None))
@@ -267,6 +269,8 @@ class LMConsoleApp(App):
             with contextlib.suppress(Exception):  # said when it started failing
                 await self.recorder.close()
             await self.recorder.store.close()
+        if self._chart_store is not None:
+            await self._chart_store.close()
         await asyncio.gather(*(close_transport(s.transport) for s in self.servers.values()),
                              return_exceptions=True)
 
@@ -428,6 +432,30 @@ class LMConsoleApp(App):
 
     def open_seats(self, server: str | None, feature: str) -> None:
         self.push_screen(SeatsScreen(self.data, server, feature))
+
+    def open_history_chart(self, server: str | None, feature: str) -> None:
+        """A feature's use over time (of one server, or summed over all of them)."""
+        if self.open_history is None:
+            self.notify("no history to chart: this console records none "
+                        "(record_history = false)", severity="warning")
+            return
+        clock = self.servers[server].clock if server in self.servers else utc_now
+        self.push_screen(HistoryScreen(self.history_series, server, feature,
+                                       self.data.display_tz, clock))
+
+    async def history_series(self, server: str | None, feature: str, start: int, end: int,
+                             points: int):
+        from lmconsole.reports.base import Question
+        from lmconsole.reports.series import usage_series
+
+        if self.recorder is not None:
+            store = self.recorder.store
+        else:
+            if self._chart_store is None:
+                self._chart_store = await self.open_history()
+            store = self._chart_store
+        question = Question(start, end, self.data.display_tz, (server,) if server else ())
+        return await usage_series(store, question, feature, points)
 
     def action_pause(self) -> None:
         self.paused = not self.paused

@@ -120,6 +120,8 @@ class FeaturesScreen(LiveScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Seats", id="features.open",
                 tooltip="Who holds the selected feature"),
+        Binding("h", "history", "History", id="features.history",
+                tooltip="The selected feature's use over time, from the history"),
     ]
 
     def __init__(self, data: LiveData, server: str | None = None) -> None:
@@ -147,3 +149,9 @@ class FeaturesScreen(LiveScreen):
         if key is not None:
             server, feature, _ = key
             self.app.open_seats(server, feature)
+
+    def action_history(self) -> None:
+        key = self.table.cursor_key
+        if key is not None:
+            server, feature, _ = key
+            self.app.open_history_chart(server, feature)

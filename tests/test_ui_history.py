@@ -1,0 +1,130 @@
+"""The History view: `h` on a feature charts its use from the history (the demo's past,
+imported into a real SQLite file), over 1 h to a year, moved back and forward in time.
+Manual and frozen clocks (the scenarios' own dates): nothing depends on today's date."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from textual.app import App
+
+from lmconsole.app import demo_app
+from lmconsole.demo import fill_history
+from lmconsole.history.store import HistoryStore
+from lmconsole.reports.base import Question
+from lmconsole.reports.series import usage_series
+from lmconsole.screens.history import RANGES, HistoryScreen
+
+from .clocks import at_scenario_start
+from .pilot_wait import until
+from .test_ui_data import BERLIN
+from .test_ui_snapshots import snapshots_in_the_repository  # noqa: F401 - autouse fixture
+
+DAY = 86_400
+
+
+def test_h_on_a_feature_charts_its_history_and_moves_through_it(tmp_path):
+    app = demo_app(None, files=tmp_path, history_days=2)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.recorder is not None, "the past imported",
+                        timeout=60)
+            app.open_features("office")
+            await until(pilot, lambda: app.screen.query("LiveTable")
+                        and app.screen.table.row_count > 0, "the office's features")
+            while app.screen.table.cursor_key[1] != "AutoCAD":
+                await pilot.press("down")
+            await pilot.press("h")
+            history = app.screen
+            assert isinstance(history, HistoryScreen)
+            await until(pilot, lambda: history.series is not None, "the chart drawn")
+            day = history.series
+            assert (day.feature, day.servers, day.issued) == ("AutoCAD", ("office",), 10)
+            assert day.end - day.start == DAY and day.peak > 0  # the day before the demo
+            await pilot.press("3")  # 7 days
+            await until(pilot, lambda: history.series.end - history.series.start == 7 * DAY,
+                        "a week drawn")
+            week = history.series
+            assert week.bucket_s > day.bucket_s and week.peak >= day.peak
+            await pilot.press("left")  # half a week back
+            await until(pilot, lambda: history.series.end == week.end - 7 * DAY // 2,
+                        "half a week back")
+            await pilot.press("l")
+            await until(pilot, lambda: history.series.end == week.end, "back to now")
+            await pilot.press("escape")
+            assert not isinstance(app.screen, HistoryScreen)
+
+    asyncio.run(scenario())
+
+
+class ChartApp(App):
+    """The History view alone, on a history filled with the demo's two days before its
+    scenarios' start, its clock frozen there."""
+
+    def __init__(self, database: str, feature: str, range_index: int) -> None:
+        super().__init__()
+        self.database, self.feature, self.range_index = database, feature, range_index
+
+    async def load(self, server, feature, start, end, points):
+        store = await HistoryStore.open(self.database)
+        try:
+            return await usage_series(store, Question(start, end, BERLIN, (server,)), feature,
+                                      points)
+        finally:
+            await store.close()
+
+    def on_mount(self) -> None:
+        screen = HistoryScreen(self.load, "office", self.feature, BERLIN, at_scenario_start())
+        screen.range = self.range_index
+        self.push_screen(screen)
+
+
+@pytest.fixture(scope="module")
+def demo_history(tmp_path_factory) -> str:
+    files = tmp_path_factory.mktemp("history")
+    database = f"sqlite:///{files / 'history.db'}"
+
+    async def fill() -> None:
+        store = await HistoryStore.open(database)
+        await fill_history(store, files, None, days=2)
+        await store.close()
+
+    asyncio.run(fill())
+    return database
+
+
+async def drawn(pilot) -> None:
+    """Until the chart is drawn at the screen's size (a first one may be drawn before the
+    terminal's size is known)."""
+    screen = pilot.app.screen
+    await until(pilot, lambda: screen.drawn_size == (screen.size.width - 2,
+                                                     screen.size.height - 3),
+                "the chart drawn at the screen's size")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_a_day_of_autocad(size, snap_compare, demo_history):
+    assert snap_compare(ChartApp(demo_history, "AutoCAD", 1), terminal_size=size,
+                        run_before=drawn)
+
+
+def test_a_week_in_the_light_theme(snap_compare, demo_history):
+    app = ChartApp(demo_history, "AutoCAD", 2)  # the two days of history, and before
+    app.theme = "textual-light"
+    assert snap_compare(app, terminal_size=(100, 30), run_before=drawn)
+
+
+def test_the_ranges_are_an_hour_a_day_a_week_a_month_and_a_year():
+    assert [seconds for _, seconds in RANGES] == [3600, DAY, 7 * DAY, 30 * DAY, 365 * DAY]
+    assert at_scenario_start()() < datetime(2027, 1, 1, tzinfo=UTC)  # the scenario's own date
+
+
+def test_the_issued_count_is_held_over_buckets_without_rows():
+    from lmconsole.screens.history import held
+
+    assert held([None, None, 10, None, 12, None]) == [10, 10, 10, 10, 12, 12]
+    assert held([None, None]) == [0, 0]
