@@ -43,11 +43,10 @@ copy of the vendor daemon is serving, which no event kind describes.
 
 from __future__ import annotations
 
-import gc
 import re
-from contextlib import contextmanager
 from datetime import date, tzinfo
 
+from lmconsole.gc_pause import collector_paused
 from lmconsole.model import Diagnostic, Event, EventKind
 
 from .debuglog_dates import DATE_LINES, HOUR_MINUTE, SECOND, LogCalendar
@@ -127,7 +126,7 @@ def _feed_all(reader: DebugLogReader, lines: list[str]) -> list[Event]:
     feed = reader.feed
     events = []
     append = events.append
-    with _collector_paused():
+    with collector_paused():
         for line in lines:
             event = feed(line)
             if event is not None:
@@ -136,21 +135,6 @@ def _feed_all(reader: DebugLogReader, lines: list[str]) -> list[Event]:
     if held is not None:
         append(held)
     return events
-
-
-@contextmanager
-def _collector_paused():
-    """Pause Python's cycle collector while a whole log is read. Every event it keeps is
-    a tuple holding an EventKind, which the collector tracks, so with it running a fifth of
-    the time goes to collections that cannot free anything: reading creates no cycles."""
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 class DebugLogReader(LogCalendar):

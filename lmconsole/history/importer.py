@@ -12,14 +12,13 @@ A log that names no date at all is dated by counting back from its modification 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from lmconsole.adapter import LicenceManagerAdapter
+from lmconsole.gc_pause import collector_paused
 from lmconsole.history.logfiles import LogFile, LogFileError
 from lmconsole.history.occupancy import count_imported
 from lmconsole.history.schema import DENIAL_KINDS
@@ -281,21 +280,6 @@ class _RowWriter:
         if wait and self._writing is not None:
             writing, self._writing = self._writing, None
             await writing
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while a file is read: the rows and sessions made
-    form no cycles, and with it running a fifth of an import went to collections
-    that could free nothing (every batch of rows, and every open session, was traversed
-    over and over). What cycles the event loop makes are collected once it runs again."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _epoch(at: datetime | None) -> int | None:
