@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import shlex
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
@@ -34,7 +35,7 @@ from textual.worker import Worker, WorkerState
 from lmconsole.adapter import DaemonOptionsFile, LicenceManagerAdapter
 from lmconsole.audit import AuditLog, audit_path
 from lmconsole.edit import configured_options_files, options_files
-from lmconsole.model import Diagnostic, Event
+from lmconsole.model import Diagnostic, Event, EventKind
 from lmconsole.monitor import Fanout, Listener, LogGap, Monitor, ServerMonitor, ServerState
 from lmconsole.screens.base import EVENTS, STATES, LiveScreen
 from lmconsole.screens.commands import ConsoleCommand, ConsoleProvider, console_commands, resolve
@@ -53,8 +54,9 @@ from lmconsole.screens.features import FeaturesScreen
 from lmconsole.screens.format import day_time, duration
 from lmconsole.screens.header import ServerHeader
 from lmconsole.screens.history import HistoryScreen
-from lmconsole.screens.live import Clock, LiveData, utc_now
+from lmconsole.screens.live import Clock, LiveData, Logged, PastView, utc_now
 from lmconsole.screens.overview import OverviewScreen
+from lmconsole.screens.past import PastDialog, parse_moment
 from lmconsole.screens.seats import Seat, SeatsScreen
 from lmconsole.themes.builtin import DEFAULT_THEME, THEMES
 from lmconsole.transport import Transport, TransportError, reconnect_now
@@ -200,6 +202,8 @@ class LMConsoleApp(App):
         Binding("ctrl+r", "refresh_servers", "Poll every server now", show=False,
                 id="app.refresh"),
         Binding("ctrl+t", "next_theme", "Next theme", show=False, id="app.theme"),
+        Binding("T", "past", "As of a past time", key_display="T", show=False, id="app.past",
+                tooltip="Show every view as it was at a past minute, from the history"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
@@ -333,7 +337,7 @@ class LMConsoleApp(App):
 
     def on_state_arrived(self, message: StateArrived) -> None:
         state = message.state
-        previous = self.data.states.get(state.name)
+        previous = self.data.live_states.get(state.name)
         self.data.set_state(state)
         if state.error and (previous is None or previous.error is None):
             # Once when a server starts failing: the header has no room for why (a changed
@@ -398,10 +402,16 @@ class LMConsoleApp(App):
         if await super().run_action(action, default_namespace, namespaces):
             return True
         name = action.split("(", 1)[0].rsplit(".", 1)[-1] if isinstance(action, str) else ""
-        if not (self.read_only and name in REFUSED_WHEN_READ_ONLY):
+        if name not in REFUSED_WHEN_READ_ONLY:
             return False
-        self.notify(f"read-only mode: {REFUSED_WHEN_READ_ONLY[name]}", severity="warning")
-        return True
+        if self.read_only:
+            self.notify(f"read-only mode: {REFUSED_WHEN_READ_ONLY[name]}", severity="warning")
+            return True
+        if self.data.past is not None:
+            self.notify(f"showing the past: {REFUSED_WHEN_READ_ONLY[name]} (T, then live, "
+                        "to act)", severity="warning")
+            return True
+        return False
 
     # ---- views -----------------------------------------------------------------------------
 
@@ -433,6 +443,69 @@ class LMConsoleApp(App):
     def open_seats(self, server: str | None, feature: str) -> None:
         self.push_screen(SeatsScreen(self.data, server, feature))
 
+    # ---- the past ------------------------------------------------------------------------
+
+    def action_past(self) -> None:
+        if self.open_history is None:
+            self.notify("no history to show the past from: this console records none "
+                        "(record_history = false)", severity="warning")
+            return
+        shown = self.data.now(self.data.servers[0] if self.data.servers else None)
+        self.push_screen(PastDialog(f"{shown.astimezone(self.data.display_tz):%Y-%m-%d %H:%M}"),
+                         self.go_to_moment)
+
+    def go_to_moment(self, answer: str | None) -> None:
+        if answer is None:
+            return
+        first = self.data.servers[0] if self.data.servers else None
+        try:
+            moment = parse_moment(answer, self.data.live_now(first), self.data.display_tz)
+        except ValueError as error:
+            self.notify(str(error), severity="warning")
+            return
+        if moment is None:
+            self.show_live()
+        else:
+            self.run_worker(self.show_past(moment), name="past", group="past", exclusive=True)
+
+    async def show_past(self, moment: datetime) -> None:
+        """Every view as the history has the servers at `moment`."""
+        from lmconsole.history.past import server_at
+
+        store = await self.history_store()
+        at = int(moment.timestamp())
+        states, events = {}, []
+        for name in self.data.servers:
+            past = await server_at(store, name, at)
+            states[name] = ServerState(name, past.status if past else None, moment,
+                                       error=None if past else "no history of this server")
+            events += past.events if past else []
+        events.sort(key=lambda event: event.at)
+        logged = deque(Logged(n, event, 0.0) for n, event in enumerate(events))
+        denials = deque(entry for entry in logged if entry.event.kind is EventKind.DENIED)
+        self.data.past = PastView(moment, states, logged, denials)
+        self.changed(STATES)
+        self.changed(EVENTS)
+        self.screen.refresh_bindings()
+        self.notify(f"as of {moment.astimezone(self.data.display_tz):%Y-%m-%d %H:%M}: "
+                    f"T then live to return", timeout=5)
+
+    def show_live(self) -> None:
+        if self.data.past is None:
+            return
+        self.data.past = None
+        self.changed(STATES)
+        self.changed(EVENTS)
+        self.screen.refresh_bindings()
+
+    async def history_store(self) -> HistoryStore:
+        """The store the console records into, else one opened to read."""
+        if self.recorder is not None:
+            return self.recorder.store
+        if self._chart_store is None:
+            self._chart_store = await self.open_history()
+        return self._chart_store
+
     def open_history_chart(self, server: str | None, feature: str) -> None:
         """A feature's use over time (of one server, or summed over all of them)."""
         if self.open_history is None:
@@ -448,12 +521,7 @@ class LMConsoleApp(App):
         from lmconsole.reports.base import Question
         from lmconsole.reports.series import usage_series
 
-        if self.recorder is not None:
-            store = self.recorder.store
-        else:
-            if self._chart_store is None:
-                self._chart_store = await self.open_history()
-            store = self._chart_store
+        store = await self.history_store()
         question = Question(start, end, self.data.display_tz, (server,) if server else ())
         return await usage_series(store, question, feature, points)
 

@@ -77,6 +77,9 @@ class ServerHeader(Static):
             parts.append(text)
         markup = "[b]lmconsole[/b] │ " + " │ ".join(parts or ["no servers configured"])
         flags = []
+        if data.past is not None:
+            when = data.past.at.astimezone(data.display_tz)
+            flags.append(f"[reverse $accent] AS OF {when:%Y-%m-%d %H:%M} [/]")
         if getattr(self.app, "paused", False):
             flags.append("[reverse $warning] PAUSED [/]")
         if getattr(self.app, "read_only", False):

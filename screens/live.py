@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import NamedTuple
 
@@ -37,6 +38,17 @@ class Logged(NamedTuple):
     arrived: float  # the app's monotonic clock, to highlight what just came in
 
 
+@dataclass(frozen=True, slots=True)
+class PastView:
+    """The servers as the history has them at a past moment, with the events of the hour
+    before it: shown in place of the live data until the console returns to live."""
+
+    at: datetime
+    states: dict[str, ServerState]
+    events: deque[Logged]
+    denials: deque[Logged]
+
+
 class LiveData:
     def __init__(self, servers: Iterable[str], *, clocks: Mapping[str, Clock] | None = None,
                  display_tz: tzinfo = UTC, events_kept: int = EVENTS_KEPT,
@@ -44,9 +56,11 @@ class LiveData:
         self.servers: list[str] = list(servers)
         self.clocks: dict[str, Clock] = dict(clocks or {})
         self.display_tz = display_tz
-        self.states: dict[str, ServerState] = {n: ServerState(n, None, None) for n in self.servers}
-        self.events: deque[Logged] = deque(maxlen=events_kept)
-        self.denials: deque[Logged] = deque(maxlen=denials_kept)
+        self.live_states: dict[str, ServerState] = {n: ServerState(n, None, None)
+                                                    for n in self.servers}
+        self.live_events: deque[Logged] = deque(maxlen=events_kept)
+        self.live_denials: deque[Logged] = deque(maxlen=denials_kept)
+        self.past: PastView | None = None  # shown instead of the live data while set
         self.follow_errors: dict[str, str] = {}  # server -> why its debug log is not read
         self.follow_down_since: dict[str, datetime] = {}  # server -> since when (its time)
         self.gaps: deque[LogGap] = deque(maxlen=GAPS_KEPT)
@@ -55,8 +69,29 @@ class LiveData:
         # live_use per server, with the state and event count it was made from
         self._live_uses: dict[str, tuple[ServerState | None, int, LiveUse]] = {}
 
+    # What the views show: the live data, or the past while one is shown. What arrives
+    # meanwhile goes on being kept in the live data.
+
+    @property
+    def states(self) -> dict[str, ServerState]:
+        return self.live_states if self.past is None else self.past.states
+
+    @property
+    def events(self) -> deque[Logged]:
+        return self.live_events if self.past is None else self.past.events
+
+    @property
+    def denials(self) -> deque[Logged]:
+        return self.live_denials if self.past is None else self.past.denials
+
     def now(self, server: str | None = None) -> datetime:
-        """The time at a server: its own clock (a simulated one runs fast), else the wall's."""
+        """The time at a server: its own clock (a simulated one runs fast), else the wall's;
+        the past moment shown, while one is."""
+        if self.past is not None:
+            return self.past.at
+        return self.clocks.get(server or "", utc_now)()
+
+    def live_now(self, server: str | None = None) -> datetime:
         return self.clocks.get(server or "", utc_now)()
 
     def age_s(self, state: ServerState) -> float | None:
@@ -65,23 +100,23 @@ class LiveData:
         return state.age_s(self.now(state.name), time.monotonic())
 
     def set_state(self, state: ServerState) -> None:
-        if state.name not in self.states:
+        if state.name not in self.live_states:
             self.servers.append(state.name)
-        self.states[state.name] = state
+        self.live_states[state.name] = state
 
     def add_event(self, event: Event, arrived: float) -> Logged:
         self.seq += 1
         logged = Logged(self.seq, event, arrived)
-        self.events.append(logged)
+        self.live_events.append(logged)
         if event.kind is EventKind.DENIED:
-            self.denials.append(logged)
+            self.live_denials.append(logged)
         if event.server:
             self.follow_resumed(event.server)
         return logged
 
     def follow_failed(self, server: str, error: str) -> None:
         self.follow_errors[server] = error
-        self.follow_down_since.setdefault(server, self.now(server))
+        self.follow_down_since.setdefault(server, self.live_now(server))
 
     def follow_resumed(self, server: str) -> None:
         self.follow_errors.pop(server, None)

@@ -158,7 +158,9 @@ class SeatsScreen(LiveScreen):
         self.table.refresh()  # "held for" is relative to now
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action == "free_seats" and getattr(self.app, "read_only", False))
+        # read-only mode, or the past shown: hidden, and refused (saying why) if pressed
+        return not (action == "free_seats"
+                    and (getattr(self.app, "read_only", False) or self.data.past is not None))
 
     def action_tag(self) -> None:
         self.table.toggle_tag()

@@ -283,7 +283,7 @@ def test_events_beyond_the_buffer_are_dropped_from_the_table(tmp_path):
     async def test(app, pilot):
         await pilot.press("e")
         screen = app.screen
-        app.data.events = type(app.data.events)(app.data.events, maxlen=10)
+        app.data.live_events = type(app.data.events)(app.data.events, maxlen=10)
         more = events_for(list(app.servers.values()))[:4]
         for event in more:
             app.post_message(EventArrived(event))
