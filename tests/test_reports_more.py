@@ -102,6 +102,23 @@ def test_concurrency_over_a_gap(tmp_path, gapped):
     assert document["level"] == "minute"
 
 
+def test_efficiency_over_a_gap(tmp_path, gapped):
+    document = report(tmp_path, gapped, "efficiency", *MORNING, "--tz", "UTC")
+    # 20 observed minutes at their peak: 0 in 3 (the minutes without a row), 1 in 11,
+    # 2 in 5, 3 in 1: exactly 15, 55, 25, 5 %; at least 100, 85, 30, 5 %. At most 2 in
+    # 19 of 20 (95 %): 2 seats cover 95 %, 3 cover 99 %.
+    assert figures(document, "feature", "seats", "exactly_pct", "at_least_pct", "seats_95",
+                   "seats_99") == [("Revit", 0, 15.0, 100.0, 2, 3),
+                                   ("Revit", 1, 55.0, 85.0, 2, 3),
+                                   ("Revit", 2, 25.0, 30.0, 2, 3),
+                                   ("Revit", 3, 5.0, 5.0, 2, 3)]
+    rows = list(csv.DictReader(io.StringIO(lmconsole(
+        tmp_path, gapped, "report", "efficiency", *MORNING, "--format", "csv"))))
+    assert rows[1] == {"server": "cad", "feature": "Revit", "seats": "1",
+                       "exactly_pct": "55.0", "at_least_pct": "85.0", "seats_95": "2",
+                       "seats_99": "3"}
+
+
 # Across midnight: 23:57 to 00:02 UTC, in use 1 2 3 | 3, none, 1.
 MIDNIGHT = [1, 2, 3, 3, None, 1]
 T2357 = epoch(2026, 3, 2, 23, 57)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from .concurrency import concurrency
 from .denials import denials
+from .efficiency import efficiency
 from .utilisation import utilisation
 
-REPORTS = {"utilisation": utilisation, "denials": denials, "concurrency": concurrency}
+REPORTS = {"utilisation": utilisation, "denials": denials, "concurrency": concurrency,
+           "efficiency": efficiency}
