@@ -196,14 +196,48 @@ def test_concurrency_per_week_and_month_across_the_spring_dst_change(tmp_path, u
     assert figures(document, "bucket", "peak", "average", "min", "observed_pct") == expected
 
 
-def test_buckets_finer_than_the_history_kept_are_refused(tmp_path, url):
+@pytest.mark.parametrize("tz, cell", [("UTC", ("Mon", 8)), ("Europe/Berlin", ("Mon", 9))])
+def test_heatmap_over_a_gap(tmp_path, gapped, tz, cell):
+    document = report(tmp_path, gapped, "heatmap", "--from", "2026-03-02", "--to",
+                      "2026-03-02", "--tz", tz)
+    # the 20 observed minutes of test_concurrency_over_a_gap, in one hour of a Monday
+    assert figures(document, "weekday", "hour", "average", "peak", "observed_h") == [
+        (*cell, 1.2, 3, 0.33)]
+
+
+def test_heatmap_across_the_spring_dst_change(tmp_path, url):
+    fill(url, hours=SPRING_HOURS)
+    document = report(tmp_path, url, "heatmap", *SPRING)
+    cells = {(row["weekday"], row["hour"]): (row["average"], row["peak"], row["observed_h"])
+             for row in document["rows"]}
+    # observed from Sun 29 March 00:00 CET to Sun 5 April 02:00 CEST: Sunday 0:00 and 1:00
+    # twice, 3:00 to 23:00 once (2:00 never: skipped on the 29th, after the last row on
+    # the 5th); every hour of Monday to Saturday once: 23 + 6 x 24 = 167 cells
+    assert len(cells) == 167 and ("Sun", 2) not in cells
+    assert cells[("Sun", 0)] == (0.5, 1, 2.0)  # 1 seat-hour over 2 hours
+    assert cells[("Sun", 1)] == (3.0, 4, 2.0)  # (2 + 4) seat-hours over 2
+    assert cells[("Sun", 3)] == (3.0, 3, 1.0)
+    assert cells[("Sun", 4)] == (4.0, 4, 1.0)
+    assert cells[("Sun", 5)] == cells[("Mon", 0)] == cells[("Sat", 23)] == (0.0, 0, 1.0)
+
+
+@pytest.mark.parametrize("args, said", [
+    (("concurrency", "--per", "hour"), "per hour: the history of this period is kept per "
+                                       "day only"),
+    (("heatmap",), "heatmap: the history of this period is kept per day only"),
+    (("concurrency", "--per", "fortnight"), "invalid choice"),
+])
+def test_buckets_finer_than_the_history_kept_are_refused(tmp_path, url, args, said):
     fill(url, days=[(epoch(2026, 3, 2), 3, 1.5)])
     result = subprocess.run(
-        [sys.executable, "-m", "lmconsole", "report", "concurrency", "--per", "hour",
-         "--from", "2026-03-02", "--to", "2026-03-02", "--database", url],
+        [sys.executable, "-m", "lmconsole", "report", *args, "--from", "2026-03-02",
+         "--to", "2026-03-02", "--database", url],
         capture_output=True, text=True, timeout=120)
-    assert result.returncode == 2, result.stderr
-    assert "per hour: the history of this period is kept per day only" in result.stderr
+    assert result.returncode == 2 and said in result.stderr, result.stderr
+
+
+def test_day_buckets_read_from_the_day_level(tmp_path, url):
+    fill(url, days=[(epoch(2026, 3, 2), 3, 1.5)])
     # per day it is read from the day level: 1.5 all day
     document = report(tmp_path, url, "concurrency", "--from", "2026-03-02", "--to",
                       "2026-03-02", "--tz", "UTC")

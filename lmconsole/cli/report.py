@@ -15,7 +15,7 @@ from .database import configuration, database_option, open_store, run_on_store
 from .history import parse_time
 
 # lmconsole.reports.REPORTS and lmconsole.reports.clock.PERS, without importing them
-REPORT_NAMES = ("utilisation", "denials", "concurrency", "efficiency")
+REPORT_NAMES = ("utilisation", "denials", "concurrency", "efficiency", "heatmap")
 PERS = ("hour", "day", "week", "month")
 DEFAULT_DAYS = 30
 
@@ -29,7 +29,8 @@ def add_parser(commands) -> None:
                     "true ones apart) or concurrency (per feature and hour, day, week or "
                     "month: the most, average and least seats in use) or efficiency (per "
                     "feature: the time at each number of seats in use, and the seats that "
-                    "cover 95%% and 99%% of it).")
+                    "cover 95%% and 99%% of it) or heatmap (per feature, weekday and hour: "
+                    "the average and peak seats in use).")
     report.add_argument("name", choices=REPORT_NAMES, metavar="NAME",
                         help=f"one of {', '.join(REPORT_NAMES)}")
     report.add_argument("--from", dest="start", metavar="TIME",

@@ -7,7 +7,8 @@ from __future__ import annotations
 from .concurrency import concurrency
 from .denials import denials
 from .efficiency import efficiency
+from .heatmap import heatmap
 from .utilisation import utilisation
 
 REPORTS = {"utilisation": utilisation, "denials": denials, "concurrency": concurrency,
-           "efficiency": efficiency}
+           "efficiency": efficiency, "heatmap": heatmap}
