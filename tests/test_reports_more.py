@@ -260,3 +260,10 @@ def test_a_concurrency_table_and_csv(tmp_path, gapped):
         "csv"))))
     assert rows == [{"server": "cad", "feature": "Revit", "bucket": "2026-03-02",
                      "peak": "3", "average": "1.2", "min": "0", "observed_pct": "1.4"}]
+
+
+def test_the_command_line_offers_every_bucket():
+    from lmconsole.cli.report import PERS
+    from lmconsole.reports.clock import PERS as BUCKETS
+
+    assert PERS == BUCKETS

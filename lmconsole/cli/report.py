@@ -24,13 +24,13 @@ def add_parser(commands) -> None:
     report = commands.add_parser(
         "report", parents=[database_option()], help="reports on the history",
         description="A report on the history: utilisation (per feature: issued, peak, "
-                    "average, p95, time at 100%%, denials, seats never used, idle "
-                    "reservations) or denials (by feature, user, host, reason or hour; the "
-                    "true ones apart) or concurrency (per feature and hour, day, week or "
-                    "month: the most, average and least seats in use) or efficiency (per "
+                    "average, p95, time at 100%, denials, seats never used, idle "
+                    "reservations); denials (by feature, user, host, reason or hour; the "
+                    "true ones apart); concurrency (per feature and hour, day, week or "
+                    "month: the most, average and least seats in use); efficiency (per "
                     "feature: the time at each number of seats in use, and the seats that "
-                    "cover 95%% and 99%% of it) or heatmap (per feature, weekday and hour: "
-                    "the average and peak seats in use).")
+                    "cover 95% and 99% of it); heatmap (per feature, weekday and hour: the "
+                    "average and peak seats in use).")
     report.add_argument("name", choices=REPORT_NAMES, metavar="NAME",
                         help=f"one of {', '.join(REPORT_NAMES)}")
     report.add_argument("--from", dest="start", metavar="TIME",
