@@ -14,7 +14,9 @@ from .common import zone
 from .database import configuration, database_option, open_store, run_on_store
 from .history import parse_time
 
-REPORT_NAMES = ("utilisation", "denials")  # lmconsole.reports.REPORTS, without importing it
+# lmconsole.reports.REPORTS and lmconsole.reports.clock.PERS, without importing them
+REPORT_NAMES = ("utilisation", "denials", "concurrency", "efficiency", "heatmap")
+PERS = ("hour", "day", "week", "month")
 DEFAULT_DAYS = 30
 
 
@@ -22,9 +24,13 @@ def add_parser(commands) -> None:
     report = commands.add_parser(
         "report", parents=[database_option()], help="reports on the history",
         description="A report on the history: utilisation (per feature: issued, peak, "
-                    "average, p95, time at 100%%, denials, seats never used, idle "
-                    "reservations) or denials (by feature, user, host, reason or hour; the "
-                    "true ones apart).")
+                    "average, p95, time at 100%, denials, seats never used, idle "
+                    "reservations); denials (by feature, user, host, reason or hour; the "
+                    "true ones apart); concurrency (per feature and hour, day, week or "
+                    "month: the most, average and least seats in use); efficiency (per "
+                    "feature: the time at each number of seats in use, and the seats that "
+                    "cover 95% and 99% of it); heatmap (per feature, weekday and hour: the "
+                    "average and peak seats in use).")
     report.add_argument("name", choices=REPORT_NAMES, metavar="NAME",
                         help=f"one of {', '.join(REPORT_NAMES)}")
     report.add_argument("--from", dest="start", metavar="TIME",
@@ -45,6 +51,9 @@ def add_parser(commands) -> None:
                         help="denials: a denial followed by a checkout of the same user "
                              "and feature, or by another denial, within this is not "
                              "true (default 10)")
+    report.add_argument("--per", choices=PERS, default="day",
+                        help="concurrency: the bucket, on the --tz clock (default day; "
+                             "weeks from Monday)")
     report.add_argument("--format", choices=("table", "json", "csv"), default="table")
     report.add_argument("--tz", metavar="ZONE",
                         help="the zone of the table's times, of --from/--to and of the "
@@ -58,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def report(args: argparse.Namespace) -> int:
     from lmconsole.reports import REPORTS
-    from lmconsole.reports.base import Question
+    from lmconsole.reports.base import Question, ReportError
     from lmconsole.reports.output import as_json, as_table, write_csv
 
     config = configuration(args)
@@ -71,10 +80,11 @@ async def report(args: argparse.Namespace) -> int:
         raise InputError(f"--window {args.window}: a number of seconds, 0 or more")
     question = Question(start, end, tz, tuple(args.server or ()), tuple(args.feature or ()),
                         tuple(args.user or ()))
-    options = {"by": args.by, "window_s": args.window} if args.name == "denials" else {}
     store = await open_store(args, config)
     try:
-        result = await REPORTS[args.name](store, question, **options)
+        result = await REPORTS[args.name](store, question, **options(args))
+    except ReportError as error:
+        raise InputError(str(error)) from None
     finally:
         await store.close()
     if args.format == "json":
@@ -84,3 +94,12 @@ async def report(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(as_table(result, tz))
     return EXIT_OK
+
+
+def options(args: argparse.Namespace) -> dict:
+    """The options of the report asked for."""
+    if args.name == "denials":
+        return {"by": args.by, "window_s": args.window}
+    if args.name == "concurrency":
+        return {"per": args.per}
+    return {}

@@ -4,7 +4,11 @@ each report's module says how each is defined."""
 
 from __future__ import annotations
 
+from .concurrency import concurrency
 from .denials import denials
+from .efficiency import efficiency
+from .heatmap import heatmap
 from .utilisation import utilisation
 
-REPORTS = {"utilisation": utilisation, "denials": denials}
+REPORTS = {"utilisation": utilisation, "denials": denials, "concurrency": concurrency,
+           "efficiency": efficiency, "heatmap": heatmap}

@@ -8,7 +8,7 @@ has no rows for (gaps, which are few).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
@@ -21,6 +21,10 @@ MINUTE, HOUR, DAY = 60, 3600, 86_400
 LEVELS = ((MINUTE, schema.occupancy_minute), (HOUR, schema.occupancy_hour),
           (DAY, schema.occupancy_day))
 LEVEL_NAMES = {MINUTE: "minute", HOUR: "hour", DAY: "day"}
+
+
+class ReportError(ValueError):
+    """A question the history cannot answer as asked (the command line exits 2)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +141,19 @@ async def spans(store: HistoryStore, question: Question, servers: dict[int, str]
 
 async def unobserved_s(store: HistoryStore, server_id: int, start: int, end: int) -> int:
     """The seconds of [start, end) covered by the server's gaps (overlaps counted once)."""
-    intervals = sorted((max(start, g.start_at), min(end, g.end_at if g.end_at else end))
-                       for g in await gaps_in(store, server_id, start, end))
+    return covered_s(await gap_intervals(store, server_id, start, end), start, end)
+
+
+async def gap_intervals(store: HistoryStore, server_id: int, start: int, end: int
+                        ) -> list[tuple[int, int | None]]:
+    return [(g.start_at, g.end_at) for g in await gaps_in(store, server_id, start, end)]
+
+
+def covered_s(intervals: Sequence[tuple[int, int | None]], start: int, end: int) -> int:
+    """The seconds of [start, end) the intervals cover (overlaps counted once; an interval
+    without an end runs on)."""
+    intervals = sorted((max(start, first), min(end, last if last is not None else end))
+                       for first, last in intervals)
     covered, reach = 0, start
     for gap_start, gap_end in intervals:
         gap_start = max(gap_start, reach)
@@ -199,3 +214,34 @@ def offset_changes(tz: tzinfo, start: int, end: int) -> list[tuple[int, int]]:
             changes.append((high, offset(high)))
         day = following
     return changes
+
+
+async def peak_histograms(store: HistoryStore, question: Question, servers: Collection[int],
+                          level_s: int) -> dict[tuple[int, str], dict[int, int]]:
+    """How many level periods had each peak, per (server, feature)."""
+    table = occupancy(level_s)
+    c = table.c
+    query = (select(c.server_id, c.feature, c.in_use_peak, func.count().label("n"))
+             .where(c.server_id.in_(servers))
+             .group_by(c.server_id, c.feature, c.in_use_peak))
+    query = filtered(in_period(query, table, question, level_s), table, question)
+    histograms: dict[tuple[int, str], dict[int, int]] = {}
+    for row in await store.rows(query):
+        histograms.setdefault((row.server_id, row.feature), {})[row.in_use_peak] = row.n
+    return histograms
+
+
+def percentile(histogram: dict[int, int], buckets: int, fraction: float) -> int | None:
+    """The least value that `fraction` of the `buckets` periods stay at or under; the
+    periods the histogram does not count had 0."""
+    if buckets <= 0:
+        return None
+    wanted = fraction * buckets
+    seen = buckets - sum(histogram.values())  # the periods with none in use
+    if seen >= wanted:
+        return 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= wanted:
+            return value
+    return max(histogram)

@@ -31,6 +31,8 @@ from .base import (
     gap_rows,
     in_period,
     occupancy,
+    peak_histograms,
+    percentile,
     server_ids,
     spans,
 )
@@ -53,7 +55,7 @@ async def utilisation(store: HistoryStore, question: Question) -> Report:
     report.level_s = level_s
     observed = await spans(store, question, servers, level_s)
     figures = await _figures(store, question, servers, level_s)
-    histograms = await _histograms(store, question, servers, level_s)
+    histograms = await peak_histograms(store, question, servers, level_s)
     denied = await _denials(store, question, servers)
     for key in sorted(figures.keys() | denied.keys(),
                       key=lambda k: (servers[k[0]], k[1])):
@@ -85,20 +87,6 @@ async def _figures(store, question, servers, level_s) -> dict[tuple[int, str], d
              .group_by(c.server_id, c.feature))
     query = filtered(in_period(query, table, question, level_s), table, question)
     return {(row.server_id, row.feature): row._asdict() for row in await store.rows(query)}
-
-
-async def _histograms(store, question, servers, level_s) -> dict[tuple[int, str], dict]:
-    """How many level periods had each peak, per (server, feature)."""
-    table = occupancy(level_s)
-    c = table.c
-    query = (select(c.server_id, c.feature, c.in_use_peak, func.count().label("n"))
-             .where(c.server_id.in_(servers))
-             .group_by(c.server_id, c.feature, c.in_use_peak))
-    query = filtered(in_period(query, table, question, level_s), table, question)
-    histograms: dict[tuple[int, str], dict[int, int]] = {}
-    for row in await store.rows(query):
-        histograms.setdefault((row.server_id, row.feature), {})[row.in_use_peak] = row.n
-    return histograms
 
 
 async def _denials(store, question, servers) -> dict[tuple[int, str], dict]:
@@ -133,19 +121,3 @@ def _row(server: str, feature: str, figures: dict | None, denied: dict | None,
         "reserved_idle_avg": per_bucket(figures.get("reserved_sum")),
         "peak_with_reserved": figures.get("peak_with_reserved") or peak,
     }
-
-
-def percentile(histogram: dict[int, int], buckets: int, fraction: float) -> int | None:
-    """The least value that `fraction` of the `buckets` periods stay at or under; the
-    periods the histogram does not count had 0."""
-    if buckets <= 0:
-        return None
-    wanted = fraction * buckets
-    seen = buckets - sum(histogram.values())  # the periods with none in use
-    if seen >= wanted:
-        return 0
-    for value in sorted(histogram):
-        seen += histogram[value]
-        if seen >= wanted:
-            return value
-    return max(histogram)
