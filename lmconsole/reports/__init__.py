@@ -5,6 +5,7 @@ each report's module says how each is defined."""
 from __future__ import annotations
 
 from .denials import denials
+from .reservations import reservations
 from .utilisation import utilisation
 
-REPORTS = {"utilisation": utilisation, "denials": denials}
+REPORTS = {"utilisation": utilisation, "denials": denials, "reservations": reservations}
