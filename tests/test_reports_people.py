@@ -143,3 +143,28 @@ def test_reservations_denials_of_the_users_asked_for(tmp_path, history):
     rows = report(tmp_path, history, "reservations", "--user", "hans", "--feature", "AutoCAD")
     assert [(r["reservation"], r["denials_while_idle"], r["denied_users"])
             for r in rows["rows"]] == [("GROUP engineers", 1, 1), ("USER carl", 0, 0)]
+
+
+def test_borrowed_seats_and_a_floating_one_held_meanwhile(tmp_path, history):
+    rows = report(tmp_path, history, "borrowing")["rows"]
+    assert rows == [
+        # still out: 9:00-12:00; ben held a floating AutoCAD on ws2 10:15-10:45 meanwhile
+        {"user": "ben", "host": "laptop7", "feature": "AutoCAD", "server": "arch",
+         "since": "2026-03-02T08:30:00+00:00", "until": None, "still_out": True,
+         "hours": 3.0, "floating_hosts": 1},
+        # back at 11:30: 9:00-11:30
+        {"user": "gina", "host": "laptop9", "feature": "AutoCAD", "server": "arch",
+         "since": "2026-03-02T08:40:00+00:00", "until": "2026-03-02T11:30:00+00:00",
+         "still_out": False, "hours": 2.5, "floating_hosts": 0}]
+    later = report(tmp_path, history, "borrowing", period=(
+        "--from", "2026-03-02T11:00", "--to", "2026-03-02T12:00", "--tz", "UTC"))["rows"]
+    # from 11:00 ben's floating seat (back at 10:45) is no longer in the period
+    assert [(r["user"], r["hours"], r["floating_hosts"]) for r in later] == [
+        ("ben", 1.0, 0), ("gina", 0.5, 0)]
+
+
+def test_a_people_report_as_a_table(tmp_path, history):
+    table = lmconsole(tmp_path, history, "report", "borrowing", *PERIOD)
+    assert table.splitlines()[0] == "Borrowed seats"
+    assert table.splitlines()[-2].split() == [
+        "ben", "laptop7", "AutoCAD", "arch", "2026-03-02", "08:30", "-", "True", "3.0", "1"]

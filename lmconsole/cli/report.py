@@ -15,7 +15,7 @@ from .database import configuration, database_option, open_store, run_on_store
 from .history import parse_time
 
 # lmconsole.reports.REPORTS, without importing it
-REPORT_NAMES = ("utilisation", "denials", "reservations")
+REPORT_NAMES = ("utilisation", "denials", "reservations", "borrowing")
 DEFAULT_DAYS = 30
 
 
@@ -25,8 +25,9 @@ def add_parser(commands) -> None:
         description="A report on the history: utilisation (per feature: issued, peak, "
                     "average, p95, time at 100%%, denials, seats never used, idle "
                     "reservations), denials (by feature, user, host, reason or hour; the "
-                    "true ones apart) or reservations (seat-hours held idle, and the denials "
-                    "of others meanwhile).")
+                    "true ones apart), reservations (seat-hours held idle, and the denials "
+                    "of others meanwhile) or borrowing (borrowed seats, and their users' "
+                    "floating seats elsewhere meanwhile).")
     report.add_argument("name", choices=REPORT_NAMES, metavar="NAME",
                         help=f"one of {', '.join(REPORT_NAMES)}")
     report.add_argument("--from", dest="start", metavar="TIME",
@@ -40,8 +41,8 @@ def add_parser(commands) -> None:
     report.add_argument("--feature", metavar="NAME", action="append",
                         help="this feature only (repeatable)")
     report.add_argument("--user", metavar="NAME", action="append",
-                        help="this user only (repeatable; denials; reservations: the "
-                             "denied)")
+                        help="this user only (repeatable; denials, borrowing; "
+                             "reservations: the denied)")
     report.add_argument("--by", choices=("feature", "user", "host", "reason", "hour"),
                         default="feature", help="denials: the grouping (default feature)")
     report.add_argument("--window", metavar="SECONDS", type=int, default=10,

@@ -4,8 +4,10 @@ each report's module says how each is defined."""
 
 from __future__ import annotations
 
+from .borrowing import borrowing
 from .denials import denials
 from .reservations import reservations
 from .utilisation import utilisation
 
-REPORTS = {"utilisation": utilisation, "denials": denials, "reservations": reservations}
+REPORTS = {"utilisation": utilisation, "denials": denials, "reservations": reservations,
+           "borrowing": borrowing}
