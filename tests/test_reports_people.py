@@ -163,8 +163,69 @@ def test_borrowed_seats_and_a_floating_one_held_meanwhile(tmp_path, history):
         ("ben", 1.0, 0), ("gina", 0.5, 0)]
 
 
+def test_users_hours_seat_hours_and_long_sessions(tmp_path, history):
+    rows = {r["user"]: r for r in report(tmp_path, history, "users", "--long", "2.5")["rows"]}
+    assert sorted(rows) == ["anna", "ben", "dora", "erik", "gina"]  # no reservation
+    # anna: AutoCAD 9:00-10:00 (1 h), Inventor 9:30-12:00 (2.5 h), Revit on cad 9:00-9:20
+    # (1/3 h): 3.83 h; the Inventor session is 3.5 h long in all (9:30-13:00): over 2.5
+    assert rows["anna"] == {"user": "anna", "sessions": 3, "hours": 3.83, "seat_hours": 3.83,
+                            "features": 3, "first": "2026-03-02T09:00:00+00:00",
+                            "last": "2026-03-02T12:00:00+00:00", "days_since_last": 0,
+                            "long": 1}
+    # ben: borrowed 9:00-12:00 (3.5 h since 8:30, but borrowed: not a long session), ws2
+    # 10:15-10:45
+    assert (rows["ben"]["sessions"], rows["ben"]["hours"], rows["ben"]["long"]) == (2, 3.5, 0)
+    # erik: 2 seats from 11:00 on cad, last seen at 11:30: 0.5 h, 1 seat-hour
+    assert rows["erik"] == {"user": "erik", "sessions": 1, "hours": 0.5, "seat_hours": 1.0,
+                            "features": 1, "first": "2026-03-02T11:00:00+00:00",
+                            "last": "2026-03-02T11:30:00+00:00", "days_since_last": 0,
+                            "long": 0}
+    assert (rows["dora"]["hours"], rows["gina"]["hours"]) == (1.0, 2.5)
+
+
+def test_users_days_since_last_use(tmp_path, history):
+    rows = report(tmp_path, history, "users", "--user", "anna", "--user", "erik", period=(
+        "--from", "2026-03-02T09:00", "--to", "2026-03-05T12:00", "--tz", "UTC"))["rows"]
+    # anna last held a seat until 13:00 on the 2nd (Inventor 9:30-13:00: 3.5 h, so 4.83 h):
+    # 2 days 23 hours before the 5th at noon; erik until 11:30, when cad was last seen: 3 days
+    assert [(r["user"], r["hours"], r["last"], r["days_since_last"]) for r in rows] == [
+        ("anna", 4.83, "2026-03-02T13:00:00+00:00", 2),
+        ("erik", 0.5, "2026-03-02T11:30:00+00:00", 3)]
+
+
+def test_users_per_host(tmp_path, history):
+    rows = report(tmp_path, history, "users", "--per", "host", "--user", "ben")["rows"]
+    assert [(r["user"], r["host"], r["sessions"], r["hours"]) for r in rows] == [
+        ("ben", "laptop7", 1, 3.0), ("ben", "ws2", 1, 0.5)]
+
+
+def test_distinct_users_per_day_on_the_readers_clock(tmp_path, history):
+    # In Auckland (UTC+13 in March) the 3rd begins at 11:00 UTC on the 2nd. Before: anna,
+    # ben, gina (9:00-11:30 UTC spans both days). From 11:00: anna (Inventor to 13:00), ben
+    # (borrowed), gina, dora (from 11:00) and erik (from 11:00). The reservations are no one.
+    period = ("--from", "2026-03-02", "--to", "2026-03-03", "--tz", "Pacific/Auckland")
+    days = report(tmp_path, history, "users", "--distinct", "day", period=period)["rows"]
+    assert days == [{"day": "2026-03-02", "users": 3}, {"day": "2026-03-03", "users": 5}]
+    months = report(tmp_path, history, "users", "--distinct", "month", period=period)["rows"]
+    assert months == [{"month": "2026-03", "users": 5}]
+
+
 def test_a_people_report_as_a_table(tmp_path, history):
     table = lmconsole(tmp_path, history, "report", "borrowing", *PERIOD)
     assert table.splitlines()[0] == "Borrowed seats"
     assert table.splitlines()[-2].split() == [
         "ben", "laptop7", "AutoCAD", "arch", "2026-03-02", "08:30", "-", "True", "3.0", "1"]
+
+
+@pytest.mark.parametrize("args, said", [
+    (("users", "--long", "0"), "--long 0"),
+    (("users", "--long", "inf"), "--long inf"),
+    (("users", "--per", "host", "--distinct", "day"), "does not go with --per host"),
+    (("users", "--distinct", "week"), "invalid choice"),
+    (("users", "--per", "display"), "invalid choice"),
+])
+def test_bad_input_exits_2_and_says_why(tmp_path, args, said):
+    result = subprocess.run([sys.executable, "-m", "lmconsole", "report", *args, "--database",
+                             f"sqlite:///{tmp_path / 'h.db'}"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2 and said in result.stderr, result.stderr

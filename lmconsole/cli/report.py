@@ -4,6 +4,7 @@ header: period, rules, gaps) and scripts (JSON, CSV). No Textual here."""
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 
@@ -15,7 +16,7 @@ from .database import configuration, database_option, open_store, run_on_store
 from .history import parse_time
 
 # lmconsole.reports.REPORTS, without importing it
-REPORT_NAMES = ("utilisation", "denials", "reservations", "borrowing")
+REPORT_NAMES = ("utilisation", "denials", "reservations", "borrowing", "users")
 DEFAULT_DAYS = 30
 
 
@@ -26,8 +27,10 @@ def add_parser(commands) -> None:
                     "average, p95, time at 100%%, denials, seats never used, idle "
                     "reservations), denials (by feature, user, host, reason or hour; the "
                     "true ones apart), reservations (seat-hours held idle, and the denials "
-                    "of others meanwhile) or borrowing (borrowed seats, and their users' "
-                    "floating seats elsewhere meanwhile).")
+                    "of others meanwhile), borrowing (borrowed seats, and their users' "
+                    "floating seats elsewhere meanwhile) or users (per user or host: "
+                    "sessions, hours, features, last use, seats held long; or the distinct "
+                    "users per day or month).")
     report.add_argument("name", choices=REPORT_NAMES, metavar="NAME",
                         help=f"one of {', '.join(REPORT_NAMES)}")
     report.add_argument("--from", dest="start", metavar="TIME",
@@ -41,7 +44,7 @@ def add_parser(commands) -> None:
     report.add_argument("--feature", metavar="NAME", action="append",
                         help="this feature only (repeatable)")
     report.add_argument("--user", metavar="NAME", action="append",
-                        help="this user only (repeatable; denials, borrowing; "
+                        help="this user only (repeatable; denials, borrowing, users; "
                              "reservations: the denied)")
     report.add_argument("--by", choices=("feature", "user", "host", "reason", "hour"),
                         default="feature", help="denials: the grouping (default feature)")
@@ -49,6 +52,12 @@ def add_parser(commands) -> None:
                         help="denials: a denial followed by a checkout of the same user "
                              "and feature, or by another denial, within this is not "
                              "true (default 10)")
+    report.add_argument("--per", choices=("user", "host"), default="user",
+                        help="users: a row per user, or per user and host (default user)")
+    report.add_argument("--long", metavar="HOURS", type=float, default=8,
+                        help="users: count the sessions held longer than this (default 8)")
+    report.add_argument("--distinct", choices=("day", "month"),
+                        help="users: instead, the distinct users per day or month")
     report.add_argument("--format", choices=("table", "json", "csv"), default="table")
     report.add_argument("--tz", metavar="ZONE",
                         help="the zone of the table's times, of --from/--to and of the "
@@ -71,11 +80,9 @@ async def report(args: argparse.Namespace) -> int:
     start = parse_time(args.start, tz, "--from") if args.start else end - DEFAULT_DAYS * 86_400
     if end <= start:
         raise InputError(f"--to {args.end} is not after --from {args.start}")
-    if args.window < 0:
-        raise InputError(f"--window {args.window}: a number of seconds, 0 or more")
     question = Question(start, end, tz, tuple(args.server or ()), tuple(args.feature or ()),
                         tuple(args.user or ()))
-    options = {"by": args.by, "window_s": args.window} if args.name == "denials" else {}
+    options = report_options(args)
     store = await open_store(args, config)
     try:
         result = await REPORTS[args.name](store, question, **options)
@@ -88,3 +95,18 @@ async def report(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(as_table(result, tz))
     return EXIT_OK
+
+
+def report_options(args: argparse.Namespace) -> dict:
+    """The options of the report asked for, checked."""
+    if args.window < 0:
+        raise InputError(f"--window {args.window}: a number of seconds, 0 or more")
+    if not 0 < args.long < math.inf:
+        raise InputError(f"--long {args.long:g}: a number of hours, more than 0")
+    if args.distinct and args.per != "user":
+        raise InputError("--distinct counts users: it does not go with --per host")
+    if args.name == "denials":
+        return {"by": args.by, "window_s": args.window}
+    if args.name == "users":
+        return {"per": args.per, "long_s": round(args.long * 3600), "distinct": args.distinct}
+    return {}

@@ -7,7 +7,8 @@ from __future__ import annotations
 from .borrowing import borrowing
 from .denials import denials
 from .reservations import reservations
+from .users import users
 from .utilisation import utilisation
 
 REPORTS = {"utilisation": utilisation, "denials": denials, "reservations": reservations,
-           "borrowing": borrowing}
+           "borrowing": borrowing, "users": users}
