@@ -210,6 +210,15 @@ def test_distinct_users_per_day_on_the_readers_clock(tmp_path, history):
     assert months == [{"month": "2026-03", "users": 5}]
 
 
+def test_distinct_users_over_more_days_than_one_query_takes(tmp_path, history):
+    # 730 days: more than the 500 SELECTs SQLite takes in one UNION ALL; on the 2nd (UTC)
+    # anna, ben, dora, erik and gina, no one on any other day
+    period = ("--from", "2025-01-01", "--to", "2026-12-31", "--tz", "UTC")
+    days = report(tmp_path, history, "users", "--distinct", "day", period=period)["rows"]
+    assert len(days) == 730
+    assert [day for day in days if day["users"]] == [{"day": "2026-03-02", "users": 5}]
+
+
 def test_a_people_report_as_a_table(tmp_path, history):
     table = lmconsole(tmp_path, history, "report", "borrowing", *PERIOD)
     assert table.splitlines()[0] == "Borrowed seats"

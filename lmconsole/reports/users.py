@@ -50,6 +50,7 @@ NAME = "users"
 LONG_S = 8 * HOUR
 PER = ("user", "host")
 DISTINCT = ("day", "month")
+PERIODS_PER_QUERY = 500  # SQLite's limit on the SELECTs of one UNION ALL
 
 
 async def users(store: HistoryStore, question: Question, *, per: str = "user",
@@ -123,8 +124,11 @@ async def distinct_users(store: HistoryStore, question: Question, distinct: str)
         return report
     reach = await reaches(store, question, servers)
     periods = calendar_periods(question, distinct)
-    counted = {row.start: row.users for row in await store.rows(
-        _distinct_per_period(question, servers, reach, periods))}
+    counted = {}
+    for first in range(0, len(periods), PERIODS_PER_QUERY):
+        batch = periods[first:first + PERIODS_PER_QUERY]
+        counted.update((row.start, row.users) for row in await store.rows(
+            _distinct_per_period(question, servers, reach, batch)))
     report.rows = [{distinct: name, "users": counted.get(start, 0)}
                    for name, start, _ in periods]
     report.rules = [
