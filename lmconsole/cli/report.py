@@ -4,6 +4,7 @@ header: period, rules, gaps) and scripts (JSON, CSV). No Textual here."""
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 
@@ -15,8 +16,10 @@ from .database import configuration, database_option, open_store, run_on_store
 from .history import parse_time
 
 # lmconsole.reports.REPORTS and lmconsole.reports.clock.PERS, without importing them
-REPORT_NAMES = ("utilisation", "denials", "concurrency", "efficiency", "heatmap")
+REPORT_NAMES = ("utilisation", "denials", "concurrency", "efficiency", "heatmap",
+                "reservations", "borrowing", "users")
 PERS = ("hour", "day", "week", "month")
+USERS_PER = ("user", "host")
 DEFAULT_DAYS = 30
 
 
@@ -30,7 +33,11 @@ def add_parser(commands) -> None:
                     "month: the most, average and least seats in use); efficiency (per "
                     "feature: the time at each number of seats in use, and the seats that "
                     "cover 95% and 99% of it); heatmap (per feature, weekday and hour: the "
-                    "average and peak seats in use).")
+                    "average and peak seats in use); reservations (seat-hours held idle, and "
+                    "the denials of others meanwhile); borrowing (borrowed seats, and their "
+                    "users' floating seats elsewhere meanwhile); users (per user or host: "
+                    "sessions, hours, features, last use, seats held long; or the distinct "
+                    "users per day or month).")
     report.add_argument("name", choices=REPORT_NAMES, metavar="NAME",
                         help=f"one of {', '.join(REPORT_NAMES)}")
     report.add_argument("--from", dest="start", metavar="TIME",
@@ -44,16 +51,22 @@ def add_parser(commands) -> None:
     report.add_argument("--feature", metavar="NAME", action="append",
                         help="this feature only (repeatable)")
     report.add_argument("--user", metavar="NAME", action="append",
-                        help="this user only (repeatable; denials)")
+                        help="this user only (repeatable; denials, borrowing, users; "
+                             "reservations: the denied)")
     report.add_argument("--by", choices=("feature", "user", "host", "reason", "hour"),
                         default="feature", help="denials: the grouping (default feature)")
     report.add_argument("--window", metavar="SECONDS", type=int, default=10,
                         help="denials: a denial followed by a checkout of the same user "
                              "and feature, or by another denial, within this is not "
                              "true (default 10)")
-    report.add_argument("--per", choices=PERS, default="day",
-                        help="concurrency: the bucket, on the --tz clock (default day; "
-                             "weeks from Monday)")
+    report.add_argument("--per", choices=PERS + USERS_PER,
+                        help="concurrency: the bucket, on the --tz clock (hour, day, week "
+                             "from Monday, month; default day); users: a row per user, or "
+                             "per user and host (default user)")
+    report.add_argument("--long", metavar="HOURS", type=float, default=8,
+                        help="users: count the sessions held longer than this (default 8)")
+    report.add_argument("--distinct", choices=("day", "month"),
+                        help="users: instead, the distinct users per day or month")
     report.add_argument("--format", choices=("table", "json", "csv"), default="table")
     report.add_argument("--tz", metavar="ZONE",
                         help="the zone of the table's times, of --from/--to and of the "
@@ -76,13 +89,12 @@ async def report(args: argparse.Namespace) -> int:
     start = parse_time(args.start, tz, "--from") if args.start else end - DEFAULT_DAYS * 86_400
     if end <= start:
         raise InputError(f"--to {args.end} is not after --from {args.start}")
-    if args.window < 0:
-        raise InputError(f"--window {args.window}: a number of seconds, 0 or more")
     question = Question(start, end, tz, tuple(args.server or ()), tuple(args.feature or ()),
                         tuple(args.user or ()))
+    chosen = options(args)
     store = await open_store(args, config)
     try:
-        result = await REPORTS[args.name](store, question, **options(args))
+        result = await REPORTS[args.name](store, question, **chosen)
     except ReportError as error:
         raise InputError(str(error)) from None
     finally:
@@ -97,9 +109,27 @@ async def report(args: argparse.Namespace) -> int:
 
 
 def options(args: argparse.Namespace) -> dict:
-    """The options of the report asked for."""
+    """The options of the report asked for, checked."""
+    if args.window < 0:
+        raise InputError(f"--window {args.window}: a number of seconds, 0 or more")
+    if not 0 < args.long < math.inf:
+        raise InputError(f"--long {args.long:g}: a number of hours, more than 0")
     if args.name == "denials":
         return {"by": args.by, "window_s": args.window}
     if args.name == "concurrency":
-        return {"per": args.per}
+        return {"per": _per(args, PERS, "day")}
+    if args.name == "users":
+        per = _per(args, USERS_PER, "user")
+        if args.distinct and per != "user":
+            raise InputError("--distinct counts users: it does not go with --per host")
+        return {"per": per, "long_s": round(args.long * 3600), "distinct": args.distinct}
+    return {}
+
+
+def _per(args: argparse.Namespace, allowed: tuple[str, ...], default: str) -> str:
+    if args.per is None:
+        return default
+    if args.per not in allowed:
+        raise InputError(f"{args.name} --per {args.per}: one of {', '.join(allowed)}")
+    return args.per
     return {}

@@ -4,11 +4,15 @@ each report's module says how each is defined."""
 
 from __future__ import annotations
 
+from .borrowing import borrowing
 from .concurrency import concurrency
 from .denials import denials
 from .efficiency import efficiency
 from .heatmap import heatmap
+from .reservations import reservations
+from .users import users
 from .utilisation import utilisation
 
 REPORTS = {"utilisation": utilisation, "denials": denials, "concurrency": concurrency,
-           "efficiency": efficiency, "heatmap": heatmap}
+           "efficiency": efficiency, "heatmap": heatmap, "reservations": reservations,
+           "borrowing": borrowing, "users": users}

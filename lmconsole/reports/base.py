@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import BigInteger, Select, case, cast, func, literal, or_, select
 
 from lmconsole.history import schema
 from lmconsole.history.store import HistoryStore
@@ -181,6 +181,55 @@ async def gap_rows(store: HistoryStore, servers: dict[int, str], question: Quest
             rows.append({"server": name, "kind": gap.kind, "start": gap.start_at,
                          "end": gap.end_at, "reason": gap.reason})
     return rows
+
+
+def total(values):
+    """SQL for the SUM of integers, as an integer (PostgreSQL sums bigints as numeric)."""
+    return cast(func.sum(values), BigInteger)
+
+
+def greatest(dialect: str, *values):
+    """SQL for the largest of `values`: SQLite's max() of several arguments, else GREATEST."""
+    return (func.max if dialect == "sqlite" else func.greatest)(*values, type_=BigInteger)
+
+
+def least(dialect: str, *values):
+    """SQL for the smallest of `values`: SQLite's min() of several arguments, else LEAST."""
+    return (func.min if dialect == "sqlite" else func.least)(*values, type_=BigInteger)
+
+
+async def reaches(store: HistoryStore, question: Question, servers: dict[int, str]
+                  ) -> dict[int, int]:
+    """Per server, the last moment of the period its history saw (its last record in the
+    period, as `spans` finds it): a session still open is held no further than this."""
+    level_s = await finest_level(store, question, list(servers))
+    return {server_id: span.end
+            for server_id, span in (await spans(store, question, servers, level_s)).items()}
+
+
+def held_until(sessions, question: Question, reach: dict[int, int]):
+    """SQL for when a session stopped being held: its end, or for one still open the last
+    moment its server was seen in the period (the period's start if it was not seen)."""
+    seen_until = (case({server_id: literal(end, BigInteger) for server_id, end in reach.items()},
+                       value=sessions.c.server_id, else_=literal(question.start, BigInteger))
+                  if reach else literal(question.start, BigInteger))
+    return func.coalesce(sessions.c.end_at, seen_until)
+
+
+def seconds_in_period(dialect: str, sessions, question: Question, reach: dict[int, int]):
+    """SQL for the seconds of the period a session was held (0 if none)."""
+    start = greatest(dialect, sessions.c.start_at, question.start)
+    end = least(dialect, held_until(sessions, question, reach), question.end)
+    return greatest(dialect, end - start, 0)
+
+
+def sessions_in_period(query: Select, sessions, question: Question,
+                       reach: dict[int, int]) -> Select:
+    """The sessions held at some time in the period (or begun and ended at one moment in
+    it)."""
+    return query.where(sessions.c.start_at < question.end,
+                       or_(sessions.c.start_at >= question.start,
+                           held_until(sessions, question, reach) > question.start))
 
 
 def local_seconds(column, tz: tzinfo, start: int, end: int):
