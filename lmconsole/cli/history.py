@@ -66,10 +66,7 @@ async def history(args: argparse.Namespace) -> int:
             else:
                 sys.stdout.write(listing.info_text(facts, tz))
             return EXIT_OK
-        start = parse_time(args.start, tz, "--from") if args.start else None
-        end = parse_time(args.end, tz, "--to", end_of_day=True) if args.end else None
-        if start is not None and end is not None and end <= start:
-            raise InputError(f"--to {args.end} is not after --from {args.start}")
+        start, end = period(args, tz)
         wanted = listing.Filter(start, end, tuple(args.server or ()),
                                 getattr(args, "feature", None), args.user)
         kind = listing.LISTINGS[args.history_command]
@@ -86,6 +83,15 @@ async def history(args: argparse.Namespace) -> int:
         return EXIT_OK
     finally:
         await store.close()
+
+
+def period(args: argparse.Namespace, tz: tzinfo) -> tuple[int | None, int | None]:
+    """--from and --to as epoch seconds (None where not given); --to after --from."""
+    start = parse_time(args.start, tz, "--from") if args.start else None
+    end = parse_time(args.end, tz, "--to", end_of_day=True) if args.end else None
+    if start is not None and end is not None and end <= start:
+        raise InputError(f"--to {args.end} is not after --from {args.start}")
+    return start, end
 
 
 def parse_time(text: str, tz: tzinfo, option: str, *, end_of_day: bool = False) -> int:

@@ -13,7 +13,7 @@ from lmconsole.snapshot import EXIT_OK
 
 from .common import zone
 from .database import configuration, database_option, open_store, run_on_store
-from .history import parse_time
+from .history import period
 
 # lmconsole.reports.REPORTS and lmconsole.reports.clock.PERS, without importing them
 REPORT_NAMES = ("utilisation", "denials", "concurrency", "efficiency", "heatmap",
@@ -85,10 +85,11 @@ async def report(args: argparse.Namespace) -> int:
 
     config = configuration(args)
     tz = zone(args.tz, "--tz") if args.tz else config.display_tz
-    end = parse_time(args.end, tz, "--to", end_of_day=True) if args.end else int(time.time())
-    start = parse_time(args.start, tz, "--from") if args.start else end - DEFAULT_DAYS * 86_400
+    start, end = period(args, tz)
+    end = int(time.time()) if end is None else end
+    start = end - DEFAULT_DAYS * 86_400 if start is None else start
     if end <= start:
-        raise InputError(f"--to {args.end} is not after --from {args.start}")
+        raise InputError(f"--from {args.start} is not before now")
     question = Question(start, end, tz, tuple(args.server or ()), tuple(args.feature or ()),
                         tuple(args.user or ()))
     chosen = options(args)
