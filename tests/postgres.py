@@ -118,3 +118,12 @@ def postgres_fixture() -> Iterator[PostgresServer]:
         server.stop()
         shutil.rmtree(directory, ignore_errors=True)
 
+
+
+@pytest.fixture(name="url", params=["sqlite", "postgresql"])
+def history_url_fixture(request, tmp_path) -> str:
+    """A fresh history database, once an SQLite file and once a database on the test
+    PostgreSQL server: a test taking it runs on both."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'history.db'}"
+    return request.getfixturevalue("postgres").new_database()

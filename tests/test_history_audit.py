@@ -15,22 +15,13 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from lmconsole.audit import AuditLog
 from lmconsole.history.audit_copy import AuditCopy
 from lmconsole.history.store import HistoryStore
 
-from .postgres import postgres_fixture  # noqa: F401 - registers `postgres`
+from .postgres import history_url_fixture, postgres_fixture  # noqa: F401 - fixtures
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'history.db'}"
-    return request.getfixturevalue("postgres").new_database()
 
 
 class Actions:

@@ -18,7 +18,7 @@ import pytest
 
 from lmconsole.history.store import HistoryStore
 
-from .postgres import postgres_fixture  # noqa: F401 - registers `postgres`
+from .postgres import history_url_fixture, postgres_fixture  # noqa: F401 - fixtures
 
 # Times in UTC (--server-tz UTC). Seats: anna 8:00-9:00, ben 8:30-9:30, dora 9:10:04-9:40.
 # carl is denied at 9:00:05 (true) and again at 9:00:08 (a repeat: false); dora is denied at
@@ -39,13 +39,6 @@ LOG = """\
 """
 PERIOD = ("--from", "2026-03-02T08:00", "--to", "2026-03-02T11:00", "--tz", "UTC")
 T8 = 1_772_438_400  # 2026-03-02 08:00 UTC
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'history.db'}"
-    return request.getfixturevalue("postgres").new_database()
 
 
 def lmconsole(tmp_path: Path, url: str, *args: str) -> str:

@@ -19,15 +19,8 @@ from sqlalchemy import insert
 from lmconsole.history import schema
 from lmconsole.history.store import HistoryStore
 
-from .postgres import postgres_fixture  # noqa: F401 - registers `postgres`
+from .postgres import history_url_fixture, postgres_fixture  # noqa: F401 - fixtures
 from .test_reports import lmconsole
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'history.db'}"
-    return request.getfixturevalue("postgres").new_database()
 
 
 def epoch(*moment: int) -> int:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,8 @@ import pytest
 
 from lmconsole.history.store import HistoryStore
 
-from .postgres import postgres_fixture  # noqa: F401 - registers `postgres`
+from .postgres import history_url_fixture, postgres_fixture  # noqa: F401 - fixtures
+from .test_reports import lmconsole
 
 # Server arch, times in UTC on 2 March 2026 (--server-tz UTC). Checkouts: anna AutoCAD
 # 8:00-10:00 and Inventor 9:30-13:00; ben borrows AutoCAD to laptop7 from 8:30 (still out)
@@ -49,21 +49,6 @@ PERIOD = ("--from", "2026-03-02T09:00", "--to", "2026-03-02T12:00", "--tz", "UTC
 T0 = 1_772_409_600  # 2026-03-02 00:00 UTC
 H, M = 3600, 60
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'history.db'}"
-    return request.getfixturevalue("postgres").new_database()
-
-
-def lmconsole(tmp_path: Path, url: str, *args: str) -> str:
-    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"),
-           "XDG_DATA_HOME": str(tmp_path / "data")}
-    result = subprocess.run([sys.executable, "-m", "lmconsole", *args, "--database", url],
-                            capture_output=True, text=True, timeout=120, env=env)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def poll_session(server_id: int, feature: str, user: str, start: int, end: int | None,
