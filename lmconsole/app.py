@@ -57,6 +57,7 @@ from lmconsole.screens.history import HistoryScreen
 from lmconsole.screens.live import Clock, LiveData, Logged, PastView, utc_now
 from lmconsole.screens.overview import OverviewScreen
 from lmconsole.screens.past import PastDialog, parse_moment
+from lmconsole.screens.reports import ReportsScreen
 from lmconsole.screens.seats import Seat, SeatsScreen
 from lmconsole.themes.builtin import DEFAULT_THEME, THEMES
 from lmconsole.transport import Transport, TransportError, reconnect_now
@@ -202,6 +203,8 @@ class LMConsoleApp(App):
         Binding("ctrl+r", "refresh_servers", "Poll every server now", show=False,
                 id="app.refresh"),
         Binding("ctrl+t", "next_theme", "Next theme", show=False, id="app.theme"),
+        Binding("R", "reports", "Reports", key_display="R", show=False, id="app.reports",
+                tooltip="The reports on the history: utilisation, denials, reservations ..."),
         Binding("T", "past", "As of a past time", key_display="T", show=False, id="app.past",
                 tooltip="Show every view as it was at a past minute, from the history"),
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -442,6 +445,24 @@ class LMConsoleApp(App):
 
     def open_seats(self, server: str | None, feature: str) -> None:
         self.push_screen(SeatsScreen(self.data, server, feature))
+
+    # ---- reports ---------------------------------------------------------------------------
+
+    def action_reports(self) -> None:
+        if self.open_history is None:
+            self.notify("no history to report on: this console records none "
+                        "(record_history = false)", severity="warning")
+            return
+        first = self.data.servers[0] if self.data.servers else None
+        self.push_screen(ReportsScreen(self.make_report, export_report, self.data.display_tz,
+                                       lambda: self.data.now(first)))
+
+    async def make_report(self, name: str, start: int, end: int):
+        from lmconsole.reports import REPORTS
+        from lmconsole.reports.base import Question
+
+        store = await self.history_store()
+        return await REPORTS[name](store, Question(start, end, self.data.display_tz))
 
     # ---- the past ------------------------------------------------------------------------
 
@@ -886,6 +907,17 @@ def denial_words(servers: Iterable[ConsoleServer]) -> ReasonWords:
     log wrote it when they run different ones (the screen does not say whose it is)."""
     adapters = {server.adapter.kind: server.adapter for server in servers}
     return next(iter(adapters.values())).denial_words if len(adapters) == 1 else plain_reason
+
+
+def export_report(report) -> str:
+    """A report's rows as CSV in the working directory; the file's path."""
+    from lmconsole.reports.output import write_csv
+
+    day = datetime.fromtimestamp(report.question.end, UTC).date()
+    path = Path.cwd() / f"lmconsole-{report.name}-{day.isoformat()}.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        write_csv(out, report)
+    return str(path)
 
 
 def sim_clock(simulator) -> Clock:

@@ -80,18 +80,24 @@ async def server_ids(store: HistoryStore, question: Question) -> dict[int, str]:
 
 async def finest_level(store: HistoryStore, question: Question,
                        servers: Sequence[int]) -> int:
-    """The finest occupancy level that reaches as far back into the period as any does
-    (the retention deletes minutes first, then hours): within the next level's bucket."""
+    """The finest occupancy level that reaches as far back into the period as the next
+    coarser one does (within one of its periods): the retention deletes minutes first,
+    then hours.
+    Rows of nothing in use do not count: a roll-up writes them for every hour of a day it
+    touched, where the minutes have rows only for the minutes something was held."""
     firsts = {}
     for seconds, table in LEVELS:
-        firsts[seconds] = (await store.rows(select(func.min(table.c.at))
-                                            .where(table.c.server_id.in_(servers))))[0][0]
-    known = [first for first in firsts.values() if first is not None]
-    if not known:
+        firsts[seconds] = (await store.rows(
+            select(func.min(table.c.at))
+            .where(table.c.server_id.in_(servers), table.c.in_use_peak > 0)))[0][0]
+    if all(first is None for first in firsts.values()):
         return MINUTE
-    target = max(question.start, min(known))
     for (seconds, _), (coarser, _) in zip(LEVELS, LEVELS[1:]):
-        if firsts[seconds] is not None and firsts[seconds] < target + coarser:
+        if firsts[seconds] is None:
+            continue
+        if firsts[coarser] is None:  # nothing coarser reaches further back
+            return seconds
+        if firsts[seconds] < max(question.start, firsts[coarser]) + coarser:
             return seconds
     return DAY
 

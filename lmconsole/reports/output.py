@@ -39,6 +39,20 @@ def write_csv(out, report: Report) -> None:
 
 
 def as_table(report: Report, tz: tzinfo) -> str:
+    lines = header_lines(report, tz) + [""]
+    if not report.rows:
+        return "\n".join(lines + ["(none)"]) + "\n"
+    cells = table_cells(report, tz)
+    headings = [heading for _, heading in report.columns]
+    widths = [max(len(text) for text in column) for column in zip(headings, *cells)]
+    for line in [headings, *cells]:
+        lines.append("  ".join(text.ljust(width) for text, width in zip(line, widths)).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def header_lines(report: Report, tz: tzinfo) -> list[str]:
+    """What a reader must know to trust the figures: the period, the filters, the rules,
+    the gaps."""
     q = report.question
     lines = [report.title,
              f"period: {_local(q.start, tz)} to {_local(q.end, tz)} ({_zone(tz)})"]
@@ -55,16 +69,13 @@ def as_table(report: Report, tz: tzinfo) -> str:
                          f"{end}" + (f" ({gap['reason']})" if gap["reason"] else ""))
     else:
         lines.append("gaps in the period: none")
-    lines.append("")
-    if not report.rows:
-        return "\n".join(lines + ["(none)"]) + "\n"
-    cells = [[_cell(row[key], key in report.times, tz) for key, _ in report.columns]
-             for row in report.rows]
-    headings = [heading for _, heading in report.columns]
-    widths = [max(len(text) for text in column) for column in zip(headings, *cells)]
-    for line in [headings, *cells]:
-        lines.append("  ".join(text.ljust(width) for text, width in zip(line, widths)).rstrip())
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def table_cells(report: Report, tz: tzinfo) -> list[list[str]]:
+    """The rows as text, in the order of the columns; times on the reader's clock."""
+    return [[_cell(row[key], key in report.times, tz) for key, _ in report.columns]
+            for row in report.rows]
 
 
 def _keyed(row: dict, report: Report) -> dict:
