@@ -15,4 +15,9 @@ BINDING_IDS = frozenset({
     "seats.tag", "stream.open", "table.down", "table.first", "table.last", "table.page-down",
     "table.page-up", "table.up", "view.back", "view.filter", "view.sort-next",
     "view.sort-previous", "view.sort-reverse",
+    "app.past", "app.reports", "features.history", "past.cancel",
+    "history.range-1", "history.range-2", "history.range-3", "history.range-4",
+    "history.range-5", "history.back", "history.forward", "history.now", "history.close",
+    "reports.previous", "reports.next", "reports.period-1", "reports.period-2",
+    "reports.period-3", "reports.period-4", "reports.csv", "reports.close",
 })
