@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import os
 import re
 import shlex
@@ -134,6 +135,9 @@ class Config:
     keys: dict[str, str] = field(default_factory=dict, hash=False)  # binding id -> keys
     # how long the history keeps each level: (level, seconds or None for ever)
     retention: tuple[tuple[str, int | None], ...] = tuple(DEFAULT_RETENTION.items())
+    # [prices]: a seat of a feature a year, for the forecast's cost; and their currency
+    prices: tuple[tuple[str, float], ...] = ()
+    currency: str | None = None
     source: Path | None = field(default=None, compare=False)  # the file read, if any
 
     @property
@@ -683,7 +687,7 @@ def parse_config(text: str, filename: str) -> Config:
     check = _Checker(filename, text)
     check.passwords(data)
     schema = {**_GLOBAL_KEYS, "servers": lambda v: v, "keys": lambda v: v,
-              "retention": lambda v: v}
+              "retention": lambda v: v, "prices": lambda v: v}
     top = check.table(data, (), schema)
     base = Path(filename).parent
     _check_ssh_files(check, top, (), base)
@@ -717,6 +721,7 @@ def parse_config(text: str, filename: str) -> Config:
         servers.append(ServerConfig(**valid))
     keys = _check_keys(check, top["keys"], ("keys",)) if "keys" in top else {}
     retention = _check_retention(check, top.get("retention", {}))
+    prices, currency = _check_prices(check, top.get("prices", {}))
     if check.issues:
         raise ConfigError(sorted(check.issues, key=lambda i: i.line or 0))
     audit_log = top.get("audit_log")
@@ -732,6 +737,8 @@ def parse_config(text: str, filename: str) -> Config:
         known_hosts=top.get("known_hosts"),
         keys=keys,
         retention=retention,
+        prices=prices,
+        currency=currency,
         source=Path(filename),
     )
 
@@ -745,6 +752,30 @@ def _check_retention(check: _Checker, raw: Any) -> tuple[tuple[str, int | None],
     given = check.table(raw, ("retention",), dict.fromkeys(RETENTION_LEVELS, _duration))
     return tuple((level, given.get(level, DEFAULT_RETENTION[level]))
                  for level in RETENTION_LEVELS)
+
+
+def _check_prices(check: _Checker, raw: Any
+                  ) -> tuple[tuple[tuple[str, float], ...], str | None]:
+    """[prices]: feature = the price of a seat a year (a number, 0 or more), and
+    `currency` = the unit the report names."""
+    if not isinstance(raw, dict):
+        check.error(("prices",), 'expected a table: [prices] with lines such as '
+                                 'MATLAB = 2400')
+        return (), None
+    prices, currency = [], None
+    for feature, price in raw.items():
+        if feature == "currency":
+            if isinstance(price, str) and price.strip():
+                currency = price.strip()
+            else:
+                check.error(("prices", feature), 'expected a text such as "EUR"')
+        elif isinstance(price, bool) or not isinstance(price, int | float) \
+                or not 0 <= price < math.inf:
+            check.error(("prices", feature), "expected the price of a seat a year: a number, "
+                                             "0 or more")
+        else:
+            prices.append((feature, float(price)))
+    return tuple(prices), currency
 
 
 def _check_server(check: _Checker, raw: Any, path: Key) -> dict[str, Any] | None:
@@ -930,6 +961,9 @@ def render_config(config: Config) -> str:
     if config.keys:
         data["keys"] = dict(config.keys)
     data["retention"] = {level: retention_text(seconds) for level, seconds in config.retention}
+    if config.prices or config.currency:
+        data["prices"] = {**({"currency": config.currency} if config.currency else {}),
+                          **dict(config.prices)}
     servers = []
     for server in config.servers:
         entry = {}

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 # the reports, in the order the screen shows them (lmconsole.reports.REPORTS)
 NAMES = ("utilisation", "denials", "concurrency", "efficiency", "heatmap", "reservations",
-         "borrowing", "users")
+         "borrowing", "users", "forecast")
 PERIODS = (("7 d", 7), ("30 d", 30), ("90 d", 90), ("1 y", 365))
 DEFAULT_PERIOD = 1
 

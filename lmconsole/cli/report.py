@@ -17,7 +17,7 @@ from .history import period
 
 # lmconsole.reports.REPORTS and lmconsole.reports.clock.PERS, without importing them
 REPORT_NAMES = ("utilisation", "denials", "concurrency", "efficiency", "heatmap",
-                "reservations", "borrowing", "users")
+                "reservations", "borrowing", "users", "forecast")
 PERS = ("hour", "day", "week", "month")
 USERS_PER = ("user", "host")
 DEFAULT_DAYS = 30
@@ -37,7 +37,9 @@ def add_parser(commands) -> None:
                     "the denials of others meanwhile); borrowing (borrowed seats, and their "
                     "users' floating seats elsewhere meanwhile); users (per user or host: "
                     "sessions, hours, features, last use, seats held long; or the distinct "
-                    "users per day or month).")
+                    "users per day or month); forecast (the seats needed a horizon ahead "
+                    "from the daily peaks, their trend and a yearly growth; priced with "
+                    "[prices] in the configuration).")
     report.add_argument("name", choices=REPORT_NAMES, metavar="NAME",
                         help=f"one of {', '.join(REPORT_NAMES)}")
     report.add_argument("--from", dest="start", metavar="TIME",
@@ -67,6 +69,12 @@ def add_parser(commands) -> None:
                         help="users: count the sessions held longer than this (default 8)")
     report.add_argument("--distinct", choices=("day", "month"),
                         help="users: instead, the distinct users per day or month")
+    report.add_argument("--growth", metavar="PERCENT", type=float, default=20.0,
+                        help="forecast: the growth a year (default 20)")
+    report.add_argument("--percentile", metavar="P", type=int, default=95,
+                        help="forecast: of the daily peaks to grow (default 95)")
+    report.add_argument("--horizon", metavar="DAYS", type=int, default=365,
+                        help="forecast: how far ahead (default 365)")
     report.add_argument("--format", choices=("table", "json", "csv"), default="table")
     report.add_argument("--tz", metavar="ZONE",
                         help="the zone of the table's times, of --from/--to and of the "
@@ -93,6 +101,8 @@ async def report(args: argparse.Namespace) -> int:
     question = Question(start, end, tz, tuple(args.server or ()), tuple(args.feature or ()),
                         tuple(args.user or ()))
     chosen = options(args)
+    if args.name == "forecast":
+        chosen.update(prices=dict(config.prices), currency=config.currency)
     store = await open_store(args, config)
     try:
         result = await REPORTS[args.name](store, question, **chosen)
@@ -119,6 +129,13 @@ def options(args: argparse.Namespace) -> dict:
         return {"by": args.by, "window_s": args.window}
     if args.name == "concurrency":
         return {"per": _per(args, PERS, "day")}
+    if args.name == "forecast":
+        if not (0 < args.percentile <= 100 and args.horizon >= 0 and args.growth > -100
+                and math.isfinite(args.growth)):
+            raise InputError("forecast: --percentile 1 to 100, --horizon 0 days or more, "
+                             "--growth more than -100")
+        return {"growth_pct": args.growth, "percentile_of": args.percentile,
+                "horizon_days": args.horizon}
     if args.name == "users":
         per = _per(args, USERS_PER, "user")
         if args.distinct and per != "user":

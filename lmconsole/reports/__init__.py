@@ -8,6 +8,7 @@ from .borrowing import borrowing
 from .concurrency import concurrency
 from .denials import denials
 from .efficiency import efficiency
+from .forecast import forecast
 from .heatmap import heatmap
 from .reservations import reservations
 from .users import users
@@ -15,4 +16,4 @@ from .utilisation import utilisation
 
 REPORTS = {"utilisation": utilisation, "denials": denials, "concurrency": concurrency,
            "efficiency": efficiency, "heatmap": heatmap, "reservations": reservations,
-           "borrowing": borrowing, "users": users}
+           "borrowing": borrowing, "users": users, "forecast": forecast}
