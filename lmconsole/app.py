@@ -454,15 +454,24 @@ class LMConsoleApp(App):
                         "(record_history = false)", severity="warning")
             return
         first = self.data.servers[0] if self.data.servers else None
-        self.push_screen(ReportsScreen(self.make_report, export_report, self.data.display_tz,
-                                       lambda: self.data.now(first)))
+        self.push_screen(ReportsScreen(self.history_report, export_report,
+                                       self.data.display_tz, lambda: self.data.now(first)))
 
-    async def make_report(self, name: str, start: int, end: int):
+    async def history_report(self, name: str, start: int, end: int, *,
+                             servers: tuple[str, ...] = (), features: tuple[str, ...] = (),
+                             **options):
+        """Report `name` on the history (lmconsole.reports) for the period and filters."""
         from lmconsole.reports import REPORTS
         from lmconsole.reports.base import Question
 
         store = await self.history_store()
-        return await REPORTS[name](store, Question(start, end, self.data.display_tz))
+        question = Question(start, end, self.data.display_tz, servers, features)
+        return await REPORTS[name](store, question, **options)
+
+    async def feature_report(self, name: str, server: str | None, feature: str, start: int,
+                             end: int, **options):
+        return await self.history_report(name, start, end, features=(feature,),
+                                         servers=(server,) if server else (), **options)
 
     # ---- the past ------------------------------------------------------------------------
 
@@ -535,7 +544,7 @@ class LMConsoleApp(App):
             return
         clock = self.servers[server].clock if server in self.servers else utc_now
         self.push_screen(HistoryScreen(self.history_series, server, feature,
-                                       self.data.display_tz, clock))
+                                       self.data.display_tz, clock, self.feature_report))
 
     async def history_series(self, server: str | None, feature: str, start: int, end: int,
                              points: int):

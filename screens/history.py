@@ -1,6 +1,7 @@
 """A feature's past as a chart: seats in use (the peak of each bucket, and its mean) against
 those issued, with the denials marked, over 1 h, 24 h, 7 d, 30 d or a year; left and right
-move back and forward in time, `l` returns to now.
+move back and forward in time, `l` returns to now; `v` shows the same period as a weekday x
+hour heat map, the denials per hour of the day, the top users or the efficiency curve.
 
 The chart is drawn by plotext into text; the history is read by the `load` function the app
 gives (this screen does no I/O of its own).
@@ -19,7 +20,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from .charts import denials_by_hour_chart, efficiency_chart, heatmap_grid, top_users_chart
+
 if TYPE_CHECKING:
+    from lmconsole.reports.base import Report
     from lmconsole.reports.series import Series
 
 RANGES = (("1 h", 3600), ("24 h", 86_400), ("7 d", 7 * 86_400), ("30 d", 30 * 86_400),
@@ -34,6 +38,12 @@ LINES = (("issued", (230, 140, 0)), ("peak", (0, 150, 200)), ("mean", (130, 90, 
 DENIED = (220, 40, 40)
 
 Load = Callable[[str | None, str, int, int, int], Awaitable["Series"]]
+# (report name, server, feature, start, end, options) -> the report on that feature
+LoadReport = Callable[..., Awaitable["Report"]]
+# the views `v` steps through: (name, the report it draws from and its options)
+VIEWS = (("use", None, {}), ("heat map", "heatmap", {}),
+         ("denials per hour", "denials", {"by": "hour"}), ("top users", "users", {}),
+         ("efficiency", "efficiency", {}))
 
 
 class HistoryScreen(Screen):
@@ -44,6 +54,8 @@ class HistoryScreen(Screen):
         Binding("left", "move(-1)", "Back", id="history.back", key_display="←"),
         Binding("right", "move(1)", "Forward", id="history.forward", key_display="→"),
         Binding("l", "live", "Now", id="history.now"),
+        Binding("v", "view", "Next chart", id="history.view",
+                tooltip="Use, heat map, denials per hour, top users, efficiency"),
         Binding("escape", "close", "Close", id="history.close"),
     ]
     DEFAULT_CSS = """
@@ -55,9 +67,11 @@ class HistoryScreen(Screen):
     """
 
     def __init__(self, load: Load, server: str | None, feature: str, tz: tzinfo,
-                 now: Callable[[], datetime]) -> None:
+                 now: Callable[[], datetime], load_report: LoadReport | None = None) -> None:
         super().__init__()
         self.load, self.server, self.feature, self.tz, self.now = load, server, feature, tz, now
+        self.load_report = load_report
+        self.view = 0
         self.range = DEFAULT_RANGE
         self.end: int | None = None  # None: up to now
         self.series: Series | None = None
@@ -85,6 +99,12 @@ class HistoryScreen(Screen):
         span = RANGES[self.range][1]
         end = self.period()[1] + step * span // 2
         self.end = None if end >= self._now() else end
+        self.refresh_chart()
+
+    def action_view(self) -> None:
+        if self.load_report is None:
+            return
+        self.view = (self.view + 1) % len(VIEWS)
         self.refresh_chart()
 
     def action_live(self) -> None:
@@ -116,23 +136,41 @@ class HistoryScreen(Screen):
         try:
             self.series = await self.load(self.server, self.feature, start, end,
                                           max(10, width - CHART_MARGIN))
+            drawn = usage_chart(self.series, width, height, self.tz)
+            if self.view:
+                name, report, options = VIEWS[self.view]
+                drawn = draw(name, await self.load_report(report, self.server, self.feature,
+                                                          start, end, **options),
+                             width, height)
         except Exception as error:  # noqa: BLE001 - a database gone: said, the console goes on
             chart.update(Text(f"the history cannot be read: {error}", style="bold red"))
             return
-        self.query_one("#summary", Static).update(summary_text(self.series))
-        chart.update(usage_chart(self.series, width, height, self.tz))
+        self.query_one("#summary", Static).update(summary_text(self.series,
+                                                               legend=not self.view))
+        chart.update(drawn)
         self.drawn_size = (width, height)
 
     def title_text(self) -> str:
         where = self.server or "all servers"
         start, end = self.period()
         when = "up to now" if self.end is None else f"to {local(end, self.tz)}"
-        return (f"History of {self.feature} on {where} · {RANGES[self.range][0]} {when} · "
+        view = f"{VIEWS[self.view][0]} · " if self.view else ""
+        return (f"History of {self.feature} on {where} · {view}{RANGES[self.range][0]} {when} · "
                 f"from {local(start, self.tz)}")
 
 
-def summary_text(series: Series) -> Text:
-    """The period's figures, and the legend of the chart's lines (kept off the chart,
+def draw(view: str, report: Report, width: int, height: int):
+    if view == "heat map":
+        return heatmap_grid(report)
+    if view == "denials per hour":
+        return denials_by_hour_chart(report, width, height)
+    if view == "top users":
+        return top_users_chart(report, width, height)
+    return efficiency_chart(report, width, height)
+
+
+def summary_text(series: Series, *, legend: bool = True) -> Text:
+    """The period's figures, and the legend of the use chart's lines (kept off the chart,
     where plotext would draw it over the data)."""
     issued = "?" if series.issued is None else str(series.issued)
     text = Text()
@@ -142,6 +180,8 @@ def summary_text(series: Series) -> Text:
     text.append(f" · a point is {span_text(series.bucket_s)}  ")
     if not any(b.peak for b in series.buckets):
         text.append("nothing in use in this period (or not recorded)", style="dim")
+        return text
+    if not legend:
         return text
     shown = {"issued": series.issued is not None, "peak": True, "mean": True,
              "+ idle reserved": any(b.reserved_idle for b in series.buckets)}

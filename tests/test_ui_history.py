@@ -13,9 +13,10 @@ from textual.app import App
 from lmconsole.app import demo_app
 from lmconsole.demo import fill_history
 from lmconsole.history.store import HistoryStore
+from lmconsole.reports import REPORTS
 from lmconsole.reports.base import Question
 from lmconsole.reports.series import usage_series
-from lmconsole.screens.history import RANGES, HistoryScreen
+from lmconsole.screens.history import RANGES, VIEWS, HistoryScreen
 
 from .clocks import at_scenario_start
 from .pilot_wait import until
@@ -64,9 +65,10 @@ class ChartApp(App):
     """The History view alone, on a history filled with the demo's two days before its
     scenarios' start, its clock frozen there."""
 
-    def __init__(self, database: str, feature: str, range_index: int) -> None:
+    def __init__(self, database: str, feature: str, range_index: int, view: int = 0) -> None:
         super().__init__()
         self.database, self.feature, self.range_index = database, feature, range_index
+        self.view = view
 
     async def load(self, server, feature, start, end, points):
         store = await HistoryStore.open(self.database)
@@ -76,9 +78,18 @@ class ChartApp(App):
         finally:
             await store.close()
 
+    async def load_report(self, name, server, feature, start, end, **options):
+        store = await HistoryStore.open(self.database)
+        try:
+            question = Question(start, end, BERLIN, (server,), (feature,))
+            return await REPORTS[name](store, question, **options)
+        finally:
+            await store.close()
+
     def on_mount(self) -> None:
-        screen = HistoryScreen(self.load, "office", self.feature, BERLIN, at_scenario_start())
-        screen.range = self.range_index
+        screen = HistoryScreen(self.load, "office", self.feature, BERLIN, at_scenario_start(),
+                               self.load_report)
+        screen.range, screen.view = self.range_index, self.view
         self.push_screen(screen)
 
 
@@ -128,3 +139,32 @@ def test_the_issued_count_is_held_over_buckets_without_rows():
 
     assert held([None, None, 10, None, 12, None]) == [10, 10, 10, 10, 12, 12]
     assert held([None, None]) == [0, 0]
+
+
+@pytest.mark.parametrize("view", [1, 2, 3, 4], ids=[name for name, *_ in VIEWS[1:]])
+def test_the_other_charts_of_a_week(view, snap_compare, demo_history):
+    """The heat map, the denials per hour, the top users and the efficiency curve of the
+    demo's AutoCAD, readable at 80x24."""
+    assert snap_compare(ChartApp(demo_history, "AutoCAD", 2, view), terminal_size=(80, 24),
+                        run_before=drawn)
+
+
+def test_v_steps_through_the_charts(demo_history):
+    app = ChartApp(demo_history, "AutoCAD", 2)
+
+    async def scenario() -> list[str]:
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = app.screen
+            await drawn(pilot)
+            titles = [str(screen.query_one("#title").render())]
+            for _ in VIEWS:
+                screen.drawn_size = None
+                await pilot.press("v")
+                await drawn(pilot)
+                titles.append(str(screen.query_one("#title").render()))
+            return titles
+
+    titles = asyncio.run(scenario())
+    assert [name in title for title, (name, *_) in zip(titles[1:-1], VIEWS[1:])] == \
+        [True] * (len(VIEWS) - 1)
+    assert titles[0] == titles[-1]  # round to the use chart
