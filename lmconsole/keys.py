@@ -17,7 +17,8 @@ BINDING_IDS = frozenset({
     "view.sort-previous", "view.sort-reverse",
     "app.past", "app.reports", "features.history", "past.cancel",
     "history.range-1", "history.range-2", "history.range-3", "history.range-4",
-    "history.range-5", "history.back", "history.forward", "history.now", "history.close", "history.view",
+    "history.range-5", "history.back", "history.forward", "history.now", "history.close",
+    "history.view", "history.zoom-in", "history.zoom-out",
     "reports.previous", "reports.next", "reports.period-1", "reports.period-2",
     "reports.period-3", "reports.period-4", "reports.csv", "reports.close",
 })

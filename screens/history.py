@@ -1,6 +1,7 @@
 """A feature's past as a chart: seats in use (the peak of each bucket, and its mean) against
 those issued, with the denials marked, over 1 h, 24 h, 7 d, 30 d or a year; left and right
-move back and forward in time, `l` returns to now; `v` shows the same period as a weekday x
+move back and forward in time, `+` `-` zoom in and out about the middle, `l` returns to
+now; `v` shows the same period as a weekday x
 hour heat map, the denials per hour of the day, the top users or the efficiency curve.
 
 The chart is drawn by plotext into text; the history is read by the `load` function the app
@@ -51,6 +52,10 @@ class HistoryScreen(Screen):
         *[Binding(str(n + 1), f"range({n})", name, id=f"history.range-{n + 1}",
                   show=n in (0, 4), key_display=str(n + 1))
           for n, (name, _) in enumerate(RANGES)],
+        Binding("plus", "zoom(-1)", "Zoom in", id="history.zoom-in", key_display="+",
+                show=False),
+        Binding("minus", "zoom(1)", "Zoom out", id="history.zoom-out", key_display="-",
+                show=False),
         Binding("left", "move(-1)", "Back", id="history.back", key_display="←"),
         Binding("right", "move(1)", "Forward", id="history.forward", key_display="→"),
         Binding("l", "live", "Now", id="history.now"),
@@ -93,6 +98,17 @@ class HistoryScreen(Screen):
 
     def action_range(self, index: int) -> None:
         self.range = index
+        self.refresh_chart()
+
+    def action_zoom(self, step: int) -> None:
+        """The next shorter or longer range, about the same middle (never past now)."""
+        index = min(max(self.range + step, 0), len(RANGES) - 1)
+        if index == self.range:
+            return
+        start, end = self.period()
+        middle, self.range = (start + end) // 2, index
+        end = middle + RANGES[index][1] // 2
+        self.end = None if self.end is None or end >= self._now() else end
         self.refresh_chart()
 
     def action_move(self, step: int) -> None:

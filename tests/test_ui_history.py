@@ -53,8 +53,19 @@ def test_h_on_a_feature_charts_its_history_and_moves_through_it(tmp_path):
             await pilot.press("left")  # half a week back
             await until(pilot, lambda: history.series.end == week.end - 7 * DAY // 2,
                         "half a week back")
+            back = history.series
+            await pilot.press("plus")  # zoom in: 24 h about the same middle, in the past
+            await until(pilot, lambda: history.series.end - history.series.start == DAY,
+                        "a day drawn")
+            assert history.series.end == (back.start + back.end) // 2 + DAY // 2
+            await pilot.press("minus", "minus")  # 30 days about it would pass now: up to now
+            await until(pilot, lambda: history.series.end - history.series.start == 30 * DAY,
+                        "30 days drawn")
+            assert history.series.end == week.end
+            await pilot.press("plus", "plus")
             await pilot.press("l")
-            await until(pilot, lambda: history.series.end == week.end, "back to now")
+            await until(pilot, lambda: history.series.end == week.end
+                        and history.series.end - history.series.start == DAY, "back to now")
             await pilot.press("escape")
             assert not isinstance(app.screen, HistoryScreen)
 
