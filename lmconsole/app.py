@@ -18,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -207,6 +207,14 @@ class LMConsoleApp(App):
                 tooltip="The reports on the history: utilisation, denials, reservations ..."),
         Binding("T", "past", "As of a past time", key_display="T", show=False, id="app.past",
                 tooltip="Show every view as it was at a past minute, from the history"),
+        Binding("left_square_bracket", "step_past(-60)", "A minute back", key_display="[",
+                show=False, id="app.past-minute-back"),
+        Binding("right_square_bracket", "step_past(60)", "A minute on", key_display="]",
+                show=False, id="app.past-minute-on"),
+        Binding("left_curly_bracket", "step_past(-3600)", "An hour back", key_display="{",
+                show=False, id="app.past-hour-back"),
+        Binding("right_curly_bracket", "step_past(3600)", "An hour on", key_display="}",
+                show=False, id="app.past-hour-on"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
@@ -483,6 +491,19 @@ class LMConsoleApp(App):
         shown = self.data.now(self.data.servers[0] if self.data.servers else None)
         self.push_screen(PastDialog(f"{shown.astimezone(self.data.display_tz):%Y-%m-%d %H:%M}"),
                          self.go_to_moment)
+
+    def action_step_past(self, seconds: int) -> None:
+        """The past shown a minute or an hour earlier or later; live again past now."""
+        if self.data.past is None:
+            self.notify("T first: these keys step through the past it shows",
+                        severity="warning")
+            return
+        moment = self.data.past.at + timedelta(seconds=seconds)
+        first = self.data.servers[0] if self.data.servers else None
+        if moment >= self.data.live_now(first):
+            self.show_live()
+        else:
+            self.run_worker(self.show_past(moment), name="past", group="past", exclusive=True)
 
     def go_to_moment(self, answer: str | None) -> None:
         if answer is None:

@@ -67,6 +67,15 @@ def test_t_shows_every_view_as_it_was_and_live_again(tmp_path):
             denied = [d.event for d in app.data.denials]
             assert all(at - timedelta(hours=1) < d.at <= at for d in denied)
 
+            await pilot.press("right_square_bracket")  # a minute on
+            await until(pilot, lambda: app.data.past.at == at + timedelta(minutes=1),
+                        "a minute on")
+            await pilot.press("left_curly_bracket")  # an hour back
+            await until(pilot, lambda: app.data.past.at == at - timedelta(minutes=59),
+                        "an hour back")
+            await pilot.press("right_curly_bracket", "left_square_bracket")
+            await until(pilot, lambda: app.data.past.at == at, "back at the moment asked")
+
             feature, user = sorted(held)[0]
             app.open_seats(server, feature)
             await pilot.pause()
