@@ -138,6 +138,9 @@ class Config:
     # [prices]: a seat of a feature a year, for the forecast's cost; and their currency
     prices: tuple[tuple[str, float], ...] = ()
     currency: str | None = None
+    # [true_denial] window_s: a denial followed within this by a checkout of the same user
+    # and feature, or repeating one, is not a true denial
+    true_denial_window_s: int = 10
     source: Path | None = field(default=None, compare=False)  # the file read, if any
 
     @property
@@ -687,7 +690,7 @@ def parse_config(text: str, filename: str) -> Config:
     check = _Checker(filename, text)
     check.passwords(data)
     schema = {**_GLOBAL_KEYS, "servers": lambda v: v, "keys": lambda v: v,
-              "retention": lambda v: v, "prices": lambda v: v}
+              "retention": lambda v: v, "prices": lambda v: v, "true_denial": lambda v: v}
     top = check.table(data, (), schema)
     base = Path(filename).parent
     _check_ssh_files(check, top, (), base)
@@ -722,6 +725,7 @@ def parse_config(text: str, filename: str) -> Config:
     keys = _check_keys(check, top["keys"], ("keys",)) if "keys" in top else {}
     retention = _check_retention(check, top.get("retention", {}))
     prices, currency = _check_prices(check, top.get("prices", {}))
+    window_s = _check_true_denial(check, top.get("true_denial", {}))
     if check.issues:
         raise ConfigError(sorted(check.issues, key=lambda i: i.line or 0))
     audit_log = top.get("audit_log")
@@ -739,6 +743,7 @@ def parse_config(text: str, filename: str) -> Config:
         retention=retention,
         prices=prices,
         currency=currency,
+        true_denial_window_s=window_s,
         source=Path(filename),
     )
 
@@ -752,6 +757,21 @@ def _check_retention(check: _Checker, raw: Any) -> tuple[tuple[str, int | None],
     given = check.table(raw, ("retention",), dict.fromkeys(RETENTION_LEVELS, _duration))
     return tuple((level, given.get(level, DEFAULT_RETENTION[level]))
                  for level in RETENTION_LEVELS)
+
+
+def _check_true_denial(check: _Checker, raw: Any) -> int:
+    """[true_denial] window_s: seconds, 0 or more (default 10)."""
+    if not isinstance(raw, dict):
+        check.error(("true_denial",), "expected a table: [true_denial] with window_s = 10")
+        return 10
+    given = check.table(raw, ("true_denial",), {"window_s": _window_seconds})
+    return given.get("window_s", 10)
+
+
+def _window_seconds(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 86_400:
+        raise _Invalid("expected whole seconds, 0 to 86400")
+    return value
 
 
 def _check_prices(check: _Checker, raw: Any
@@ -961,6 +981,8 @@ def render_config(config: Config) -> str:
     if config.keys:
         data["keys"] = dict(config.keys)
     data["retention"] = {level: retention_text(seconds) for level, seconds in config.retention}
+    if config.true_denial_window_s != 10:
+        data["true_denial"] = {"window_s": config.true_denial_window_s}
     if config.prices or config.currency:
         data["prices"] = {**({"currency": config.currency} if config.currency else {}),
                           **dict(config.prices)}

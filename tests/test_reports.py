@@ -151,3 +151,17 @@ def test_bad_input_exits_2_and_says_why(tmp_path, args, said):
                              f"sqlite:///{tmp_path / 'h.db'}"], capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 2 and said in result.stderr, result.stderr
+
+
+def test_the_true_denial_window_comes_from_the_configuration(tmp_path):
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    log = tmp_path / "adskflex.log"
+    log.write_text(LOG)
+    lmconsole(tmp_path, url, "import", str(log), "--server", "arch", "--server-tz", "UTC")
+    config = tmp_path / "config.toml"
+    config.write_text("[true_denial]\nwindow_s = 3\n")
+    document = json.loads(lmconsole(tmp_path, url, "--config", str(config), "report",
+                                    "denials", "--by", "user", *PERIOD, "--format", "json"))
+    # as with --window 3: dora's checkout 4 s after her denial is too late to make it false
+    assert [(r["user"], r["true"]) for r in document["rows"]] == [
+        ("carl", 1), ("dora", 1), ("erik", 1)]

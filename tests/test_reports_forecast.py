@@ -90,3 +90,28 @@ def test_bad_prices_in_the_configuration_are_named(prices, said):
     with pytest.raises(ConfigError) as raised:
         parse_config(prices, "config.toml")
     assert said in str(raised.value)
+
+
+@pytest.mark.parametrize("text, said", [
+    ("[true_denial]\nwindow_s = -1\n", "true_denial.window_s"),
+    ("[true_denial]\nwindow_s = 2.5\n", "whole seconds"),
+    ("[true_denial]\nwindow = 10\n", "window"),
+])
+def test_a_bad_true_denial_window_is_named(text, said):
+    from lmconsole.config import ConfigError, parse_config
+
+    with pytest.raises(ConfigError) as raised:
+        parse_config(text, "config.toml")
+    assert said in str(raised.value)
+
+
+def test_the_window_and_the_prices_are_read_and_shown_back():
+    from lmconsole.config import parse_config, render_config
+
+    config = parse_config('[true_denial]\nwindow_s = 30\n[prices]\ncurrency = "EUR"\n'
+                          'MATLAB = 2400\n', "config.toml")
+    assert (config.true_denial_window_s, config.prices, config.currency) == (
+        30, (("MATLAB", 2400.0),), "EUR")
+    again = parse_config(render_config(config), "config.toml")
+    assert (again.true_denial_window_s, again.prices, again.currency) == (
+        30, (("MATLAB", 2400.0),), "EUR")

@@ -57,10 +57,10 @@ def add_parser(commands) -> None:
                              "reservations: the denied)")
     report.add_argument("--by", choices=("feature", "user", "host", "reason", "hour"),
                         default="feature", help="denials: the grouping (default feature)")
-    report.add_argument("--window", metavar="SECONDS", type=int, default=10,
+    report.add_argument("--window", metavar="SECONDS", type=int,
                         help="denials: a denial followed by a checkout of the same user "
                              "and feature, or by another denial, within this is not "
-                             "true (default 10)")
+                             "true (default: [true_denial] window_s, else 10)")
     report.add_argument("--per", choices=PERS + USERS_PER,
                         help="concurrency: the bucket, on the --tz clock (hour, day, week "
                              "from Monday, month; default day); users: a row per user, or "
@@ -100,6 +100,8 @@ async def report(args: argparse.Namespace) -> int:
         raise InputError(f"--from {args.start} is not before now")
     question = Question(start, end, tz, tuple(args.server or ()), tuple(args.feature or ()),
                         tuple(args.user or ()))
+    if args.window is None:
+        args.window = config.true_denial_window_s
     chosen = options(args)
     if args.name == "forecast":
         chosen.update(prices=dict(config.prices), currency=config.currency)
