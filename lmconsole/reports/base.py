@@ -87,9 +87,8 @@ async def finest_level(store: HistoryStore, question: Question,
     touched, where the minutes have rows only for the minutes something was held."""
     firsts = {}
     for seconds, table in LEVELS:
-        firsts[seconds] = (await store.rows(
-            select(func.min(table.c.at))
-            .where(table.c.server_id.in_(servers), table.c.in_use_peak > 0)))[0][0]
+        found = [await _first_in_use(store, table, server_id) for server_id in servers]
+        firsts[seconds] = min((at for at in found if at is not None), default=None)
     if all(first is None for first in firsts.values()):
         return MINUTE
     for (seconds, _), (coarser, _) in zip(LEVELS, LEVELS[1:]):
@@ -100,6 +99,15 @@ async def finest_level(store: HistoryStore, question: Question,
         if firsts[seconds] < max(question.start, firsts[coarser]) + coarser:
             return seconds
     return DAY
+
+
+async def _first_in_use(store: HistoryStore, table, server_id: int) -> int | None:
+    """The first period of a level in which the server had something in use: read along
+    its (server_id, at) index from the start, not a scan of the level."""
+    rows = await store.rows(select(table.c.at)
+                            .where(table.c.server_id == server_id, table.c.in_use_peak > 0)
+                            .order_by(table.c.at).limit(1))
+    return rows[0][0] if rows else None
 
 
 def occupancy(level_s: int):
@@ -124,25 +132,32 @@ async def spans(store: HistoryStore, question: Question, servers: dict[int, str]
     """Per server: from its first to its last record in the period (an occupancy row at
     the level, which covers level_s, or a log event), less the gaps recorded in that time:
     the time before its history began, or after it was last seen, is not counted."""
-    table, e = occupancy(level_s), schema.events
-    extents: dict[int, tuple[int, int]] = {}
-    for query in (in_period(select(table.c.server_id, func.min(table.c.at),
-                                   func.max(table.c.at) + level_s)
-                            .where(table.c.server_id.in_(servers))
-                            .group_by(table.c.server_id), table, question, level_s),
-                  select(e.c.server_id, func.min(e.c.at), func.max(e.c.at))
-                  .where(e.c.server_id.in_(servers), e.c.at >= question.start,
-                         e.c.at < question.end)
-                  .group_by(e.c.server_id)):
-        for server_id, first, last in await store.rows(query):
-            known = extents.get(server_id, (first, last))
-            extents[server_id] = (min(known[0], first), max(known[1], last))
+    table = occupancy(level_s)
     found = {}
-    for server_id, (first, last) in extents.items():
-        start, end = max(question.start, first), min(question.end, last)
+    for server_id in servers:
+        period_start = question.start - question.start % level_s
+        occupied = await _first_and_last(store, table, server_id, period_start, question.end)
+        logged = await _first_and_last(store, schema.events, server_id, question.start,
+                                       question.end)
+        firsts = [t for t in (occupied[0], logged[0]) if t is not None]
+        lasts = [t for t in (None if occupied[1] is None else occupied[1] + level_s,
+                             logged[1]) if t is not None]
+        if not firsts:
+            continue
+        start, end = max(question.start, min(firsts)), min(question.end, max(lasts))
         found[server_id] = Span(server_id, start, end,
                                 await unobserved_s(store, server_id, start, end))
     return found
+
+
+async def _first_and_last(store: HistoryStore, table, server_id: int, start: int, end: int
+                          ) -> tuple[int | None, int | None]:
+    """The first and last `at` of a server's rows in [start, end): two queries, each a
+    single min() or max() that SQLite answers from the (server_id, at) index alone."""
+    where = (table.c.server_id == server_id, table.c.at >= start, table.c.at < end)
+    first = (await store.rows(select(func.min(table.c.at)).where(*where)))[0][0]
+    last = (await store.rows(select(func.max(table.c.at)).where(*where)))[0][0]
+    return first, last
 
 
 async def unobserved_s(store: HistoryStore, server_id: int, start: int, end: int) -> int:

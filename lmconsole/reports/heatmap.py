@@ -55,11 +55,12 @@ async def heatmap(store: HistoryStore, question: Question) -> Report:
     report.level_s = level_s
     observed = await _observed_cells(store, question, servers, level_s)
     figures = await _figures(store, question, servers, level_s)
-    for server_id, feature in sorted({key[:2] for key in figures},
-                                     key=lambda k: (servers[k[0]], k[1])):
+    cells_of: dict[tuple[int, str], set] = {}  # the cells with rows, per feature
+    for key in figures:
+        cells_of.setdefault(key[:2], set()).add(key[2:])
+    for server_id, feature in sorted(cells_of, key=lambda k: (servers[k[0]], k[1])):
         seen = observed.get(server_id, {})
-        for cell in sorted(seen.keys() | {key[2:] for key in figures
-                                          if key[:2] == (server_id, feature)}):
+        for cell in sorted(seen.keys() | cells_of[(server_id, feature)]):
             report.rows.append(_row(servers[server_id], feature, cell,
                                     figures.get((server_id, feature, *cell)),
                                     seen.get(cell, 0), level_s))
