@@ -165,3 +165,26 @@ def test_the_true_denial_window_comes_from_the_configuration(tmp_path):
     # as with --window 3: dora's checkout 4 s after her denial is too late to make it false
     assert [(r["user"], r["true"]) for r in document["rows"]] == [
         ("carl", 1), ("dora", 1), ("erik", 1)]
+
+
+def test_denials_of_a_corpus_log_as_counted_in_the_log_itself(tmp_path):
+    """A real debug log (UPM's MLM excerpt: UNSUPPORTED lines among OUT and IN): the report
+    finds every denial the log holds, per user, as a plain reading of its lines counts."""
+    from collections import Counter
+
+    from .corpus import corpus_file
+
+    log = corpus_file("flexlm", "debuglog", "upm_mlm_unsupported_hex_out_in_EXCERPT.log.txt")
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    lmconsole(tmp_path, url, "import", str(log), "--server", "upm", "--server-tz",
+              "Europe/Madrid")
+    # the user of "... user@host  (reason)": the last word before the reason
+    counted = Counter(line.split("  (")[0].split()[-1].partition("@")[0]
+                      for line in log.read_text().splitlines()
+                      if " UNSUPPORTED: " in line or " DENIED: " in line)
+    document = json.loads(lmconsole(tmp_path, url, "report", "denials", "--by", "user",
+                                    "--from", "2000-01-01", "--to", "2030-01-01", "--tz",
+                                    "Europe/Madrid", "--format", "json"))
+    assert {r["user"]: r["denials"] for r in document["rows"]} == dict(counted)
+    assert all(r["true"] + r["false"] == r["denials"] for r in document["rows"])
+    assert sum(counted.values()) == 4
