@@ -169,10 +169,10 @@ class HistoryScreen(Screen):
     def title_text(self) -> str:
         where = self.server or "all servers"
         start, end = self.period()
-        when = "up to now" if self.end is None else f"to {local(end, self.tz)}"
+        when = "up to now" if self.end is None else f"to {moment_text(end, self.tz, MINUTE_FORMAT)}"
         view = f"{VIEWS[self.view][0]} · " if self.view else ""
         return (f"History of {self.feature} on {where} · {view}{RANGES[self.range][0]} {when} · "
-                f"from {local(start, self.tz)}")
+                f"from {moment_text(start, self.tz, MINUTE_FORMAT)}")
 
 
 def draw(view: str, report: Report, width: int, height: int):
@@ -260,6 +260,7 @@ def held(values: list[int | None]) -> list[int]:
 TICK_STEPS = (900, 1800, 3600, 2 * 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400, 2 * 86_400,
               7 * 86_400, 14 * 86_400, 30 * 86_400, 91 * 86_400)
 MAX_TICKS = 6
+MINUTE_FORMAT = "%Y-%m-%d %H:%M"
 
 
 def _time_ticks(series: Series, tz: tzinfo) -> tuple[list[int], list[str]]:
@@ -271,22 +272,17 @@ def _time_ticks(series: Series, tz: tzinfo) -> tuple[list[int], list[str]]:
     positions, labels, last = [], [], None
     for index, bucket in enumerate(series.buckets):
         moment = datetime.fromtimestamp(bucket.start, tz)
-        local_s = bucket.start + int(moment.utcoffset().total_seconds())
-        mark = local_s // step
+        mark = (bucket.start + int(moment.utcoffset().total_seconds())) // step
         if last is not None and mark != last:
             positions.append(index)
-            labels.append(datetime.fromtimestamp(mark * step - moment.utcoffset()
-                                                 .total_seconds(), tz).strftime(fmt))
+            offset = int(moment.utcoffset().total_seconds())
+            labels.append(moment_text(mark * step - offset, tz, fmt))
         last = mark
     return (positions, labels) if positions else ([0], [moment_text(series.start, tz, fmt)])
 
 
 def moment_text(epoch: int, tz: tzinfo, fmt: str) -> str:
     return datetime.fromtimestamp(epoch, tz).strftime(fmt)
-
-
-def local(epoch: int, tz: tzinfo) -> str:
-    return datetime.fromtimestamp(epoch, tz).strftime("%Y-%m-%d %H:%M")
 
 
 def span_text(seconds: int) -> str:

@@ -18,14 +18,13 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from lmconsole.reports import REPORTS
 from lmconsole.reports.output import header_lines, table_cells
 
 if TYPE_CHECKING:
     from lmconsole.reports.base import Report
 
-# the reports, in the order the screen shows them (lmconsole.reports.REPORTS)
-NAMES = ("utilisation", "denials", "concurrency", "efficiency", "heatmap", "reservations",
-         "borrowing", "users", "forecast")
+NAMES = tuple(REPORTS)  # in the order the screen shows them
 PERIODS = (("7 d", 7), ("30 d", 30), ("90 d", 90), ("1 y", 365))
 DEFAULT_PERIOD = 1
 

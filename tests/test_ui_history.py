@@ -5,7 +5,6 @@ Manual and frozen clocks (the scenarios' own dates): nothing depends on today's 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 import pytest
 from textual.app import App
@@ -16,7 +15,7 @@ from lmconsole.history.store import HistoryStore
 from lmconsole.reports import REPORTS
 from lmconsole.reports.base import Question
 from lmconsole.reports.series import usage_series
-from lmconsole.screens.history import RANGES, VIEWS, HistoryScreen
+from lmconsole.screens.history import VIEWS, HistoryScreen
 
 from .clocks import at_scenario_start
 from .pilot_wait import until
@@ -138,11 +137,6 @@ def test_a_week_in_the_light_theme(snap_compare, demo_history):
     app = ChartApp(demo_history, "AutoCAD", 2)  # the two days of history, and before
     app.theme = "textual-light"
     assert snap_compare(app, terminal_size=(100, 30), run_before=drawn)
-
-
-def test_the_ranges_are_an_hour_a_day_a_week_a_month_and_a_year():
-    assert [seconds for _, seconds in RANGES] == [3600, DAY, 7 * DAY, 30 * DAY, 365 * DAY]
-    assert at_scenario_start()() < datetime(2027, 1, 1, tzinfo=UTC)  # the scenario's own date
 
 
 def test_the_issued_count_is_held_over_buckets_without_rows():

@@ -17,17 +17,13 @@ from lmconsole.history.store import HistoryStore
 from lmconsole.reports import REPORTS
 from lmconsole.reports.base import Question
 from lmconsole.reports.output import write_csv
-from lmconsole.screens.reports import NAMES, ReportsScreen
+from lmconsole.screens.reports import ReportsScreen
 
 from .clocks import at_scenario_start
 from .pilot_wait import until
 from .test_ui_data import BERLIN
 from .test_ui_history import demo_history  # noqa: F401 - fixture
 from .test_ui_snapshots import snapshots_in_the_repository  # noqa: F401 - autouse fixture
-
-
-def test_the_screen_offers_every_report():
-    assert sorted(NAMES) == sorted(REPORTS)
 
 
 def test_r_browses_the_reports_and_c_writes_the_rows_as_csv(tmp_path, monkeypatch):
