@@ -193,6 +193,8 @@ def summary_text(series: Series, *, legend: bool = True) -> Text:
     text.append(f"peak {series.peak} of {issued}", style="bold")
     text.append(f" · {series.denials} denial{'s' if series.denials != 1 else ''}",
                 style="bold red" if series.denials else "")
+    if series.denials and legend:  # the mark they have on the chart, said where they are counted
+        text.append(" ×", style="bold rgb({},{},{})".format(*DENIED))
     text.append(f" · a point is {span_text(series.bucket_s)}  ")
     if not any(b.peak for b in series.buckets):
         text.append("nothing in use in this period (or not recorded)", style="dim")
@@ -205,9 +207,6 @@ def summary_text(series: Series, *, legend: bool = True) -> Text:
         if shown[label]:
             text.append(" ▬ ", style="rgb({},{},{})".format(*color))
             text.append(label)
-    if series.denials:
-        text.append(" × ", style="bold rgb({},{},{})".format(*DENIED))
-        text.append("denied")
     return text
 
 

@@ -16,6 +16,7 @@ from lmconsole.reports import REPORTS
 from lmconsole.reports.base import Question
 from lmconsole.reports.series import usage_series
 from lmconsole.screens.history import VIEWS, HistoryScreen
+from lmconsole.themes.builtin import THEMES
 
 from .clocks import at_scenario_start
 from .pilot_wait import until
@@ -75,10 +76,14 @@ class ChartApp(App):
     """The History view alone, on a history filled with the demo's two days before its
     scenarios' start, its clock frozen there."""
 
-    def __init__(self, database: str, feature: str, range_index: int, view: int = 0) -> None:
+    def __init__(self, database: str, feature: str, range_index: int, view: int = 0,
+                 theme: str = "lmconsole-dark") -> None:
         super().__init__()
         self.database, self.feature, self.range_index = database, feature, range_index
         self.view = view
+        for definition in THEMES:
+            self.register_theme(definition)
+        self.theme = theme
 
     async def load(self, server, feature, start, end, points):
         store = await HistoryStore.open(self.database)
@@ -133,10 +138,12 @@ def test_a_day_of_autocad(size, snap_compare, demo_history):
                         run_before=drawn)
 
 
-def test_a_week_in_the_light_theme(snap_compare, demo_history):
-    app = ChartApp(demo_history, "AutoCAD", 2)  # the two days of history, and before
-    app.theme = "textual-light"
-    assert snap_compare(app, terminal_size=(100, 30), run_before=drawn)
+@pytest.mark.parametrize("view", range(len(VIEWS)), ids=[name for name, *_ in VIEWS])
+def test_a_week_in_the_light_theme(view, snap_compare, demo_history):
+    """Every chart of the two days of history (and the empty days before) in the console's
+    light theme, at 80x24: its colours are mid-tones chosen to read on both."""
+    app = ChartApp(demo_history, "AutoCAD", 2, view, theme="lmconsole-light")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=drawn)
 
 
 def test_the_issued_count_is_held_over_buckets_without_rows():

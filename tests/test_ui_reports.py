@@ -18,6 +18,7 @@ from lmconsole.reports import REPORTS
 from lmconsole.reports.base import Question
 from lmconsole.reports.output import write_csv
 from lmconsole.screens.reports import ReportsScreen
+from lmconsole.themes.builtin import THEMES
 
 from .clocks import at_scenario_start
 from .pilot_wait import until
@@ -63,9 +64,12 @@ def test_r_browses_the_reports_and_c_writes_the_rows_as_csv(tmp_path, monkeypatc
 class ReportsApp(App):
     """The Reports view alone, on the demo's two days of past, its clock frozen."""
 
-    def __init__(self, database: str) -> None:
+    def __init__(self, database: str, theme: str = "lmconsole-dark") -> None:
         super().__init__()
         self.database = database
+        for definition in THEMES:
+            self.register_theme(definition)
+        self.theme = theme
 
     async def load(self, name: str, start: int, end: int):
         store = await HistoryStore.open(self.database)
@@ -87,3 +91,8 @@ async def made(pilot) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def test_the_office_utilisation(size, snap_compare, demo_history):  # noqa: F811
     assert snap_compare(ReportsApp(demo_history), terminal_size=size, run_before=made)
+
+
+def test_the_office_utilisation_in_the_light_theme(snap_compare, demo_history):  # noqa: F811
+    assert snap_compare(ReportsApp(demo_history, theme="lmconsole-light"),
+                        terminal_size=(80, 24), run_before=made)
