@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from child import Run, run_bare_python, run_lmconsole  # noqa: E402
 from gen_lmstat import STATUS_AT, generate  # noqa: E402
 
 NOW = STATUS_AT.replace(tzinfo=UTC)
@@ -94,28 +93,58 @@ def bench_render(report, repeat: int) -> None:
               f"{len(text.encode('utf-8')) / 2**20:,.1f} MiB")
 
 
-def lmconsole_command() -> list[str]:
-    script = Path(sys.executable).with_name("lmconsole")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "lmconsole"]
-
-
 def bench_cli(path: str, runs: int) -> None:
-    argv = lmconsole_command() + ["snapshot", "--from-file", path, "--format", "json"]
-    print(f"cli: {' '.join(argv)}")
-    walls = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        proc = subprocess.run(argv, capture_output=True)
-        walls.append(time.perf_counter() - t0)
-        if proc.returncode not in (0, 1):
-            err = proc.stderr.decode(errors="replace").strip().splitlines()[-3:]
-            print(f"cli: exit {proc.returncode}: {' | '.join(err)}")
-            return
-    print(f"cli: {runs} runs, wall best {ms(min(walls))}, median {ms(statistics.median(walls))}, "
-          f"exit {proc.returncode}, {len(proc.stdout) / 2**20:,.1f} MiB of JSON")
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB elsewhere
-    print(f"cli: peak RSS of the largest run {usage.ru_maxrss * scale / 2**20:,.1f} MiB")
+    """`lmconsole snapshot --from-file` in each output format, each run in a process of its
+    own (bench/child.py): the best wall time, the same beyond start-up (a one-line input's
+    run), and the peak RSS of the command's own process."""
+    floor = min(run_bare_python().wall_s for _ in range(runs))
+    tiny = Path(path).with_suffix(".tiny.txt")
+    tiny.write_text(TINY_LMSTAT, encoding="utf-8")
+    try:
+        startup = min(snapshot_run(str(tiny), "json").wall_s for _ in range(runs))
+    finally:
+        tiny.unlink()
+    print(f"cli: bare `python -c` {ms(floor)}; start-up of `snapshot --from-file` on a "
+          f"one-feature output {ms(startup)}, {ms(startup - floor)} over bare python")
+    for output in ("json", "table", "csv", "prometheus"):
+        measured = [snapshot_run(path, output) for _ in range(runs)]
+        last = measured[-1]
+        if last.returncode not in (0, 1):
+            print(f"cli {output}: exit {last.returncode}: {last.stderr.strip()[-300:]}")
+            continue
+        best = min(run.wall_s for run in measured)
+        print(f"cli {output}: {runs} runs, wall best {ms(best)} ({ms(best - startup)} beyond "
+              f"start-up), median {ms(statistics.median(run.wall_s for run in measured))}, "
+              f"peak RSS {max(run.peak_mib for run in measured):,.1f} MiB, "
+              f"{len(last.stdout) / 2**20:,.1f} MiB out, exit {last.returncode}")
+
+
+def snapshot_run(path: str, output: str) -> Run:
+    return run_lmconsole(["snapshot", "--from-file", path, "--format", output])
+
+
+TINY_LMSTAT = """lmutil - Copyright (c) 1989-2023 Flexera. All Rights Reserved.
+Flexible License Manager status on Mon 3/2/2026 09:30
+
+License server status: 27000@alpha
+License file(s) on alpha: /opt/lic/a.lic:
+
+     alpha: license server UP (MASTER) v11.19.0
+
+Vendor daemon status (on alpha):
+
+    acme: UP v11.19.0
+
+Feature usage info:
+
+Users of solver:  (Total of 4 licenses issued;  Total of 1 license in use)
+
+  "solver" v1.0, vendor: acme, expiry: 1-jan-2030
+  floating license
+
+    ann host1 /dev/tty (v1.0) (alpha/27000 101), start Mon 3/2 9:00
+
+"""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,6 @@ what the status lacks. A licence file that cannot be read leaves the status as i
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -45,6 +44,8 @@ class LicenceDetails:
         return filled(status, self.pools)
 
     async def read(self) -> None:
+        import asyncio  # here, not above: headless commands that never read a server skip it
+
         try:
             data, _ = await asyncio.wait_for(self.transport.read(self.path), READ_TIMEOUT_S)
         except (TransportError, BinaryInputError, TimeoutError, OSError):

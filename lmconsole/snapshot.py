@@ -5,7 +5,6 @@ No Textual here: this module serves `lmconsole snapshot` in scripts and cron.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 
@@ -90,6 +89,8 @@ class ServerQuery:
 
 async def snapshot_of(queries: Sequence[ServerQuery], now: datetime | None = None) -> Snapshot:
     """Ask every server at once; one that fails is reported, never fatal to the others."""
+    import asyncio  # here: `snapshot --from-file` never needs it, and it costs start-up
+
     now = now or datetime.now(UTC)
     try:
         results = await asyncio.gather(*(query.status(now) for query in queries))

@@ -11,18 +11,21 @@ is said on standard error, one line each (systemd's journal keeps them). No Text
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import faulthandler
 import signal
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from lmconsole.inputs import InputError
 from lmconsole.snapshot import EXIT_OK
 
 from .common import PROG
 from .database import configuration, database_option, open_store, run_on_store
+
+if TYPE_CHECKING:
+    import asyncio
 
 
 def add_parser(commands) -> None:
@@ -45,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def collect(args: argparse.Namespace) -> int:
+    import asyncio
+
     from lmconsole.audit import audit_path
     from lmconsole.history.audit_copy import AuditCopy
     from lmconsole.history.occupancy import Retention
@@ -102,6 +107,8 @@ async def collect(args: argparse.Namespace) -> int:
 async def _until_stopped(writer: asyncio.Task) -> None:
     """Until SIGTERM or SIGINT; or until the writer fails (a database gone for good), which
     raises its error: exit non-zero, for systemd to start the collector again."""
+    import asyncio
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
