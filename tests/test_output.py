@@ -35,6 +35,8 @@ from lmconsole.output import (
     render_table,
 )
 
+from .corpus import LMSTAT, read_corpus
+
 UTC = UTC
 TAKEN = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 NASTY_USER = 'John "JD" Doe\\x'  # spaces, double quotes and a backslash, as lmstat prints
@@ -542,3 +544,30 @@ def test_output_does_not_import_textual():
 def test_the_exposition_checker_rejects(bad):
     with pytest.raises(AssertionError):
         parse_exposition(bad)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in LMSTAT.iterdir()))
+def test_json_is_the_same_text_with_or_without_orjson(name, monkeypatch):
+    """orjson (fast) and json (the fallback) write the very same text for every corpus
+    output, indented and compact."""
+    from lmconsole import output
+    from lmconsole.adapters.flexlm.lmstat import parse_lmstat
+
+    assert output.orjson is not None  # a declared dependency
+    report = parse_lmstat(read_corpus("flexlm", "lmstat", name), name=None, tz=UTC,
+                          now=datetime(2026, 3, 2, 9, 30, tzinfo=UTC))
+    snap = Snapshot(datetime(2026, 3, 2, 9, 30, tzinfo=UTC), report.servers,
+                    report.diagnostics)
+    fast = render_json(snap), render_json(snap, compact=True)
+    monkeypatch.setattr(output, "orjson", None)
+    assert (render_json(snap), render_json(snap, compact=True)) == fast
+
+
+def test_json_keeps_a_lone_surrogate_escaped():
+    """orjson refuses a lone surrogate, which no output stream could encode either: it is
+    written escaped (\\udcff), and the output stays valid JSON that any stream can carry."""
+    snap = Snapshot(datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+                    (ServerStatus("s\udcff", None, Status.UP),))
+    text = render_json(snap)
+    assert "\\udcff" in text and json.loads(text)["servers"][0]["name"] == "s\udcff"
+    text.encode("utf-8")  # raises on a lone surrogate left as such
