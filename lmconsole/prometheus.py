@@ -12,26 +12,30 @@ from __future__ import annotations
 import calendar
 import math
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
+from functools import lru_cache
+from itertools import chain
 
 from lmconsole.model import Feature, Snapshot, Status
 
-Labels = tuple[tuple[str, str], ...]
+FEATURE = ("app", "name", "vendor")  # the labels of every per-feature family
 
 
 class _Family:
     """One metric family: every series of it is printed together under one HELP/TYPE.
     Series with equal labels are merged by `merge` (sum for counts, min for status), so
     duplicate names in the input (the same feature printed twice) never yield duplicate
-    series."""
+    series. A family's label names are fixed, printed in sorted order as the exporter does:
+    a series is keyed by its values alone, and its line made from one template."""
 
-    def __init__(self, name: str, help: str, merge: Callable[[float, float], float] = min,
-                 kind: str = "gauge") -> None:
+    def __init__(self, name: str, help: str, labels: tuple[str, ...] = (),
+                 merge: Callable[[float, float], float] = min, kind: str = "gauge") -> None:
         self.name, self.help, self.merge, self.kind = name, help, merge, kind
-        self.series: dict[Labels, float] = {}
+        self.label_names = tuple(sorted(labels))
+        self.series: dict[tuple[object, ...], float] = {}
 
     def add(self, value: float, **labels: object) -> None:
-        key = tuple(sorted((k, "" if v is None else str(v)) for k, v in labels.items()))
+        key = tuple(labels[name] for name in self.label_names)
         old = self.series.get(key)
         self.series[key] = value if old is None else self.merge(old, value)
 
@@ -39,15 +43,25 @@ class _Family:
         if not self.series:
             return []
         out = [f"# HELP {self.name} {_escape_help(self.help)}", f"# TYPE {self.name} {self.kind}"]
-        for labels, value in self.series.items():
-            inner = ",".join(f'{k}="{_escape_label(v)}"' for k, v in labels)
-            out.append(f"{self.name}{{{inner}}} {_number(value)}" if inner
-                       else f"{self.name} {_number(value)}")
+        if not self.label_names:
+            out.extend(f"{self.name} {_number(value)}" for value in self.series.values())
+            return out
+        template = self.name + "{" + ",".join(f'{k}="%s"' for k in self.label_names) + "} %s"
+        # Each distinct value escaped once: the series of a family share most of their values.
+        text = {value: _label_value(value) for value in set(chain.from_iterable(self.series))}
+        labelled = text.__getitem__
+        for values, value in self.series.items():
+            shown = value if type(value) is int else _number(value)
+            out.append(template % (*map(labelled, values), shown))
         return out
 
 
 def _sum(a: float, b: float) -> float:
     return a + b
+
+
+def _label_value(value: object) -> str:
+    return "" if value is None else _escape_label(value if type(value) is str else str(value))
 
 
 def _escape_label(value: str) -> str:
@@ -84,44 +98,49 @@ def render_prometheus(snapshot: Snapshot) -> str:
         # the families of flexlm_exporter (collector/lmstat.go, lmstat_feature_exp.go)
         _Family("flexlm_server_status",
                 "Whether one lmgrd of a licence server is up (1) or not (0), by app, fqdn, "
-                "master, port and version."),
+                "master, port and version.", ("app", "fqdn", "master", "port", "version")),
         _Family("flexlm_vendor_status",
-                "Whether a vendor daemon is up (1) or not (0), by app, name and version."),
+                "Whether a vendor daemon is up (1) or not (0), by app, name and version.",
+                ("app", "name", "version")),
         _Family("flexlm_feature_issued",
                 "Licences issued for a feature, by app, feature name and vendor (none for "
-                "uncounted features).", _sum),
+                "uncounted features).", FEATURE, _sum),
         _Family("flexlm_feature_used",
                 "Licences of a feature in use as lmstat counts them (reservations "
-                "included, queued requests not), by app, feature name and vendor.", _sum),
+                "included, queued requests not), by app, feature name and vendor.", FEATURE,
+                _sum),
         _Family("flexlm_feature_used_users",
                 "Licences of a feature held by one user, by app, feature name, vendor, user "
-                "and since (the earliest start, epoch seconds).", _sum),
+                "and since (the earliest start, epoch seconds).", (*FEATURE, "user", "since"),
+                _sum),
         _Family("flexlm_feature_reserved_groups",
                 "Licences of a feature reserved for a GROUP or HOST_GROUP, by app, feature "
-                "name, vendor and group.", _sum),
+                "name, vendor and group.", (*FEATURE, "group"), _sum),
         _Family("flexlm_feature_expiration_seconds",
                 "Expiry date of a licence pool of a feature (midnight UTC, epoch seconds), "
-                "by app, name, index, licenses, vendor and version."),
+                "by app, name, index, licenses, vendor and version.",
+                (*FEATURE, "index", "licenses", "version")),
         # ours, in the same style
         _Family("flexlm_feature_reserved",
                 "Licences of a feature reserved by a RESERVATION line (borrowed ones not), "
-                "by app, feature name and vendor.", _sum),
+                "by app, feature name and vendor.", FEATURE, _sum),
         _Family("flexlm_feature_borrowed",
                 "Licences of a feature borrowed, or held by checkouts lingering with time "
-                "left, by app, feature name and vendor.", _sum),
+                "left, by app, feature name and vendor.", FEATURE, _sum),
         _Family("flexlm_feature_queued",
                 "Licences of a feature requested by queued users, by app, feature name and "
-                "vendor.", _sum),
+                "vendor.", FEATURE, _sum),
         _Family("flexlm_feature_queued_users",
                 "Licences of a feature one queued user waits for, by app, feature name, "
-                "vendor and user.", _sum),
+                "vendor and user.", (*FEATURE, "user"), _sum),
         _Family("lmconsole_server_up",
                 "Whether a licence source answered with its status (1) or is down or in "
-                "error (0), by app and source."),
+                "error (0), by app and source.", ("app", "source")),
         _Family("lmconsole_parse_diagnostics",
-                "Lines of the status output the parser did not understand, by app.", _sum),
+                "Lines of the status output the parser did not understand, by app.", ("app",),
+                _sum),
         _Family("lmconsole_snapshot_timestamp_seconds",
-                "When the snapshot was taken, in epoch seconds.", max),
+                "When the snapshot was taken, in epoch seconds.", (), max),
     )}
     # One used_users series per user, as the exporter does since its issue #218: the seats
     # summed over all their checkouts, `since` the earliest start (epoch seconds).
@@ -164,9 +183,10 @@ def render_prometheus(snapshot: Snapshot) -> str:
                 fam["flexlm_feature_expiration_seconds"].add(
                     _epoch(p.expiry), app=app, name=f.name, index=index, licenses=licenses,
                     vendor=p.vendor or f.vendor, version=p.version)
-    for (app, name, vendor, user), (count, since) in users.items():
-        fam["flexlm_feature_used_users"].add(count, app=app, name=name, vendor=vendor, user=user,
-                                             since=since)
+    used_users = fam["flexlm_feature_used_users"]
+    assert used_users.label_names == ("app", "name", "since", "user", "vendor")
+    for (app, name, vendor, user), (count, since) in users.items():  # one series each already
+        used_users.series[app, name, since, user, vendor] = count
     for d in snapshot.diagnostics:
         fam["lmconsole_parse_diagnostics"].add(1, app=d.server)
     fam["lmconsole_snapshot_timestamp_seconds"].add(
@@ -183,7 +203,12 @@ def _add_users(users: dict[tuple[str, str, str | None, str], list[int | None]], 
         entry = users.setdefault((app, f.name, f.vendor, c.user), [0, None])
         entry[0] += c.count
         if c.start is not None:
-            t = int(c.start.timestamp())
+            t = _epoch_seconds(c.start)
             entry[1] = t if entry[1] is None else min(t, entry[1])
+
+
+@lru_cache(maxsize=65536)  # tens of thousands of seats share a few thousand start minutes
+def _epoch_seconds(moment: datetime) -> int:
+    return int(moment.timestamp())
 
 
