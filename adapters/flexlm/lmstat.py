@@ -59,14 +59,16 @@ _USER = re.compile(rf"\s*+(?P<who>.+?){_SEAT_VERSION}{_SEAT_SERVER}{_SEAT_TAIL}"
 # handle is 0 (lm_stat.c). Tried second: the optional parts make it twice as slow.
 _USER_PARTS_LEFT_OUT = re.compile(
     rf"\s*+(?P<who>.+?)(?:{_SEAT_VERSION})?(?:{_SEAT_SERVER})?{_SEAT_TAIL}")
-# The canonical user line (user host display, no tail but a seat count): most lines of a large
-# output. Matched first because it is several times cheaper than _USER; anything else falls
-# through to _USER. Its numbers are short enough to be in range (ports to 59999), so it needs
-# no range check; longer ones go the careful way.
+# The canonical user line (user host display, no tail but a seat count, a PID and current
+# lmstat's linger): most lines of a large output. Matched first because it is several times
+# cheaper than _USER; anything else falls through to _USER. Its numbers are short enough to be
+# in range (ports to 59999, nine digits for the rest), so it needs no range check; longer ones
+# go the careful way.
 _CANONICAL_USER = re.compile(
     r" *(\S+) (\S+) (\S+) \(v([^()\s]*)\) \(([^/()\s]+)/([0-9]{1,4}|[0-5][0-9]{4}) ([0-9]{1,9})\), "
     r"start \S+ ([0-9]{1,2}/[0-9]{1,2} [0-9]{1,2}:[0-9][0-9])(?:, ([0-9]{1,9}) licenses?)?"
-    r"(?:, PID: ([0-9]{1,9}))? ?"
+    r"(?:, PID: ([0-9]{1,9}))?"
+    r"(?:\s*+\(linger: ([0-9]{1,9}) / ([0-9]{1,9})\))? ?"  # current lmstat's LEFT / TOTAL
 )
 _FEATURE_HEADER = re.compile(
     r"Users of (?P<name>.+?):\s++(?:"
@@ -276,11 +278,16 @@ class _Parser:
             feature = self.feature
             if feature is not None and (match := canonical(line)) is not None:
                 (user, host, display, version, server, port, handle, start, count,
-                 pid) = match.groups()
+                 pid, linger, linger_total) = match.groups()
+                if linger is None:
+                    borrowed, linger_s, linger_total_s = False, None, None
+                else:  # see linger(): a seat with time left is borrowed
+                    linger_s, linger_total_s = int(linger), int(linger_total)
+                    borrowed = linger_s > 0
                 feature.checkouts.append(new_checkout(Checkout, (
                     user, host, display, version, feature.pool_index, server, int(port),
                     int(handle), start_time(start, line, number), int(count) if count else 1,
-                    False, None, None, int(pid) if pid else None, None,
+                    borrowed, linger_s, linger_total_s, int(pid) if pid else None, None,
                 )))
             elif line and not line.isspace():
                 classify(line, number)
