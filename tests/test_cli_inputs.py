@@ -176,3 +176,14 @@ def test_text_demo_without_a_terminal_keeps_printing_for_its_duration():
     result = lmconsole("demo", "--text", "--duration", "3")
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode().count("office  UP") >= 2  # 2 s between tables
+
+
+def test_the_commands_run_without_the_cycle_collector_exist():
+    """A renamed command would silently run with the collector again."""
+    import argparse
+
+    from lmconsole.cli import UNCOLLECTED_COMMANDS, build_parser
+
+    (commands,) = [action for action in build_parser()._actions
+                   if isinstance(action, argparse._SubParsersAction)]
+    assert set(commands.choices) >= UNCOLLECTED_COMMANDS

@@ -16,6 +16,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from lmconsole.gc_pause import collector_paused
 from lmconsole.inputs import InputError
 from lmconsole.snapshot import EXIT_INPUT, EXIT_OK
 
@@ -76,9 +77,17 @@ def version() -> str:
         return "(not installed)"
 
 
+# One-shot commands that read one large text and print: what they build has no reference
+# cycles, and the cycle collector's passes over it cost a tenth to a fifth of their time.
+UNCOLLECTED_COMMANDS = frozenset({"snapshot", "check-options", "check-license", "what-if"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command in UNCOLLECTED_COMMANDS:
+            with collector_paused():
+                return args.run(args)
         return args.run(args)
     except InputError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
