@@ -5,14 +5,24 @@ Prints plain figures to paste into a note; asserts nothing.
     .venv/bin/python bench/ui.py [--seats 50000] [--changed 0.01] [--repeat 7]
                                  [--denials 200] [--datatable]
 
+Every figure ends when a frame is composed: Textual's screen update has rendered the changed
+lines (App._display is called with them; headless, nothing is written to a terminal). The
+clock is read in that hook, so the waiting done by the bench itself adds nothing.
 - refresh: a poll that changes 1% of the seats (half checked in, half new) is applied to the
-  open seats view: the rows are keyed from the new status and the table is diffed by key.
+  open seats view, until the next frame: the rows keyed from the new status, the table
+  diffed by key and the visible lines drawn again. The work alone (CPU, without the wait for
+  Textual's next 60 Hz update tick) is printed beside it.
 - first render: the seats view opened on a feature with that many seats, until its first
-  frame; and the same table filled while already open (a poll arriving into an empty view).
+  frame with rows; and the same table filled while already open (a poll arriving into an
+  empty view).
 - memory: the Python heap the table holds (tracemalloc peak while it is filled), and the
   process's peak resident size.
-- denial latency: DENIED lines written by the simulated server (the in-process simulator
-  transport, followed every 0.1 s like `tail -F`) until the row is drawn on the denials view.
+- denial latency: the real path of a local server. A simulated FlexLM server made by
+  `python -m lmconsole.adapters.flexlm.sim init` is configured as a `transport = "local"`
+  server (its lmutil the simulator's); DENIED lines are appended to its debug log file as a
+  vendor daemon writes them; the console follows the file with the local transport (a read
+  every POLL_INTERVAL_S) and draws the denials view. Printed: written to read by the
+  console, and written to drawn.
 - --datatable: the same refresh on Textual's DataTable, for comparison (slow: minutes).
 """
 
@@ -24,14 +34,19 @@ import os
 import random
 import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from lmconsole.app import ConsoleServer, LMConsoleApp, StateArrived, demo_servers
+from lmconsole.adapters.transports.local import POLL_INTERVAL_S
+from lmconsole.app import ConsoleServer, LMConsoleApp, StateArrived
 from lmconsole.audit import AuditLog
+from lmconsole.cli.servers import server_queries
+from lmconsole.config import load_config
 from lmconsole.model import Checkout, Feature, LicenseHost, ServerStatus, Status
 from lmconsole.monitor import ServerState
 from lmconsole.screens.denials import DenialsScreen
@@ -79,20 +94,66 @@ def console(**options) -> LMConsoleApp:
     return LMConsoleApp(monitor=False, audit=AuditLog(Path(os.devnull)), **options)
 
 
+class Frames:
+    """When the app composed its frames: App._display, called with each screen update (the
+    changed lines rendered), is wrapped to read the clock and note the screen and its rows."""
+
+    def __init__(self, app: LMConsoleApp) -> None:
+        self.seen: list[tuple[float, object, int]] = []
+        display = app._display
+
+        def noted(screen, renderable) -> None:
+            display(screen, renderable)
+            if renderable is not None:
+                table = getattr(screen, "table", None)
+                rows = table.row_count if table is not None else -1
+                self.seen.append((time.perf_counter(), screen, rows))
+
+        app._display = noted
+
+    async def first(self, after: float, where=lambda screen, rows: True,
+                    timeout_s: float = 60.0) -> float:
+        """The time of the first frame composed after `after` that `where` accepts."""
+        for _ in range(int(timeout_s / 0.001)):
+            for moment, screen, rows in self.seen:
+                if moment > after and where(screen, rows):
+                    return moment
+            await asyncio.sleep(0.001)
+        raise TimeoutError("no such frame was composed")
+
+
+class DrawTime:
+    """The time spent drawing a table's lines (its render_line), summed."""
+
+    def __init__(self, table) -> None:
+        self.total = 0.0
+        draw = table.render_line
+
+        def timed(y: int):
+            started = time.perf_counter()
+            try:
+                return draw(y)
+            finally:
+                self.total += time.perf_counter() - started
+
+        table.render_line = timed
+
+
 async def bench_table(count: int, changed: float, repeat: int) -> dict[str, object]:
     before, after = workloads(count, changed)
     states = [big_state(before), big_state(after)]
     figures: dict[str, object] = {}
     app = console()
     async with app.run_test(size=SIZE) as pilot:
+        frames = Frames(app)
         app.post_message(StateArrived(states[0]))
         await pilot.pause()
+        full = lambda screen, rows: isinstance(screen, SeatsScreen) and rows == count  # noqa: E731
         opened = []
         for _ in range(3):
-            t0 = time.perf_counter()
+            started = time.perf_counter()
             app.open_seats("big", "CAD_FLOATING")
-            await first_frame(app, pilot)
-            opened.append(time.perf_counter() - t0)
+            opened.append(await frames.first(started, full) - started)
             app.pop_screen()
             await pilot.pause()
         figures["open"] = statistics.median(opened)
@@ -100,29 +161,28 @@ async def bench_table(count: int, changed: float, repeat: int) -> dict[str, obje
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, SeatsScreen) and screen.table.row_count == count
+        drawing = DrawTime(screen.table)
         fills = []
         for _ in range(3):
             screen.table.apply_sources({}, None)
             await pilot.pause()
-            t0 = time.perf_counter()
+            started = time.perf_counter()
             screen.reload()
-            await first_frame(app, pilot)
-            fills.append(time.perf_counter() - t0)
+            fills.append(await frames.first(started, full) - started)
         figures["fill"] = statistics.median(fills)
-        applies, keyed = [], []
+        walls, works = [], []
         for n in range(repeat * 2):
-            app.data.set_state(states[(n + 1) % 2])
-            t0 = time.perf_counter()
-            sources = screen.sources()
-            t1 = time.perf_counter()
-            screen.table.apply_sources(sources, screen.make_row)
-            t2 = time.perf_counter()
-            keyed.append(t1 - t0)
-            applies.append(t2 - t1)
             await pilot.pause()
-        figures["keyed"] = statistics.median(keyed)
-        figures["apply"] = statistics.median(applies)
-        figures["apply_max"] = max(applies)
+            app.data.set_state(states[(n + 1) % 2])
+            drawing.total = 0.0
+            started, cpu = time.perf_counter(), time.process_time()
+            screen.table.apply_sources(screen.sources(), screen.make_row)
+            applied = time.process_time() - cpu
+            walls.append(await frames.first(started) - started)
+            works.append(applied + drawing.total)
+        figures["refresh"] = statistics.median(walls)
+        figures["refresh_max"] = max(walls)
+        figures["work"] = statistics.median(works)
         screen.table.apply_sources({}, None)
         await pilot.pause()
         tracemalloc.start()
@@ -131,12 +191,6 @@ async def bench_table(count: int, changed: float, repeat: int) -> dict[str, obje
         figures["heap"] = tracemalloc.get_traced_memory()[1] - base
         tracemalloc.stop()
     return figures
-
-
-async def first_frame(app: LMConsoleApp, pilot) -> None:
-    """Until the app has handled what is queued and painted the screen (Pilot.pause ends
-    with a screen update), so the figure includes the first frame."""
-    await pilot.pause()
 
 
 # ---- Textual's DataTable, for comparison ---------------------------------------------------
@@ -180,49 +234,76 @@ async def bench_datatable(count: int, changed: float) -> dict[str, float]:
 
 # ---- denial latency ----------------------------------------------------------------------
 
-async def bench_denials(count: int) -> list[float]:
-    """Seconds from a DENIED line written by the simulated office server to its row drawn."""
-    servers = [s for s in demo_servers(None) if s.name == "office"]
-    office: ConsoleServer = servers[0]
-    simulator = office.transport.server
-    written: dict[str, float] = {}
-    shown: dict[str, float] = {}
-    log_write = simulator.log.write
+SIMULATOR = [sys.executable, "-m", "lmconsole.adapters.flexlm.sim"]
+SIM_LMUTIL = Path(sys.executable).with_name("lmconsole-sim-lmutil")
 
-    def timed_write(t, daemon, message):
-        log_write(t, daemon, message)
-        if message.startswith("DENIED: "):
-            user = message.split('" ', 1)[1].split("@", 1)[0]
-            written.setdefault(user, time.perf_counter())
 
-    simulator.log.write = timed_write
-    app = LMConsoleApp(servers, poll_interval_s=3600, audit=AuditLog(Path(os.devnull)))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("d")
-        screen = app.screen
-        assert isinstance(screen, DenialsScreen)
-        draw = screen.table.render_line
+def local_simulated_server(directory: Path) -> ConsoleServer:
+    """A simulated FlexLM server as a site configures a real one on this machine: lmutil
+    (the simulator's) run by the local transport, its debug log a file followed as such."""
+    sim = directory / "sim"
+    subprocess.run([*SIMULATOR, "init", str(sim), "--scenario", "architecture", "--seed", "1",
+                    "--speed", "0"], check=True, capture_output=True)
+    os.environ["LMCONSOLE_SIM_DIR"] = str(sim)  # the simulator's lmutil finds its state here
+    config = directory / "config.toml"
+    config.write_text(f"""
+[[servers]]
+name = "arch"
+transport = "local"
+lmutil = "{SIM_LMUTIL}"
+license = "27000@arch-lic01"
+debug_log = "{sim / 'debug.log'}"
+poll_interval_s = 3600
+""", encoding="utf-8")
+    (query,) = server_queries(load_config(config), None)
+    return ConsoleServer(query.config, query.adapter, query.transport)
 
-        def spy(y: int):
-            strip = draw(y)
-            text = strip.text
-            if "bench" in text:
-                for word in text.split():
+
+async def bench_denials(count: int) -> tuple[list[float], list[float]]:
+    """Seconds from a DENIED line appended to the debug log file to the console reading it,
+    and to its row drawn on the denials view."""
+    with tempfile.TemporaryDirectory() as directory:
+        server = local_simulated_server(Path(directory))
+        log = Path(server.config.debug_log)
+        written, read, shown = {}, {}, {}
+        follow = server.transport.follow
+
+        async def noted(path, start=None):
+            async for item in follow(path, start):
+                for word in str(item).split():
+                    if word.startswith("bench") and "@" in word:
+                        read.setdefault(word.split("@")[0], time.perf_counter())
+                yield item
+
+        server.transport.follow = noted
+        app = LMConsoleApp([server], poll_interval_s=3600, audit=AuditLog(Path(os.devnull)))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("d")
+            screen = app.screen
+            assert isinstance(screen, DenialsScreen)
+            draw = screen.table.render_line
+
+            def spy(y: int):
+                strip = draw(y)
+                for word in strip.text.split():
                     if word.startswith("bench") and "@" in word:
                         shown.setdefault(word.split("@")[0], time.perf_counter())
-            return strip
+                return strip
 
-        screen.table.render_line = spy
-        await asyncio.sleep(0.5)  # the follow loop is running
-        for n in range(count):
-            user = f"bench{n:04d}"
-            outcome = simulator.checkout(user, "BENCH-PC", "AutoCAD")
-            if outcome.kind == "out":  # a free seat after all: keep it, try again
-                continue
-            await asyncio.sleep(0.037)
-        await asyncio.sleep(0.5)
-        await pilot.pause()
-    return [shown[u] - written[u] for u in written if u in shown]
+            screen.table.render_line = spy
+            await asyncio.sleep(1.0)  # the log followed from its end
+            with log.open("a", encoding="utf-8") as file:
+                for n in range(count):
+                    user = f"bench{n:04d}"
+                    file.write(f'9:31:{n % 60:02d} (adskflex) DENIED: "AutoCAD" {user}@BENCH-PC  '
+                               "(Licensed number of users already reached. (-4,342))\n")
+                    file.flush()
+                    written[user] = time.perf_counter()
+                    await asyncio.sleep(0.037)  # not in step with the reads
+            await asyncio.sleep(1.0)
+            await pilot.pause()
+    return ([read[u] - written[u] for u in written if u in read],
+            [shown[u] - written[u] for u in written if u in shown])
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -243,22 +324,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"lmconsole UI benchmark: {args.seats:,} seats, {args.changed:.0%} changed per "
           f"refresh, terminal {SIZE[0]}x{SIZE[1]}, Python {sys.version.split()[0]}")
     table = asyncio.run(bench_table(args.seats, args.changed, args.repeat))
-    print(f"  refresh of the open seats view:  {ms(table['keyed'] + table['apply'])} "
-          f"(keying the new status {ms(table['keyed'])}, table diff and re-sort "
-          f"{ms(table['apply'])}; slowest {ms(table['apply_max'])})")
+    print(f"  refresh of the open seats view, to its frame: {ms(table['refresh'])} (slowest "
+          f"{ms(table['refresh_max'])}); the work alone (keying, diff, re-sort, drawing the "
+          f"visible lines) {ms(table['work'])}")
     print(f"  first render, filling the open view:  {ms(table['fill'])}")
     print(f"  first render, opening the view:       {ms(table['open'])} (screen set-up included)")
     print(f"  memory: table heap {table['heap'] / 2**20:.1f} MiB (tracemalloc peak); "
           f"process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
-    latencies = asyncio.run(bench_denials(args.denials)) if args.denials else None
-    if latencies is None:
-        pass
-    elif latencies:
-        print(f"  denial latency, written to shown ({len(latencies)} denials): "
-              f"p50 {ms(percentile(latencies, 50))}, p95 {ms(percentile(latencies, 95))}, "
-              f"max {ms(max(latencies))}")
-    else:
-        print("  denial latency: no denial reached the screen (is the debug-log reader there?)")
+    if args.denials:
+        read, drawn = asyncio.run(bench_denials(args.denials))
+        if not drawn:
+            print("  denial latency: no denial reached the screen")
+        else:
+            print(f"  denial latency over a local debug log file ({len(drawn)} of "
+                  f"{args.denials} denials drawn; the file read every "
+                  f"{ms(POLL_INTERVAL_S)}): written to read p50 {ms(percentile(read, 50))}, "
+                  f"p95 {ms(percentile(read, 95))}; written to drawn p50 "
+                  f"{ms(percentile(drawn, 50))}, p95 {ms(percentile(drawn, 95))}, "
+                  f"max {ms(max(drawn))}")
     if args.datatable:
         grid = asyncio.run(bench_datatable(args.seats, args.changed))
         print(f"  Textual DataTable, same data: load {grid['load']:.1f} s, "
