@@ -26,6 +26,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from lmconsole.gc_pause import collector_paused
+
 EXACT_WIDTHS_UP_TO = 1000  # rows; beyond this, columns widen as wider values come into view
 INCREMENTAL_UP_TO = 0.05  # share of rows changed up to which rows are moved, not re-sorted
 SORTED_UP, SORTED_DOWN = "▲", "▼"
@@ -178,8 +180,9 @@ class LiveTable(ScrollView, can_focus=True):
         that is new or no longer equal to the one before. The fast path for big tables:
         the sources (immutable domain records) are compared, not the rows made of them."""
         old = self._sources
-        changed = [make_row(key, source) for key, source in sources.items()
-                   if (before := old.get(key, _MISSING)) is not source and before != source]
+        with collector_paused():  # a first fill makes a row each: collections freed nothing
+            changed = [make_row(key, source) for key, source in sources.items()
+                       if (before := old.get(key, _MISSING)) is not source and before != source]
         gone = [key for key in old if key not in sources] if len(old) else []
         self._sources = sources
         if not changed and not gone:
