@@ -64,6 +64,8 @@ def read_events(reader: EventReader, lines: Iterable[str]) -> list[Event]:
 
 class LicenceManagerAdapter(Protocol):
     kind: str  # "flexlm", "rlm", ...
+    output_name: str  # what its status output is called in messages: "lmstat", "rlmstat"
+    status_command: str  # the command that prints it, for messages: "lmutil lmstat -a"
 
     def status_argv(self, server: StatusQuery) -> list[str]:
         """The command that prints the full status of `server`."""

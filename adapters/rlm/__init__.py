@@ -1,0 +1,113 @@
+"""Reprise RLM: `rlmutil rlmstat -a` parser, `rlmremove` and `rlmreread`.
+
+Not yet: RLM's report log (denials and sessions), its options and licence files, and a
+simulated RLM server. The members of the adapter protocol that need them say so by raising
+NotImplementedError, and the console does not offer what they would serve.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from datetime import date, datetime, tzinfo
+
+from lmconsole.adapter import DaemonOptionsFile, OptionsFileOwner, StatusQuery, StatusReport
+from lmconsole.model import Checkout, Pool, ServerStatus
+
+# The configuration's default utility is FlexLM's: an RLM server that names none gets this.
+DEFAULT_UTILITY = "rlmutil"
+
+
+def recognises(text: str) -> int | None:
+    """Where in `text` the first sign of an rlmstat output is (its offset), or None."""
+    from .signature import first_sign
+
+    return first_sign(text)
+
+
+class RlmAdapter:
+    kind = "rlm"
+    output_name = "rlmstat"
+    status_command = "rlmutil rlmstat -a"
+
+    def status_argv(self, server: StatusQuery) -> list[str]:
+        argv = [_utility(server), "rlmstat", "-a"]
+        if server.license:
+            argv += ["-c", server.license]
+        return argv
+
+    def parse_status(self, text: str, *, name: str, tz: tzinfo, now: datetime) -> StatusReport:
+        from .rlmstat import parse_rlmstat
+
+        return parse_rlmstat(text, name=name, tz=tz, now=now)
+
+    def remove_argv(self, server: StatusQuery, status: ServerStatus | None, feature: str,
+                    seat: Checkout) -> list[str]:
+        """`rlmremove -q HOST PORT ISV HANDLE`, the host, ISV port and handle (hexadecimal,
+        as rlmstat printed it) of the seat's usage line. rlmremove is a program of its own
+        beside rlmutil (rlmutil does not run it). ValueError when the seat lacks one."""
+        isv = _isv_of(status, feature, seat) or getattr(server, "vendor", None)
+        if seat.handle is None or not seat.server or seat.port is None or not isv:
+            raise ValueError(f"{server.name}: rlmremove needs the seat's host, port, ISV and "
+                             "handle, and rlmstat did not print them all")
+        remove = posixpath.join(posixpath.dirname(_utility(server)), "rlmremove")
+        return [remove, "-q", seat.server, str(seat.port), isv, format(seat.handle, "x")]
+
+    def reread_argv(self, server: StatusQuery) -> list[str]:
+        """`rlmutil rlmreread [-c LICENSE] [ISV]`: the ISV server (every one without a
+        configured vendor) re-reads its licence and options files."""
+        argv = [_utility(server), "rlmreread"]
+        if server.license:
+            argv += ["-c", server.license]
+        vendor = getattr(server, "vendor", None)
+        return argv + ([vendor] if vendor else [])
+
+    def restart_argvs(self, server: StatusQuery, *, force: bool = False) -> list[list[str]]:
+        """Only by the configured stop and start commands: rlmdown of an ISV leaves nothing
+        here to start it again."""
+        start = getattr(server, "start_command", None)
+        stop = getattr(server, "stop_command", None)
+        if not (start and stop):
+            raise ValueError(f"{server.name}: restarting an RLM server needs its "
+                             "stop_command and start_command in the configuration")
+        return [list(stop), list(start)]
+
+    def event_reader(self, *, tz: tzinfo, server: str, start_date: date | None = None):
+        raise NotImplementedError("RLM's report log is not read yet")
+
+    def parse_log(self, text: str, *, tz: tzinfo):
+        raise NotImplementedError("RLM's report log is not read yet")
+
+    def denial_words(self, code: str | None, reason: str | None) -> str:
+        return reason or (f"RLM status {code}" if code else "denied")
+
+    def options_language(self, license_text: str | None = None, vendor: str | None = None):
+        raise NotImplementedError("RLM options files are not edited yet")
+
+    def daemon_options_files(self, license_text: str, license_path: str | None
+                             ) -> list[DaemonOptionsFile]:
+        return []
+
+    def options_file_owner(self, license_text: str, license_path: str | None,
+                           options_path: str, vendor: str | None) -> OptionsFileOwner:
+        return OptionsFileOwner(vendor, "--vendor" if vendor else None)
+
+    def license_pools(self, license_text: str) -> dict[str, tuple[Pool, ...]]:
+        return {}
+
+    def license_language(self):
+        raise NotImplementedError("RLM licence files are not edited yet")
+
+    def simulator(self):
+        raise NotImplementedError("there is no simulated RLM server yet")
+
+
+def _utility(server: StatusQuery) -> str:
+    return DEFAULT_UTILITY if server.lmutil == "lmutil" else server.lmutil
+
+
+def _isv_of(status: ServerStatus | None, feature: str, seat: Checkout) -> str | None:
+    """The ISV serving `feature` whose usage lists `seat` (two ISVs may name a product alike)."""
+    for candidate in status.features if status else ():
+        if candidate.name == feature and seat in candidate.checkouts:
+            return candidate.vendor
+    return None
