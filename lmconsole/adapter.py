@@ -71,6 +71,11 @@ class LicenceManagerAdapter(Protocol):
         """The command that prints the full status of `server`."""
         ...
 
+    def config_problems(self, settings: Mapping[str, object]) -> list[tuple[str, str]]:
+        """(key, message) for each setting of a configured server (its [[servers]] table)
+        that this manager's adapter cannot serve: the configuration check reports them."""
+        ...
+
     def parse_status(self, text: str, *, name: str, tz: tzinfo, now: datetime) -> StatusReport:
         """Parse a status output. Never raises on bad input: what it cannot read becomes a
         Diagnostic. `name` names the server when the output does not; `tz` is the server's

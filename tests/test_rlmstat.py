@@ -285,3 +285,12 @@ def test_rlmremove_names_the_seats_host_port_isv_and_hex_handle():
 def test_restarting_needs_the_configured_commands():
     with pytest.raises(ValueError, match="stop_command and start_command"):
         RLM.restart_argvs(Query())
+
+
+def test_the_rlm_adapter_has_every_member_of_the_protocol():
+    from lmconsole import adapter as protocol
+
+    from .test_adapter_protocol import members
+
+    assert sorted(name for name in members(protocol.LicenceManagerAdapter)
+                  if not hasattr(RLM, name)) == []

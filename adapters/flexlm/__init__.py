@@ -30,6 +30,9 @@ class FlexlmAdapter:
             argv += ["-c", server.license]
         return argv
 
+    def config_problems(self, settings) -> list[tuple[str, str]]:
+        return []
+
     def parse_status(self, text: str, *, name: str, tz: tzinfo, now: datetime) -> StatusReport:
         from .lmstat import parse_lmstat
 

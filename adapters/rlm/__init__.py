@@ -15,6 +15,11 @@ from lmconsole.model import Checkout, Pool, ServerStatus
 
 # The configuration's default utility is FlexLM's: an RLM server that names none gets this.
 DEFAULT_UTILITY = "rlmutil"
+# Settings of a configured server that this adapter cannot serve yet, and why.
+_NOT_YET = {"debug_log": "its report log is not followed yet",
+            "options_file": "its options files are not edited yet",
+            "options_files": "its options files are not edited yet",
+            "license_file": "its licence files are not read yet"}
 
 
 def recognises(text: str) -> int | None:
@@ -34,6 +39,14 @@ class RlmAdapter:
         if server.license:
             argv += ["-c", server.license]
         return argv
+
+    def config_problems(self, settings) -> list[tuple[str, str]]:
+        problems = [(key, f"not for an RLM server yet: {reason}; remove this key")
+                    for key, reason in _NOT_YET.items() if key in settings]
+        if settings.get("transport") == "sim":
+            problems.append(("transport", 'there is no simulated RLM server yet: use "local" '
+                                          'or "ssh"'))
+        return problems
 
     def parse_status(self, text: str, *, name: str, tz: tzinfo, now: datetime) -> StatusReport:
         from .rlmstat import parse_rlmstat
