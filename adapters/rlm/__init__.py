@@ -1,8 +1,10 @@
 """Reprise RLM: `rlmutil rlmstat -a` parser, `rlmremove` and `rlmreread`.
 
-Not yet: RLM's report log (denials and sessions), its options and licence files, and a
-simulated RLM server. The members of the adapter protocol that need them say so by raising
-NotImplementedError, and the console does not offer what they would serve.
+The server's `debug_log` setting names the ISV server's report log (REPORTLOG in its
+options file): checkouts, check-ins and true denials, followed live and imported.
+Not yet: its options and licence files, and a simulated RLM server. The members of the
+adapter protocol that need them raise NotImplementedError, and the configuration check
+refuses the settings that would lead there (config_problems).
 """
 
 from __future__ import annotations
@@ -16,8 +18,7 @@ from lmconsole.model import Checkout, Pool, ServerStatus
 # The configuration's default utility is FlexLM's: an RLM server that names none gets this.
 DEFAULT_UTILITY = "rlmutil"
 # Settings of a configured server that this adapter cannot serve yet, and why.
-_NOT_YET = {"debug_log": "its report log is not followed yet",
-            "options_file": "its options files are not edited yet",
+_NOT_YET = {"options_file": "its options files are not edited yet",
             "options_files": "its options files are not edited yet",
             "license_file": "its licence files are not read yet"}
 
@@ -85,13 +86,20 @@ class RlmAdapter:
         return [list(stop), list(start)]
 
     def event_reader(self, *, tz: tzinfo, server: str, start_date: date | None = None):
-        raise NotImplementedError("RLM's report log is not read yet")
+        """A reader of the ISV server's report log (the server's `debug_log` setting names
+        it): RLM's debug log says too little to follow."""
+        from .reportlog import ReportLogReader
+
+        return ReportLogReader(tz=tz, server=server, start_date=start_date)
 
     def parse_log(self, text: str, *, tz: tzinfo):
-        raise NotImplementedError("RLM's report log is not read yet")
+        from .reportlog import parse_reportlog
+
+        return parse_reportlog(text, tz=tz)
 
     def denial_words(self, code: str | None, reason: str | None) -> str:
-        return reason or (f"RLM status {code}" if code else "denied")
+        """RLM's report log gives a denial's status number only (RLM_EL_...)."""
+        return f"denied (RLM status {code})" if code else (reason or "denied")
 
     def options_language(self, license_text: str | None = None, vendor: str | None = None):
         raise NotImplementedError("RLM options files are not edited yet")
