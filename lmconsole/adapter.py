@@ -101,7 +101,8 @@ class LicenceManagerAdapter(Protocol):
 
     def remove_argv(self, server: StatusQuery, status: ServerStatus | None, feature: str,
                     seat: Checkout) -> list[str]:
-        """The command that frees `seat` of `feature` (FlexLM: lmremove)."""
+        """The command that frees `seat` of `feature` (FlexLM: lmremove). ValueError, saying
+        why: the status lacks what the command needs (RLM: the seat's handle)."""
         ...
 
     def reread_argv(self, server: StatusQuery) -> list[str]:
