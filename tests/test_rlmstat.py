@@ -294,3 +294,17 @@ def test_the_rlm_adapter_has_every_member_of_the_protocol():
 
     assert sorted(name for name in members(protocol.LicenceManagerAdapter)
                   if not hasattr(RLM, name)) == []
+
+
+def test_an_unreachable_server_then_one_that_answers_are_two_servers():
+    text = ('rlmutil v15.0\nError connecting to "rlm" server\n'
+            'Connection attempted to host: "lic1" on port 5053\nConnection refused\n\n'
+            "rlm status on lic2 (port 5053), up 1d 00:00:01\n"
+            "--------- ISV servers ----------\n"
+            "   Name           Port Running Restarts Extra\n"
+            "demo           40000   Yes      0    x\n")
+    down, up = parse_rlmstat(text, name="site", tz=UTC, now=NOW).servers
+    assert (down.source, down.status, down.features) == ("5053@lic1", Status.DOWN, ())
+    assert down.error.endswith("Connection refused")
+    assert (up.source, up.status, [v.name for v in up.vendors]) == ("5053@lic2", Status.UP,
+                                                                     ["demo"])

@@ -52,7 +52,8 @@ _USAGE_STATUS = re.compile(rf"(?P<isv>\S+) license usage status{_ON_HOST_PORT}")
 _SOFTWARE_VERSION = re.compile(r"(?P<who>\S+) software version (?P<version>v[^\s(]*)(?: \(.*\))?")
 _STATISTICS = re.compile(r"(?P<which>Todays|Recent) Statistics \((?P<elapsed>[^()]*)\), "
                          r"init time: (?P<init>.*\S)")
-_ISV_ROW = re.compile(r"(?P<name>\S+) ++(?P<port>\S+) ++(?P<running>\S+) ++(?P<restarts>\S+)")
+_ISV_ROW = re.compile(r"(?P<name>\S+) ++(?P<port>[0-9]+) ++(?P<running>\S+) ++(?P<restarts>\S+)"
+                      r"(?: .*)?")  # later versions may add columns
 _PRODUCT = re.compile(r"(?P<product>\S+) v(?P<version>[^\s:,]*)(?:, pool: (?P<pool>\S+))?")
 # A usage line, anchored on ` COUNT/RES at MM/DD HH:MM` (user names may hold spaces and
 # `@`); the old layout put the client's `(vVER) (HANDLE)` after user@host. One space before
@@ -65,6 +66,7 @@ _OLD_CLIENT = re.compile(
     r"(?P<who>.*?)(?:\(v(?P<client>[^()\s]*)\))? ?\((?P<handle>[0-9a-fA-F]++)\)")
 _TAIL_ITEM = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
 _HANDLE = re.compile(r"handle: (?P<handle>[0-9a-fA-F]+)")
+_HANDLE_ONLY = re.compile(r"\s*+\(handle: (?P<handle>[0-9a-fA-F]+)\)\s*+")
 _STATS_ROW = re.compile(r"(?:Messages|Connections|Checkouts|Denials|Removals|Queued)"
                         r"(?::| ).*")
 _DURATIONS_ROW = re.compile(r"(?:(?:[0-9]+d )?[0-9]+:[0-9]+:[0-9]+\s*)+")
@@ -256,6 +258,7 @@ class _Parser:
         self.product: _Product | None = None
         self.pool: _PoolLine | None = None
         self.stat_times: list[datetime] = []
+        self.checkout_times: dict[tuple[str, ...], datetime | None] = {}
         self.diagnostics: list[Diagnostic] = []
         self.recognised = False
         # usage lines, read once the status time is known: (line, text, match, context)
@@ -309,8 +312,8 @@ class _Parser:
             self.end_section()
             self.section = "isv-table"
             self.recognised = True
-        elif self.section == "isv-table" and stripped.split() == ["Name", "Port", "Running",
-                                                                  "Restarts"]:
+        elif self.section == "isv-table" and stripped.split()[:3] == ["Name", "Port",
+                                                                      "Running"]:
             pass
         elif self.section == "isv-table" and (match := _ISV_ROW.fullmatch(stripped)):
             self.isv_row(match, stripped, number)
@@ -403,7 +406,7 @@ class _Parser:
     def rlm_status(self, match: re.Match, stripped: str, number: int) -> None:
         self.recognised = True
         server = self.server
-        if server is None or server.host is not None:
+        if server is None or server.host is not None or server.down:
             server = self.server = _Server(None)
             self.servers.append(server)
         server.host = match["host"] or None
@@ -565,6 +568,8 @@ class _Parser:
              ) -> tuple[str | None, set[str], str | None]:
         """(handle, flags, extra) of what follows the checkout time: `(handle: 15a)`,
         roaming and queued marks, and -I's `[I: isv-data]`."""
+        if (only := _HANDLE_ONLY.fullmatch(tail)) is not None:  # most lines: nothing else
+            return only["handle"], set(), None
         handle, flags, extras, rest = None, set(), [], tail
         for item in _TAIL_ITEM.finditer(tail):
             text = (item[1] if item[1] is not None else item[2]).strip()
@@ -592,13 +597,19 @@ class _Parser:
 
     def checkout_time(self, match: re.Match, reported_at: datetime | None, stripped: str,
                       number: int) -> datetime | None:
-        reference = reported_at or self.now or datetime.now(self.tz)
-        try:
-            return resolve_checkout(int(match["month"]), int(match["day"]), int(match["hour"]),
-                                    int(match["minute"]), reference=reference, tz=self.tz)
-        except (BadDate, ValueError, OverflowError):
+        key = match.group("month", "day", "hour", "minute")
+        if key in self.checkout_times:  # a large output repeats few distinct minutes
+            start = self.checkout_times[key]
+        else:
+            reference = reported_at or self.now or datetime.now(self.tz)
+            try:
+                start = resolve_checkout(*map(int, key), reference=reference, tz=self.tz)
+            except (BadDate, ValueError, OverflowError):
+                start = None
+            self.checkout_times[key] = start
+        if start is None:
             self.diagnose(number, "impossible checkout time", stripped)
-            return None
+        return start
 
     # ---- end of input ------------------------------------------------------------------------
 
