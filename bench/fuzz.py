@@ -31,10 +31,12 @@ from lmconsole.adapters.flexlm.validate import validate_options
 from lmconsole.adapters.flexlm.validate_license import validate_license
 from lmconsole.adapters.flexlm.whatif import Seat, what_if
 from lmconsole.adapters.flexlm.whatif_report import report_json, report_text
+from lmconsole.adapters.rlm.rlmstat import parse_rlmstat
 from lmconsole.model import Snapshot
 from lmconsole.output import render_csv, render_json, render_prometheus, render_table
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "flexlm"
+SHARED_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+CORPUS = SHARED_CORPUS / "flexlm"
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 TODAY = NOW.date()
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -138,7 +140,9 @@ def odd_dates(rng: random.Random, text: str) -> str:
                     ("/1", "/99"), ("1/", "13/"), ("0/", "0/0"), (":", ":99"), ("-jan-", "-xyz-"),
                     ("-dec-", "-dec-99999999"), ("permanent", "1-jan-99999"), (" 1", " 31"),
                     ("2/", "2/30 "), ("(linger: ", "(linger: 1000000000000000000000000000000 "),
-                    ("TIMESTAMP ", "TIMESTAMP 12/31/99999 "), ("start ", "start Sun 2/29 "))
+                    ("TIMESTAMP ", "TIMESTAMP 12/31/99999 "), ("start ", "start Sun 2/29 "),
+                    (" 2021", " 99999"), ("exp: ", "exp: 31-dec-"), (" at 1", " at 13/99 9"),
+                    ("(handle: ", "(handle: ffffffffffff"), ("Nov  2", "Feb 30"))
     for _ in range(rng.randint(1, 3)):
         old, new = rng.choice(replacements)
         places = [i for i in range(len(text)) if text.startswith(old, i)]
@@ -183,9 +187,9 @@ def mutate(rng: random.Random, text: str, others: list[str], size: int) -> str:
 # ---- what runs on each input ----------------------------------------------------------------
 
 
-def _corpus(*folders: str) -> list[str]:
+def _corpus(*folders: str, root: Path = CORPUS) -> list[str]:
     return [p.read_text(encoding="utf-8") for folder in folders
-            for p in sorted((CORPUS / folder).glob("*.txt"))]
+            for p in sorted((root / folder).glob("*.txt"))]
 
 
 class Targets:
@@ -196,6 +200,7 @@ class Targets:
         self.debuglog = _corpus("debuglog")
         self.license = _corpus("license")
         self.options = _corpus("options")
+        self.rlmstat = _corpus("rlm/rlmstat", root=SHARED_CORPUS)
         self.license_file = parse_license(self.license[0])
         self.seats = [Seat(f.name, c) for text in self.lmstat
                       for s in parse_lmstat(text, tz=UTC, now=NOW).servers
@@ -205,6 +210,7 @@ class Targets:
     def corpora(self) -> dict[str, tuple[list[str], Callable[[str], object]]]:
         return {
             "lmstat": (self.lmstat, self.run_lmstat),
+            "rlmstat": (self.rlmstat, self.run_rlmstat),
             "renderers": (self.lmstat, self.run_renderers),
             "debuglog": (self.debuglog, self.run_debuglog),
             "license": (self.license, self.run_license),
@@ -218,6 +224,16 @@ class Targets:
     def run_lmstat(text: str) -> None:
         parse_lmstat(text, tz=BERLIN, now=NOW)
         parse_lmstat(text, tz=CHICAGO)  # no `now`: dates resolved against the status line or today
+
+    @staticmethod
+    def run_rlmstat(text: str) -> None:
+        report = parse_rlmstat(text, tz=BERLIN, now=NOW)
+        snapshot = Snapshot(report.reported_at or NOW, report.servers, report.diagnostics)
+        render_json(snapshot)
+        render_table(snapshot, seats=True, tz=BERLIN)
+        render_csv(snapshot, rows="seats")
+        render_prometheus(snapshot)
+        parse_rlmstat(text, tz=CHICAGO)
 
     @staticmethod
     def run_renderers(text: str) -> None:

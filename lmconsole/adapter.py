@@ -64,9 +64,16 @@ def read_events(reader: EventReader, lines: Iterable[str]) -> list[Event]:
 
 class LicenceManagerAdapter(Protocol):
     kind: str  # "flexlm", "rlm", ...
+    output_name: str  # what its status output is called in messages: "lmstat", "rlmstat"
+    status_command: str  # the command that prints it, for messages: "lmutil lmstat -a"
 
     def status_argv(self, server: StatusQuery) -> list[str]:
         """The command that prints the full status of `server`."""
+        ...
+
+    def config_problems(self, settings: Mapping[str, object]) -> list[tuple[str, str]]:
+        """(key, message) for each setting of a configured server (its [[servers]] table)
+        that this manager's adapter cannot serve: the configuration check reports them."""
         ...
 
     def parse_status(self, text: str, *, name: str, tz: tzinfo, now: datetime) -> StatusReport:
@@ -94,7 +101,8 @@ class LicenceManagerAdapter(Protocol):
 
     def remove_argv(self, server: StatusQuery, status: ServerStatus | None, feature: str,
                     seat: Checkout) -> list[str]:
-        """The command that frees `seat` of `feature` (FlexLM: lmremove)."""
+        """The command that frees `seat` of `feature` (FlexLM: lmremove). ValueError, saying
+        why: the status lacks what the command needs (RLM: the seat's handle)."""
         ...
 
     def reread_argv(self, server: StatusQuery) -> list[str]:

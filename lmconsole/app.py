@@ -785,8 +785,14 @@ class LMConsoleApp(App):
             if server is None:
                 continue
             status = self.data.states[seat.server].status
-            plan.append((seat, server.adapter.remove_argv(server.config, status, seat.feature,
-                                                           seat.checkout)))
+            try:
+                argv = server.adapter.remove_argv(server.config, status, seat.feature,
+                                                  seat.checkout)
+            except ValueError as error:  # the status lacks what the command needs
+                self.notify(str(error), title="cannot free this seat", severity="warning",
+                            markup=False)
+                continue
+            plan.append((seat, argv))
         if not plan:
             return
         try:

@@ -813,6 +813,9 @@ def _check_server(check: _Checker, raw: Any, path: Key) -> dict[str, Any] | None
                                            f'(this server has transport = "{transport}")')
         if transport == Transport.SSH and "ssh_host" not in raw:
             check.error(path + ("ssh_host",), 'required when transport = "ssh"')
+    manager = ADAPTERS.get(valid.get("manager", ServerConfig.manager))
+    for key, message in manager.config_problems(raw) if manager else ():
+        check.error(path + (key,), message)
     if "options_file" in raw and "options_files" in raw:
         check.error(path + ("options_files",),
                     "options_file is set too: name every vendor daemon's options file here "

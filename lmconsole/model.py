@@ -165,6 +165,7 @@ class ServerStatus:
     features: tuple[Feature, ...] = ()
     license_files: tuple[str, ...] = ()
     reported_at: datetime | None = None  # the time lmstat printed, resolved in the server's zone
+    manager: str | None = None  # the licence manager that reported it: "flexlm", "rlm" ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,7 +120,7 @@ def _server_json(s: ServerStatus) -> dict[str, Any]:
             "vendors": [_vendor_json(v) for v in s.vendors],
             "features": [_feature_json(f) for f in s.features],
             "error_code": s.error_code, "license_files": list(s.license_files),
-            "reported_at": _utc(s.reported_at)}
+            "reported_at": _utc(s.reported_at), "manager": s.manager}
 
 
 def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
@@ -442,9 +442,11 @@ def render_table(snapshot: Snapshot, *, width: int | None = 80, tz: tzinfo | Non
 
 # Columns are added at the end, never renamed or moved.
 FEATURE_CSV_HEADER = ("server", "feature", "vendor", "issued", "in_use", "reserved",
-                      "borrowed", "queued", "uncounted", "expiry", "error", "error_code")
+                      "borrowed", "queued", "uncounted", "expiry", "error", "error_code",
+                      "manager")
 SEAT_CSV_HEADER = ("server", "feature", "user", "host", "display", "version", "server_host",
-                   "port", "handle", "start", "count", "borrowed", "linger_s", "vendor")
+                   "port", "handle", "start", "count", "borrowed", "linger_s", "vendor",
+                   "manager")
 
 
 def _cell(value: object) -> str:
@@ -460,7 +462,7 @@ def _feature_rows(snapshot: Snapshot) -> Iterable[tuple[object, ...]]:
         for f in s.features:
             yield (s.name, f.name, f.vendor, None if f.uncounted else f.issued, f.in_use,
                    f.reserved, f.borrowed, f.queued_count, f.uncounted,
-                   _day(f.earliest_expiry), f.error, f.error_code)
+                   _day(f.earliest_expiry), f.error, f.error_code, s.manager)
 
 
 def _seat_rows(snapshot: Snapshot) -> Iterable[tuple[object, ...]]:
@@ -468,7 +470,8 @@ def _seat_rows(snapshot: Snapshot) -> Iterable[tuple[object, ...]]:
         for f in s.features:
             for c in f.checkouts:
                 yield (s.name, f.name, c.user, c.host, c.display, c.version, c.server, c.port,
-                       c.handle, _utc(c.start), c.count, c.borrowed, c.linger_s, f.vendor)
+                       c.handle, _utc(c.start), c.count, c.borrowed, c.linger_s, f.vendor,
+                       s.manager)
 
 
 def render_csv(snapshot: Snapshot, *, rows: str = "features") -> str:

@@ -135,7 +135,7 @@ def render_prometheus(snapshot: Snapshot) -> str:
                 "vendor and user.", (*FEATURE, "user"), _sum),
         _Family("lmconsole_server_up",
                 "Whether a licence source answered with its status (1) or is down or in "
-                "error (0), by app and source.", ("app", "source")),
+                "error (0), by app, licence manager and source.", ("app", "manager", "source")),
         _Family("lmconsole_parse_diagnostics",
                 "Lines of the status output the parser did not understand, by app.", ("app",),
                 _sum),
@@ -149,7 +149,7 @@ def render_prometheus(snapshot: Snapshot) -> str:
     for s in snapshot.servers:
         app = s.name
         fam["lmconsole_server_up"].add(1 if s.status == Status.UP else 0, app=app,
-                                       source=s.source)
+                                       manager=s.manager, source=s.source)
         fam["lmconsole_parse_diagnostics"].add(0, app=app)
         for h in s.hosts:
             fam["flexlm_server_status"].add(

@@ -27,22 +27,38 @@ def read_input(path: str) -> tuple[str, str]:
     return text, label
 
 
-def check_report(report: StatusReport, label: str) -> None:
+def check_report(report: StatusReport, label: str, output_name: str = "lmstat") -> None:
     if not report.recognised:
         raise InputError(
-            f"{label}: not an lmstat output (no lmstat banner, status line, server block or "
-            "'Users of' line found)"
+            f"{label}: not an {output_name} output (no {output_name} banner, status line, "
+            "server block or 'Users of' line found)"
         )
 
 
-def truncation_warning(report: StatusReport, label: str) -> str | None:
+def truncation_warning(report: StatusReport, label: str, output_name: str = "lmstat",
+                       command: str = "lmutil lmstat -a") -> str | None:
     """What to tell the user when the output stops in the middle of a block: what was read
     is still worth showing, but it is not the whole status."""
     if report.truncated_at is None:
         return None
-    return (f"{label}:{report.truncated_at}: truncated lmstat output: it stops in the middle "
-            "of a block, so the status shown is incomplete; save the complete output of "
-            "`lmutil lmstat -a` and try again")
+    return (f"{label}:{report.truncated_at}: truncated {output_name} output: it stops in the "
+            "middle of a block, so the status shown is incomplete; save the complete output "
+            f"of `{command}` and try again")
+
+
+def adapter_of_output(text: str, label: str) -> LicenceManagerAdapter:
+    """The adapter of the licence manager whose status utility printed `text` (the default
+    manager's when no manager's words are in it). InputError: a manager no adapter reads."""
+    from lmconsole.adapters import ADAPTERS, DEFAULT_MANAGER, detect_manager
+
+    detected = detect_manager(text)
+    if detected is None:
+        return ADAPTERS[DEFAULT_MANAGER]
+    if detected.kind is None:
+        known = ", ".join(adapter.output_name for adapter in ADAPTERS.values())
+        raise InputError(f"{label}: {detected.name} output, not supported yet (lmconsole "
+                         f"reads these status outputs: {known})")
+    return ADAPTERS[detected.kind]
 
 
 def snapshot_from_text(text: str, label: str, adapter: LicenceManagerAdapter, *,
@@ -50,10 +66,12 @@ def snapshot_from_text(text: str, label: str, adapter: LicenceManagerAdapter, *,
                        ) -> tuple[Snapshot, str | None]:
     """The snapshot of a saved output, and a warning when the output is truncated."""
     report = adapter.parse_status(text, name=name, tz=tz, now=now)
-    check_report(report, label)
+    output_name = getattr(adapter, "output_name", "lmstat")
+    check_report(report, label, output_name)
     taken_at = report.reported_at or now
     snapshot = Snapshot(taken_at=taken_at, servers=report.servers, diagnostics=report.diagnostics)
-    return snapshot, truncation_warning(report, label)
+    command = getattr(adapter, "status_command", "lmutil lmstat -a")
+    return snapshot, truncation_warning(report, label, output_name, command)
 
 
 class ServerQuery:
@@ -84,7 +102,7 @@ class ServerQuery:
 
     def failed(self, error: str) -> ServerStatus:
         return ServerStatus(name=self.config.name, source=self.config.license,
-                            status=Status.ERROR, error=error)
+                            status=Status.ERROR, error=error, manager=self.adapter.kind)
 
 
 async def snapshot_of(queries: Sequence[ServerQuery], now: datetime | None = None) -> Snapshot:

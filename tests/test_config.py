@@ -148,7 +148,7 @@ transport = "ssh"
 timezone = "Europe/Berln"
 
 [[servers]]
-manager = "rlm"
+manager = "dsls"
 """) == [
         "config.toml:1: poll_interval_s: expected a positive number of seconds, got -5",
         "config.toml:2: read_only: expected true or false",
@@ -157,8 +157,21 @@ manager = "rlm"
         'config.toml:8: servers[0].timezone: unknown time zone "Europe/Berln"; expected an '
         'IANA name such as "Europe/Berlin" or "UTC"; did you mean "Europe/Berlin"?',
         "config.toml:10: servers[1].name: required: a unique name for this server",
-        'config.toml:11: servers[1].manager: unknown licence manager "rlm"; expected one of '
-        '"flexlm"',
+        'config.toml:11: servers[1].manager: unknown licence manager "dsls"; expected one of '
+        '"flexlm", "rlm"',
+    ]
+
+
+def test_an_rlm_server_is_accepted_with_what_its_adapter_serves(cfg, errors) -> None:
+    config = cfg('[[servers]]\nname = "design"\nmanager = "rlm"\nlicense = "5053@lic3"\n'
+                 'lmutil = "/opt/rlm/rlmutil"\nvendor = "reprise"\n')
+    assert (config.servers[0].manager, config.servers[0].lmutil) == ("rlm", "/opt/rlm/rlmutil")
+    assert errors('[[servers]]\nname = "design"\nmanager = "rlm"\ntransport = "sim"\n'
+                  'options_file = "/opt/rlm/reprise.opt"\n') == [
+        "config.toml:4: servers[0].transport: there is no simulated RLM server yet: use "
+        '"local" or "ssh"',
+        "config.toml:5: servers[0].options_file: not for an RLM server yet: its options "
+        "files are not edited yet; remove this key",
     ]
 
 
@@ -509,7 +522,8 @@ def test_conftest_isolates_the_environment(isolated_env: Path) -> None:
 
 def test_example_parses_and_round_trips() -> None:
     config = parse_config(example_config(), "example.toml")
-    assert [s.transport for s in config.servers] == ["local", "ssh", "sim"]
+    assert [(s.manager, s.transport) for s in config.servers] == [
+        ("flexlm", "local"), ("flexlm", "ssh"), ("rlm", "ssh"), ("flexlm", "sim")]
     assert config.servers[1].license == "27001@lic1,27001@lic2,27001@lic3"
     rendered = render_config(config)
     tomllib.loads(rendered)

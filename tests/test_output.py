@@ -349,12 +349,12 @@ def test_csv_features():
     rows = list(csv.reader(io.StringIO(render_csv(make_snapshot()))))
     assert rows == [
         ["server", "feature", "vendor", "issued", "in_use", "reserved", "borrowed", "queued",
-         "uncounted", "expiry", "error", "error_code"],
-        ["lic1", "MATLAB", "MLM", "10", "4", "3", "2", "1", "false", "2024-12-31", "", ""],
-        ["lic1", "Viewer", "MLM", "5", "0", "0", "0", "0", "false", "", "", ""],
-        ["lic1", LONG_NAME, "MLM", "", "", "0", "0", "0", "true", "", "", ""],
+         "uncounted", "expiry", "error", "error_code", "manager"],
+        ["lic1", "MATLAB", "MLM", "10", "4", "3", "2", "1", "false", "2024-12-31", "", "", ""],
+        ["lic1", "Viewer", "MLM", "5", "0", "0", "0", "0", "false", "", "", "", ""],
+        ["lic1", LONG_NAME, "MLM", "", "", "0", "0", "0", "true", "", "", "", ""],
         ["lic1", "PrimeTime", "snpslmd", "", "", "0", "0", "0", "false", "",
-         "2 licenses, unsupported by licensed server", ""],
+         "2 licenses, unsupported by licensed server", "", ""],
     ]
 
 
@@ -362,13 +362,13 @@ def test_csv_seats():
     rows = list(csv.reader(io.StringIO(render_csv(make_snapshot(), rows="seats"))))
     assert rows[0] == ["server", "feature", "user", "host", "display", "version",
                        "server_host", "port", "handle", "start", "count", "borrowed",
-                       "linger_s", "vendor"]
+                       "linger_s", "vendor", "manager"]
     assert rows[1] == ["lic1", "MATLAB", "jdoe", "host1", "/dev/tty", "39", "lic-b", "27000",
-                       "101", "2026-03-04T09:12:00+00:00", "1", "false", "", "MLM"]
+                       "101", "2026-03-04T09:12:00+00:00", "1", "false", "", "MLM", ""]
     assert rows[2] == ["lic1", "MATLAB", NASTY_USER, "host 2", 'di"sp', "39", "lic-b", "27000",
-                       "102", "2026-11-22T08:00:00+00:00", "2", "true", "885098", "MLM"]
+                       "102", "2026-11-22T08:00:00+00:00", "2", "true", "885098", "MLM", ""]
     assert rows[4] == ["lic1", LONG_NAME, "amy", "ws1", "ws1", "1", "", "", "", "", "1",
-                       "false", "", "MLM"]
+                       "false", "", "MLM", ""]
     assert len(rows) == 5
 
 

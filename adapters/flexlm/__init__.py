@@ -7,15 +7,31 @@ from datetime import date, datetime, tzinfo
 from lmconsole.adapter import DaemonOptionsFile, OptionsFileOwner, StatusQuery, StatusReport
 from lmconsole.model import Checkout, Pool, ServerStatus
 
+# Words only lmutil's lmstat prints: banners, headings and its whole-command errors.
+_SIGNS = ("lmutil - Copyright", "lmstat - Copyright", "Flexible License Manager status on",
+          "License server status:", "Users of ", "Vendor daemon status (on ",
+          "Error getting status:", "lmgrd is not running:")
+
+
+def recognises(text: str) -> int | None:
+    """Where in `text` the first sign of an lmstat output is (its offset), or None."""
+    found = [at for sign in _SIGNS if (at := text.find(sign)) >= 0]
+    return min(found) if found else None
+
 
 class FlexlmAdapter:
     kind = "flexlm"
+    output_name = "lmstat"
+    status_command = "lmutil lmstat -a"
 
     def status_argv(self, server: StatusQuery) -> list[str]:
         argv = [server.lmutil, "lmstat", "-a"]
         if server.license:
             argv += ["-c", server.license]
         return argv
+
+    def config_problems(self, settings) -> list[tuple[str, str]]:
+        return []
 
     def parse_status(self, text: str, *, name: str, tz: tzinfo, now: datetime) -> StatusReport:
         from .lmstat import parse_lmstat

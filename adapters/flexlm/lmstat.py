@@ -225,6 +225,7 @@ class _ServerBuilder:
             features=tuple(f.build(only_vendor) for f in self.features),
             license_files=tuple(self.license_files),
             reported_at=reported_at,
+            manager="flexlm",
         )
 
 

@@ -24,7 +24,8 @@ def add_parser(commands) -> None:
     source = snapshot.add_mutually_exclusive_group()
     source.add_argument("--demo", action="store_true", help="the built-in simulated servers")
     source.add_argument("--from-file", metavar="PATH",
-                        help="a saved `lmutil lmstat -a` output (- for standard input)")
+                        help="a saved status output, `lmutil lmstat -a` or `rlmutil rlmstat -a` "
+                             "(- for standard input; the licence manager is told from it)")
     source.add_argument("--server", metavar="NAME", action="append",
                         help="a configured server (repeatable; default: all of them)")
     snapshot.add_argument("--format", choices=FORMAT_NAMES, default="table")
@@ -37,9 +38,14 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lmconsole.adapters import ADAPTERS, DEFAULT_MANAGER
     from lmconsole.output import FORMATS
-    from lmconsole.snapshot import exit_code_of, read_input, snapshot_from_text, snapshot_of
+    from lmconsole.snapshot import (
+        adapter_of_output,
+        exit_code_of,
+        read_input,
+        snapshot_from_text,
+        snapshot_of,
+    )
 
     from .servers import server_queries
 
@@ -49,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if args.from_file is not None:
         text, label = read_input(args.from_file)
         server_tz = zone(args.server_tz, "--server-tz") or local_zone()
-        snapshot, truncated = snapshot_from_text(text, label, ADAPTERS[DEFAULT_MANAGER],
+        snapshot, truncated = snapshot_from_text(text, label, adapter_of_output(text, label),
                                                  name=None, tz=server_tz, now=now)
     elif args.demo:
         from lmconsole.demo import demo_snapshot

@@ -38,7 +38,7 @@ def report_status(report: Report, tz: tzinfo, name: str | None = None) -> Server
     return ServerStatus(name or ident.spec, ident.spec, Status.UP, hosts=hosts,
                         vendors=vendors, features=features,
                         license_files=(ident.licence_path,),
-                        reported_at=_wall(report.at, tz))
+                        reported_at=_wall(report.at, tz), manager="flexlm")
 
 
 def unreachable_status(at: datetime, tz: tzinfo, name: str) -> ServerStatus:
@@ -46,7 +46,7 @@ def unreachable_status(at: datetime, tz: tzinfo, name: str) -> ServerStatus:
     report of a server that is down."""
     return ServerStatus(name, None, Status.ERROR, error=CANT_CONNECT.text,
                         error_code=f"{CANT_CONNECT.code},{CANT_CONNECT.minor}{CANT_CONNECT.detail}",
-                        reported_at=_wall(at, tz))
+                        reported_at=_wall(at, tz), manager="flexlm")
 
 
 def _feature(block: FeatureBlock, report: Report, tz: tzinfo,
