@@ -216,7 +216,7 @@ def _expiry(rule: AlertRule, seen: Observations, now: datetime) -> Iterator[Read
 def _seat_held(rule: AlertRule, seen: Observations, now: datetime) -> Iterator[Reading]:
     for server, _status, feature in _features(rule, seen):
         for seat in feature.checkouts:
-            if seat.start is None:
+            if seat.start is None or seat.borrowed:  # a borrowed seat is meant to be held
                 continue
             held = (now - seat.start).total_seconds()
             yield Reading(f"{server}/{feature.name}/{seat.user}@{seat.host}/{seat.handle}",

@@ -118,8 +118,12 @@ def severity_rank(severity: str | None) -> int:
 
 class AlertEngine:
     def __init__(self, rules: Iterable[AlertRule], *,
-                 true_denial_window_s: int = TRUE_DENIAL_WINDOW_S) -> None:
+                 true_denial_window_s: int = TRUE_DENIAL_WINDOW_S, at_once: bool = False
+                 ) -> None:
+        """`at_once`: a condition counts as having lasted its rule's `for` when first seen
+        (one look, `watch --once`: the monitoring system that runs it repeats it)."""
         self.rules = tuple(rules)
+        self.at_once = at_once
         self.seen = Observations(true_denial_window_s=true_denial_window_s)
         self.tracks: dict[Key, _Track] = {}
         self.longest_period_s = max([r.period_s or 0 for r in self.rules] + [3600])
@@ -212,7 +216,8 @@ class AlertEngine:
         severity = reading.severity or rule.severity
         alert = track.alert
         if alert is None:
-            if quiet or (now - track.pending_since).total_seconds() < rule.for_s:
+            lasted = (now - track.pending_since).total_seconds()
+            if quiet or not self.at_once and lasted < rule.for_s:
                 return []
             track.alert = Alert(rule.name, str(rule.kind), reading.subject, severity,
                                 reading.message, reading.labels, track.pending_since, now, now)

@@ -359,6 +359,11 @@ def _built(kind: Kind, valid: dict[str, Any], windows: tuple[Window, ...], path:
         features=valid.get("features", ()), maintenance=windows)
 
 
+def rules_in_force(config) -> tuple[AlertRule, ...]:
+    """The configuration's [[alerts]], or the default rules when it has none."""
+    return DEFAULT_RULES if config.alerts is None else config.alerts
+
+
 def rule_settings(rule: AlertRule) -> dict[str, Any]:
     """A rule as the configuration writes it (for `config show`)."""
     data: dict[str, Any] = {"name": rule.name, "kind": str(rule.kind),

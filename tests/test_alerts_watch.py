@@ -1,0 +1,70 @@
+"""`lmconsole watch --once` as Nagios, Icinga or a cron job runs it: a real subprocess, the
+demo's and configured simulated servers, its exit code and output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def watch(*args: str, config_text: str | None = None, tmp_path=None):
+    env = dict(os.environ)
+    if config_text is not None:
+        config = tmp_path / "config.toml"
+        config.write_text(config_text)
+        env["LMCONSOLE_CONFIG"] = str(config)
+    result = subprocess.run([sys.executable, "-m", "lmconsole", "watch", "--once", *args],
+                            capture_output=True, timeout=60, env=env, text=True)
+    assert "Traceback" not in result.stderr, result.stderr
+    status, *lines = result.stdout.splitlines()
+    return result.returncode, status, [json.loads(line) for line in lines]
+
+
+def test_the_demo_is_critical_its_full_fem_seats_first():
+    code, status, alerts = watch("--demo")
+    assert code == 2
+    assert status.startswith("LMCONSOLE CRITICAL - 2 critical, 2 warning: ANSYS_Mechanical on "
+                             "engineering: 0 of 8 seats free (threshold 0);")
+    assert status.endswith("| critical=2 warning=2 unknown=0 servers=2")
+    assert [(a["rule"], a["subject"], a["severity"], a["state"]) for a in alerts] == [
+        ("FEM seats full", "engineering/ANSYS_Mechanical", "critical", "firing"),
+        ("FEM seats full", "engineering/NX_Nastran", "critical", "firing"),
+        ("licence expiring", "engineering/MATLAB", "warning", "firing"),
+        ("AutoCAD full", "office/AutoCAD", "warning", "firing"),
+    ]
+    assert alerts[2]["message"] == ("MATLAB on engineering: a licence expires in 22 days "
+                                    "(2026-03-31)")
+
+
+SIM = '[[servers]]\nname = "eng"\ntransport = "sim"\nsim_scenario = "engineering"\n'
+UNREACHABLE = '[[servers]]\nname = "gone"\nlmutil = "/nonexistent/lmutil"\nlicense = "1@x"\n'
+
+
+@pytest.mark.parametrize(("rules", "code", "state"), [
+    ('[[alerts]]\nkind = "server_down"\n', 0, "OK"),
+    ('[[alerts]]\nkind = "expiry"\nthreshold = 30\n', 1, "WARNING"),
+    ('[[alerts]]\nkind = "expiry"\nthreshold = 30\nseverity = "critical"\n', 2, "CRITICAL"),
+])
+def test_exit_codes_follow_the_most_severe_alert(tmp_path, rules, code, state):
+    got, status, alerts = watch(config_text=SIM + rules, tmp_path=tmp_path)
+    assert (got, status.split(" - ")[0]) == (code, f"LMCONSOLE {state}")
+    assert len(alerts) == (0 if code == 0 else 1)
+
+
+def test_a_server_not_read_is_unknown_unless_a_rule_speaks_for_it(tmp_path):
+    code, status, alerts = watch(config_text=UNREACHABLE + '[[alerts]]\nkind = "utilisation"\n',
+                                 tmp_path=tmp_path)
+    assert (code, alerts) == (3, [])
+    assert status.startswith("LMCONSOLE UNKNOWN - 0 critical, 0 warning: not read: gone |")
+    code, status, alerts = watch(config_text=UNREACHABLE, tmp_path=tmp_path)  # default rules
+    assert code == 2 and [a["rule"] for a in alerts] == ["server down"]
+
+
+def test_a_bad_configuration_is_unknown(tmp_path):
+    code, status, alerts = watch(config_text='[[alerts]]\nkind = "moon"\n', tmp_path=tmp_path)
+    assert code == 3 and status.startswith("LMCONSOLE UNKNOWN - ")
+    assert "alerts[0].kind: expected one of 'utilisation'" in status
