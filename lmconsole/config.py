@@ -143,6 +143,8 @@ class Config:
     true_denial_window_s: int = 10
     # [[alerts]]: the rules; None when the file has none: the default rules apply
     alerts: tuple[Any, ...] | None = field(default=None, hash=False)
+    # [alerting]: the hook and e-mail (lmconsole.alerts.delivery.DeliverySettings)
+    alerting: Any = field(default=None, hash=False)
     source: Path | None = field(default=None, compare=False)  # the file read, if any
 
     @property
@@ -693,7 +695,7 @@ def parse_config(text: str, filename: str) -> Config:
     check.passwords(data)
     schema = {**_GLOBAL_KEYS, "servers": lambda v: v, "keys": lambda v: v,
               "retention": lambda v: v, "prices": lambda v: v, "true_denial": lambda v: v,
-              "alerts": lambda v: v}
+              "alerts": lambda v: v, "alerting": lambda v: v}
     top = check.table(data, (), schema)
     base = Path(filename).parent
     _check_ssh_files(check, top, (), base)
@@ -731,6 +733,7 @@ def parse_config(text: str, filename: str) -> Config:
     window_s = _check_true_denial(check, top.get("true_denial", {}))
     alerts = _check_alerts(check, top["alerts"], top.get("display_timezone")) \
         if "alerts" in top else None
+    alerting = _check_alerting(check, top["alerting"]) if "alerting" in top else None
     if check.issues:
         raise ConfigError(sorted(check.issues, key=lambda i: i.line or 0))
     audit_log = top.get("audit_log")
@@ -750,6 +753,7 @@ def parse_config(text: str, filename: str) -> Config:
         currency=currency,
         true_denial_window_s=window_s,
         alerts=alerts,
+        alerting=alerting,
         source=Path(filename),
     )
 
@@ -781,6 +785,13 @@ def _check_alerts(check: _Checker, raw: Any, display_timezone: str | None) -> tu
 
     zone = ZoneInfo(display_timezone) if display_timezone else local_tz()
     return parse_rules(raw, check.error, zone)
+
+
+def _check_alerting(check: _Checker, raw: Any):
+    """[alerting]: the hook and [alerting.email] (lmconsole.alerts.delivery)."""
+    from lmconsole.alerts.delivery import parse_delivery
+
+    return parse_delivery(raw, check.error)
 
 
 def _window_seconds(value: Any) -> int:
@@ -1002,6 +1013,10 @@ def render_config(config: Config) -> str:
         from lmconsole.alerts.rules import rule_settings
 
         data["alerts"] = [rule_settings(rule) for rule in config.alerts]
+    if config.alerting is not None:
+        from lmconsole.alerts.delivery import delivery_settings
+
+        data["alerting"] = delivery_settings(config.alerting)
     if config.prices or config.currency:
         data["prices"] = {**({"currency": config.currency} if config.currency else {}),
                           **dict(config.prices)}
