@@ -47,11 +47,20 @@ class EmailSettings:
     timeout_s: int = DEFAULT_SMTP_TIMEOUT_S
 
 
+DELIVERERS = ("collect", "console", "both")
+
+
 @dataclass(frozen=True, slots=True)
 class DeliverySettings:
     hook: tuple[str, ...] | None = None
     hook_timeout_s: int = DEFAULT_HOOK_TIMEOUT_S
     email: EmailSettings | None = None
+    # which process runs the hook and sends mail: `collect` (the service, so that a console
+    # open beside it does not tell everything twice), the console, or both
+    deliver_from: str = "collect"
+
+    def delivered_by(self, process: str) -> bool:
+        return self.deliver_from in (process, "both")
 
 
 # ---- [alerting] in the configuration --------------------------------------------------------
@@ -91,7 +100,14 @@ def _flag(value: Any) -> bool:
     return value
 
 
-HOOK_KEYS = {"hook": _command, "hook_timeout": seconds, "email": lambda v: v}
+def _deliverer(value: Any) -> str:
+    if value not in DELIVERERS:
+        raise Invalid(f"expected one of {', '.join(repr(d) for d in DELIVERERS)}")
+    return value
+
+
+HOOK_KEYS = {"hook": _command, "hook_timeout": seconds, "deliver_from": _deliverer,
+             "email": lambda v: v}
 EMAIL_KEYS = {"host": _text, "port": _port, "starttls": _flag, "from": _addresses,
               "to": _addresses, "user": _text, "secret_env": _text,
               "secret_command": _command, "ca_file": _text, "timeout": seconds}
@@ -106,7 +122,7 @@ def parse_delivery(raw: Any, error: Error) -> DeliverySettings:
     email = _email(raw["email"], error) if "email" in raw else None
     return DeliverySettings(hook=valid.get("hook"),
                             hook_timeout_s=valid.get("hook_timeout", DEFAULT_HOOK_TIMEOUT_S),
-                            email=email)
+                            email=email, deliver_from=valid.get("deliver_from", "collect"))
 
 
 def _checked(raw: dict, path: tuple, keys: Mapping[str, Callable[[Any], Any]],
@@ -155,7 +171,7 @@ def _email(raw: Any, error: Error) -> EmailSettings | None:
 
 def delivery_settings(settings: DeliverySettings) -> dict[str, Any]:
     """[alerting] as the configuration writes it (for `config show`)."""
-    data: dict[str, Any] = {}
+    data: dict[str, Any] = {"deliver_from": settings.deliver_from}
     if settings.hook:
         data["hook"] = list(settings.hook)
         data["hook_timeout"] = settings.hook_timeout_s

@@ -64,6 +64,7 @@ async def collect(args: argparse.Namespace) -> int:
     recorder = HistoryRecorder(store, retention=Retention(**dict(config.retention)),
                                audit=AuditCopy(audit_path(config)))
     said = Said()
+    alerts = alert_service(config, store, said)
     monitors = []
     for query in queries:
         server = query.config
@@ -72,7 +73,7 @@ async def collect(args: argparse.Namespace) -> int:
                                            log_path=server.debug_log,
                                            poll_interval_s=server.poll_interval_s)
         monitor = ServerMonitor(server, query.adapter, query.transport,
-                                Fanout(recorder, said))
+                                Fanout(recorder, said, alerts.watcher))
         if resume is not None:
             monitor.log_position = resume.position
             monitor.link_lost_at = resume.read_at  # lines lost meanwhile: a gap since then
@@ -85,10 +86,12 @@ async def collect(args: argparse.Namespace) -> int:
     monitor = Monitor(monitors)
     writer = asyncio.create_task(recorder.run(), name="recorder")
     monitor.start()
+    alerts.start()
     try:
         await _until_stopped(writer)
     finally:
         await monitor.stop()
+        await alerts.stop()
         writer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await writer
@@ -97,6 +100,24 @@ async def collect(args: argparse.Namespace) -> int:
         await store.close()
         said.stopped(recorder)
     return EXIT_OK
+
+
+def alert_service(config, store, said: Said):
+    """The configuration's alert rules on what the collector sees: every change recorded in
+    the history and said on standard error; the hook and e-mail told unless the
+    configuration has the console deliver them."""
+    from lmconsole.alerts.rules import rules_in_force
+    from lmconsole.alerts.service import AlertService
+
+    delivery = config.alerting
+    alerts = AlertService(rules_in_force(config), lambda: datetime.now(UTC),
+                          true_denial_window_s=config.true_denial_window_s,
+                          delivery=delivery if delivery and delivery.delivered_by("collect")
+                          else None,
+                          said=lambda text: said.say("alerts", text),
+                          listeners=[said.alert_changes])
+    alerts.record_into(store)
+    return alerts
 
 
 async def _until_stopped(writer: asyncio.Task) -> None:
@@ -163,3 +184,9 @@ class Said:
 
     def log_diagnostic(self, diagnostic) -> None:
         pass  # a line not understood: the history's import summary is where those are read
+
+    def alert_changes(self, changes) -> None:
+        for change in changes:
+            alert = change.alert
+            self.say(alert.labels.get("server", "alerts"),
+                     f"alert {change.change} ({alert.severity}, {alert.rule}): {alert.message}")
