@@ -35,6 +35,7 @@ class ServerSeen:
     """The last of one server: its last good status and whether the latest poll got one."""
 
     status: ServerStatus | None = None
+    polled_at: datetime | None = None  # when that status was taken, by the server's clock
     fresh: bool = False
     error: str | None = None
     following: bool = True  # its debug log is being read
@@ -199,12 +200,19 @@ def _quorum(rule: AlertRule, seen: Observations, now: datetime) -> Iterator[Read
         yield Reading(server, FIRE if down else CLEAR, text, _labels(server), severity)
 
 
+def _taken_at(seen: Observations, server: str, now: datetime) -> datetime:
+    """When the server's status was taken, by its own clock: what a seat's age and a
+    licence's days left are counted from (a simulated server's clock is not ours)."""
+    return seen.servers[server].polled_at or now
+
+
 def _expiry(rule: AlertRule, seen: Observations, now: datetime) -> Iterator[Reading]:
     for server, status, feature in _features(rule, seen):
         expiry = feature.earliest_expiry
         if expiry is None:
             continue
-        today = now.astimezone(status.reported_at.tzinfo if status.reported_at else None).date()
+        taken = _taken_at(seen, server, now)
+        today = taken.astimezone(status.reported_at.tzinfo if status.reported_at else None).date()
         days = (expiry - today).days
         text = "expired" if days < 0 else f"expires in {days} days" if days else \
             "expires today"
@@ -218,7 +226,7 @@ def _seat_held(rule: AlertRule, seen: Observations, now: datetime) -> Iterator[R
         for seat in feature.checkouts:
             if seat.start is None or seat.borrowed:  # a borrowed seat is meant to be held
                 continue
-            held = (now - seat.start).total_seconds()
+            held = (_taken_at(seen, server, now) - seat.start).total_seconds()
             yield Reading(f"{server}/{feature.name}/{seat.user}@{seat.host}/{seat.handle}",
                           rule.level(held),
                           f"{seat.user}@{seat.host} has held {feature.name} on {server} for "

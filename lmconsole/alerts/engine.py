@@ -135,7 +135,7 @@ class AlertEngine:
         seen.error = state.error
         seen.fresh = state.error is None and state.status is not None
         if state.status is not None:
-            seen.status = state.status
+            seen.status, seen.polled_at = state.status, state.polled_at
         if seen.fresh and state.polled_at is not None:
             for feature in state.status.features:
                 idle = feature.reserved  # lmstat lists the reservations not in use
