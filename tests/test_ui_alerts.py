@@ -115,3 +115,24 @@ def test_snapshot_of_the_alerts_view(snap_compare, tmp_path):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 24), run_before=run_before)
+
+
+def test_the_demo_raises_alerts_within_a_minute(tmp_path):
+    """`lmconsole demo` as it starts: sixty times real time, its own rules."""
+    from datetime import UTC, datetime
+
+    from lmconsole.app import demo_app
+
+    async def scenario() -> set[str]:
+        app = demo_app(60.0, files=tmp_path, now=datetime(2026, 3, 9, 10, tzinfo=UTC),
+                       poll_interval_s=1.0)
+        async with app.run_test(size=(120, 30)) as pilot:
+            for _ in range(600):  # at most a minute of real time
+                rules_fired = {a.rule for a in app.data.alerts}
+                if {"licence expiring", "AutoCAD full"} <= rules_fired:
+                    break
+                await pilot.pause(0.1)
+            assert "⚑" in header_text(app)
+            return rules_fired
+
+    assert {"licence expiring", "AutoCAD full"} <= asyncio.run(scenario())
