@@ -68,3 +68,27 @@ def test_a_bad_configuration_is_unknown(tmp_path):
     code, status, alerts = watch(config_text='[[alerts]]\nkind = "moon"\n', tmp_path=tmp_path)
     assert code == 3 and status.startswith("LMCONSOLE UNKNOWN - ")
     assert "alerts[0].kind: expected one of 'utilisation'" in status
+
+
+def test_watch_prints_each_change_as_it_happens_and_the_status_when_stopped():
+    import signal
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "lmconsole", "watch", "--demo"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = json.loads(process.stdout.readline())  # the demo runs 60x: within seconds
+        time.sleep(1)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "Traceback" not in err, err
+    assert first["change"] == "fired" and first["state"] == "firing"
+    *changes, status = out.splitlines()
+    assert all(json.loads(line)["change"] in ("fired", "cleared", "severity", "renotified")
+               for line in changes)
+    assert status.startswith("LMCONSOLE ") and "servers=2" in status
+    assert process.returncode == {"OK": 0, "WARNING": 1, "CRITICAL": 2}[status.split()[1]]
