@@ -92,3 +92,41 @@ def test_watch_prints_each_change_as_it_happens_and_the_status_when_stopped():
                for line in changes)
     assert status.startswith("LMCONSOLE ") and "servers=2" in status
     assert process.returncode == {"OK": 0, "WARNING": 1, "CRITICAL": 2}[status.split()[1]]
+
+
+def test_once_takes_the_denials_of_the_period_from_the_history(tmp_path):
+    """What `collect` recorded: here a debug log imported, its lines twenty minutes old."""
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from lmconsole.adapters import ADAPTERS
+    from lmconsole.history.importer import Importer
+    from lmconsole.history.store import HistoryStore
+
+    at = datetime.now(UTC) - timedelta(minutes=20)
+    full = "(Licensed number of users already reached. (-4,342))"
+    log = tmp_path / "debug.log"
+    log.write_text(
+        f"{at:%H:%M:%S} (lmgrd) TIMESTAMP {at.month}/{at.day}/{at.year}\n"
+        f'{at:%H:%M:%S} (MLM) DENIED: "MATLAB" ann@ws1  {full}\n'
+        f'{at + timedelta(seconds=3):%H:%M:%S} (MLM) OUT: "MATLAB" ann@ws1  \n'
+        f'{at + timedelta(seconds=5):%H:%M:%S} (MLM) DENIED: "MATLAB" bob@ws2  {full}\n')
+    database = tmp_path / "history.db"
+
+    async def imported() -> None:
+        store = await HistoryStore.open(f"sqlite+aiosqlite:///{database}")
+        try:
+            await Importer(store, ADAPTERS["flexlm"], server="eng", tz=UTC, time_zone="UTC",
+                           now=datetime.now(UTC)).run([log])
+        finally:
+            await store.close()
+
+    asyncio.run(imported())
+    rules = ('[[alerts]]\nname = "denied"\nkind = "denials"\nfeatures = ["MATLAB"]\n'
+             '[[alerts]]\nname = "turned away"\nkind = "denials"\ntrue_only = true\n'
+             'threshold = 2\nclear = 0\n')
+    code, status, alerts = watch(config_text=f'database_url = "sqlite:///{database}"\n' + SIM
+                                 + rules, tmp_path=tmp_path)
+    assert (code, [(a["rule"], a["subject"]) for a in alerts]) == \
+        (1, [("denied", "eng/MATLAB")])  # ann got it three seconds later: one true denial
+    assert alerts[0]["message"] == "MATLAB on eng: 2 denials in the last 1 h (ann, bob)"

@@ -16,7 +16,9 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import NamedTuple
 
 from lmconsole.inputs import InputError
 
@@ -24,13 +26,17 @@ from .common import PROG, load_config
 
 
 def add_parser(commands) -> None:
+    from .database import database_option
+
     watch = commands.add_parser(
-        "watch", help="print the alerts of the configured servers as JSON lines",
+        "watch", parents=[database_option()],
+        help="print the alerts of the configured servers as JSON lines",
         description="Evaluate the [[alerts]] rules of the configuration (without any: the "
                     "default rules) on the configured servers. --once: one look, a status "
-                    "line then the firing alerts as JSON lines. Without: every change as a "
-                    "JSON line, until stopped. Exit codes as Nagios reads them: 0 OK, "
-                    "1 warning, 2 critical, 3 unknown.")
+                    "line then the firing alerts as JSON lines; denials and unread logs are "
+                    "taken from the history `collect` keeps, when there is one. Without: "
+                    "every change as a JSON line, until stopped. Exit codes as Nagios reads "
+                    "them: 0 OK, 1 warning, 2 critical, 3 unknown.")
     watch.add_argument("--once", action="store_true",
                        help="poll every server once, print and exit (for cron and Nagios)")
     source = watch.add_mutually_exclusive_group()
@@ -52,20 +58,27 @@ def run(args: argparse.Namespace) -> int:
         return UNKNOWN
 
 
-def rules_and_queries(args: argparse.Namespace, *, speed: float | None = None):
+class Watched(NamedTuple):
+    rules: tuple
+    queries: list
+    true_denial_window_s: int
+    config: object | None  # None for the demo
+
+
+def watched(args: argparse.Namespace, *, speed: float | None = None) -> Watched:
     from lmconsole.alerts.rules import rules_in_force
 
     if args.demo:
         from lmconsole.demo import demo_queries, demo_rules
 
         # one look: each server on its own busy morning, as `snapshot --demo` shows them
-        return demo_rules(), demo_queries(speed=speed, now=None if speed is None else
-                                          datetime.now(UTC)), 10
+        return Watched(demo_rules(), demo_queries(speed=speed, now=None if speed is None else
+                                                  datetime.now(UTC)), 10, None)
     from .servers import server_queries
 
     config = load_config(args)
-    return rules_in_force(config), server_queries(config, args.server), \
-        config.true_denial_window_s
+    return Watched(rules_in_force(config), server_queries(config, args.server),
+                   config.true_denial_window_s, config)
 
 
 async def watch_once(args: argparse.Namespace) -> int:
@@ -74,13 +87,19 @@ async def watch_once(args: argparse.Namespace) -> int:
     from lmconsole.model import Status
     from lmconsole.snapshot import snapshot_of
 
-    rules, queries, window_s = rules_and_queries(args)
+    what = watched(args)
+    store = await history_of(args, what)
     alerts, servers = [], []
-    for query in queries:  # each at its own time: the demo's servers live on different days
-        now = server_now(query)
-        snapshot = await snapshot_of([query], now)
-        alerts += one_look(rules, snapshot.servers, now, window_s)
-        servers += snapshot.servers
+    try:
+        for query in what.queries:  # each at its own time: the demo's live on different days
+            now = server_now(query)
+            snapshot = await snapshot_of([query], now)
+            past = await from_history(store, what.rules, query.config.name, now)
+            alerts += one_look(what, snapshot.servers, now, past)
+            servers += snapshot.servers
+    finally:
+        if store is not None:
+            await store.close()
     alerts.sort(key=lambda a: a.severity != "critical")  # the most severe first, stably
     spoken_for = {a.labels.get("server") for a in alerts if a.kind == Kind.SERVER_DOWN}
     unknown = [s.name for s in servers if s.status is not Status.UP and s.name not in spoken_for]
@@ -96,16 +115,56 @@ def server_now(query) -> datetime:
     return server.now.astimezone(UTC) if server is not None else datetime.now(UTC)
 
 
-def one_look(rules, statuses, now: datetime, window_s: int):
-    """The alerts that fire on one look at `statuses`."""
+async def history_of(args: argparse.Namespace, what: Watched):
+    """The history `collect` keeps, when a rule needs it (denials, unread logs) and there
+    is one; never created here."""
+    from lmconsole.alerts.rules import Kind
+    from lmconsole.history.store import HistoryStore, StoreError, database_url
+
+    if what.config is None or not {Kind.DENIALS, Kind.LOG_GAP} & {r.kind for r in what.rules}:
+        return None
+    try:
+        url = database_url(args.database or what.config.database_url)
+        if url.get_backend_name() == "sqlite" and not (url.database and
+                                                       Path(url.database).exists()):
+            return None
+        return await HistoryStore.open(url)
+    except StoreError as error:
+        print(f"{PROG}: warning: denials and log gaps not evaluated: {error}", file=sys.stderr)
+        return None
+
+
+async def from_history(store, rules, server: str, now: datetime):
+    """The events and log gaps of the longest period the rules look back over."""
+    from lmconsole.alerts.recent import recent_events, recent_gaps
+
+    if store is None:
+        return [], []
+    since = now - timedelta(seconds=max((r.period_s or 0) for r in rules))
+    return await recent_events(store, [server], since), await recent_gaps(store, [server], since)
+
+
+def one_look(what: Watched, statuses, now: datetime, past=([], [])):
+    """The alerts that fire on one look at `statuses`, and at the events and gaps of the
+    history (`past`)."""
     from lmconsole.alerts.engine import AlertEngine
     from lmconsole.model import Status
-    from lmconsole.monitor import ServerState
+    from lmconsole.monitor import LogGap, ServerState
 
-    engine = AlertEngine(rules, true_denial_window_s=window_s, at_once=True)
+    engine = AlertEngine(what.rules, true_denial_window_s=what.true_denial_window_s,
+                         at_once=True)
+    events, gaps = past
     for status in statuses:
         error = None if status.status is Status.UP else (status.error or status.status.value)
         engine.observe_state(ServerState(status.name, status, now, error=error))
+    for event in events:
+        engine.observe_event(event)
+    for gap in gaps:
+        if gap.until is None:
+            since = f"{gap.since:%Y-%m-%d %H:%M}"
+            engine.observe_follow(gap.server, False, f"not read since {since}: {gap.reason}")
+        else:
+            engine.observe_gap(LogGap(gap.server, gap.since, gap.until, gap.reason))
     engine.evaluate(now)
     return engine.firing
 
@@ -119,7 +178,7 @@ async def watch(args: argparse.Namespace) -> int:
 
     from .collect import _until_stopped
 
-    rules, queries, window_s = rules_and_queries(args, speed=60.0)
+    rules, queries, window_s, _config = watched(args, speed=60.0)
     clock = demo_clock(queries) if args.demo else (lambda: datetime.now(UTC))
 
     def printed(changes) -> None:
