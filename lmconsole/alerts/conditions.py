@@ -19,7 +19,6 @@ from .rules import CLEAR, CRITICAL, FIRE, WARNING, AlertRule, Kind
 
 DENIAL_KINDS = (EventKind.DENIED, EventKind.UNSUPPORTED)
 TRUE_DENIAL_WINDOW_S = 10  # the configuration's true_denial.window_s by default
-KEEP_EVENTS_S = 7 * 86_400  # the longest period a denials rule may count over
 
 
 class Reading(NamedTuple):
@@ -63,8 +62,11 @@ class Observations:
     def forget_before(self, moment: datetime) -> None:
         while self.denials and self.denials[0].at < moment:
             self.denials.popleft()
-        for key in [k for k, times in self.checkouts.items() if times[-1] < moment]:
-            del self.checkouts[key]
+        for key, times in list(self.checkouts.items()):
+            while times and times[0] < moment:
+                times.popleft()
+            if not times:
+                del self.checkouts[key]
         for seen in self.servers.values():
             for samples in seen.reserved_idle.values():
                 while len(samples) > 1 and samples[1][0] < moment:

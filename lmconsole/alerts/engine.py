@@ -27,13 +27,12 @@ from lmconsole.monitor import LogGap, ServerState
 
 from .conditions import (
     DENIAL_KINDS,
-    KEEP_EVENTS_S,
     TRUE_DENIAL_WINDOW_S,
     Observations,
     Reading,
     readings,
 )
-from .rules import CLEAR, CRITICAL, FIRE, SEVERITIES, SNAPSHOT_KINDS, AlertRule
+from .rules import CLEAR, CRITICAL, FIRE, SEVERITIES, SNAPSHOT_KINDS, AlertRule, Kind
 
 Key = tuple[str, str]  # (rule name, subject)
 
@@ -126,7 +125,12 @@ class AlertEngine:
         self.at_once = at_once
         self.seen = Observations(true_denial_window_s=true_denial_window_s)
         self.tracks: dict[Key, _Track] = {}
-        self.longest_period_s = max([r.period_s or 0 for r in self.rules] + [3600])
+        # what is kept of the events: as far back as a rule looks (reserved seats' samples
+        # and denials), and the checkouts only where a rule tells true denials from false
+        self.kept_s = max([r.period_s or 0 for r in self.rules] + [3600]) + \
+            true_denial_window_s
+        self.counts_denials = any(r.kind is Kind.DENIALS for r in self.rules)
+        self.tells_true = any(r.true_only for r in self.rules)
 
     # ---- what the monitor tells -------------------------------------------------------------
 
@@ -143,9 +147,9 @@ class AlertEngine:
                     seen.reserved_idle[feature.name].append((state.polled_at, idle))
 
     def observe_event(self, event: Event) -> None:
-        if event.kind in DENIAL_KINDS:
+        if event.kind in DENIAL_KINDS and self.counts_denials:
             self.seen.denials.append(event)
-        elif event.kind is EventKind.OUT and event.feature and event.user:
+        elif event.kind is EventKind.OUT and self.tells_true and event.feature and event.user:
             self.seen.checkouts[(event.server or "", event.feature, event.user)].append(event.at)
 
     def observe_gap(self, gap: LogGap) -> None:
@@ -174,8 +178,7 @@ class AlertEngine:
                         self._gone(rule, track.server):
                     gone = Reading(subject, CLEAR, "", {"server": track.server})
                     changes += self._step(rule, gone, now, quiet)
-        self.seen.forget_before(now - timedelta(seconds=max(self.longest_period_s,
-                                                            KEEP_EVENTS_S)))
+        self.seen.forget_before(now - timedelta(seconds=self.kept_s))
         return changes
 
     def _gone(self, rule: AlertRule, server: str) -> bool:
