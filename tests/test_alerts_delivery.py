@@ -220,3 +220,58 @@ def test_alerting_in_the_configuration_never_holds_a_secret():
         "in ~/.ssh/config)",
         "config.toml:7: alerting.email.starttls: credentials are only sent over STARTTLS",
     ]
+
+
+def test_three_rules_each_told_once_when_it_fires_and_once_when_it_clears(
+        tmp_path, smtp_server):
+    """The issue's 'done when': by e-mail, by a script and in the history, each rule's
+    firing and clearing once."""
+    from lmconsole.alerts.history import recorded_changes
+    from lmconsole.alerts.service import AlertService
+    from lmconsole.history.store import HistoryStore
+
+    port, cert, mailbox = smtp_server
+    told = tmp_path / "told"
+    hook = script(tmp_path / "hook", f"cat >> {told}\n")
+    office = Driven("architecture", [
+        {"name": "3dsMax full", "kind": "free_seats", "features": ["3dsMax"], "for": "2m",
+         "clear": 1, "clear_for": "2m"},
+        {"name": "office down", "kind": "server_down", "for": "2m", "clear_for": "5m"},
+        {"name": "two desks", "kind": "multi_host", "for": 0, "clear_for": 0}])
+    settings = DeliverySettings(hook=(hook,), email=email_settings(port, cert,
+                                                                   secret_env="SECRET"))
+
+    async def run() -> list[dict]:
+        store = await HistoryStore.open(f"sqlite+aiosqlite:///{tmp_path / 'history.db'}")
+        service = AlertService(office.engine.rules, lambda: office.now, delivery=settings)
+        service.engine = office.engine
+        service.deliveries.env = {"SECRET": "s3cret word"}
+        service.record_into(store)
+        service.start(evaluate_every_s=None)
+        seats = [office.take(u, "3dsMax") for u in ("a", "b")]
+        office.take("c", "AutoCAD", "pc1")
+        second_desk = office.take("c", "AutoCAD", "pc2")
+        for _ in range(10):  # full for ten minutes, the user on two desks for it all
+            service.tell(office.step(60))
+        office.sim.checkin(seats[0])
+        office.sim.checkin(second_desk)
+        office.sim.shutdown(force=True)
+        for _ in range(10):
+            service.tell(office.step(60))
+        office.sim.start()
+        for _ in range(10):
+            service.tell(office.step(60))
+        await service.stop()
+        try:
+            return await recorded_changes(store)
+        finally:
+            await store.close()
+
+    rows = asyncio.run(run())
+    expected = sorted((change, rule) for rule in ("3dsMax full", "office down", "two desks")
+                      for change in ("fired", "cleared"))
+    assert sorted((r["change"], r["rule"]) for r in rows) == expected
+    hooked = [json.loads(line) for line in told.read_text().splitlines()]
+    assert sorted((h["change"], h["rule"]) for h in hooked) == expected
+    subjects = sorted(message_from_bytes(raw)["Subject"] for _, raw in mailbox.messages)
+    assert len(subjects) == 6 and all(s.startswith("[lmconsole] ") for s in subjects)

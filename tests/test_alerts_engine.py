@@ -118,6 +118,9 @@ def test_a_failed_poll_is_a_server_down_and_holds_what_the_last_status_raised():
     assert office.told(FIRED)[-1] == (FIRED, "server_down1", "lic")
     office.step()
     assert office.told(CLEARED) == [(CLEARED, "server_down1", "lic")]
+    office.sim.shutdown(force=True)  # lmstat answers, but lmgrd is down: no seats known
+    office.step()
+    assert [c for c in office.told(CLEARED) if c[1] == "full"] == []
 
 
 def test_vendor_daemon_down_and_restarted():

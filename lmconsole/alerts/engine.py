@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from lmconsole.model import Event, EventKind
+from lmconsole.model import Event, EventKind, Status
 from lmconsole.monitor import LogGap, ServerState
 
 from .conditions import (
@@ -137,7 +137,10 @@ class AlertEngine:
     def observe_state(self, state: ServerState) -> None:
         seen = self.seen.server(state.name)
         seen.error = state.error
-        seen.fresh = state.error is None and state.status is not None
+        # fresh: what the status says of features and seats is known now (a server that is
+        # down says nothing of them: the alerts their last good status raised stay)
+        seen.fresh = state.error is None and state.status is not None and \
+            state.status.status is Status.UP
         if state.status is not None:
             seen.status, seen.polled_at = state.status, state.polled_at
         if seen.fresh and state.polled_at is not None:
