@@ -42,15 +42,22 @@ def test_the_demo_is_critical_its_full_fem_seats_first():
 
 SIM = '[[servers]]\nname = "eng"\ntransport = "sim"\nsim_scenario = "engineering"\n'
 UNREACHABLE = '[[servers]]\nname = "gone"\nlmutil = "/nonexistent/lmutil"\nlicense = "1@x"\n'
+# the licence of the architecture office's AutoCAD expires on 2026-12-31: within 9999 days,
+# or expired, whatever the date the test runs on
+EXPIRING = '[[alerts]]\nkind = "expiry"\nthreshold = 9999\nfeatures = ["AutoCAD"]\n'
 
 
 @pytest.mark.parametrize(("rules", "code", "state"), [
     ('[[alerts]]\nkind = "server_down"\n', 0, "OK"),
-    ('[[alerts]]\nkind = "expiry"\nthreshold = 30\n', 1, "WARNING"),
-    ('[[alerts]]\nkind = "expiry"\nthreshold = 30\nseverity = "critical"\n', 2, "CRITICAL"),
+    (EXPIRING, 1, "WARNING"),
+    (EXPIRING + 'severity = "critical"\n', 2, "CRITICAL"),
 ])
 def test_exit_codes_follow_the_most_severe_alert(tmp_path, rules, code, state):
-    got, status, alerts = watch(config_text=SIM + rules, tmp_path=tmp_path)
+    from .test_history_collect import Remote, local_server
+
+    remote = Remote(tmp_path)  # a simulated server, its clock stopped
+    remote.advance(600)  # seats are held: lmstat prints AutoCAD's pool and its expiry
+    got, status, alerts = watch(config_text=local_server(remote) + rules, tmp_path=tmp_path)
     assert (got, status.split(" - ")[0]) == (code, f"LMCONSOLE {state}")
     assert len(alerts) == (0 if code == 0 else 1)
 
