@@ -282,7 +282,7 @@ class LMConsoleApp(App):
             delivery=alerting if console_delivers else None,
             said=lambda text: self.notify(text, title="alert not delivered",
                                           severity="warning", timeout=15, markup=False),
-            listeners=[self.alerts_told])
+            listeners=[self.alerts_told], history_to_come=history is not None and monitor)
         self._ticks = 0
 
     # ---- start-up ------------------------------------------------------------------------

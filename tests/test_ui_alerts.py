@@ -4,6 +4,7 @@ and snoozing (z), and alerts clearing; the rules fed by the same messages as the
 from __future__ import annotations
 
 import asyncio
+import getpass
 from dataclasses import replace
 
 from lmconsole.app import StateArrived
@@ -136,3 +137,29 @@ def test_the_demo_raises_alerts_within_a_minute(tmp_path):
             return rules_fired
 
     assert {"licence expiring", "AutoCAD full"} <= asyncio.run(scenario())
+
+
+def test_the_console_records_each_change_in_the_history(tmp_path):
+    """The demo on manual clocks, its monitor running and recording: the alerts its first
+    polls raise, and an acknowledgement, end up in alert_changes."""
+    import sqlite3
+
+    from lmconsole.app import demo_app
+
+    async def scenario() -> None:
+        app = demo_app(None, files=tmp_path, poll_interval_s=0.2)
+        async with app.run_test(size=(120, 30)) as pilot:
+            for _ in range(300):  # bounded: the first polls and the history opening
+                if app.data.alerts and app.alerting.history is not None:
+                    break
+                await pilot.pause(0.05)
+            await pilot.press("A", "a")
+            await pilot.pause()
+
+    asyncio.run(scenario())
+    with sqlite3.connect(tmp_path / "history.db") as db:
+        rows = db.execute("SELECT change, rule, who FROM alert_changes ORDER BY id").fetchall()
+    assert ("fired", "licence expiring", None) in rows  # fired before the history opened
+    [acknowledged] = [r for r in rows if r[0] == "acknowledged"]
+    assert acknowledged[2] == getpass.getuser()
+    assert ("fired", acknowledged[1], None) in rows

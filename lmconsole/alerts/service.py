@@ -16,16 +16,22 @@ from .history import AlertHistory
 from .rules import AlertRule
 from .watcher import EVALUATE_EVERY_S, AlertWatcher
 
+MAX_UNRECORDED = 10_000  # changes kept for a history that is slow to open
+
 
 class AlertService:
     def __init__(self, rules: Iterable[AlertRule], clock: Callable[[], datetime], *,
                  true_denial_window_s: int = 10, delivery: DeliverySettings | None = None,
                  said: Callable[[str], None] = lambda text: None,
-                 listeners: Sequence[Callable[[list[AlertChange]], None]] = ()) -> None:
+                 listeners: Sequence[Callable[[list[AlertChange]], None]] = (),
+                 history_to_come: bool = False) -> None:
+        """`history_to_come`: a history will be opened (record_into): what changes before
+        is kept for it."""
         self.engine = AlertEngine(rules, true_denial_window_s=true_denial_window_s)
         self.watcher = AlertWatcher(self.engine, clock, self.tell)
         self.listeners = list(listeners)
         self.history: AlertHistory | None = None
+        self.unrecorded: list[AlertChange] | None = [] if history_to_come else None
         self.deliveries = Deliveries(delivery, said) \
             if delivery is not None and (delivery.hook or delivery.email) else None
         self.ticker: asyncio.Task | None = None
@@ -35,6 +41,8 @@ class AlertService:
         return bool(self.engine.rules)
 
     def tell(self, changes: list[AlertChange]) -> None:
+        if self.history is None and self.unrecorded is not None:
+            self.unrecorded.extend(changes[:MAX_UNRECORDED - len(self.unrecorded)])
         for outbox in (self.history, self.deliveries):
             if outbox is not None:
                 outbox.tell(changes)
@@ -54,6 +62,8 @@ class AlertService:
         """Record every change from now on into the history `store`."""
         self.history = AlertHistory(store)
         self.history.start()
+        self.history.tell(self.unrecorded or [])
+        self.unrecorded = None
 
     async def stop(self) -> None:
         """Stop evaluating; what was told is delivered and written first."""
