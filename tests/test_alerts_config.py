@@ -59,3 +59,15 @@ def test_problems_name_their_line():
         'config.toml:16: alerts[1].threshold: expected a duration such as "10m", "4h" or a '
         "number of seconds",
     ]
+
+
+def test_config_show_writes_the_delivery_back_without_a_secret():
+    text = ('[alerting]\ndeliver_from = "both"\nhook = ["/usr/local/bin/page", "-t", "lic"]\n'
+            '[alerting.email]\nhost = "smtp.example.com"\nfrom = "l@example.com"\n'
+            'to = ["a@example.com", "b@example.com"]\nuser = "l"\n'
+            'secret_command = ["pass", "show", "smtp"]\n')
+    config = parse_config(text, "config.toml")
+    shown = render_config(config)
+    assert parse_config(shown, "shown.toml").alerting == config.alerting
+    assert config.alerting.delivered_by("console") and config.alerting.delivered_by("collect")
+    assert "secret_command = [" in shown and "password" not in shown
