@@ -38,7 +38,6 @@ class ServerSeen:
     fresh: bool = False
     error: str | None = None
     following: bool = True  # its debug log is being read
-    not_followed_since: datetime | None = None
     gap_until: datetime | None = None  # the end of the last lines lost
     gap_text: str | None = None
     # (feature) -> [(at, reserved seats idle)] over the longest period asked

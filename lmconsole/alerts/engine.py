@@ -32,7 +32,7 @@ from .conditions import (
     Reading,
     readings,
 )
-from .rules import CLEAR, CRITICAL, FIRE, SEVERITIES, SNAPSHOT_KINDS, AlertRule, Kind
+from .rules import CLEAR, FIRE, SEVERITIES, SNAPSHOT_KINDS, AlertRule, Kind
 
 Key = tuple[str, str]  # (rule name, subject)
 
@@ -262,11 +262,3 @@ class AlertEngine:
         """The alerts firing now, the most severe first, then the oldest."""
         alerts = [t.alert for t in self.tracks.values() if t.alert is not None]
         return sorted(alerts, key=lambda a: (-severity_rank(a.severity), a.fired_at, a.key))
-
-    def worst(self) -> str | None:
-        """The severity of the most severe alert firing, None when none is."""
-        firing = self.firing
-        return firing[0].severity if firing else None
-
-
-__all__ = ["CRITICAL", "Alert", "AlertChange", "AlertEngine", "Change"]

@@ -18,6 +18,12 @@ STATES = {OK: "OK", WARNING_EXIT: "WARNING", CRITICAL_EXIT: "CRITICAL", UNKNOWN:
 SHOWN = 3  # alerts named on the status line; the rest are counted
 
 
+def unknown_servers(alerts: Sequence[Alert], not_read: Sequence[str]) -> list[str]:
+    """The servers not read that no firing server_down alert speaks for."""
+    spoken_for = {a.labels.get("server") for a in alerts if a.kind == "server_down"}
+    return [name for name in not_read if name not in spoken_for]
+
+
 def exit_code(alerts: Sequence[Alert], unknown: Sequence[str]) -> int:
     severities = {alert.severity for alert in alerts}
     if CRITICAL in severities:

@@ -88,7 +88,7 @@ async def collect(args: argparse.Namespace) -> int:
     monitor.start()
     alerts.start()
     try:
-        await _until_stopped(writer)
+        await until_stopped(writer)
     finally:
         await monitor.stop()
         await alerts.stop()
@@ -120,7 +120,7 @@ def alert_service(config, store, said: Said):
     return alerts
 
 
-async def _until_stopped(writer: asyncio.Task) -> None:
+async def until_stopped(writer: asyncio.Task) -> None:
     """Until SIGTERM or SIGINT; or until the writer fails (a database gone for good), which
     raises its error: exit non-zero, for systemd to start the collector again."""
     stop = asyncio.Event()

@@ -82,8 +82,8 @@ def watched(args: argparse.Namespace, *, speed: float | None = None) -> Watched:
 
 
 async def watch_once(args: argparse.Namespace) -> int:
-    from lmconsole.alerts.nagios import exit_code, status_line
-    from lmconsole.alerts.rules import Kind
+    from lmconsole.alerts.engine import severity_rank
+    from lmconsole.alerts.nagios import exit_code, status_line, unknown_servers
     from lmconsole.model import Status
     from lmconsole.snapshot import snapshot_of
 
@@ -100,9 +100,8 @@ async def watch_once(args: argparse.Namespace) -> int:
     finally:
         if store is not None:
             await store.close()
-    alerts.sort(key=lambda a: a.severity != "critical")  # the most severe first, stably
-    spoken_for = {a.labels.get("server") for a in alerts if a.kind == Kind.SERVER_DOWN}
-    unknown = [s.name for s in servers if s.status is not Status.UP and s.name not in spoken_for]
+    alerts.sort(key=lambda a: -severity_rank(a.severity))  # the most severe first, stably
+    unknown = unknown_servers(alerts, [s.name for s in servers if s.status is not Status.UP])
     print(status_line(alerts, unknown, len(servers)))
     for alert in alerts:
         print(json.dumps(alert.to_json(), ensure_ascii=False))
@@ -171,12 +170,12 @@ def one_look(what: Watched, statuses, now: datetime, past=([], [])):
 
 async def watch(args: argparse.Namespace) -> int:
     from lmconsole.alerts.engine import AlertEngine
-    from lmconsole.alerts.nagios import exit_code, status_line
+    from lmconsole.alerts.nagios import exit_code, status_line, unknown_servers
     from lmconsole.alerts.watcher import AlertWatcher
     from lmconsole.monitor import Monitor, ServerMonitor
     from lmconsole.snapshot import close_transport
 
-    from .collect import _until_stopped
+    from .collect import until_stopped
 
     rules, queries, window_s, _config = watched(args, speed=60.0)
     clock = demo_clock(queries) if args.demo else (lambda: datetime.now(UTC))
@@ -191,14 +190,15 @@ async def watch(args: argparse.Namespace) -> int:
     ticker = asyncio.create_task(watcher.run(), name="alerts")
     monitor.start()
     try:
-        await _until_stopped(ticker)
+        await until_stopped(ticker)
     finally:
         await monitor.stop()
         ticker.cancel()
         await asyncio.gather(ticker, return_exceptions=True)
         await asyncio.gather(*(close_transport(query.transport) for query in queries))
     alerts = watcher.engine.firing
-    unknown = [name for name, seen in watcher.engine.seen.servers.items() if not seen.fresh]
+    unknown = unknown_servers(alerts, [name for name, seen in watcher.engine.seen.servers.items()
+                                       if not seen.fresh])
     print(status_line(alerts, unknown, len(queries)), flush=True)
     return exit_code(alerts, unknown)
 
