@@ -49,9 +49,9 @@ class ServerSeen:
 class Observations:
     servers: dict[str, ServerSeen] = field(default_factory=dict)
     denials: deque[Event] = field(default_factory=deque)
-    # (server, feature, user) -> when they checked it out lately: a denial followed by one
-    # within the window was retried, not a true denial
-    checkouts: dict[tuple[str, str, str], deque[datetime]] = field(
+    # (feature, user) -> when they checked it out lately, on any server: a denial followed by
+    # one within the window was retried, not a true denial
+    checkouts: dict[tuple[str, str], deque[datetime]] = field(
         default_factory=lambda: defaultdict(deque))
     true_denial_window_s: int = TRUE_DENIAL_WINDOW_S
 
@@ -121,23 +121,22 @@ def _denials(rule: AlertRule, seen: Observations, now: datetime) -> Iterator[Rea
     period = timedelta(seconds=rule.period_s or 3600)
     counts: dict[tuple[str, str], int] = defaultdict(int)
     users: dict[tuple[str, str], set[str]] = defaultdict(set)
-    previous: dict[tuple[str, str, str], datetime] = {}
+    previous: dict[tuple[str, str], datetime] = {}  # (feature, user) -> their last denial
     for event in seen.denials:
         server, feature = event.server or "", event.feature or ""
         if not rule.watches(server, feature):
             continue
         if rule.true_only:
-            key = (server, feature, event.user or "")
+            key = (feature, event.user or "")
             repeated = key in previous and \
                 (event.at - previous[key]).total_seconds() <= seen.true_denial_window_s
             previous[key] = event.at
-            if repeated or not _known_false_or_true(event, seen, now):
+            if repeated or not _true_denial(event, seen, now):
                 continue
         if event.at >= now - period:
             counts[(server, feature)] += 1
             users[(server, feature)].add(event.user or "?")
-    for server, feature in _denial_subjects(rule, seen, counts):
-        count = counts.get((server, feature), 0)
+    for (server, feature), count in counts.items():  # the others clear: not measured
         what = "true denials" if rule.true_only else "denials"
         names = ", ".join(sorted(users.get((server, feature), ())))
         yield Reading(f"{server}/{feature}", rule.level(count),
@@ -146,22 +145,13 @@ def _denials(rule: AlertRule, seen: Observations, now: datetime) -> Iterator[Rea
                       _labels(server, feature))
 
 
-def _denial_subjects(rule: AlertRule, seen: Observations, counts: dict
-                     ) -> Iterator[tuple[str, str]]:
-    """Features with denials, and every feature of a fresh server (so that an alert clears
-    when its denials age out, as long as the log is read)."""
-    yield from counts
-    for server, _status, feature in _features(rule, seen):
-        if (server, feature.name) not in counts:
-            yield server, feature.name
-
-
-def _known_false_or_true(event: Event, seen: Observations, now: datetime) -> bool:
-    """A true denial: the window after it is over and the user did not get the feature."""
+def _true_denial(event: Event, seen: Observations, now: datetime) -> bool:
+    """The window after the denial is over, and the user did not get the feature within it
+    on any server (as `report denials` counts them: lmconsole.reports.denials)."""
     window = timedelta(seconds=seen.true_denial_window_s)
     if now < event.at + window:
         return False  # not known yet
-    times = seen.checkouts.get((event.server or "", event.feature or "", event.user or ""), ())
+    times = seen.checkouts.get((event.feature or "", event.user or ""), ())
     return not any(event.at <= t <= event.at + window for t in times)
 
 
@@ -180,7 +170,7 @@ def _vendor_down(rule: AlertRule, seen: Observations, now: datetime) -> Iterator
         if not state.fresh or state.status is None:
             continue
         for vendor in state.status.vendors:
-            if not rule.watches(server) or vendor.status is Status.UP:
+            if vendor.status is Status.UP:
                 level, text = CLEAR, "up"
             else:
                 level, text = FIRE, vendor.error or vendor.status.value

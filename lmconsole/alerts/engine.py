@@ -153,7 +153,7 @@ class AlertEngine:
         if event.kind in DENIAL_KINDS and self.counts_denials:
             self.seen.denials.append(event)
         elif event.kind is EventKind.OUT and self.tells_true and event.feature and event.user:
-            self.seen.checkouts[(event.server or "", event.feature, event.user)].append(event.at)
+            self.seen.checkouts[(event.feature, event.user)].append(event.at)
 
     def observe_gap(self, gap: LogGap) -> None:
         seen = self.seen.server(gap.server)
