@@ -71,3 +71,20 @@ def test_config_show_writes_the_delivery_back_without_a_secret():
     assert parse_config(shown, "shown.toml").alerting == config.alerting
     assert config.alerting.delivered_by("console") and config.alerting.delivered_by("collect")
     assert "secret_command = [" in shown and "password" not in shown
+
+
+def test_the_examples_rules_and_delivery_read_as_written():
+    """config/example.toml's [[alerts]] and [alerting] blocks, uncommented."""
+    from lmconsole.config import example_config
+
+    blocks, taking = [], False
+    for line in example_config().splitlines():
+        if line in ("# [[alerts]]", "# [alerting]"):
+            taking = True
+        elif not line.startswith("# "):
+            taking = False
+        if taking:
+            blocks.append(line.removeprefix("# ").split("  #")[0])
+    config = parse_config("\n".join(blocks) + "\n", "example.toml")
+    assert [rule.name for rule in config.alerts] == ["MATLAB nearly full", "people turned away"]
+    assert config.alerting.email.secret_env == "LMCONSOLE_SMTP_SECRET"
