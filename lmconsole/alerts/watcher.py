@@ -8,6 +8,7 @@ No Textual here.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -19,6 +20,9 @@ from .conditions import DENIAL_KINDS
 from .engine import AlertChange, AlertEngine, Key
 
 EVALUATE_EVERY_S = 5.0
+# A denial is evaluated at once, but not more often than this: a log read from far back
+# (a collector catching up) brings thousands a second, and the ticker catches the rest.
+DENIALS_EVALUATED_EVERY_S = 0.5
 
 
 class AlertWatcher(Listener):
@@ -27,6 +31,7 @@ class AlertWatcher(Listener):
         self.engine = engine
         self.clock = clock
         self.tell = tell
+        self.denial_evaluated_at = -DENIALS_EVALUATED_EVERY_S  # monotonic
 
     def evaluate(self) -> list[AlertChange]:
         changes = self.engine.evaluate(self.clock())
@@ -47,8 +52,11 @@ class AlertWatcher(Listener):
 
     def event(self, event: Event) -> None:
         self.engine.observe_event(event)
-        if event.kind in DENIAL_KINDS:
-            self.evaluate()
+        if event.kind in DENIAL_KINDS and self.engine.counts_denials:
+            moment = time.monotonic()
+            if moment - self.denial_evaluated_at >= DENIALS_EVALUATED_EVERY_S:
+                self.denial_evaluated_at = moment
+                self.evaluate()
 
     def log_event(self, event: Event, where: LogPosition | None) -> None:
         self.event(event)
