@@ -33,10 +33,15 @@ from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 from lmconsole.adapter import DaemonOptionsFile, LicenceManagerAdapter
+from lmconsole.alerts.delivery import DeliverySettings
+from lmconsole.alerts.engine import AlertChange, Change, Key
+from lmconsole.alerts.rules import CRITICAL, AlertRule
+from lmconsole.alerts.service import AlertService
 from lmconsole.audit import AuditLog, audit_path
 from lmconsole.edit import configured_options_files, options_files
 from lmconsole.model import Diagnostic, Event, EventKind
 from lmconsole.monitor import Fanout, Listener, LogGap, Monitor, ServerMonitor, ServerState
+from lmconsole.screens.alerts import ALERTS, AlertsScreen
 from lmconsole.screens.base import EVENTS, STATES, LiveScreen
 from lmconsole.screens.commands import ConsoleCommand, ConsoleProvider, console_commands, resolve
 from lmconsole.screens.daemon_choice import DaemonChoiceScreen
@@ -67,6 +72,8 @@ if TYPE_CHECKING:
     from lmconsole.history.store import HistoryStore
 
 COMMAND_TIMEOUT_S = 60.0
+ALERTS_EVALUATED_EVERY_S = 5  # ticks (seconds) between evaluations of the rules on time alone
+SNOOZE_S = 3600  # what one press of z snoozes an alert for
 # The actions read-only mode refuses (their keys are hidden), and what a key of one says.
 REFUSED_WHEN_READ_ONLY = {
     "free_seats": "seats cannot be freed",
@@ -193,6 +200,8 @@ class LMConsoleApp(App):
                 tooltip="Denials as they happen, newest first"),
         Binding("e", "mode('events')", "Events", show=False, id="app.events",
                 tooltip="The debug-log stream: OUT, IN, DENIED, QUEUED..."),
+        Binding("A", "mode('alerts')", "Alerts", key_display="A", show=False, id="app.alerts",
+                tooltip="The alerts firing: acknowledge (a) or snooze (z) them"),
         Binding("E", "edit_options(None)", "Edit options file", key_display="E", show=False,
                 id="app.edit-options",
                 tooltip="Edit the options file of the selected server (or the only one)"),
@@ -224,10 +233,13 @@ class LMConsoleApp(App):
                  keymap: Mapping[str, str] | None = None, theme: str = DEFAULT_THEME,
                  highlight_s: float = 5.0,
                  history: Callable[[], Awaitable[HistoryStore]] | None = None,
-                 fill_history: Callable[[HistoryStore], Awaitable[str]] | None = None) -> None:
+                 fill_history: Callable[[HistoryStore], Awaitable[str]] | None = None,
+                 alerts: Sequence[AlertRule] = (), alerting: DeliverySettings | None = None,
+                 true_denial_window_s: int = 10) -> None:
         """`history` opens the history database the console records into (None: it
         records nothing); `fill_history` fills it first (the demo's past), saying what it
-        did."""
+        did. `alerts`: the rules evaluated on what the monitor tells; `alerting`: the hook
+        and e-mail, told when the configuration has the console deliver them."""
         super().__init__()
         self.open_history = history
         self.fill_history = fill_history
@@ -261,6 +273,17 @@ class LMConsoleApp(App):
         self.add_mode("denials",
                       lambda: DenialsScreen(self.data, denial_words(self.servers.values())))
         self.add_mode("events", lambda: EventsScreen(self.data))
+        self.add_mode("alerts", lambda: AlertsScreen(self.data))
+        console_delivers = alerting is not None and alerting.delivered_by("console")
+        self.alerting = AlertService(
+            alerts, lambda: self.data.live_now(self.data.servers[0] if self.data.servers
+                                               else None),
+            true_denial_window_s=true_denial_window_s,
+            delivery=alerting if console_delivers else None,
+            said=lambda text: self.notify(text, title="alert not delivered",
+                                          severity="warning", timeout=15, markup=False),
+            listeners=[self.alerts_told], history_to_come=history is not None and monitor)
+        self._ticks = 0
 
     # ---- start-up ------------------------------------------------------------------------
 
@@ -269,6 +292,7 @@ class LMConsoleApp(App):
             self.set_keymap(self._keymap_wanted)
         self.switch_mode("overview")
         self.set_interval(1.0, self.tick)
+        self.alerting.start(evaluate_every_s=None)  # evaluated on the app's own tick
         if self.start_monitor:
             self.start_monitoring()
             if self.open_history is not None:
@@ -280,6 +304,7 @@ class LMConsoleApp(App):
         (SSH) its transports hold are closed."""
         from lmconsole.snapshot import close_transport
 
+        await self.alerting.stop()
         if self.recorder is not None:
             with contextlib.suppress(Exception):  # said when it started failing
                 await self.recorder.close()
@@ -308,6 +333,8 @@ class LMConsoleApp(App):
             self.notify("Filling the history with the demo's past: reports and charts will "
                         "have data in a few seconds", timeout=5)
             self.notify(await self.fill_history(store), timeout=8)
+        if self.alerting.active:
+            self.alerting.record_into(store)
         recorder = Recorder(store, keeps_place=False, audit=AuditCopy(self.audit.path))
         for server in self.servers.values():
             await recorder.add_server(server.name, manager=server.adapter.kind,
@@ -350,6 +377,8 @@ class LMConsoleApp(App):
         state = message.state
         previous = self.data.live_states.get(state.name)
         self.data.set_state(state)
+        if self.alerting.active:
+            self.alerting.watcher.state_changed(state)
         if state.error and (previous is None or previous.error is None):
             # Once when a server starts failing: the header has no room for why (a changed
             # host key, a refused login); retries with their changing texts stay quiet.
@@ -359,6 +388,8 @@ class LMConsoleApp(App):
 
     def on_event_arrived(self, message: EventArrived) -> None:
         self.data.add_event(message.event, time.monotonic())
+        if self.alerting.active:
+            self.alerting.watcher.event(message.event)
         self.changed(EVENTS)
 
     def on_log_diagnosed(self, message: LogDiagnosed) -> None:
@@ -367,14 +398,20 @@ class LMConsoleApp(App):
 
     def on_follow_failed(self, message: FollowFailed) -> None:
         self.data.follow_failed(message.server, message.error)
+        if self.alerting.active:
+            self.alerting.watcher.follow_failed(message.server, message.error)
         self.changed(EVENTS)
 
     def on_follow_started(self, message: FollowStarted) -> None:
         self.data.follow_errors.pop(message.server, None)
+        if self.alerting.active:
+            self.alerting.watcher.follow_started(message.server)
         self.changed(EVENTS)
 
     def on_gap_found(self, message: GapFound) -> None:
         self.data.add_gap(message.gap)
+        if self.alerting.active:
+            self.alerting.watcher.log_gap(message.gap)
         self.changed(EVENTS)
 
     def changed(self, what: str) -> None:
@@ -395,6 +432,9 @@ class LMConsoleApp(App):
     def tick(self) -> None:
         if not self.is_running:
             return  # the timer runs in its own task and can fire mid-shutdown
+        self._ticks += 1
+        if self.alerting.active and self._ticks % ALERTS_EVALUATED_EVERY_S == 0:
+            self.alerting.watcher.evaluate()  # what time alone changes: a `for` has lasted
         self.update_headers()
         if hasattr(self.screen, "update_problems"):
             self.screen.update_problems()
@@ -423,6 +463,33 @@ class LMConsoleApp(App):
                         "to act)", severity="warning")
             return True
         return False
+
+    # ---- alerts ----------------------------------------------------------------------------
+
+    def alerts_told(self, changes: list[AlertChange]) -> None:
+        """The engine's changes: the banner and the Alerts view follow; a firing, a change
+        of severity and a clearing pop up as well."""
+        self.data.alerts = self.alerting.engine.firing
+        for change in changes:
+            if change.change in (Change.FIRED, Change.SEVERITY, Change.CLEARED):
+                alert = change.alert
+                severity = "information" if change.change is Change.CLEARED else \
+                    "error" if alert.severity == CRITICAL else "warning"
+                self.notify(alert.message, title=f"alert {change.change}: {alert.rule}",
+                            severity=severity, timeout=10, markup=False)
+        self.changed(ALERTS)
+
+    def acknowledge_alert(self, key: Key) -> None:
+        self.alerting.watcher.acknowledge(key, self.audit.user())
+
+    def snooze_alert(self, key: Key) -> None:
+        alert = next((a for a in self.alerting.engine.firing if a.key == key), None)
+        if alert is None:
+            return
+        now = self.alerting.watcher.clock()
+        start = max(now, alert.snoozed_until) if alert.snoozed_until else now
+        self.alerting.watcher.snooze(key, start + timedelta(seconds=SNOOZE_S),
+                                     self.audit.user())
 
     # ---- views -----------------------------------------------------------------------------
 
@@ -923,6 +990,9 @@ def demo_app(speed: float | None = 60.0, *, files: Path | None = None,
     options.setdefault("history", lambda: HistoryStore.open(database))
     if history_days:
         options["fill_history"] = partial(demo_past, files=files, now=now, days=history_days)
+    from lmconsole.demo import demo_rules
+
+    options.setdefault("alerts", demo_rules())
     return LMConsoleApp(demo_servers(speed, files, now=now),
                         audit=AuditLog(files / "audit.log"), **options)
 

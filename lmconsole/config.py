@@ -141,6 +141,10 @@ class Config:
     # [true_denial] window_s: a denial followed within this by a checkout of the same user
     # and feature, or repeating one, is not a true denial
     true_denial_window_s: int = 10
+    # [[alerts]]: the rules; None when the file has none: the default rules apply
+    alerts: tuple[Any, ...] | None = field(default=None, hash=False)
+    # [alerting]: the hook and e-mail (lmconsole.alerts.delivery.DeliverySettings)
+    alerting: Any = field(default=None, hash=False)
     source: Path | None = field(default=None, compare=False)  # the file read, if any
 
     @property
@@ -690,7 +694,8 @@ def parse_config(text: str, filename: str) -> Config:
     check = _Checker(filename, text)
     check.passwords(data)
     schema = {**_GLOBAL_KEYS, "servers": lambda v: v, "keys": lambda v: v,
-              "retention": lambda v: v, "prices": lambda v: v, "true_denial": lambda v: v}
+              "retention": lambda v: v, "prices": lambda v: v, "true_denial": lambda v: v,
+              "alerts": lambda v: v, "alerting": lambda v: v}
     top = check.table(data, (), schema)
     base = Path(filename).parent
     _check_ssh_files(check, top, (), base)
@@ -726,6 +731,9 @@ def parse_config(text: str, filename: str) -> Config:
     retention = _check_retention(check, top.get("retention", {}))
     prices, currency = _check_prices(check, top.get("prices", {}))
     window_s = _check_true_denial(check, top.get("true_denial", {}))
+    alerts = _check_alerts(check, top["alerts"], top.get("display_timezone")) \
+        if "alerts" in top else None
+    alerting = _check_alerting(check, top["alerting"]) if "alerting" in top else None
     if check.issues:
         raise ConfigError(sorted(check.issues, key=lambda i: i.line or 0))
     audit_log = top.get("audit_log")
@@ -744,6 +752,8 @@ def parse_config(text: str, filename: str) -> Config:
         prices=prices,
         currency=currency,
         true_denial_window_s=window_s,
+        alerts=alerts,
+        alerting=alerting,
         source=Path(filename),
     )
 
@@ -766,6 +776,22 @@ def _check_true_denial(check: _Checker, raw: Any) -> int:
         return 10
     given = check.table(raw, ("true_denial",), {"window_s": _window_seconds})
     return given.get("window_s", 10)
+
+
+def _check_alerts(check: _Checker, raw: Any, display_timezone: str | None) -> tuple:
+    """[[alerts]]: the rules (lmconsole.alerts.rules); maintenance windows are read in the
+    display time zone."""
+    from lmconsole.alerts.rules import parse_rules
+
+    zone = ZoneInfo(display_timezone) if display_timezone else local_tz()
+    return parse_rules(raw, check.error, zone)
+
+
+def _check_alerting(check: _Checker, raw: Any):
+    """[alerting]: the hook and [alerting.email] (lmconsole.alerts.delivery)."""
+    from lmconsole.alerts.delivery import parse_delivery
+
+    return parse_delivery(raw, check.error)
 
 
 def _window_seconds(value: Any) -> int:
@@ -986,6 +1012,14 @@ def render_config(config: Config) -> str:
     data["retention"] = {level: retention_text(seconds) for level, seconds in config.retention}
     if config.true_denial_window_s != 10:
         data["true_denial"] = {"window_s": config.true_denial_window_s}
+    if config.alerts is not None:
+        from lmconsole.alerts.rules import rule_settings
+
+        data["alerts"] = [rule_settings(rule) for rule in config.alerts]
+    if config.alerting is not None:
+        from lmconsole.alerts.delivery import delivery_settings
+
+        data["alerting"] = delivery_settings(config.alerting)
     if config.prices or config.currency:
         data["prices"] = {**({"currency": config.currency} if config.currency else {}),
                           **dict(config.prices)}

@@ -77,6 +77,34 @@ DEMO_SERVERS = (
 )
 
 
+# The demo's alert rules (as [[alerts]] would write them): on the demo's busy morning, at
+# sixty times real time, most of them fire within a minute.
+DEMO_ALERTS = (
+    {"name": "AutoCAD full", "kind": "free_seats", "features": ["AutoCAD"], "threshold": 0,
+     "clear": 2, "for": "2m", "clear_for": "10m"},
+    {"name": "FEM seats full", "kind": "free_seats", "servers": ["engineering"],
+     "features": ["ANSYS_Mechanical", "NX_Nastran"], "threshold": 0, "clear": 1,
+     "for": "5m", "clear_for": "10m", "severity": "critical"},
+    {"name": "people denied", "kind": "denials", "period": "30m"},
+    {"name": "licence expiring", "kind": "expiry", "threshold": 30},
+    {"name": "seat held all day", "kind": "seat_held", "threshold": "10h"},
+    {"name": "server down", "kind": "server_down"},
+    {"name": "triad quorum", "kind": "quorum"},
+    {"name": "vendor daemon down", "kind": "vendor_down"},
+)
+
+
+def demo_rules():
+    from zoneinfo import ZoneInfo
+
+    from lmconsole.alerts.rules import parse_rules
+
+    def wrong(path, message):  # the demo's own rules: a mistake is ours
+        raise ValueError(f"DEMO_ALERTS: {path}: {message}")
+
+    return parse_rules(list(DEMO_ALERTS), wrong, ZoneInfo("UTC"))
+
+
 def simulator_of(manager: str) -> Simulator:
     """The simulated server of licence manager `manager` (lmconsole.adapter.Simulator)."""
     return ADAPTERS[manager].simulator()

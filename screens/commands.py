@@ -28,6 +28,8 @@ def console_commands(data: LiveData, themes: Sequence[str] = ()) -> list[Console
                        "app.mode('denials')", True),
         ConsoleCommand("events", "the debug-log stream (OUT, IN, DENIED...)",
                        "app.mode('events')", True),
+        ConsoleCommand("alerts", "the alerts firing, to acknowledge or snooze",
+                       "app.mode('alerts')", True),
         ConsoleCommand("pause", "pause or resume the tables (polling goes on)", "app.pause",
                        True),
         ConsoleCommand("help", "the keys active now", "app.help", True),

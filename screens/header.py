@@ -76,7 +76,7 @@ class ServerHeader(Static):
                 text += f" [$warning]⚠{notes}[/]"
             parts.append(text)
         markup = "[b]lmconsole[/b] │ " + " │ ".join(parts or ["no servers configured"])
-        flags = []
+        flags = alert_flags(data.alerts)
         if data.past is not None:
             when = data.past.at.astimezone(data.display_tz)
             flags.append(f"[reverse $accent] AS OF {when:%Y-%m-%d %H:%M} [/]")
@@ -87,6 +87,23 @@ class ServerHeader(Static):
         flags.append(f"[$foreground-muted]times in {escape(zone_name(data))}[/]")
         markup += "  " + " ".join(flags)
         self.update(Content.from_markup(markup))
+
+
+def alert_flags(alerts) -> list[str]:
+    """The alerts banner: the alerts not yet acknowledged, by severity (A shows them)."""
+    if not alerts:
+        return []
+    open_ = [a for a in alerts if a.acknowledged_by is None]
+    critical = sum(1 for a in open_ if a.severity == "critical")
+    warning = len(open_) - critical
+    flags = []
+    if critical:
+        flags.append(f"[reverse $error] ⚑ {critical} critical [/]")
+    if warning:
+        flags.append(f"[reverse $warning] ⚑ {warning} warning [/]")
+    if not open_:
+        flags.append(f"[$foreground-muted]⚑ {len(alerts)} acknowledged[/]")
+    return flags
 
 
 def zone_name(data: LiveData) -> str:

@@ -65,6 +65,7 @@ class LiveData:
         self.follow_down_since: dict[str, datetime] = {}  # server -> since when (its time)
         self.gaps: deque[LogGap] = deque(maxlen=GAPS_KEPT)
         self.log_diagnostics: dict[str, deque[Diagnostic]] = {}
+        self.alerts: list = []  # lmconsole.alerts.engine.Alert firing now, the worst first
         self.seq = 0
         # live_use per server, with the state and event count it was made from
         self._live_uses: dict[str, tuple[ServerState | None, int, LiveUse]] = {}

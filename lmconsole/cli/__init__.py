@@ -31,12 +31,13 @@ from . import (
     import_logs,
     report,
     snapshot,
+    watch,
     what_if,
 )
 from .common import PROG
 
 COMMANDS = [snapshot, config, check_options, check_license, what_if, import_logs, collect,
-            history, report, demo]  # --help's order
+            history, report, watch, demo]  # --help's order
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -69,6 +69,7 @@ async def collect(args: argparse.Namespace) -> int:
     recorder = HistoryRecorder(store, retention=Retention(**dict(config.retention)),
                                audit=AuditCopy(audit_path(config)))
     said = Said()
+    alerts = alert_service(config, store, said)
     monitors = []
     for query in queries:
         server = query.config
@@ -77,7 +78,7 @@ async def collect(args: argparse.Namespace) -> int:
                                            log_path=server.debug_log,
                                            poll_interval_s=server.poll_interval_s)
         monitor = ServerMonitor(server, query.adapter, query.transport,
-                                Fanout(recorder, said))
+                                Fanout(recorder, said, alerts.watcher))
         if resume is not None:
             monitor.log_position = resume.position
             monitor.link_lost_at = resume.read_at  # lines lost meanwhile: a gap since then
@@ -90,10 +91,12 @@ async def collect(args: argparse.Namespace) -> int:
     monitor = Monitor(monitors)
     writer = asyncio.create_task(recorder.run(), name="recorder")
     monitor.start()
+    alerts.start()
     try:
-        await _until_stopped(writer)
+        await until_stopped(writer)
     finally:
         await monitor.stop()
+        await alerts.stop()
         writer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await writer
@@ -104,7 +107,25 @@ async def collect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _until_stopped(writer: asyncio.Task) -> None:
+def alert_service(config, store, said: Said):
+    """The configuration's alert rules on what the collector sees: every change recorded in
+    the history and said on standard error; the hook and e-mail told unless the
+    configuration has the console deliver them."""
+    from lmconsole.alerts.rules import rules_in_force
+    from lmconsole.alerts.service import AlertService
+
+    delivery = config.alerting
+    alerts = AlertService(rules_in_force(config), lambda: datetime.now(UTC),
+                          true_denial_window_s=config.true_denial_window_s,
+                          delivery=delivery if delivery and delivery.delivered_by("collect")
+                          else None,
+                          said=lambda text: said.say("alerts", text),
+                          listeners=[said.alert_changes])
+    alerts.record_into(store)
+    return alerts
+
+
+async def until_stopped(writer: asyncio.Task) -> None:
     """Until SIGTERM or SIGINT; or until the writer fails (a database gone for good), which
     raises its error: exit non-zero, for systemd to start the collector again."""
     import asyncio
@@ -170,3 +191,9 @@ class Said:
 
     def log_diagnostic(self, diagnostic) -> None:
         pass  # a line not understood: the history's import summary is where those are read
+
+    def alert_changes(self, changes) -> None:
+        for change in changes:
+            alert = change.alert
+            self.say(alert.labels.get("server", "alerts"),
+                     f"alert {change.change} ({alert.severity}, {alert.rule}): {alert.message}")

@@ -50,6 +50,7 @@ def console_config(args: argparse.Namespace):
 def run_console(args: argparse.Namespace, config=None) -> int:
     """The full-screen console on the configured servers."""
     config = config or console_config(args)
+    from lmconsole.alerts.rules import rules_in_force
     from lmconsole.app import LMConsoleApp, console_server
 
     # SSH servers get the console's own transport (None), which asks about unknown hosts.
@@ -58,7 +59,9 @@ def run_console(args: argparse.Namespace, config=None) -> int:
                for query in server_queries(config, None)]
     app = LMConsoleApp(servers, read_only=args.read_only or config.read_only,
                        audit=audit_log_for(config), display_tz=config.display_tz,
-                       keymap=config.keys, history=history_for(config))
+                       keymap=config.keys, history=history_for(config),
+                       alerts=rules_in_force(config), alerting=config.alerting,
+                       true_denial_window_s=config.true_denial_window_s)
     app.run()
     return EXIT_OK
 

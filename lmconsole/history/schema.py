@@ -259,3 +259,23 @@ audit = Table(
     Column("subject", Text),  # JSON object
     Index(None, "at"),
 )
+
+# Every change of an alert (lmconsole.alerts): fired, renotified, severity, acknowledged,
+# snoozed, cleared; one alert is its rule and subject ("server/feature/user").
+alert_changes = Table(
+    "alert_changes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", BigInteger, nullable=False),
+    Column("rule", String(NAME), nullable=False),
+    Column("subject", String(1000), nullable=False),
+    Column("change", String(16), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("server", String(NAME)),
+    Column("feature", String(NAME)),
+    Column("message", Text, nullable=False),
+    Column("who", String(NAME)),  # who acknowledged or snoozed it
+    Column("until_at", BigInteger),  # snoozed until
+    UniqueConstraint("rule", "subject", "change", "at"),
+    Index(None, "at"),
+)

@@ -229,6 +229,16 @@ class HistoryStore:
                     added += len(new)
         return added
 
+    # ---- alerts -----------------------------------------------------------------------------
+
+    async def add_alert_changes(self, rows: Sequence[dict]) -> None:
+        """Record changes of alerts; one already there (the same rule, subject, change and
+        second: a collector and a console both recording it) is left as it is."""
+        if rows:
+            async with self.engine.begin() as connection:
+                await connection.execute(
+                    self._insert(schema.alert_changes).on_conflict_do_nothing(), rows)
+
     # ---- log rows ---------------------------------------------------------------------------
 
     async def write(self, events: Sequence[dict], denials: Sequence[dict],
