@@ -187,3 +187,16 @@ def test_the_commands_run_without_the_cycle_collector_exist():
     (commands,) = [action for action in build_parser()._actions
                    if isinstance(action, argparse._SubParsersAction)]
     assert set(commands.choices) >= UNCOLLECTED_COMMANDS
+
+
+def test_a_headless_command_does_not_import_asyncio_before_it_needs_it():
+    """`snapshot --from-file` never uses asyncio, whose import was a third of its start-up:
+    no command module may import it at module level."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from lmconsole.cli import build_parser; build_parser(); "
+            "print('asyncio' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "False"

@@ -13,7 +13,6 @@ Ctrl-C); then the status line and the exit code of the alerts firing. No Textual
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from datetime import UTC, datetime, timedelta
@@ -49,6 +48,8 @@ def add_parser(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lmconsole.alerts.nagios import UNKNOWN
+
+    import asyncio  # here: every other command would pay for it at start-up
 
     try:
         return asyncio.run(watch_once(args) if args.once else watch(args))
@@ -169,6 +170,8 @@ def one_look(what: Watched, statuses, now: datetime, past=([], [])):
 
 
 async def watch(args: argparse.Namespace) -> int:
+    import asyncio
+
     from lmconsole.alerts.engine import AlertEngine
     from lmconsole.alerts.nagios import exit_code, status_line, unknown_servers
     from lmconsole.alerts.watcher import AlertWatcher
