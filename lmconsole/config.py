@@ -141,6 +141,7 @@ class Config:
     # [true_denial] window_s: a denial followed within this by a checkout of the same user
     # and feature, or repeating one, is not a true denial
     true_denial_window_s: int = 10
+    directories: tuple = ()  # lmconsole.directory.config.DirectoryConfig, [[directories]]
     source: Path | None = field(default=None, compare=False)  # the file read, if any
 
     @property
@@ -690,7 +691,8 @@ def parse_config(text: str, filename: str) -> Config:
     check = _Checker(filename, text)
     check.passwords(data)
     schema = {**_GLOBAL_KEYS, "servers": lambda v: v, "keys": lambda v: v,
-              "retention": lambda v: v, "prices": lambda v: v, "true_denial": lambda v: v}
+              "retention": lambda v: v, "prices": lambda v: v, "true_denial": lambda v: v,
+              "directories": lambda v: v}
     top = check.table(data, (), schema)
     base = Path(filename).parent
     _check_ssh_files(check, top, (), base)
@@ -726,6 +728,7 @@ def parse_config(text: str, filename: str) -> Config:
     retention = _check_retention(check, top.get("retention", {}))
     prices, currency = _check_prices(check, top.get("prices", {}))
     window_s = _check_true_denial(check, top.get("true_denial", {}))
+    directories = _check_directories(check, top.get("directories", []), base)
     if check.issues:
         raise ConfigError(sorted(check.issues, key=lambda i: i.line or 0))
     audit_log = top.get("audit_log")
@@ -744,6 +747,7 @@ def parse_config(text: str, filename: str) -> Config:
         prices=prices,
         currency=currency,
         true_denial_window_s=window_s,
+        directories=directories,
         source=Path(filename),
     )
 
@@ -772,6 +776,12 @@ def _window_seconds(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 86_400:
         raise _Invalid("expected whole seconds, 0 to 86400")
     return value
+
+
+def _check_directories(check: _Checker, raw: Any, base: Path) -> tuple:
+    from lmconsole.directory.config import check_directories  # it builds on this module
+
+    return check_directories(check, raw, base)
 
 
 def _check_prices(check: _Checker, raw: Any
@@ -998,6 +1008,10 @@ def render_config(config: Config) -> str:
         servers.append(entry)
     if servers:
         data["servers"] = servers
+    if config.directories:
+        from lmconsole.directory.config import rendered
+
+        data["directories"] = [rendered(directory) for directory in config.directories]
     source = f"read from {config.source}" if config.source else "no configuration file"
     return f"# lmconsole: effective configuration ({source}; defaults filled in)\n\n" + \
         tomli_w.dumps(data)
