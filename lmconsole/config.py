@@ -633,6 +633,9 @@ _ONLY_FOR = {"ssh_host": Transport.SSH, "ssh_user": Transport.SSH, "ssh_port": T
 _PASSWORD_KEY = re.compile(r"pass(word|wd|phrase)|^pass$|^pwd$", re.I)
 _PASSWORD_MESSAGE = ("passwords are never read from the configuration; remove this key and "
                      "log in with ssh-agent or an SSH key (IdentityFile in ~/.ssh/config)")
+_DIRECTORY_PASSWORD_MESSAGE = ("passwords are never read from the configuration; remove this "
+                               "key and name the password's source with bind_secret_env (an "
+                               "environment variable) or bind_secret_command (a command)")
 
 
 class _Checker:
@@ -654,7 +657,8 @@ class _Checker:
         if isinstance(value, dict):
             for key, item in value.items():
                 if _PASSWORD_KEY.search(key):
-                    self.error(path + (key,), _PASSWORD_MESSAGE)
+                    self.error(path + (key,), _DIRECTORY_PASSWORD_MESSAGE
+                               if path[:1] == ("directories",) else _PASSWORD_MESSAGE)
                 else:
                     self.passwords(item, path + (key,))
         elif isinstance(value, list):
