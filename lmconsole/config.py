@@ -142,6 +142,9 @@ class Config:
     # and feature, or repeating one, is not a true denial
     true_denial_window_s: int = 10
     directories: tuple = ()  # lmconsole.directory.config.DirectoryConfig, [[directories]]
+    # [groups] count, primary: how `report groups` counts a user in several groups
+    group_count: str = "split"
+    primary_groups: tuple[str, ...] = ()
     source: Path | None = field(default=None, compare=False)  # the file read, if any
 
     @property
@@ -696,7 +699,7 @@ def parse_config(text: str, filename: str) -> Config:
     check.passwords(data)
     schema = {**_GLOBAL_KEYS, "servers": lambda v: v, "keys": lambda v: v,
               "retention": lambda v: v, "prices": lambda v: v, "true_denial": lambda v: v,
-              "directories": lambda v: v}
+              "directories": lambda v: v, "groups": lambda v: v}
     top = check.table(data, (), schema)
     base = Path(filename).parent
     _check_ssh_files(check, top, (), base)
@@ -733,6 +736,7 @@ def parse_config(text: str, filename: str) -> Config:
     prices, currency = _check_prices(check, top.get("prices", {}))
     window_s = _check_true_denial(check, top.get("true_denial", {}))
     directories = _check_directories(check, top.get("directories", []), base)
+    group_count, primary_groups = _check_groups(check, top.get("groups", {}))
     if check.issues:
         raise ConfigError(sorted(check.issues, key=lambda i: i.line or 0))
     audit_log = top.get("audit_log")
@@ -752,6 +756,8 @@ def parse_config(text: str, filename: str) -> Config:
         currency=currency,
         true_denial_window_s=window_s,
         directories=directories,
+        group_count=group_count,
+        primary_groups=primary_groups,
         source=Path(filename),
     )
 
@@ -786,6 +792,23 @@ def _check_directories(check: _Checker, raw: Any, base: Path) -> tuple:
     from lmconsole.directory.config import check_directories  # it builds on this module
 
     return check_directories(check, raw, base)
+
+
+def _check_groups(check: _Checker, raw: Any) -> tuple[str, tuple[str, ...]]:
+    """[groups] count ("split" or "primary") and primary (the groups' order)."""
+    if not isinstance(raw, dict):
+        check.error(("groups",), 'expected a table: [groups] with count = "primary" and '
+                                 'primary = ["cae", "design"]')
+        return "split", ()
+    given = check.table(raw, ("groups",), {"count": _choice(("split", "primary"), "count"),
+                                           "primary": _group_names})
+    return given.get("count", "split"), given.get("primary", ())
+
+
+def _group_names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise _Invalid('expected a list of group names, such as ["cae", "design"]')
+    return tuple(v.strip() for v in value)
 
 
 def _check_prices(check: _Checker, raw: Any
@@ -1012,6 +1035,8 @@ def render_config(config: Config) -> str:
         servers.append(entry)
     if servers:
         data["servers"] = servers
+    if config.group_count != "split" or config.primary_groups:
+        data["groups"] = {"count": config.group_count, "primary": list(config.primary_groups)}
     if config.directories:
         from lmconsole.directory.config import rendered
 

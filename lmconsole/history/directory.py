@@ -146,3 +146,16 @@ async def groups_of_users(store, at: int, directory: str | None = None) -> dict[
         for user in users:
             found.setdefault(user, set()).add(group)
     return found
+
+
+async def membership_spans(store, start: int, end: int, directory: str | None = None,
+                           kinds: Sequence[str] = USER_KINDS
+                           ) -> list[tuple[str, str, int, int | None]]:
+    """(group, member, valid_from, valid_to) of the memberships of `kinds` valid at some
+    moment of [start, end)."""
+    m = schema.directory_members
+    rows = await store.rows(
+        select(m.c.group_name, m.c.member, m.c.valid_from, m.c.valid_to)
+        .where(m.c.valid_from < end, or_(m.c.valid_to.is_(None), m.c.valid_to > start),
+               _of_directory(m, directory), m.c.kind.in_(kinds)))
+    return [tuple(row) for row in rows]
