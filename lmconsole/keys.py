@@ -22,4 +22,5 @@ BINDING_IDS = frozenset({
     "history.view", "history.zoom-in", "history.zoom-out",
     "reports.previous", "reports.next", "reports.period-1", "reports.period-2",
     "reports.period-3", "reports.period-4", "reports.csv", "reports.close",
+    "app.directory", "directory.close",
 })
