@@ -166,3 +166,28 @@ def test_the_command_syncs_and_says_what_changed(synced, slapd, monkeypatch, cap
     assert main(["--config", str(config_path), "directory", "sync"]) == 3
     assert "LDAP_SECRET (bind_secret_env) is not set" in capsys.readouterr().err
     assert main(["--config", str(config_path), "directory", "sync", "--directory", "x"]) == 2
+
+
+def test_two_syncs_in_one_second_keep_the_last(tmp_path):
+    """A change synced twice in the same second: the first rows, never valid, give way."""
+    from lmconsole.directory.model import DirectoryGroup, DirectoryTree, DirectoryUser
+
+    def tree(members: set[str]) -> DirectoryTree:
+        return DirectoryTree(
+            users={u: DirectoryUser(u, f"uid={u}") for u in ("ann", "bob")},
+            groups={"cae": DirectoryGroup("cae", "cn=cae")},
+            direct_users={"cae": frozenset(members)}, subgroups={"cae": frozenset()},
+            all_users={"cae": frozenset(members)})
+
+    async def scenario():
+        store = await HistoryStore.open(f"sqlite:///{tmp_path / 'history.db'}")
+        try:
+            at = SECONDS["monday"]
+            await record_directory(store, "corp", tree({"ann"}), at)
+            await record_directory(store, "corp", tree({"bob"}), at)
+            await record_directory(store, "corp", tree({"ann"}), at)
+            return await members_as_of(store, at)
+        finally:
+            await store.close()
+
+    assert asyncio.run(scenario()) == {"cae": {"ann"}}

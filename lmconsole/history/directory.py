@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select, true, update
+from sqlalchemy import and_, delete, or_, select, true, update
 
 from lmconsole.directory.model import USER_KINDS, DirectoryGroup, DirectoryTree, DirectoryUser
 from lmconsole.history import schema
@@ -70,25 +70,29 @@ async def _replace(connection, spec, directory_id: int, wanted: Mapping[tuple, t
     table, keys, values = spec
     columns = [table.c[name] for name in (*keys, *values)]
     open_rows = await connection.execute(
-        select(table.c.id, *columns).where(table.c.directory_id == directory_id,
-                                           table.c.valid_to.is_(None)))
+        select(table.c.id, table.c.valid_from, *columns)
+        .where(table.c.directory_id == directory_id, table.c.valid_to.is_(None)))
     current: dict[tuple, tuple] = {}
     closing: list[int] = []
+    dropping: list[int] = []  # opened in this same second: never valid, and its key is wanted
     for row in open_rows:
-        key, row_values = tuple(row[1:1 + len(keys)]), tuple(row[1 + len(keys):])
+        key, row_values = tuple(row[2:2 + len(keys)]), tuple(row[2 + len(keys):])
         if wanted.get(key) == row_values and key not in current:
             current[key] = row_values
         else:
-            closing.append(row.id)
+            (dropping if row.valid_from == at else closing).append(row.id)
     for start in range(0, len(closing), CHUNK):
         await connection.execute(update(table).where(table.c.id.in_(closing[start:start + CHUNK]))
                                  .values(valid_to=at))
+    for start in range(0, len(dropping), CHUNK):
+        await connection.execute(delete(table).where(
+            table.c.id.in_(dropping[start:start + CHUNK])))
     opening = [{"directory_id": directory_id, "valid_from": at,
                 **dict(zip(keys, key, strict=True)), **dict(zip(values, row, strict=True))}
                for key, row in wanted.items() if key not in current]
     if opening:
         await connection.execute(table.insert(), opening)
-    return len(opening), len(closing)
+    return len(opening), len(closing) + len(dropping)
 
 
 # ---- as of a moment -------------------------------------------------------------------------
