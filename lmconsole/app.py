@@ -54,6 +54,7 @@ from lmconsole.screens.dialogs import (
     UnknownHostScreen,
     key_help,
 )
+from lmconsole.screens.directory import DirectoryGroups, DirectoryScreen
 from lmconsole.screens.events import EventsScreen
 from lmconsole.screens.features import FeaturesScreen
 from lmconsole.screens.format import day_time, duration
@@ -214,6 +215,9 @@ class LMConsoleApp(App):
         Binding("ctrl+t", "next_theme", "Next theme", show=False, id="app.theme"),
         Binding("R", "reports", "Reports", key_display="R", show=False, id="app.reports",
                 tooltip="The reports on the history: utilisation, denials, reservations ..."),
+        Binding("D", "directory", "Directory groups", key_display="D", show=False,
+                id="app.directory",
+                tooltip="The directory's groups, their members and the seats they hold now"),
         Binding("T", "past", "As of a past time", key_display="T", show=False, id="app.past",
                 tooltip="Show every view as it was at a past minute, from the history"),
         Binding("left_square_bracket", "step_past(-60)", "A minute back", key_display="[",
@@ -531,6 +535,31 @@ class LMConsoleApp(App):
         first = self.data.servers[0] if self.data.servers else None
         self.push_screen(ReportsScreen(self.history_report, export_report,
                                        self.data.display_tz, lambda: self.data.now(first)))
+
+    def action_directory(self) -> None:
+        if self.open_history is None:
+            self.notify("no history to read the directory from: this console records none "
+                        "(record_history = false)", severity="warning")
+            return
+        self.push_screen(DirectoryScreen(self.directory_groups,
+                                         lambda: self.data.states.values()))
+
+    async def directory_groups(self) -> DirectoryGroups:
+        """The groups as the history has them at the moment shown (now, or the past)."""
+        from lmconsole.directory.model import MEMBER_GROUP
+        from lmconsole.history.directory import members_as_of, users_as_of
+
+        store = await self.history_store()
+        at = int(self.data.now().timestamp())
+        members = await members_as_of(store, at)
+        nesting = await members_as_of(store, at, kinds=(MEMBER_GROUP,))
+        users = await users_as_of(store, at)
+        groups = set(members) | set(nesting)
+        return DirectoryGroups(
+            members={group: frozenset(members.get(group, ())) for group in groups},
+            within={child: parent for parent, children in sorted(nesting.items())
+                    for child in children},
+            names={login: user.display_name or "" for login, user in users.items()})
 
     async def history_report(self, name: str, start: int, end: int, *,
                              servers: tuple[str, ...] = (), features: tuple[str, ...] = (),

@@ -145,6 +145,10 @@ class Config:
     alerts: tuple[Any, ...] | None = field(default=None, hash=False)
     # [alerting]: the hook and e-mail (lmconsole.alerts.delivery.DeliverySettings)
     alerting: Any = field(default=None, hash=False)
+    directories: tuple = ()  # lmconsole.directory.config.DirectoryConfig, [[directories]]
+    # [groups] count, primary: how `report groups` counts a user in several groups
+    group_count: str = "split"
+    primary_groups: tuple[str, ...] = ()
     source: Path | None = field(default=None, compare=False)  # the file read, if any
 
     @property
@@ -636,6 +640,9 @@ _ONLY_FOR = {"ssh_host": Transport.SSH, "ssh_user": Transport.SSH, "ssh_port": T
 _PASSWORD_KEY = re.compile(r"pass(word|wd|phrase)|^pass$|^pwd$", re.I)
 _PASSWORD_MESSAGE = ("passwords are never read from the configuration; remove this key and "
                      "log in with ssh-agent or an SSH key (IdentityFile in ~/.ssh/config)")
+_DIRECTORY_PASSWORD_MESSAGE = ("passwords are never read from the configuration; remove this "
+                               "key and name the password's source with bind_secret_env (an "
+                               "environment variable) or bind_secret_command (a command)")
 
 
 class _Checker:
@@ -657,7 +664,8 @@ class _Checker:
         if isinstance(value, dict):
             for key, item in value.items():
                 if _PASSWORD_KEY.search(key):
-                    self.error(path + (key,), _PASSWORD_MESSAGE)
+                    self.error(path + (key,), _DIRECTORY_PASSWORD_MESSAGE
+                               if path[:1] == ("directories",) else _PASSWORD_MESSAGE)
                 else:
                     self.passwords(item, path + (key,))
         elif isinstance(value, list):
@@ -695,7 +703,8 @@ def parse_config(text: str, filename: str) -> Config:
     check.passwords(data)
     schema = {**_GLOBAL_KEYS, "servers": lambda v: v, "keys": lambda v: v,
               "retention": lambda v: v, "prices": lambda v: v, "true_denial": lambda v: v,
-              "alerts": lambda v: v, "alerting": lambda v: v}
+              "alerts": lambda v: v, "alerting": lambda v: v,
+              "directories": lambda v: v, "groups": lambda v: v}
     top = check.table(data, (), schema)
     base = Path(filename).parent
     _check_ssh_files(check, top, (), base)
@@ -734,6 +743,8 @@ def parse_config(text: str, filename: str) -> Config:
     alerts = _check_alerts(check, top["alerts"], top.get("display_timezone")) \
         if "alerts" in top else None
     alerting = _check_alerting(check, top["alerting"]) if "alerting" in top else None
+    directories = _check_directories(check, top.get("directories", []), base)
+    group_count, primary_groups = _check_groups(check, top.get("groups", {}))
     if check.issues:
         raise ConfigError(sorted(check.issues, key=lambda i: i.line or 0))
     audit_log = top.get("audit_log")
@@ -754,6 +765,9 @@ def parse_config(text: str, filename: str) -> Config:
         true_denial_window_s=window_s,
         alerts=alerts,
         alerting=alerting,
+        directories=directories,
+        group_count=group_count,
+        primary_groups=primary_groups,
         source=Path(filename),
     )
 
@@ -798,6 +812,29 @@ def _window_seconds(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 86_400:
         raise _Invalid("expected whole seconds, 0 to 86400")
     return value
+
+
+def _check_directories(check: _Checker, raw: Any, base: Path) -> tuple:
+    from lmconsole.directory.config import check_directories  # it builds on this module
+
+    return check_directories(check, raw, base)
+
+
+def _check_groups(check: _Checker, raw: Any) -> tuple[str, tuple[str, ...]]:
+    """[groups] count ("split" or "primary") and primary (the groups' order)."""
+    if not isinstance(raw, dict):
+        check.error(("groups",), 'expected a table: [groups] with count = "primary" and '
+                                 'primary = ["cae", "design"]')
+        return "split", ()
+    given = check.table(raw, ("groups",), {"count": _choice(("split", "primary"), "count"),
+                                           "primary": _group_names})
+    return given.get("count", "split"), given.get("primary", ())
+
+
+def _group_names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise _Invalid('expected a list of group names, such as ["cae", "design"]')
+    return tuple(v.strip() for v in value)
 
 
 def _check_prices(check: _Checker, raw: Any
@@ -1035,6 +1072,12 @@ def render_config(config: Config) -> str:
         servers.append(entry)
     if servers:
         data["servers"] = servers
+    if config.group_count != "split" or config.primary_groups:
+        data["groups"] = {"count": config.group_count, "primary": list(config.primary_groups)}
+    if config.directories:
+        from lmconsole.directory.config import rendered
+
+        data["directories"] = [rendered(directory) for directory in config.directories]
     source = f"read from {config.source}" if config.source else "no configuration file"
     return f"# lmconsole: effective configuration ({source}; defaults filled in)\n\n" + \
         tomli_w.dumps(data)

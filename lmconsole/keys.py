@@ -23,4 +23,5 @@ BINDING_IDS = frozenset({
     "reports.previous", "reports.next", "reports.period-1", "reports.period-2",
     "reports.period-3", "reports.period-4", "reports.csv", "reports.close",
     "app.alerts", "alerts.acknowledge", "alerts.snooze",
+    "app.directory", "directory.close",
 })

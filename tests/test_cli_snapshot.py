@@ -248,8 +248,8 @@ def test_local_server_through_a_real_subprocess(tmp_path):
 HEADLESS_MODULES = [
     "lmconsole.cli", "lmconsole.snapshot", "lmconsole.output", "lmconsole.prometheus",
     "lmconsole.config", "lmconsole.cli.check_options", "lmconsole.cli.check_license",
-    "lmconsole.cli.what_if",
-    "lmconsole.adapters.flexlm.lmstat", "lmconsole.adapters.flexlm.sim",
+    "lmconsole.cli.what_if", "lmconsole.cli.directory", "lmconsole.history.directory",
+    "lmconsole.adapters.ldap", "lmconsole.adapters.flexlm.lmstat", "lmconsole.adapters.flexlm.sim",
 ]
 
 

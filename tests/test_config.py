@@ -25,6 +25,7 @@ from lmconsole.config import (
     ssh_keepalive,
     write_example_config,
 )
+from lmconsole.directory.config import DirectoryConfig
 
 
 @pytest.fixture
@@ -534,10 +535,13 @@ def test_example_parses_and_round_trips() -> None:
 
 def test_example_documents_every_key() -> None:
     text = example_config()
-    in_tables = {"true_denial_window_s": "true_denial"}  # a key of a table of its own
+    in_tables = {"true_denial_window_s": "true_denial",  # keys of tables of their own
+                 "group_count": "count", "primary_groups": "primary"}
     keys = [f.name for f in fields(ServerConfig)] + \
         [in_tables.get(f.name, f.name) for f in fields(Config)
-         if f.name not in ("servers", "source")]
+         if f.name not in ("servers", "directories", "source")] + \
+        [f.name for f in fields(DirectoryConfig) if f.name != "attribute_groups"]
+    assert "# [[directories]]" in text and "# [directories.attribute_groups]" in text
     assert [k for k in keys if f"#   {k} " not in text and f"{k} = " not in text
             and f"# [{k}]" not in text and f"\n[{k}]\n" not in text] == []
 

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Each top-level folder and the package it is installed as (pyproject.toml's package-dir).
 INSTALLED_AS = {"lmconsole": "lmconsole", "screens": "lmconsole.screens",
                 "themes": "lmconsole.themes", "adapters": "lmconsole.adapters"}
-SHARED_ADAPTER_MODULES = {"transports"}
+SHARED_ADAPTER_MODULES = {"transports", "ldap"}  # not licence managers
 ABOVE_THE_ADAPTERS = ("lmconsole.screens", "lmconsole.themes", "lmconsole.app",
                       "lmconsole.cli", "textual")
 

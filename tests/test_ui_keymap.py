@@ -27,6 +27,7 @@ from lmconsole.screens import seats as seats_module
 from lmconsole.screens.alerts import AlertsScreen
 from lmconsole.screens.daemon_choice import DaemonChoiceScreen
 from lmconsole.screens.denials import DenialsScreen
+from lmconsole.screens.directory import DirectoryScreen
 from lmconsole.screens.editor import EditorScreen
 from lmconsole.screens.editor_dialogs import BackupsScreen
 from lmconsole.screens.file_area import CompletionMenu
@@ -50,7 +51,7 @@ def test_the_binding_ids_config_knows_are_the_ones_the_console_defines():
                dialogs.HelpScreen, dialogs.NotesScreen, dialogs.CommandLine,
                live_table.LiveTable, EditorScreen,
                BackupsScreen, CompletionMenu, DaemonChoiceScreen, HistoryScreen, ReportsScreen,
-               PastDialog, AlertsScreen]
+               PastDialog, AlertsScreen, DirectoryScreen]
     defined = {b.id for cls in classes for b in cls.__dict__.get("BINDINGS", [])
                if isinstance(b, Binding)}
     assert defined == BINDING_IDS

@@ -27,6 +27,7 @@ from . import (
     config,
     console,
     demo,
+    directory,
     history,
     import_logs,
     report,
@@ -37,7 +38,7 @@ from . import (
 from .common import PROG
 
 COMMANDS = [snapshot, config, check_options, check_license, what_if, import_logs, collect,
-            history, report, watch, demo]  # --help's order
+            history, report, watch, directory, demo]  # --help's order
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,9 +17,10 @@ from .history import period
 
 # lmconsole.reports.REPORTS and lmconsole.reports.clock.PERS, without importing them
 REPORT_NAMES = ("utilisation", "denials", "concurrency", "efficiency", "heatmap",
-                "reservations", "borrowing", "users", "forecast")
+                "reservations", "borrowing", "users", "forecast", "groups")
 PERS = ("hour", "day", "week", "month")
 USERS_PER = ("user", "host")
+GROUP_COUNTS = ("split", "primary")  # lmconsole.reports.groups.COUNTS
 DEFAULT_DAYS = 30
 
 
@@ -39,7 +40,9 @@ def add_parser(commands) -> None:
                     "sessions, hours, features, last use, seats held long; or the distinct "
                     "users per day or month); forecast (the seats needed a horizon ahead "
                     "from the daily peaks, their trend and a yearly growth; priced with "
-                    "[prices] in the configuration).")
+                    "[prices] in the configuration); groups (per directory group, as "
+                    "`lmconsole directory sync` recorded them: users, sessions, hours, "
+                    "seat-hours and denials, nested groups rolled up).")
     report.add_argument("name", choices=REPORT_NAMES, metavar="NAME",
                         help=f"one of {', '.join(REPORT_NAMES)}")
     report.add_argument("--from", dest="start", metavar="TIME",
@@ -75,6 +78,15 @@ def add_parser(commands) -> None:
                         help="forecast: of the daily peaks to grow (default 95)")
     report.add_argument("--horizon", metavar="DAYS", type=int, default=365,
                         help="forecast: how far ahead (default 365)")
+    report.add_argument("--group", metavar="NAME", action="append",
+                        help="groups: this directory group (repeatable; the order is the "
+                             "primary-group order; default: every group)")
+    report.add_argument("--count", choices=GROUP_COUNTS,
+                        help="groups: a user in several groups is split equally among them, "
+                             "or counted under the first (default: [groups] count, else "
+                             "split)")
+    report.add_argument("--directory", metavar="NAME",
+                        help="groups: one directory's groups (default: all)")
     report.add_argument("--format", choices=("table", "json", "csv"), default="table")
     report.add_argument("--tz", metavar="ZONE",
                         help="the zone of the table's times, of --from/--to and of the "
@@ -105,6 +117,9 @@ async def report(args: argparse.Namespace) -> int:
     chosen = options(args)
     if args.name == "forecast":
         chosen.update(prices=dict(config.prices), currency=config.currency)
+    if args.name == "groups":
+        chosen.update(chosen=tuple(args.group or config.primary_groups),
+                      count=args.count or config.group_count, directory=args.directory)
     store = await open_store(args, config)
     try:
         result = await REPORTS[args.name](store, question, **chosen)

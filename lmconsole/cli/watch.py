@@ -47,9 +47,9 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lmconsole.alerts.nagios import UNKNOWN
-
     import asyncio  # here: every other command would pay for it at start-up
+
+    from lmconsole.alerts.nagios import UNKNOWN
 
     try:
         return asyncio.run(watch_once(args) if args.once else watch(args))

@@ -279,3 +279,62 @@ alert_changes = Table(
     UniqueConstraint("rule", "subject", "change", "at"),
     Index(None, "at"),
 )
+
+# ---- directories (lmconsole.history.directory): users, groups and membership, dated ------
+# Each row holds from `valid_from` (the sync that first saw it) to `valid_to` (the sync that
+# no longer saw it, or saw it changed); NULL: valid still. So a group's members can be asked
+# as of any past moment: valid_from <= t < valid_to.
+
+directories = Table(
+    "directories", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(NAME), nullable=False, unique=True),
+    Column("synced_at", BigInteger),  # the last sync that completed
+)
+
+
+def _directory_id() -> Column:
+    return Column("directory_id", Integer, ForeignKey("directories.id"), nullable=False)
+
+
+def _validity() -> list[Column]:
+    return [Column("valid_from", BigInteger, nullable=False), Column("valid_to", BigInteger)]
+
+
+directory_users = Table(
+    "directory_users", metadata,
+    Column("id", Integer, primary_key=True),
+    _directory_id(),
+    Column("login", String(NAME), nullable=False),  # as licence servers log it
+    Column("dn", Text, nullable=False),
+    Column("display_name", Text),
+    Column("mail", Text),
+    *_validity(),
+    UniqueConstraint("directory_id", "login", "valid_from"),
+)
+
+directory_groups = Table(
+    "directory_groups", metadata,
+    Column("id", Integer, primary_key=True),
+    _directory_id(),
+    Column("name", String(NAME), nullable=False),
+    Column("dn", Text, nullable=False),  # an attribute group's: its filter
+    Column("source", String(16), nullable=False),  # "ldap" or "attribute"
+    *_validity(),
+    UniqueConstraint("directory_id", "name", "valid_from"),
+)
+
+# kind "user": a user named in the group; "group": a group named in it; "nested": a user in
+# it only through its groups (lmconsole.directory.model).
+directory_members = Table(
+    "directory_members", metadata,
+    Column("id", Integer, primary_key=True),
+    _directory_id(),
+    Column("group_name", String(NAME), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("member", String(NAME), nullable=False),
+    *_validity(),
+    UniqueConstraint("directory_id", "group_name", "kind", "member", "valid_from",
+                     name="uq_directory_members_dated"),  # the convention's: > 63 characters
+    Index(None, "member", "valid_from"),  # a user's groups
+)

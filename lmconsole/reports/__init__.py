@@ -9,6 +9,7 @@ from .concurrency import concurrency
 from .denials import denials
 from .efficiency import efficiency
 from .forecast import forecast
+from .groups import groups
 from .heatmap import heatmap
 from .reservations import reservations
 from .users import users
@@ -16,4 +17,4 @@ from .utilisation import utilisation
 
 REPORTS = {"utilisation": utilisation, "denials": denials, "concurrency": concurrency,
            "efficiency": efficiency, "heatmap": heatmap, "reservations": reservations,
-           "borrowing": borrowing, "users": users, "forecast": forecast}
+           "borrowing": borrowing, "users": users, "forecast": forecast, "groups": groups}

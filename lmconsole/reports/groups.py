@@ -1,0 +1,176 @@
+"""`groups`: usage and denials by directory group (lmconsole directory sync), each session
+and denial counted under the groups its user was in on its day, as the history dates them.
+
+Per group chosen (default: every group): the users who held a seat, their sessions, hours
+and seat-hours (as in `users`: clipped to the period, reserved seats apart), and their
+denials. A user in several of the chosen groups is counted once:
+- "split": their figures divided equally among those groups;
+- "primary": all of them under the first of those groups in the order chosen.
+Only the most specific of a user's groups take part: a group that holds another of the
+user's chosen groups (nesting) leaves the count to it. Groups then roll up: a group's row
+is its own count and that of every chosen group nested in it, so a parent's figures hold
+its children's once. Usage by users in none of the chosen groups is on the row "(none)".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+from sqlalchemy import func, select
+
+from lmconsole.directory.model import MEMBER_GROUP
+from lmconsole.history import schema
+from lmconsole.history.directory import members_as_of, membership_spans
+from lmconsole.history.store import HistoryStore
+
+from .base import (
+    DAY,
+    HOUR,
+    Question,
+    Report,
+    filtered,
+    gap_rows,
+    greatest,
+    reaches,
+    seconds_in_period,
+    server_ids,
+    sessions_in_period,
+    total,
+)
+
+NAME = "groups"
+COUNTS = ("split", "primary")
+NO_GROUP = "(none)"
+FIGURES = ("sessions", "seconds", "seat_seconds", "denials")
+MAX_DEPTH = 100  # nesting followed for the roll-up
+
+
+async def groups(store: HistoryStore, question: Question, *, chosen: Sequence[str] = (),
+                 count: str = "split", directory: str | None = None) -> Report:
+    if count not in COUNTS:
+        raise ValueError(f"groups counted {count!r}: one of {', '.join(COUNTS)}")
+    columns = (("group", "GROUP"), ("within", "WITHIN"), ("users", "USERS"),
+               ("sessions", "SESSIONS"), ("hours", "HOURS"), ("seat_hours", "SEAT-HOURS"),
+               ("denials", "DENIALS"))
+    report = Report(NAME, f"Usage by directory group ({count})", question, columns)
+    spans = await membership_spans(store, question.start, question.end, directory)
+    nesting = await members_as_of(store, question.end - 1, directory, kinds=(MEMBER_GROUP,))
+    names = list(dict.fromkeys(chosen)) or sorted({group for group, *_ in spans})
+    servers = await server_ids(store, question)
+    own: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0.0))
+    users: dict[str, set[str]] = defaultdict(set)
+    if servers:
+        counter = Counter(names, spans, nesting, count)
+        reach = await reaches(store, question, servers)
+        for row in await store.rows(_usage_per_user_day(store.dialect, question, servers,
+                                                        reach)):
+            counter.credit(own, users, row.user_name, row.day, {
+                "sessions": row.sessions, "seconds": row.seconds,
+                "seat_seconds": row.seat_seconds})
+        for row in await store.rows(_denials_per_user_day(question, servers)):
+            counter.credit(own, users, row.user_name, row.day, {"denials": row.denials})
+    within = parents(names, nesting)
+    for name in [*names, NO_GROUP]:
+        below = [name, *descendants(name, nesting, names)] if name != NO_GROUP else [name]
+        if name == NO_GROUP and name not in own:
+            continue
+        figures = {key: sum(own[g][key] for g in below if g in own) for key in FIGURES}
+        report.rows.append({
+            "group": name, "within": within.get(name),
+            "users": len(set().union(*(users[g] for g in below))),
+            "sessions": _number(figures["sessions"]),
+            "hours": round(figures["seconds"] / HOUR, 2),
+            "seat_hours": round(figures["seat_seconds"] / HOUR, 2),
+            "denials": _number(figures["denials"])})
+    report.rules = [
+        "each session and denial under the groups its user was in on its day (UTC) as the "
+        "directory's syncs dated them; sessions clipped to the period, reserved seats apart",
+        "a user in several groups: " + ("split equally among them" if count == "split" else
+                                        "under the first of them in the order given"),
+        "nested groups roll up: a group's row holds the groups within it",
+    ]
+    report.gaps = await gap_rows(store, servers, question) if servers else []
+    return report
+
+
+def _number(value: float) -> int | float:
+    """A count: whole unless split among groups."""
+    return int(value) if value == int(value) else round(value, 2)
+
+
+class Counter:
+    """Credits a user's figures of a day to their groups as the rule says."""
+
+    def __init__(self, names: Sequence[str], spans, nesting: Mapping[str, set[str]],
+                 count: str) -> None:
+        self.order = {name: n for n, name in enumerate(names)}
+        self.count = count
+        self.spans: dict[str, list[tuple[str, int, int | None]]] = defaultdict(list)
+        for group, member, valid_from, valid_to in spans:
+            if group in self.order:
+                self.spans[member].append((group, valid_from, valid_to))
+        self.below = {name: set(descendants(name, nesting, names)) for name in names}
+
+    def groups_of(self, user: str, day: int) -> list[str]:
+        moment = day * DAY
+        found = {group for group, valid_from, valid_to in self.spans.get(user, ())
+                 if valid_from <= moment + DAY - 1 and (valid_to is None or valid_to > moment)}
+        specific = [g for g in found if not self.below[g] & found]
+        return sorted(specific, key=self.order.__getitem__)
+
+    def credit(self, own, users, user: str, day: int, figures: Mapping[str, float]) -> None:
+        groups = self.groups_of(user, day) or [NO_GROUP]
+        if self.count == "primary":
+            groups = groups[:1]
+        share = 1 / len(groups)
+        for group in groups:
+            users[group].add(user)
+            for key, value in figures.items():
+                own[group][key] += (value or 0) * share
+
+
+def descendants(name: str, nesting: Mapping[str, Iterable[str]],
+                among: Iterable[str]) -> list[str]:
+    """The groups of `among` nested in `name` at any depth (a cycle followed once)."""
+    wanted, seen, level = set(among), {name}, set(nesting.get(name, ()))
+    for _ in range(MAX_DEPTH):
+        level -= seen
+        if not level:
+            break
+        seen |= level
+        level = {deeper for group in level for deeper in nesting.get(group, ())}
+    return sorted((seen - {name}) & wanted)
+
+
+def parents(names: Sequence[str], nesting: Mapping[str, Iterable[str]]) -> dict[str, str]:
+    """Each chosen group's nearest chosen group holding it directly (for the table)."""
+    chosen = set(names)
+    return {child: parent for parent in names for child in nesting.get(parent, ())
+            if child in chosen and child != parent}
+
+
+def _usage_per_user_day(dialect: str, question: Question, servers, reach):
+    s = schema.sessions
+    seconds = seconds_in_period(dialect, s, question, reach)
+    day = (greatest(dialect, s.c.start_at, question.start) // DAY).label("day")
+    query = (select(s.c.user_name, day, func.count().label("sessions"),
+                    total(seconds).label("seconds"),
+                    total(s.c.count * seconds).label("seat_seconds"))
+             .where(~s.c.reserved, s.c.server_id.in_(servers))
+             .group_by(s.c.user_name, day))
+    if question.users:
+        query = query.where(s.c.user_name.in_(question.users))
+    return filtered(sessions_in_period(query, s, question, reach), s, question)
+
+
+def _denials_per_user_day(question: Question, servers):
+    d = schema.denials
+    day = (d.c.at // DAY).label("day")
+    query = (select(d.c.user_name, day, func.count().label("denials"))
+             .where(d.c.server_id.in_(servers), d.c.at >= question.start,
+                    d.c.at < question.end, d.c.user_name.is_not(None))
+             .group_by(d.c.user_name, day))
+    if question.users:
+        query = query.where(d.c.user_name.in_(question.users))
+    return filtered(query, d, question)
