@@ -230,6 +230,28 @@ occupancy_minute = _occupancy("occupancy_minute", Column("polls", Integer, nulla
 occupancy_hour = _occupancy("occupancy_hour")
 occupancy_day = _occupancy("occupancy_day")
 
+# The hour level tallied per UTC day, for the reports over long periods: per server,
+# feature, day (its first second in `at`) and the figures an hour had (its peak, its issued
+# count, -1 for none, and its idle reserved seats, 0 for none), how many hours of the day had
+# them and their means summed. Kept by triggers on occupancy_hour (migration 0005), so that
+# every writer (roll-ups, set_issued, retention, a test's INSERT) keeps it exact; ordered so
+# that a feature's tallies, and each peak's, are read in one pass.
+NO_ISSUED = -1
+occupancy_hour_tally = Table(
+    "occupancy_hour_tally", metadata,
+    Column("server_id", Integer, nullable=False),
+    Column("feature", String(NAME), nullable=False),
+    Column("in_use_peak", Integer, nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("issued", Integer, nullable=False),
+    Column("reserved_idle", Integer, nullable=False),
+    Column("hours", Integer, nullable=False),
+    Column("mean_sum", Float, nullable=False),
+    PrimaryKeyConstraint("server_id", "feature", "in_use_peak", "at", "issued",
+                         "reserved_idle"),
+    sqlite_with_rowid=False,
+)
+
 # A period in which a server's log (kind "log") or its status (kind "poll") was not seen.
 gaps = Table(
     "gaps", metadata,
