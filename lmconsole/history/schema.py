@@ -37,6 +37,7 @@ metadata = MetaData(naming_convention={
 })
 
 NAME = 200  # user, host, feature and daemon names: FlexLM's limits are far below this
+COVERING_CHECKOUTS = "ix_sessions_feature_user_name_start_at_covering"
 
 
 def _server_id() -> Column:
@@ -172,7 +173,10 @@ sessions = Table(
     UniqueConstraint("source_id", "byte_offset"),
     UniqueConstraint("server_id", "poll_key"),
     Index(None, "server_id", "start_at"),
-    Index(None, "feature", "user_name", "start_at"),  # a user's checkouts of a feature
+    # a user's checkouts of a feature, with what the reports read of each (borrowing's
+    # floating seats, users of one feature): read from the index alone
+    Index(COVERING_CHECKOUTS, "feature", "user_name", "start_at", "end_at", "server_id",
+          "borrowed", "reserved", "count", "host"),
     # the few reserved (idle reservation) and borrowed sessions among millions, for the
     # reservations and borrowing reports (the queries' own terms, as each engine writes them)
     Index("ix_sessions_reserved_server_id_start_at", "server_id", "start_at",

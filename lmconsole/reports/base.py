@@ -123,9 +123,9 @@ def in_period(query: Select, table, question: Question, level_s: int = 0) -> Sel
 
 def of_servers(table, question: Question, servers: Collection[int]):
     """SQL: the row is of the report's servers. Always true when every server is asked and
-    no feature named: the whole level is read then, and a scan of it is several times
-    cheaper than its (server_id, at) index, which leads to each row by a lookup of its
-    own."""
+    no feature named: the whole table is read then, and a scan of it is several times
+    cheaper than its index on (server_id, time), which leads to each row by a lookup of
+    its own."""
     if question.servers or question.features:
         return table.c.server_id.in_(servers)
     return true()

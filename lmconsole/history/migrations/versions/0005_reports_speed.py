@@ -7,6 +7,10 @@ writer of the hours keeps it exact: roll-ups, set_issued, retention, a re-import
 and sums are added and taken away, so a row costs the same whatever the day holds.
 Existing hours are tallied here.
 
+And the index of a user's checkouts of a feature made covering (end, server, flags, count,
+host): borrowing's search for the floating seats a user held while borrowing, and users of
+one feature, read each session from the index instead of looking it up in the table.
+
 Revision ID: 0005_reports_speed
 """
 
@@ -78,7 +82,15 @@ TALLY_EXISTING = (
     "coalesce(reserved_idle, 0)")
 
 
+CHECKOUTS = "ix_sessions_feature_user_name_start_at"
+COVERING_CHECKOUTS = "ix_sessions_feature_user_name_start_at_covering"
+
+
 def upgrade() -> None:
+    op.drop_index(CHECKOUTS, table_name="sessions")
+    op.create_index(COVERING_CHECKOUTS, "sessions",
+                    ["feature", "user_name", "start_at", "end_at", "server_id", "borrowed",
+                     "reserved", "count", "host"], unique=False)
     op.create_table(
         "occupancy_hour_tally",
         sa.Column("server_id", sa.Integer(), nullable=False),
@@ -109,3 +121,5 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER occupancy_hour_tally ON occupancy_hour")
         op.execute("DROP FUNCTION occupancy_hour_tally()")
     op.drop_table("occupancy_hour_tally")
+    op.drop_index(COVERING_CHECKOUTS, table_name="sessions")
+    op.create_index(CHECKOUTS, "sessions", ["feature", "user_name", "start_at"], unique=False)
