@@ -37,6 +37,7 @@ metadata = MetaData(naming_convention={
 })
 
 NAME = 200  # user, host, feature and daemon names: FlexLM's limits are far below this
+COVERING_CHECKOUTS = "ix_sessions_feature_user_name_start_at_covering"
 
 
 def _server_id() -> Column:
@@ -172,7 +173,10 @@ sessions = Table(
     UniqueConstraint("source_id", "byte_offset"),
     UniqueConstraint("server_id", "poll_key"),
     Index(None, "server_id", "start_at"),
-    Index(None, "feature", "user_name", "start_at"),  # a user's checkouts of a feature
+    # a user's checkouts of a feature, with what the reports read of each (borrowing's
+    # floating seats, users of one feature): read from the index alone
+    Index(COVERING_CHECKOUTS, "feature", "user_name", "start_at", "end_at", "server_id",
+          "borrowed", "reserved", "count", "host"),
     # the few reserved (idle reservation) and borrowed sessions among millions, for the
     # reservations and borrowing reports (the queries' own terms, as each engine writes them)
     Index("ix_sessions_reserved_server_id_start_at", "server_id", "start_at",
@@ -229,6 +233,28 @@ occupancy_minute = _occupancy("occupancy_minute", Column("polls", Integer, nulla
                                                          server_default="0"))
 occupancy_hour = _occupancy("occupancy_hour")
 occupancy_day = _occupancy("occupancy_day")
+
+# The hour level tallied per UTC day, for the reports over long periods: per server,
+# feature, day (its first second in `at`) and the figures an hour had (its peak, its issued
+# count, -1 for none, and its idle reserved seats, 0 for none), how many hours of the day had
+# them and their means summed. Kept by triggers on occupancy_hour (migration 0005), so that
+# every writer (roll-ups, set_issued, retention, a test's INSERT) keeps it exact; ordered so
+# that a feature's tallies, and each peak's, are read in one pass.
+NO_ISSUED = -1
+occupancy_hour_tally = Table(
+    "occupancy_hour_tally", metadata,
+    Column("server_id", Integer, nullable=False),
+    Column("feature", String(NAME), nullable=False),
+    Column("in_use_peak", Integer, nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("issued", Integer, nullable=False),
+    Column("reserved_idle", Integer, nullable=False),
+    Column("hours", Integer, nullable=False),
+    Column("mean_sum", Float, nullable=False),
+    PrimaryKeyConstraint("server_id", "feature", "in_use_peak", "at", "issued",
+                         "reserved_idle"),
+    sqlite_with_rowid=False,
+)
 
 # A period in which a server's log (kind "log") or its status (kind "poll") was not seen.
 gaps = Table(

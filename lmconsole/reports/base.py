@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from sqlalchemy import BigInteger, Select, case, cast, func, literal, or_, select
+from sqlalchemy import BigInteger, Select, case, cast, func, literal, or_, select, true
 
 from lmconsole.history import schema
 from lmconsole.history.store import HistoryStore
@@ -119,6 +119,16 @@ def in_period(query: Select, table, question: Question, level_s: int = 0) -> Sel
     `at`: the period is taken whole buckets at a time)."""
     return query.where(table.c.at >= question.start - question.start % max(level_s, 1),
                        table.c.at < question.end)
+
+
+def of_servers(table, question: Question, servers: Collection[int]):
+    """SQL: the row is of the report's servers. Always true when every server is asked and
+    no feature named: the whole table is read then, and a scan of it is several times
+    cheaper than its index on (server_id, time), which leads to each row by a lookup of
+    its own."""
+    if question.servers or question.features:
+        return table.c.server_id.in_(servers)
+    return true()
 
 
 def filtered(query: Select, table, question: Question) -> Select:
@@ -286,18 +296,58 @@ def offset_changes(tz: tzinfo, start: int, end: int) -> list[tuple[int, int]]:
     return changes
 
 
+def tallied_days(question: Question, level_s: int) -> tuple[int, int] | None:
+    """The whole UTC days [first, end) of the period that the hour level's tally answers
+    for (the hours of the period's first and last part day are read themselves); None when
+    the level is not the hour or the period holds no whole day."""
+    if level_s != HOUR:
+        return None
+    start = question.start - question.start % HOUR
+    first, end = -(-start // DAY) * DAY, question.end - question.end % DAY
+    return (first, end) if end > first else None
+
+
+def untallied(query: Select, table, question: Question, level_s: int,
+              days: tuple[int, int] | None) -> list[Select]:
+    """`query` over the period's level periods outside the tallied days: a query for each
+    part, each a range of the (server_id, at) index (an OR of the two would read the level
+    whole)."""
+    if days is None:
+        return [filtered(in_period(query, table, question, level_s), table, question)]
+    start = question.start - question.start % HOUR
+    return [filtered(query.where(table.c.at >= first, table.c.at < end), table, question)
+            for first, end in ((start, days[0]), (days[1], question.end)) if end > first]
+
+
+def tallies(query: Select, question: Question, servers: Collection[int],
+            days: tuple[int, int]) -> Select:
+    t = schema.occupancy_hour_tally
+    query = query.where(t.c.server_id.in_(servers), t.c.at >= days[0], t.c.at < days[1])
+    return filtered(query, t, question)
+
+
 async def peak_histograms(store: HistoryStore, question: Question, servers: Collection[int],
                           level_s: int) -> dict[tuple[int, str], dict[int, int]]:
-    """How many level periods had each peak, per (server, feature)."""
+    """How many level periods had each peak, per (server, feature): over a year of hours,
+    the whole days from their tally."""
     table = occupancy(level_s)
     c = table.c
+    days = tallied_days(question, level_s)
     query = (select(c.server_id, c.feature, c.in_use_peak, func.count().label("n"))
              .where(c.server_id.in_(servers))
              .group_by(c.server_id, c.feature, c.in_use_peak))
-    query = filtered(in_period(query, table, question, level_s), table, question)
+    queries = untallied(query, table, question, level_s, days)
+    if days is not None:
+        t = schema.occupancy_hour_tally
+        queries.append(tallies(select(t.c.server_id, t.c.feature, t.c.in_use_peak,
+                                      func.sum(t.c.hours).label("n"))
+                               .group_by(t.c.server_id, t.c.feature, t.c.in_use_peak),
+                               question, servers, days))
     histograms: dict[tuple[int, str], dict[int, int]] = {}
-    for row in await store.rows(query):
-        histograms.setdefault((row.server_id, row.feature), {})[row.in_use_peak] = row.n
+    for query in queries:
+        for row in await store.rows(query):
+            histogram = histograms.setdefault((row.server_id, row.feature), {})
+            histogram[row.in_use_peak] = histogram.get(row.in_use_peak, 0) + int(row.n)
     return histograms
 
 

@@ -15,7 +15,7 @@ borrowed). A row per borrowed session held at some time in the period:
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, false, func, select, true
 
 from lmconsole.history import schema
 from lmconsole.history.store import HistoryStore
@@ -24,11 +24,8 @@ from .base import (
     HOUR,
     Question,
     Report,
-    filtered,
     gap_rows,
-    greatest,
     held_until,
-    least,
     reaches,
     seconds_in_period,
     server_ids,
@@ -68,12 +65,16 @@ def _borrowed(dialect: str, question: Question, servers, reach):
     """The borrowed sessions of the period, each with the other hosts its user held a
     floating seat of the feature from meanwhile: a self-join on the overlapping sessions."""
     b, f = schema.sessions.alias("borrowed"), schema.sessions.alias("floating")
+    held_b, held_f = held_until(b, question, reach), held_until(f, question, reach)
+    # both held at a moment of the period: the latest start before the earliest end, as
+    # each start before each end, so that the floating seats' (feature, user, start)
+    # index reads only those that began before the borrowed one came back
     together = and_(
         f.c.feature == b.c.feature, f.c.user_name == b.c.user_name, f.c.host != b.c.host,
         ~f.c.borrowed, ~f.c.reserved, f.c.server_id.in_(servers),
-        greatest(dialect, b.c.start_at, f.c.start_at, question.start)
-        < least(dialect, held_until(b, question, reach), held_until(f, question, reach),
-                question.end))
+        f.c.start_at < held_b, f.c.start_at < question.end, b.c.start_at < held_f,
+        held_f > question.start, b.c.start_at < held_b, held_b > question.start,
+        b.c.start_at < question.end, true() if question.start < question.end else false())
     query = (select(b.c.server_id, b.c.user_name, b.c.host, b.c.feature, b.c.start_at,
                     b.c.end_at,
                     seconds_in_period(dialect, b, question, reach).label("seconds"),
@@ -84,4 +85,8 @@ def _borrowed(dialect: str, question: Question, servers, reach):
              .order_by(b.c.start_at, b.c.user_name, b.c.id))
     if question.users:
         query = query.where(b.c.user_name.in_(question.users))
-    return filtered(sessions_in_period(query, b, question, reach), b, question)
+    if question.features:
+        # the borrowed seats are few: found by their own index, then the feature checked;
+        # feature = ? would send SQLite through every checkout of the feature instead
+        query = query.where(func.coalesce(b.c.feature, "").in_(question.features))
+    return sessions_in_period(query, b, question, reach)

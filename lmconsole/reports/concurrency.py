@@ -34,6 +34,7 @@ from .base import (
     gap_rows,
     in_period,
     occupancy,
+    of_servers,
     server_ids,
     spans,
 )
@@ -97,7 +98,7 @@ async def _figures(store, question, servers, level_s, per, listed
                     func.sum(c.in_use_mean).label("mean_sum"),
                     func.min(c.in_use_mean).label("least_mean"),
                     func.count().label("periods"))
-             .where(c.server_id.in_(servers))
+             .where(of_servers(table, question, servers))
              .group_by(c.server_id, c.feature, key))
     query = filtered(in_period(query, table, question, level_s), table, question)
     return {(row.server_id, row.feature, row.bucket): row._asdict()

@@ -35,6 +35,7 @@ from .base import (
     gap_rows,
     in_period,
     occupancy,
+    of_servers,
     percentile,
     server_ids,
 )
@@ -90,7 +91,7 @@ def _daily_peaks(question: Question, servers: dict[int, str], level_s: int):
     day = (local_middle(table, level_s, question) // DAY).label("day")
     query = (select(c.server_id, c.feature, day, func.max(c.in_use_peak).label("peak"),
                     func.max(c.issued).label("issued"))
-             .where(c.server_id.in_(servers), c.in_use_peak > 0)
+             .where(of_servers(table, question, servers), c.in_use_peak > 0)
              .group_by(c.server_id, c.feature, day))
     return filtered(in_period(query, table, question, level_s), table, question).subquery()
 

@@ -31,6 +31,7 @@ from .base import (
     gap_rows,
     in_period,
     occupancy,
+    of_servers,
     server_ids,
     spans,
 )
@@ -96,7 +97,7 @@ async def _figures(store, question, servers, level_s) -> dict[tuple[int, str, in
     query = (select(c.server_id, c.feature, day.label("weekday"), hour.label("hour"),
                     func.max(c.in_use_peak).label("peak"),
                     func.sum(c.in_use_mean).label("mean_sum"))
-             .where(c.server_id.in_(servers))
+             .where(of_servers(table, question, servers))
              .group_by(c.server_id, c.feature, day, hour))
     query = filtered(in_period(query, table, question, level_s), table, question)
     return {(row.server_id, row.feature, row.weekday, row.hour): row._asdict()

@@ -39,6 +39,7 @@ from .base import (
     greatest,
     held_until,
     least,
+    of_servers,
     reaches,
     seconds_in_period,
     server_ids,
@@ -87,10 +88,12 @@ async def users(store: HistoryStore, question: Question, *, per: str = "user",
     return report
 
 
-def _checkouts(query, sessions, question: Question, servers, reach):
+def _checkouts(query, sessions, question: Question, servers, reach, of_servers=None):
     """The checkout sessions (not reservations) of the report's servers, features and users
-    held in the period."""
-    query = query.where(~sessions.c.reserved, sessions.c.server_id.in_(servers))
+    held in the period (`of_servers`: the condition on the server, if not the plain one)."""
+    if of_servers is None:
+        of_servers = sessions.c.server_id.in_(servers)
+    query = query.where(~sessions.c.reserved, of_servers)
     if question.users:
         query = query.where(sessions.c.user_name.in_(question.users))
     return filtered(sessions_in_period(query, sessions, question, reach), sessions, question)
@@ -111,7 +114,7 @@ def _per_user(dialect: str, question: Question, servers, reach, per: str, long_s
                     total(case((~s.c.borrowed & (held_s > long_s), 1), else_=0))
                     .label("long"))
              .group_by(*keys).order_by(*keys))
-    return _checkouts(query, s, question, servers, reach)
+    return _checkouts(query, s, question, servers, reach, of_servers(s, question, servers))
 
 
 async def distinct_users(store: HistoryStore, question: Question, distinct: str) -> Report:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from sqlalchemy import case, func, select
 
 from lmconsole.history import schema
+from lmconsole.history.schema import NO_ISSUED
 from lmconsole.history.store import HistoryStore
 
 from .base import (
@@ -29,12 +30,14 @@ from .base import (
     filtered,
     finest_level,
     gap_rows,
-    in_period,
     occupancy,
     peak_histograms,
     percentile,
     server_ids,
     spans,
+    tallied_days,
+    tallies,
+    untallied,
 )
 
 NAME = "utilisation"
@@ -74,9 +77,12 @@ async def utilisation(store: HistoryStore, question: Question) -> Report:
 
 
 async def _figures(store, question, servers, level_s) -> dict[tuple[int, str], dict]:
+    """Per (server, feature): over a year of hours, the whole days from their tally, the
+    rest from the level's rows, added up."""
     table = occupancy(level_s)
     c = table.c
     reserved = func.coalesce(c.reserved_idle, 0)
+    days = tallied_days(question, level_s)
     query = (select(c.server_id, c.feature, func.max(c.issued).label("issued"),
                     func.max(c.in_use_peak).label("peak"),
                     func.sum(c.in_use_mean).label("mean_sum"),
@@ -85,8 +91,42 @@ async def _figures(store, question, servers, level_s) -> dict[tuple[int, str], d
                     func.max(c.in_use_peak + reserved).label("peak_with_reserved"))
              .where(c.server_id.in_(servers))
              .group_by(c.server_id, c.feature))
-    query = filtered(in_period(query, table, question, level_s), table, question)
-    return {(row.server_id, row.feature): row._asdict() for row in await store.rows(query)}
+    queries = untallied(query, table, question, level_s, days)
+    if days is not None:
+        queries.append(tallies(_tallied(), question, servers, days))
+    figures: dict[tuple[int, str], dict] = {}
+    for query in queries:
+        for row in await store.rows(query):
+            key = (row.server_id, row.feature)
+            figures[key] = _added(figures.get(key), row._asdict())
+    return figures
+
+
+def _tallied():
+    t = schema.occupancy_hour_tally
+    issued = func.nullif(t.c.issued, NO_ISSUED)
+    return (select(t.c.server_id, t.c.feature, func.max(issued).label("issued"),
+                   func.max(t.c.in_use_peak).label("peak"),
+                   func.sum(t.c.mean_sum).label("mean_sum"),
+                   func.sum(case((t.c.in_use_peak >= issued, t.c.hours), else_=0))
+                   .label("full"),
+                   func.sum(t.c.reserved_idle * t.c.hours).label("reserved_sum"),
+                   func.max(t.c.in_use_peak + t.c.reserved_idle).label("peak_with_reserved"))
+            .group_by(t.c.server_id, t.c.feature))
+
+
+def _added(known: dict | None, found: dict) -> dict:
+    """Two parts' figures of a feature as one: the greatest of the maxima, sums added."""
+    if known is None:
+        return found
+    added = dict(known)
+    for name in ("issued", "peak", "peak_with_reserved"):
+        values = [v for v in (known[name], found[name]) if v is not None]
+        added[name] = max(values) if values else None
+    for name in ("mean_sum", "full", "reserved_sum"):
+        values = [v for v in (known[name], found[name]) if v is not None]
+        added[name] = sum(values) if values else None
+    return added
 
 
 async def _denials(store, question, servers) -> dict[tuple[int, str], dict]:
