@@ -66,6 +66,55 @@ def test_a_database_at_the_first_revision_is_upgraded_with_its_rows(database):
 
 
 def downgrade_to_first(connection) -> None:
-    from alembic import command
+    downgrade_to("0001")(connection)
 
-    command.downgrade(_alembic_config(connection), "0001")
+
+def test_an_upgrade_that_fails_half_way_changes_nothing(database):
+    """The migrations run as one transaction, on SQLite too (where pysqlite commits each DDL
+    statement by itself): a collector killed, or an upgrade failing, between two migrations
+    leaves the database as it was, never half upgraded (seen: a kill during the first
+    migration of a new file, then "table audit already exists" on every later open)."""
+    from lmconsole.history.store import StoreError
+
+    async def prepare() -> None:
+        store = await HistoryStore.open(database)
+        async with store.engine.begin() as connection:
+            await connection.run_sync(downgrade_to(FAILING_FROM))
+            # A table of a later migration already there: that migration fails, after the
+            # ones before it ran.
+            await connection.execute(text("CREATE TABLE directories (id INTEGER)"))
+        await store.close()
+
+    asyncio.run(prepare())
+    with pytest.raises(StoreError, match="directories"):
+        asyncio.run(HistoryStore.open(database))
+    assert asyncio.run(version_and_tables(database)) == (FAILING_FROM, False)
+
+
+FAILING_FROM = "0004"  # 0005_alerts creates alert_changes, then 0006_directory fails
+
+
+def downgrade_to(revision: str):
+    def downgrade(connection) -> None:
+        from alembic import command
+
+        command.downgrade(_alembic_config(connection), revision)
+    return downgrade
+
+
+async def version_and_tables(url: str) -> tuple[str | None, bool]:
+    """The revision the database records, and whether alert_changes exists."""
+    from sqlalchemy import inspect
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from lmconsole.history.store import database_url
+
+    engine = create_async_engine(database_url(url))
+    try:
+        async with engine.connect() as connection:
+            version = (await connection.execute(
+                text("SELECT version_num FROM alembic_version"))).scalar()
+            tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
+        return version, "alert_changes" in tables
+    finally:
+        await engine.dispose()

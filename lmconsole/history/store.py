@@ -117,7 +117,9 @@ class HistoryStore:
                 if store.dialect == "postgresql":
                     await connection.execute(
                         text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
-                await connection.run_sync(_upgrade)
+                    await connection.run_sync(_upgrade)
+                else:
+                    await connection.run_sync(_upgrade_in_one_transaction)
         except (OSError, DBAPIError, TypeError) as error:  # TypeError: an unknown URL option
             await engine.dispose()
             raise StoreError(f"{shown_url(url)}: cannot open the history database: "
@@ -576,6 +578,22 @@ def _upgrade(connection) -> None:
     from alembic import command
 
     command.upgrade(_alembic_config(connection), "head")
+
+
+def _upgrade_in_one_transaction(connection) -> None:
+    """_upgrade on SQLite, all of it or nothing. pysqlite commits each DDL statement by
+    itself (it begins its transactions before DML only), so a process killed between two
+    migrations left a database half upgraded, which no later upgrade could finish. Here
+    the driver is told to begin nothing, and one BEGIN IMMEDIATE holds every migration;
+    the engine.begin() around it commits or rolls back."""
+    driver = connection.connection.dbapi_connection
+    legacy = driver.isolation_level
+    driver.isolation_level = None
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _upgrade(connection)
+    finally:
+        driver.isolation_level = legacy
 
 
 def _current_revision(connection) -> str | None:
