@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import date
 
 from lmconsole.numbers import read_int
+from lmconsole.yearless import latest_such_time
 
 MONTHS = {
     name: number
@@ -53,16 +54,4 @@ def format_expiry(expiry: date | None) -> str:
     return f"{expiry.day}-{tuple(MONTHS)[expiry.month - 1]}-{expiry.year}"
 
 
-def resolve_start(month: int, day: int, hour: int, minute: int, *, reference: datetime,
-                  tz: tzinfo) -> datetime:
-    """lmstat start times carry no year: take the most recent such date not after `reference`
-    (the status line's date). A 29 February falls back to the last leap year."""
-    year = reference.year
-    if (month, day) > (reference.month, reference.day):
-        year -= 1
-    for candidate in range(year, year - 8, -1):
-        try:
-            return datetime(candidate, month, day, hour, minute, tzinfo=tz)
-        except ValueError:
-            continue
-    raise BadDate(f"no such date: {month}/{day}")
+resolve_start = latest_such_time  # a seat's start: `M/D H:MM`, its year the latest possible

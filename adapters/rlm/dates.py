@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, tzinfo
 
 from lmconsole.numbers import read_int
+from lmconsole.yearless import latest_such_time
 
 MONTHS = {name: number for number, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
@@ -72,16 +73,4 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(days=days, hours=hms[0], minutes=hms[1], seconds=hms[2])
 
 
-def resolve_checkout(month: int, day: int, hour: int, minute: int, *, reference: datetime,
-                     tz: tzinfo) -> datetime:
-    """A checkout's `MM/DD HH:MM` carries no year: the most recent such time not after
-    `reference`. A 29 February falls back to the last leap year."""
-    year = reference.year
-    if (month, day) > (reference.month, reference.day):
-        year -= 1
-    for candidate in range(year, year - 8, -1):
-        try:
-            return datetime(candidate, month, day, hour, minute, tzinfo=tz)
-        except ValueError:
-            continue
-    raise BadDate(f"no such date: {month}/{day}")
+resolve_checkout = latest_such_time  # a seat's start: `M/D H:MM`, its year the latest possible
