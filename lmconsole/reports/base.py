@@ -144,8 +144,8 @@ async def spans(store: HistoryStore, question: Question, servers: dict[int, str]
     the time before its history began, or after it was last seen, is not counted."""
     table = occupancy(level_s)
     found = {}
+    period_start = question.start - question.start % level_s  # the level's first period
     for server_id in servers:
-        period_start = question.start - question.start % level_s
         occupied = await _first_and_last(store, table, server_id, period_start, question.end)
         logged = await _first_and_last(store, schema.events, server_id, question.start,
                                        question.end)
