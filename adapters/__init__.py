@@ -12,11 +12,14 @@ from lmconsole.adapter import LicenceManagerAdapter
 
 from . import flexlm, rlm, unsupported
 from .flexlm import FlexlmAdapter
+from .lmx import LmxAdapter
+from .lmx import recognises as recognises_lmx
 from .rlm import RlmAdapter
 
 ADAPTERS: dict[str, LicenceManagerAdapter] = {
     FlexlmAdapter.kind: FlexlmAdapter(),
     RlmAdapter.kind: RlmAdapter(),
+    LmxAdapter.kind: LmxAdapter(),
 }
 
 # The licence manager of a server whose configuration names none, and of the files a
@@ -24,7 +27,9 @@ ADAPTERS: dict[str, LicenceManagerAdapter] = {
 DEFAULT_MANAGER = FlexlmAdapter.kind
 
 _NAMES = {FlexlmAdapter.kind: "FlexLM", RlmAdapter.kind: "RLM"}
+_NAMES[LmxAdapter.kind] = "LM-X"
 _RECOGNISERS = {FlexlmAdapter.kind: flexlm.recognises, RlmAdapter.kind: rlm.recognises}
+_RECOGNISERS[LmxAdapter.kind] = recognises_lmx
 
 
 class Detected(NamedTuple):

@@ -159,7 +159,7 @@ manager = "dsls"
         'IANA name such as "Europe/Berlin" or "UTC"; did you mean "Europe/Berlin"?',
         "config.toml:10: servers[1].name: required: a unique name for this server",
         'config.toml:11: servers[1].manager: unknown licence manager "dsls"; expected one of '
-        '"flexlm", "rlm"',
+        '"flexlm", "rlm", "lmx"',
     ]
 
 
