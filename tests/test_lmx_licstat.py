@@ -104,12 +104,12 @@ Key type: EXCLUSIVE License sharing: HOST USER VIRTUAL
 2 of 2 license(s) used:
 
 1 license(s) used by fdsva1@dcv046.com_ver2023 [10.123.321.20]
-    Login time: 2024-03-11 12:50   Checkout time: 2024-03-11 12:50 
-    Shared on username: fdsva1   Shared on hostname: dcv046.com_ver2023 
+    Login time: 2024-03-11 12:50   Checkout time: 2024-03-11 12:50\x20
+    Shared on username: fdsva1   Shared on hostname: dcv046.com_ver2023\x20
 
 1 license(s) used by asdsc1@dcv048.com_ver2022a [10.123.321.10]
-    Login time: 2024-03-11 17:29   Checkout time: 2024-03-11 17:29 
-    Shared on username: asdsc1   Shared on hostname: dcv048.com_ver2022a 
+    Login time: 2024-03-11 17:29   Checkout time: 2024-03-11 17:29\x20
+    Shared on username: asdsc1   Shared on hostname: dcv048.com_ver2022a\x20
 """
 
 
