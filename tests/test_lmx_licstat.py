@@ -65,7 +65,7 @@ def test_the_altair_server_with_token_features():
         "HyperWorks": ("ALTAIR", 1000000, 25000, False, "21.0", expiry, 25000),
     }
     zone = server.features[1]
-    assert zone.pools[0].license_type == "exclusive"
+    assert zone.pools[0][2:4] == ("exclusive", "sharing: CUSTOM VIRTUAL")
     first, second = zone.checkouts
     assert (first.user, first.host, first.display, first.count, first.start) == (
         "VRAAFG", "RD0082879", "138.106.159.158", 15000, datetime(2022, 2, 18, 9, 29, tzinfo=UTC))
@@ -300,7 +300,7 @@ def test_the_xml_form_gives_the_same_model_and_the_denied_counts():
     one, jose = works.checkouts
     assert (one.user, one.host, one.display, one.count, one.start, one.extra) == (
         "user1", "client1", "10.0.0.8", 21000, datetime(2022, 2, 1, 15, 12, tzinfo=UTC),
-        "shared on custom: user1:client1")
+        "shared on custom string: user1:client1")
     assert (jose.user, jose.borrowed, jose.linger_s) == ("José", True, 48 * 3600)
     assert (unlimited.uncounted, unlimited.issued, unlimited.denied) == (True, None, 0)
 

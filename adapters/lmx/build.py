@@ -7,6 +7,8 @@ Both parsers fill the same records: one `ServerBlock` per licence server the out
   by the features as VendorDaemons (LM-X has one server process serving every vendor);
 - one Feature per (vendor, feature, version, start, expiry): a HAL triad's servers each list
   the same features and seats, which count once, from the first server that lists them;
+- its key type (EXCLUSIVE, ADDITIVE, TOKEN ...) is its pool's licence type, its licence
+  sharing the pool's vendor string (`sharing: HOST USER VIRTUAL`);
 - the feature's `N of M license(s) used` is its in-use and issued count; M = 2147483647
   (a C int's largest value) is LM-X's unlimited, an uncounted feature;
 - one Checkout per `used by` entry: the client's IP is its display (the only thing that tells
@@ -132,7 +134,8 @@ def _feature(feature: FeatureBlock, block: ServerBlock, now: datetime) -> Featur
                       for seat, count in zip(feature.seats, counts))
     in_use = feature.in_use if feature.counted else sum(counts)
     license_type = (feature.key_type or "network").lower()
-    pool = Pool(feature.version, feature.expiry, license_type, vendor=feature.vendor)
+    sharing = f"sharing: {feature.sharing}" if feature.sharing else None
+    pool = Pool(feature.version, feature.expiry, license_type, sharing, feature.vendor)
     return Feature(name=feature.name, vendor=feature.vendor,
                    issued=None if unlimited else feature.issued, in_use=in_use,
                    uncounted=unlimited, pools=(pool,), checkouts=checkouts,

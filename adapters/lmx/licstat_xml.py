@@ -37,6 +37,9 @@ from .dates import BadDate, parse_day, parse_moment
 
 _KNOWN = {"LM-X", "LICENSE_PATH", "FEATURE", "USER", "USED"}
 _SUCCESS = "SUCCESS"
+# A seat's SHARE_* attributes in the words of the text form's `Shared on ...` lines.
+_SHARE_WORDS = {"CUSTOM": "custom string", "USERNAME": "username", "HOSTNAME": "hostname",
+                "USER": "username", "HOST": "hostname"}
 
 
 class _Entities(Exception):
@@ -167,7 +170,8 @@ class _XmlParser:
         count = self.count(_get(attributes, "USED_LICENSES") or "1", "licence count")
         if count is None:
             return  # said so; a seat of unknown size is no seat
-        sharing = [f"{key[6:].lower()}: {value}" for key, value in attributes.items()
+        sharing = [f"{_SHARE_WORDS.get(key[6:].upper(), key[6:].lower())}: {value}"
+                   for key, value in attributes.items()
                    if key.upper().startswith("SHARE_") and value]
         seat = Seat(_get(attributes, "NAME") or "", _get(attributes, "HOST"),
                     _get(attributes, "IP"), count, self.line(),
