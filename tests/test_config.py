@@ -176,6 +176,17 @@ def test_an_rlm_server_is_accepted_with_what_its_adapter_serves(cfg, errors) -> 
     ]
 
 
+def test_an_lmx_server_is_accepted_with_what_its_adapter_serves(cfg, errors) -> None:
+    config = cfg('[[servers]]\nname = "cae"\nmanager = "lmx"\ntransport = "sim"\n'
+                 'license = "6200@hal1,6200@hal2,6200@hal3"\n')
+    assert (config.servers[0].manager, config.servers[0].transport) == ("lmx", "sim")
+    assert errors('[[servers]]\nname = "cae"\nmanager = "lmx"\n'
+                  'options_file = "/opt/lmx/lmx-serv.cfg"\n') == [
+        "config.toml:4: servers[0].options_file: not for an LM-X server: LM-X has no options "
+        "files (its settings are in lmx-serv.cfg); remove this key",
+    ]
+
+
 def test_unknown_keys_suggest_the_closest(errors) -> None:
     assert errors("""\
 poll_interval = 10
