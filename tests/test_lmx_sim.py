@@ -15,9 +15,7 @@ from hypothesis import strategies as st
 
 from lmconsole import adapter as protocol
 from lmconsole.adapters import ADAPTERS
-from lmconsole.adapters.lmx.build import build_server
 from lmconsole.adapters.lmx.serverlog import parse_serverlog
-from lmconsole.adapters.lmx.sim.status import server_blocks
 from lmconsole.model import EventKind
 
 LMX = ADAPTERS["lmx"]
@@ -36,13 +34,11 @@ def start(seed: int = 3, zone: str | None = None, hours: float = 1.5):
 def assert_round_trip(server) -> None:
     tz = server.scenario.zone
     for option, xml in (("-licstat", False), ("-licstatxml", True)):
-        code, out, err = server.lmxendutil([option, "-host", "lmx1", "-port", "6200"])
+        code, out, err = server.lmxendutil([option])
         assert (code, err) == (0, "")
         report = LMX.parse_status(out, name="sim", tz=tz, now=server.now)
         assert report.diagnostics == () and report.recognised and report.truncated_at is None
-        expected = build_server(server_blocks(server, "6200@lmx1", xml=xml), name="sim",
-                                now=server.now)
-        assert report.servers == (expected,), option
+        assert report.servers == (server.status(tz, "sim", xml=xml),), option
 
 
 @settings(max_examples=25, deadline=None, derandomize=True,
@@ -91,6 +87,16 @@ def test_the_log_gives_the_simulators_checkouts_checkins_and_denials():
         "FEMFAT_VISUALIZER", "carla", "laptop7.cae.example")
     assert all(e.at.tzinfo is server.scenario.zone and e.server == "cae" for e in events)
     assert events == sorted(events, key=lambda e: e.at)
+
+
+def test_the_simulator_answers_under_the_host_it_is_asked_for():
+    server = start()
+    code, out, _ = server.lmxendutil(["-licstat", "-hal", "6200@hal1,6200@hal2,6200@hal3"])
+    assert code == 0 and "LM-X License Server on 6200@hal1:" in out
+    assert server.lmxendutil(["-licstat", "-host", "lic9", "-port", "6300"])[1].count(
+        "LM-X License Server on 6300@lic9:") == 1
+    assert server.lmxendutil(["-hostid"])[0] == 1
+    assert server.lmxendutil(["status"])[0] == 1
 
 
 def test_a_run_is_the_same_however_its_clock_is_stepped():

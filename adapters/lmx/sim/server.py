@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from lmconsole.adapters.flexlm.sim.clock import ManualClock, ScaledClock
+from lmconsole.model import ServerStatus
 
 from .licstat_text import licstat_text, licstat_xml
 from .scenario import UNLIMITED, LmxScenario, SimFeature, SimPerson
@@ -81,6 +82,18 @@ class LmxServer:
             port, _, host = options["-hal"].split(",")[0].partition("@")
         render = licstat_xml if "-licstatxml" in options else licstat_text
         return 0, render(self, f"{port}@{host}"), ""
+
+    def status(self, tz: tzinfo | None = None, name: str | None = None, *,
+               xml: bool = False) -> ServerStatus:
+        """The model a correct parser makes of `lmxendutil -licstat` now (`xml`: of
+        -licstatxml), read in zone `tz` (the dates LM-X prints carry no zone)."""
+        from ..build import build_server
+        from .status import server_blocks
+
+        self.sync()
+        spec = f"{self.scenario.port}@{self.scenario.host}"
+        blocks = server_blocks(self, spec, xml=xml, tz=tz or self.scenario.zone)
+        return build_server(blocks, name=name, now=self.now)
 
     # ---- the workload -------------------------------------------------------------------------
 

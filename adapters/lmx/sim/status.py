@@ -3,15 +3,16 @@ its `lmxendutil` output says, for round-trip tests (print, parse, compare)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from ..build import FeatureBlock, Seat, ServerBlock
 
 
-def server_blocks(server, spec: str, *, xml: bool = False) -> list[ServerBlock]:
+def server_blocks(server, spec: str, *, xml: bool = False,
+                  tz: tzinfo | None = None) -> list[ServerBlock]:
     """`server` (an LmxServer) answering as `spec` (port@host), as one ServerBlock; `xml`:
     as -licstatxml tells it (its version without the `v`, no key types, and the denied
-    counts)."""
+    counts); its times as a reader in zone `tz` (default: the server's) takes them."""
     scenario = server.scenario
     port, _, host = spec.partition("@")
     version = scenario.server_version.lstrip("v") if xml else scenario.server_version
@@ -29,12 +30,15 @@ def server_blocks(server, spec: str, *, xml: bool = False) -> list[ServerBlock]:
             borrowed = session.borrow_until_s is not None
             entry.seats.append(Seat(
                 session.user, session.host, session.ip, session.count, 0,
-                None if borrowed else _local(server, session.login_s),
-                None if borrowed else _local(server, session.start_s),
-                _local(server, session.borrow_until_s) if borrowed else None, session.share))
+                None if borrowed else _local(server, session.login_s, tz),
+                None if borrowed else _local(server, session.start_s, tz),
+                _local(server, session.borrow_until_s, tz) if borrowed else None,
+                session.share))
         block.features.append(entry)
     return [block]
 
 
-def _local(server, moment: int) -> datetime:
-    return datetime.fromtimestamp(moment, UTC).astimezone(server.scenario.zone)
+def _local(server, moment: int, tz: tzinfo | None) -> datetime:
+    """The minute LM-X prints for `moment`, read back in zone `tz`."""
+    printed = datetime.fromtimestamp(moment, UTC).astimezone(server.scenario.zone)
+    return printed.replace(tzinfo=tz) if tz is not None else printed
