@@ -53,3 +53,28 @@ def test_an_lmx_demo_servers_past_is_imported_into_the_history(tmp_path, monkeyp
     assert sessions > 20  # three days back from a Monday: Thursday and Friday's work
     assert set(issued) >= {("FEMFAT_VISUALIZER", 4), ("FEMFAT_SOLVER", 2),
                            ("HyperWorks", 100000)}
+
+
+def test_the_console_shows_an_lmx_demo_server_and_its_denials(tmp_path, monkeypatch):
+    from lmconsole.app import demo_app
+    from lmconsole.screens.overview import OverviewScreen
+
+    from .pilot_wait import until
+
+    monkeypatch.setattr(demo, "DEMO_SERVERS", (LMX_DEMO,))
+    app = demo_app(None, files=tmp_path, poll_interval_s=0.2)
+
+    async def scenario():
+        async with app.run_test(size=(120, 30)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, OverviewScreen)
+                        and "cae" in app.screen.table.rows, "the LM-X server listed")
+            await until(pilot, lambda: app.screen.table.cell("cae", "status") == "up",
+                        "the LM-X server up")
+            (server,) = app.servers.values()
+            server.transport.server.advance(4 * 3600)  # a morning: FEMFAT fills up
+            await until(pilot, lambda: any(logged.event.kind.value == "DENIED"
+                                           and logged.event.daemon == "lmx"
+                                           for logged in app.data.events),
+                        "a denial from the followed server log", timeout=30)
+
+    asyncio.run(scenario())

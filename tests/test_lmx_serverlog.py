@@ -51,14 +51,14 @@ def test_start_up_usage_and_shutdown_lines_become_events():
     events, diagnostics = parse_serverlog(LOG, tz=VIENNA, server="edge")
     assert [(e.kind.value, e.daemon, e.feature, e.user, e.host, e.count, e.reason)
             for e in events] == [
-        ("STARTED", "SOFTING", None, None, None, 1, None),
-        ("OUT", "SOFTING", "edgeConnector", "anna.berg", "pc1", 1, None),
-        ("OUT", "SOFTING", "edgeConnector", "bob", "pc2", 1, None),
-        ("DENIED", "SOFTING", "edgeConnector", "eve", "lab3", 1, "License limit reached"),
-        ("DENIED", "SOFTING", "edgeConnector", "eve", "lab3", 1, "No licenses available"),
-        ("IN", "SOFTING", "edgeConnector", "anna.berg", "pc1", 1, None),
-        ("IN", "SOFTING", "edgeConnector", "bob", "pc2", 1, None),
-        ("SHUTDOWN", "SOFTING", None, None, None, 1, None)]
+        ("STARTED", "lmx", None, None, None, 1, "serving vendor SOFTING"),
+        ("OUT", "lmx", "edgeConnector", "anna.berg", "pc1", 1, None),
+        ("OUT", "lmx", "edgeConnector", "bob", "pc2", 1, None),
+        ("DENIED", "lmx", "edgeConnector", "eve", "lab3", 1, "License limit reached"),
+        ("DENIED", "lmx", "edgeConnector", "eve", "lab3", 1, "No licenses available"),
+        ("IN", "lmx", "edgeConnector", "anna.berg", "pc1", 1, None),
+        ("IN", "lmx", "edgeConnector", "bob", "pc2", 1, None),
+        ("SHUTDOWN", "lmx", None, None, None, 1, None)]
     assert events[1].at == datetime(2026, 12, 3, 14, 0, 5, tzinfo=VIENNA)
     assert events[1].line == 10 and events[1].server == "edge"
     assert [(d.line, d.message) for d in diagnostics] == [
@@ -123,7 +123,7 @@ def test_a_denial_arrives_while_the_log_is_followed(tmp_path: Path):
 
     asyncio.run(main())
     assert [(e.kind.value, e.user, e.daemon, e.at.hour) for e in events] == [
-        ("DENIED", "eve", "lmx", 9)]  # followed from its end: the vendor's line is behind
+        ("DENIED", "eve", "lmx", 9)]
 
 
 def test_import_of_a_server_log_through_a_configured_lmx_server(tmp_path: Path):

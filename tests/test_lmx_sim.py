@@ -74,7 +74,8 @@ def test_the_log_gives_the_simulators_checkouts_checkins_and_denials():
                                           tz=server.scenario.zone, server="cae")
     assert diagnostics == []
     kinds = [e.kind for e in events]
-    assert kinds[0] == EventKind.STARTED and events[0].daemon == "ALTAIR"
+    assert (kinds[0], events[0].daemon, events[0].reason) == (
+        EventKind.STARTED, "lmx", "serving vendor ALTAIR")
     denials = [e for e in events if e.kind == EventKind.DENIED]
     assert len(denials) == len(SIMULATOR.denial_lines(server)) > 0
     assert (denials[0].feature, denials[0].count, denials[0].reason) == (

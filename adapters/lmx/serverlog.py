@@ -16,8 +16,9 @@ words, not a fixed layout: a line that says it denied, checked in or checked out
 feature (after `feature`, or the word after the verb), the client as `user@host` (or after
 `user` and `host`) and `N license(s)`; a denial's reason follows the last colon. Such a line
 that names no feature or no user is a Diagnostic; lines that are no usage (settings, the
-licence list) are skipped. Each vendor's seats are dropped when the server (re)starts
-serving it (`Serving licenses for vendor X.`) and when it shuts down. Never raises.
+licence list) are skipped. The seats are dropped when the server (re)starts serving its
+vendor (`Serving licenses for vendor X.`) and when it shuts down. Every event's daemon is
+`lmx` (see DAEMON). Never raises.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ from lmconsole.numbers import COUNT_MAX, read_int
 from .dates import BadDate, parse_moment
 
 MAX_DIAGNOSTICS = 1000  # a reader that follows a log for weeks keeps at most this many
-DEFAULT_VENDOR = "lmx"  # until the log names the vendor it serves
+# The daemon of every event: an LM-X server is one process serving one vendor, and only its
+# start-up lines name that vendor. A log followed from its end, or imported from the middle,
+# never sees them; one name for all keeps a session opened in one read closable by the next.
+DAEMON = "lmx"
 
 _STAMP = re.compile(r"\s*\[(?P<when>[^\[\]]{8,32})\] ?(?P<message>.*)")
 _SERVING = re.compile(r"Serving licenses for vendor (?P<vendor>[^\s.]+)\.?", re.IGNORECASE)
@@ -66,7 +70,6 @@ class ServerLogReader:
         self.server = server
         self.diagnostics: list[Diagnostic] = []
         self.log_start_date: date | None = None
-        self.vendor = DEFAULT_VENDOR
         self.line = 0
 
     def feed(self, line: str) -> Event | None:
@@ -88,8 +91,7 @@ class ServerLogReader:
 
     def message(self, message: str, at: datetime, line: str) -> Event | None:
         if (serving := _SERVING.fullmatch(message)) is not None:
-            self.vendor = serving["vendor"]
-            return self.make(at, EventKind.STARTED)
+            return self.make(at, EventKind.STARTED, reason=f"serving vendor {serving['vendor']}")
         kind = _usage_kind(message)
         if kind is None:
             if _SHUTDOWN.search(message) and len(message) < 80:
@@ -116,7 +118,7 @@ class ServerLogReader:
     def make(self, at: datetime, kind: EventKind, feature: str | None = None,
              user: str | None = None, host: str | None = None, count: int = 1,
              reason: str | None = None) -> Event:
-        return Event(at, kind, self.vendor, feature, user, host, count, reason, None,
+        return Event(at, kind, DAEMON, feature, user, host, count, reason, None,
                      self.server, self.line)
 
     def diagnose(self, message: str, line: str) -> None:
