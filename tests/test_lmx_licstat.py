@@ -236,12 +236,37 @@ def test_a_hal_triad_counts_its_mirrored_seats_once_and_names_the_server_down():
     ("3/4/2026 9:12 PM", datetime(2026, 3, 4, 21, 12)),
     ("13/04/2026 09:12:30", datetime(2026, 4, 13, 9, 12, 30)),
     ("2026/03/04 12:00 AM", datetime(2026, 3, 4, 0, 0)),
+    ("04-Mar-2026 09:12", datetime(2026, 3, 4, 9, 12)),
+    ("04.Mär.2026 09:12", datetime(2026, 3, 4, 9, 12)),
+    ("2026-03-04T09:12:05", datetime(2026, 3, 4, 9, 12, 5)),
 ])
 def test_localised_checkout_times(written, expected):
     text = SHARED_SEAT.replace("Checkout time: 2026-12-03 08:00", f"Checkout time: {written}")
     report = parse_licstat(text, tz=UTC, now=NOW)
     assert report.diagnostics == ()
     assert report.servers[0].features[0].checkouts[0].start == expected.replace(tzinfo=UTC)
+
+
+OLDER = """LM-X End-user Utility v3.0
+Vendor ENVENTIVE:
+  Server version: v3.1 Uptime: 0 day(s) 1 hour(s) 0 min(s) 0 sec(s)
+Feature: Viewer Version: 2.0
+Start date: 2026-01-01 Expire date: 2026-12-31
+Key type: EXCLUSIVE License sharing: HOST
+1 of 3 licenses used:
+1 license used by rita@pc4 [10.0.0.4]
+Login time: 2026-12-03 07:58   Checkout time: 2026-12-03 08:00
+"""
+
+
+def test_an_older_layout_with_the_vendor_above_and_no_blank_lines():
+    report = parse_licstat(OLDER, tz=UTC, now=NOW)
+    assert report.recognised and report.diagnostics == ()
+    (server,) = report.servers
+    assert (server.hosts[0].version, [v.name for v in server.vendors]) == ("v3.1", ["ENVENTIVE"])
+    (viewer,) = server.features
+    assert (viewer.vendor, viewer.issued, viewer.in_use, viewer.checkouts[0].user) == (
+        "ENVENTIVE", 3, 1, "rita")
 
 
 def test_a_capture_cut_in_a_feature_is_truncated_and_odd_lines_are_diagnosed():

@@ -2,10 +2,10 @@
 
 lmxendutil writes `2022-02-17` and `2022-02-18 09:26`, but on a server whose locale is not
 English it may print the system's own short form (`17.02.2022`, `17/02/2022`, `2/17/2022`,
-`2022/02/17`, with `09:26:00` or `9:26 PM`). The order is told from the text itself: a
-4-digit first field is a year (year-month-day), dots mean day-month-year, and slashes are
-read month-first unless the first number cannot be a month. `NONE` (no start date) and the
-words for a licence that never ends give None.
+`2022/02/17`, `17-Feb-2022`, with `09:26:00` or `9:26 PM`). The order is told from the
+text itself: a 4-digit first field is a year (year-month-day), dots mean day-month-year,
+and slashes are read month-first unless the first number cannot be a month. `NONE` (no
+start date) and the words for a licence that never ends give None.
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ YEARS = range(1970, 9999)
 NEVER = frozenset({"none", "never", "permanent", "unlimited", "no expiration", "n/a", "-"})
 
 _DATE = re.compile(r"([0-9]{1,4})([-./])([0-9]{1,2})\2([0-9]{1,4})")
+_NAMED = re.compile(r"([0-9]{1,2})[-. ]([^\W\d_]{3,9})\.?[-. ]([0-9]{4})")  # 17-Feb-2022
+MONTHS = {name: number for number, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+MONTHS |= {"jän": 1, "mär": 3, "mai": 5, "okt": 10, "dez": 12}  # German abbreviations
 _CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?")
 
 
@@ -33,21 +37,21 @@ def parse_day(text: str) -> date | None:
     text = text.strip()
     if text.lower() in NEVER:
         return None
-    match = _DATE.fullmatch(text)
-    if match is None:
-        raise BadDate(f"not a date: {text!r}")
-    return _day(match)
+    return _date_of(text)
 
 
 def parse_moment(text: str, tz: tzinfo) -> datetime:
     """A login, checkout or borrow-expiry time, `2022-02-18 09:26`, in zone `tz`.
     BadDate: not such a time."""
-    day_text, _, clock_text = text.strip().partition(" ")
-    match = _DATE.fullmatch(day_text)
+    text = text.strip()
+    day_text, _, clock_text = text.rpartition(" ") if " " in text else text.partition("T")
+    if clock_text.upper() in ("AM", "PM", "A.M.", "P.M."):  # `3/4/2026 9:12 PM`
+        day_text, _, hours = day_text.rpartition(" ")
+        clock_text = f"{hours} {clock_text}"
     clock = _CLOCK.fullmatch(clock_text.strip())
-    if match is None or clock is None:
+    if clock is None:
         raise BadDate(f"not a date and time: {text!r}")
-    day = _day(match)
+    day = _date_of(day_text.strip())
     hour, minute = read_int(clock[1], 99), read_int(clock[2], 99)
     second = read_int(clock[3], 99) if clock[3] else 0
     if clock[4]:  # a 12-hour clock
@@ -58,6 +62,17 @@ def parse_moment(text: str, tz: tzinfo) -> datetime:
         return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=tz)
     except ValueError:
         raise BadDate(f"no such time: {text!r}") from None
+
+
+def _date_of(text: str) -> date:
+    if (match := _DATE.fullmatch(text)) is not None:
+        return _day(match)
+    if (named := _NAMED.fullmatch(text)) is not None:
+        month = MONTHS.get(named[2][:3].lower())
+        if month is None:
+            raise BadDate(f"no such month: {text!r}")
+        return _checked(read_int(named[3], 9999), month, read_int(named[1], 99), text)
+    raise BadDate(f"not a date: {text!r}")
 
 
 def _day(match: re.Match) -> date:
@@ -71,9 +86,13 @@ def _day(match: re.Match) -> date:
         month, day = (a, b) if month_first else (b, a)
     else:
         raise BadDate(f"a date without a 4-digit year: {match.group()!r}")
+    return _checked(year, month, day, match.group())
+
+
+def _checked(year: int, month: int, day: int, text: str) -> date:
     if year not in YEARS:
-        raise BadDate(f"year out of range: {match.group()!r}")
+        raise BadDate(f"year out of range: {text!r}")
     try:
         return date(year, month, day)
     except ValueError:
-        raise BadDate(f"no such date: {match.group()!r}") from None
+        raise BadDate(f"no such date: {text!r}") from None

@@ -40,8 +40,9 @@ _DISCOVERY = "LM-X license server(s):"
 _NO_SERVERS = re.compile(r"There are no license server\(s\) available\.?")
 _SERVER_VERSION = re.compile(r"Server version: (?P<version>\S+)(?: +Uptime: (?P<uptime>.*))?")
 _KEY_TYPE = re.compile(r"Key type: (?P<key>\S*)(?: +License sharing: (?P<sharing>.*))?")
-_IN_USE = re.compile(r"(?P<used>[0-9]++) of (?P<total>[0-9]++) license\(s\) used:?")
-_SEAT = re.compile(r"(?P<count>[0-9]++) license\(s\) (?:used|borrowed) by ")
+_IN_USE = re.compile(r"(?P<used>[0-9]++) of (?P<total>[0-9]++) licen[sc]e(?:\(s\)|s)? used:?")
+_SEAT = re.compile(r"(?P<count>[0-9]++) licen[sc]e(?:\(s\)|s)? (?:used|borrowed) by ")
+_VENDOR = re.compile(r"Vendor:? (?P<vendor>\S+?):?")  # older versions, above the server's lines
 _BORROW = re.compile(r"Borrow expire time: (?P<expiry>.*)")
 _SHARED = re.compile(r"Shared on ")
 _ERROR = re.compile(r"(?:XF )?Error(?: \([^()]*\))?: (?P<message>.*)", re.IGNORECASE)
@@ -67,6 +68,7 @@ class _Parser:
         self.feature: FeatureBlock | None = None
         self.seat: Seat | None = None
         self.error: str | None = None  # the output's own error, naming no server
+        self.vendor = ""  # the vendor an older version names above the server's lines
         self.recognised = False
         self.diagnostics: list[Diagnostic] = []
 
@@ -87,6 +89,8 @@ class _Parser:
             return
         if (fields := _labelled(stripped, "Feature:", "Version:", "Vendor:")) is not None:
             self.start_feature(*fields, number)
+        elif (fields := _labelled(stripped, "Feature:", "Version:")) is not None:
+            self.start_feature(*fields, self.vendor, number)  # older versions name no vendor
         elif (match := _SERVER.fullmatch(stripped)) is not None:
             self.start_server(match["spec"].strip(), stripped, number)
         elif (match := _SERVER_VERSION.fullmatch(stripped)) is not None:
@@ -104,6 +108,9 @@ class _Parser:
         elif stripped == _DISCOVERY:
             self.recognised = True
             self.end_feature()
+        elif (match := _VENDOR.fullmatch(stripped)) is not None:
+            self.recognised = True
+            self.vendor = match["vendor"]
         elif _NO_SERVERS.fullmatch(stripped):
             self.recognised = True
             self.error = stripped
