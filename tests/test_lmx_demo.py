@@ -62,7 +62,7 @@ def test_the_console_shows_an_lmx_demo_server_and_its_denials(tmp_path, monkeypa
     from .pilot_wait import until
 
     monkeypatch.setattr(demo, "DEMO_SERVERS", (LMX_DEMO,))
-    app = demo_app(None, files=tmp_path, poll_interval_s=0.2)
+    app = demo_app(None, files=tmp_path, poll_interval_s=0.5, history=None, alerts=())
 
     async def scenario():
         async with app.run_test(size=(120, 30)) as pilot:

@@ -11,12 +11,13 @@ start date) and the words for a licence that never ends give None.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 
 from lmconsole.numbers import read_int
 
 # The years a printed time may name: a datetime in them converts to any zone and back.
 YEARS = range(1970, 9999)
+KNOWN_MAX = 100_000  # times remembered by known_moment
 NEVER = frozenset({"none", "never", "permanent", "unlimited", "no expiration", "n/a", "-"})
 
 _DATE = re.compile(r"([0-9]{1,4})([-./])([0-9]{1,2})\2([0-9]{1,4})")
@@ -62,6 +63,21 @@ def parse_moment(text: str, tz: tzinfo) -> datetime:
         return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=tz)
     except ValueError:
         raise BadDate(f"no such time: {text!r}") from None
+
+
+def known_moment(text: str, tz: tzinfo, known: dict[str, datetime | None]) -> datetime | None:
+    """`text` as parse_moment reads it, None when it is no such time (nor one every zone can
+    hold); `known` keeps the answers, for an output that repeats the same few minutes."""
+    if text in known:
+        return known[text]
+    try:
+        moment = parse_moment(text, tz)
+        moment.astimezone(UTC)
+    except (BadDate, OverflowError):
+        moment = None
+    if len(known) < KNOWN_MAX:
+        known[text] = moment
+    return moment
 
 
 def _date_of(text: str) -> date:

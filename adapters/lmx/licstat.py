@@ -32,7 +32,7 @@ from lmconsole.model import Diagnostic
 from lmconsole.numbers import COUNT_MAX, PORT_MAX, is_ascii_number, read_int
 
 from .build import FeatureBlock, Seat, ServerBlock, build_server
-from .dates import BadDate, parse_day, parse_moment
+from .dates import BadDate, known_moment, parse_day
 
 _BANNER = re.compile(r"LM-X End-user Utility v\S*")
 _SERVER = re.compile(r"LM-X (?:HAL )?License Server on (?P<spec>.*?):?")
@@ -71,6 +71,7 @@ class _Parser:
         self.vendor = ""  # the vendor an older version names above the server's lines
         self.recognised = False
         self.diagnostics: list[Diagnostic] = []
+        self.moments: dict[str, datetime | None] = {}  # a large output repeats few minutes
 
     def parse(self, text: str) -> StatusReport:
         lines = text.lstrip("\ufeff").splitlines()
@@ -247,13 +248,10 @@ class _Parser:
             return None
 
     def moment(self, text: str, line: str, number: int, what: str) -> datetime | None:
-        try:
-            moment = parse_moment(text, self.tz)
-            moment.astimezone(UTC)  # within what a datetime holds in every zone
-            return moment
-        except (BadDate, OverflowError):
+        moment = known_moment(text, self.tz, self.moments)
+        if moment is None:
             self.diagnose(number, f"unreadable {what}", line)
-            return None
+        return moment
 
     def diagnose(self, number: int, message: str, line: str) -> None:
         self.diagnostics.append(Diagnostic(number, message, line, self.name))

@@ -33,7 +33,7 @@ from lmconsole.model import Diagnostic
 from lmconsole.numbers import COUNT_MAX, PORT_MAX, is_ascii_number, read_int
 
 from .build import FeatureBlock, Seat, ServerBlock, build_server
-from .dates import BadDate, parse_day, parse_moment
+from .dates import BadDate, known_moment, parse_day
 
 _KNOWN = {"LM-X", "LICENSE_PATH", "FEATURE", "USER", "USED"}
 _SUCCESS = "SUCCESS"
@@ -69,6 +69,7 @@ class _XmlParser:
         self.unknown: set[str] = set()
         self.diagnostics: list[Diagnostic] = []
         self.offset = 0  # lines above the document
+        self.moments: dict[str, datetime | None] = {}  # a large output repeats few minutes
         self.expat = None
 
     def parse(self, text: str) -> StatusReport:
@@ -207,13 +208,10 @@ class _XmlParser:
     def moment(self, text: str | None, what: str) -> datetime | None:
         if text is None:
             return None
-        try:
-            moment = parse_moment(text, self.tz)
-            moment.astimezone(UTC)  # within what a datetime holds in every zone
-            return moment
-        except (BadDate, OverflowError):
+        moment = known_moment(text, self.tz, self.moments)
+        if moment is None:
             self.diagnose(self.line(), f"unreadable {what}", text[:120])
-            return None
+        return moment
 
     def line(self) -> int:
         return self.offset + (self.expat.CurrentLineNumber if self.expat else 1)
