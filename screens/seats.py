@@ -160,7 +160,16 @@ class SeatsScreen(LiveScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # read-only mode, or the past shown: hidden, and refused (saying why) if pressed
         return not (action == "free_seats"
-                    and (getattr(self.app, "read_only", False) or self.data.past is not None))
+                    and (getattr(self.app, "read_only", False) or self.data.past is not None
+                         or not self.seats_can_be_freed()))
+
+    def seats_can_be_freed(self) -> bool:
+        """Whether a server shown here has a command that frees a seat: an adapter without
+        one (LM-X) says so by `frees_seats = False`."""
+        servers = getattr(self.app, "servers", {})
+        shown = [servers[name] for name in ([self.server] if self.server else servers)
+                 if name in servers]
+        return not shown or any(getattr(s.adapter, "frees_seats", True) for s in shown)
 
     def action_tag(self) -> None:
         self.table.toggle_tag()

@@ -78,3 +78,24 @@ def test_the_console_shows_an_lmx_demo_server_and_its_denials(tmp_path, monkeypa
                         "a denial from the followed server log", timeout=30)
 
     asyncio.run(scenario())
+
+
+def test_the_seats_view_of_an_lmx_server_offers_no_freeing(tmp_path, monkeypatch):
+    from lmconsole.app import demo_app
+    from lmconsole.screens.seats import SeatsScreen
+
+    from .pilot_wait import until
+
+    monkeypatch.setattr(demo, "DEMO_SERVERS", (LMX_DEMO,))
+    app = demo_app(None, files=tmp_path, poll_interval_s=0.5, history=None, alerts=())
+
+    async def scenario():
+        async with app.run_test(size=(120, 30)) as pilot:
+            await until(pilot, lambda: "cae" in app.data.states
+                        and app.data.states["cae"].status is not None, "the first poll")
+            app.push_screen(SeatsScreen(app.data, "cae", "FEMFAT_VISUALIZER"))
+            await until(pilot, lambda: isinstance(app.screen, SeatsScreen), "the seats view")
+            assert app.screen.check_action("free_seats", ()) is False
+            assert app.screen.check_action("tag", ()) is True
+
+    asyncio.run(scenario())

@@ -38,6 +38,7 @@ class LmxAdapter:
     kind = "lmx"
     output_name = "lmxendutil"
     status_command = "lmxendutil -licstatxml"
+    frees_seats = False  # the seats view hides its "free seat" key on an LM-X server
 
     def status_argv(self, server: StatusQuery) -> list[str]:
         """`lmxendutil -licstatxml -host H -port P` (several servers: `-hal S1,S2,S3`),
