@@ -69,16 +69,14 @@ def seat_sources(feature: Feature, sources: dict[Hashable, object],
     polls; keys are kept cheap to hash, as a refresh looks up every one of them. `scope`
     prefixes the keys: the server, in a view of several servers, and the feature's place
     when one server lists a name under several vendor daemons (their handles may repeat)."""
-    keyed: dict[Hashable, object] = {}
+    keyed: dict[Hashable, object] = {} if scope else sources
     for n, seat in enumerate(feature.checkouts):
         keyed[seat.handle if seat.handle is not None else ("seat", n)] = seat
     for n, reservation in enumerate(feature.reservations):
         keyed[("reservation", n)] = reservation
     for n, queued in enumerate(feature.queued):
         keyed[("queued", n)] = queued
-    if not scope:
-        sources.update(keyed)
-    else:
+    if scope:
         sources.update((scope + (key,), source) for key, source in keyed.items())
 
 
