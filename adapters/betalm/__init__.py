@@ -1,0 +1,41 @@
+"""BETA LM (BETA CAE Systems, the licence server of ANSA and META): `beta_lm_stat -a`
+status, nothing more yet.
+
+beta_lm_stat finds its servers in the ANSA_SRV environment variable, so the server's
+`license` setting, when given, is passed there as written (`host1,host2,host3`), through
+`env`. BETA LM has no command lmconsole offers here to free a seat or to re-read its files.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from lmconsole.adapter import StatusQuery, StatusReport
+
+from ..status_only import StatusOnlyAdapter
+
+_SIGNS = ("beta_lm_stat", "Found License daemon on ", "PACKAGE:FEATURE",
+          "Usage Report for users:")
+
+
+def recognises(text: str) -> int | None:
+    """Where in `text` the first sign of a beta_lm_stat output is (its offset), or None."""
+    found = [at for sign in _SIGNS if (at := text.find(sign)) >= 0]
+    return min(found) if found else None
+
+
+class BetalmAdapter(StatusOnlyAdapter):
+    kind = "betalm"
+    label = "BETA LM"
+    output_name = "beta_lm_stat"
+    status_command = "beta_lm_stat -a"
+    default_utility = "beta_lm_stat"
+
+    def status_argv(self, server: StatusQuery) -> list[str]:
+        argv = [self.utility(server), "-a"]
+        return ["env", f"ANSA_SRV={server.license}", *argv] if server.license else argv
+
+    def parse_status(self, text: str, *, name: str, tz: tzinfo, now: datetime) -> StatusReport:
+        from .lmstat import parse_beta_lm_stat
+
+        return parse_beta_lm_stat(text, name=name, tz=tz)
