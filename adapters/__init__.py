@@ -10,13 +10,19 @@ from typing import NamedTuple
 
 from lmconsole.adapter import LicenceManagerAdapter
 
-from . import flexlm, rlm, unsupported
+from . import betalm, flexlm, lsdyna, olicense, rlm, unsupported
+from .betalm import BetalmAdapter
 from .flexlm import FlexlmAdapter
+from .lsdyna import LsdynaAdapter
+from .olicense import OlicenseAdapter
 from .rlm import RlmAdapter
 
 ADAPTERS: dict[str, LicenceManagerAdapter] = {
     FlexlmAdapter.kind: FlexlmAdapter(),
     RlmAdapter.kind: RlmAdapter(),
+    LsdynaAdapter.kind: LsdynaAdapter(),
+    OlicenseAdapter.kind: OlicenseAdapter(),
+    BetalmAdapter.kind: BetalmAdapter(),
 }
 
 # The licence manager of a server whose configuration names none, and of the files a
@@ -24,7 +30,13 @@ ADAPTERS: dict[str, LicenceManagerAdapter] = {
 DEFAULT_MANAGER = FlexlmAdapter.kind
 
 _NAMES = {FlexlmAdapter.kind: "FlexLM", RlmAdapter.kind: "RLM"}
+_NAMES[LsdynaAdapter.kind] = LsdynaAdapter.label
+_NAMES[OlicenseAdapter.kind] = OlicenseAdapter.label
+_NAMES[BetalmAdapter.kind] = BetalmAdapter.label
 _RECOGNISERS = {FlexlmAdapter.kind: flexlm.recognises, RlmAdapter.kind: rlm.recognises}
+_RECOGNISERS[LsdynaAdapter.kind] = lsdyna.recognises
+_RECOGNISERS[OlicenseAdapter.kind] = olicense.recognises
+_RECOGNISERS[BetalmAdapter.kind] = betalm.recognises
 
 
 class Detected(NamedTuple):
