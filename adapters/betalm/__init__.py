@@ -8,6 +8,7 @@ beta_lm_stat finds its servers in the ANSA_SRV environment variable, so the serv
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, tzinfo
 
 from lmconsole.adapter import StatusQuery, StatusReport
@@ -16,11 +17,14 @@ from ..status_only import StatusOnlyAdapter
 
 _SIGNS = ("beta_lm_stat", "Found License daemon on ", "PACKAGE:FEATURE",
           "Usage Report for users:")
+_TRYING = re.compile(r"Trying [0-9]+@")
 
 
 def recognises(text: str) -> int | None:
     """Where in `text` the first sign of a beta_lm_stat output is (its offset), or None."""
     found = [at for sign in _SIGNS if (at := text.find(sign)) >= 0]
+    if (match := _TRYING.search(text)) is not None:
+        found.append(match.start())
     return min(found) if found else None
 
 

@@ -39,7 +39,7 @@ from ..status_text import Reading, lines_of, month_number, port_at_host, says_fa
 MANAGER = "betalm"
 CREDITS = "credits"  # the licence type of a package's pool
 
-_TRYING = re.compile(r"Trying (?P<spec>\S+)(?: *\.*)")
+_TRYING = re.compile(r"Trying [0-9]+@")  # then the host and `....`
 _FOUND = re.compile(r"Found License daemon on (?P<host>\S+)")
 _QUIET = re.compile(r"Usage Report for users:.*|STATUS REPORT|\$ .*beta_lm_stat.*")
 _WHO = re.compile(r"(?P<user>.*?)@(?P<host>[^@()]*?)(?:\((?P<display>[^()]*)\))?")
@@ -112,8 +112,9 @@ class _Parser:
             self.table = _TABLES[tuple(cells)]
         elif cells is not None and self.table is not None:
             getattr(self, f"{self.table}_row")(cells, stripped, number)
-        elif (match := _TRYING.fullmatch(stripped)) is not None:
-            self.tried = port_at_host(match["spec"])
+        elif _TRYING.match(stripped) and stripped.endswith("..."):
+            reading.recognised = True
+            self.tried = port_at_host(stripped.removeprefix("Trying ").rstrip(". "))
         elif (match := _FOUND.fullmatch(stripped)) is not None:
             reading.recognised = True
             self.host = match["host"]

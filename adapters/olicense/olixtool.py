@@ -45,7 +45,6 @@ _SERVER = re.compile(r"Server: <(?P<host>[^<>]*?):(?P<port>[0-9]+)(?::[^<>]*)?>(
 _FIELD = re.compile(r"(?P<key>[A-Za-z][\w-]*):(?:\t| )\s*(?P<value>\S.*)?"
                     r"|(?P<bare>[A-Za-z][\w-]*):")
 _LOCKED_BY = re.compile(r"(?P<count>\S+) (?P<what>\w*)LockedBy:")
-_HOLDER = re.compile(r"(?P<who>\S+?)(?: ++#(?P<count>\S+))?")
 _DATE = re.compile(r"(?P<year>[0-9]+)-(?P<month>[0-9]+)-(?P<day>[0-9]+)(?: [0-9:]+)?")
 _QUIET = re.compile(r"Copyright .*|List of requested licenses:|=+|-+|Name; *LicenseType;.*")
 _NEVER = {"", "never", "unlimited", "permanent", "none"}
@@ -114,9 +113,8 @@ class _Parser:
             self.module_row(stripped, number)
         elif (match := _LOCKED_BY.fullmatch(stripped)) is not None:
             self.locked_by(match, stripped, number)
-        elif self.module is not None and "@" in stripped and (
-                match := _HOLDER.fullmatch(stripped)) is not None:
-            self.holder(match, stripped, number)
+        elif self.module is not None and "@" in stripped and ";" not in stripped:
+            self.holder(stripped, number)
         elif _QUIET.fullmatch(stripped):
             reading.recognised = reading.recognised or stripped.startswith("List of requested")
         elif (match := _FIELD.fullmatch(stripped)) is not None:
@@ -129,6 +127,10 @@ class _Parser:
 
     def field(self, match: re.Match, stripped: str, number: int) -> None:
         key = (match["key"] or match["bare"]).lower()
+        if key not in _KNOWN_FIELDS and says_failure(stripped):  # `Error: cannot connect`
+            self.errors.append(stripped)
+            self.reading.diagnose(number, "error reported by olixtool", stripped)
+            return
         if key not in _KNOWN_FIELDS:
             self.reading.diagnose(number, "unknown licence field", stripped)
         self.licence.fields[key] = (match["value"] or "").strip()
@@ -175,13 +177,15 @@ class _Parser:
         count = self.reading.number(match["count"], "licences in use", stripped, number)
         self.module.in_use += count or 0
 
-    def holder(self, match: re.Match, stripped: str, number: int) -> None:
-        user, _, host = match["who"].rpartition("@")
-        count = 1
-        if match["count"] is not None:
-            count = self.reading.number(match["count"], "licence count", stripped, number)
-            if count is None:
-                return
+    def holder(self, stripped: str, number: int) -> None:
+        """`user@host #count` (user names may hold spaces)."""
+        who, mark, count_text = stripped.rpartition(" #")
+        if not mark:
+            who, count_text = stripped, "1"
+        user, _, host = who.strip().rpartition("@")
+        count = self.reading.number(count_text, "licence count", stripped, number)
+        if count is None:
+            return
         module = self.module
         pool = len(module.pools) - 1
         module.checkouts.append(Checkout(user, host or None, None, module.pools[pool].version,
