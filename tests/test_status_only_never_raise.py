@@ -18,6 +18,7 @@ from lmconsole.model import Snapshot
 from .corpus import CORPUS
 from .test_betalm import TWO_SESSIONS
 from .test_lsdyna import TWO_GROUPS
+from .test_mathlm import TUTORIAL
 from .test_olicense import LOCKED
 from .test_parsers_never_raise import CHICAGO, HUGE, mutated, render_all
 
@@ -33,6 +34,7 @@ SAMPLES = {
     "lsdyna": samples("lsdyna/lstc_qrun", TWO_GROUPS),
     "olicense": samples("olicense/olixtool", LOCKED),
     "betalm": samples("betalm/beta_lm_stat", TWO_SESSIONS),
+    "mathlm": [TUTORIAL],
 }
 
 # Per manager: a one-line-of-interest output, its odd value in {value}.
@@ -52,6 +54,9 @@ TEMPLATES = {
                "CREDIT\n  P | Sun Dec 13 {value} | Tue Mar {value} 2021 | {value}\n"
                "   USER NAME@HOST           |  FEATURE   |      PID   |       START\n"
                "  a@b | P | {value} | Mon Feb 22 16:51:43 {value}\n"],
+    "mathlm": ["LMCONSOLE-MATHLM COUNT Mathematica {value} {value}\n"
+               "LMCONSOLE-MATHLM SEAT Mathematica~u~h~{value}:00\n"
+               "LMCONSOLE-MATHLM SEAT Mathematica~u~h~{value}d 01:00\nLMCONSOLE-MATHLM END\n"],
 }
 BAD_VALUES = [HUGE, "²", "٣", "𝟠", str(2**64), "-1"]  # no count, port, year or pid
 ODD_VALUES = [*BAD_VALUES, "99999", "0", ""]
