@@ -10,10 +10,11 @@ from typing import NamedTuple
 
 from lmconsole.adapter import LicenceManagerAdapter
 
-from . import betalm, flexlm, lsdyna, mathlm, olicense, rlm, unsupported
+from . import betalm, flexlm, lsdyna, lum, mathlm, olicense, rlm, unsupported
 from .betalm import BetalmAdapter
 from .flexlm import FlexlmAdapter
 from .lsdyna import LsdynaAdapter
+from .lum import LumAdapter
 from .mathlm import MathlmAdapter
 from .olicense import OlicenseAdapter
 from .rlm import RlmAdapter
@@ -25,6 +26,7 @@ ADAPTERS: dict[str, LicenceManagerAdapter] = {
     OlicenseAdapter.kind: OlicenseAdapter(),
     BetalmAdapter.kind: BetalmAdapter(),
     MathlmAdapter.kind: MathlmAdapter(),
+    LumAdapter.kind: LumAdapter(),
 }
 
 # The licence manager of a server whose configuration names none, and of the files a
@@ -36,11 +38,13 @@ _NAMES[LsdynaAdapter.kind] = LsdynaAdapter.label
 _NAMES[OlicenseAdapter.kind] = OlicenseAdapter.label
 _NAMES[BetalmAdapter.kind] = BetalmAdapter.label
 _NAMES[MathlmAdapter.kind] = MathlmAdapter.label
+_NAMES[LumAdapter.kind] = LumAdapter.label
 _RECOGNISERS = {FlexlmAdapter.kind: flexlm.recognises, RlmAdapter.kind: rlm.recognises}
 _RECOGNISERS[LsdynaAdapter.kind] = lsdyna.recognises
 _RECOGNISERS[OlicenseAdapter.kind] = olicense.recognises
 _RECOGNISERS[BetalmAdapter.kind] = betalm.recognises
 _RECOGNISERS[MathlmAdapter.kind] = mathlm.recognises
+_RECOGNISERS[LumAdapter.kind] = lum.recognises
 
 
 class Detected(NamedTuple):

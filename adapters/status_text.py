@@ -5,7 +5,7 @@ say the utility failed rather than reported."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from lmconsole.adapter import StatusReport
 from lmconsole.model import Diagnostic, ServerStatus
@@ -88,3 +88,36 @@ _MONTHS = {name: number for number, name in enumerate(
 def month_number(name: str) -> int | None:
     """`Dec` -> 12; what is no English month's abbreviation -> None."""
     return _MONTHS.get(name[:3].lower()) if len(name) >= 3 else None
+
+
+_CTIME = re.compile(r"(?:[A-Za-z]+,? +)?(?P<month>[A-Za-z]{3,}) +(?P<day>[0-9]+),? +"
+                    r"(?:(?P<year1>[0-9]{4}) +)?(?P<hour>[0-9]+):(?P<minute>[0-9]+)"
+                    r"(?::(?P<second>[0-9]+))?(?: +(?P<year2>[0-9]{4}))?")
+_NUMERIC = re.compile(r"(?:(?P<year1>[0-9]{4})-(?P<month1>[0-9]+)-(?P<day1>[0-9]+)|"
+                      r"(?P<month2>[0-9]+)/(?P<day2>[0-9]+)/(?P<year2>[0-9]{4}))"
+                      r"(?:[ T](?P<hour>[0-9]+):(?P<minute>[0-9]+)(?::(?P<second>[0-9]+))?)?")
+
+
+def moment(text: str, tz) -> datetime | None:
+    """A date and time as licence managers print them, in zone `tz`: C's ctime (`Tue Jan 27
+    10:31:48 2009`), `Wed Jan 1, 2025 00:00`, `2009-01-27[ 10:31[:48]]`, `01/27/2009[ ...]`.
+    None: none of these, or no such moment."""
+    text = text.strip()
+    if (match := _CTIME.fullmatch(text)) is not None:
+        month = month_number(match["month"])
+        year = match["year1"] or match["year2"]
+        day = match["day"]
+    elif (match := _NUMERIC.fullmatch(text)) is not None:
+        year = match["year1"] or match["year2"]
+        month = read_int(match["month1"] or match["month2"], 12)
+        day = match["day1"] or match["day2"]
+    else:
+        return None
+    parts = [read_int(year, 9999), month, read_int(day, 31), read_int(match["hour"] or "0", 23),
+             read_int(match["minute"] or "0", 59), read_int(match["second"] or "0", 59)]
+    if None in parts or parts[0] < 1970:
+        return None
+    try:
+        return datetime(*parts, tzinfo=tz)
+    except ValueError:
+        return None

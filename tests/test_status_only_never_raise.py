@@ -18,6 +18,7 @@ from lmconsole.model import Snapshot
 from .corpus import CORPUS
 from .test_betalm import TWO_SESSIONS
 from .test_lsdyna import TWO_GROUPS
+from .test_lum import STATUS as LUM_STATUS
 from .test_mathlm import TUTORIAL
 from .test_olicense import LOCKED
 from .test_parsers_never_raise import CHICAGO, HUGE, mutated, render_all
@@ -35,6 +36,7 @@ SAMPLES = {
     "olicense": samples("olicense/olixtool", LOCKED),
     "betalm": samples("betalm/beta_lm_stat", TWO_SESSIONS),
     "mathlm": [TUTORIAL],
+    "lum": [LUM_STATUS],
 }
 
 # Per manager: a one-line-of-interest output, its odd value in {value}.
@@ -57,6 +59,9 @@ TEMPLATES = {
     "mathlm": ["LMCONSOLE-MATHLM COUNT Mathematica {value} {value}\n"
                "LMCONSOLE-MATHLM SEAT Mathematica~u~h~{value}:00\n"
                "LMCONSOLE-MATHLM SEAT Mathematica~u~h~{value}d 01:00\nLMCONSOLE-MATHLM END\n"],
+    "lum": ["Vendor Name: V\nProduct Name: P\nLicenses: {value}\nLicenses In Use: {value}\n"
+            "Exp. Date: Sat Jan  1 23:59:59 {value}\nUser Name: u\n"
+            "Check-out Date: 01/{value}/2026 10:00\n"],
 }
 BAD_VALUES = [HUGE, "²", "٣", "𝟠", str(2**64), "-1"]  # no count, port, year or pid
 ODD_VALUES = [*BAD_VALUES, "99999", "0", ""]
