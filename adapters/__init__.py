@@ -10,9 +10,10 @@ from typing import NamedTuple
 
 from lmconsole.adapter import LicenceManagerAdapter
 
-from . import betalm, flexlm, lsdyna, lum, mathlm, olicense, rlm, unsupported
+from . import betalm, flexlm, hasp, lsdyna, lum, mathlm, olicense, rlm, unsupported
 from .betalm import BetalmAdapter
 from .flexlm import FlexlmAdapter
+from .hasp import HaspAdapter
 from .lsdyna import LsdynaAdapter
 from .lum import LumAdapter
 from .mathlm import MathlmAdapter
@@ -27,6 +28,7 @@ ADAPTERS: dict[str, LicenceManagerAdapter] = {
     BetalmAdapter.kind: BetalmAdapter(),
     MathlmAdapter.kind: MathlmAdapter(),
     LumAdapter.kind: LumAdapter(),
+    HaspAdapter.kind: HaspAdapter(),
 }
 
 # The licence manager of a server whose configuration names none, and of the files a
@@ -39,12 +41,14 @@ _NAMES[OlicenseAdapter.kind] = OlicenseAdapter.label
 _NAMES[BetalmAdapter.kind] = BetalmAdapter.label
 _NAMES[MathlmAdapter.kind] = MathlmAdapter.label
 _NAMES[LumAdapter.kind] = LumAdapter.label
+_NAMES[HaspAdapter.kind] = HaspAdapter.label
 _RECOGNISERS = {FlexlmAdapter.kind: flexlm.recognises, RlmAdapter.kind: rlm.recognises}
 _RECOGNISERS[LsdynaAdapter.kind] = lsdyna.recognises
 _RECOGNISERS[OlicenseAdapter.kind] = olicense.recognises
 _RECOGNISERS[BetalmAdapter.kind] = betalm.recognises
 _RECOGNISERS[MathlmAdapter.kind] = mathlm.recognises
 _RECOGNISERS[LumAdapter.kind] = lum.recognises
+_RECOGNISERS[HaspAdapter.kind] = hasp.recognises
 
 
 class Detected(NamedTuple):

@@ -17,6 +17,8 @@ from lmconsole.model import Snapshot
 
 from .corpus import CORPUS
 from .test_betalm import TWO_SESSIONS
+from .test_hasp import FEATURES as HASP_FEATURES
+from .test_hasp import SESSIONS as HASP_SESSIONS
 from .test_lsdyna import TWO_GROUPS
 from .test_lum import STATUS as LUM_STATUS
 from .test_mathlm import TUTORIAL
@@ -37,6 +39,7 @@ SAMPLES = {
     "betalm": samples("betalm/beta_lm_stat", TWO_SESSIONS),
     "mathlm": [TUTORIAL],
     "lum": [LUM_STATUS],
+    "hasp": [HASP_FEATURES + HASP_SESSIONS],
 }
 
 # Per manager: a one-line-of-interest output, its odd value in {value}.
@@ -62,6 +65,10 @@ TEMPLATES = {
     "lum": ["Vendor Name: V\nProduct Name: P\nLicenses: {value}\nLicenses In Use: {value}\n"
             "Exp. Date: Sat Jan  1 23:59:59 {value}\nUser Name: u\n"
             "Check-out Date: 01/{value}/2026 10:00\n"],
+    "hasp": ['{{"fid":"1","fn":"A","lic":"Expiration date: Fri Jan 1, {value} 00:00",'
+             '"logc":"{value}","logl":"{value}"}},\n'
+             '{{"fid":"1","usr":"u","lt":"Thu Dec {value}, 2026 08:00"}}\n'
+             "/*lmconsole-hasp {value} http://h:{value}/x*/\n"],
 }
 BAD_VALUES = [HUGE, "²", "٣", "𝟠", str(2**64), "-1"]  # no count, port, year or pid
 ODD_VALUES = [*BAD_VALUES, "99999", "0", ""]
@@ -102,7 +109,9 @@ def test_long_whitespace_and_digit_runs_are_parsed_in_linear_time(kind):
     texts += [template.format(value=odd) for template in TEMPLATES[kind]
               for odd in (run + "x", digits, "1" * 320_000 + "x", "." * 320_000,
                           "(" * 320_000, "|" * 320_000, "@" * 320_000, ";" * 320_000)]
-    texts += [f"Trying 1@{'.' * 320_000}x\n", f"Server: <{'a:' * 160_000}>\n"]
+    texts += [f"Trying 1@{'.' * 320_000}x\n", f"Server: <{'a:' * 160_000}>\n",
+              "/*" * 160_000, "{" * 320_000, "[" * 320_000, '{"a":1},' * 40_000,
+              "/**/\n" * 60_000 + '{"fid":"1","logl":"1"}']
     for text in texts:
         started = time.perf_counter()
         parse(kind, text)
