@@ -1,9 +1,10 @@
 """BETA LM (BETA CAE Systems, the licence server of ANSA and META): `beta_lm_stat -a`
 status, nothing more yet.
 
-beta_lm_stat finds its servers in the ANSA_SRV environment variable, so the server's
-`license` setting, when given, is passed there as written (`host1,host2,host3`), through
-`env`. BETA LM has no command lmconsole offers here to free a seat or to re-read its files.
+beta_lm_stat finds its servers in the ANSA_SRV environment variable (host names, tried in
+turn on BETA LM's port 6007), so the server's `license` setting, `6007@host` or a triad of
+them, is passed there through `env`, as hosts (a port other than 6007 kept as `port@host`).
+BETA LM has no command lmconsole offers here to free a seat or to re-read its files.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..status_only import StatusOnlyAdapter
 _SIGNS = ("beta_lm_stat", "Found License daemon on ", "PACKAGE:FEATURE",
           "Usage Report for users:")
 _TRYING = re.compile(r"Trying [0-9]+@")
+DEFAULT_PORT = "6007"
 
 
 def recognises(text: str) -> int | None:
@@ -37,9 +39,20 @@ class BetalmAdapter(StatusOnlyAdapter):
 
     def status_argv(self, server: StatusQuery) -> list[str]:
         argv = [self.utility(server), "-a"]
-        return ["env", f"ANSA_SRV={server.license}", *argv] if server.license else argv
+        if not server.license:
+            return argv
+        return ["env", f"ANSA_SRV={ansa_srv(server.license)}", *argv]
 
     def parse_status(self, text: str, *, name: str, tz: tzinfo, now: datetime) -> StatusReport:
         from .lmstat import parse_beta_lm_stat
 
         return parse_beta_lm_stat(text, name=name, tz=tz)
+
+
+def ansa_srv(license: str) -> str:
+    """`6007@a,6007@b` -> `a,b`: ANSA_SRV's host list, BETA LM's own port left out."""
+    hosts = []
+    for spec in license.split(","):
+        port, at, host = spec.strip().rpartition("@")
+        hosts.append(host if not at or port == DEFAULT_PORT else spec.strip())
+    return ",".join(hosts)
