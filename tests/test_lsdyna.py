@@ -82,7 +82,7 @@ def test_programs_without_a_group_are_floating_on_their_own():
 
 
 def test_the_running_programs_table_gives_jobs_the_rows_do_not_list():
-    text = ("Using default server 31010@lic7\n"
+    text = ("Defaulting to server 1 specified by LSTC_LICENSE_SERVER variable\n"
             "                     Running Programs\n\n"
             "    User             Host          Program              Started       # procs\n"
             "-----------------------------------------------------------------------------\n"

@@ -56,7 +56,7 @@ def test_no_command_is_offered_that_the_manager_has_none_of(kind):
 
 def test_the_commands_each_runs():
     argv = {kind: ADAPTERS[kind].status_argv(Server("31010@lic4")) for kind in KINDS}
-    assert argv["lsdyna"] == ["lstc_qrun", "-s", "31010@lic4"]
+    assert argv["lsdyna"] == ["lstc_qrun", "-s", "31010@lic4", "-R"]
     assert argv["olicense"] == ["olixtool", "-sv", "lic4:31010"]
     assert argv["betalm"] == ["env", "ANSA_SRV=31010@lic4", "beta_lm_stat", "-a"]
     assert ADAPTERS["betalm"].status_argv(Server("6007@a,6007@b,6007@c"))[1] == "ANSA_SRV=a,b,c"
@@ -69,13 +69,13 @@ def test_the_commands_each_runs():
     assert ADAPTERS["hasp"].status_argv(Server())[-1].startswith(
         "http://localhost:1947/_int_/tab_sessions.html?")
     assert ADAPTERS["lsdyna"].status_argv(Server(lmutil="/opt/lstc/lstc_qrun")) == [
-        "/opt/lstc/lstc_qrun"]
+        "/opt/lstc/lstc_qrun", "-R"]
 
 
 def test_configured_servers_of_each_corpus_manager_are_asked_with_their_own_command(tmp_path):
     """Local servers whose utility is a script that checks its arguments and prints a corpus
     output: one snapshot shows them side by side, each named by its manager."""
-    servers = {"lsdyna": ("lsdyna/lstc_qrun", '"$1 $2" = "-s 31010@lic4"', "31010@lic4"),
+    servers = {"lsdyna": ("lsdyna/lstc_qrun", '"$1 $2 $3" = "-s 31010@lic4 -R"', "31010@lic4"),
                "olicense": ("olicense/olixtool", '"$1 $2" = "-sv lic5:31212"', "31212@lic5"),
                "betalm": ("betalm/beta_lm_stat", '"$ANSA_SRV $1" = "lic6,lic7,27001@lic8 -a"',
                           "6007@lic6,6007@lic7,27001@lic8")}

@@ -1,4 +1,4 @@
-"""Parser for LS-DYNA's (LSTC) `lstc_qrun -s PORT@HOST` status.
+"""Parser for LS-DYNA's (LSTC) `lstc_qrun -s PORT@HOST -R` status (the licence report).
 
 The layout (shared/reference/formats.md section 10, corpus/lsdyna):
 
@@ -38,7 +38,9 @@ MANAGER = "lsdyna"
 GROUP = "LICENSE GROUP"
 SHARED = "shared pool"  # the licence type of a program that draws on a group's pool
 
-_SERVER = re.compile(r"Using (?:user specified |default )?server (?P<spec>\S+)")
+# `Using user specified server 31010@lic`, `Using default server ...`, `Defaulting to server
+# 1 specified by LSTC_LICENSE_SERVER variable`: the server asked, when it is named.
+_SERVER = re.compile(r"(?:Using|Defaulting to) (?:[a-z]+ )*?server (?P<spec>\S+)(?: .*)?")
 _HEADER = re.compile(r"PROGRAM\s+EXPIRATION\s+CPUS\s+USED\s+FREE\s+MAX\s*\|\s*QUEUE")
 _PROGRAM = re.compile(r"(?P<program>\S+) +(?P<month>[0-9]+)/(?P<day>[0-9]+)/(?P<year>[0-9]+)"
                       r"(?P<cells>[^|]*)\|\s*(?P<queue>\S+)")
@@ -100,7 +102,8 @@ class _Parser:
         reading = self.reading
         if (match := _SERVER.fullmatch(stripped)) is not None:
             reading.recognised = True
-            self.port, self.host = port_at_host(match["spec"])
+            if "@" in match["spec"]:
+                self.port, self.host = port_at_host(match["spec"])
         elif _HEADER.fullmatch(stripped):
             reading.recognised = True
         elif (match := _GROUP.fullmatch(stripped)) is not None:
