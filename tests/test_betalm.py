@@ -77,6 +77,19 @@ def test_sessions_share_their_features_credits_and_unlisted_features_are_said():
     assert report.servers[0].source == "6007@lic2"
 
 
+def test_tables_are_read_by_their_column_names():
+    text = ("STATUS REPORT\n"
+            "| PACKAGE:FEATURE | USAGE | CREDIT USED | MAX CREDIT | QUEUED |\n"
+            "| META:META_POST  | 2     | 66          | 300        | 0      |\n"
+            "   PACKAGE  |  CREDIT  | TYPE\n")
+    report = parse_beta_lm_stat(text, tz=UTC)
+    assert [(d.line, d.message) for d in report.diagnostics] == [
+        (4, "table without its ISSUED, EXPIRE column(s)")]
+    (feature,) = report.servers[0].features
+    assert (feature.name, feature.vendor, feature.issued, feature.in_use) == (
+        "META_POST", "META", 300, 66)
+
+
 def test_an_error_is_the_server_down_and_other_text_is_not_beta_lm_stat():
     report = parse_beta_lm_stat(" Trying 6007@lic2 ....\n"
                                 " Error: cannot connect to license daemon on lic2\n", tz=UTC)
@@ -96,7 +109,7 @@ def test_what_it_cannot_read_is_diagnosed():
     report = parse_beta_lm_stat(text, tz=UTC)
     assert [(d.line, d.message) for d in report.diagnostics] == [
         (3, "unreadable expiry date"), (3, "credits is not a number"),
-        (4, "row without its 4 columns"), (6, "unreadable start time"),
+        (4, "row without its columns"), (6, "unreadable start time"),
         (6, "usage of a feature the status report does not list")]
 
 

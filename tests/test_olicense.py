@@ -64,6 +64,18 @@ def test_locked_and_unlimited_licences():
         None, True, None)
 
 
+def test_the_module_table_is_read_by_its_header():
+    text = ("olixtool 4.9.1 - OLicense XML Status Application\n"
+            "Application:\tcosin\nModules:\n"
+            "  Name; FloatCount; Expiration; LicenseType; Borrowable\n"
+            "  ftire_sim;\t4;\t2027-06-30 23:59:59;\tFreeFloating;\tno;\n")
+    report = parse_olixtool(text)
+    assert report.diagnostics == ()
+    (feature,) = report.servers[0].features
+    assert (feature.name, feature.issued, feature.earliest_expiry) == (
+        "ftire_sim", 4, date(2027, 6, 30))
+
+
 def test_an_error_is_the_server_down_and_other_text_is_not_olixtool():
     report = parse_olixtool("olixtool 4.8.0 - OLicense XML Status Application\n"
                             "Error: could not connect to server lic9:31212\n")
@@ -76,13 +88,13 @@ def test_an_error_is_the_server_down_and_other_text_is_not_olixtool():
 def test_what_it_cannot_read_is_diagnosed():
     text = ("olixtool 4.8.0 - OLicense XML Status Application\n"
             "Colour:\tblue\n"
-            "  a; FreeFloating; 3\n"
+            "  a; FreeFloating\n"
             "  b; FreeFloating; 3; 2022-02-30 10:00:00;\n"
             "    x FloatsLockedBy:\n"
             "stray words\n")
     report = parse_olixtool(text)
     assert [(d.line, d.message) for d in report.diagnostics] == [
-        (2, "unknown licence field"), (3, "module row without name, type, count and expiry"),
+        (2, "unknown licence field"), (3, "module row without its name and float count"),
         (4, "unreadable expiry date"), (5, "licences in use is not a number"),
         (6, "unrecognised line")]
 

@@ -46,12 +46,12 @@ _WHO = re.compile(r"(?P<user>.*?)@(?P<host>[^@()]*?)(?:\((?P<display>[^()]*)\))?
 _DAY = re.compile(r"(?:\w+ )?(?P<month>\w+) +(?P<day>[0-9]+) +(?P<year>[0-9]+)")
 _CTIME = re.compile(r"\w+ +(?P<month>\w+) +(?P<day>[0-9]+) +(?P<hour>[0-9]+):(?P<minute>[0-9]+)"
                     r":(?P<second>[0-9]+) +(?P<year>[0-9]+)")
-_PERCENT = re.compile(r"[0-9]+ *\(%\)")
-# header row -> table
-_TABLES = {("USER NAME@HOST", "FEATURE", "PID", "START"): "usage",
-           ("PACKAGE", "ISSUED", "EXPIRE", "CREDIT"): "packages",
-           ("PACKAGE:FEATURE", "MAX CREDIT", "CREDIT USED", "USED PERCENTAGE", "USAGE"):
-               "features"}
+# A table, by the first cell of its header row, and the columns it needs; other columns
+# are read past, these found by their names wherever they stand.
+_TABLES = {"USER NAME@HOST": ("usage", ("USER NAME@HOST", "FEATURE", "PID", "START")),
+           "PACKAGE": ("packages", ("PACKAGE", "ISSUED", "EXPIRE", "CREDIT")),
+           "PACKAGE:FEATURE": ("features", ("PACKAGE:FEATURE", "MAX CREDIT", "CREDIT USED",
+                                            "USAGE"))}
 
 
 @dataclass(slots=True)
@@ -94,6 +94,7 @@ class _Parser:
         self.host: str | None = None
         self.port: int | None = None
         self.table: str | None = None
+        self.positions: list[int] = []  # where the table's needed columns stand
         self.usage: list[tuple[int, str, str, Checkout]] = []  # (line, text, feature, seat)
         self.packages: dict[str, _Package] = {}
         self.rows: list[_Row] = []
@@ -106,12 +107,15 @@ class _Parser:
 
     def line(self, number: int, stripped: str) -> None:
         reading = self.reading
-        cells = [cell.strip() for cell in stripped.split("|")] if "|" in stripped else None
-        if cells is not None and tuple(cells) in _TABLES:
-            reading.recognised = True
-            self.table = _TABLES[tuple(cells)]
+        cells = None
+        if "|" in stripped:  # a table's row; some layouts frame it in `|` too
+            cells = [cell.strip() for cell in stripped.strip("|").split("|")]
+        if cells is not None and cells[0] in _TABLES:
+            self.header(cells, stripped, number)
         elif cells is not None and self.table is not None:
-            getattr(self, f"{self.table}_row")(cells, stripped, number)
+            row = self.row(cells, stripped, number)
+            if row is not None:
+                getattr(self, f"{self.table}_row")(row, stripped, number)
         elif _TRYING.match(stripped) and stripped.endswith("..."):
             reading.recognised = True
             self.tried = port_at_host(stripped.removeprefix("Trying ").rstrip(". "))
@@ -128,15 +132,25 @@ class _Parser:
         else:
             reading.diagnose(number, "unrecognised line", stripped)
 
-    def columns(self, cells: list[str], count: int, stripped: str, number: int) -> bool:
-        if len(cells) != count or not cells[0]:
-            self.reading.diagnose(number, f"row without its {count} columns", stripped)
-            return False
-        return True
+    def header(self, cells: list[str], stripped: str, number: int) -> None:
+        table, needed = _TABLES[cells[0]]
+        missing = [name for name in needed if name not in cells]
+        if missing:
+            self.reading.diagnose(number, f"table without its {', '.join(missing)} column(s)",
+                                  stripped)
+            self.table = None
+            return
+        self.reading.recognised = True
+        self.table, self.positions = table, [cells.index(name) for name in needed]
+
+    def row(self, cells: list[str], stripped: str, number: int) -> list[str] | None:
+        """The row's cells of the columns its table needs, in their order."""
+        if len(cells) <= max(self.positions) or not cells[0]:
+            self.reading.diagnose(number, "row without its columns", stripped)
+            return None
+        return [cells[at] for at in self.positions]
 
     def usage_row(self, cells: list[str], stripped: str, number: int) -> None:
-        if not self.columns(cells, 4, stripped, number):
-            return
         who, feature, pid_text, start_text = cells
         match = _WHO.fullmatch(who)
         user, host, display = (match.group("user", "host", "display") if match is not None
@@ -171,8 +185,6 @@ class _Parser:
         return self.reading.day(match["year"], str(month), match["day"], stripped, number, what)
 
     def packages_row(self, cells: list[str], stripped: str, number: int) -> None:
-        if not self.columns(cells, 4, stripped, number):
-            return
         name, issued, expiry, credits = cells
         self.packages[name] = _Package(
             name, self.day(issued, stripped, number, "issue date"),
@@ -180,12 +192,8 @@ class _Parser:
             self.reading.number(credits, "credits", stripped, number))
 
     def features_row(self, cells: list[str], stripped: str, number: int) -> None:
-        if not self.columns(cells, 5, stripped, number):
-            return
-        name, maximum, used, percent, sessions = cells
+        name, maximum, used, sessions = cells
         package, _, feature = name.rpartition(":")
-        if not _PERCENT.fullmatch(percent):
-            self.reading.diagnose(number, "unreadable used percentage", stripped)
         self.rows.append(_Row(package or feature, feature,
                               self.reading.number(maximum, "credits", stripped, number),
                               self.reading.number(used, "credits used", stripped, number),

@@ -46,7 +46,9 @@ _FIELD = re.compile(r"(?P<key>[A-Za-z][\w-]*):(?:\t| )\s*(?P<value>\S.*)?"
                     r"|(?P<bare>[A-Za-z][\w-]*):")
 _LOCKED_BY = re.compile(r"(?P<count>\S+) (?P<what>\w*)LockedBy:")
 _DATE = re.compile(r"(?P<year>[0-9]+)-(?P<month>[0-9]+)-(?P<day>[0-9]+)(?: [0-9:]+)?")
-_QUIET = re.compile(r"Copyright .*|List of requested licenses:|=+|-+|Name; *LicenseType;.*")
+_QUIET = re.compile(r"Copyright .*|List of requested licenses:|=+|-+")
+# The module table's columns, as its header names them (this order when none came).
+_COLUMNS = ("name", "licensetype", "floatcount", "expiration")
 _NEVER = {"", "never", "unlimited", "permanent", "none"}
 _KNOWN_FIELDS = {"application", "versionrange", "licenser", "licensee", "license-id",
                  "modules", "server"}
@@ -92,6 +94,7 @@ class _Parser:
         self.licence = _Licence()
         self.modules: dict[tuple[str | None, str], _Module] = {}
         self.module: _Module | None = None  # the module row above
+        self.columns = _COLUMNS
         self.errors: list[str] = []
 
     def parse(self, text: str) -> StatusReport:
@@ -109,7 +112,9 @@ class _Parser:
             self.port = reading.number(match["port"], "port", stripped, number, PORT_MAX)
         elif stripped.startswith("=") and set(stripped) == {"="}:
             self.licence, self.module = _Licence(), None
-        elif ";" in stripped and not stripped.startswith("Name;"):
+        elif stripped.startswith("Name;"):
+            self.columns = tuple(cell.strip().lower() for cell in stripped.split(";"))
+        elif ";" in stripped:
             self.module_row(stripped, number)
         elif (match := _LOCKED_BY.fullmatch(stripped)) is not None:
             self.locked_by(match, stripped, number)
@@ -137,15 +142,16 @@ class _Parser:
         self.module = None
 
     def module_row(self, stripped: str, number: int) -> None:
-        cells = [cell.strip() for cell in stripped.split(";")]
-        if cells[-1] == "":
-            cells.pop()  # the row ends in `;`
-        if len(cells) != 4 or not cells[0]:
-            self.reading.diagnose(number, "module row without name, type, count and expiry",
+        """One module of the licence, its cells named by the table's header: Name,
+        LicenseType, FloatCount, Expiration; other columns are read past."""
+        cells = dict(zip(self.columns, (cell.strip() for cell in stripped.split(";"))))
+        name, count_text = cells.get("name"), cells.get("floatcount")
+        if not name or count_text is None:
+            self.reading.diagnose(number, "module row without its name and float count",
                                   stripped)
             return
         self.reading.recognised = True
-        name, kind, count_text, expiry_text = cells
+        kind, expiry_text = cells.get("licensetype", ""), cells.get("expiration", "")
         application = self.licence.application
         module = self.modules.get((application, name))
         if module is None:
