@@ -5,6 +5,7 @@ serve refused by name, the command it runs, and no command offered that it does 
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -14,6 +15,7 @@ from lmconsole.model import Checkout
 
 from .corpus import CORPUS
 from .test_cli_snapshot import lmconsole
+from .test_history_collect import WAIT_S, Collector, listed, sqlite, write_config
 
 KINDS = ("lsdyna", "olicense", "betalm", "mathlm", "lum", "hasp")
 
@@ -96,3 +98,34 @@ def test_configured_servers_of_each_corpus_manager_are_asked_with_their_own_comm
             for s in document["servers"]] == [
         ("lsdyna-1", "lsdyna", "up", 440), ("olicense-1", "olicense", "up", 3),
         ("betalm-1", "betalm", "up", 100)]
+
+
+def test_collect_records_the_seats_of_a_status_only_server_from_its_polls(tmp_path):
+    """`lmconsole collect` on an LS-DYNA server (no log to follow): each job its polls list
+    becomes an open session in the history, under the server's name, once."""
+    sample = next((CORPUS / "lsdyna" / "lstc_qrun").glob("*.txt"))
+    utility = tmp_path / "lstc_qrun"
+    utility.write_text(f"#!/bin/sh\ncat '{sample}'\n")
+    utility.chmod(0o755)
+    config = write_config(tmp_path, f'[[servers]]\nname = "dyna"\nmanager = "lsdyna"\n'
+                                    f'lmutil = "{utility}"\nlicense = "31010@licserv0004.com"\n'
+                                    'timezone = "UTC"\npoll_interval_s = 1\n')
+    database = sqlite(tmp_path)
+    collector = Collector(tmp_path, config, database).start()
+    jobs = {("dvds3g", "MPPDYNA"), ("ssss1d", "MPPDYNA"), ("ywap0o", "MPPDYNA"),
+            ("ndha1a", "MPPDYNA")}
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while {(s["user"], s["feature"]) for s in listed(database, "sessions", tmp_path)
+               } != jobs:
+            assert time.monotonic() < deadline and collector.process.poll() is None, \
+                collector.said
+            time.sleep(0.5)
+        time.sleep(2)  # more polls of the same jobs
+        assert collector.stop() == 0
+    finally:
+        if collector.process.poll() is None:
+            collector.kill()
+    sessions = listed(database, "sessions", tmp_path)
+    assert len(sessions) == 6 and {s["server"] for s in sessions} == {"dyna"}
+    assert sorted(s["count"] for s in sessions) == [40, 80, 80, 80, 80, 80]
