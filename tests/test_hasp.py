@@ -180,3 +180,40 @@ def test_snapshot_from_file_detects_and_names_it(tmp_path):
     assert result.returncode == 0, result.stderr.decode()
     (server,) = json.loads(result.stdout)["servers"]
     assert server["manager"] == "hasp" and server["features"][0]["in_use"] == 3
+
+
+def test_the_console_polls_it_live_and_offers_no_command_to_free_a_session(admin_server,
+                                                                             tmp_path):
+    """The console's monitor polls the Sentinel server through the local transport; its
+    features arrive as any manager's, and freeing a session is refused, saying why."""
+    needs_curl()
+    from lmconsole.app import LMConsoleApp, console_server
+    from lmconsole.audit import AuditLog
+    from lmconsole.config import parse_config
+    from lmconsole.screens.seats import Seat
+
+    port = admin_server.server_address[1]
+    config = parse_config(f'[[servers]]\nname = "dongle"\nmanager = "hasp"\n'
+                          f'license = "{port}@127.0.0.1"\ntimezone = "Europe/Vienna"\n',
+                          "config.toml").servers[0]
+    server = console_server(config, ADAPTERS["hasp"], LocalTransport())
+    notices = []
+
+    async def scenario():
+        app = LMConsoleApp([server], poll_interval_s=0.5,
+                           audit=AuditLog(tmp_path / "audit.log", user=lambda: "tester"))
+        app.notify = lambda message, **kwargs: notices.append(message)
+        async with app.run_test() as pilot:
+            for _ in range(200):
+                await asyncio.sleep(0.05)
+                if app.data.states["dongle"].status is not None:
+                    break
+            status = app.data.states["dongle"].status
+            assert (status.status, status.manager) == (Status.UP, "hasp")
+            modeller = status.features[0]
+            assert (modeller.name, modeller.in_use, modeller.issued) == ("Modeller", 3, 15)
+            app.request_lmremove([Seat("dongle", "Modeller", modeller.checkouts[0])])
+            await pilot.pause()
+
+    asyncio.run(scenario())
+    assert notices == ["dongle: Sentinel HASP has no command that frees a seat"]
