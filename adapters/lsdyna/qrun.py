@@ -19,7 +19,9 @@ pool's, and the group row says what the whole pool has in use. A `Running Progra
 
 Mapped to the model: one Feature per program (issued its MAX, in use its USED), one Checkout
 per job (count: its CPUs), and one Feature per shared pool, named `LICENSE GROUP`, whose
-issued and in use are the group row's, so the pool that runs out shows as full.
+issued and in use are the group row's, so the pool that runs out shows as full. The QUEUE
+column counts jobs waiting without naming them: the model's queue lists who waits, so it
+is read past.
 """
 
 from __future__ import annotations
