@@ -15,7 +15,8 @@ from datetime import datetime, tzinfo
 from lmconsole.adapter import StatusQuery, StatusReport
 
 from ..status_only import StatusOnlyAdapter
-from .acc import MARK
+
+MARK = "lmconsole-hasp"  # what curl writes after each answer (acc.py reads it)
 
 PORT = 1947
 # All features and sessions of every key and vendor, one page of them.

@@ -26,9 +26,9 @@ from lmconsole.model import Checkout, Feature, LicenseHost, Pool, ServerStatus, 
 from lmconsole.numbers import COUNT_MAX, is_ascii_number, read_int
 
 from ..status_text import Reading, moment
+from . import MARK
 
 MANAGER = "hasp"
-MARK = "lmconsole-hasp"
 _FILTER_KEYS = {"fhaspid", "fprod", "ffea", "fvendor", "ffrom", "fto", "cnt", "filterfrom",
                 "filterto", "total"}
 _UNLIMITED = {"unlimited", "no limit", "nolimit", "-", "n/a"}

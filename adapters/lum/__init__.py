@@ -8,12 +8,14 @@ has no command lmconsole offers here to free a seat or to re-read its files.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, tzinfo
 
 from lmconsole.adapter import StatusQuery, StatusReport
 
 from ..status_only import StatusOnlyAdapter
-from .i4blt import ERROR
+
+ERROR = re.compile(r"\bADM-[0-9]{3,}\b")  # i4blt's own errors (i4blt.py reads them too)
 
 
 def recognises(text: str) -> int | None:

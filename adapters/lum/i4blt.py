@@ -22,9 +22,9 @@ from lmconsole.adapter import StatusReport
 from lmconsole.model import Checkout, Feature, LicenseHost, Pool, ServerStatus, Status
 
 from ..status_text import Reading, lines_of, moment, says_failure
+from . import ERROR
 
 MANAGER = "lum"
-ERROR = re.compile(r"\bADM-[0-9]{3,}\b")
 _RULE = re.compile(r"[=\-*_ ]{3,}")
 _FIRST_NUMBER = re.compile(r"\S+")
 

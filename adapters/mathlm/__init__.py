@@ -12,12 +12,12 @@ command lmconsole offers here to free a seat or to re-read its files.
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from importlib.resources import files
 
 from lmconsole.adapter import StatusQuery, StatusReport
 
 from ..status_only import StatusOnlyAdapter
-from .monitorlm import MARK
+
+MARK = "LMCONSOLE-MATHLM"  # what each line of our template begins with
 
 TEMPLATE = "mathlm-monitorlm.template"
 # Writes the template ($1) to a temporary file, runs monitorlm ($2) on the server ($3) with
@@ -28,6 +28,8 @@ _WITH_TEMPLATE = ('t=$(mktemp) || exit 1; printf "%s" "$1" > "$t"; "$2" ${3:+"$3
 
 def template_text() -> str:
     """lmconsole's monitorlm template, as shipped in config/."""
+    from importlib.resources import files
+
     return (files("lmconsole.defaults") / TEMPLATE).read_text(encoding="utf-8")
 
 

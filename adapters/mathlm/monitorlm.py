@@ -27,9 +27,9 @@ from lmconsole.model import Checkout, Feature, LicenseHost, ServerStatus, Status
 from lmconsole.numbers import read_int
 
 from ..status_text import Reading, lines_of, says_failure
+from . import MARK
 
 MANAGER = "mathlm"
-MARK = "LMCONSOLE-MATHLM"
 _DURATION = re.compile(r"(?:(?P<days>[0-9]+)d? )?(?P<hours>[0-9]+):(?P<minutes>[0-9]+)"
                        r"(?::(?P<seconds>[0-9]+))?")
 _DAYS_MAX = 100_000
