@@ -32,6 +32,7 @@ class StatusOnlyAdapter:
     output_name: str
     status_command: str
     default_utility: str  # the program a server whose configuration names none runs
+    frees_seats = False
 
     def utility(self, server: StatusQuery) -> str:
         """The configured utility; FlexLM's default `lmutil` means none was configured."""

@@ -156,9 +156,15 @@ class SeatsScreen(LiveScreen):
         self.table.refresh()  # "held for" is relative to now
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # read-only mode, or the past shown: hidden, and refused (saying why) if pressed
-        return not (action == "free_seats"
-                    and (getattr(self.app, "read_only", False) or self.data.past is not None))
+        # read-only mode, or the past shown: hidden, and refused (saying why) if pressed;
+        # a licence manager with no command that frees a seat: not offered at all
+        if action != "free_seats":
+            return True
+        servers = getattr(self.app, "servers", {})
+        if not any(servers[name].adapter.frees_seats
+                   for name in self.problem_servers() if name in servers):
+            return False
+        return not (getattr(self.app, "read_only", False) or self.data.past is not None)
 
     def action_tag(self) -> None:
         self.table.toggle_tag()

@@ -214,6 +214,13 @@ def test_the_console_polls_it_live_and_offers_no_command_to_free_a_session(admin
             assert (modeller.name, modeller.in_use, modeller.issued) == ("Modeller", 3, 15)
             app.request_lmremove([Seat("dongle", "Modeller", modeller.checkouts[0])])
             await pilot.pause()
+            app.open_seats("dongle", "Modeller")
+            await pilot.pause()
+            seats = app.screen
+            assert seats.check_action("free_seats", ()) is False  # not offered: no key shown
+            await pilot.press("x")
+            await pilot.pause()
+            assert app.screen is seats  # no confirmation asked, nothing run
 
     asyncio.run(scenario())
     assert notices == ["dongle: Sentinel HASP has no command that frees a seat"]

@@ -23,6 +23,7 @@ class FlexlmAdapter:
     kind = "flexlm"
     output_name = "lmstat"
     status_command = "lmutil lmstat -a"
+    frees_seats = True
 
     def status_argv(self, server: StatusQuery) -> list[str]:
         argv = [server.lmutil, "lmstat", "-a"]
