@@ -10,16 +10,27 @@ from typing import NamedTuple
 
 from lmconsole.adapter import LicenceManagerAdapter
 
-from . import flexlm, rlm, unsupported
+from . import betalm, flexlm, hasp, lmx, lsdyna, lum, mathlm, olicense, rlm, unsupported
+from .betalm import BetalmAdapter
 from .flexlm import FlexlmAdapter
+from .hasp import HaspAdapter
 from .lmx import LmxAdapter
-from .lmx import recognises as recognises_lmx
+from .lsdyna import LsdynaAdapter
+from .lum import LumAdapter
+from .mathlm import MathlmAdapter
+from .olicense import OlicenseAdapter
 from .rlm import RlmAdapter
 
 ADAPTERS: dict[str, LicenceManagerAdapter] = {
     FlexlmAdapter.kind: FlexlmAdapter(),
     RlmAdapter.kind: RlmAdapter(),
     LmxAdapter.kind: LmxAdapter(),
+    LsdynaAdapter.kind: LsdynaAdapter(),
+    OlicenseAdapter.kind: OlicenseAdapter(),
+    BetalmAdapter.kind: BetalmAdapter(),
+    MathlmAdapter.kind: MathlmAdapter(),
+    LumAdapter.kind: LumAdapter(),
+    HaspAdapter.kind: HaspAdapter(),
 }
 
 # The licence manager of a server whose configuration names none, and of the files a
@@ -28,8 +39,20 @@ DEFAULT_MANAGER = FlexlmAdapter.kind
 
 _NAMES = {FlexlmAdapter.kind: "FlexLM", RlmAdapter.kind: "RLM"}
 _NAMES[LmxAdapter.kind] = "LM-X"
+_NAMES[LsdynaAdapter.kind] = LsdynaAdapter.label
+_NAMES[OlicenseAdapter.kind] = OlicenseAdapter.label
+_NAMES[BetalmAdapter.kind] = BetalmAdapter.label
+_NAMES[MathlmAdapter.kind] = MathlmAdapter.label
+_NAMES[LumAdapter.kind] = LumAdapter.label
+_NAMES[HaspAdapter.kind] = HaspAdapter.label
 _RECOGNISERS = {FlexlmAdapter.kind: flexlm.recognises, RlmAdapter.kind: rlm.recognises}
-_RECOGNISERS[LmxAdapter.kind] = recognises_lmx
+_RECOGNISERS[LmxAdapter.kind] = lmx.recognises
+_RECOGNISERS[LsdynaAdapter.kind] = lsdyna.recognises
+_RECOGNISERS[OlicenseAdapter.kind] = olicense.recognises
+_RECOGNISERS[BetalmAdapter.kind] = betalm.recognises
+_RECOGNISERS[MathlmAdapter.kind] = mathlm.recognises
+_RECOGNISERS[LumAdapter.kind] = lum.recognises
+_RECOGNISERS[HaspAdapter.kind] = hasp.recognises
 
 
 class Detected(NamedTuple):

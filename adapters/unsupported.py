@@ -7,9 +7,9 @@ from __future__ import annotations
 SIGNS = {
     "Sentinel RMS": ("Sentinel RMS Development Kit",),
     "DSLS": ("License Administration Tool Version",),
-    "OLicense": ("OLicense XML Status Application",),
-    "LS-DYNA": ("PROGRAM          EXPIRATION CPUS",),
-    "BETA LM": ("beta_lm_stat",),
+    # lmconsole reads monitorlm through its own template (config/mathlm-monitorlm.template)
+    "MathLM (monitorlm's default layout, not lmconsole's template)": (
+        "MathLM Version ", "MathLM Server "),
 }
 
 

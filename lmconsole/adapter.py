@@ -66,6 +66,9 @@ class LicenceManagerAdapter(Protocol):
     kind: str  # "flexlm", "rlm", ...
     output_name: str  # what its status output is called in messages: "lmstat", "rlmstat"
     status_command: str  # the command that prints it, for messages: "lmutil lmstat -a"
+    # whether remove_argv can free a seat (FlexLM's lmremove, RLM's rlmremove); a manager
+    # that has no such command is not offered the action
+    frees_seats: bool
 
     def status_argv(self, server: StatusQuery) -> list[str]:
         """The command that prints the full status of `server`."""

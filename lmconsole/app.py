@@ -325,6 +325,7 @@ class LMConsoleApp(App):
         try:
             await self._record_history()
         except Exception as error:  # noqa: BLE001 - a database gone, a disk full
+            self.alerting.watcher.release()  # the alerts evaluated without it
             self.notify(f"the history is not recorded: {error}", severity="warning",
                         timeout=10)
 
@@ -338,7 +339,7 @@ class LMConsoleApp(App):
                         "have data in a few seconds", timeout=5)
             self.notify(await self.fill_history(store), timeout=8)
         if self.alerting.active:
-            self.alerting.record_into(store)
+            await self.alerting.resume_from(store)
         recorder = Recorder(store, keeps_place=False, audit=AuditCopy(self.audit.path))
         for server in self.servers.values():
             await recorder.add_server(server.name, manager=server.adapter.kind,

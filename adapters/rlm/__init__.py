@@ -34,6 +34,7 @@ class RlmAdapter:
     kind = "rlm"
     output_name = "rlmstat"
     status_command = "rlmutil rlmstat -a"
+    frees_seats = True  # rlmremove
 
     def status_argv(self, server: StatusQuery) -> list[str]:
         argv = [_utility(server), "rlmstat", "-a"]
