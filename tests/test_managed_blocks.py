@@ -14,7 +14,6 @@ from lmconsole.adapters.flexlm.managed import (
     block_lines,
     end_marker,
     group_lines,
-    groups_block,
     pool_lines,
     replace_block,
 )

@@ -169,7 +169,7 @@ def show_plan(result) -> None:
         print(f"{result.path}:{finding.line}:{finding.column}: {finding.severity}: "
               f"{finding.message} [{finding.code}]")
     if result.what_if:
-        print(f"what-if:\n{result.what_if}")
+        print(result.what_if)
 
 
 def say(text: str) -> None:
