@@ -239,12 +239,17 @@ class LMConsoleApp(App):
                  history: Callable[[], Awaitable[HistoryStore]] | None = None,
                  fill_history: Callable[[HistoryStore], Awaitable[str]] | None = None,
                  alerts: Sequence[AlertRule] = (), alerting: DeliverySettings | None = None,
-                 true_denial_window_s: int = 10) -> None:
+                 true_denial_window_s: int = 10, managed_groups: Sequence = (),
+                 pools: Sequence = ()) -> None:
         """`history` opens the history database the console records into (None: it
         records nothing); `fill_history` fills it first (the demo's past), saying what it
         did. `alerts`: the rules evaluated on what the monitor tells; `alerting`: the hook
-        and e-mail, told when the configuration has the console deliver them."""
+        and e-mail, told when the configuration has the console deliver them.
+        `managed_groups`, `pools`: the managed blocks of the servers' options files
+        (lmconsole.managed.config), regenerated in the editor."""
         super().__init__()
+        self.managed_groups = tuple(managed_groups)
+        self.pools = tuple(pools)
         self.open_history = history
         self.fill_history = fill_history
         self.recorder: HistoryRecorder | None = None
@@ -788,7 +793,30 @@ class LMConsoleApp(App):
         from lmconsole.screens.editor import EditorScreen
 
         self.push_screen(EditorScreen(server, kind=kind, audit=self.audit,
-                                      read_only=self.read_only, data=self.data, **options))
+                                      read_only=self.read_only, data=self.data,
+                                      regenerate=self.regenerate_for(server), **options))
+
+    def regenerate_for(self, server: ConsoleServer):
+        """What regenerates the managed blocks of the server's options file; None when it
+        has none, or there is no history to read the directory's groups from."""
+        managed = [m for m in self.managed_groups if m.server == server.name]
+        pools = [p for p in self.pools if p.server == server.name]
+        if not (managed or pools) or self.open_history is None:
+            return None
+
+        async def regenerate(text: str, license_text: str | None):
+            from lmconsole.managed.plan import regenerate as regenerated
+
+            try:
+                blocks = server.adapter.options_blocks()
+            except NotImplementedError as error:
+                return None, [str(error)], []
+            return await regenerated(blocks, text, license_text,
+                                     store=await self.history_store(),
+                                     at=int(self.data.live_now(server.name).timestamp()),
+                                     managed=managed, pools=pools)
+
+        return regenerate
 
     def selected_server(self, kind: str = "options") -> str | None:
         screen = self.screen

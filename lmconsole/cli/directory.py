@@ -230,18 +230,13 @@ async def managed_members(args, config, managed, at: int
                           ) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """The users of the GROUP groups and the hosts of the HOST_GROUP groups, as the history
     has them at `at`. InputError: a group it does not know."""
-    from lmconsole.managed.plan import directory_members, unknown_groups_message
+    from lmconsole.managed.plan import managed_members as members_of
 
-    users: dict[str, set[str]] = {}
-    hosts: dict[str, set[str]] = {}
     store = await open_store(args, config)
     try:
-        for entry in managed:
-            for names, found in ((entry.groups, users), (entry.host_groups, hosts)):
-                members, missing = await directory_members(store, names, at, entry.directory)
-                if missing:
-                    raise InputError(unknown_groups_message(missing, entry.directory))
-                found.update(members)
+        users, hosts, missing = await members_of(store, managed, at)
     finally:
         await store.close()
+    if missing:
+        raise InputError(missing[0])
     return users, hosts

@@ -147,3 +147,46 @@ async def plan(transport, config, adapter, block: str, build, *, live: LiveUse |
     except Exception as error:  # a gap of the what-if's model must not hide the diff  # noqa: BLE001
         what_if = f"what-if unavailable: {type(error).__name__}: {error}"
     return replace(result, findings=findings, what_if=what_if)
+
+
+# ---- both blocks at once (the editor) --------------------------------------------------------
+
+async def managed_members(store, managed: Sequence, at: int
+                          ) -> tuple[dict[str, set[str]], dict[str, set[str]], list[str]]:
+    """The users of the [[managed_groups]]' GROUP groups and the hosts of their HOST_GROUP
+    groups, as the history has them at `at`; and what it does not know, said."""
+    users: dict[str, set[str]] = {}
+    hosts: dict[str, set[str]] = {}
+    missing: list[str] = []
+    for entry in managed:
+        for names, found in ((entry.groups, users), (entry.host_groups, hosts)):
+            members, unknown = await directory_members(store, names, at, entry.directory)
+            if unknown:
+                missing.append(unknown_groups_message(unknown, entry.directory))
+            found.update(members)
+    return users, hosts, missing
+
+
+async def regenerate(blocks: OptionsBlocks, text: str, license_text: str | None, *, store,
+                     at: int, managed: Sequence = (), pools: Sequence = ()
+                     ) -> tuple[str | None, list[str], list[str]]:
+    """`text` with the groups block (when `managed` names groups) and the pools block (when
+    there are `pools`) regenerated: (new text or None, why not, notes)."""
+    notes: list[str] = []
+    if managed:
+        users, hosts, missing = await managed_members(store, managed, at)
+        if missing:
+            return None, missing, notes
+        text, refused, said = groups_text(blocks, text, users, hosts)
+        notes += said
+        if text is None:
+            return None, refused, notes
+    if pools:
+        allocations, missing = await pool_allocations(store, pools, at)
+        if missing:
+            return None, missing, notes
+        text, refused, said, _ = pools_text(blocks, text, allocations, license_text)
+        notes += said
+        if text is None:
+            return None, refused, notes
+    return text, [], notes
