@@ -220,3 +220,61 @@ def test_each_pools_use_now_is_shown(site, capsys):
     table = capsys.readouterr().out.splitlines()
     assert re.match(r"cae_team +office +3dsMax +2 +0 +0\.0 +0  group cae \(3 users\), "
                     r"manager carol", table[1])
+
+
+def test_a_pools_manager_changes_its_seats_and_the_change_is_kept(site, capsys):
+    from lmconsole.cli.pools import set_pool_seats
+
+    config_path, sim = site
+    args = command(config_path, "pools", "set", "cae_team", "3dsMax=1", "--server", "office",
+                   "--apply")
+    with pytest.raises(InputError, match="only its manager carol may change its seats "
+                                         r"\(you are nvogel\)"):
+        asyncio.run(set_pool_seats(args, now=NOW, user="nvogel"))
+    viewers = command(config_path, "pools", "set", "viewers_pool", "Revit=2", "--server",
+                      "office")
+    with pytest.raises(InputError, match="names no manager"):
+        asyncio.run(set_pool_seats(viewers, now=NOW, user="carol"))
+    wrong = command(config_path, "pools", "set", "cae_team", "Revit=1", "--server", "office")
+    with pytest.raises(InputError, match="pool cae_team has no Revit"):
+        asyncio.run(set_pool_seats(wrong, now=NOW, user="carol"))
+    too_many = command(config_path, "pools", "set", "cae_team", "3dsMax=3", "--server",
+                       "office", "--apply")
+    assert asyncio.run(set_pool_seats(too_many, now=NOW, user="carol")) == 1
+    assert "3dsMax: 3 seat(s) allocated to pools, 2 available" in capsys.readouterr().err
+    assert asyncio.run(set_pool_seats(args, now=NOW, user="carol")) == 0, capsys.readouterr()
+    assert "RESERVE 1 3dsMax GROUP cae_team" in (sim / "adskflex.opt").read_text()
+    capsys.readouterr()
+    show = command(config_path, "pools", "show", "--format", "json")
+    assert asyncio.run(show_pools(show, now=NOW)) == 0
+    cae = json.loads(capsys.readouterr().out)["pools"][0]
+    assert cae["features"][0]["allocated"] == 1
+    assert cae["changes"] == [{"feature": "3dsMax", "seats": 1, "config_seats": 2,
+                               "set_by": "carol", "set_at": "2026-03-02T09:30:00+00:00"}]
+    # A sync keeps the manager's seats.
+    sync = command(config_path, "pools", "sync", "--server", "office")
+    assert asyncio.run(sync_pools(sync, now=NOW)) == 0
+    assert "the pools block is up to date" in capsys.readouterr().out
+
+
+def test_the_configurations_new_seats_win_over_a_managers_older_ones(tmp_path):
+    from lmconsole.managed.config import PoolConfig
+    from lmconsole.managed.seats import record_seats, with_managers_seats
+
+    pool = PoolConfig("cae_team", "office", (("3dsMax", 2), ("Revit", 1)), users=("ann",),
+                      manager="carol")
+
+    async def scenario():
+        store = await HistoryStore.open(f"sqlite:///{tmp_path / 'history.db'}")
+        try:
+            await record_seats(store, pool, {"3dsMax": 1}, by="carol", at=100)
+            kept = await with_managers_seats(store, [pool])
+            changed = PoolConfig("cae_team", "office", (("3dsMax", 4), ("Revit", 1)),
+                                 users=("ann",), manager="carol")
+            return kept, await with_managers_seats(store, [changed])
+        finally:
+            await store.close()
+
+    kept, changed = asyncio.run(scenario())
+    assert kept[0].seats == (("3dsMax", 1), ("Revit", 1))
+    assert changed[0].seats == (("3dsMax", 4), ("Revit", 1))

@@ -106,8 +106,10 @@ def _with_options_file(config, file):
 
 
 async def run_block(args: argparse.Namespace, config, target: Target, block: str, build, *,
-                    license_text: str | None, now: datetime | None = None) -> int:
-    """Plan the block with `build(text)`; print it; with --apply save and re-read it."""
+                    license_text: str | None, now: datetime | None = None,
+                    on_saved=None) -> int:
+    """Plan the block with `build(text)`; print it; with --apply save and re-read it (and
+    await `on_saved()` once it is saved)."""
     from lmconsole.managed.plan import plan
     from lmconsole.transport import TransportError
 
@@ -130,10 +132,11 @@ async def run_block(args: argparse.Namespace, config, target: Target, block: str
         print("dry run: nothing written (--apply saves it with a backup, then lmreread)")
         return EXIT_REFUSED if result.errors else EXIT_OK
     return await apply_plan(args, config, target, result, license_text=license_text,
-                            live=live, now=now)
+                            live=live, now=now, on_saved=on_saved)
 
 
-async def apply_plan(args, config, target: Target, result, *, license_text, live, now) -> int:
+async def apply_plan(args, config, target: Target, result, *, license_text, live, now,
+                     on_saved=None) -> int:
     from lmconsole.edit import ReadOnlyError
     from lmconsole.managed.apply import apply
 
@@ -150,6 +153,8 @@ async def apply_plan(args, config, target: Target, result, *, license_text, live
         raise InputError(f"the audit log cannot be written ({error}); nothing was saved") \
             from None
     print(applied.save.message)
+    if applied.save.saved and on_saved is not None:
+        await on_saved()
     if applied.reread is not None:
         print(f"lmreread: {applied.reread.output or applied.reread.exit_code}")
     if applied.confirmation is not None:

@@ -12,7 +12,7 @@
     group = "CAE"                  # its users: a directory group, or users = ["ann", "bob"]
     seats = { ANSYS = 4, FEM = 1 } # kept for the team (RESERVE) and its most (MAX)
     closed = true                  # only pools' users may use these features (INCLUDE)
-    manager = "carol"              # may change this pool's seats (`lmconsole pools apply`)
+    manager = "carol"              # may change its seats (`lmconsole pools set`)
 """
 
 from __future__ import annotations

@@ -68,8 +68,12 @@ def unknown_groups_message(missing: Sequence[str], directory: str | None) -> str
 
 async def pool_allocations(store, pools: Sequence, at: int
                            ) -> tuple[list[PoolAllocation], list[str]]:
-    """The configured pools ([[pools]], PoolConfig) with their users: a directory group's
-    as the history has them at `at`; and the groups the history does not know."""
+    """The configured pools ([[pools]], PoolConfig) with their users (a directory group's
+    as the history has them at `at`) and the seats their managers set; and the groups the
+    history does not know."""
+    from .seats import with_managers_seats
+
+    pools = await with_managers_seats(store, pools)
     allocations, missing = [], []
     closes = {feature for pool in pools if pool.closed for feature, _ in pool.seats}
     for pool in pools:
