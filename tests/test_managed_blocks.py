@@ -1,11 +1,12 @@
 """Managed blocks of FlexLM options files (adapters/flexlm/managed.py): the block round trip
 (generated, the file edited elsewhere, regenerated: the lines outside untouched, the second
-run a no-op), GROUP lines continued and split within FlexLM's line limit, pools compiled
+run a no-op, on mutated files too), GROUP lines continued and split within FlexLM's line limit, pools compiled
 into the lines written out by hand here, and over-allocation refused."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
 
 from lmconsole.adapter import AllocationRefused, PoolAllocation
 from lmconsole.adapters import ADAPTERS
@@ -13,6 +14,7 @@ from lmconsole.adapters.flexlm.managed import (
     begin_marker,
     block_lines,
     end_marker,
+    find_block,
     group_lines,
     pool_lines,
     replace_block,
@@ -22,6 +24,9 @@ from lmconsole.adapters.flexlm.sim.options import parse_options as daemon_reads
 from lmconsole.adapters.flexlm.validate import MAX_LINE, validate_options
 from lmconsole.config import ConfigError, parse_config
 from lmconsole.managed.plan import groups_text, pools_text
+from tests.test_parsers_never_raise import LICENSE as NEVER_RAISE_LICENSE
+from tests.test_parsers_never_raise import OPTIONS as NEVER_RAISE_OPTIONS
+from tests.test_parsers_never_raise import mutated
 
 BLOCKS = ADAPTERS["flexlm"].options_blocks()
 OPTIONS = ("# Options of the design office\r\n"
@@ -225,3 +230,16 @@ def test_bad_pools_and_managed_groups_are_refused_saying_what_is_wrong(old, new,
     with pytest.raises(ConfigError) as error:
         parse_config(CONFIG.replace(old, new), "config.toml")
     assert says in str(error.value)
+
+
+@settings(max_examples=150, deadline=None)
+@given(mutated(NEVER_RAISE_OPTIONS), mutated(NEVER_RAISE_LICENSE))
+def test_blocks_never_raise_on_mutated_files_and_regenerating_is_a_no_op(text, licence):
+    lines, _, _ = pool_lines(POOLS, licence, outside=text)
+    new, why = replace_block(text, "pools", lines)
+    if new is None:
+        assert why
+        return
+    assert new.startswith(text) or find_block(text, "pools")[0] is not None
+    assert replace_block(new, "pools", lines) == (new, None)
+    assert block_lines(new, "pools") == lines
