@@ -149,7 +149,8 @@ def test_a_group_the_history_does_not_know_is_refused(site, tmp_path):
 
 def test_pools_are_applied_and_the_simulator_enforces_them(site, capsys, tmp_path):
     config_path, sim = site
-    options = sim / "adskflex.opt"
+    options = sim / "adskflex.opt"  # as the licence file's VENDOR line names it
+    config_path.write_text(config_path.read_text().replace(f'options_file = "{options}"', ""))
     args = command(config_path, "pools", "sync", "--server", "office", "--apply")
     assert asyncio.run(sync_pools(args, now=NOW)) == 0, capsys.readouterr()
     out = capsys.readouterr().out

@@ -37,7 +37,6 @@ class Target:
 
     def __init__(self, config, name: str) -> None:
         from lmconsole.adapters import ADAPTERS
-        from lmconsole.edit import configured_options_files
 
         from .servers import transport_for
 
@@ -45,18 +44,32 @@ class Target:
             self.config = config.server(name)
         except LookupError as error:
             raise InputError(f"--server {name}: {error}") from None
-        files = configured_options_files(self.config)
-        if len(files) != 1:
-            raise InputError(f"server {name}: " + (
-                "no options_file configured" if not files else
-                "several options_files: managed blocks need one options_file"))
-        self.config = _with_options_file(self.config, files[0])
         self.adapter = ADAPTERS[self.config.manager]
         self.transport = transport_for(self.config)
         try:
             self.blocks = self.adapter.options_blocks()
         except NotImplementedError as error:
             raise InputError(f"server {name}: {error}") from None
+
+    async def find_options_file(self) -> None:
+        """The one options file the blocks go in: configured, or named by the licence
+        file's VENDOR line. InputError: none, or several (a server of several daemons)."""
+        from lmconsole.edit import options_files
+        from lmconsole.transport import TransportError
+
+        name = self.config.name
+        try:
+            files = await options_files(self.transport, self.config, self.adapter)
+        except TransportError as error:
+            raise InputError(f"server {name}: its licence file cannot be read: {error}") \
+                from None
+        if len(files) != 1:
+            raise InputError(f"server {name}: " + (
+                "no options file: configure options_file, or license_file with a VENDOR "
+                "line naming one" if not files else
+                f"{len(files)} options files (one a vendor daemon): managed blocks need one "
+                "options_file configured"))
+        self.config = _with_options_file(self.config, files[0])
 
     async def license_text(self) -> str | None:
         from lmconsole.edit import decode
@@ -114,6 +127,7 @@ async def run_block(args: argparse.Namespace, config, target: Target, block: str
     from lmconsole.transport import TransportError
 
     now = now or datetime.now(UTC)
+    await target.find_options_file()
     try:
         status = await target.status(now)
         live = await target.live_use(status)
