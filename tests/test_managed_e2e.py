@@ -151,6 +151,7 @@ def test_pools_are_applied_and_the_simulator_enforces_them(site, capsys, tmp_pat
     config_path, sim = site
     options = sim / "adskflex.opt"  # as the licence file's VENDOR line names it
     config_path.write_text(config_path.read_text().replace(f'options_file = "{options}"', ""))
+    assert "options_file" not in config_path.read_text()
     args = command(config_path, "pools", "sync", "--server", "office", "--apply")
     assert asyncio.run(sync_pools(args, now=NOW)) == 0, capsys.readouterr()
     out = capsys.readouterr().out
