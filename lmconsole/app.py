@@ -63,6 +63,7 @@ from lmconsole.screens.history import HistoryScreen
 from lmconsole.screens.live import Clock, LiveData, Logged, PastView, utc_now
 from lmconsole.screens.overview import OverviewScreen
 from lmconsole.screens.past import PastDialog, parse_moment
+from lmconsole.screens.pools import PoolsScreen, PoolView
 from lmconsole.screens.reports import ReportsScreen
 from lmconsole.screens.seats import Seat, SeatsScreen
 from lmconsole.themes.builtin import DEFAULT_THEME, THEMES
@@ -218,6 +219,8 @@ class LMConsoleApp(App):
         Binding("D", "directory", "Directory groups", key_display="D", show=False,
                 id="app.directory",
                 tooltip="The directory's groups, their members and the seats they hold now"),
+        Binding("P", "pools", "Allocation pools", key_display="P", show=False, id="app.pools",
+                tooltip="The seats allocated to teams, and how many their users hold now"),
         Binding("T", "past", "As of a past time", key_display="T", show=False, id="app.past",
                 tooltip="Show every view as it was at a past minute, from the history"),
         Binding("left_square_bracket", "step_past(-60)", "A minute back", key_display="[",
@@ -548,6 +551,31 @@ class LMConsoleApp(App):
             return
         self.push_screen(DirectoryScreen(self.directory_groups,
                                          lambda: self.data.states.values()))
+
+    def action_pools(self) -> None:
+        if not self.pools:
+            self.notify("no allocation pools configured: add [[pools]] to the configuration",
+                        severity="warning")
+            return
+        if self.open_history is None:
+            self.notify("no history to read the pools' groups from: this console records "
+                        "none (record_history = false)", severity="warning")
+            return
+        self.push_screen(PoolsScreen(self.pool_views, lambda: self.data.states.values()))
+
+    async def pool_views(self) -> list[PoolView]:
+        """The pools with their users and seats as of now at each server."""
+        from lmconsole.managed.plan import pool_allocations
+
+        store = await self.history_store()
+        views = []
+        for server in sorted({pool.server for pool in self.pools}):
+            pools = [pool for pool in self.pools if pool.server == server]
+            at = int(self.data.live_now(server).timestamp())
+            allocations, _ = await pool_allocations(store, pools, at)
+            views += [PoolView(server, a.name, pool.team, a.users, a.seats, a.manager)
+                      for pool, a in zip(pools, allocations, strict=True)]
+        return views
 
     async def directory_groups(self) -> DirectoryGroups:
         """The groups as the history has them at the moment shown (now, or the past)."""
