@@ -243,3 +243,14 @@ def test_blocks_never_raise_on_mutated_files_and_regenerating_is_a_no_op(text, l
     assert new.startswith(text) or find_block(text, "pools")[0] is not None
     assert replace_block(new, "pools", lines) == (new, None)
     assert block_lines(new, "pools") == lines
+
+
+def test_a_pool_without_users_keeps_no_seats_and_an_unknown_licence_is_said():
+    empty = PoolAllocation("ghosts", frozenset(), {"FEM": 1}, frozenset({"FEM"}))
+    lines, refused, notes = pool_lines([POOLS[1], empty], None)
+    assert refused == []
+    assert lines == ["# pool design", "GROUP design oscar", "RESERVE 2 CAD GROUP design",
+                     "MAX 2 CAD GROUP design", "RESERVE 1 FEM GROUP design",
+                     "MAX 1 FEM GROUP design", "INCLUDE FEM GROUP design"]
+    assert notes == ["no licence file: the pools' seats are not checked against it",
+                     "pool ghosts: no users, so no seats are kept for it"]

@@ -165,27 +165,30 @@ def pool_lines(pools: Sequence[PoolAllocation], license_text: str | None, outsid
     (it gets no more); a feature a pool closes gets an INCLUDE line for every pool holding
     it, which locks everyone else out. Refused (and no lines): a feature the licence file
     does not grant, or more seats reserved for a feature, by the pools and by the RESERVE
-    lines `outside` the block, than the licence file has. Also notes (pools without users)."""
+    lines `outside` the block, than the licence file has. A pool without users gets no lines.
+    Also notes (pools without users, no licence file to check against)."""
     seats = _licensed_seats(license_text) if license_text is not None else None
     refused = _over_allocated(pools, seats, outside)
     if refused:
         return [], refused, []
     lines: list[str] = []
-    notes: list[str] = []
+    notes: list[str] = [] if license_text is not None else [
+        "no licence file: the pools' seats are not checked against it"]
+    staffed = sorted((p for p in pools if p.users), key=lambda p: p.name)
+    notes += [f"pool {p.name}: no users, so no seats are kept for it" for p in pools
+              if not p.users]
     closed = {feature for pool in pools for feature in pool.closes}
-    for pool in sorted(pools, key=lambda p: p.name):
+    for pool in staffed:
         members, said = group_lines("GROUP", pool.name, pool.users)
         notes += said
-        if not pool.users:
-            notes.append(f"pool {pool.name}: no users; its seats stay reserved for nobody")
         lines += [f"# pool {pool.name}" + (f" (manager: {pool.manager})" if pool.manager else ""),
                   *members]
         for feature, count in sorted(pool.seats.items()):
             lines.append(f"RESERVE {count} {feature} GROUP {pool.name}")
             lines.append(f"MAX {count} {feature} GROUP {pool.name}")
     for feature in sorted(closed):
-        lines += [f"INCLUDE {feature} GROUP {pool.name}"
-                  for pool in sorted(pools, key=lambda p: p.name) if feature in pool.seats]
+        lines += [f"INCLUDE {feature} GROUP {pool.name}" for pool in staffed
+                  if feature in pool.seats]
     return lines, [], notes
 
 
