@@ -254,3 +254,11 @@ def test_a_pool_without_users_keeps_no_seats_and_an_unknown_licence_is_said():
                      "MAX 1 FEM GROUP design", "INCLUDE FEM GROUP design"]
     assert notes == ["no licence file: the pools' seats are not checked against it",
                      "pool ghosts: no users, so no seats are kept for it"]
+
+
+def test_config_show_writes_pools_and_managed_groups_back_as_read():
+    from lmconsole.config import render_config
+
+    config = parse_config(CONFIG, "config.toml")
+    again = parse_config(render_config(config), "config.toml")
+    assert (again.pools, again.managed_groups) == (config.pools, config.managed_groups)
