@@ -296,20 +296,6 @@ class PoolAllocation:
     manager: str | None = None
 
 
-class AllocationRefused(NamedTuple):
-    """More seats asked for a feature than there are to give."""
-
-    feature: str
-    asked: int
-    available: int
-    why: str  # "10 licensed, 2 reserved by lines outside the pools block", "not in ..."
-
-    @property
-    def message(self) -> str:
-        return (f"{self.feature}: {self.asked} seat(s) allocated to pools, {self.available} "
-                f"available ({self.why})")
-
-
 class OptionsBlocks(Protocol):
     """Blocks of an options file between marker comments that lmconsole writes; the lines
     outside them are never touched."""
@@ -330,9 +316,10 @@ class OptionsBlocks(Protocol):
         ...
 
     def pools_block(self, pools: list[PoolAllocation], license_text: str | None,
-                    outside: str = "") -> tuple[list[str], list[AllocationRefused], list[str]]:
-        """The lines allocating the pools (none when refused), the refusals, and notes.
-        `outside`: the rest of the file, whose own reservations count against the licence."""
+                    outside: str = "") -> tuple[list[str], list[str], list[str]]:
+        """The lines allocating the pools, or none and why not (more seats than the licence
+        has, a pool's group defined in `outside` too ...); and notes. `outside`: the rest of
+        the file, whose own reservations count against the licence."""
         ...
 
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 
-from lmconsole.adapter import AllocationRefused, PoolAllocation
+from lmconsole.adapter import PoolAllocation
 from lmconsole.adapters import ADAPTERS
 from lmconsole.adapters.flexlm.managed import (
+    AllocationRefused,
     begin_marker,
     block_lines,
     end_marker,
     find_block,
     group_lines,
+    over_allocated,
     pool_lines,
     replace_block,
 )
@@ -152,30 +154,31 @@ def test_pools_compile_into_the_lines_an_admin_would_write():
 
 def test_over_allocation_is_refused_naming_the_feature_the_asked_and_the_available():
     bigger = [*POOLS, PoolAllocation("extra", frozenset({"zed"}), {"FEM": 1, "Nope": 1})]
-    lines, refused, _ = pool_lines(bigger, LICENCE, outside="RESERVE 1 CAD USER boss\n")
-    assert lines == []
-    assert refused == [AllocationRefused("FEM", 4, 3, "3 licensed"),
-                       AllocationRefused("Nope", 1, 0, "not in the licence file")]
-    assert refused[0].message == "FEM: 4 seat(s) allocated to pools, 3 available (3 licensed)"
+    outside = "RESERVE 1 CAD USER boss\n"
+    assert over_allocated(bigger, LICENCE, outside) == [
+        AllocationRefused("FEM", 4, 3, "3 licensed"),
+        AllocationRefused("Nope", 1, 0, "not in the licence file")]
+    assert pool_lines(bigger, LICENCE, outside) == ([], [
+        "FEM: 4 seat(s) allocated to pools, 3 available (3 licensed)",
+        "Nope: 1 seat(s) allocated to pools, 0 available (not in the licence file)"], [])
     tight = [PoolAllocation("a", frozenset({"x"}), {"CAD": 6})]
-    _, refused, _ = pool_lines(tight, LICENCE, outside="RESERVE 1 CAD USER boss\n")
-    assert refused[0].message == ("CAD: 6 seat(s) allocated to pools, 5 available (6 licensed, "
-                                  "1 reserved by lines outside the pools block)")
+    assert pool_lines(tight, LICENCE, outside)[1] == [
+        "CAD: 6 seat(s) allocated to pools, 5 available (6 licensed, 1 reserved by lines "
+        "outside the pools block)"]
     uncounted = [PoolAllocation("a", frozenset({"x"}), {"Viewer": 50})]
-    assert pool_lines(uncounted, LICENCE)[1] == []
+    assert over_allocated(uncounted, LICENCE) == []
 
 
 def test_the_pools_block_counts_the_files_own_reservations_but_not_its_old_block():
     text, *_ = pools_text(BLOCKS, "RESERVE 1 CAD USER boss\n", POOLS[:1], LICENCE)
     assert block_lines(text, "pools")[2] == "RESERVE 3 CAD GROUP cae_team"
     more = [PoolAllocation("cae_team", frozenset({"carol"}), {"CAD": 5})]
-    again, refused, _, over = pools_text(BLOCKS, text, more, LICENCE)
-    assert again is not None and refused == [] and over == []  # the old 3 are replaced
-    _, refused, _, over = pools_text(BLOCKS, text, [PoolAllocation(
-        "cae_team", frozenset({"carol"}), {"CAD": 6})], LICENCE)
-    assert over == [AllocationRefused("CAD", 6, 5, "6 licensed, 1 reserved by lines outside "
-                                                   "the pools block")]
-    assert refused == [over[0].message]
+    again, refused, _ = pools_text(BLOCKS, text, more, LICENCE)
+    assert again is not None and refused == []  # the old 3 are replaced
+    too_many = [PoolAllocation("cae_team", frozenset({"carol"}), {"CAD": 6})]
+    assert pools_text(BLOCKS, text, too_many, LICENCE) == (None, [
+        "CAD: 6 seat(s) allocated to pools, 5 available (6 licensed, 1 reserved by lines "
+        "outside the pools block)"], [])
 
 
 def test_a_pool_named_like_a_group_outside_its_block_is_refused():

@@ -20,11 +20,26 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from lmconsole.adapter import AllocationRefused, PoolAllocation
+from lmconsole.adapter import PoolAllocation
 
 from .license import parse_license
 from .options import continues, line_content, parse_options, physical_lines
 from .validate import MAX_LINE
+
+
+class AllocationRefused(NamedTuple):
+    """More seats asked for a feature than there are to give."""
+
+    feature: str
+    asked: int
+    available: int
+    why: str  # "10 licensed, 2 reserved by lines outside the pools block", "not in ..."
+
+    @property
+    def message(self) -> str:
+        return (f"{self.feature}: {self.asked} seat(s) allocated to pools, {self.available} "
+                f"available ({self.why})")
+
 
 BLOCK_TITLES = {"groups": "generated from the directory",
                 "pools": "generated from the pools of lmconsole's configuration"}
@@ -159,16 +174,20 @@ def groups_block(groups: Mapping[str, Iterable[str]], host_groups: Mapping[str, 
 # ---- allocation pools ------------------------------------------------------------------------
 
 def pool_lines(pools: Sequence[PoolAllocation], license_text: str | None, outside: str = ""
-               ) -> tuple[list[str], list[AllocationRefused], list[str]]:
+               ) -> tuple[list[str], list[str], list[str]]:
     """The `pools` block for `pools`: per pool a GROUP line of its users, then per feature
     `RESERVE n feature GROUP pool` (its seats are kept for it) and `MAX n feature GROUP pool`
     (it gets no more); a feature a pool closes gets an INCLUDE line for every pool holding
     it, which locks everyone else out. Refused (and no lines): a feature the licence file
     does not grant, or more seats reserved for a feature, by the pools and by the RESERVE
-    lines `outside` the block, than the licence file has. A pool without users gets no lines.
-    Also notes (pools without users, no licence file to check against)."""
-    seats = _licensed_seats(license_text) if license_text is not None else None
-    refused = _over_allocated(pools, seats, outside)
+    lines `outside` the block, than the licence file has (over_allocated); a pool named like a
+    group `outside` defines, which FlexLM would merge into the pool's. A pool without users
+    gets no lines. Also notes (pools without users, no licence file to check against)."""
+    refused = [r.message for r in over_allocated(pools, license_text, outside)]
+    defined = {d.group.text for d in parse_options(outside).with_keyword("GROUP") if d.group}
+    refused += [f"pool {pool.name}: a GROUP {pool.name} is defined outside the pools block, "
+                "and FlexLM would merge it into the pool's group; rename the pool"
+                for pool in pools if pool.name in defined]
     if refused:
         return [], refused, []
     lines: list[str] = []
@@ -212,14 +231,17 @@ def reserved_outside(outside: str) -> dict[str, int]:
     return found
 
 
-def _over_allocated(pools: Sequence[PoolAllocation], seats: Mapping[str, int | None] | None,
-                    outside: str) -> list[AllocationRefused]:
+def over_allocated(pools: Sequence[PoolAllocation], license_text: str | None, outside: str = ""
+                   ) -> list[AllocationRefused]:
+    """The features the pools ask more seats of than the licence file has, less those the
+    RESERVE lines `outside` keep; and those it does not grant. None without a licence."""
+    if license_text is None:
+        return []
+    seats = _licensed_seats(license_text)
     asked: dict[str, int] = {}
     for pool in pools:
         for feature, count in pool.seats.items():
             asked[feature] = asked.get(feature, 0) + count
-    if seats is None:
-        return []
     others = reserved_outside(outside)
     refused = []
     for feature, count in sorted(asked.items()):

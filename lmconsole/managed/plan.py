@@ -8,9 +8,9 @@ The save itself is lmconsole.edit's safe path (apply.py); the lines are the adap
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
-from lmconsole.adapter import AllocationRefused, Finding, LiveUse, OptionsBlocks, PoolAllocation
+from lmconsole.adapter import Finding, LiveUse, OptionsBlocks, PoolAllocation
 from lmconsole.edit import Draft, errors_in, open_file, unified_diff
 
 GROUPS = "groups"
@@ -30,7 +30,6 @@ class Plan:
     notes: tuple[str, ...] = ()  # members left out, empty groups ...
     findings: tuple[Finding, ...] = ()
     what_if: str | None = None
-    allocations: tuple[AllocationRefused, ...] = field(default=())
 
     @property
     def changed(self) -> bool:
@@ -101,33 +100,17 @@ def groups_text(blocks: OptionsBlocks, text: str, groups: Mapping[str, Iterable[
 
 
 def pools_text(blocks: OptionsBlocks, text: str, pools: list[PoolAllocation],
-               license_text: str | None
-               ) -> tuple[str | None, list[str], list[str], list[AllocationRefused]]:
-    """(new text or None, why not, notes, over-allocations) with the `pools` block
-    regenerated. Each pool's group must be the block's own: a GROUP of the same name
-    elsewhere in the file would merge with it and widen the pool."""
+               license_text: str | None) -> tuple[str | None, list[str], list[str]]:
+    """(new text or None, why not, notes) with the `pools` block regenerated; the file's
+    reservations outside the block count against the licence, its old block does not."""
     outside, broken = blocks.replace_block(text, POOLS, [])
     if broken:
-        return None, [broken], [], []
-    clashes = _defined_outside(outside, [p.name for p in pools])
-    if clashes:
-        return None, [f"pool {name}: a GROUP {name} is defined outside the pools block, and "
-                      "FlexLM would merge it into the pool's group; rename the pool"
-                      for name in clashes], [], []
+        return None, [broken], []
     lines, refused, notes = blocks.pools_block(pools, license_text, outside)
     if refused:
-        return None, [r.message for r in refused], notes, refused
+        return None, refused, notes
     new, broken = blocks.replace_block(text, POOLS, lines)
-    return new, [broken] if broken else [], notes, []
-
-
-def _defined_outside(text: str, names: Sequence[str]) -> list[str]:
-    defined = set()
-    for line in text.splitlines():
-        words = line.split()
-        if len(words) >= 2 and words[0].upper() in ("GROUP", "USER_GROUP"):
-            defined.add(words[1])
-    return [name for name in names if name in defined]
+    return new, [broken] if broken else [], notes
 
 
 # ---- the plan --------------------------------------------------------------------------------
@@ -135,12 +118,11 @@ def _defined_outside(text: str, names: Sequence[str]) -> list[str]:
 async def plan(transport, config, adapter, block: str, build, *, live: LiveUse | None = None,
                license_text: str | None = None) -> Plan:
     """Read the options file and make its new text with `build(text) -> (new text or None,
-    refused, notes[, allocations])`; checked and what-if'ed against `live` when it changed.
+    refused, notes)`; checked and what-if'ed against `live` when it changed.
     TransportError: the file cannot be read."""
     draft = await open_file(transport, config.options_file)
-    new, refused, notes, *more = build(draft.text)
-    result = Plan(config.name, draft.path, block, draft, new, tuple(refused), tuple(notes),
-                  allocations=tuple(more[0]) if more else ())
+    new, refused, notes = build(draft.text)
+    result = Plan(config.name, draft.path, block, draft, new, tuple(refused), tuple(notes))
     if new is None or new == draft.text:
         return result
     language = adapter.options_language(license_text, getattr(config, "vendor", None))
@@ -189,7 +171,7 @@ async def regenerate(blocks: OptionsBlocks, text: str, license_text: str | None,
         allocations, missing = await pool_allocations(store, pools, at)
         if missing:
             return None, missing, notes
-        text, refused, said, _ = pools_text(blocks, text, allocations, license_text)
+        text, refused, said = pools_text(blocks, text, allocations, license_text)
         notes += said
         if text is None:
             return None, refused, notes
