@@ -79,8 +79,9 @@ async def pool_allocations(store, pools: Sequence, at: int
         users = set(pool.users)
         if pool.group:
             found, unknown = await directory_members(store, [pool.group], at, pool.directory)
-            missing += [f"pool {pool.name}: {unknown_groups_message(unknown, pool.directory)}"
-                        for _ in unknown]
+            if unknown:
+                missing.append(f"pool {pool.name}: "
+                               + unknown_groups_message(unknown, pool.directory))
             users = found.get(pool.group, set())
         seats = dict(pool.seats)
         allocations.append(PoolAllocation(pool.name, frozenset(users), seats,
