@@ -280,3 +280,12 @@ def test_the_configurations_new_seats_win_over_a_managers_older_ones(tmp_path):
     kept, changed = asyncio.run(scenario())
     assert kept[0].seats == (("3dsMax", 1), ("Revit", 1))
     assert changed[0].seats == (("3dsMax", 4), ("Revit", 1))
+
+
+def test_a_pool_of_a_group_the_history_does_not_know_is_refused(site):
+    config_path, _ = site
+    config_path.write_text(config_path.read_text().replace('group = "cae"', 'group = "nobody"'))
+    args = command(config_path, "pools", "sync", "--server", "office")
+    with pytest.raises(InputError, match="pool cae_team: no group nobody in any synced "
+                                         "directory"):
+        asyncio.run(sync_pools(args, now=NOW))
