@@ -144,6 +144,11 @@ class LicenceManagerAdapter(Protocol):
         """The licence-file language: what an administrator may change in one."""
         ...
 
+    def options_blocks(self) -> OptionsBlocks:
+        """The managed blocks of its options files: directory groups and allocation pools
+        kept in sync by lmconsole. NotImplementedError: the manager has none."""
+        ...
+
     def simulator(self) -> Simulator:
         """The manager's simulated server, for the demo, servers configured with
         transport = "sim", and tests."""
@@ -278,6 +283,46 @@ class WhatIf(Protocol):
 
     def json(self, inputs: Mapping[str, str | None]) -> dict:
         """The report as a JSON object, `inputs` included."""
+        ...
+
+
+# ---- managed blocks of options files: directory groups, allocation pools ---------------------
+
+@dataclass(frozen=True, slots=True)
+class PoolAllocation:
+    """Seats of features kept for a team, as one options file is to hold them."""
+
+    name: str  # also the name of the group of its users in the options file
+    users: frozenset[str]
+    seats: Mapping[str, int]  # feature -> seats kept for the pool, and its most
+    closes: frozenset[str] = frozenset()  # features only pools' users may use
+    manager: str | None = None
+
+
+class OptionsBlocks(Protocol):
+    """Blocks of an options file between marker comments that lmconsole writes; the lines
+    outside them are never touched."""
+
+    def replace_block(self, text: str, block: str, lines: list[str]
+                      ) -> tuple[str | None, str | None]:
+        """`text` with `block` holding `lines` (added at the end when missing), and None;
+        or None and why it cannot be written (broken markers ...)."""
+        ...
+
+    def block_lines(self, text: str, block: str) -> list[str] | None:
+        """The lines in `block` now; None: the file has no such block."""
+        ...
+
+    def groups_block(self, groups: Mapping[str, Iterable[str]],
+                     host_groups: Mapping[str, Iterable[str]]) -> tuple[list[str], list[str]]:
+        """The lines defining these user and host groups, and notes on names left out."""
+        ...
+
+    def pools_block(self, pools: list[PoolAllocation], license_text: str | None,
+                    outside: str = "") -> tuple[list[str], list[str], list[str]]:
+        """The lines allocating the pools, or none and why not (more seats than the licence
+        has, a pool's group defined in `outside` too ...); and notes. `outside`: the rest of
+        the file, whose own reservations count against the licence."""
         ...
 
 

@@ -153,6 +153,11 @@ class FlexlmAdapter:
 
         return LicenseLanguage()
 
+    def options_blocks(self):
+        from .managed import ManagedBlocks
+
+        return ManagedBlocks()
+
     def simulator(self):
         from .sim.service import FlexlmSimulator
 

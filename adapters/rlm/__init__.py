@@ -119,6 +119,9 @@ class RlmAdapter:
     def license_language(self):
         raise NotImplementedError("RLM licence files are not edited yet")
 
+    def options_blocks(self):
+        raise NotImplementedError("RLM options files have no managed blocks yet")
+
     def simulator(self):
         raise NotImplementedError("there is no simulated RLM server yet")
 
