@@ -94,5 +94,8 @@ class StatusOnlyAdapter:
     def license_language(self):
         raise NotImplementedError(f"{self.label} licence files are not edited")
 
+    def options_blocks(self):
+        raise NotImplementedError(f"{self.label} has no options file to keep blocks in")
+
     def simulator(self):
         raise NotImplementedError(f"there is no simulated {self.label} server")

@@ -116,6 +116,9 @@ class LmxAdapter:
     def license_language(self):
         raise NotImplementedError("LM-X licence files are not edited")
 
+    def options_blocks(self):
+        raise NotImplementedError("LM-X options files are not edited")
+
     def simulator(self):
         from .sim.service import LmxSimulator
 
