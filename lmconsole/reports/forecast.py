@@ -86,7 +86,7 @@ async def forecast(store: HistoryStore, question: Question, *, growth_pct: float
 def _daily_peaks(question: Question, servers: dict[int, str], level_s: int):
     """SQL: per server, feature and local day (its number since the epoch), the peak in use
     and the most issued."""
-    table = occupancy(level_s)
+    table = occupancy(level_s, question)
     c = table.c
     day = (local_middle(table, level_s, question) // DAY).label("day")
     query = (select(c.server_id, c.feature, day, func.max(c.in_use_peak).label("peak"),
