@@ -17,7 +17,7 @@ from .history import period
 
 # lmconsole.reports.REPORTS and lmconsole.reports.clock.PERS, without importing them
 REPORT_NAMES = ("utilisation", "denials", "concurrency", "efficiency", "heatmap",
-                "reservations", "borrowing", "users", "forecast", "groups")
+                "reservations", "borrowing", "users", "forecast", "groups", "projects")
 PERS = ("hour", "day", "week", "month")
 USERS_PER = ("user", "host")
 GROUP_COUNTS = ("split", "primary")  # lmconsole.reports.groups.COUNTS
@@ -42,7 +42,10 @@ def add_parser(commands) -> None:
                     "from the daily peaks, their trend and a yearly growth; priced with "
                     "[prices] in the configuration); groups (per directory group, as "
                     "`lmconsole directory sync` recorded them: users, sessions, hours, "
-                    "seat-hours and denials, nested groups rolled up).")
+                    "seat-hours and denials, nested groups rolled up); projects (per project: "
+                    "the log's LM_PROJECT, else the [[projects]] rules of the configuration: "
+                    "users, sessions, hours, seat-hours and denials). Every report takes "
+                    "--group: its members only, as of each time.")
     report.add_argument("name", choices=REPORT_NAMES, metavar="NAME",
                         help=f"one of {', '.join(REPORT_NAMES)}")
     report.add_argument("--from", dest="start", metavar="TIME",
@@ -120,6 +123,8 @@ async def report(args: argparse.Namespace) -> int:
     chosen = options(args)
     if args.name == "forecast":
         chosen.update(prices=dict(config.prices), currency=config.currency)
+    if args.name == "projects":
+        chosen.update(rules=config.projects)
     if args.name == "groups":
         chosen.update(chosen=tuple(args.group or config.primary_groups),
                       count=args.count or config.group_count, directory=args.directory)
