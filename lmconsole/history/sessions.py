@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from lmconsole.model import verbose_project
 from lmconsole.history.schema import END_IN, END_REMOVED, END_SERVER_RESTART, END_STILL_OPEN
+from lmconsole.model import verbose_project
 
 OPENS = "OUT"
 CLOSES = "IN"
