@@ -191,3 +191,14 @@ def test_the_table_header_says_the_group(history):
     text = lmconsole(history, "report", "utilisation", "--group", "cae", *PERIOD)
     assert ("only: group cae: the seats and denials of its members (nested groups "
             "included) as of each session's start and each denial") in text
+
+
+def test_groups_report_with_idle_reserved_seat_hours_per_directory_group(history):
+    rows = {r["group"]: (r["users"], r["sessions"], r["hours"], r["seat_hours"],
+                         r["denials"], r["reserved_idle_seat_hours"]) for r in
+            report(history, "groups", "--group", "cae", "--group", "viewers")["rows"]}
+    # cae: carol, dave (Monday), erin; GROUP cae 6 seat-h + GROUP fem (in cae) 1 + USER
+    # dave on Monday 1. viewers: GROUP viewers 3. (none): alice, dave's Tuesday session,
+    # his Tuesday denial and his Tuesday reservation (no longer in cae)
+    assert rows == {"cae": (3, 3, 4.5, 6.0, 2, 8.0), "viewers": (0, 0, 0.0, 0.0, 0, 3.0),
+                    "(none)": (2, 2, 2.5, 2.5, 1, 1.0)}
