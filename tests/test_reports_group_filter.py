@@ -2,7 +2,7 @@
 as of each time, nested groups included, worked out by hand on a real SQLite history: the
 directory synced from a real slapd (tests/slapd.py, tree in tests/directory_tree.py) on
 Monday 00:00 and, after dave left fem, on Tuesday 00:00; a debug log imported with
-`lmconsole import`; idle reservations as polls see them.
+`lmconsole import`; idle reservations as polls see them. On SQLite and on PostgreSQL.
 
 cae holds carol, and fem (dave, and fem-solvers: erin) nested: on Monday carol, dave and
 erin are its members, on Tuesday carol and erin (and quinn, added to fem-solvers). alice is
@@ -30,6 +30,7 @@ from lmconsole.cli.directory import sync_one
 from lmconsole.history.store import HistoryStore
 
 from .directory_tree import EXAMPLE, group_dn, user_dn
+from .postgres import postgres_fixture  # noqa: F401 - fixture
 from .slapd import READER_SECRET, SIZE_LIMIT, Slapd, reader_dn, slapd_fixture  # noqa: F401
 from .test_reports_people import poll_session
 
@@ -58,8 +59,8 @@ LOG = """\
 """
 
 
-def write_config(path: Path, slapd: Slapd, database: Path) -> None:
-    path.write_text(f'''database_url = "sqlite:///{database}"
+def write_config(path: Path, slapd: Slapd, url: str) -> None:
+    path.write_text(f'''database_url = "{url}"
 
 [[directories]]
 name = "corp"
@@ -83,25 +84,31 @@ def lmconsole(root: Path, *args: str) -> str:
     return result.stdout
 
 
-@pytest.fixture(scope="module")
-def history(slapd, tmp_path_factory) -> Path:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def history(request, slapd, tmp_path_factory) -> Path:
     from lmconsole.config import load_config
 
     root = tmp_path_factory.mktemp("groups")
-    database = root / "history.db"
-    write_config(root / "config.toml", slapd, database)
+    url = (f"sqlite:///{root / 'history.db'}" if request.param == "sqlite" else
+           request.getfixturevalue("postgres").new_database())
+    write_config(root / "config.toml", slapd, url)
     directory = load_config(root / "config.toml").directories[0]
     log = root / "dassault.log"
     log.write_text(LOG)
     lmconsole(root, "import", str(log), "--server", "lab", "--server-tz", "UTC")
 
+    def dave_in_fem(change: str) -> None:
+        admin = slapd.admin(EXAMPLE)
+        admin.modify(group_dn("fem"), {"member": [(change, [user_dn("dave")])]})
+        admin.unbind()
+
     async def syncs():
-        store = await HistoryStore.open(f"sqlite:///{database}")
+        store = await HistoryStore.open(url)
         try:
+            if request.param == "postgresql":  # the tree as the first database found it
+                dave_in_fem("MODIFY_ADD")
             assert await sync_one(store, directory, MONDAY, ENV)
-            admin = slapd.admin(EXAMPLE)
-            admin.modify(group_dn("fem"), {"member": [("MODIFY_DELETE", [user_dn("dave")])]})
-            admin.unbind()
+            dave_in_fem("MODIFY_DELETE")
             assert await sync_one(store, directory, TUESDAY, ENV)
             lab = await store.server_id("lab", manager="flexlm", time_zone="UTC")
             # idle reservations: GROUP cae 2 seats Mon 8:00-11:00, GROUP fem 1 seat Tue

@@ -120,7 +120,8 @@ def _steps(held):
     window = {"partition_by": (per_moment.c.server_id, per_moment.c.feature),
               "order_by": per_moment.c.at}
     return select(per_moment.c.server_id, per_moment.c.feature, per_moment.c.at,
-                  func.sum(per_moment.c.change).over(**window).label("level"),
+                  # PostgreSQL sums integers as numeric: the seats are whole
+                  cast(func.sum(per_moment.c.change).over(**window), BigInteger).label("level"),
                   func.lead(per_moment.c.at).over(**window).label("next_at")
                   ).subquery("group_steps")
 
