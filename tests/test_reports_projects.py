@@ -1,5 +1,5 @@
 """`lmconsole report projects`: usage and denials by project, worked out by hand on a real
-SQLite history filled by `lmconsole import`: the project from FlexNet's verbose log data
+SQLite history (and PostgreSQL) filled by `lmconsole import`: the project from FlexNet's verbose log data
 (LM_PROJECT) where a line has it, else the configuration's [[projects]] rules.
 
 Times UTC, 2026-03-02, feature CATIA:
@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 
 from lmconsole.model import verbose_project
+
+from .postgres import history_url_fixture, postgres_fixture  # noqa: F401 - fixtures
 
 TRAILER = "^^^ 1.0 {user} 10.0.0.1 4242 0x1A2B 1 5 {project} 11 19 3/2/2026 {time} 0 ^^^"
 LOG = f"""\
@@ -62,9 +64,8 @@ def lmconsole(root: Path, *args: str) -> str:
 
 
 @pytest.fixture
-def history(tmp_path) -> Path:
-    (tmp_path / "config.toml").write_text(
-        f'database_url = "sqlite:///{tmp_path / "history.db"}"\n' + RULES)
+def history(tmp_path, url) -> Path:
+    (tmp_path / "config.toml").write_text(f'database_url = "{url}"\n' + RULES)
     log = tmp_path / "dassault.log"
     log.write_text(LOG)
     lmconsole(tmp_path, "import", str(log), "--server", "lab", "--server-tz", "UTC")
@@ -84,8 +85,8 @@ def test_usage_and_denials_by_project(history):
 
 
 def test_without_rules_only_the_logged_projects(history):
-    (history / "config.toml").write_text(
-        f'database_url = "sqlite:///{history / "history.db"}"\n')
+    config = history / "config.toml"
+    config.write_text(config.read_text().replace(RULES, ""))
     rows = {r["project"]: (r["sessions"], r["denials"]) for r in json.loads(lmconsole(
         history, "report", "projects", *PERIOD, "--format", "json"))["rows"]}
     assert rows == {"bridge": (2, 0), "(none)": (3, 3)}
