@@ -9,6 +9,7 @@ erin are its members, on Tuesday carol and erin (and quinn, added to fem-solvers
 in engineering, above cae, so never in cae. Times UTC, server lab, feature CATIA:
   Monday   carol 8:00-9:30, dave 2 seats 8:30-10:00, alice 9:00-10:30; erin denied 10:00
   Tuesday  dave 8:00-9:00, erin 8:15-9:45; dave denied 9:00, carol denied 10:00
+and on server road, borrowed (polls saw them): erin Mon 12:00-18:00, dave Tue 12:00-14:00.
 cae's seats: Monday 1 (8:00-8:30), 3 (8:30-9:30), 2 (9:30-10:00); Tuesday 1 (8:15-9:45,
 erin: dave is no longer a member). Per hour: Mon 8h peak 3, 7200 seat-s (mean 2.0); Mon 9h
 peak 3, 9000 seat-s (2.5); Tue 8h peak 1, 2700 (0.75); Tue 9h peak 1, 2700 (0.75).
@@ -39,6 +40,7 @@ TUESDAY = datetime(2026, 3, 3, tzinfo=UTC)
 T0 = int(MONDAY.timestamp())
 H = 3600
 ENV = {"LDAP_SECRET": READER_SECRET}
+LAB = ("--server", "lab")  # the server of the log (road's borrowed seats apart)
 PERIOD = ("--from", "2026-03-02", "--to", "2026-03-03", "--tz", "UTC")  # to Tuesday's end
 LOG = """\
 8:00:00 (lmgrd) TIMESTAMP 3/2/2026
@@ -125,6 +127,12 @@ def history(request, slapd, tmp_path_factory) -> Path:
                              reserved=True),
                 poll_session(lab, "CATIA", "USER dave", T0 + 35 * H, T0 + 36 * H,
                              reserved=True)])
+            road = await store.server_id("road", manager="flexlm", time_zone="UTC")
+            await store.upsert_poll_sessions([
+                {**poll_session(road, "CATIA", user, start, start + hours * H, host=host),
+                 "borrowed": True}
+                for user, host, start, hours in (("erin", "nb1", T0 + 12 * H, 6),
+                                                 ("dave", "nb2", T0 + 36 * H, 2))])
         finally:
             await store.close()
 
@@ -137,8 +145,8 @@ def report(root: Path, *args: str) -> dict:
 
 
 def test_utilisation_of_a_group(history):
-    everyone, = report(history, "utilisation")["rows"]
-    document = report(history, "utilisation", "--group", "cae")
+    everyone, = report(history, "utilisation", *LAB)["rows"]
+    document = report(history, "utilisation", *LAB, "--group", "cae")
     row, = document["rows"]
     assert document["filters"]["groups"] == ["cae"]
     assert document["level"] == "hour"
@@ -153,21 +161,21 @@ def test_utilisation_of_a_group(history):
 
 def test_concurrency_heatmap_efficiency_and_forecast_of_a_group(history):
     days = {r["bucket"]: (r["peak"], r["min"]) for r in
-            report(history, "concurrency", "--group", "cae", "--per", "day")["rows"]}
+            report(history, "concurrency", *LAB, "--group", "cae", "--per", "day")["rows"]}
     assert days == {"2026-03-02": (3, 0), "2026-03-03": (1, 0)}
     hours = {r["bucket"]: (r["peak"], r["average"]) for r in
-             report(history, "concurrency", "--group", "cae", "--per", "hour")["rows"]
+             report(history, "concurrency", *LAB, "--group", "cae", "--per", "hour")["rows"]
              if r["peak"]}
     assert hours == {"2026-03-02 08:00": (3, 2.0), "2026-03-02 09:00": (3, 2.5),
                      "2026-03-03 08:00": (1, 0.75), "2026-03-03 09:00": (1, 0.75)}
     cells = {(r["weekday"], r["hour"]): (r["peak"], r["average"]) for r in
-             report(history, "heatmap", "--group", "cae")["rows"] if r["peak"]}
+             report(history, "heatmap", *LAB, "--group", "cae")["rows"] if r["peak"]}
     assert cells == {("Mon", 8): (3, 2.0), ("Mon", 9): (3, 2.5), ("Tue", 8): (1, 0.75),
                      ("Tue", 9): (1, 0.75)}
     shares = {r["seats"]: r["at_least_pct"] for r in
-              report(history, "efficiency", "--group", "cae")["rows"]}
+              report(history, "efficiency", *LAB, "--group", "cae")["rows"]}
     assert max(shares) == 3  # two hours at a peak of 3, two at 1
-    forecast, = report(history, "forecast", "--group", "cae")["rows"]
+    forecast, = report(history, "forecast", *LAB, "--group", "cae")["rows"]
     assert (forecast["days"], forecast["peak"]) == (2, 3)  # daily peaks 3 and 1
 
 
@@ -176,9 +184,11 @@ def test_denials_users_and_borrowing_of_a_group_as_of_each_time(history):
               report(history, "denials", "--group", "cae", "--by", "user")["rows"]}
     assert denied == {"erin": 1, "carol": 1}  # dave's Tuesday denial: no longer a member
     users = {r["user"]: (r["sessions"], r["hours"], r["seat_hours"]) for r in
-             report(history, "users", "--group", "cae")["rows"]}
+             report(history, "users", *LAB, "--group", "cae")["rows"]}
     assert users == {"carol": (1, 1.5, 1.5), "dave": (1, 1.5, 3.0), "erin": (1, 1.5, 1.5)}
-    assert report(history, "borrowing", "--group", "cae")["rows"] == []
+    borrowed = [(r["user"], r["host"]) for r in
+                report(history, "borrowing", "--group", "cae")["rows"]]
+    assert borrowed == [("erin", "nb1")]  # dave borrowed on Tuesday, no longer a member
 
 
 def test_reservations_of_a_group_and_its_nested_groups(history):
@@ -203,7 +213,7 @@ def test_the_table_header_says_the_group(history):
 def test_groups_report_with_idle_reserved_seat_hours_per_directory_group(history):
     rows = {r["group"]: (r["users"], r["sessions"], r["hours"], r["seat_hours"],
                          r["denials"], r["reserved_idle_seat_hours"]) for r in
-            report(history, "groups", "--group", "cae", "--group", "viewers")["rows"]}
+            report(history, "groups", *LAB, "--group", "cae", "--group", "viewers")["rows"]}
     # cae: carol, dave (Monday), erin; GROUP cae 6 seat-h + GROUP fem (in cae) 1 + USER
     # dave on Monday 1. viewers: GROUP viewers 3. (none): alice, dave's Tuesday session,
     # his Tuesday denial and his Tuesday reservation (no longer in cae)
