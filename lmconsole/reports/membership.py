@@ -57,9 +57,11 @@ def group_header(question: Question) -> str | None:
     if not question.groups:
         return None
     of = f" of directory {question.directory}" if question.directory else ""
-    return (f"group {', '.join(question.groups)}{of}: the seats and denials of its members "
-            "(nested groups included) as of each session's start and each denial, as the "
-            "directory's syncs dated them")
+    several = len(question.groups) > 1
+    return (f"group{'s' if several else ''} {', '.join(question.groups)}{of}: the seats and "
+            f"denials of {'their' if several else 'its'} members (nested groups included) as "
+            "of each session's start and each denial, as the directory's syncs dated them"
+            + ("; a member of several counted once" if several else ""))
 
 
 def group_occupancy(level_s: int, question: Question):
