@@ -24,6 +24,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     true,
     union_all,
@@ -38,18 +39,22 @@ from .base import Question, occupancy
 
 def in_groups(question: Question, user, at):
     """SQL: `user` was a member of one of the question's groups at `at` (always true when
-    the question names no group)."""
+    the question names no group). The users who were members at some time of the period
+    come first, as a list the database makes once (and can look the rows of up by an index
+    on the user): the check of each row's moment is then made only for theirs."""
     if not question.groups:
         return true()
     m = schema.directory_members
-    member = (select(m.c.id)
-              .where(m.c.member == user, m.c.kind.in_(USER_KINDS),
-                     m.c.group_name.in_(question.groups), valid_at(m, at)))
+    members = m.c.kind.in_(USER_KINDS), m.c.group_name.in_(question.groups)
     if question.directory is not None:
         d = schema.directories
-        member = member.where(m.c.directory_id == select(d.c.id)
-                              .where(d.c.name == question.directory).scalar_subquery())
-    return exists(member)
+        members += (m.c.directory_id == select(d.c.id).where(d.c.name == question.directory)
+                    .scalar_subquery(),)
+    in_period = (select(m.c.member)
+                 .where(*members, m.c.valid_from < question.end,
+                        or_(m.c.valid_to.is_(None), m.c.valid_to > question.start)))
+    at_the_time = select(m.c.id).where(*members, m.c.member == user, valid_at(m, at))
+    return and_(user.in_(in_period), exists(at_the_time))
 
 
 def group_header(question: Question) -> str | None:
