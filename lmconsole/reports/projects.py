@@ -13,10 +13,10 @@ named the project of, and the denials.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import String, and_, case, func, literal, or_, select
 
-from lmconsole.config import ProjectRule
 from lmconsole.history import schema
 from lmconsole.history.store import HistoryStore
 
@@ -33,6 +33,9 @@ from .base import (
     total,
 )
 from .membership import in_groups
+
+if TYPE_CHECKING:  # the configuration reads the adapters, which the screens must not import
+    from lmconsole.config import ProjectRule
 
 NAME = "projects"
 NO_PROJECT = "(none)"
