@@ -243,7 +243,7 @@ class LMConsoleApp(App):
                  fill_history: Callable[[HistoryStore], Awaitable[str]] | None = None,
                  alerts: Sequence[AlertRule] = (), alerting: DeliverySettings | None = None,
                  true_denial_window_s: int = 10, managed_groups: Sequence = (),
-                 pools: Sequence = ()) -> None:
+                 pools: Sequence = (), project_rules: Sequence = ()) -> None:
         """`history` opens the history database the console records into (None: it
         records nothing); `fill_history` fills it first (the demo's past), saying what it
         did. `alerts`: the rules evaluated on what the monitor tells; `alerting`: the hook
@@ -296,6 +296,7 @@ class LMConsoleApp(App):
                                           severity="warning", timeout=15, markup=False),
             listeners=[self.alerts_told], history_to_come=history is not None and monitor)
         self._ticks = 0
+        self.project_rules = tuple(project_rules)  # [[projects]], for the projects report
 
     # ---- start-up ------------------------------------------------------------------------
 
@@ -604,6 +605,8 @@ class LMConsoleApp(App):
 
         store = await self.history_store()
         question = Question(start, end, self.data.display_tz, servers, features)
+        if name == "projects":
+            options.setdefault("rules", self.project_rules)
         return await REPORTS[name](store, question, **options)
 
     async def feature_report(self, name: str, server: str | None, feature: str, start: int,

@@ -122,6 +122,18 @@ def ssh_keepalive(server: ServerConfig) -> dict[str, float]:
 
 
 @dataclass(frozen=True, slots=True)
+class ProjectRule:
+    """[[projects]]: names the project of a session or denial whose log line names none:
+    the first rule whose patterns match (shell patterns, * and ?; each list given must
+    have one that matches)."""
+
+    name: str
+    users: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    features: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     servers: tuple[ServerConfig, ...] = ()
     display_timezone: str | None = None  # the zone times are shown in; None: this machine's
@@ -152,6 +164,8 @@ class Config:
     # [[managed_groups]], [[pools]]: lmconsole.managed.config's ManagedGroups, PoolConfig
     managed_groups: tuple = ()
     pools: tuple = ()
+    # [[projects]]: the rules naming a session's project where its log line names none
+    projects: tuple[ProjectRule, ...] = ()
     source: Path | None = field(default=None, compare=False)  # the file read, if any
 
     @property
@@ -708,7 +722,7 @@ def parse_config(text: str, filename: str) -> Config:
               "retention": lambda v: v, "prices": lambda v: v, "true_denial": lambda v: v,
               "alerts": lambda v: v, "alerting": lambda v: v,
               "directories": lambda v: v, "groups": lambda v: v,
-              "managed_groups": lambda v: v, "pools": lambda v: v}
+              "managed_groups": lambda v: v, "pools": lambda v: v, "projects": lambda v: v}
     top = check.table(data, (), schema)
     base = Path(filename).parent
     _check_ssh_files(check, top, (), base)
@@ -750,6 +764,7 @@ def parse_config(text: str, filename: str) -> Config:
     directories = _check_directories(check, top.get("directories", []), base)
     group_count, primary_groups = _check_groups(check, top.get("groups", {}))
     managed_groups, pools = _check_managed(check, top, {s.name for s in servers})
+    projects = _check_projects(check, top.get("projects", []))
     if check.issues:
         raise ConfigError(sorted(check.issues, key=lambda i: i.line or 0))
     audit_log = top.get("audit_log")
@@ -775,6 +790,7 @@ def parse_config(text: str, filename: str) -> Config:
         primary_groups=primary_groups,
         managed_groups=managed_groups,
         pools=pools,
+        projects=projects,
         source=Path(filename),
     )
 
@@ -843,6 +859,33 @@ def _check_groups(check: _Checker, raw: Any) -> tuple[str, tuple[str, ...]]:
     given = check.table(raw, ("groups",), {"count": _choice(("split", "primary"), "count"),
                                            "primary": _group_names})
     return given.get("count", "split"), given.get("primary", ())
+
+
+def _check_projects(check: _Checker, raw: Any) -> tuple[ProjectRule, ...]:
+    """[[projects]]: name, and users, hosts, features: lists of shell patterns."""
+    example = '[[projects]] with name = "bridge" and users = ["ann", "b*"], hosts = [...]'
+    if not isinstance(raw, list) or not all(isinstance(rule, dict) for rule in raw):
+        check.error(("projects",), f"expected tables: {example}")
+        return ()
+    rules = []
+    for n, rule in enumerate(raw):
+        given = check.table(rule, ("projects", n), {
+            "name": _string, "users": _patterns, "hosts": _patterns, "features": _patterns})
+        if not given.get("name", "").strip():
+            check.error(("projects", n), f"a project needs a name: {example}")
+        elif not any(key in given for key in ("users", "hosts", "features")):
+            check.error(("projects", n), "a project rule needs users, hosts or features")
+        else:
+            rules.append(ProjectRule(given["name"].strip(), given.get("users", ()),
+                                     given.get("hosts", ()), given.get("features", ())))
+    return tuple(rules)
+
+
+def _patterns(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or \
+            not all(isinstance(v, str) and v.strip() for v in value):
+        raise _Invalid('expected a list of names or shell patterns, such as ["ann", "b*"]')
+    return tuple(v.strip() for v in value)
 
 
 def _group_names(value: Any) -> tuple[str, ...]:
@@ -1088,6 +1131,10 @@ def render_config(config: Config) -> str:
         data["servers"] = servers
     if config.group_count != "split" or config.primary_groups:
         data["groups"] = {"count": config.group_count, "primary": list(config.primary_groups)}
+    if config.projects:
+        data["projects"] = [{f.name: list(value) if isinstance(value, tuple) else value
+                             for f in fields(rule) if (value := getattr(rule, f.name))}
+                            for rule in config.projects]
     if config.directories:
         from lmconsole.directory.config import rendered
 

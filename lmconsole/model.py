@@ -7,6 +7,7 @@ are frozen dataclasses. Every datetime is timezone-aware.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -210,3 +211,23 @@ class Event(NamedTuple):
     server: str | None = None  # the configured server whose log it came from
     line: int | None = None  # 1-based line in the log, where known
     extra: str | None = None
+
+
+_HANDLE = re.compile(r"0x[0-9A-Fa-f]+")
+VERBOSE_AFTER_PROJECT = 5  # flex_version flex_revision date time is_dup_group
+
+
+def verbose_project(extra: str) -> str | None:
+    """The project (the client's LM_PROJECT) in FlexNet's verbose data on a usage line,
+    `^^^ ver user ip pid handle in_use out_of project flex_version flex_revision date time
+    is_dup_group ^^^`: the words between out_of (two after the hex handle) and the last
+    five; None without them. The user may hold spaces: the handle is sought from the end."""
+    start, end = extra.find("^^^"), extra.rfind("^^^")
+    if start < 0 or end <= start:
+        return None
+    words = extra[start + 3:end].split()
+    last = len(words) - VERBOSE_AFTER_PROJECT
+    for handle in range(last - 3, 0, -1):
+        if _HANDLE.fullmatch(words[handle]):
+            return " ".join(words[handle + 3:last]) or None
+    return None

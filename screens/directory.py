@@ -1,9 +1,11 @@
 """`D`: the directory's groups (as `lmconsole directory sync` last recorded them), how many
-of their users hold seats now and how many seats; the highlighted group's members below,
-each with the seats they hold now and of which features. Esc closes it.
+of their users hold seats now, how many seats and of which features; the highlighted
+group's members below, each with the seats they hold now and of which features. Esc closes
+it.
 
 The groups come from the `load` function the app gives (the history, read as of now);
-the seats from the live data, refreshed with it. This screen does no I/O of its own.
+the seats from the live data: each new status updates the seat cells in place (the rows,
+their order and the cursor stay). This screen does no I/O of its own.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from lmconsole.monitor import ServerState
+
+from .base import STATES
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,12 @@ def seats_by_user(states: Iterable[ServerState]) -> dict[str, Counter]:
             for checkout in feature.checkouts:
                 held.setdefault(checkout.user, Counter())[feature.name] += checkout.count
     return held
+
+
+def features_text(seats: Counter) -> str:
+    """`CATIA 3, Nastran` (a count only above one), the most held first."""
+    ordered = sorted(seats.items(), key=lambda item: (-item[1], item[0]))
+    return ", ".join(f"{name} {n}" if n > 1 else name for name, n in ordered if n)
 
 
 def depth(group: str, within: Mapping[str, str]) -> int:
@@ -95,6 +105,7 @@ class DirectoryScreen(Screen):
         self.load, self.states = load, states
         self.groups: DirectoryGroups | None = None
         self.order: list[str] = []
+        self.shown_group: str | None = None  # whose members the lower table lists
 
     def compose(self) -> ComposeResult:
         yield Static("Directory groups · reading the history…", id="title")
@@ -103,8 +114,17 @@ class DirectoryScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#groups", DataTable).add_columns("GROUP", "USERS", "HOLDING", "SEATS")
-        self.query_one("#members", DataTable).add_columns("USER", "NAME", "SEATS", "FEATURES")
+        groups = self.query_one("#groups", DataTable)
+        members = self.query_one("#members", DataTable)
+        groups.add_column("GROUP", key="group")
+        groups.add_column("USERS", key="users")
+        groups.add_column("HOLDING", key="holding")
+        groups.add_column("SEATS", key="seats")
+        groups.add_column("FEATURES", key="features")
+        members.add_column("USER", key="user")
+        members.add_column("NAME", key="name")
+        members.add_column("SEATS", key="seats")
+        members.add_column("FEATURES", key="features")
         self.query_one("#groups", DataTable).focus()
         self.run_worker(self._load(), exclusive=True, group="directory")
 
@@ -128,12 +148,36 @@ class DirectoryScreen(Screen):
         table = self.query_one("#groups", DataTable)
         table.clear()
         for group in self.order:
-            users = self.groups.members[group]
-            holding = [user for user in users if user in held]
-            seats = sum(sum(held[user].values()) for user in holding)
-            table.add_row(indented(group, depth(group, self.groups.within)), len(users),
-                          len(holding), seats, key=group)
+            table.add_row(indented(group, depth(group, self.groups.within)),
+                          len(self.groups.members[group]), *self.group_seats(group, held),
+                          key=group)
         self.show_members(self.order[0] if self.order else None)
+
+    def group_seats(self, group: str, held: Mapping[str, Counter]) -> tuple[int, int, str]:
+        """(users holding seats, seats, features) of a group's users now."""
+        assert self.groups is not None
+        holding = [user for user in self.groups.members[group] if user in held]
+        features: Counter = Counter()
+        for user in holding:
+            features.update(held[user])
+        return len(holding), sum(features.values()), features_text(features)
+
+    def live_update(self, changes: set[str]) -> None:
+        """A new status: the seat cells updated in place, rows and cursor left as they
+        are."""
+        if STATES not in changes or self.groups is None or getattr(self.app, "paused", False):
+            return
+        held = seats_by_user(self.states())
+        groups = self.query_one("#groups", DataTable)
+        for group in self.order:
+            for column, value in zip(("holding", "seats", "features"),
+                                     self.group_seats(group, held), strict=True):
+                groups.update_cell(group, column, value)
+        members = self.query_one("#members", DataTable)
+        for user in self.groups.members.get(self.shown_group, ()):
+            seats = held.get(user, Counter())
+            members.update_cell(user, "seats", sum(seats.values()))
+            members.update_cell(user, "features", features_text(seats))
 
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
         if message.data_table.id == "groups" and message.row_key is not None:
@@ -142,6 +186,7 @@ class DirectoryScreen(Screen):
     def show_members(self, group: str | None) -> None:
         table = self.query_one("#members", DataTable)
         table.clear()
+        self.shown_group = group
         if group is None or self.groups is None:
             return
         held = seats_by_user(self.states())
@@ -150,8 +195,7 @@ class DirectoryScreen(Screen):
         for user in users:
             seats = held.get(user, Counter())
             table.add_row(user, self.groups.names.get(user, ""), sum(seats.values()),
-                          ", ".join(f"{name} {n}" if n > 1 else name
-                                    for name, n in sorted(seats.items())), key=user)
+                          features_text(seats), key=user)
 
     def action_close(self) -> None:
         self.app.pop_screen()

@@ -551,10 +551,12 @@ def test_example_documents_every_key() -> None:
                  "group_count": "count", "primary_groups": "primary"}
     keys = [f.name for f in fields(ServerConfig)] + \
         [in_tables.get(f.name, f.name) for f in fields(Config)
-         if f.name not in ("servers", "directories", "managed_groups", "pools", "source")] + \
+         if f.name not in ("servers", "directories", "managed_groups", "pools", "projects",
+                           "source")] + \
         [f.name for f in fields(DirectoryConfig) if f.name != "attribute_groups"]
     assert "# [[directories]]" in text and "# [directories.attribute_groups]" in text
     assert "# [[managed_groups]]" in text and "# [[pools]]" in text
+    assert "# [[projects]]" in text and "# users = " in text and "# hosts = " in text
     assert [k for k in keys if f"#   {k} " not in text and f"{k} = " not in text
             and f"# [{k}]" not in text and f"\n[{k}]\n" not in text] == []
 

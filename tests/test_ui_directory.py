@@ -62,8 +62,8 @@ def test_d_shows_the_groups_their_members_and_their_seats_now(tmp_path):
             groups = screen.query_one("#groups", DataTable)
             await until(pilot, lambda: groups.row_count == 3, "the groups shown")
             seats = sum(sum(held[user].values()) for user in drafting)
-            assert cells(groups) == [["office", 3, 2, seats], ["└ admin", 1, 0, 0],
-                                     ["└ drafting", 2, 2, seats]]
+            assert [row[:4] for row in cells(groups)] == [
+                ["office", 3, 2, seats], ["└ admin", 1, 0, 0], ["└ drafting", 2, 2, seats]]
             members = screen.query_one("#members", DataTable)
             assert [row[0] for row in cells(members)][-1] == "zed"  # office: zed holds none
             await pilot.press("down", "down")  # drafting
@@ -126,11 +126,13 @@ class DirectoryApp(App):
             self.register_theme(definition)
         self.theme = "lmconsole-dark"
 
+        self.states = STATES
+
     async def load(self) -> DirectoryGroups:
         return GROUPS
 
     def on_mount(self) -> None:
-        self.push_screen(DirectoryScreen(self.load, lambda: STATES))
+        self.push_screen(DirectoryScreen(self.load, lambda: self.states))
 
 
 async def shown(pilot) -> None:
@@ -141,3 +143,33 @@ async def shown(pilot) -> None:
 
 def test_the_directory_view(snap_compare):
     assert snap_compare(DirectoryApp(), terminal_size=(80, 24), run_before=shown)
+
+
+def test_a_new_status_updates_the_seats_in_place():
+    app = DirectoryApp()
+
+    async def scenario() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await shown(pilot)
+            groups = app.screen.query_one("#groups", DataTable)
+            members = app.screen.query_one("#members", DataTable)
+            assert cells(groups)[2] == ["└ cae", 2, 2, 3, "AutoCAD 2, Revit"]
+            await pilot.press("down", "down")  # cae: anna and ben below
+            await until(pilot, lambda: members.row_count == 2, "cae's members shown")
+            # anna gives her AutoCAD seat back, dora takes two Revit seats, carl leaves
+            app.states = [ServerState("office", ServerStatus("office", None, Status.UP, features=(
+                Feature("AutoCAD", "adskflex", 10, 1, checkouts=(checkout("ben"),)),
+                Feature("Revit", "adskflex", 3, 3, checkouts=(
+                    checkout("anna"), checkout("dora", 2))))), None)]
+            app.screen.live_update({"states"})
+            await pilot.pause()
+            assert cells(groups) == [
+                ["design", 2, 0, 0, ""],
+                ["engineering", 4, 3, 4, "Revit 3, AutoCAD"],
+                ["└ cae", 2, 2, 2, "AutoCAD, Revit"],
+                ["│ └ fem", 1, 1, 1, "AutoCAD"]]
+            assert groups.cursor_row == 2  # still on cae
+            assert [row[0] for row in cells(members)] == ["anna", "ben"]  # rows kept
+            assert [row[2:] for row in cells(members)] == [[1, "Revit"], [1, "AutoCAD"]]
+
+    asyncio.run(scenario())

@@ -13,6 +13,7 @@ from textual.app import App
 from textual.widgets import DataTable
 
 from lmconsole.app import demo_app
+from lmconsole.config import ProjectRule
 from lmconsole.history.store import HistoryStore
 from lmconsole.reports import REPORTS
 from lmconsole.reports.base import Question
@@ -96,3 +97,26 @@ def test_the_office_utilisation(size, snap_compare, demo_history):  # noqa: F811
 def test_the_office_utilisation_in_the_light_theme(snap_compare, demo_history):  # noqa: F811
     assert snap_compare(ReportsApp(demo_history, theme="lmconsole-light"),
                         terminal_size=(80, 24), run_before=made)
+
+
+def test_the_projects_report_follows_the_configured_rules(tmp_path, monkeypatch):
+    # the demo's users are all held by one rule matching every user; `[` from the first
+    # report goes round to the last, projects
+    monkeypatch.chdir(tmp_path)
+    app = demo_app(None, files=tmp_path / "demo", history_days=1,
+                   project_rules=[ProjectRule("office-work", users=("*",))])
+
+    async def scenario() -> None:
+        async with app.run_test(size=(160, 40)) as pilot:
+            await until(pilot, lambda: app.recorder is not None, "the past imported",
+                        timeout=60)
+            await pilot.press("R")
+            screen = app.screen
+            await until(pilot, lambda: screen.report is not None, "utilisation made")
+            await pilot.press("left_square_bracket")
+            await until(pilot, lambda: screen.report is not None
+                        and screen.report.name == "projects", "projects made")
+            assert [row["project"] for row in screen.report.rows] == ["office-work"]
+            assert screen.report.rows[0]["sessions"] > 0
+
+    asyncio.run(scenario())

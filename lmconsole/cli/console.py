@@ -62,7 +62,8 @@ def run_console(args: argparse.Namespace, config=None) -> int:
                        keymap=config.keys, history=history_for(config),
                        alerts=rules_in_force(config), alerting=config.alerting,
                        true_denial_window_s=config.true_denial_window_s,
-                       managed_groups=config.managed_groups, pools=config.pools)
+                       managed_groups=config.managed_groups, pools=config.pools,
+                       project_rules=config.projects)
     app.run()
     return EXIT_OK
 

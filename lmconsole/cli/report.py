@@ -17,7 +17,7 @@ from .history import period
 
 # lmconsole.reports.REPORTS and lmconsole.reports.clock.PERS, without importing them
 REPORT_NAMES = ("utilisation", "denials", "concurrency", "efficiency", "heatmap",
-                "reservations", "borrowing", "users", "forecast", "groups")
+                "reservations", "borrowing", "users", "forecast", "groups", "projects")
 PERS = ("hour", "day", "week", "month")
 USERS_PER = ("user", "host")
 GROUP_COUNTS = ("split", "primary")  # lmconsole.reports.groups.COUNTS
@@ -42,7 +42,10 @@ def add_parser(commands) -> None:
                     "from the daily peaks, their trend and a yearly growth; priced with "
                     "[prices] in the configuration); groups (per directory group, as "
                     "`lmconsole directory sync` recorded them: users, sessions, hours, "
-                    "seat-hours and denials, nested groups rolled up).")
+                    "seat-hours and denials, nested groups rolled up); projects (per project: "
+                    "the log's LM_PROJECT, else the [[projects]] rules of the configuration: "
+                    "users, sessions, hours, seat-hours and denials). Every report takes "
+                    "--group: its members only, as of each time.")
     report.add_argument("name", choices=REPORT_NAMES, metavar="NAME",
                         help=f"one of {', '.join(REPORT_NAMES)}")
     report.add_argument("--from", dest="start", metavar="TIME",
@@ -79,14 +82,16 @@ def add_parser(commands) -> None:
     report.add_argument("--horizon", metavar="DAYS", type=int, default=365,
                         help="forecast: how far ahead (default 365)")
     report.add_argument("--group", metavar="NAME", action="append",
-                        help="groups: this directory group (repeatable; the order is the "
-                             "primary-group order; default: every group)")
+                        help="the members of this directory group only, as of each time, "
+                             "nested groups included (repeatable: of any of them); groups: "
+                             "the groups to show, in the primary-group order (default: "
+                             "every group)")
     report.add_argument("--count", choices=GROUP_COUNTS,
                         help="groups: a user in several groups is split equally among them, "
                              "or counted under the first (default: [groups] count, else "
                              "split)")
     report.add_argument("--directory", metavar="NAME",
-                        help="groups: one directory's groups (default: all)")
+                        help="the groups of this directory (default: of any)")
     report.add_argument("--format", choices=("table", "json", "csv"), default="table")
     report.add_argument("--tz", metavar="ZONE",
                         help="the zone of the table's times, of --from/--to and of the "
@@ -110,13 +115,16 @@ async def report(args: argparse.Namespace) -> int:
     start = end - DEFAULT_DAYS * 86_400 if start is None else start
     if end <= start:
         raise InputError(f"--from {args.start} is not before now")
+    members_of = () if args.name == "groups" else tuple(args.group or ())
     question = Question(start, end, tz, tuple(args.server or ()), tuple(args.feature or ()),
-                        tuple(args.user or ()))
+                        tuple(args.user or ()), members_of, args.directory)
     if args.window is None:
         args.window = config.true_denial_window_s
     chosen = options(args)
     if args.name == "forecast":
         chosen.update(prices=dict(config.prices), currency=config.currency)
+    if args.name == "projects":
+        chosen.update(rules=config.projects)
     if args.name == "groups":
         chosen.update(chosen=tuple(args.group or config.primary_groups),
                       count=args.count or config.group_count, directory=args.directory)

@@ -258,7 +258,7 @@ class _RowWriter:
         if daemon != LMGRD:  # lmgrd serves no feature: not a vendor daemon
             self.daemons.add(daemon)
         ended = observe(kind, epoch, daemon, feature, user, host, count, reason, source_id,
-                        byte_offset)
+                        byte_offset, extra)
         if ended:
             self.sessions.extend(session.as_tuple(server_id) for session in ended)
 

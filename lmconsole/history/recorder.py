@@ -346,7 +346,8 @@ class HistoryRecorder(Listener):
                         "user_name": event.user, "host": event.host, "count": event.count,
                         "code": event.code, "reason": event.reason})
             ended = tracker.observe(kind, at, event.daemon, feature, event.user, event.host,
-                                    event.count, event.reason, source_id, offset)
+                                    event.count, event.reason, source_id, offset,
+                                    event.extra)
             sessions.extend(session.row(server_id) for session in ended)
             if tracker.opened is not None:
                 sessions.append(tracker.opened.row(server_id))

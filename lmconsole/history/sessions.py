@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from lmconsole.history.schema import END_IN, END_REMOVED, END_SERVER_RESTART, END_STILL_OPEN
+from lmconsole.model import verbose_project
 
 OPENS = "OUT"
 CLOSES = "IN"
@@ -38,19 +39,20 @@ class Session:
     end_at: int | None = None
     end_kind: str = END_STILL_OPEN
     end_reason: str | None = None
+    project: str | None = None  # FlexNet's LM_PROJECT, where the log's verbose data has it
 
     def as_tuple(self, server_id: int) -> tuple:
         """The row in the order of the store's SESSION_COLUMNS."""
         return (server_id, self.source_id, self.byte_offset, self.feature, self.daemon,
                 self.user_name, self.host, self.count, self.borrowed, self.start_at,
-                self.end_at, self.end_kind, self.end_reason)
+                self.end_at, self.end_kind, self.end_reason, self.project)
 
     def row(self, server_id: int) -> dict:
         return {"server_id": server_id, "source_id": self.source_id,
                 "byte_offset": self.byte_offset, "feature": self.feature,
                 "daemon": self.daemon, "version": None, "user_name": self.user_name,
                 "host": self.host, "display": None, "handle": None, "count": self.count,
-                "project": None, "borrowed": self.borrowed, "start_at": self.start_at,
+                "project": self.project, "borrowed": self.borrowed, "start_at": self.start_at,
                 "end_at": self.end_at, "end_kind": self.end_kind,
                 "end_reason": self.end_reason}
 
@@ -72,13 +74,16 @@ class SessionTracker:
 
     def observe(self, kind: str, at: int, daemon: str, feature: str | None,
                 user: str | None, host: str | None, count: int, reason: str | None,
-                source_id: int, byte_offset: int) -> Sequence[Session]:
+                source_id: int, byte_offset: int, extra: str | None = None
+                ) -> Sequence[Session]:
         if self._carried and self._carried[-1].start_at <= at:
             self._admit_carried(at)
         self.opened = None
         if kind == OPENS and feature and user is not None:
             self.opened = self._start(at, daemon, feature, user, host, count, reason,
                                       source_id, byte_offset)
+            if extra is not None:
+                self.opened.project = verbose_project(extra)
         elif kind == CLOSES and feature and user is not None:
             return self._close(self._open.get((daemon, feature, user, host)), at, count,
                                reason)

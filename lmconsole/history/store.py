@@ -328,13 +328,15 @@ class HistoryStore:
         `except_sources` (an import that reads them again makes them again)."""
         s = schema.sessions
         query = select(s.c.source_id, s.c.byte_offset, s.c.daemon, s.c.feature,
-                       s.c.user_name, s.c.host, s.c.count, s.c.borrowed, s.c.start_at).where(
+                       s.c.user_name, s.c.host, s.c.count, s.c.borrowed, s.c.start_at,
+                       s.c.project).where(
             s.c.server_id == server_id, s.c.end_kind == END_STILL_OPEN,
             s.c.source_id.is_not(None), s.c.source_id.not_in(list(except_sources)))
         async with self.engine.connect() as connection:
             rows = (await connection.execute(query)).all()
         return [Session(r.source_id, r.byte_offset, r.daemon or "", r.feature, r.user_name,
-                        r.host, r.count, r.borrowed, r.start_at) for r in rows]
+                        r.host, r.count, r.borrowed, r.start_at, project=r.project)
+                for r in rows]
 
     async def poll_sessions_open(self, server_id: int) -> list[dict]:
         """The sessions polls saw open and no poll has ended yet."""
@@ -492,7 +494,8 @@ EVENT_COLUMNS = ("source_id", "byte_offset", "server_id", "at", "kind", "daemon"
 DENIAL_COLUMNS = ("source_id", "byte_offset", "server_id", "at", "kind", "daemon", "feature",
                   "user_name", "host", "count", "code", "reason")
 SESSION_COLUMNS = ("server_id", "source_id", "byte_offset", "feature", "daemon", "user_name",
-                   "host", "count", "borrowed", "start_at", "end_at", "end_kind", "end_reason")
+                   "host", "count", "borrowed", "start_at", "end_at", "end_kind", "end_reason",
+                   "project")
 
 
 ROWS_PER_INSERT = 64  # rows one SQLite INSERT takes (14 columns: 896 of its 32,766 "?")

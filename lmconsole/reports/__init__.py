@@ -11,10 +11,12 @@ from .efficiency import efficiency
 from .forecast import forecast
 from .groups import groups
 from .heatmap import heatmap
+from .projects import projects
 from .reservations import reservations
 from .users import users
 from .utilisation import utilisation
 
 REPORTS = {"utilisation": utilisation, "denials": denials, "concurrency": concurrency,
            "efficiency": efficiency, "heatmap": heatmap, "reservations": reservations,
-           "borrowing": borrowing, "users": users, "forecast": forecast, "groups": groups}
+           "borrowing": borrowing, "users": users, "forecast": forecast, "groups": groups,
+           "projects": projects}

@@ -37,6 +37,8 @@ class Question:
     servers: tuple[str, ...] = ()
     features: tuple[str, ...] = ()
     users: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()  # directory groups: their members only, as of each time
+    directory: str | None = None  # the directory the groups are of (default: any)
 
 
 @dataclass
@@ -84,7 +86,14 @@ async def finest_level(store: HistoryStore, question: Question,
     coarser one does (within one of its periods): the retention deletes minutes first,
     then hours.
     Rows of nothing in use do not count: a roll-up writes them for every hour of a day it
-    touched, where the minutes have rows only for the minutes something was held."""
+    touched, where the minutes have rows only for the minutes something was held.
+    A group's use is worked out from its members' sessions per hour (or per day, where the
+    history keeps only days)."""
+    level_s = await _finest_kept(store, question, servers)
+    return max(level_s, HOUR) if question.groups else level_s
+
+
+async def _finest_kept(store: HistoryStore, question: Question, servers: Sequence[int]) -> int:
     firsts = {}
     for seconds, table in LEVELS:
         found = [await _first_in_use(store, table, server_id) for server_id in servers]
@@ -110,7 +119,13 @@ async def _first_in_use(store: HistoryStore, table, server_id: int) -> int | Non
     return rows[0][0] if rows else None
 
 
-def occupancy(level_s: int):
+def occupancy(level_s: int, question: Question | None = None):
+    """The occupancy level's table; for a question about directory groups, their members'
+    use at that level worked out from the sessions (a subquery with the table's columns)."""
+    if question is not None and question.groups:
+        from .membership import group_occupancy  # it builds on this module
+
+        return group_occupancy(level_s, question)
     return dict(LEVELS)[level_s]
 
 
@@ -300,7 +315,7 @@ def tallied_days(question: Question, level_s: int) -> tuple[int, int] | None:
     """The whole UTC days [first, end) of the period that the hour level's tally answers
     for (the hours of the period's first and last part day are read themselves); None when
     the level is not the hour or the period holds no whole day."""
-    if level_s != HOUR:
+    if level_s != HOUR or question.groups:  # the tally is of everyone's use
         return None
     start = question.start - question.start % HOUR
     first, end = -(-start // DAY) * DAY, question.end - question.end % DAY
@@ -330,7 +345,7 @@ async def peak_histograms(store: HistoryStore, question: Question, servers: Coll
                           level_s: int) -> dict[tuple[int, str], dict[int, int]]:
     """How many level periods had each peak, per (server, feature): over a year of hours,
     the whole days from their tally."""
-    table = occupancy(level_s)
+    table = occupancy(level_s, question)
     c = table.c
     days = tallied_days(question, level_s)
     query = (select(c.server_id, c.feature, c.in_use_peak, func.count().label("n"))

@@ -31,6 +31,7 @@ from .base import (
     server_ids,
     sessions_in_period,
 )
+from .membership import in_groups
 
 NAME = "borrowing"
 COLUMNS = (("user", "USER"), ("host", "HOST"), ("feature", "FEATURE"), ("server", "SERVER"),
@@ -85,6 +86,7 @@ def _borrowed(dialect: str, question: Question, servers, reach):
              .order_by(b.c.start_at, b.c.user_name, b.c.id))
     if question.users:
         query = query.where(b.c.user_name.in_(question.users))
+    query = query.where(in_groups(question, b.c.user_name, b.c.start_at))
     if question.features:
         # the borrowed seats are few: found by their own index, then the feature checked;
         # feature = ? would send SQLite through every checkout of the feature instead

@@ -87,7 +87,7 @@ def refuse_finer(per: str, level_s: int) -> None:
 async def _figures(store, question, servers, level_s, per, listed
                    ) -> dict[tuple[int, str], dict[int, tuple]]:
     """Per (server, feature): per bucket key, (peak, sum of means, least mean, periods)."""
-    table = occupancy(level_s)
+    table = occupancy(level_s, question)
     c = table.c
     key = bucket_key(local_middle(table, level_s, question), per, listed)
     query = (select(c.server_id, c.feature, key.label("bucket"),

@@ -16,6 +16,7 @@ from lmconsole.history import schema
 from lmconsole.history.store import HistoryStore
 
 from .base import HOUR, Question, Report, filtered, gap_rows, local_seconds, server_ids
+from .membership import in_groups
 
 NAME = "denials"
 WINDOW_S = 10  # the configuration's true_denial.window_s by default
@@ -47,6 +48,7 @@ async def denials(store: HistoryStore, question: Question, *, by: str = "feature
              .order_by(*([key] if by == "hour" else [func.count().desc(), key])))
     if question.users:
         query = query.where(d.c.user_name.in_(question.users))
+    query = query.where(in_groups(question, d.c.user_name, d.c.at))
     for row in await store.rows(filtered(query, d, question)):
         record = row._asdict()
         record["true"] = int(record["true"] or 0)

@@ -105,7 +105,7 @@ def _trends_and_histograms(question: Question, servers: dict[int, str], level_s:
 def _daily_peaks(question: Question, servers: dict[int, str], level_s: int):
     """SQL: per server, feature and local day (its number since the epoch), the peak in use
     and the most issued."""
-    table = occupancy(level_s)
+    table = occupancy(level_s, question)
     c = table.c
     day = (local_middle(table, level_s, question) // DAY).label("day")
     query = (select(c.server_id, c.feature, day, func.max(c.in_use_peak).label("peak"),

@@ -10,6 +10,10 @@ Only the most specific of a user's groups take part: a group that holds another 
 user's chosen groups (nesting) leaves the count to it. Groups then roll up: a group's row
 is its own count and that of every chosen group nested in it, so a parent's figures hold
 its children's once. Usage by users in none of the chosen groups is on the row "(none)".
+Reserved seats held idle (RESERVE lines as polls saw them, as in `reservations`) count as
+idle reserved seat-hours: a GROUP reservation under the group of that name (or, not
+chosen, under the most specific chosen groups holding it), a USER one under its user's
+groups as above; the rest on "(none)".
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from .base import (
 NAME = "groups"
 COUNTS = ("split", "primary")
 NO_GROUP = "(none)"
-FIGURES = ("sessions", "seconds", "seat_seconds", "denials")
+FIGURES = ("sessions", "seconds", "seat_seconds", "denials", "reserved_idle_seat_seconds")
 MAX_DEPTH = 100  # nesting followed for the roll-up
 
 
@@ -52,7 +56,7 @@ async def groups(store: HistoryStore, question: Question, *, chosen: Sequence[st
         raise ValueError(f"groups counted {count!r}: one of {', '.join(COUNTS)}")
     columns = (("group", "GROUP"), ("within", "WITHIN"), ("users", "USERS"),
                ("sessions", "SESSIONS"), ("hours", "HOURS"), ("seat_hours", "SEAT-HOURS"),
-               ("denials", "DENIALS"))
+               ("denials", "DENIALS"), ("reserved_idle_seat_hours", "RESERVED IDLE SEAT-H"))
     report = Report(NAME, f"Usage by directory group ({count})", question, columns)
     spans = await membership_spans(store, question.start, question.end, directory)
     nesting = await members_as_of(store, question.end - 1, directory, kinds=(MEMBER_GROUP,))
@@ -70,6 +74,14 @@ async def groups(store: HistoryStore, question: Question, *, chosen: Sequence[st
                 "seat_seconds": row.seat_seconds})
         for row in await store.rows(_denials_per_user_day(question, servers)):
             counter.credit(own, users, row.user_name, row.day, {"denials": row.denials})
+        for row in await store.rows(_reserved_per_day(store.dialect, question, servers,
+                                                      reach)):
+            idle = {"reserved_idle_seat_seconds": row.seat_seconds}
+            kind, _, name = row.user_name.partition(" ")
+            if kind == "GROUP":
+                counter.credit_group(own, name, idle)
+            else:
+                counter.credit(own, None, name if kind == "USER" else "", row.day, idle)
     within = parents(names, nesting)
     for name in [*names, NO_GROUP]:
         below = [name, *descendants(name, nesting, names)] if name != NO_GROUP else [name]
@@ -82,13 +94,16 @@ async def groups(store: HistoryStore, question: Question, *, chosen: Sequence[st
             "sessions": _number(figures["sessions"]),
             "hours": round(figures["seconds"] / HOUR, 2),
             "seat_hours": round(figures["seat_seconds"] / HOUR, 2),
-            "denials": _number(figures["denials"])})
+            "denials": _number(figures["denials"]),
+            "reserved_idle_seat_hours": round(figures["reserved_idle_seat_seconds"] / HOUR, 2)})
     report.rules = [
         "each session and denial under the groups its user was in on its day (UTC) as the "
         "directory's syncs dated them; sessions clipped to the period, reserved seats apart",
         "a user in several groups: " + ("split equally among them" if count == "split" else
                                         "under the first of them in the order given"),
         "nested groups roll up: a group's row holds the groups within it",
+        "reserved idle: a GROUP reservation under the group of its name, a USER one under "
+        "its user's groups",
     ]
     report.gaps = await gap_rows(store, servers, question) if servers else []
     return report
@@ -111,6 +126,8 @@ class Counter:
             if group in self.order:
                 self.spans[member].append((group, valid_from, valid_to))
         self.below = {name: set(descendants(name, nesting, names)) for name in names}
+        every = set(nesting) | {group for inner in nesting.values() for group in inner}
+        self.inside = {name: set(descendants(name, nesting, every)) for name in names}
 
     def groups_of(self, user: str, day: int) -> list[str]:
         moment = day * DAY
@@ -119,13 +136,25 @@ class Counter:
         specific = [g for g in found if not self.below[g] & found]
         return sorted(specific, key=self.order.__getitem__)
 
+    def credit_group(self, own, group: str, figures: Mapping[str, float]) -> None:
+        """Credit a group's own figures (a GROUP reservation) to it, or else to the most
+        specific chosen groups holding it."""
+        holding = {name for name in self.order if name == group or group in self.inside[name]}
+        specific = sorted((g for g in holding if not self.below[g] & holding),
+                          key=self.order.__getitem__)
+        self._share(own, None, "", specific or [NO_GROUP], figures)
+
     def credit(self, own, users, user: str, day: int, figures: Mapping[str, float]) -> None:
-        groups = self.groups_of(user, day) or [NO_GROUP]
+        self._share(own, users, user, self.groups_of(user, day) or [NO_GROUP], figures)
+
+    def _share(self, own, users, user: str, groups: list[str],
+               figures: Mapping[str, float]) -> None:
         if self.count == "primary":
             groups = groups[:1]
         share = 1 / len(groups)
         for group in groups:
-            users[group].add(user)
+            if users is not None:
+                users[group].add(user)
             for key, value in figures.items():
                 own[group][key] += (value or 0) * share
 
@@ -161,6 +190,17 @@ def _usage_per_user_day(dialect: str, question: Question, servers, reach):
              .group_by(s.c.user_name, day))
     if question.users:
         query = query.where(s.c.user_name.in_(question.users))
+    return filtered(sessions_in_period(query, s, question, reach), s, question)
+
+
+def _reserved_per_day(dialect: str, question: Question, servers, reach):
+    """The idle reserved seat-seconds per reservation ("GROUP cae", "USER ann") and day."""
+    s = schema.sessions
+    seconds = seconds_in_period(dialect, s, question, reach)
+    day = (greatest(dialect, s.c.start_at, question.start) // DAY).label("day")
+    query = (select(s.c.user_name, day, total(s.c.count * seconds).label("seat_seconds"))
+             .where(s.c.reserved, s.c.server_id.in_(servers))
+             .group_by(s.c.user_name, day))
     return filtered(sessions_in_period(query, s, question, reach), s, question)
 
 

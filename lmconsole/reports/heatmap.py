@@ -89,7 +89,7 @@ async def _observed_cells(store, question, servers, level_s
 async def _figures(store, question, servers, level_s
                    ) -> dict[tuple[int, str], dict[tuple[int, int], tuple]]:
     """Per (server, feature): per (weekday, hour), (peak, sum of means)."""
-    table = occupancy(level_s)
+    table = occupancy(level_s, question)
     c = table.c
     local = local_middle(table, level_s, question)
     day, hour = weekday(local), hour_of_day(local)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from .base import LEVEL_NAMES, Report
+from .membership import group_header
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -20,7 +21,8 @@ def as_json(report: Report) -> str:
         "report": report.name, "title": report.title,
         "period": {"from": _iso(q.start), "to": _iso(q.end)},
         "filters": {"servers": list(q.servers), "features": list(q.features),
-                    "users": list(q.users)},
+                    "users": list(q.users), "groups": list(q.groups),
+                    "directory": q.directory},
         "level": LEVEL_NAMES.get(report.level_s) if report.level_s else None,
         "rules": report.rules,
         "gaps": [{**gap, "start": _iso(gap["start"]), "end": _iso(gap["end"])}
@@ -60,6 +62,8 @@ def header_lines(report: Report, tz: tzinfo) -> list[str]:
                (("servers", q.servers), ("features", q.features), ("users", q.users)) if values]
     if filters:
         lines.append("only: " + "; ".join(filters))
+    if q.groups:
+        lines.append("only: " + group_header(q))
     lines += [f"- {rule}" for rule in report.rules]
     if report.gaps:
         lines.append(f"gaps in the period: {len(report.gaps)}")

@@ -46,6 +46,7 @@ from .base import (
     sessions_in_period,
     total,
 )
+from .membership import in_groups
 
 NAME = "users"
 LONG_S = 8 * HOUR
@@ -96,6 +97,7 @@ def _checkouts(query, sessions, question: Question, servers, reach, of_servers=N
     query = query.where(~sessions.c.reserved, of_servers)
     if question.users:
         query = query.where(sessions.c.user_name.in_(question.users))
+    query = query.where(in_groups(question, sessions.c.user_name, sessions.c.start_at))
     return filtered(sessions_in_period(query, sessions, question, reach), sessions, question)
 
 

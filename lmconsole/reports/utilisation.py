@@ -39,6 +39,7 @@ from .base import (
     tallies,
     untallied,
 )
+from .membership import in_groups
 
 NAME = "utilisation"
 COLUMNS = (("server", "SERVER"), ("feature", "FEATURE"), ("issued", "ISSUED"),
@@ -79,7 +80,7 @@ async def utilisation(store: HistoryStore, question: Question) -> Report:
 async def _figures(store, question, servers, level_s) -> dict[tuple[int, str], dict]:
     """Per (server, feature): over a year of hours, the whole days from their tally, the
     rest from the level's rows, added up."""
-    table = occupancy(level_s)
+    table = occupancy(level_s, question)
     c = table.c
     reserved = func.coalesce(c.reserved_idle, 0)
     days = tallied_days(question, level_s)
@@ -134,7 +135,7 @@ async def _denials(store, question, servers) -> dict[tuple[int, str], dict]:
     query = (select(d.c.server_id, d.c.feature, func.count().label("denials"),
                     func.count(func.distinct(d.c.at // HOUR)).label("denial_hours"))
              .where(d.c.server_id.in_(servers), d.c.at >= question.start,
-                    d.c.at < question.end)
+                    d.c.at < question.end, in_groups(question, d.c.user_name, d.c.at))
              .group_by(d.c.server_id, d.c.feature))
     query = filtered(query, d, question)
     return {(row.server_id, row.feature): row._asdict() for row in await store.rows(query)}
