@@ -11,7 +11,8 @@ closes them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from lmconsole.history.schema import END_IN, END_REMOVED, END_SERVER_RESTART, END_STILL_OPEN
@@ -55,41 +56,62 @@ class Session:
                 "end_reason": self.end_reason}
 
 
+# An open session is held as FIELDS int64 in its key's array, not as a Session (a long log
+# may leave hundreds of thousands open whose INs it never wrote; a Session and its own ints
+# took 250 bytes each, these 40): its OUT line, when, and how many seats.
+FIELDS = 5
+SOURCE, OFFSET, START, COUNT, BORROWED = range(FIELDS)
+
+Key = tuple[str, str, str, str | None]  # daemon, feature, user, host
+
+
 class SessionTracker:
     """Feed it events in time order (`observe`); it returns the sessions each one ends."""
 
     def __init__(self, carried: Iterable[Session] = ()) -> None:
-        self._open: dict[tuple[str, str, str, str | None], list[Session]] = {}
-        # One copy of each name for all the sessions open at once (a log of months may
-        # leave hundreds of thousands open whose INs it never wrote): each parsed line
-        # brings its own copies of the strings, which would otherwise stay held.
+        self._open: dict[Key, array] = {}
+        # One copy of each name for all the keys: each parsed line brings its own copies
+        # of the strings, which would otherwise stay held.
         self._names: dict[str, str] = {}
         # Sessions still open at the end of an earlier import, admitted once the events
         # reach their start (an event before it cannot end them).
         self._carried = sorted(carried, key=lambda s: s.start_at, reverse=True)
         self.unmatched_ins = 0  # INs with no open session: their OUT was not read
-        self.opened: Session | None = None  # the session the last event opened, if it did
+        self._opened: tuple[Key, tuple] | None = None
+
+    @property
+    def opened(self) -> Session | None:
+        """The session the last event opened, if it did."""
+        if self._opened is None:
+            return None
+        key, fields = self._opened
+        return _session(key, fields)
 
     def observe(self, kind: str, at: int, daemon: str, feature: str | None,
                 user: str | None, host: str | None, count: int, reason: str | None,
                 source_id: int, byte_offset: int) -> Sequence[Session]:
         if self._carried and self._carried[-1].start_at <= at:
             self._admit_carried(at)
-        self.opened = None
+        self._opened = None
         if kind == OPENS and feature and user is not None:
-            self.opened = self._start(at, daemon, feature, user, host, count, reason,
-                                      source_id, byte_offset)
+            self._start(at, daemon, feature, user, host, count, reason, source_id,
+                        byte_offset)
         elif kind == CLOSES and feature and user is not None:
-            return self._close(self._open.get((daemon, feature, user, host)), at, count,
-                               reason)
+            key = (daemon, feature, user, host)
+            return self._close(key, self._open.get(key), at, count, reason)
         elif kind in RESETS:
             return self._reset(daemon, at)
         return ()
 
-    def still_open(self) -> list[Session]:
-        """Every session open now, carried ones included, oldest first."""
-        sessions = [s for held in self._open.values() for s in held] + self._carried
-        return sorted(sessions, key=lambda s: (s.start_at, s.source_id, s.byte_offset))
+    def drain_still_open(self) -> Iterator[Session]:
+        """Every session open now, carried ones included, in no particular order; each is
+        forgotten as it is handed out, so that they are never all held as Sessions."""
+        while self._open:
+            key, held = self._open.popitem()
+            for start in range(0, len(held), FIELDS):
+                yield _session(key, held[start:start + FIELDS])
+        while self._carried:
+            yield self._carried.pop()
 
     def end(self, session: Session, at: int, kind: str) -> bool:
         """End `session`, if it is open here, at `at` (how its end was known: `kind`)."""
@@ -107,38 +129,37 @@ class SessionTracker:
     def _admit_carried(self, at: int) -> None:
         carried = self._carried
         while carried and carried[-1].start_at <= at:
-            session = carried.pop()
-            key = (session.daemon, session.feature, session.user_name, session.host)
-            self._open.setdefault(key, []).append(session)
+            s = carried.pop()
+            key = (s.daemon, s.feature, s.user_name, s.host)
+            self._held(key).extend((s.source_id, s.byte_offset, s.start_at, s.count,
+                                    s.borrowed))
+
+    def _held(self, key: Key) -> array:
+        held = self._open.get(key)
+        if held is None:
+            held = self._open[key] = array("q")
+        return held
 
     def _start(self, at: int, daemon: str, feature: str, user: str, host: str | None,
-               count: int, reason: str | None, source_id: int, byte_offset: int) -> Session:
+               count: int, reason: str | None, source_id: int, byte_offset: int) -> None:
         name = self._names.setdefault
         daemon, feature, user = name(daemon, daemon), name(feature, feature), name(user, user)
         if host is not None:
             host = name(host, host)
         borrowed = reason is not None and "BORROW" in reason.upper()
-        session = Session(source_id, byte_offset, daemon, feature, user, host, count,
-                          borrowed, at)
         key = (daemon, feature, user, host)
-        held = self._open.get(key)
-        if held is None:
-            self._open[key] = [session]
-        else:
-            held.append(session)
-        return session
+        fields = (source_id, byte_offset, at, count, borrowed)
+        self._held(key).extend(fields)
+        self._opened = key, fields
 
-    def _close(self, held: list[Session] | None, at: int, count: int,
+    def _close(self, key: Key, held: array | None, at: int, count: int,
                reason: str | None) -> Sequence[Session]:
         if not held:
             self.unmatched_ins += 1
             return ()
-        session = held[0]
-        if session.count == count:
-            del held[0]
-        else:  # the oldest of the same count, if there is one
-            session = next((s for s in held if s.count == count), session)
-            held.remove(session)
+        start = _oldest(held, count)
+        session = _session(key, held[start:start + FIELDS])
+        del held[start:start + FIELDS]
         session.end_at = at
         removed = reason is not None and "REMOVED" in reason.upper()
         session.end_kind = END_REMOVED if removed else END_IN
@@ -148,7 +169,26 @@ class SessionTracker:
     def _reset(self, daemon: str, at: int) -> list[Session]:
         ended = []
         for key in [key for key in self._open if daemon in (LMGRD, key[0])]:
-            for session in self._open.pop(key):
+            held = self._open.pop(key)
+            for start in range(0, len(held), FIELDS):
+                session = _session(key, held[start:start + FIELDS])
                 session.end_at, session.end_kind = at, END_SERVER_RESTART
                 ended.append(session)
         return ended
+
+
+def _oldest(held: array, count: int) -> int:
+    """Where in `held` the session an IN of `count` seats ends starts: the oldest of the
+    same count, if there is one, else the oldest."""
+    if held[COUNT] == count:
+        return 0
+    try:
+        return held[COUNT::FIELDS].index(count) * FIELDS
+    except ValueError:
+        return 0
+
+
+def _session(key: Key, fields: Sequence[int]) -> Session:
+    daemon, feature, user, host = key
+    return Session(fields[SOURCE], fields[OFFSET], daemon, feature, user, host,
+                   fields[COUNT], bool(fields[BORROWED]), fields[START])
