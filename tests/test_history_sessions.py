@@ -1,0 +1,38 @@
+"""Checkout sessions from events (SessionTracker): which OUT an IN ends, and what is left
+open handed out once."""
+
+from __future__ import annotations
+
+from lmconsole.history.schema import END_IN, END_STILL_OPEN
+from lmconsole.history.sessions import Session, SessionTracker
+
+
+def out(tracker: SessionTracker, at: int, offset: int, count: int = 1,
+        reason: str | None = None) -> Session:
+    tracker.observe("OUT", at, "adskflex", "AutoCAD", "ann", "pc1", count, reason, 1, offset)
+    return tracker.opened
+
+
+def test_an_in_ends_the_oldest_open_session_of_its_count_else_the_oldest():
+    tracker = SessionTracker()
+    out(tracker, 10, 100, count=2)
+    opened = out(tracker, 20, 200, count=1, reason="BORROW")
+    out(tracker, 30, 300, count=1)
+    assert (opened.byte_offset, opened.start_at, opened.borrowed) == (200, 20, True)
+    (ended,) = tracker.observe("IN", 40, "adskflex", "AutoCAD", "ann", "pc1", 1, None, 1, 400)
+    assert (ended.byte_offset, ended.start_at, ended.count, ended.borrowed,
+            ended.end_at, ended.end_kind) == (200, 20, 1, True, 40, END_IN)
+    (ended,) = tracker.observe("IN", 50, "adskflex", "AutoCAD", "ann", "pc1", 3, None, 1, 500)
+    assert (ended.byte_offset, ended.count) == (100, 2)
+
+
+def test_what_is_left_open_carried_ones_included_is_handed_out_once():
+    carried = Session(7, 5, "adskflex", "Revit", "bob", None, 1, False, 5)
+    tracker = SessionTracker([carried])
+    out(tracker, 10, 100)
+    out(tracker, 20, 200, count=2)
+    left = sorted(tracker.drain_still_open(), key=lambda s: s.start_at)
+    assert [(s.source_id, s.byte_offset, s.feature, s.count, s.end_kind) for s in left] == [
+        (7, 5, "Revit", 1, END_STILL_OPEN), (1, 100, "AutoCAD", 1, END_STILL_OPEN),
+        (1, 200, "AutoCAD", 2, END_STILL_OPEN)]
+    assert list(tracker.drain_still_open()) == []
