@@ -1,9 +1,9 @@
-"""Checkout sessions from events (SessionTracker): which OUT an IN ends, and what is left
-open handed out once."""
+"""Checkout sessions from events (SessionTracker): which OUT an IN ends, a session handed out
+is the one that ends, and what is left open handed out once."""
 
 from __future__ import annotations
 
-from lmconsole.history.schema import END_IN, END_STILL_OPEN
+from lmconsole.history.schema import END_IN, END_SEEN_BY_POLL, END_SERVER_RESTART, END_STILL_OPEN
 from lmconsole.history.sessions import Session, SessionTracker
 
 
@@ -24,6 +24,28 @@ def test_an_in_ends_the_oldest_open_session_of_its_count_else_the_oldest():
             ended.end_at, ended.end_kind) == (200, 20, 1, True, 40, END_IN)
     (ended,) = tracker.observe("IN", 50, "adskflex", "AutoCAD", "ann", "pc1", 3, None, 1, 500)
     assert (ended.byte_offset, ended.count) == (100, 2)
+
+
+def test_a_session_handed_out_is_the_one_an_in_or_a_restart_ends():
+    tracker = SessionTracker()
+    first, second = out(tracker, 10, 100), out(tracker, 20, 200)
+    assert [id(s) for s in tracker.still_open()] == [id(first), id(second)]
+    (ended,) = tracker.observe("IN", 30, "adskflex", "AutoCAD", "ann", "pc1", 1, None, 1, 300)
+    assert ended is first and (first.end_at, first.end_kind) == (30, END_IN)
+    (ended,) = tracker.observe("RESTARTED", 40, "adskflex", None, None, None, 0, None, 1, 400)
+    assert ended is second and (second.end_at, second.end_kind) == (40, END_SERVER_RESTART)
+
+
+def test_end_ends_an_open_session_once_carried_ones_before_and_after_their_start():
+    waiting = Session(7, 5, "adskflex", "Revit", "bob", None, 1, False, 50)
+    admitted = Session(7, 6, "adskflex", "Revit", "bob", None, 1, False, 5)
+    tracker = SessionTracker([waiting, admitted])
+    session = out(tracker, 10, 100)
+    for s in (session, waiting, admitted):
+        assert tracker.end(s, 60, END_SEEN_BY_POLL)
+        assert (s.end_at, s.end_kind) == (60, END_SEEN_BY_POLL)
+        assert not tracker.end(s, 70, END_SEEN_BY_POLL)
+    assert tracker.still_open() == []
 
 
 def test_what_is_left_open_carried_ones_included_is_handed_out_once():

@@ -14,6 +14,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from weakref import WeakValueDictionary
 
 from lmconsole.history.schema import END_IN, END_REMOVED, END_SERVER_RESTART, END_STILL_OPEN
 
@@ -23,7 +24,7 @@ RESETS = frozenset({"STARTED", "RESTARTED", "SHUTDOWN"})  # a daemon's seats are
 LMGRD = "lmgrd"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class Session:
     """One checkout: its key is the OUT line (source_id, byte_offset)."""
 
@@ -63,6 +64,7 @@ FIELDS = 5
 SOURCE, OFFSET, START, COUNT, BORROWED = range(FIELDS)
 
 Key = tuple[str, str, str, str | None]  # daemon, feature, user, host
+Line = tuple[int, int]  # a session's OUT line: source_id, byte_offset
 
 
 class SessionTracker:
@@ -78,6 +80,9 @@ class SessionTracker:
         self._carried = sorted(carried, key=lambda s: s.start_at, reverse=True)
         self.unmatched_ins = 0  # INs with no open session: their OUT was not read
         self._opened: tuple[Key, tuple] | None = None
+        # The open sessions handed out as Sessions and still held by whoever asked: the
+        # same object is the one that ends (MissedEnds keeps those the polls missed).
+        self._handed_out: WeakValueDictionary[Line, Session] = WeakValueDictionary()
 
     @property
     def opened(self) -> Session | None:
@@ -85,7 +90,7 @@ class SessionTracker:
         if self._opened is None:
             return None
         key, fields = self._opened
-        return _session(key, fields)
+        return self._hand_out(key, fields)
 
     def observe(self, kind: str, at: int, daemon: str, feature: str | None,
                 user: str | None, host: str | None, count: int, reason: str | None,
@@ -109,22 +114,33 @@ class SessionTracker:
         while self._open:
             key, held = self._open.popitem()
             for start in range(0, len(held), FIELDS):
-                yield _session(key, held[start:start + FIELDS])
+                yield self._leaving(key, held[start:start + FIELDS])
         while self._carried:
             yield self._carried.pop()
+
+    def still_open(self) -> list[Session]:
+        """Every session open now, carried ones included, oldest first."""
+        sessions = [self._hand_out(key, held[start:start + FIELDS])
+                    for key, held in self._open.items()
+                    for start in range(0, len(held), FIELDS)] + self._carried
+        return sorted(sessions, key=lambda s: (s.start_at, s.source_id, s.byte_offset))
 
     def end(self, session: Session, at: int, kind: str) -> bool:
         """End `session`, if it is open here, at `at` (how its end was known: `kind`)."""
         key = (session.daemon, session.feature, session.user_name, session.host)
-        for held in (self._open.get(key, []), self._carried):
-            index = next((i for i, s in enumerate(held) if s is session), None)
-            if index is not None:
-                del held[index]
-                if not self._open.get(key, True):
-                    del self._open[key]
-                session.end_at, session.end_kind = at, kind
-                return True
-        return False
+        held = self._open.get(key)
+        start = None if held is None else _find(held, session.source_id, session.byte_offset)
+        if start is not None:
+            del held[start:start + FIELDS]
+            if not held:
+                del self._open[key]
+            self._handed_out.pop((session.source_id, session.byte_offset), None)
+        elif session in self._carried:
+            self._carried.remove(session)
+        else:
+            return False
+        session.end_at, session.end_kind = at, kind
+        return True
 
     def _admit_carried(self, at: int) -> None:
         carried = self._carried
@@ -133,6 +149,7 @@ class SessionTracker:
             key = (s.daemon, s.feature, s.user_name, s.host)
             self._held(key).extend((s.source_id, s.byte_offset, s.start_at, s.count,
                                     s.borrowed))
+            self._handed_out[(s.source_id, s.byte_offset)] = s  # held elsewhere, if at all
 
     def _held(self, key: Key) -> array:
         held = self._open.get(key)
@@ -158,7 +175,7 @@ class SessionTracker:
             self.unmatched_ins += 1
             return ()
         start = _oldest(held, count)
-        session = _session(key, held[start:start + FIELDS])
+        session = self._leaving(key, held[start:start + FIELDS])
         del held[start:start + FIELDS]
         session.end_at = at
         removed = reason is not None and "REMOVED" in reason.upper()
@@ -171,10 +188,35 @@ class SessionTracker:
         for key in [key for key in self._open if daemon in (LMGRD, key[0])]:
             held = self._open.pop(key)
             for start in range(0, len(held), FIELDS):
-                session = _session(key, held[start:start + FIELDS])
+                session = self._leaving(key, held[start:start + FIELDS])
                 session.end_at, session.end_kind = at, END_SERVER_RESTART
                 ended.append(session)
         return ended
+
+    def _hand_out(self, key: Key, fields: Sequence[int]) -> Session:
+        """The open session `fields` as a Session, the one already handed out if it is."""
+        line = (fields[SOURCE], fields[OFFSET])
+        session = self._handed_out.get(line)
+        if session is None:
+            session = self._handed_out[line] = _session(key, fields)
+        return session
+
+    def _leaving(self, key: Key, fields: Sequence[int]) -> Session:
+        """The open session `fields`, which is forgotten here now, as a Session: the one
+        handed out if it is still held (an import hands out none)."""
+        if self._handed_out:
+            session = self._handed_out.pop((fields[SOURCE], fields[OFFSET]), None)
+            if session is not None:
+                return session
+        return _session(key, fields)
+
+
+def _find(held: array, source_id: int, byte_offset: int) -> int | None:
+    """Where in `held` the session of that OUT line starts, if it is there."""
+    for start in range(0, len(held), FIELDS):
+        if held[start + OFFSET] == byte_offset and held[start + SOURCE] == source_id:
+            return start
+    return None
 
 
 def _oldest(held: array, count: int) -> int:
