@@ -82,8 +82,10 @@ class Importer:
                                                time_zone=self.time_zone)
         source_ids = [await self._source(server_id, plan.file) for plan in plans]
         events_before = await self.store.event_count(server_id)
-        carried = await self.store.still_open_sessions(server_id, except_sources=source_ids)
-        tracker = SessionTracker(carried)
+        tracker = SessionTracker()
+        async for carried in self.store.still_open_sessions(server_id,
+                                                            except_sources=source_ids):
+            tracker.carry(carried)
         writer = _RowWriter(self.store, server_id)
         for plan, source_id in zip(plans, source_ids):
             await self._read(plan, source_id, tracker, writer)

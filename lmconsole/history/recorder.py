@@ -118,9 +118,10 @@ class HistoryRecorder(Listener):
         """Record `name` from now on. Returns where its log was last read (to follow it on
         from there), or None when it never was."""
         server_id = await self.store.server_id(name, manager=manager, time_zone=time_zone)
-        carried = await self.store.still_open_sessions(server_id)
-        server = _Server(name, server_id, log_path, SessionTracker(carried),
-                         poll_interval_s=poll_interval_s)
+        tracker = SessionTracker()
+        async for carried in self.store.still_open_sessions(server_id):
+            tracker.carry(carried)
+        server = _Server(name, server_id, log_path, tracker, poll_interval_s=poll_interval_s)
         self.servers[name] = server
         if self.keeps_place and log_path is not None:
             server.missed_ends = MissedEnds()

@@ -72,17 +72,41 @@ class SessionTracker:
 
     def __init__(self, carried: Iterable[Session] = ()) -> None:
         self._open: dict[Key, array] = {}
-        # One copy of each name for all the keys: each parsed line brings its own copies
-        # of the strings, which would otherwise stay held.
+        # One copy of each name for all the keys: each parsed line (and each row read
+        # back from the store) brings its own copies of the strings.
         self._names: dict[str, str] = {}
-        # Sessions still open at the end of an earlier import, admitted once the events
-        # reach their start (an event before it cannot end them).
-        self._carried = sorted(carried, key=lambda s: s.start_at, reverse=True)
         self.unmatched_ins = 0  # INs with no open session: their OUT was not read
         self._opened: tuple[Key, tuple] | None = None
         # The open sessions handed out as Sessions and still held by whoever asked: the
         # same object is the one that ends (MissedEnds keeps those the polls missed).
         self._handed_out: WeakValueDictionary[Line, Session] = WeakValueDictionary()
+        # Sessions still open at the end of an earlier import, latest start first (an
+        # earlier run may have left as many open as a log's length), admitted once the
+        # events reach their start (an event before it cannot end them).
+        self._carried = array("q")
+        self._carried_keys: list[Key] = []
+        self.carry(carried)
+
+    def carry(self, sessions: Iterable[Session]) -> None:
+        """Take on `sessions`, left open by an earlier run, before the first event. Each
+        stays the Session handed out while its giver holds it. Quickest latest start first
+        (as the store gives them)."""
+        carried, keys, one_copy = self._carried, self._carried_keys, {}
+        in_order = True
+        for s in sessions:
+            if keys and s.start_at > carried[START - FIELDS]:
+                in_order = False
+            carried.extend((s.source_id, s.byte_offset, s.start_at, s.count, s.borrowed))
+            key = self._key(s.daemon, s.feature, s.user_name, s.host)
+            keys.append(one_copy.setdefault(key, key))
+            self._handed_out[(s.source_id, s.byte_offset)] = s
+        if not in_order:
+            latest_first = sorted(range(len(keys)), reverse=True,
+                                  key=lambda n: carried[n * FIELDS + START])
+            self._carried = array("q")
+            for n in latest_first:
+                self._carried.extend(carried[n * FIELDS:(n + 1) * FIELDS])
+            self._carried_keys = [keys[n] for n in latest_first]
 
     @property
     def opened(self) -> Session | None:
@@ -95,7 +119,7 @@ class SessionTracker:
     def observe(self, kind: str, at: int, daemon: str, feature: str | None,
                 user: str | None, host: str | None, count: int, reason: str | None,
                 source_id: int, byte_offset: int) -> Sequence[Session]:
-        if self._carried and self._carried[-1].start_at <= at:
+        if self._carried_keys and self._carried[START - FIELDS] <= at:
             self._admit_carried(at)
         self._opened = None
         if kind == OPENS and feature and user is not None:
@@ -115,14 +139,18 @@ class SessionTracker:
             key, held = self._open.popitem()
             for start in range(0, len(held), FIELDS):
                 yield self._leaving(key, held[start:start + FIELDS])
-        while self._carried:
-            yield self._carried.pop()
+        carried, keys = self._carried, self._carried_keys
+        while keys:
+            yield self._leaving(keys.pop(), carried[-FIELDS:])
+            del carried[-FIELDS:]
 
     def still_open(self) -> list[Session]:
         """Every session open now, carried ones included, oldest first."""
         sessions = [self._hand_out(key, held[start:start + FIELDS])
                     for key, held in self._open.items()
-                    for start in range(0, len(held), FIELDS)] + self._carried
+                    for start in range(0, len(held), FIELDS)]
+        sessions += (self._hand_out(key, self._carried[n * FIELDS:(n + 1) * FIELDS])
+                     for n, key in enumerate(self._carried_keys))
         return sorted(sessions, key=lambda s: (s.start_at, s.source_id, s.byte_offset))
 
     def end(self, session: Session, at: int, kind: str) -> bool:
@@ -134,22 +162,27 @@ class SessionTracker:
             del held[start:start + FIELDS]
             if not held:
                 del self._open[key]
-            self._handed_out.pop((session.source_id, session.byte_offset), None)
-        elif session in self._carried:
-            self._carried.remove(session)
+        elif (start := _find(self._carried, session.source_id, session.byte_offset)) \
+                is not None:
+            del self._carried[start:start + FIELDS]
+            del self._carried_keys[start // FIELDS]
         else:
             return False
+        self._handed_out.pop((session.source_id, session.byte_offset), None)
         session.end_at, session.end_kind = at, kind
         return True
 
     def _admit_carried(self, at: int) -> None:
-        carried = self._carried
-        while carried and carried[-1].start_at <= at:
-            s = carried.pop()
-            key = (s.daemon, s.feature, s.user_name, s.host)
-            self._held(key).extend((s.source_id, s.byte_offset, s.start_at, s.count,
-                                    s.borrowed))
-            self._handed_out[(s.source_id, s.byte_offset)] = s  # held elsewhere, if at all
+        carried, keys = self._carried, self._carried_keys
+        while keys and carried[START - FIELDS] <= at:
+            self._held(keys.pop()).extend(carried[-FIELDS:])
+            del carried[-FIELDS:]
+
+    def _key(self, daemon: str, feature: str, user: str, host: str | None) -> Key:
+        """The key, its names the copies held already."""
+        name = self._names.setdefault
+        return (name(daemon, daemon), name(feature, feature), name(user, user),
+                None if host is None else name(host, host))
 
     def _held(self, key: Key) -> array:
         held = self._open.get(key)
@@ -159,12 +192,8 @@ class SessionTracker:
 
     def _start(self, at: int, daemon: str, feature: str, user: str, host: str | None,
                count: int, reason: str | None, source_id: int, byte_offset: int) -> None:
-        name = self._names.setdefault
-        daemon, feature, user = name(daemon, daemon), name(feature, feature), name(user, user)
-        if host is not None:
-            host = name(host, host)
         borrowed = reason is not None and "BORROW" in reason.upper()
-        key = (daemon, feature, user, host)
+        key = self._key(daemon, feature, user, host)
         fields = (source_id, byte_offset, at, count, borrowed)
         self._held(key).extend(fields)
         self._opened = key, fields
