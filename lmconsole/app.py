@@ -256,6 +256,7 @@ class LMConsoleApp(App):
         self.open_history = history
         self.fill_history = fill_history
         self.recorder: HistoryRecorder | None = None
+        self.history_task: asyncio.Task | None = None  # record_history
         self._chart_store: HistoryStore | None = None  # read for charts while not recording
         self.servers = {server.name: server for server in servers}
         self.read_only = read_only
@@ -309,8 +310,12 @@ class LMConsoleApp(App):
         if self.start_monitor:
             self.start_monitoring()
             if self.open_history is not None:
-                self.run_worker(self.record_history(), name="history", group="history",
-                                exit_on_error=False)
+                # A task, not a worker: Textual cancels its workers before on_unmount.
+                # Cancelled inside a write, and again by asyncio.run's cancel of every
+                # task at exit, the recorder left SQLAlchemy closing its aiosqlite
+                # connection in a task that waited forever; on_unmount stops it instead.
+                self.history_task = asyncio.create_task(self.record_history(),
+                                                        name="history")
 
     async def on_unmount(self) -> None:
         """The console ends: what the history has queued is written, and the connections
@@ -318,6 +323,7 @@ class LMConsoleApp(App):
         from lmconsole.snapshot import close_transport
 
         await self.alerting.stop()
+        await self.stop_recording()
         if self.recorder is not None:
             with contextlib.suppress(Exception):  # said when it started failing
                 await self.recorder.close()
@@ -327,8 +333,20 @@ class LMConsoleApp(App):
         await asyncio.gather(*(close_transport(s.transport) for s in self.servers.values()),
                              return_exceptions=True)
 
+    async def stop_recording(self) -> None:
+        """End the history task and wait for it, before its store is closed: the recorder
+        after the batch it is writing (see HistoryRecorder.stop); the task cancelled while
+        it still opens or fills the history."""
+        if self.history_task is None:
+            return
+        if self.recorder is not None:
+            self.recorder.stop()
+        else:
+            self.history_task.cancel()
+        await asyncio.wait([self.history_task])
+
     async def record_history(self) -> None:
-        """Record what the monitors see into the history (a worker): its events, sessions
+        """Record what the monitors see into the history (a task): its events, sessions
         and denials; a collector, where one runs, keeps the gaps and where logs stopped.
         The console goes on without it when it cannot, and says so."""
         try:

@@ -82,27 +82,38 @@ class Importer:
                                                time_zone=self.time_zone)
         source_ids = [await self._source(server_id, plan.file) for plan in plans]
         events_before = await self.store.event_count(server_id)
-        carried = await self.store.still_open_sessions(server_id, except_sources=source_ids)
-        tracker = SessionTracker(carried)
+        tracker = SessionTracker()
+        async for carried in self.store.still_open_sessions(server_id,
+                                                            except_sources=source_ids):
+            tracker.carry(carried)
         writer = _RowWriter(self.store, server_id)
         for plan, source_id in zip(plans, source_ids):
             await self._read(plan, source_id, tracker, writer)
-        left_open = tracker.still_open()
-        writer.sessions.extend(session.as_tuple(server_id) for session in left_open)
-        await writer.flush()
+        still_open = await self._write_still_open(tracker, writer)
         await self.store.names(server_id, writer.daemons, writer.features)
         summary = self.summary
         summary.sessions = writer.session_count
         # counted, not taken from the driver: asyncpg's executemany does not say how many
         # rows an INSERT ... ON CONFLICT DO NOTHING added
         summary.new_events = await self.store.event_count(server_id) - events_before
-        summary.still_open = len(left_open)
+        summary.still_open = still_open
         summary.unmatched_ins = tracker.unmatched_ins
         summary.denials = writer.denial_count
         if summary.first_at is not None:  # the seats in use per minute, hour and day
             since, until = _epoch(summary.first_at), _epoch(summary.last_at) + 1
             summary.minutes = await count_imported(self.store, server_id, since, until)
         return summary
+
+    async def _write_still_open(self, tracker: SessionTracker, writer: _RowWriter) -> int:
+        """The sessions left open, written a batch at a time; how many."""
+        server_id, count = writer.server_id, 0
+        for session in tracker.drain_still_open():
+            writer.sessions.append(session.as_tuple(server_id))
+            count += 1
+            if len(writer.sessions) >= BATCH_EVENTS:
+                await writer.flush(wait=False)
+        await writer.flush()
+        return count
 
     # ---- reading ahead ---------------------------------------------------------------------
 

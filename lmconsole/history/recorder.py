@@ -111,6 +111,7 @@ class HistoryRecorder(Listener):
         self.wake = asyncio.Event()
         self.written = asyncio.Event()  # set after each batch
         self.events_written = 0
+        self.stopping = False  # `run` ends after the batch it is writing
 
     async def add_server(self, name: str, *, manager: str, time_zone: str | None,
                          log_path: str | None, poll_interval_s: float = 30.0
@@ -118,9 +119,10 @@ class HistoryRecorder(Listener):
         """Record `name` from now on. Returns where its log was last read (to follow it on
         from there), or None when it never was."""
         server_id = await self.store.server_id(name, manager=manager, time_zone=time_zone)
-        carried = await self.store.still_open_sessions(server_id)
-        server = _Server(name, server_id, log_path, SessionTracker(carried),
-                         poll_interval_s=poll_interval_s)
+        tracker = SessionTracker()
+        async for carried in self.store.still_open_sessions(server_id):
+            tracker.carry(carried)
+        server = _Server(name, server_id, log_path, tracker, poll_interval_s=poll_interval_s)
         self.servers[name] = server
         if self.keeps_place and log_path is not None:
             server.missed_ends = MissedEnds()
@@ -206,13 +208,15 @@ class HistoryRecorder(Listener):
             await self.written.wait()
 
     async def run(self) -> None:
-        """Write what is queued, for good (cancel it, then `close()`); a collector also
-        counts the seats in use every OCCUPANCY_S and applies the retention daily."""
+        """Write what is queued until `stop()` (or cancel it), then `close()`; a collector
+        also counts the seats in use every OCCUPANCY_S and applies the retention daily."""
         counted = kept = float("-inf")
-        while True:
+        while not self.stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), FLUSH_S)
             self.wake.clear()
+            if self.stopping:
+                return
             await self.flush()
             if self.audit is not None:
                 await self.audit.copy(self.store)
@@ -239,6 +243,14 @@ class HistoryRecorder(Listener):
                 await count_from_sessions(self.store, server.id, since, until)
             await roll_up(self.store, since, until, server.id)
             server.counted_to = until
+
+    def stop(self) -> None:
+        """Let `run` end after the batch it is writing, if it is writing one: a task
+        cancelled inside a write loses that batch, and SQLAlchemy closes the connection it
+        was using in a task of its own, which waits forever if the writer is cancelled
+        again meanwhile (asyncio.run's last cancel of every task at exit does that)."""
+        self.stopping = True
+        self.wake.set()
 
     async def close(self) -> None:
         """Write what is still queued (and count the seats in use it adds)."""

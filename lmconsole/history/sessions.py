@@ -11,8 +11,10 @@ closes them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from weakref import WeakValueDictionary
 
 from lmconsole.history.schema import END_IN, END_REMOVED, END_SERVER_RESTART, END_STILL_OPEN
 from lmconsole.model import verbose_project
@@ -23,7 +25,7 @@ RESETS = frozenset({"STARTED", "RESTARTED", "SHUTDOWN"})  # a daemon's seats are
 LMGRD = "lmgrd"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class Session:
     """One checkout: its key is the OUT line (source_id, byte_offset)."""
 
@@ -57,93 +59,163 @@ class Session:
                 "end_reason": self.end_reason}
 
 
+# An open session is held as FIELDS int64 in its key's array, not as a Session (a long log
+# may leave hundreds of thousands open whose INs it never wrote; a Session and its own ints
+# took 250 bytes each, these 40): its OUT line, when, and how many seats.
+FIELDS = 5
+SOURCE, OFFSET, START, COUNT, BORROWED = range(FIELDS)
+
+Key = tuple[str, str, str, str | None]  # daemon, feature, user, host
+Line = tuple[int, int]  # a session's OUT line: source_id, byte_offset
+
+
 class SessionTracker:
     """Feed it events in time order (`observe`); it returns the sessions each one ends."""
 
     def __init__(self, carried: Iterable[Session] = ()) -> None:
-        self._open: dict[tuple[str, str, str, str | None], list[Session]] = {}
-        # One copy of each name for all the sessions open at once (a log of months may
-        # leave hundreds of thousands open whose INs it never wrote): each parsed line
-        # brings its own copies of the strings, which would otherwise stay held.
+        self._open: dict[Key, array] = {}
+        # One copy of each name for all the keys: each parsed line (and each row read
+        # back from the store) brings its own copies of the strings.
         self._names: dict[str, str] = {}
-        # Sessions still open at the end of an earlier import, admitted once the events
-        # reach their start (an event before it cannot end them).
-        self._carried = sorted(carried, key=lambda s: s.start_at, reverse=True)
         self.unmatched_ins = 0  # INs with no open session: their OUT was not read
-        self.opened: Session | None = None  # the session the last event opened, if it did
+        self._opened: tuple[Key, tuple] | None = None
+        # The open sessions handed out as Sessions and still held by whoever asked: the
+        # same object is the one that ends (MissedEnds keeps those the polls missed).
+        self._handed_out: WeakValueDictionary[Line, Session] = WeakValueDictionary()
+        # Sessions still open at the end of an earlier import, latest start first (an
+        # earlier run may have left as many open as a log's length), admitted once the
+        # events reach their start (an event before it cannot end them).
+        self._carried = array("q")
+        self._carried_keys: list[Key] = []
+        # The projects of the open sessions that have one (FlexNet's verbose log): few
+        self._projects: dict[Line, str] = {}
+        self.carry(carried)
+
+    def carry(self, sessions: Iterable[Session]) -> None:
+        """Take on `sessions`, left open by an earlier run, before the first event. Each
+        stays the Session handed out while its giver holds it. Quickest latest start first
+        (as the store gives them)."""
+        carried, keys, one_copy = self._carried, self._carried_keys, {}
+        in_order = True
+        for s in sessions:
+            if keys and s.start_at > carried[START - FIELDS]:
+                in_order = False
+            carried.extend((s.source_id, s.byte_offset, s.start_at, s.count, s.borrowed))
+            key = self._key(s.daemon, s.feature, s.user_name, s.host)
+            keys.append(one_copy.setdefault(key, key))
+            self._handed_out[(s.source_id, s.byte_offset)] = s
+            if s.project is not None:
+                self._projects[(s.source_id, s.byte_offset)] = s.project
+        if not in_order:
+            latest_first = sorted(range(len(keys)), reverse=True,
+                                  key=lambda n: carried[n * FIELDS + START])
+            self._carried = array("q")
+            for n in latest_first:
+                self._carried.extend(carried[n * FIELDS:(n + 1) * FIELDS])
+            self._carried_keys = [keys[n] for n in latest_first]
+
+    @property
+    def opened(self) -> Session | None:
+        """The session the last event opened, if it did."""
+        if self._opened is None:
+            return None
+        key, fields = self._opened
+        return self._hand_out(key, fields)
 
     def observe(self, kind: str, at: int, daemon: str, feature: str | None,
                 user: str | None, host: str | None, count: int, reason: str | None,
                 source_id: int, byte_offset: int, extra: str | None = None
                 ) -> Sequence[Session]:
-        if self._carried and self._carried[-1].start_at <= at:
+        if self._carried_keys and self._carried[START - FIELDS] <= at:
             self._admit_carried(at)
-        self.opened = None
+        self._opened = None
         if kind == OPENS and feature and user is not None:
-            self.opened = self._start(at, daemon, feature, user, host, count, reason,
-                                      source_id, byte_offset)
-            if extra is not None:
-                self.opened.project = verbose_project(extra)
+            self._start(at, daemon, feature, user, host, count, reason, source_id,
+                        byte_offset)
+            if extra is not None and (project := verbose_project(extra)):
+                self._projects[(source_id, byte_offset)] = project
         elif kind == CLOSES and feature and user is not None:
-            return self._close(self._open.get((daemon, feature, user, host)), at, count,
-                               reason)
+            key = (daemon, feature, user, host)
+            return self._close(key, self._open.get(key), at, count, reason)
         elif kind in RESETS:
             return self._reset(daemon, at)
         return ()
 
+    def drain_still_open(self) -> Iterator[Session]:
+        """Every session open now, carried ones included, in no particular order; each is
+        forgotten as it is handed out, so that they are never all held as Sessions."""
+        while self._open:
+            key, held = self._open.popitem()
+            for start in range(0, len(held), FIELDS):
+                yield self._leaving(key, held[start:start + FIELDS])
+        carried, keys = self._carried, self._carried_keys
+        while keys:
+            yield self._leaving(keys.pop(), carried[-FIELDS:])
+            del carried[-FIELDS:]
+
     def still_open(self) -> list[Session]:
         """Every session open now, carried ones included, oldest first."""
-        sessions = [s for held in self._open.values() for s in held] + self._carried
+        sessions = [self._hand_out(key, held[start:start + FIELDS])
+                    for key, held in self._open.items()
+                    for start in range(0, len(held), FIELDS)]
+        sessions += (self._hand_out(key, self._carried[n * FIELDS:(n + 1) * FIELDS])
+                     for n, key in enumerate(self._carried_keys))
         return sorted(sessions, key=lambda s: (s.start_at, s.source_id, s.byte_offset))
 
     def end(self, session: Session, at: int, kind: str) -> bool:
         """End `session`, if it is open here, at `at` (how its end was known: `kind`)."""
         key = (session.daemon, session.feature, session.user_name, session.host)
-        for held in (self._open.get(key, []), self._carried):
-            index = next((i for i, s in enumerate(held) if s is session), None)
-            if index is not None:
-                del held[index]
-                if not self._open.get(key, True):
-                    del self._open[key]
-                session.end_at, session.end_kind = at, kind
-                return True
-        return False
+        held = self._open.get(key)
+        start = None if held is None else _find(held, session.source_id, session.byte_offset)
+        if start is not None:
+            del held[start:start + FIELDS]
+            if not held:
+                del self._open[key]
+        elif (start := _find(self._carried, session.source_id, session.byte_offset)) \
+                is not None:
+            del self._carried[start:start + FIELDS]
+            del self._carried_keys[start // FIELDS]
+        else:
+            return False
+        self._handed_out.pop((session.source_id, session.byte_offset), None)
+        self._projects.pop((session.source_id, session.byte_offset), None)
+        session.end_at, session.end_kind = at, kind
+        return True
 
     def _admit_carried(self, at: int) -> None:
-        carried = self._carried
-        while carried and carried[-1].start_at <= at:
-            session = carried.pop()
-            key = (session.daemon, session.feature, session.user_name, session.host)
-            self._open.setdefault(key, []).append(session)
+        carried, keys = self._carried, self._carried_keys
+        while keys and carried[START - FIELDS] <= at:
+            self._held(keys.pop()).extend(carried[-FIELDS:])
+            del carried[-FIELDS:]
 
-    def _start(self, at: int, daemon: str, feature: str, user: str, host: str | None,
-               count: int, reason: str | None, source_id: int, byte_offset: int) -> Session:
+    def _key(self, daemon: str, feature: str, user: str, host: str | None) -> Key:
+        """The key, its names the copies held already."""
         name = self._names.setdefault
-        daemon, feature, user = name(daemon, daemon), name(feature, feature), name(user, user)
-        if host is not None:
-            host = name(host, host)
-        borrowed = reason is not None and "BORROW" in reason.upper()
-        session = Session(source_id, byte_offset, daemon, feature, user, host, count,
-                          borrowed, at)
-        key = (daemon, feature, user, host)
+        return (name(daemon, daemon), name(feature, feature), name(user, user),
+                None if host is None else name(host, host))
+
+    def _held(self, key: Key) -> array:
         held = self._open.get(key)
         if held is None:
-            self._open[key] = [session]
-        else:
-            held.append(session)
-        return session
+            held = self._open[key] = array("q")
+        return held
 
-    def _close(self, held: list[Session] | None, at: int, count: int,
+    def _start(self, at: int, daemon: str, feature: str, user: str, host: str | None,
+               count: int, reason: str | None, source_id: int, byte_offset: int) -> None:
+        borrowed = reason is not None and "BORROW" in reason.upper()
+        key = self._key(daemon, feature, user, host)
+        fields = (source_id, byte_offset, at, count, borrowed)
+        self._held(key).extend(fields)
+        self._opened = key, fields
+
+    def _close(self, key: Key, held: array | None, at: int, count: int,
                reason: str | None) -> Sequence[Session]:
         if not held:
             self.unmatched_ins += 1
             return ()
-        session = held[0]
-        if session.count == count:
-            del held[0]
-        else:  # the oldest of the same count, if there is one
-            session = next((s for s in held if s.count == count), session)
-            held.remove(session)
+        start = _oldest(held, count)
+        session = self._leaving(key, held[start:start + FIELDS])
+        del held[start:start + FIELDS]
         session.end_at = at
         removed = reason is not None and "REMOVED" in reason.upper()
         session.end_kind = END_REMOVED if removed else END_IN
@@ -153,7 +225,53 @@ class SessionTracker:
     def _reset(self, daemon: str, at: int) -> list[Session]:
         ended = []
         for key in [key for key in self._open if daemon in (LMGRD, key[0])]:
-            for session in self._open.pop(key):
+            held = self._open.pop(key)
+            for start in range(0, len(held), FIELDS):
+                session = self._leaving(key, held[start:start + FIELDS])
                 session.end_at, session.end_kind = at, END_SERVER_RESTART
                 ended.append(session)
         return ended
+
+    def _hand_out(self, key: Key, fields: Sequence[int]) -> Session:
+        """The open session `fields` as a Session, the one already handed out if it is."""
+        line = (fields[SOURCE], fields[OFFSET])
+        session = self._handed_out.get(line)
+        if session is None:
+            session = self._handed_out[line] = _session(key, fields, self._projects.get(line))
+        return session
+
+    def _leaving(self, key: Key, fields: Sequence[int]) -> Session:
+        """The open session `fields`, which is forgotten here now, as a Session: the one
+        handed out if it is still held (an import hands out none)."""
+        line = (fields[SOURCE], fields[OFFSET])
+        project = self._projects.pop(line, None) if self._projects else None
+        if self._handed_out:
+            session = self._handed_out.pop(line, None)
+            if session is not None:
+                return session
+        return _session(key, fields, project)
+
+
+def _find(held: array, source_id: int, byte_offset: int) -> int | None:
+    """Where in `held` the session of that OUT line starts, if it is there."""
+    for start in range(0, len(held), FIELDS):
+        if held[start + OFFSET] == byte_offset and held[start + SOURCE] == source_id:
+            return start
+    return None
+
+
+def _oldest(held: array, count: int) -> int:
+    """Where in `held` the session an IN of `count` seats ends starts: the oldest of the
+    same count, if there is one, else the oldest."""
+    if held[COUNT] == count:
+        return 0
+    try:
+        return held[COUNT::FIELDS].index(count) * FIELDS
+    except ValueError:
+        return 0
+
+
+def _session(key: Key, fields: Sequence[int], project: str | None = None) -> Session:
+    daemon, feature, user, host = key
+    return Session(fields[SOURCE], fields[OFFSET], daemon, feature, user, host,
+                   fields[COUNT], bool(fields[BORROWED]), fields[START], project=project)

@@ -32,6 +32,7 @@ DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 SQLITE_BUSY_TIMEOUT_S = 30  # a console and a collector may write one SQLite file
 SQLITE_CACHE_KIB = 16_384  # page cache per connection
 MIGRATION_LOCK = 4_726_137  # PostgreSQL advisory lock: one process migrates at a time
+STREAM_ROWS = 5_000  # rows read at a time where there may be very many
 
 
 class StoreError(Exception):
@@ -322,21 +323,22 @@ class HistoryStore:
         async with self.engine.connect() as connection:
             return (await connection.execute(query)).scalar_one()
 
-    async def still_open_sessions(self, server_id: int,
-                                  except_sources: Iterable[int] = ()) -> list[Session]:
+    async def still_open_sessions(self, server_id: int, except_sources: Iterable[int] = (),
+                                  ) -> AsyncIterator[list[Session]]:
         """The sessions of `server_id` no log has ended yet, except those read from
-        `except_sources` (an import that reads them again makes them again)."""
+        `except_sources` (an import that reads them again makes them again): latest start
+        first, STREAM_ROWS at a time (a long log may have left hundreds of thousands)."""
         s = schema.sessions
         query = select(s.c.source_id, s.c.byte_offset, s.c.daemon, s.c.feature,
                        s.c.user_name, s.c.host, s.c.count, s.c.borrowed, s.c.start_at,
                        s.c.project).where(
             s.c.server_id == server_id, s.c.end_kind == END_STILL_OPEN,
-            s.c.source_id.is_not(None), s.c.source_id.not_in(list(except_sources)))
-        async with self.engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
-        return [Session(r.source_id, r.byte_offset, r.daemon or "", r.feature, r.user_name,
-                        r.host, r.count, r.borrowed, r.start_at, project=r.project)
-                for r in rows]
+            s.c.source_id.is_not(None), s.c.source_id.not_in(list(except_sources))
+        ).order_by(s.c.start_at.desc())
+        async for rows in self.stream_chunks(query, STREAM_ROWS):
+            yield [Session(r.source_id, r.byte_offset, r.daemon or "", r.feature,
+                           r.user_name, r.host, r.count, r.borrowed, r.start_at,
+                           project=r.project) for r in rows]
 
     async def poll_sessions_open(self, server_id: int) -> list[dict]:
         """The sessions polls saw open and no poll has ended yet."""
