@@ -11,12 +11,18 @@ from typing import NamedTuple
 from lmconsole.adapter import LicenceManagerAdapter
 
 from . import flexlm, rlm, unsupported
+from .dsls import DslsAdapter
+from .dsls import recognises as recognises_dsls
 from .flexlm import FlexlmAdapter
 from .rlm import RlmAdapter
+from .rms import RmsAdapter
+from .rms import recognises as recognises_rms
 
 ADAPTERS: dict[str, LicenceManagerAdapter] = {
     FlexlmAdapter.kind: FlexlmAdapter(),
     RlmAdapter.kind: RlmAdapter(),
+    DslsAdapter.kind: DslsAdapter(),
+    RmsAdapter.kind: RmsAdapter(),
 }
 
 # The licence manager of a server whose configuration names none, and of the files a
@@ -24,7 +30,11 @@ ADAPTERS: dict[str, LicenceManagerAdapter] = {
 DEFAULT_MANAGER = FlexlmAdapter.kind
 
 _NAMES = {FlexlmAdapter.kind: "FlexLM", RlmAdapter.kind: "RLM"}
+_NAMES[DslsAdapter.kind] = "DSLS"
+_NAMES[RmsAdapter.kind] = "Sentinel RMS"
 _RECOGNISERS = {FlexlmAdapter.kind: flexlm.recognises, RlmAdapter.kind: rlm.recognises}
+_RECOGNISERS[DslsAdapter.kind] = recognises_dsls
+_RECOGNISERS[RmsAdapter.kind] = recognises_rms
 
 
 class Detected(NamedTuple):

@@ -6,8 +6,6 @@ from __future__ import annotations
 # name -> words its status utility prints near the top
 SIGNS = {
     "LM-X": ("LM-X End-user Utility", "LM-X License Server on", "LM-X license server(s)"),
-    "Sentinel RMS": ("Sentinel RMS Development Kit",),
-    "DSLS": ("License Administration Tool Version",),
     "OLicense": ("OLicense XML Status Application",),
     "LS-DYNA": ("PROGRAM          EXPIRATION CPUS",),
     "BETA LM": ("beta_lm_stat",),

@@ -149,7 +149,7 @@ transport = "ssh"
 timezone = "Europe/Berln"
 
 [[servers]]
-manager = "dsls"
+manager = "nosuch"
 """) == [
         "config.toml:1: poll_interval_s: expected a positive number of seconds, got -5",
         "config.toml:2: read_only: expected true or false",
@@ -158,8 +158,8 @@ manager = "dsls"
         'config.toml:8: servers[0].timezone: unknown time zone "Europe/Berln"; expected an '
         'IANA name such as "Europe/Berlin" or "UTC"; did you mean "Europe/Berlin"?',
         "config.toml:10: servers[1].name: required: a unique name for this server",
-        'config.toml:11: servers[1].manager: unknown licence manager "dsls"; expected one of '
-        '"flexlm", "rlm"',
+        'config.toml:11: servers[1].manager: unknown licence manager "nosuch"; expected one of '
+        '"flexlm", "rlm", "dsls", "rms"',
     ]
 
 

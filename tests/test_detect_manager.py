@@ -19,8 +19,8 @@ MANAGERS = {
     "flexlm/lmstat_version": Detected("flexlm", "FlexLM"),
     "rlm/rlmstat": Detected("rlm", "RLM"),
     "lmx/licstat": Detected(None, "LM-X"),
-    "rms/lsmon": Detected(None, "Sentinel RMS"),
-    "dsls/licenseusage": Detected(None, "DSLS"),
+    "rms/lsmon": Detected("rms", "Sentinel RMS"),
+    "dsls/licenseusage": Detected("dsls", "DSLS"),
     "lsdyna/lstc_qrun": Detected(None, "LS-DYNA"),
     "olicense/olixtool": Detected(None, "OLicense"),
     "betalm/beta_lm_stat": Detected(None, "BETA LM"),
@@ -67,7 +67,7 @@ def test_an_unreachable_rlm_server_exits_3():
     assert json.loads(result.stdout)["servers"][0]["status"] == "down"
 
 
-@pytest.mark.parametrize("folder", ["lmx/licstat", "rms/lsmon", "olicense/olixtool"])
+@pytest.mark.parametrize("folder", ["lmx/licstat", "olicense/olixtool"])
 def test_an_output_of_a_manager_without_an_adapter_is_named_and_refused(folder):
     path = next((CORPUS / folder).glob("*.txt"))
     result = lmconsole("snapshot", "--from-file", str(path))
