@@ -359,6 +359,8 @@ class _Parser:
         if not text or not text.strip():
             return None
         try:
+            if " " in text.strip():  # a time too: it must be one
+                return parse_stamp(text, self.tz).date()
             return parse_day(text)
         except BadDate:
             self.diagnose(number, message, line)
