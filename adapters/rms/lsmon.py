@@ -145,15 +145,15 @@ class _Parser:
             self.server(number).error = line
         elif any(sign in line for sign in _NO_FEATURES):
             self.server(number).empty = True
-        elif line.startswith(_QUIET) or line in _HEADINGS:
-            self.open_block(number, _HEADINGS.get(line), line)
+        elif line.startswith(_QUIET) or line.rstrip(":") in _HEADINGS:
+            self.open_block(number, _HEADINGS.get(line.rstrip(":")), line)
         else:
             self.diagnose(number, "unrecognised line", line)
 
     def read_field(self, number: int, text: str, line: str) -> None:
         label, colon, value = text.partition(":")
         label = label.strip()
-        if not colon:
+        if not colon or (not value.strip() and label in _HEADINGS):
             self.open_block(number, _HEADINGS.get(label), line)
             return
         if self.current is None:
@@ -282,14 +282,9 @@ class _Parser:
             return None, False
         if text.strip().lower() in UNLIMITED_WORDS:
             return None, True
-        value = self.read_count(text, number, "maximum concurrent users", _COUNT_READ_MAX)
-        if value in UNLIMITED_SENTINELS:
+        if read_int(text.strip(), _COUNT_READ_MAX) in UNLIMITED_SENTINELS:
             return None, True
-        if value is not None and value > COUNT_MAX:
-            self.diagnose(number, f"maximum concurrent users out of range (more than "
-                                  f"{COUNT_MAX:,})", text)
-            return None, False
-        return value, False
+        return self.read_count(text, number, "maximum concurrent users"), False
 
     def read_in_use(self, fields: dict[str, str], number: int, feature: str) -> int | None:
         texts = [fields.get(label) for label in ("unreserved tokens in use",
@@ -304,13 +299,12 @@ class _Parser:
     def read_tokens(self, text: str | None, number: int) -> int | None:
         return 1 if text is None else self.read_count(text, number, "token count")
 
-    def read_count(self, text: str, number: int, what: str,
-                   maximum: int = COUNT_MAX) -> int | None:
+    def read_count(self, text: str, number: int, what: str) -> int | None:
         text = text.strip()
-        value = read_int(text, maximum)
+        value = read_int(text, COUNT_MAX)
         if value is None:
             if text.isascii() and text.isdigit():
-                self.diagnose(number, f"{what} out of range (more than {maximum:,})", text)
+                self.diagnose(number, f"{what} out of range (more than {COUNT_MAX:,})", text)
             else:
                 self.diagnose(number, f"{what} is not a number: {shortened(text)}", text)
         return value
