@@ -288,3 +288,29 @@ def test_long_runs_are_parsed_in_linear_time():
         started = time.perf_counter()
         parse(text)
         assert time.perf_counter() - started < 2, text[:40]
+
+
+def test_a_configured_dsls_and_rms_server_through_real_subprocesses(tmp_path):
+    """Each manager's utility is a script that checks the arguments it is given and prints
+    a corpus output: the configured servers are asked as their managers ask them."""
+    usage = CORPUS / "dsls" / "licenseusage" / SAMPLES[-1]
+    lsmon_sample = CORPUS / "rms" / "lsmon" / "lsmon_to_json_aveva_features_licenses_clients.txt"
+    dslicsrv, lsmon = tmp_path / "DSLicSrv", tmp_path / "lsmon"
+    dslicsrv.write_text("#!/bin/sh\n[ \"$1 $2 $3\" = '-admin -run connect lic1 4085; "
+                        f"getLicenseUsage -all -csv; quit' ] || exit 9\ncat '{usage}'\n")
+    lsmon.write_text(f"#!/bin/sh\n[ \"$1\" = lic2 ] || exit 9\ncat '{lsmon_sample}'\n")
+    for script in (dslicsrv, lsmon):
+        script.chmod(0o755)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[[servers]]\nname = "cad"\nmanager = "dsls"\nlmutil = "{dslicsrv}"\n'
+        f'license = "4085@lic1"\ntimezone = "UTC"\n'
+        f'[[servers]]\nname = "plant"\nmanager = "rms"\nlmutil = "{lsmon}"\n'
+        f'license = "5093@lic2"\ntimezone = "UTC"\n')
+    result = lmconsole("--config", str(config), "snapshot", "--format", "json")
+    assert result.returncode == 0, result.stderr.decode()
+    cad, plant = json.loads(result.stdout)["servers"]
+    assert (cad["name"], cad["manager"], cad["status"], len(cad["features"])) == (
+        "cad", "dsls", "up", 10)
+    assert (plant["name"], plant["manager"], plant["status"], len(plant["features"])) == (
+        "plant", "rms", "up", 2)

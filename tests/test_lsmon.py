@@ -182,15 +182,15 @@ def test_unknown_lines_and_headings_are_diagnosed():
 # ---- the adapter -----------------------------------------------------------------------------
 
 def query(**values):
-    return SimpleNamespace(**{"name": "rms1", "lmutil": "lmutil", "license": "lic2",
+    return SimpleNamespace(**{"name": "rms1", "lmutil": "lmutil", "license": "5093@lic2",
                               **values})
 
 
 def test_the_status_command_asks_the_configured_host():
     adapter = ADAPTERS["rms"]
     assert adapter.status_argv(query()) == ["lsmon", "lic2"]
-    assert adapter.status_argv(query(license="5093@lic2", lmutil="/opt/rms/lsmon")) == [
-        "/opt/rms/lsmon", "lic2"]
+    assert adapter.status_argv(query(license="7070@lic2", lmutil="/opt/rms/lsmon")) == [
+        "env", "LSPORT=7070", "/opt/rms/lsmon", "lic2"]
 
 
 def test_rms_offers_no_seat_freeing_nor_re_read():

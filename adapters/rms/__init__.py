@@ -1,11 +1,11 @@
 """Thales (SafeNet) Sentinel RMS: the status by `lsmon HOST`.
 
-lsmon names the server by host only (its port is the client's LSPORT, 5093 unless set), so a
-server's `license` setting is its host (a "port@host" is taken for its host). Sentinel RMS
-has no command line to free one client's licence or to re-read a file here: those actions
-are refused with the reason. Not yet: its usage log (`lsusage`), licence files and a
-simulated server; the configuration check refuses the settings that would lead there
-(config_problems).
+lsmon names the server by host only: a server's `license` setting is its "port@host", lsmon
+is given the host, and a port other than RMS's 5093 through the LSPORT variable lsmon
+reads. Sentinel RMS has no command line to free one client's licence or to re-read a file
+here: those actions are refused with the reason. Not yet: its usage log (`lsusage`),
+licence files and a simulated server; the configuration check refuses the settings that
+would lead there (config_problems).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from lmconsole.model import Checkout, Diagnostic, Pool, ServerStatus
 
 # The configuration's default utility is FlexLM's: an RMS server that names none gets this.
 DEFAULT_UTILITY = "lsmon"
+DEFAULT_PORT = "5093"
 _NOT_YET = {"options_file": "its options files are not edited yet",
             "options_files": "its options files are not edited yet",
             "license_file": "its licence files are not read yet",
@@ -36,7 +37,9 @@ class RmsAdapter:
     status_command = "lsmon HOST"
 
     def status_argv(self, server: StatusQuery) -> list[str]:
-        return [_utility(server), _host(server.license)]
+        port, host = _port_host(server.license)
+        argv = [_utility(server), host]
+        return argv if port in (None, DEFAULT_PORT) else ["env", f"LSPORT={port}", *argv]
 
     def config_problems(self, settings) -> list[tuple[str, str]]:
         problems = [(key, f"not for a Sentinel RMS server yet: {reason}; remove this key")
@@ -102,7 +105,8 @@ def _utility(server: StatusQuery) -> str:
     return DEFAULT_UTILITY if server.lmutil == "lmutil" else server.lmutil
 
 
-def _host(licence: str | None) -> str:
-    """The host lsmon asks: the setting itself, or the host of a "port@host"."""
-    text = (licence or "").strip()
-    return text.rpartition("@")[2] or "localhost"
+def _port_host(licence: str | None) -> tuple[str | None, str]:
+    """The port (None: not named) and host of "port@host" (the first of a list)."""
+    first = (licence or "").split(",")[0].strip()
+    port, _, host = first.rpartition("@")
+    return (port or None), (host or "localhost")
