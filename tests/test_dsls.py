@@ -283,7 +283,8 @@ def test_long_runs_are_parsed_in_linear_time():
     texts = [csv_output(session(user="ann" + run + "x")), csv_output("," * 320_000),
              DSLSSTAT.replace("using 5", "using" + run + "5"), "Licenses:\n|" + run + "\n",
              "Cannot connect to server" + run + "x\n", "admin >" * 100_000 + "\n",
-             DSLSSTAT + "   x using " + "(" * 320_000 + "\n", '"' * 320_000 + ",\n"]
+             DSLSSTAT + "   x using " + "(" * 320_000 + "\n", '"' * 320_000 + ",\n",
+             ",Feature," * 40_000 + ",Count,Inuse\n", csv_output("QXT," * 80_000)]
     for text in texts:
         started = time.perf_counter()
         parse(text)
@@ -314,3 +315,14 @@ def test_a_configured_dsls_and_rms_server_through_real_subprocesses(tmp_path):
         "cad", "dsls", "up", 10)
     assert (plant["name"], plant["manager"], plant["status"], len(plant["features"])) == (
         "plant", "rms", "up", 2)
+
+
+def test_a_header_without_editor_id_and_with_more_columns_reads_by_name():
+    header = "Editor,Feature,Model,Expiration Date,Count,Inuse,Tokens,Host,User,Granted Since,Extra,"
+    text = (header + "\nDS,QXT,Token,2025-01-01 00:00:00,50,5,5,pc1,ann,2024-09-17 10:00:00,x,\n")
+    assert detect_manager(text).kind == "dsls"
+    report = parse(text)
+    (feature,) = only_server(report).features
+    assert (feature.name, feature.issued, feature.in_use, feature.seats_listed) == (
+        "QXT", 50, 5, 5)
+    assert feature.checkouts[0].user == "ann" and report.diagnostics == ()

@@ -273,3 +273,11 @@ def test_long_runs_are_parsed_in_linear_time():
         started = time.perf_counter()
         parse(text)
         assert time.perf_counter() - started < 2, text[:40]
+
+
+def test_clients_listed_without_their_headings_are_each_a_seat():
+    text = BANNER + feature() + client().replace("   |- Client Information\n", "") + client(
+        user="bob").replace("   |- Client Information\n", "")
+    report = parse(text)
+    assert report.diagnostics == ()
+    assert [c.user for c in only_server(report).features[0].checkouts] == ["ann", "bob"]

@@ -47,6 +47,8 @@ DEFAULT_PORT = 4085
 
 BANNER = "License Administration Tool Version"
 CSV_HEADER = "Editor,EditorId,Feature,"
+# The columns a usage header has whatever its version (older ones may lack EditorId).
+_COUNT_COLUMNS = ",Count,Inuse,"
 _PROMPT = re.compile(r"(?:admin ?>\s*)+")
 _CANNOT_CONNECT = re.compile(r"Cannot connect to server (?P<host>\S+) on port (?P<port>\S+)")
 _SERVER_NAME = re.compile(r"Server name: (?P<host>\S+)(?:\s+Server id: (?P<id>\S+))?")
@@ -71,6 +73,11 @@ def parse_dsls(text: str, *, name: str | None = None, tz: tzinfo = UTC,
 def first_sign(text: str) -> int | None:
     """The offset of the first of the DSLS tools' own words in `text`, or None."""
     found = [at for sign in (BANNER, CSV_HEADER) if (at := text.find(sign)) >= 0]
+    if (counts := text.find(_COUNT_COLUMNS)) >= 0:
+        line_start = text.rfind("\n", 0, counts) + 1
+        line_end = text.find("\n", counts)
+        if _is_header(text[line_start:line_end if line_end >= 0 else len(text)]):
+            found.append(line_start)
     if (match := _CANNOT_CONNECT.search(text)) is not None:
         found.append(match.start())
     licenses = text.find("Licenses:")
@@ -135,6 +142,7 @@ class _Parser:
         self.version: str | None = None
         self.error: str | None = None
         self.columns: list[str] | None = None  # the CSV header's, once read
+        self.min_fields = 0  # a row has at least its columns up to Inuse
         self.table: list[str] | None = None  # dslsstat's table headings, once read
         self.in_licenses = False  # after dslsstat's `Licenses:`
         self.last: _Feature | None = None  # the feature a dslsstat session line belongs to
@@ -170,11 +178,13 @@ class _Parser:
                             manager=MANAGER)
 
     def read(self, number: int, line: str) -> None:
-        if self.columns is not None and "," in line and not line.startswith(CSV_HEADER):
-            self.read_row(number, line)
-        elif line.startswith(CSV_HEADER):
+        if _is_header(line):
             self.recognised = True
             self.columns = _cells(line)
+            self.min_fields = (self.columns.index("Inuse") + 1 if "Inuse" in self.columns
+                               else len(self.columns))
+        elif self.columns is not None and "," in line:
+            self.read_row(number, line)
         elif self.in_licenses and self.read_table_line(number, line):
             pass
         elif line.startswith(BANNER):
@@ -206,7 +216,7 @@ class _Parser:
         cells = _cells(line)
         row = dict(zip(self.columns, cells))
         feature_name = row.get("Feature", "").strip()
-        if len(cells) < 13 or not feature_name:
+        if len(cells) < self.min_fields or not feature_name:
             self.diagnose(number, "licence row with too few fields", line)
             return
         editor = row.get("Editor") or None
@@ -374,6 +384,11 @@ class _Parser:
         except BadDate:
             self.diagnose(number, "unreadable time", line)
             return None
+
+
+def _is_header(line: str) -> bool:
+    """Whether `line` is getLicenseUsage's CSV header (a prompt may be glued before it)."""
+    return _COUNT_COLUMNS in line and (",Feature," in line or line.startswith("Feature,"))
 
 
 def _cells(line: str) -> list[str]:

@@ -159,7 +159,11 @@ class _Parser:
         if self.current is None:
             self.diagnose(number, "field outside a feature block", line)
             return
-        self.current.setdefault(label.lower(), value.strip())
+        key = label.lower()
+        if key == "user name" and (self.block not in ("client", "queued") or key in self.current):
+            # a client listed without its heading (older lsmon), or the next one
+            self.open_block(number, "queued" if self.block == "queued" else "client", line)
+        self.current.setdefault(key, value.strip())
 
     def open_block(self, number: int, block: str | None, line: str) -> None:
         if block is None:
