@@ -268,7 +268,9 @@ def test_long_runs_are_parsed_in_linear_time():
     texts = [BANNER + feature(name="x" + run + "y"), BANNER + "|-" + run + "x\n",
              BANNER + feature() + "   |- User name" + run + ":" + run + "\n",
              ' [Contacting x server on host "' + run + '\n', "Sentinel" + run + "\n",
-             BANNER + feature(limit=run + "1"), BANNER + ":" * 320_000 + "\n"]
+             BANNER + feature(limit=run + "1"), BANNER + ":" * 320_000 + "\n",
+             "[Contacting " * 30_000 + "\n", "Sentinel RMS " * 30_000 + "\n",
+             "|- Feature Information\n" * 10_000]
     for text in texts:
         started = time.perf_counter()
         parse(text)

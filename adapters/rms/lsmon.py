@@ -44,7 +44,6 @@ UNLIMITED_SENTINELS = frozenset({2_097_150, 4_294_967_294})
 UNLIMITED_WORDS = frozenset({"unlimited", "infinite", "infinite."})
 _COUNT_READ_MAX = 2**32 - 1  # read up to the sentinels, then judged
 
-_BANNER = re.compile(r"Sentinel(?:LM| LM| RMS)\b.* Application Monitor")
 _CONTACTING = re.compile(r'\[Contacting (?P<what>.*) server on host "(?P<host>[^"]*)"\]')
 _HEADINGS = {"Feature Information": "feature", "License Information": "license",
              "Client Information": "client", "Queued Client Information": "queued",
@@ -134,11 +133,11 @@ class _Parser:
     def read(self, number: int, line: str) -> None:
         if line.startswith("|-"):
             self.read_field(number, line[2:].strip(), line)
-        elif (match := _CONTACTING.search(line)) is not None:
+        elif line.startswith("[Contacting ") and (match := _CONTACTING.match(line)) is not None:
             self.recognised = True
             self.servers.append(_Server(match["host"] or None, number))
             self.block = self.current = None
-        elif _BANNER.search(line):
+        elif "Sentinel" in line and "Application Monitor" in line:
             self.recognised = True
         elif any(sign in line for sign in _UNREACHABLE):
             self.recognised = True
