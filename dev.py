@@ -27,7 +27,8 @@ INSTALL_INPUTS = (ROOT / "pyproject.toml",)
 # Debian packages the tests need: they start these servers themselves, and `faketime`
 # moves the date for `test --year-ahead` (with a shim built by gcc, see year_ahead()).
 TEST_SYSTEM_PACKAGES: tuple[str, ...] = ("openssh-server", "openssh-client", "postgresql",
-                                         "faketime", "gcc", "libc6-dev", "slapd", "ldap-utils")
+                                         "faketime", "gcc", "libc6-dev", "slapd", "ldap-utils",
+                                         "curl")
 YEAR_AHEAD = "+365d"  # libfaketime's offset: the clock runs on, a year later
 SEM_CLOCKWAIT_SOURCE = ROOT / "tests" / "year_ahead" / "sem_clockwait.c"
 SEM_CLOCKWAIT_SHIM = VENV / "sem_clockwait.so"

@@ -10,17 +10,29 @@ from typing import NamedTuple
 
 from lmconsole.adapter import LicenceManagerAdapter
 
-from . import flexlm, rlm, unsupported
+from . import betalm, dsls, flexlm, hasp, lmx, lsdyna, lum, mathlm, olicense, rlm, rms, unsupported
+from .betalm import BetalmAdapter
 from .dsls import DslsAdapter
-from .dsls import recognises as recognises_dsls
 from .flexlm import FlexlmAdapter
+from .hasp import HaspAdapter
+from .lmx import LmxAdapter
+from .lsdyna import LsdynaAdapter
+from .lum import LumAdapter
+from .mathlm import MathlmAdapter
+from .olicense import OlicenseAdapter
 from .rlm import RlmAdapter
 from .rms import RmsAdapter
-from .rms import recognises as recognises_rms
 
 ADAPTERS: dict[str, LicenceManagerAdapter] = {
     FlexlmAdapter.kind: FlexlmAdapter(),
     RlmAdapter.kind: RlmAdapter(),
+    LmxAdapter.kind: LmxAdapter(),
+    LsdynaAdapter.kind: LsdynaAdapter(),
+    OlicenseAdapter.kind: OlicenseAdapter(),
+    BetalmAdapter.kind: BetalmAdapter(),
+    MathlmAdapter.kind: MathlmAdapter(),
+    LumAdapter.kind: LumAdapter(),
+    HaspAdapter.kind: HaspAdapter(),
     DslsAdapter.kind: DslsAdapter(),
     RmsAdapter.kind: RmsAdapter(),
 }
@@ -30,11 +42,25 @@ ADAPTERS: dict[str, LicenceManagerAdapter] = {
 DEFAULT_MANAGER = FlexlmAdapter.kind
 
 _NAMES = {FlexlmAdapter.kind: "FlexLM", RlmAdapter.kind: "RLM"}
+_NAMES[LmxAdapter.kind] = "LM-X"
+_NAMES[LsdynaAdapter.kind] = LsdynaAdapter.label
+_NAMES[OlicenseAdapter.kind] = OlicenseAdapter.label
+_NAMES[BetalmAdapter.kind] = BetalmAdapter.label
+_NAMES[MathlmAdapter.kind] = MathlmAdapter.label
+_NAMES[LumAdapter.kind] = LumAdapter.label
+_NAMES[HaspAdapter.kind] = HaspAdapter.label
 _NAMES[DslsAdapter.kind] = "DSLS"
 _NAMES[RmsAdapter.kind] = "Sentinel RMS"
 _RECOGNISERS = {FlexlmAdapter.kind: flexlm.recognises, RlmAdapter.kind: rlm.recognises}
-_RECOGNISERS[DslsAdapter.kind] = recognises_dsls
-_RECOGNISERS[RmsAdapter.kind] = recognises_rms
+_RECOGNISERS[LmxAdapter.kind] = lmx.recognises
+_RECOGNISERS[LsdynaAdapter.kind] = lsdyna.recognises
+_RECOGNISERS[OlicenseAdapter.kind] = olicense.recognises
+_RECOGNISERS[BetalmAdapter.kind] = betalm.recognises
+_RECOGNISERS[MathlmAdapter.kind] = mathlm.recognises
+_RECOGNISERS[LumAdapter.kind] = lum.recognises
+_RECOGNISERS[HaspAdapter.kind] = hasp.recognises
+_RECOGNISERS[DslsAdapter.kind] = dsls.recognises
+_RECOGNISERS[RmsAdapter.kind] = rms.recognises
 
 
 class Detected(NamedTuple):

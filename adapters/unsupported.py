@@ -5,10 +5,9 @@ from __future__ import annotations
 
 # name -> words its status utility prints near the top
 SIGNS = {
-    "LM-X": ("LM-X End-user Utility", "LM-X License Server on", "LM-X license server(s)"),
-    "OLicense": ("OLicense XML Status Application",),
-    "LS-DYNA": ("PROGRAM          EXPIRATION CPUS",),
-    "BETA LM": ("beta_lm_stat",),
+    # lmconsole reads monitorlm through its own template (config/mathlm-monitorlm.template)
+    "MathLM (monitorlm's default layout, not lmconsole's template)": (
+        "MathLM Version ", "MathLM Server "),
 }
 
 

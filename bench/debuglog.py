@@ -18,6 +18,7 @@ import platform
 import random
 import statistics
 import time
+import tracemalloc
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -141,6 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     kinds = Counter(e.kind.value for e in events)
     print(f"parse_debuglog: {len(events):,} events {dict(kinds)}, "
           f"{len(diagnostics)} diagnostics, last at {events[-1].at.isoformat()}")
+    events = diagnostics = None
+    tracemalloc.start()
+    events, _ = whole()
+    kept, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"parse_debuglog: {kept / len(events):,.0f} bytes kept per event (tracemalloc), "
+          f"peak {peak / 2**20:,.0f} MiB while reading")
+    events = None
 
     def live():
         reader = DebugLogReader(tz=ZONE, start_date=START.date())

@@ -8,7 +8,8 @@ Prints plain figures to paste into a note; asserts nothing.
 Every figure ends when a frame is composed: Textual's screen update has rendered the changed
 lines (App._display is called with them; headless, nothing is written to a terminal). The
 clock is read in that hook, so the waiting done by the bench itself adds nothing.
-- refresh: a poll that changes 1% of the seats (half checked in, half new) is applied to the
+- refresh: a poll that changes 1% of the seats (half checked in, half new; the others the
+  same objects, as the FlexLM parser gives back a seat line repeated) is applied to the
   open seats view, until the next frame: the rows keyed from the new status, the table
   diffed by key and the visible lines drawn again. The work alone (CPU, without the wait for
   Textual's next 60 Hz update tick) is printed beside it.
@@ -63,7 +64,7 @@ def ms(seconds: float) -> str:
 # ---- a big seats table -------------------------------------------------------------------
 
 def seat(n: int) -> Checkout:
-    """Seat n, built afresh each time (a parser makes new, equal objects on every poll)."""
+    """Seat n, built afresh each time."""
     host = f"ws{n % 7919:05d}"
     start = NOW - timedelta(seconds=60 + (n * 7919) % (9 * 86400))
     return Checkout(f"user{n:06d}", host, f"/dev/pts/{n % 64}", "2025.1", 0, "lic-a", 27000,
@@ -80,13 +81,18 @@ def big_state(seats: list[Checkout]) -> ServerState:
     return ServerState("big", status, NOW)
 
 
-def workloads(count: int, changed: float) -> tuple[list[Checkout], list[Checkout]]:
-    """The seats of one poll, and of the next with `changed` of them checked in or out."""
+def workloads(count: int, changed: float, afresh: bool = False
+              ) -> tuple[list[Checkout], list[Checkout]]:
+    """The seats of one poll, and of the next with `changed` of them checked in or out. The
+    seats both polls list are the same objects, as the FlexLM parser gives them back for a
+    seat line repeated (lmstat.SeatLines); `afresh`: new, equal objects, as a parser that
+    reads every line again makes them."""
     rng = random.Random(1)
     turnover = max(1, int(count * changed / 2))
     left = set(rng.sample(range(count), turnover))
     before = [seat(n) for n in range(count)]
-    after = [seat(n) for n in range(count + turnover) if n not in left]
+    again = seat if afresh else lambda n: before[n] if n < count else seat(n)
+    after = [again(n) for n in range(count + turnover) if n not in left]
     return before, after
 
 
@@ -139,8 +145,9 @@ class DrawTime:
         table.render_line = timed
 
 
-async def bench_table(count: int, changed: float, repeat: int) -> dict[str, object]:
-    before, after = workloads(count, changed)
+async def bench_table(count: int, changed: float, repeat: int, afresh: bool = False
+                      ) -> dict[str, object]:
+    before, after = workloads(count, changed, afresh)
     states = [big_state(before), big_state(after)]
     figures: dict[str, object] = {}
     app = console()
@@ -327,6 +334,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  refresh of the open seats view, to its frame: {ms(table['refresh'])} (slowest "
           f"{ms(table['refresh_max'])}); the work alone (keying, diff, re-sort, drawing the "
           f"visible lines) {ms(table['work'])}")
+    afresh = asyncio.run(bench_table(args.seats, args.changed, args.repeat, afresh=True))
+    print(f"  the same with every seat a new object (a parser that reads each line again): "
+          f"{ms(afresh['refresh'])}; the work alone {ms(afresh['work'])}")
     print(f"  first render, filling the open view:  {ms(table['fill'])}")
     print(f"  first render, opening the view:       {ms(table['open'])} (screen set-up included)")
     print(f"  memory: table heap {table['heap'] / 2**20:.1f} MiB (tracemalloc peak); "

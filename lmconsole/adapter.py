@@ -66,6 +66,9 @@ class LicenceManagerAdapter(Protocol):
     kind: str  # "flexlm", "rlm", ...
     output_name: str  # what its status output is called in messages: "lmstat", "rlmstat"
     status_command: str  # the command that prints it, for messages: "lmutil lmstat -a"
+    # whether remove_argv can free a seat (FlexLM's lmremove, RLM's rlmremove); a manager
+    # that has no such command is not offered the action
+    frees_seats: bool
 
     def status_argv(self, server: StatusQuery) -> list[str]:
         """The command that prints the full status of `server`."""
@@ -139,6 +142,11 @@ class LicenceManagerAdapter(Protocol):
 
     def license_language(self) -> FileLanguage:
         """The licence-file language: what an administrator may change in one."""
+        ...
+
+    def options_blocks(self) -> OptionsBlocks:
+        """The managed blocks of its options files: directory groups and allocation pools
+        kept in sync by lmconsole. NotImplementedError: the manager has none."""
         ...
 
     def simulator(self) -> Simulator:
@@ -275,6 +283,46 @@ class WhatIf(Protocol):
 
     def json(self, inputs: Mapping[str, str | None]) -> dict:
         """The report as a JSON object, `inputs` included."""
+        ...
+
+
+# ---- managed blocks of options files: directory groups, allocation pools ---------------------
+
+@dataclass(frozen=True, slots=True)
+class PoolAllocation:
+    """Seats of features kept for a team, as one options file is to hold them."""
+
+    name: str  # also the name of the group of its users in the options file
+    users: frozenset[str]
+    seats: Mapping[str, int]  # feature -> seats kept for the pool, and its most
+    closes: frozenset[str] = frozenset()  # features only pools' users may use
+    manager: str | None = None
+
+
+class OptionsBlocks(Protocol):
+    """Blocks of an options file between marker comments that lmconsole writes; the lines
+    outside them are never touched."""
+
+    def replace_block(self, text: str, block: str, lines: list[str]
+                      ) -> tuple[str | None, str | None]:
+        """`text` with `block` holding `lines` (added at the end when missing), and None;
+        or None and why it cannot be written (broken markers ...)."""
+        ...
+
+    def block_lines(self, text: str, block: str) -> list[str] | None:
+        """The lines in `block` now; None: the file has no such block."""
+        ...
+
+    def groups_block(self, groups: Mapping[str, Iterable[str]],
+                     host_groups: Mapping[str, Iterable[str]]) -> tuple[list[str], list[str]]:
+        """The lines defining these user and host groups, and notes on names left out."""
+        ...
+
+    def pools_block(self, pools: list[PoolAllocation], license_text: str | None,
+                    outside: str = "") -> tuple[list[str], list[str], list[str]]:
+        """The lines allocating the pools, or none and why not (more seats than the licence
+        has, a pool's group defined in `outside` too ...); and notes. `outside`: the rest of
+        the file, whose own reservations count against the licence."""
         ...
 
 

@@ -63,6 +63,7 @@ from lmconsole.screens.history import HistoryScreen
 from lmconsole.screens.live import Clock, LiveData, Logged, PastView, utc_now
 from lmconsole.screens.overview import OverviewScreen
 from lmconsole.screens.past import PastDialog, parse_moment
+from lmconsole.screens.pools import PoolsScreen, PoolView
 from lmconsole.screens.reports import ReportsScreen
 from lmconsole.screens.seats import Seat, SeatsScreen
 from lmconsole.themes.builtin import DEFAULT_THEME, THEMES
@@ -218,6 +219,8 @@ class LMConsoleApp(App):
         Binding("D", "directory", "Directory groups", key_display="D", show=False,
                 id="app.directory",
                 tooltip="The directory's groups, their members and the seats they hold now"),
+        Binding("P", "pools", "Allocation pools", key_display="P", show=False, id="app.pools",
+                tooltip="The seats allocated to teams, and how many their users hold now"),
         Binding("T", "past", "As of a past time", key_display="T", show=False, id="app.past",
                 tooltip="Show every view as it was at a past minute, from the history"),
         Binding("left_square_bracket", "step_past(-60)", "A minute back", key_display="[",
@@ -239,12 +242,17 @@ class LMConsoleApp(App):
                  history: Callable[[], Awaitable[HistoryStore]] | None = None,
                  fill_history: Callable[[HistoryStore], Awaitable[str]] | None = None,
                  alerts: Sequence[AlertRule] = (), alerting: DeliverySettings | None = None,
-                 true_denial_window_s: int = 10) -> None:
+                 true_denial_window_s: int = 10, managed_groups: Sequence = (),
+                 pools: Sequence = ()) -> None:
         """`history` opens the history database the console records into (None: it
         records nothing); `fill_history` fills it first (the demo's past), saying what it
         did. `alerts`: the rules evaluated on what the monitor tells; `alerting`: the hook
-        and e-mail, told when the configuration has the console deliver them."""
+        and e-mail, told when the configuration has the console deliver them.
+        `managed_groups`, `pools`: the managed blocks of the servers' options files
+        (lmconsole.managed.config), regenerated in the editor."""
         super().__init__()
+        self.managed_groups = tuple(managed_groups)
+        self.pools = tuple(pools)
         self.open_history = history
         self.fill_history = fill_history
         self.recorder: HistoryRecorder | None = None
@@ -325,6 +333,7 @@ class LMConsoleApp(App):
         try:
             await self._record_history()
         except Exception as error:  # noqa: BLE001 - a database gone, a disk full
+            self.alerting.watcher.release()  # the alerts evaluated without it
             self.notify(f"the history is not recorded: {error}", severity="warning",
                         timeout=10)
 
@@ -338,7 +347,7 @@ class LMConsoleApp(App):
                         "have data in a few seconds", timeout=5)
             self.notify(await self.fill_history(store), timeout=8)
         if self.alerting.active:
-            self.alerting.record_into(store)
+            await self.alerting.resume_from(store)
         recorder = Recorder(store, keeps_place=False, audit=AuditCopy(self.audit.path))
         for server in self.servers.values():
             await recorder.add_server(server.name, manager=server.adapter.kind,
@@ -543,6 +552,31 @@ class LMConsoleApp(App):
             return
         self.push_screen(DirectoryScreen(self.directory_groups,
                                          lambda: self.data.states.values()))
+
+    def action_pools(self) -> None:
+        if not self.pools:
+            self.notify("no allocation pools configured: add [[pools]] to the configuration",
+                        severity="warning")
+            return
+        if self.open_history is None:
+            self.notify("no history to read the pools' groups from: this console records "
+                        "none (record_history = false)", severity="warning")
+            return
+        self.push_screen(PoolsScreen(self.pool_views, lambda: self.data.states.values()))
+
+    async def pool_views(self) -> list[PoolView]:
+        """The pools with their users and seats as of now at each server."""
+        from lmconsole.managed.plan import pool_allocations
+
+        store = await self.history_store()
+        views = []
+        for server in sorted({pool.server for pool in self.pools}):
+            pools = [pool for pool in self.pools if pool.server == server]
+            at = int(self.data.live_now(server).timestamp())
+            allocations, _ = await pool_allocations(store, pools, at)
+            views += [PoolView(server, a.name, pool.team, a.users, a.seats, a.manager)
+                      for pool, a in zip(pools, allocations, strict=True)]
+        return views
 
     async def directory_groups(self) -> DirectoryGroups:
         """The groups as the history has them at the moment shown (now, or the past)."""
@@ -788,7 +822,30 @@ class LMConsoleApp(App):
         from lmconsole.screens.editor import EditorScreen
 
         self.push_screen(EditorScreen(server, kind=kind, audit=self.audit,
-                                      read_only=self.read_only, data=self.data, **options))
+                                      read_only=self.read_only, data=self.data,
+                                      regenerate=self.regenerate_for(server), **options))
+
+    def regenerate_for(self, server: ConsoleServer):
+        """What regenerates the managed blocks of the server's options file; None when it
+        has none, or there is no history to read the directory's groups from."""
+        managed = [m for m in self.managed_groups if m.server == server.name]
+        pools = [p for p in self.pools if p.server == server.name]
+        if not (managed or pools) or self.open_history is None:
+            return None
+
+        async def regenerate(text: str, license_text: str | None):
+            from lmconsole.managed.plan import regenerate as regenerated
+
+            try:
+                blocks = server.adapter.options_blocks()
+            except NotImplementedError as error:
+                return None, [str(error)], []
+            return await regenerated(blocks, text, license_text,
+                                     store=await self.history_store(),
+                                     at=int(self.data.live_now(server.name).timestamp()),
+                                     managed=managed, pools=pools)
+
+        return regenerate
 
     def selected_server(self, kind: str = "options") -> str | None:
         screen = self.screen

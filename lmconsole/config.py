@@ -149,6 +149,9 @@ class Config:
     # [groups] count, primary: how `report groups` counts a user in several groups
     group_count: str = "split"
     primary_groups: tuple[str, ...] = ()
+    # [[managed_groups]], [[pools]]: lmconsole.managed.config's ManagedGroups, PoolConfig
+    managed_groups: tuple = ()
+    pools: tuple = ()
     source: Path | None = field(default=None, compare=False)  # the file read, if any
 
     @property
@@ -704,7 +707,8 @@ def parse_config(text: str, filename: str) -> Config:
     schema = {**_GLOBAL_KEYS, "servers": lambda v: v, "keys": lambda v: v,
               "retention": lambda v: v, "prices": lambda v: v, "true_denial": lambda v: v,
               "alerts": lambda v: v, "alerting": lambda v: v,
-              "directories": lambda v: v, "groups": lambda v: v}
+              "directories": lambda v: v, "groups": lambda v: v,
+              "managed_groups": lambda v: v, "pools": lambda v: v}
     top = check.table(data, (), schema)
     base = Path(filename).parent
     _check_ssh_files(check, top, (), base)
@@ -745,6 +749,7 @@ def parse_config(text: str, filename: str) -> Config:
     alerting = _check_alerting(check, top["alerting"]) if "alerting" in top else None
     directories = _check_directories(check, top.get("directories", []), base)
     group_count, primary_groups = _check_groups(check, top.get("groups", {}))
+    managed_groups, pools = _check_managed(check, top, {s.name for s in servers})
     if check.issues:
         raise ConfigError(sorted(check.issues, key=lambda i: i.line or 0))
     audit_log = top.get("audit_log")
@@ -768,6 +773,8 @@ def parse_config(text: str, filename: str) -> Config:
         directories=directories,
         group_count=group_count,
         primary_groups=primary_groups,
+        managed_groups=managed_groups,
+        pools=pools,
         source=Path(filename),
     )
 
@@ -818,6 +825,13 @@ def _check_directories(check: _Checker, raw: Any, base: Path) -> tuple:
     from lmconsole.directory.config import check_directories  # it builds on this module
 
     return check_directories(check, raw, base)
+
+
+def _check_managed(check: _Checker, top: dict, servers: set[str]) -> tuple[tuple, tuple]:
+    from lmconsole.managed.config import check_managed_groups, check_pools
+
+    return (check_managed_groups(check, top.get("managed_groups", []), servers),
+            check_pools(check, top.get("pools", []), servers))
 
 
 def _check_groups(check: _Checker, raw: Any) -> tuple[str, tuple[str, ...]]:
@@ -1078,6 +1092,13 @@ def render_config(config: Config) -> str:
         from lmconsole.directory.config import rendered
 
         data["directories"] = [rendered(directory) for directory in config.directories]
+    if config.managed_groups or config.pools:
+        from lmconsole.managed.config import rendered_groups, rendered_pool
+
+        if config.managed_groups:
+            data["managed_groups"] = [rendered_groups(m) for m in config.managed_groups]
+        if config.pools:
+            data["pools"] = [rendered_pool(pool) for pool in config.pools]
     source = f"read from {config.source}" if config.source else "no configuration file"
     return f"# lmconsole: effective configuration ({source}; defaults filled in)\n\n" + \
         tomli_w.dumps(data)

@@ -24,4 +24,5 @@ BINDING_IDS = frozenset({
     "reports.period-3", "reports.period-4", "reports.csv", "reports.close",
     "app.alerts", "alerts.acknowledge", "alerts.snooze",
     "app.directory", "directory.close",
+    "editor.managed-blocks", "app.pools", "pools.close",
 })

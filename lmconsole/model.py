@@ -102,6 +102,7 @@ class Feature:
     checkouts: tuple[Checkout, ...] = ()
     reservations: tuple[Reservation, ...] = ()
     queued: tuple[Queued, ...] = ()
+    denied: int | None = None  # requests refused, as the status itself counts them (LM-X XML)
 
     @property
     def reserved(self) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -36,6 +37,10 @@ FIRST_RETRY_S = 1.0
 MAX_FOLLOW_RETRY_S = 30.0
 KEEP_UP_LINES = 256  # lines of a follow between two calls of its listener's keep_up
 LINE_STARTS_KEPT = 8  # an event comes at most one line after its own
+# A status output this long is parsed in a worker thread: the 50,000 seats of a big site
+# take 100-200 ms to read, which on the event loop would hold up the screen and the other
+# servers' polls. Shorter ones (nearly all) are read at once: a thread costs more than they.
+PARSE_IN_THREAD_FROM = 256 * 1024  # characters
 QUIET_S = 0.25  # a followed log this long without a line lets go of a held-back event
 
 
@@ -254,8 +259,7 @@ class ServerMonitor:
             result = await self.transport.run(argv, timeout=self.timeout_s)
         except (TransportError, BinaryInputError) as error:
             return self.failed(str(error))
-        report = self.adapter.parse_status(result.stdout, name=self.config.name,
-                                           tz=self.config.tz, now=moment)
+        report = await self.parse(result.stdout, moment)
         if not report.recognised:
             reason = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()
             return self.failed(f"{' '.join(argv)} exited {result.exit_code}: {reason[0]}")
@@ -269,6 +273,11 @@ class ServerMonitor:
         self.publish(ServerState(self.config.name, status, moment, report.diagnostics,
                                  error=status_problem(status), polled_monotonic=time.monotonic()))
         return False
+
+    async def parse(self, text: str, moment: datetime):
+        parse = functools.partial(self.adapter.parse_status, text, name=self.config.name,
+                                  tz=self.config.tz, now=moment)
+        return await asyncio.to_thread(parse) if len(text) >= PARSE_IN_THREAD_FROM else parse()
 
     def merged(self, servers: tuple[ServerStatus, ...]) -> ServerStatus:
         """One status per configured server, even when lmstat reported several sources."""

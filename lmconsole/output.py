@@ -110,7 +110,7 @@ def _feature_json(f: Feature) -> dict[str, Any]:
             "checkouts": [_checkout_json(c) for c in f.checkouts],
             "reservations": [_reservation_json(r) for r in f.reservations],
             "queued": [_queued_json(q) for q in f.queued],
-            "error_code": f.error_code}
+            "error_code": f.error_code, "denied": f.denied}
 
 
 def _server_json(s: ServerStatus) -> dict[str, Any]:

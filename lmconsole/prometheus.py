@@ -133,6 +133,9 @@ def render_prometheus(snapshot: Snapshot) -> str:
         _Family("flexlm_feature_queued_users",
                 "Licences of a feature one queued user waits for, by app, feature name, "
                 "vendor and user.", (*FEATURE, "user"), _sum),
+        _Family("lmconsole_feature_denied",
+                "Requests for a feature refused, as the status output counts them (LM-X's "
+                "-licstatxml), by app, feature name and vendor.", FEATURE, _sum),
         _Family("lmconsole_server_up",
                 "Whether a licence source answered with its status (1) or is down or in "
                 "error (0), by app, licence manager and source.", ("app", "manager", "source")),
@@ -169,6 +172,8 @@ def render_prometheus(snapshot: Snapshot) -> str:
             fam["flexlm_feature_reserved"].add(f.reserved, **feature)
             fam["flexlm_feature_borrowed"].add(f.borrowed, **feature)
             fam["flexlm_feature_queued"].add(f.queued_count, **feature)
+            if f.denied is not None:
+                fam["lmconsole_feature_denied"].add(f.denied, **feature)
             _add_users(users, app, f)
             for q in f.queued:
                 fam["flexlm_feature_queued_users"].add(q.count, **feature, user=q.user)

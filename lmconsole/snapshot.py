@@ -23,7 +23,8 @@ def read_input(path: str) -> tuple[str, str]:
     """(text, label) of a saved lmstat output; `-` reads standard input."""
     text, label = read_text_input(path, "an lmstat output")
     if not text.strip():
-        raise InputError(f"{label}: empty input, expected the output of `lmutil lmstat -a`")
+        raise InputError(f"{label}: empty input, expected a licence manager's status output "
+                         "(`lmutil lmstat -a`, `rlmutil rlmstat -a`, `lmxendutil -licstat` ...)")
     return text, label
 
 

@@ -13,7 +13,7 @@ import asyncio
 import dataclasses
 import difflib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import contextmanager
 from datetime import date
 from typing import ClassVar
@@ -52,6 +52,8 @@ from .file_area import CompletionMenu, FileArea
 from .live import LiveData, utc_now
 
 KINDS = ("options", "license")  # the files a server's configuration names for editing
+# (text, licence text) -> (the text with its managed blocks regenerated or None, why not, notes)
+Regenerate = Callable[[str, str | None], Awaitable[tuple[str | None, list[str], list[str]]]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,6 +79,9 @@ class EditorScreen(DaemonActions, Screen):
                         "server with the configured start_command"),
         Binding("ctrl+b", "rollback", "Backups", id="editor.rollback",
                 tooltip="Roll the file back to one of its backups (diff shown first)"),
+        Binding("ctrl+g", "managed_blocks", "Managed blocks", id="editor.managed-blocks",
+                tooltip="Regenerate the blocks lmconsole manages (directory groups, "
+                        "allocation pools), then save them: diff and what-if shown first"),
         Binding("f8", "next_problem", "Next problem", id="editor.next-problem",
                 tooltip="Jump to the next diagnostic"),
         Binding("f9", "focus_problems", "Problems", id="editor.problems",
@@ -96,14 +101,16 @@ class EditorScreen(DaemonActions, Screen):
     def __init__(self, server, *, kind: str = "options", audit: AuditLog,
                  read_only: bool = False, now: Callable = utc_now,
                  data: LiveData | None = None, daemon: str | None = None,
-                 origin: str | None = None) -> None:
+                 origin: str | None = None, regenerate: Regenerate | None = None) -> None:
         """`daemon`: named in the title (a server with several vendor daemons' options files);
-        `origin`: where the file's path was learnt, said on opening it."""
+        `origin`: where the file's path was learnt, said on opening it; `regenerate`: the
+        text with the server's managed blocks regenerated (None: it has none)."""
         super().__init__()
         self.server = server  # a ConsoleServer: config, adapter, transport
         self.kind = kind
         self.daemon = daemon
         self.origin = origin
+        self.regenerate = regenerate
         self.data = data  # the app's live seats, names and events
         self.path: str = getattr(server.config, f"{kind}_file")
         self.audit = audit
@@ -372,8 +379,28 @@ class EditorScreen(DaemonActions, Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Read-only mode: hidden, and refused if called anyway.
+        if action == "managed_blocks":
+            return self.regenerate is not None and self.kind == "options" and not self.read_only
         return not (action in ("save", "reread", "rollback", "restart", "complete")
                     and self.read_only)
+
+    @work(group="editor-save", exclusive=True, exit_on_error=False)
+    async def action_managed_blocks(self) -> None:
+        """The managed blocks regenerated into the text, then the save's diff and what-if."""
+        if self.regenerate is None or self.draft is None or self.read_only:
+            return
+        self.set_status("regenerating the managed blocks ...")
+        new, refused, notes = await self.regenerate(self.area.text, await self.license_text())
+        if new is None:
+            self.set_status("managed blocks not regenerated: " + "; ".join(refused), error=True)
+            return
+        said = "; ".join(notes)
+        if new == self.area.text:
+            self.set_status("the managed blocks are up to date" + (f" ({said})" if said else ""))
+            return
+        self.area.replace(new, (0, 0), self.area.document.end)
+        self.set_status("managed blocks regenerated" + (f" ({said})" if said else ""))
+        self.action_save()
 
     def action_save(self) -> None:
         if self.read_only:

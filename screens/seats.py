@@ -69,16 +69,14 @@ def seat_sources(feature: Feature, sources: dict[Hashable, object],
     polls; keys are kept cheap to hash, as a refresh looks up every one of them. `scope`
     prefixes the keys: the server, in a view of several servers, and the feature's place
     when one server lists a name under several vendor daemons (their handles may repeat)."""
-    keyed: dict[Hashable, object] = {}
+    keyed: dict[Hashable, object] = {} if scope else sources
     for n, seat in enumerate(feature.checkouts):
         keyed[seat.handle if seat.handle is not None else ("seat", n)] = seat
     for n, reservation in enumerate(feature.reservations):
         keyed[("reservation", n)] = reservation
     for n, queued in enumerate(feature.queued):
         keyed[("queued", n)] = queued
-    if not scope:
-        sources.update(keyed)
-    else:
+    if scope:
         sources.update((scope + (key,), source) for key, source in keyed.items())
 
 
@@ -158,9 +156,15 @@ class SeatsScreen(LiveScreen):
         self.table.refresh()  # "held for" is relative to now
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # read-only mode, or the past shown: hidden, and refused (saying why) if pressed
-        return not (action == "free_seats"
-                    and (getattr(self.app, "read_only", False) or self.data.past is not None))
+        # read-only mode, or the past shown: hidden, and refused (saying why) if pressed;
+        # a licence manager with no command that frees a seat: not offered at all
+        if action != "free_seats":
+            return True
+        servers = getattr(self.app, "servers", {})
+        if not any(servers[name].adapter.frees_seats
+                   for name in self.problem_servers() if name in servers):
+            return False
+        return not (getattr(self.app, "read_only", False) or self.data.past is not None)
 
     def action_tag(self) -> None:
         self.table.toggle_tag()

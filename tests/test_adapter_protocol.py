@@ -87,3 +87,13 @@ def test_denials_are_worded_by_the_servers_manager_or_as_logged_when_they_differ
     assert mixed is plain_reason
     assert mixed("-4,342", "Licensed number of users reached.") == \
         "Licensed number of users reached"
+
+
+@pytest.mark.parametrize("kind", sorted(ADAPTERS))
+def test_every_adapter_has_every_member_of_the_adapter_protocol(kind):
+    """A manager without a part says so when asked (NotImplementedError, ValueError), it
+    never lacks the member: the core asks any manager anything the protocol names."""
+    adapter = ADAPTERS[kind]
+    missing = sorted(n for n in members(protocol.LicenceManagerAdapter) if not hasattr(adapter, n))
+    assert not missing, f"{kind} lacks {missing}"
+    assert adapter.kind == kind and isinstance(adapter.frees_seats, bool)

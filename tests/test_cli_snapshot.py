@@ -250,6 +250,7 @@ HEADLESS_MODULES = [
     "lmconsole.config", "lmconsole.cli.check_options", "lmconsole.cli.check_license",
     "lmconsole.cli.what_if", "lmconsole.cli.directory", "lmconsole.history.directory",
     "lmconsole.adapters.ldap", "lmconsole.adapters.flexlm.lmstat", "lmconsole.adapters.flexlm.sim",
+    "lmconsole.cli.pools", "lmconsole.managed.plan", "lmconsole.adapters.flexlm.managed",
 ]
 
 

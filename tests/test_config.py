@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from lmconsole.config import (
+    KNOWN_MANAGERS,
     Config,
     ConfigError,
     ServerConfig,
@@ -149,7 +150,7 @@ transport = "ssh"
 timezone = "Europe/Berln"
 
 [[servers]]
-manager = "nosuch"
+manager = "licman"
 """) == [
         "config.toml:1: poll_interval_s: expected a positive number of seconds, got -5",
         "config.toml:2: read_only: expected true or false",
@@ -158,8 +159,8 @@ manager = "nosuch"
         'config.toml:8: servers[0].timezone: unknown time zone "Europe/Berln"; expected an '
         'IANA name such as "Europe/Berlin" or "UTC"; did you mean "Europe/Berlin"?',
         "config.toml:10: servers[1].name: required: a unique name for this server",
-        'config.toml:11: servers[1].manager: unknown licence manager "nosuch"; expected one of '
-        '"flexlm", "rlm", "dsls", "rms"',
+        'config.toml:11: servers[1].manager: unknown licence manager "licman"; expected one of '
+        + ", ".join(f'"{manager}"' for manager in KNOWN_MANAGERS),
     ]
 
 
@@ -173,6 +174,17 @@ def test_an_rlm_server_is_accepted_with_what_its_adapter_serves(cfg, errors) -> 
         '"local" or "ssh"',
         "config.toml:5: servers[0].options_file: not for an RLM server yet: its options "
         "files are not edited yet; remove this key",
+    ]
+
+
+def test_an_lmx_server_is_accepted_with_what_its_adapter_serves(cfg, errors) -> None:
+    config = cfg('[[servers]]\nname = "cae"\nmanager = "lmx"\ntransport = "sim"\n'
+                 'license = "6200@hal1,6200@hal2,6200@hal3"\n')
+    assert (config.servers[0].manager, config.servers[0].transport) == ("lmx", "sim")
+    assert errors('[[servers]]\nname = "cae"\nmanager = "lmx"\n'
+                  'options_file = "/opt/lmx/lmx-serv.cfg"\n') == [
+        "config.toml:4: servers[0].options_file: not for an LM-X server: LM-X has no options "
+        "files (its settings are in lmx-serv.cfg); remove this key",
     ]
 
 
@@ -539,9 +551,10 @@ def test_example_documents_every_key() -> None:
                  "group_count": "count", "primary_groups": "primary"}
     keys = [f.name for f in fields(ServerConfig)] + \
         [in_tables.get(f.name, f.name) for f in fields(Config)
-         if f.name not in ("servers", "directories", "source")] + \
+         if f.name not in ("servers", "directories", "managed_groups", "pools", "source")] + \
         [f.name for f in fields(DirectoryConfig) if f.name != "attribute_groups"]
     assert "# [[directories]]" in text and "# [directories.attribute_groups]" in text
+    assert "# [[managed_groups]]" in text and "# [[pools]]" in text
     assert [k for k in keys if f"#   {k} " not in text and f"{k} = " not in text
             and f"# [{k}]" not in text and f"\n[{k}]\n" not in text] == []
 

@@ -535,3 +535,19 @@ def test_the_parser_does_not_import_textual():
     code = ("import sys, lmconsole.adapters.flexlm.debuglog; "
             "sys.exit('textual' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_the_names_events_repeat_are_kept_once():
+    """A log of a million events keeps each daemon, feature, user and host once, shared by
+    the events that name it, not a copy per event (half the memory a kept event takes)."""
+    log = "".join(f"10:00:{second:02d} (MLM) {kind}: \"{feature}\" jane@pc-{n}  \n"
+                  for second, (kind, feature, n) in enumerate(
+                      [("OUT", "MATLAB", 1), ("OUT", "SIMULINK", 2), ("IN", "MATLAB", 1),
+                       ("IN", "SIMULINK", 2)]))
+    events, _ = parse_debuglog(log, tz=UTC, start_date=date(2026, 3, 2))
+    first, second, third, fourth = events
+    assert (first.user, first.host, first.feature) == ("jane", "pc-1", "MATLAB")
+    assert first.daemon is second.daemon is third.daemon is fourth.daemon
+    assert first.user is second.user is third.user
+    assert first.host is third.host and second.host is fourth.host
+    assert first.feature is third.feature and second.feature is fourth.feature

@@ -18,12 +18,12 @@ MANAGERS = {
     "flexlm/lmstat": Detected("flexlm", "FlexLM"),
     "flexlm/lmstat_version": Detected("flexlm", "FlexLM"),
     "rlm/rlmstat": Detected("rlm", "RLM"),
-    "lmx/licstat": Detected(None, "LM-X"),
+    "lmx/licstat": Detected("lmx", "LM-X"),
     "rms/lsmon": Detected("rms", "Sentinel RMS"),
     "dsls/licenseusage": Detected("dsls", "DSLS"),
-    "lsdyna/lstc_qrun": Detected(None, "LS-DYNA"),
-    "olicense/olixtool": Detected(None, "OLicense"),
-    "betalm/beta_lm_stat": Detected(None, "BETA LM"),
+    "lsdyna/lstc_qrun": Detected("lsdyna", "LS-DYNA"),
+    "olicense/olixtool": Detected("olicense", "OLicense"),
+    "betalm/beta_lm_stat": Detected("betalm", "BETA LM"),
 }
 SAMPLES = [(folder, p.name) for folder in MANAGERS
            for p in sorted((CORPUS / folder).glob("*.txt"))]
@@ -67,11 +67,11 @@ def test_an_unreachable_rlm_server_exits_3():
     assert json.loads(result.stdout)["servers"][0]["status"] == "down"
 
 
-@pytest.mark.parametrize("folder", ["lmx/licstat", "olicense/olixtool"])
-def test_an_output_of_a_manager_without_an_adapter_is_named_and_refused(folder):
-    path = next((CORPUS / folder).glob("*.txt"))
-    result = lmconsole("snapshot", "--from-file", str(path))
-    assert_clean_error(result, f"{MANAGERS[folder].name} output, not supported yet")
+def test_an_output_of_a_manager_without_an_adapter_is_named_and_refused():
+    text = "MathLM Version 11.0\nMathLM Server lic1\n"  # monitorlm's own layout
+    result = lmconsole("snapshot", "--from-file", "-", stdin=text.encode())
+    assert_clean_error(result, "MathLM (monitorlm's default layout, not lmconsole's "
+                               "template) output, not supported yet")
     assert result.stdout == b""
 
 
@@ -82,3 +82,65 @@ def test_a_truncated_rlm_output_names_rlmstat():
     assert result.returncode == 2
     assert "<stdin>:5: truncated rlmstat output" in result.stderr.decode()
     assert "`rlmutil rlmstat -a`" in result.stderr.decode()
+
+
+def test_an_lmx_output_is_read_as_lmx_in_every_format():
+    path = CORPUS / "lmx" / "licstat" / "license_manager_lmxendutil_licstat_altair_shared_custom.txt"
+    result = lmconsole("snapshot", "--from-file", str(path), "--format", "json",
+                       "--server-tz", "UTC")
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stderr == b""  # every line understood
+    (server,) = json.loads(result.stdout)["servers"]
+    assert (server["manager"], server["status"], server["source"]) == (
+        "lmx", "up", "6200@licserv0013.com")
+    assert [(f["name"], f["issued"], f["in_use"], f["uncounted"]) for f in server["features"]][:3] == [
+        ("CatiaV5Reader", 3, 0, False), ("GlobalZoneEU", 1000003, 40000, False),
+        ("HWAIFPBS", None, 0, True)]
+    seat = server["features"][1]["checkouts"][0]
+    assert (seat["user"], seat["host"], seat["count"], seat["start"]) == (
+        "VRAAFG", "RD0082879", 15000, "2022-02-18T09:29:00+00:00")
+    prometheus = lmconsole("snapshot", "--from-file", str(path), "--format", "prometheus")
+    assert ('lmconsole_server_up{app="6200@licserv0013.com",manager="lmx",'
+            'source="6200@licserv0013.com"} 1') in prometheus.stdout.decode()
+    csv = lmconsole("snapshot", "--from-file", str(path), "--format", "csv", "--seats")
+    rows = csv.stdout.decode().splitlines()
+    assert len(rows) == 6 and all(row.endswith(",ALTAIR,lmx") for row in rows[1:])
+
+
+@pytest.mark.parametrize("name, error", [
+    ("license_manager_doc_lmxendutil_unable_to_connect.txt",
+     "Unable to connect to license server!"),
+    ("license_manager_lmxendutil_no_servers_available.txt",
+     "There are no license server(s) available."),
+])
+def test_an_lmx_server_that_did_not_answer_exits_3(name, error):
+    result = lmconsole("snapshot", "--from-file", str(CORPUS / "lmx" / "licstat" / name),
+                       "--format", "json")
+    assert result.returncode == 3
+    (server,) = json.loads(result.stdout)["servers"]
+    assert (server["manager"], server["status"], server["error"]) == ("lmx", "down", error)
+
+
+def test_lmx_xml_on_standard_input_carries_its_denied_counts():
+    from .test_lmx_licstat import XML
+
+    result = lmconsole("snapshot", "--from-file", "-", "--format", "json",
+                       stdin=XML.encode())
+    assert result.returncode == 0, result.stderr.decode()
+    (server,) = json.loads(result.stdout)["servers"]
+    assert server["manager"] == "lmx"
+    assert [(f["name"], f["denied"]) for f in server["features"]] == [
+        ("HyperWorks", 3), ("Unlimited", 0)]
+    prometheus = lmconsole("snapshot", "--from-file", "-", "--format", "prometheus",
+                           stdin=XML.encode()).stdout.decode()
+    assert ('lmconsole_feature_denied{app="6200@lic1",name="HyperWorks",vendor="ALTAIR"} 3'
+            in prometheus)
+
+
+def test_a_truncated_lmx_output_names_lmxendutil():
+    text = ("LM-X End-user Utility v4.9.3\nLM-X License Server on 6200@lic:\n"
+            "Feature: CAD Version: 1.0 Vendor: ACME\nStart date: NONE Expire date: 2027-01-01\n")
+    result = lmconsole("snapshot", "--from-file", "-", stdin=text.encode())
+    assert result.returncode == 2
+    assert "<stdin>:3: truncated lmxendutil output" in result.stderr.decode()
+    assert "`lmxendutil -licstatxml`" in result.stderr.decode()

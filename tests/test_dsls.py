@@ -201,6 +201,7 @@ def test_the_status_command_connects_to_the_configured_port_and_host():
 
 def test_dsls_offers_no_seat_freeing_nor_re_read():
     adapter = ADAPTERS["dsls"]
+    assert adapter.frees_seats is False  # the seats view offers no key for it
     seat = only_server(parse(csv_output(session()))).features[0].checkouts[0]
     with pytest.raises(ValueError, match="no command to free"):
         adapter.remove_argv(query(), None, "QXT", seat)

@@ -195,6 +195,7 @@ def test_the_status_command_asks_the_configured_host():
 
 def test_rms_offers_no_seat_freeing_nor_re_read():
     adapter = ADAPTERS["rms"]
+    assert adapter.frees_seats is False  # the seats view offers no key for it
     seat = only_server(parse(BANNER + feature() + client())).features[0].checkouts[0]
     with pytest.raises(ValueError, match="no command to free"):
         adapter.remove_argv(query(), None, "SOLVER", seat)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ from pathlib import Path
 from lmconsole.adapters import ADAPTERS
 from lmconsole.adapters.transports.local import LocalTransport
 from lmconsole.model import Status
-from lmconsole.monitor import CallbackListener, Monitor, ServerMonitor
+from lmconsole.monitor import PARSE_IN_THREAD_FROM, CallbackListener, Monitor, ServerMonitor
 
 from .corpus import LMSTAT
 
@@ -354,3 +355,48 @@ def test_a_follow_that_fails_goes_on_from_where_it_stopped_or_reports_the_gap(tm
     (gap,) = gaps
     assert gap.server == "office" and gap.since <= gap.until
     assert gap.reason in ("the log was rotated and its old file is gone", "the log was truncated")
+
+
+class ThreadNoted:
+    """The FlexLM adapter, noting the thread each status is parsed in."""
+
+    def __init__(self) -> None:
+        self.adapter = ADAPTERS["flexlm"]
+        self.threads: list[int] = []
+
+    def __getattr__(self, name):
+        return getattr(self.adapter, name)
+
+    def parse_status(self, text, **kwargs):
+        self.threads.append(threading.get_ident())
+        return self.adapter.parse_status(text, **kwargs)
+
+
+def big_status(seats: int) -> str:
+    """The triad sample with a feature of `seats` seats added to its first server."""
+    lines = [f"    user{n} ws{n} ws{n} (v2025.0) (host1/28000 {1000 + n}), "
+             f"start Mon 3/2 9:{n % 60:02d}" for n in range(seats)]
+    block = (f"Users of BIG:  (Total of {seats} licenses issued;  Total of {seats} licenses "
+             f"in use)\n\n  \"BIG\" v2025.0, vendor: ansyslmd, expiry: permanent\n  floating "
+             "license\n\n" + "\n".join(lines) + "\n\n")
+    text = SAMPLE.read_text()
+    at = text.index("Users of ")
+    return text[:at] + block + text[at:]
+
+
+def test_a_long_status_is_parsed_off_the_event_loop_a_short_one_on_it(tmp_path):
+    """A big site's 100-200 ms of parsing would hold up the screen: done in a thread."""
+    big = tmp_path / "big.txt"
+    big.write_text(big_status(5000))
+    assert big.stat().st_size >= PARSE_IN_THREAD_FROM
+    adapter = ThreadNoted()
+    states = []
+    for sample in (SAMPLE, big):
+        lmutil = scripted_lmutil(tmp_path, f"cat '{sample}'\n")
+        monitor = ServerMonitor(Server("app2", str(lmutil)), adapter, LocalTransport(),
+                                CallbackListener(on_state=states.append))
+        assert asyncio.run(monitor.poll_once())
+    loop_thread = threading.get_ident()  # asyncio.run runs the loop in this thread
+    assert adapter.threads[0] == loop_thread != adapter.threads[1]
+    [feature] = [f for f in states[1].status.features if f.name == "BIG"]
+    assert len(feature.checkouts) == 5000 and feature.checkouts[-1].user == "user4999"

@@ -159,7 +159,31 @@ def test_the_console_records_each_change_in_the_history(tmp_path):
     asyncio.run(scenario())
     with sqlite3.connect(tmp_path / "history.db") as db:
         rows = db.execute("SELECT change, rule, who FROM alert_changes ORDER BY id").fetchall()
-    assert ("fired", "licence expiring", None) in rows  # fired before the history opened
+    assert ("fired", "licence expiring", None) in rows  # held until the history opened
     [acknowledged] = [r for r in rows if r[0] == "acknowledged"]
     assert acknowledged[2] == getpass.getuser()
     assert ("fired", acknowledged[1], None) in rows
+
+
+def test_the_console_started_again_shows_the_alerts_still_firing_as_they_were(tmp_path):
+    """The demo's console twice on one history: the alert acknowledged in the first is
+    still acknowledged in the second, not fired anew."""
+    from lmconsole.app import demo_app
+
+    async def run_console(acknowledge: bool):
+        app = demo_app(None, files=tmp_path, poll_interval_s=0.2)
+        async with app.run_test(size=(120, 30)) as pilot:
+            for _ in range(300):  # bounded: the first polls and the history opening
+                if app.data.alerts and app.alerting.history is not None:
+                    break
+                await pilot.pause(0.05)
+            if acknowledge:
+                await pilot.press("A", "a")
+                await pilot.pause()
+            return {a.key: a for a in app.data.alerts}
+
+    first = asyncio.run(run_console(acknowledge=True))
+    [handled] = [a for a in first.values() if a.acknowledged_by]
+    again = asyncio.run(run_console(acknowledge=False))
+    assert again[handled.key].acknowledged_by == getpass.getuser()
+    assert again[handled.key].fired_at == handled.fired_at.replace(microsecond=0)

@@ -33,6 +33,7 @@ from lmconsole.screens.editor_dialogs import BackupsScreen
 from lmconsole.screens.file_area import CompletionMenu
 from lmconsole.screens.history import HistoryScreen
 from lmconsole.screens.past import PastDialog
+from lmconsole.screens.pools import PoolsScreen
 from lmconsole.screens.reports import ReportsScreen
 
 from .test_ui_data import fill, seeded_app
@@ -51,7 +52,7 @@ def test_the_binding_ids_config_knows_are_the_ones_the_console_defines():
                dialogs.HelpScreen, dialogs.NotesScreen, dialogs.CommandLine,
                live_table.LiveTable, EditorScreen,
                BackupsScreen, CompletionMenu, DaemonChoiceScreen, HistoryScreen, ReportsScreen,
-               PastDialog, AlertsScreen, DirectoryScreen]
+               PastDialog, AlertsScreen, DirectoryScreen, PoolsScreen]
     defined = {b.id for cls in classes for b in cls.__dict__.get("BINDINGS", [])
                if isinstance(b, Binding)}
     assert defined == BINDING_IDS

@@ -37,6 +37,7 @@ def recognises(text: str) -> int | None:
 class DslsAdapter:
     kind = "dsls"
     output_name = "admin getLicenseUsage"
+    frees_seats = False  # the seats view offers no "free seat" key on a DSLS server
     status_command = 'DSLicSrv -admin -run "connect HOST PORT; getLicenseUsage -all -csv"'
 
     def status_argv(self, server: StatusQuery) -> list[str]:
@@ -102,6 +103,9 @@ class DslsAdapter:
 
     def license_language(self):
         raise NotImplementedError("DSLS licences are not read from a file")
+
+    def options_blocks(self):
+        raise NotImplementedError("DSLS servers have no options files with managed blocks")
 
     def simulator(self):
         raise NotImplementedError("there is no simulated DSLS server")

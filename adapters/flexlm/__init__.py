@@ -23,6 +23,7 @@ class FlexlmAdapter:
     kind = "flexlm"
     output_name = "lmstat"
     status_command = "lmutil lmstat -a"
+    frees_seats = True
 
     def status_argv(self, server: StatusQuery) -> list[str]:
         argv = [server.lmutil, "lmstat", "-a"]
@@ -33,10 +34,17 @@ class FlexlmAdapter:
     def config_problems(self, settings) -> list[tuple[str, str]]:
         return []
 
-    def parse_status(self, text: str, *, name: str, tz: tzinfo, now: datetime) -> StatusReport:
-        from .lmstat import parse_lmstat
+    def __init__(self) -> None:
+        self._seat_lines: dict[str, object] = {}  # per server: lmstat.SeatLines
 
-        return parse_lmstat(text, name=name, tz=tz, now=now)
+    def parse_status(self, text: str, *, name: str, tz: tzinfo, now: datetime) -> StatusReport:
+        """The seat lines of a server polled again are not read again (lmstat.SeatLines)."""
+        from .lmstat import SeatLines, parse_lmstat
+
+        seats_before = self._seat_lines.get(name)
+        if seats_before is None:
+            seats_before = self._seat_lines[name] = SeatLines()
+        return parse_lmstat(text, name=name, tz=tz, now=now, seats_before=seats_before)
 
     def event_reader(self, *, tz: tzinfo, server: str, start_date: date | None = None):
         from .debuglog import DebugLogReader
@@ -144,6 +152,11 @@ class FlexlmAdapter:
         from .language import LicenseLanguage
 
         return LicenseLanguage()
+
+    def options_blocks(self):
+        from .managed import ManagedBlocks
+
+        return ManagedBlocks()
 
     def simulator(self):
         from .sim.service import FlexlmSimulator

@@ -44,6 +44,7 @@ copy of the vendor daemon is serving, which no event kind describes.
 from __future__ import annotations
 
 import re
+import sys
 from datetime import date, tzinfo
 
 from lmconsole.gc_pause import collector_paused
@@ -56,6 +57,7 @@ REQUEST_WINDOW_S = 300  # a "Requested from"/"SHUTDOWN request from" names who d
 SHUTDOWN_REPEAT_S = 60  # lmgrd's "Shutting down X" and X's own "EXITING": one event
 MAX_DIAGNOSTICS = 1000  # a reader that follows a log for weeks keeps at most this many
 MAX_CACHED_TAILS = 4096  # distinct "(N licenses) (reason)" tails remembered
+MAX_CACHED_PEOPLE = 65_536  # distinct user@host remembered
 
 _USAGE_KINDS = {
     "OUT": EventKind.OUT,
@@ -69,6 +71,9 @@ _EVENT_WORDS = frozenset([*_USAGE_KINDS, "EXPIRED", "REStarted", "Restarted"])
 # Lines of an orderly shutdown: they do not say why a daemon exits.
 _SHUTDOWN_STEPS = ("lmgrd will now shut down", "Shutting down ")
 _new_tuple = tuple.__new__
+# The names an event repeats (daemon, feature, user, host) shared, not one copy each: a
+# log of a million events keeps a few thousand distinct ones.
+_intern = sys.intern
 
 _RESTARTED = re.compile(r"(?:REStarted|Restarted) (\S+)(?: \((.*)\))?\s*$")
 _REQUESTED = re.compile(r"Rereading license file\.\.\. Requested from (\S+)")
@@ -82,6 +87,7 @@ _USAGE_LINE = re.compile(r'((?:[01][0-9]|2[0-3]| [0-9]):[0-5][0-9]):([0-5][0-9]|
 # What read_tail made of a tail. Defined here, not imported: Python 3.11 compiles a method
 # call on an imported name (`TAILS.get(...)`) without LOAD_METHOD, 4% of the hot path.
 _TAILS: dict[str, tuple[int, str | None, str | None, str | None]] = {"": (1, None, None, None)}
+_PEOPLE: dict[str, tuple[str, str | None]] = {}  # what _person made of a user@host
 # An event glued to another line, or missing its time prefix.
 _EVENT_ANYWHERE = re.compile(r'(?:^|\) )(?:OUT|IN|DENIED|QUEUED|DEQUEUED|UNSUPPORTED): "')
 
@@ -186,17 +192,17 @@ class DebugLogReader(LogCalendar):
             wall = self._wall(HOUR_MINUTE[clock] + SECOND[seconds])
             if tail is None:  # no two-space gap: the trailing spaces were stripped
                 who, tail = who.rstrip(), ""
-            at_sign = who.rfind("@")
-            host = who[at_sign + 1:]
-            if at_sign <= 0 or " " in host:  # no host, or a tail after a single space
+            person = _PEOPLE.get(who) or _person(who)
+            if person is None:  # no host, or a tail after a single space
                 return self._usage(word, daemon, feature, who, tail, wall, line)
             count, reason, code, extra = _TAILS.get(tail) or _read_tail(tail)
             at = self._at_value if wall == self._at_wall else self._at(wall)
+            user, host = person
             # tuple.__new__ builds the NamedTuple without its keyword-handling __new__:
             # the same fields in the same order, in half the time.
-            return _new_tuple(Event, (at, _USAGE_KINDS[word], daemon, feature, who[:at_sign],
-                                      host or None, count, reason, code, self.server,
-                                      self.line_no, extra))
+            return _new_tuple(Event, (at, _USAGE_KINDS[word], _intern(daemon),
+                                      _intern(feature), user, host, count, reason, code,
+                                      self.server, self.line_no, extra))
         except Exception as error:  # noqa: BLE001 - the contract: never raise on input
             self._diagnose(f"internal error reading this line: {error!r}", line)
             return None
@@ -385,6 +391,19 @@ class DebugLogReader(LogCalendar):
             self.diagnostics.append(Diagnostic(self.line_no, message, line, self.server))
         else:
             self.dropped_diagnostics += 1
+
+
+def _person(who: str) -> tuple[str, str | None] | None:
+    """`user@host` as (user, host), remembered and shared by the events that repeat it;
+    None when it is not that simple (no host, text after it)."""
+    at_sign = who.rfind("@")
+    host = who[at_sign + 1:]
+    if at_sign <= 0 or " " in host:
+        return None
+    person = (_intern(who[:at_sign]), _intern(host) if host else None)
+    if len(_PEOPLE) < MAX_CACHED_PEOPLE:
+        _PEOPLE[who] = person
+    return person
 
 
 def _read_tail(tail: str) -> tuple[int, str | None, str | None, str | None]:

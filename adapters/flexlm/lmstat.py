@@ -18,7 +18,7 @@ shared/reference/formats.md section 1); the ones that break naive parsers:
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from lmconsole.adapter import StatusReport
 from lmconsole.model import (
@@ -115,11 +115,29 @@ _ELISIONS = ("...", "[...]", "…")
 
 
 def parse_lmstat(text: str, *, name: str | None = None, tz: tzinfo = UTC,
-                 now: datetime | None = None) -> StatusReport:
+                 now: datetime | None = None, seats_before: SeatLines | None = None
+                 ) -> StatusReport:
     """Parse one `lmstat -a` output. `name` names the server (else its port@host list);
     `tz` is the licence server's zone; `now` resolves start dates when the output has no
-    status date line."""
-    return _Parser(name, tz, now).parse(text)
+    status date line. `seats_before`: what the previous output of the same server gave
+    its seat lines (see SeatLines), for a monitor that polls it again."""
+    return _Parser(name, tz, now, seats_before).parse(text)
+
+
+class SeatLines:
+    """A server's seat lines and the seats they were read as, from one output to the next.
+    A seat line the next output repeats word for word gives the same Checkout object, not a
+    new equal one: most seats of a busy server last many polls, and the console compares
+    what changed by identity first (screens/live_table.py), so an unchanged seat costs a
+    dictionary lookup, not a parse and a comparison of its fields. Holds the lines of the
+    latest output only, and gives them back only while they would be read the same: for the
+    same zone and the same date of the status (a start's year depends on both)."""
+
+    __slots__ = ("seats", "read_as_of")
+
+    def __init__(self) -> None:
+        self.seats: dict[str, Checkout] = {}
+        self.read_as_of: tuple[tzinfo, date] | None = None
 
 
 class _FeatureBuilder:
@@ -250,7 +268,9 @@ def _split_error(text: str) -> tuple[str, str | None]:
 
 
 class _Parser:
-    def __init__(self, name: str | None, tz: tzinfo, now: datetime | None) -> None:
+    def __init__(self, name: str | None, tz: tzinfo, now: datetime | None,
+                 seats_before: SeatLines | None = None) -> None:
+        self.seats_before = seats_before
         self.name = name
         self.tz = tz
         self.now = now
@@ -275,9 +295,17 @@ class _Parser:
         canonical = _CANONICAL_USER.fullmatch
         new_checkout = tuple.__new__
         start_time = self.start_time
+        before: dict[str, Checkout] | None = None  # known at the first feature
+        seats_now: dict[str, Checkout] = {}
         for number, line in enumerate(lines, 1):
             feature = self.feature
-            if feature is not None and (match := canonical(line)) is not None:
+            if feature is not None and before is None:
+                before = self.usable_seats_before()
+            if feature is not None and (seat := before.get(line)) is not None and \
+                    seat.pool == feature.pool_index:
+                feature.checkouts.append(seat)
+                seats_now[line] = seat
+            elif feature is not None and (match := canonical(line)) is not None:
                 (user, host, display, version, server, port, handle, start, count,
                  pid, linger, linger_total) = match.groups()
                 if linger is None:
@@ -285,13 +313,19 @@ class _Parser:
                 else:  # see linger(): a seat with time left is borrowed
                     linger_s, linger_total_s = int(linger), int(linger_total)
                     borrowed = linger_s > 0
-                feature.checkouts.append(new_checkout(Checkout, (
+                seat = new_checkout(Checkout, (
                     user, host, display, version, feature.pool_index, server, int(port),
                     int(handle), start_time(start, line, number), int(count) if count else 1,
                     borrowed, linger_s, linger_total_s, int(pid) if pid else None, None,
-                )))
+                ))
+                feature.checkouts.append(seat)
+                if seat.start is not None:  # one read with a diagnostic is read again
+                    seats_now[line] = seat
             elif line and not line.isspace():
                 classify(line, number)
+        if self.seats_before is not None:
+            self.seats_before.seats = seats_now
+            self.seats_before.read_as_of = self.read_as_of()
         truncated_at = self.truncation(lines, text)
         self.settle_tentative_identities()
         return StatusReport(
@@ -301,6 +335,16 @@ class _Parser:
             recognised=self.recognised,
             truncated_at=truncated_at,
         )
+
+    def read_as_of(self) -> tuple[tzinfo, date]:
+        return self.tz, self.reference_time().date()
+
+    def usable_seats_before(self) -> dict[str, Checkout]:
+        """The previous output's seats by line, if they would be read the same now."""
+        before = self.seats_before
+        if before is None or before.read_as_of != self.read_as_of():
+            return {}
+        return before.seats
 
     def classify(self, line: str, number: int) -> None:
         # User lines are the bulk of a large output: test for them first and cheaply.

@@ -34,6 +34,7 @@ class RlmAdapter:
     kind = "rlm"
     output_name = "rlmstat"
     status_command = "rlmutil rlmstat -a"
+    frees_seats = True  # rlmremove
 
     def status_argv(self, server: StatusQuery) -> list[str]:
         argv = [_utility(server), "rlmstat", "-a"]
@@ -117,6 +118,9 @@ class RlmAdapter:
 
     def license_language(self):
         raise NotImplementedError("RLM licence files are not edited yet")
+
+    def options_blocks(self):
+        raise NotImplementedError("RLM options files have no managed blocks yet")
 
     def simulator(self):
         raise NotImplementedError("there is no simulated RLM server yet")

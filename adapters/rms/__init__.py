@@ -34,6 +34,7 @@ def recognises(text: str) -> int | None:
 class RmsAdapter:
     kind = "rms"
     output_name = "lsmon"
+    frees_seats = False  # the seats view offers no "free seat" key on a Sentinel RMS server
     status_command = "lsmon HOST"
 
     def status_argv(self, server: StatusQuery) -> list[str]:
@@ -96,6 +97,9 @@ class RmsAdapter:
 
     def license_language(self):
         raise NotImplementedError("Sentinel RMS licence files are not read yet")
+
+    def options_blocks(self):
+        raise NotImplementedError("Sentinel RMS servers have no options files with managed blocks")
 
     def simulator(self):
         raise NotImplementedError("there is no simulated Sentinel RMS server")

@@ -257,6 +257,35 @@ class AlertEngine:
         track.alert = replace(track.alert, snoozed_until=until)
         return AlertChange(Change.SNOOZED, now, track.alert, by)
 
+    # ---- what was before (another process, this one before a restart) ----------------------
+
+    def restore(self, alerts: Iterable[Alert]) -> None:
+        """Alerts that were firing when this process last stopped (from the history): the
+        same alerts go on, not told again as new; of a rule no longer configured, none."""
+        names = {rule.name for rule in self.rules}
+        for alert in alerts:
+            if alert.rule in names and alert.key not in self.tracks:
+                self.tracks[alert.key] = _Track(alert.labels.get("server", ""),
+                                                pending_since=alert.since, alert=alert)
+
+    def handled_elsewhere(self, key: Key, *, acknowledged_by: str | None = None,
+                          acknowledged_at: datetime | None = None,
+                          snoozed_until: datetime | None = None) -> bool:
+        """An acknowledgement or snooze made by another process (the console, for the
+        collector that e-mails), taken on without being told or recorded again. False:
+        no such alert fires here, or it was handled so already."""
+        track = self.tracks.get(key)
+        if track is None or track.alert is None:
+            return False
+        alert = track.alert
+        if acknowledged_by is not None and alert.acknowledged_by is None:
+            track.alert = replace(alert, acknowledged_by=acknowledged_by,
+                                  acknowledged_at=acknowledged_at)
+        elif snoozed_until is not None and (alert.snoozed_until is None or
+                                            snoozed_until > alert.snoozed_until):
+            track.alert = replace(alert, snoozed_until=snoozed_until)
+        return track.alert is not alert
+
     @property
     def firing(self) -> list[Alert]:
         """The alerts firing now, the most severe first, then the oldest."""

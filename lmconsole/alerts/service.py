@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from .delivery import Deliveries, DeliverySettings
-from .engine import AlertChange, AlertEngine
-from .history import AlertHistory
+from .engine import AlertChange, AlertEngine, Change
+from .history import AlertHistory, firing_in_history, handled_since, latest_change_id
 from .rules import AlertRule
 from .watcher import EVALUATE_EVERY_S, AlertWatcher
 
@@ -35,6 +35,9 @@ class AlertService:
         self.deliveries = Deliveries(delivery, said) \
             if delivery is not None and (delivery.hook or delivery.email) else None
         self.ticker: asyncio.Task | None = None
+        self.syncing: asyncio.Task | None = None
+        if history_to_come and self.active:
+            self.watcher.hold()
 
     @property
     def active(self) -> bool:
@@ -65,11 +68,53 @@ class AlertService:
         self.history.tell(self.unrecorded or [])
         self.unrecorded = None
 
+    async def resume_from(self, store, *, sync_every_s: float = EVALUATE_EVERY_S) -> None:
+        """Go on from the history `store`: the alerts it says fire are this process's (not
+        told again as new), every change is recorded there from now on, and what other
+        processes record there (the console's acknowledgements, for a collector that
+        e-mails) is taken on every `sync_every_s`."""
+        if self.active:
+            self.engine.restore(await firing_in_history(store))
+            for listener in self.listeners if self.engine.firing else ():
+                listener([])  # nothing told, but what fires is known now
+            self.syncing = asyncio.create_task(
+                self._sync(store, await latest_change_id(store), sync_every_s),
+                name="alert sync")
+        self.record_into(store)
+        self.watcher.release()
+
+    async def _sync(self, store, after_id: int, every_s: float) -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                rows = await handled_since(store, after_id)
+            except Exception:  # noqa: BLE001 - a database away for a while: asked again
+                continue
+            taken = [change for row in rows if (change := self._take(row)) is not None]
+            after_id = rows[-1].id if rows else after_id
+            for listener in self.listeners if taken else ():
+                listener(taken)
+
+    def _take(self, row) -> AlertChange | None:
+        """An acknowledgement or snooze another process recorded, taken on here."""
+        key, at = (row.rule, row.subject), datetime.fromtimestamp(row.at, UTC)
+        if row.change == Change.ACKNOWLEDGED:
+            handled = self.engine.handled_elsewhere(key, acknowledged_by=row.who,
+                                                    acknowledged_at=at)
+        elif row.until_at is not None:
+            handled = self.engine.handled_elsewhere(
+                key, snoozed_until=datetime.fromtimestamp(row.until_at, UTC))
+        else:
+            handled = False
+        return AlertChange(Change(row.change), at, self.engine.tracks[key].alert, row.who) \
+            if handled else None
+
     async def stop(self) -> None:
         """Stop evaluating; what was told is delivered and written first."""
-        if self.ticker is not None:
-            self.ticker.cancel()
-            await asyncio.gather(self.ticker, return_exceptions=True)
+        for task in (self.ticker, self.syncing):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         for outbox in (self.deliveries, self.history):
             if outbox is not None:
                 await outbox.stop()

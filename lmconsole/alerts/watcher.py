@@ -23,6 +23,9 @@ EVALUATE_EVERY_S = 5.0
 # A denial is evaluated at once, but not more often than this: a log read from far back
 # (a collector catching up) brings thousands a second, and the ticker catches the rest.
 DENIALS_EVALUATED_EVERY_S = 0.5
+# How long evaluation waits for the history to say which alerts already fire (see hold):
+# a database that does not answer by then is not waited for.
+HOLD_AT_MOST_S = 60.0
 
 
 class AlertWatcher(Listener):
@@ -32,8 +35,21 @@ class AlertWatcher(Listener):
         self.clock = clock
         self.tell = tell
         self.denial_evaluated_at = -DENIALS_EVALUATED_EVERY_S  # monotonic
+        self.held_until: float | None = None  # monotonic
+
+    def hold(self, at_most_s: float = HOLD_AT_MOST_S) -> None:
+        """Observe, but evaluate nothing until `release` (or `at_most_s`): until the history
+        has said which alerts fire already, an alert still firing would be told as new."""
+        self.held_until = time.monotonic() + at_most_s
+
+    def release(self) -> None:
+        self.held_until = None
 
     def evaluate(self) -> list[AlertChange]:
+        if self.held_until is not None:
+            if time.monotonic() < self.held_until:
+                return []
+            self.held_until = None
         changes = self.engine.evaluate(self.clock())
         if changes:
             self.tell(changes)

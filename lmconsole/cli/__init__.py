@@ -30,6 +30,7 @@ from . import (
     directory,
     history,
     import_logs,
+    pools,
     report,
     snapshot,
     watch,
@@ -38,7 +39,7 @@ from . import (
 from .common import PROG
 
 COMMANDS = [snapshot, config, check_options, check_license, what_if, import_logs, collect,
-            history, report, watch, directory, demo]  # --help's order
+            history, report, watch, directory, pools, demo]  # --help's order
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -69,7 +69,7 @@ async def collect(args: argparse.Namespace) -> int:
     recorder = HistoryRecorder(store, retention=Retention(**dict(config.retention)),
                                audit=AuditCopy(audit_path(config)))
     said = Said()
-    alerts = alert_service(config, store, said)
+    alerts = await alert_service(config, store, said)
     monitors = []
     for query in queries:
         server = query.config
@@ -107,10 +107,11 @@ async def collect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def alert_service(config, store, said: Said):
-    """The configuration's alert rules on what the collector sees: every change recorded in
-    the history and said on standard error; the hook and e-mail told unless the
-    configuration has the console deliver them."""
+async def alert_service(config, store, said: Said):
+    """The configuration's alert rules on what the collector sees, going on from the alerts
+    the history says fire: every change recorded in the history and said on standard
+    error; the hook and e-mail told unless the configuration has the console deliver
+    them."""
     from lmconsole.alerts.rules import rules_in_force
     from lmconsole.alerts.service import AlertService
 
@@ -121,7 +122,10 @@ def alert_service(config, store, said: Said):
                           else None,
                           said=lambda text: said.say("alerts", text),
                           listeners=[said.alert_changes])
-    alerts.record_into(store)
+    await alerts.resume_from(store)
+    if firing := alerts.engine.firing:
+        said.say("alerts", f"{len(firing)} alert(s) firing when last stopped: going on with "
+                           "them, not told again as new")
     return alerts
 
 

@@ -61,7 +61,8 @@ def run_console(args: argparse.Namespace, config=None) -> int:
                        audit=audit_log_for(config), display_tz=config.display_tz,
                        keymap=config.keys, history=history_for(config),
                        alerts=rules_in_force(config), alerting=config.alerting,
-                       true_denial_window_s=config.true_denial_window_s)
+                       true_denial_window_s=config.true_denial_window_s,
+                       managed_groups=config.managed_groups, pools=config.pools)
     app.run()
     return EXIT_OK
 

@@ -1,6 +1,7 @@
 """`lmconsole directory`: sync the configured directories' users and groups into the history
-(`sync`, once or on each directory's sync_interval_s with --schedule), and show the groups
-and their members as of now or any past day (`groups`). No Textual here.
+(`sync`, once or on each directory's sync_interval_s with --schedule), show the groups
+and their members as of now or any past day (`groups`), and keep a server's GROUP lines in
+sync with them (`options`, lmconsole.cli.blocks). No Textual here.
 
 Exit codes: 0 ok, 2 a bad configuration or option, 3 a directory or the database that
 cannot be reached (the other directories are still synced).
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from lmconsole.inputs import InputError
 from lmconsole.snapshot import EXIT_OK
 
+from .blocks import add_apply_options
 from .common import PROG, zone
 from .database import EXIT_UNREACHABLE, configuration, database_option, open_store, run_on_store
 
@@ -49,6 +51,16 @@ def add_parser(commands) -> None:
                                                      "display_timezone, else this machine's)")
     groups.add_argument("--format", choices=("table", "json"), default="table")
     groups.set_defaults(run=run_groups)
+    options = actions.add_parser(
+        "options", parents=[database_option()],
+        help="keep a server's GROUP / HOST_GROUP lines in sync with the directory groups",
+        description="Write the [[managed_groups]] of a server as GROUP and HOST_GROUP lines "
+                    "between marker comments in its options file, from the groups the last "
+                    "`directory sync` recorded; lines outside the block are never touched. A "
+                    "dry run shows the diff, the findings and the what-if; --apply saves "
+                    "it (backup, audit) and runs lmreread.")
+    add_apply_options(options)
+    options.set_defaults(run=run_options)
 
 
 # ---- sync -----------------------------------------------------------------------------------
@@ -183,3 +195,48 @@ async def show_groups(args: argparse.Namespace) -> int:
                 name = users[login].display_name if login in users else None
                 print(f"{'':<{width}}    {login}" + (f"  ({name})" if name else ""))
     return EXIT_OK
+
+
+# ---- options --------------------------------------------------------------------------------
+
+def run_options(args: argparse.Namespace) -> int:
+    return run_on_store(sync_options, args)
+
+
+async def sync_options(args: argparse.Namespace, now: datetime | None = None) -> int:
+    from lmconsole.managed.plan import GROUPS, groups_text
+
+    from .blocks import Target, run_block
+
+    config = configuration(args)
+    managed = [m for m in config.managed_groups if m.server == args.server]
+    if not managed:
+        raise InputError(f"--server {args.server}: no [[managed_groups]] names this server; "
+                         "add one with the groups its options file should define")
+    now = now or datetime.now(UTC)
+    users, hosts = await managed_members(args, config, managed, int(now.timestamp()))
+    target = Target(config, args.server)
+    try:
+        license_text = await target.license_text()
+        return await run_block(
+            args, config, target, GROUPS,
+            lambda text: groups_text(target.blocks, text, users, hosts),
+            license_text=license_text, now=now)
+    finally:
+        await target.close()
+
+
+async def managed_members(args, config, managed, at: int
+                          ) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """The users of the GROUP groups and the hosts of the HOST_GROUP groups, as the history
+    has them at `at`. InputError: a group it does not know."""
+    from lmconsole.managed.plan import managed_members as members_of
+
+    store = await open_store(args, config)
+    try:
+        users, hosts, missing = await members_of(store, managed, at)
+    finally:
+        await store.close()
+    if missing:
+        raise InputError(missing[0])
+    return users, hosts

@@ -24,8 +24,9 @@ def add_parser(commands) -> None:
     source = snapshot.add_mutually_exclusive_group()
     source.add_argument("--demo", action="store_true", help="the built-in simulated servers")
     source.add_argument("--from-file", metavar="PATH",
-                        help="a saved status output, `lmutil lmstat -a` or `rlmutil rlmstat -a` "
-                             "(- for standard input; the licence manager is told from it)")
+                        help="a saved status output of any licence manager lmconsole reads "
+                             "(`lmutil lmstat -a`, `rlmutil rlmstat -a`, `lmxendutil -licstat`, "
+                             "...; - for standard input; the manager is told from it)")
     source.add_argument("--server", metavar="NAME", action="append",
                         help="a configured server (repeatable; default: all of them)")
     snapshot.add_argument("--format", choices=FORMAT_NAMES, default="table")

@@ -364,3 +364,19 @@ directory_members = Table(
                      name="uq_directory_members_dated"),  # the convention's: > 63 characters
     Index(None, "member", "valid_from"),  # a user's groups
 )
+
+# Seats a pool's manager set ([[pools]] manager, `lmconsole pools set`), one row a change. The
+# latest row of a pool's feature holds while the configuration still gives that feature the
+# seats it was set over (`config_seats`): a change of the configuration's own wins.
+pool_seats = Table(
+    "pool_seats", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("server", String(NAME), nullable=False),
+    Column("pool", String(NAME), nullable=False),
+    Column("feature", String(NAME), nullable=False),
+    Column("seats", Integer, nullable=False),
+    Column("config_seats", Integer, nullable=False),
+    Column("set_by", String(NAME), nullable=False),
+    Column("set_at", BigInteger, nullable=False),
+    Index(None, "server", "pool", "feature", "set_at"),
+)

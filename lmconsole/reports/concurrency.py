@@ -62,14 +62,10 @@ async def concurrency(store: HistoryStore, question: Question, *, per: str = "da
     observed = await observed_s(store, await spans(store, question, servers, level_s),
                                 listed)
     figures = await _figures(store, question, servers, level_s, per, listed)
-    for server_id, feature in sorted({key[:2] for key in figures},
-                                     key=lambda k: (servers[k[0]], k[1])):
+    for (server_id, feature), found in sorted(
+            figures.items(), key=lambda item: (servers[item[0][0]], item[0][1])):
         seen = observed.get(server_id, {})
-        for bucket in listed:
-            found = figures.get((server_id, feature, bucket.key))
-            if found or bucket.key in seen:
-                report.rows.append(_row(servers[server_id], feature, bucket, found,
-                                        seen.get(bucket.key, 0), level_s))
+        report.rows += _rows(servers[server_id], feature, listed, found, seen, level_s)
     level = LEVEL_NAMES[level_s]
     report.rules = [
         f"read from the {level} level; a {level} counts in the {per} its middle falls in, "
@@ -89,7 +85,8 @@ def refuse_finer(per: str, level_s: int) -> None:
 
 
 async def _figures(store, question, servers, level_s, per, listed
-                   ) -> dict[tuple[int, str, int], dict]:
+                   ) -> dict[tuple[int, str], dict[int, tuple]]:
+    """Per (server, feature): per bucket key, (peak, sum of means, least mean, periods)."""
     table = occupancy(level_s)
     c = table.c
     key = bucket_key(local_middle(table, level_s, question), per, listed)
@@ -101,18 +98,32 @@ async def _figures(store, question, servers, level_s, per, listed
              .where(of_servers(table, question, servers))
              .group_by(c.server_id, c.feature, key))
     query = filtered(in_period(query, table, question, level_s), table, question)
-    return {(row.server_id, row.feature, row.bucket): row._asdict()
-            for row in await store.rows(query)}
+    figures: dict[tuple[int, str], dict[int, tuple]] = {}
+    for server_id, feature, bucket, *found in await store.rows(query):
+        mine = figures.get((server_id, feature))
+        if mine is None:
+            mine = figures[(server_id, feature)] = {}
+        mine[bucket] = found
+    return figures
 
 
-def _row(server: str, feature: str, bucket: Bucket, figures: dict | None, seen_s: int,
-         level_s: int) -> dict:
-    figures = figures or {"peak": 0, "mean_sum": 0, "least_mean": 0, "periods": 0}
-    some_without_row = figures["periods"] < seen_s // level_s
-    return {
-        "server": server, "feature": feature, "bucket": bucket.label,
-        "peak": figures["peak"],
-        "average": round(figures["mean_sum"] * level_s / seen_s, 2) if seen_s else None,
-        "min": 0 if some_without_row else round(figures["least_mean"], 2),
-        "observed_pct": round(100 * seen_s / bucket.seconds, 1),
-    }
+NOTHING = (0, 0, 0, 0)  # a bucket observed with no row: none in use
+
+
+def _rows(server: str, feature: str, listed: list[Bucket], figures: dict[int, tuple],
+          seen: dict[int, int], level_s: int) -> list[dict]:
+    """A feature's row for each bucket it has figures for or its server was observed in."""
+    rows = []
+    for bucket in listed:
+        found = figures.get(bucket.key)
+        seen_s = seen.get(bucket.key, 0)
+        if found is None and not seen_s:
+            continue
+        peak, mean_sum, least_mean, periods = found or NOTHING
+        rows.append({
+            "server": server, "feature": feature, "bucket": bucket.label, "peak": peak,
+            "average": round(mean_sum * level_s / seen_s, 2) if seen_s else None,
+            "min": 0 if periods < seen_s // level_s else round(least_mean, 2),
+            "observed_pct": round(100 * seen_s / bucket.seconds, 1),
+        })
+    return rows

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, null, select, union_all
 
 from lmconsole.history.store import HistoryStore
 
@@ -63,11 +63,12 @@ async def forecast(store: HistoryStore, question: Question, *, growth_pct: float
         return report
     level_s = await finest_level(store, question, list(servers))
     report.level_s = level_s
-    days = _daily_peaks(question, servers, level_s)
-    trends = {(r.server_id, r.feature): r for r in await store.rows(_trends(days))}
-    histograms: dict[tuple[int, str], dict[int, int]] = {}
-    for row in await store.rows(_histogram(days)):
-        histograms.setdefault((row.server_id, row.feature), {})[row.peak] = row.n
+    trends, histograms = {}, {}
+    for row in await store.rows(_trends_and_histograms(question, servers, level_s)):
+        if row.histogram:
+            histograms.setdefault((row.server_id, row.feature), {})[row.peak] = row.n
+        else:
+            trends[(row.server_id, row.feature)] = row
     for key in sorted(trends, key=lambda k: (servers[k[0]], k[1])):
         report.rows.append(_row(servers[key[0]], key[1], trends[key], histograms[key],
                                 percentile_of, growth_pct, horizon_days,
@@ -83,6 +84,24 @@ async def forecast(store: HistoryStore, question: Question, *, growth_pct: float
     return report
 
 
+def _trends_and_histograms(question: Question, servers: dict[int, str], level_s: int):
+    """SQL, one statement: the daily peaks worked out once (a CTE used twice is
+    materialised by SQLite and PostgreSQL), then per feature the sums a least-squares line
+    through them needs (rows with histogram 0), and how many days had each peak (1)."""
+    days = _daily_peaks(question, servers, level_s).cte("days")
+    x, y = days.c.day, days.c.peak
+    trends = (select(days.c.server_id, days.c.feature, literal(0).label("histogram"),
+                     func.count().label("n"), func.sum(x).label("sx"),
+                     func.sum(y).label("sy"), func.sum(x * y).label("sxy"),
+                     func.sum(x * x).label("sxx"), func.max(y).label("peak"),
+                     func.max(days.c.issued).label("issued"))
+              .group_by(days.c.server_id, days.c.feature))
+    histograms = (select(days.c.server_id, days.c.feature, literal(1), func.count(), null(),
+                         null(), null(), null(), y, null())
+                  .group_by(days.c.server_id, days.c.feature, y))
+    return union_all(trends, histograms)
+
+
 def _daily_peaks(question: Question, servers: dict[int, str], level_s: int):
     """SQL: per server, feature and local day (its number since the epoch), the peak in use
     and the most issued."""
@@ -93,22 +112,7 @@ def _daily_peaks(question: Question, servers: dict[int, str], level_s: int):
                     func.max(c.issued).label("issued"))
              .where(of_servers(table, question, servers), c.in_use_peak > 0)
              .group_by(c.server_id, c.feature, day))
-    return filtered(in_period(query, table, question, level_s), table, question).subquery()
-
-
-def _trends(days):
-    """SQL: the sums a least-squares line through the daily peaks needs, per feature."""
-    x, y = days.c.day, days.c.peak
-    return (select(days.c.server_id, days.c.feature, func.count().label("n"),
-                   func.sum(x).label("sx"), func.sum(y).label("sy"),
-                   func.sum(x * y).label("sxy"), func.sum(x * x).label("sxx"),
-                   func.max(y).label("peak"), func.max(days.c.issued).label("issued"))
-            .group_by(days.c.server_id, days.c.feature))
-
-
-def _histogram(days):
-    return (select(days.c.server_id, days.c.feature, days.c.peak, func.count().label("n"))
-            .group_by(days.c.server_id, days.c.feature, days.c.peak))
+    return filtered(in_period(query, table, question, level_s), table, question)
 
 
 def _row(server: str, feature: str, sums, histogram: dict[int, int], percentile_of: int,

@@ -56,14 +56,11 @@ async def heatmap(store: HistoryStore, question: Question) -> Report:
     report.level_s = level_s
     observed = await _observed_cells(store, question, servers, level_s)
     figures = await _figures(store, question, servers, level_s)
-    cells_of: dict[tuple[int, str], set] = {}  # the cells with rows, per feature
-    for key in figures:
-        cells_of.setdefault(key[:2], set()).add(key[2:])
-    for server_id, feature in sorted(cells_of, key=lambda k: (servers[k[0]], k[1])):
+    for (server_id, feature), found in sorted(
+            figures.items(), key=lambda item: (servers[item[0][0]], item[0][1])):
         seen = observed.get(server_id, {})
-        for cell in sorted(seen.keys() | cells_of[(server_id, feature)]):
-            report.rows.append(_row(servers[server_id], feature, cell,
-                                    figures.get((server_id, feature, *cell)),
+        for cell in sorted(seen.keys() | found.keys()):
+            report.rows.append(_row(servers[server_id], feature, cell, found.get(cell),
                                     seen.get(cell, 0), level_s))
     level = LEVEL_NAMES[level_s]
     report.rules = [
@@ -89,7 +86,9 @@ async def _observed_cells(store, question, servers, level_s
     return cells
 
 
-async def _figures(store, question, servers, level_s) -> dict[tuple[int, str, int, int], dict]:
+async def _figures(store, question, servers, level_s
+                   ) -> dict[tuple[int, str], dict[tuple[int, int], tuple]]:
+    """Per (server, feature): per (weekday, hour), (peak, sum of means)."""
     table = occupancy(level_s)
     c = table.c
     local = local_middle(table, level_s, question)
@@ -100,15 +99,20 @@ async def _figures(store, question, servers, level_s) -> dict[tuple[int, str, in
              .where(of_servers(table, question, servers))
              .group_by(c.server_id, c.feature, day, hour))
     query = filtered(in_period(query, table, question, level_s), table, question)
-    return {(row.server_id, row.feature, row.weekday, row.hour): row._asdict()
-            for row in await store.rows(query)}
+    figures: dict[tuple[int, str], dict[tuple[int, int], tuple]] = {}
+    for server_id, feature, day, hour, peak, mean_sum in await store.rows(query):
+        mine = figures.get((server_id, feature))
+        if mine is None:
+            mine = figures[(server_id, feature)] = {}
+        mine[(day, hour)] = (peak, mean_sum)
+    return figures
 
 
-def _row(server: str, feature: str, cell: tuple[int, int], figures: dict | None,
+def _row(server: str, feature: str, cell: tuple[int, int], figures: tuple | None,
          seen_s: int, level_s: int) -> dict:
-    figures = figures or {"peak": 0, "mean_sum": 0}
+    peak, mean_sum = figures or (0, 0)
     return {
         "server": server, "feature": feature, "weekday": WEEKDAYS[cell[0]], "hour": cell[1],
-        "average": round(figures["mean_sum"] * level_s / seen_s, 2) if seen_s else None,
-        "peak": figures["peak"], "observed_h": round(seen_s / HOUR, 2),
+        "average": round(mean_sum * level_s / seen_s, 2) if seen_s else None,
+        "peak": peak, "observed_h": round(seen_s / HOUR, 2),
     }
