@@ -10,8 +10,9 @@ from typing import NamedTuple
 
 from lmconsole.adapter import LicenceManagerAdapter
 
-from . import betalm, flexlm, hasp, lmx, lsdyna, lum, mathlm, olicense, rlm, unsupported
+from . import betalm, dsls, flexlm, hasp, lmx, lsdyna, lum, mathlm, olicense, rlm, rms, unsupported
 from .betalm import BetalmAdapter
+from .dsls import DslsAdapter
 from .flexlm import FlexlmAdapter
 from .hasp import HaspAdapter
 from .lmx import LmxAdapter
@@ -20,6 +21,7 @@ from .lum import LumAdapter
 from .mathlm import MathlmAdapter
 from .olicense import OlicenseAdapter
 from .rlm import RlmAdapter
+from .rms import RmsAdapter
 
 ADAPTERS: dict[str, LicenceManagerAdapter] = {
     FlexlmAdapter.kind: FlexlmAdapter(),
@@ -31,6 +33,8 @@ ADAPTERS: dict[str, LicenceManagerAdapter] = {
     MathlmAdapter.kind: MathlmAdapter(),
     LumAdapter.kind: LumAdapter(),
     HaspAdapter.kind: HaspAdapter(),
+    DslsAdapter.kind: DslsAdapter(),
+    RmsAdapter.kind: RmsAdapter(),
 }
 
 # The licence manager of a server whose configuration names none, and of the files a
@@ -45,6 +49,8 @@ _NAMES[BetalmAdapter.kind] = BetalmAdapter.label
 _NAMES[MathlmAdapter.kind] = MathlmAdapter.label
 _NAMES[LumAdapter.kind] = LumAdapter.label
 _NAMES[HaspAdapter.kind] = HaspAdapter.label
+_NAMES[DslsAdapter.kind] = "DSLS"
+_NAMES[RmsAdapter.kind] = "Sentinel RMS"
 _RECOGNISERS = {FlexlmAdapter.kind: flexlm.recognises, RlmAdapter.kind: rlm.recognises}
 _RECOGNISERS[LmxAdapter.kind] = lmx.recognises
 _RECOGNISERS[LsdynaAdapter.kind] = lsdyna.recognises
@@ -53,6 +59,8 @@ _RECOGNISERS[BetalmAdapter.kind] = betalm.recognises
 _RECOGNISERS[MathlmAdapter.kind] = mathlm.recognises
 _RECOGNISERS[LumAdapter.kind] = lum.recognises
 _RECOGNISERS[HaspAdapter.kind] = hasp.recognises
+_RECOGNISERS[DslsAdapter.kind] = dsls.recognises
+_RECOGNISERS[RmsAdapter.kind] = rms.recognises
 
 
 class Detected(NamedTuple):

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 # name -> words its status utility prints near the top
 SIGNS = {
-    "Sentinel RMS": ("Sentinel RMS Development Kit",),
-    "DSLS": ("License Administration Tool Version",),
     # lmconsole reads monitorlm through its own template (config/mathlm-monitorlm.template)
     "MathLM (monitorlm's default layout, not lmconsole's template)": (
         "MathLM Version ", "MathLM Server "),

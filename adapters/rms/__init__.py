@@ -1,0 +1,116 @@
+"""Thales (SafeNet) Sentinel RMS: the status by `lsmon HOST`.
+
+lsmon names the server by host only: a server's `license` setting is its "port@host", lsmon
+is given the host, and a port other than RMS's 5093 through the LSPORT variable lsmon
+reads. Sentinel RMS has no command line to free one client's licence or to re-read a file
+here: those actions are refused with the reason. Not yet: its usage log (`lsusage`),
+licence files and a simulated server; the configuration check refuses the settings that
+would lead there (config_problems).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+
+from lmconsole.adapter import DaemonOptionsFile, OptionsFileOwner, StatusQuery, StatusReport
+from lmconsole.model import Checkout, Diagnostic, Pool, ServerStatus
+
+# The configuration's default utility is FlexLM's: an RMS server that names none gets this.
+DEFAULT_UTILITY = "lsmon"
+DEFAULT_PORT = "5093"
+_NOT_YET = {"options_file": "its options files are not edited yet",
+            "options_files": "its options files are not edited yet",
+            "license_file": "its licence files are not read yet",
+            "debug_log": "its usage log is not read yet"}
+
+
+def recognises(text: str) -> int | None:
+    """Where in `text` the first sign of an lsmon output is (its offset), or None."""
+    from .lsmon import first_sign
+
+    return first_sign(text)
+
+
+class RmsAdapter:
+    kind = "rms"
+    output_name = "lsmon"
+    frees_seats = False  # the seats view offers no "free seat" key on a Sentinel RMS server
+    status_command = "lsmon HOST"
+
+    def status_argv(self, server: StatusQuery) -> list[str]:
+        port, host = _port_host(server.license)
+        argv = [_utility(server), host]
+        return argv if port in (None, DEFAULT_PORT) else ["env", f"LSPORT={port}", *argv]
+
+    def config_problems(self, settings) -> list[tuple[str, str]]:
+        problems = [(key, f"not for a Sentinel RMS server yet: {reason}; remove this key")
+                    for key, reason in _NOT_YET.items() if key in settings]
+        if settings.get("transport") == "sim":
+            problems.append(("transport", 'there is no simulated Sentinel RMS server: use '
+                                          '"local" or "ssh"'))
+        return problems
+
+    def parse_status(self, text: str, *, name: str, tz: tzinfo, now: datetime) -> StatusReport:
+        from .lsmon import parse_lsmon
+
+        return parse_lsmon(text, name=name, tz=tz, now=now)
+
+    def remove_argv(self, server: StatusQuery, status: ServerStatus | None, feature: str,
+                    seat: Checkout) -> list[str]:
+        raise ValueError(f"{server.name}: Sentinel RMS has no command to free one client's "
+                         "licence (it returns when the client's heartbeat stops)")
+
+    def reread_argv(self, server: StatusQuery) -> list[str]:
+        raise ValueError(f"{server.name}: a Sentinel RMS server is not told to re-read its "
+                         "files from here")
+
+    def restart_argvs(self, server: StatusQuery, *, force: bool = False) -> list[list[str]]:
+        start = getattr(server, "start_command", None)
+        stop = getattr(server, "stop_command", None)
+        if not (start and stop):
+            raise ValueError(f"{server.name}: restarting a Sentinel RMS server needs its "
+                             "stop_command and start_command in the configuration")
+        return [list(stop), list(start)]
+
+    def event_reader(self, *, tz: tzinfo, server: str, start_date: date | None = None):
+        raise NotImplementedError("Sentinel RMS usage logs are not read yet")
+
+    def parse_log(self, text: str, *, tz: tzinfo):
+        return [], [Diagnostic(1, "Sentinel RMS usage logs are not read yet", text[:200])]
+
+    def denial_words(self, code: str | None, reason: str | None) -> str:
+        return reason or (f"denied (Sentinel RMS {code})" if code else "denied")
+
+    def options_language(self, license_text: str | None = None, vendor: str | None = None):
+        raise NotImplementedError("Sentinel RMS options files are not edited yet")
+
+    def daemon_options_files(self, license_text: str, license_path: str | None
+                             ) -> list[DaemonOptionsFile]:
+        return []
+
+    def options_file_owner(self, license_text: str, license_path: str | None,
+                           options_path: str, vendor: str | None) -> OptionsFileOwner:
+        return OptionsFileOwner(vendor, "--vendor" if vendor else None)
+
+    def license_pools(self, license_text: str) -> dict[str, tuple[Pool, ...]]:
+        return {}
+
+    def license_language(self):
+        raise NotImplementedError("Sentinel RMS licence files are not read yet")
+
+    def options_blocks(self):
+        raise NotImplementedError("Sentinel RMS servers have no options files with managed blocks")
+
+    def simulator(self):
+        raise NotImplementedError("there is no simulated Sentinel RMS server")
+
+
+def _utility(server: StatusQuery) -> str:
+    return DEFAULT_UTILITY if server.lmutil == "lmutil" else server.lmutil
+
+
+def _port_host(licence: str | None) -> tuple[str | None, str]:
+    """The port (None: not named) and host of "port@host" (the first of a list)."""
+    first = (licence or "").split(",")[0].strip()
+    port, _, host = first.rpartition("@")
+    return (port or None), (host or "localhost")
