@@ -36,6 +36,7 @@ from .base import (
     filtered,
     gap_rows,
     greatest,
+    of_servers,
     reaches,
     seconds_in_period,
     server_ids,
@@ -186,7 +187,7 @@ def _usage_per_user_day(dialect: str, question: Question, servers, reach):
     query = (select(s.c.user_name, day, func.count().label("sessions"),
                     total(seconds).label("seconds"),
                     total(s.c.count * seconds).label("seat_seconds"))
-             .where(~s.c.reserved, s.c.server_id.in_(servers))
+             .where(~s.c.reserved, of_servers(s, question, servers))
              .group_by(s.c.user_name, day))
     if question.users:
         query = query.where(s.c.user_name.in_(question.users))
@@ -199,7 +200,7 @@ def _reserved_per_day(dialect: str, question: Question, servers, reach):
     seconds = seconds_in_period(dialect, s, question, reach)
     day = (greatest(dialect, s.c.start_at, question.start) // DAY).label("day")
     query = (select(s.c.user_name, day, total(s.c.count * seconds).label("seat_seconds"))
-             .where(s.c.reserved, s.c.server_id.in_(servers))
+             .where(s.c.reserved, of_servers(s, question, servers))
              .group_by(s.c.user_name, day))
     return filtered(sessions_in_period(query, s, question, reach), s, question)
 

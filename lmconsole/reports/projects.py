@@ -26,6 +26,7 @@ from .base import (
     Report,
     filtered,
     gap_rows,
+    of_servers,
     reaches,
     seconds_in_period,
     server_ids,
@@ -109,7 +110,7 @@ def _usage(dialect: str, question: Question, servers, reach, rules):
                     total(case((s.c.project.is_not(None), 1), else_=0)).label("from_log"),
                     total(seconds).label("seconds"),
                     total(s.c.count * seconds).label("seat_seconds"))
-             .where(~s.c.reserved, s.c.server_id.in_(servers),
+             .where(~s.c.reserved, of_servers(s, question, servers),
                     in_groups(question, s.c.user_name, s.c.start_at))
              .group_by(project))
     if question.users:
