@@ -117,3 +117,30 @@ def test_rlmreread_applies_a_changed_options_file(tmp_path):
     nukex = next(f for f in server.status().features if f.name == "nukex_i")
     assert nukex.reserved + sum(c.count for c in nukex.checkouts
                                 if c.user in ("anna.berg", "james.okafor")) >= 2
+
+
+def test_history_imported_from_the_simulators_report_log_matches_it(tmp_path):
+    """`lmconsole import` of a day of the studio's report log: one session per OUT record,
+    closed by its IN, and one denial per true denial (last_attempt 1), at their times."""
+    from .test_history_import import database, listed, lmconsole, summary
+
+    server = studio(4, 30)
+    log = tmp_path / "foundry.rl"
+    log.write_text("\n".join(server.log.lines) + "\n")
+    config = tmp_path / "config" / "lmconsole" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[[servers]]\nname = "studio"\nmanager = "rlm"\n'
+                      'license = "5053@studio-lic02"\ntimezone = "Europe/London"\n')
+    result = summary(lmconsole(tmp_path, "import", str(log), "--server", "studio",
+                               "--database", database(tmp_path)))
+    outs = [line.split() for line in server.log.lines if line.startswith("OUT ")]
+    open_now = sum(len(f.checkouts) for f in server.status().features if f.vendor == "foundry")
+    true_denials = [line.split() for line in server.log.denial_lines() if line.split()[8] == "1"]
+    assert result["sessions"].startswith(f"{len(outs)} ({open_now} still open)")
+    assert result["denials"] == str(len(true_denials))
+    denials = listed(tmp_path, "denials")
+    assert sorted((d["feature"], d["user"], d["host"]) for d in denials) == sorted(
+        (d[1], d[3], d[4]) for d in true_denials)
+    sessions = listed(tmp_path, "sessions")
+    assert sorted((s["feature"], s["user"]) for s in sessions) == sorted(
+        (o[1], o[4]) for o in outs)
