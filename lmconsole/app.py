@@ -1077,7 +1077,7 @@ def demo_servers(speed: float | None = 60.0, files: Path | None = None,
         scenario = demo_scenario(demo.scenario, now, manager=demo.manager)
         demo = demo_files(demo, files, scenario)
         simulator = start_simulator(scenario, demo.seed, speed=speed,
-                                    licence_path=Path(demo.license_file), manager=demo.manager)
+                                    licence_path=Path(demo.sim_licence), manager=demo.manager)
         transport = simulator_of(demo.manager).transport(simulator, log_path=demo.debug_log)
         servers.append(console_server(demo, ADAPTERS[demo.manager], transport))
     return servers

@@ -2,10 +2,11 @@
 (an lmutil command line, its text output, the lmstat parser). The simulator is the
 adapter's (lmconsole.adapter.Simulator), chosen by each server's licence manager.
 
-Two servers, as DESIGN.md's scenarios describe: an engineering company's triad and an
-architecture office. Their licence and options files are copies in a directory of their own
-(`demo_files`), so the console's editor, lmreread and restart work on them as on a real
-server's. No Textual here: `snapshot --demo` is headless.
+Three sites: an engineering company's triad and an architecture office, as DESIGN.md's
+scenarios describe, and a design studio that runs FlexLM and RLM side by side (MIXED_SITE).
+Their licence and options files are copies in a directory of their own (`demo_files`), so
+the console's editor, lmreread and restart work on them as on a real server's. No Textual
+here: `snapshot --demo` is headless.
 """
 
 from __future__ import annotations
@@ -47,18 +48,26 @@ class DemoServer:
     license_file: str | None = None  # set by with_files
     options_file: str | None = None
     options_files: tuple[tuple[str, str], ...] | None = None
+    sim_licence: str | None = None  # the licence file its simulator reads (set by with_files)
+    log_name: str = "debug.log"  # the log the console follows, beside the licence file
+    edits_files: bool = True  # False: its manager's files are not edited (no license_file)
 
     def with_files(self, licence: Path) -> DemoServer:
         """This server with its files: the licence file copied to `licence`, the options
         file of each of its daemons (else of its vendor) beside it, the debug log (the
         simulator's) named there too."""
         directory = licence.parent
+        if not self.edits_files:
+            return dataclasses.replace(self, sim_licence=str(licence),
+                                       debug_log=str(directory / self.log_name))
         if self.daemons:
             return dataclasses.replace(
-                self, license_file=str(licence), debug_log=str(directory / "debug.log"),
+                self, license_file=str(licence), sim_licence=str(licence),
+                debug_log=str(directory / "debug.log"),
                 options_files=tuple((d, str(directory / f"{d}.opt")) for d in self.daemons))
         return dataclasses.replace(
-            self, license_file=str(licence), debug_log=str(directory / "debug.log"),
+            self, license_file=str(licence), sim_licence=str(licence),
+            debug_log=str(directory / "debug.log"),
             options_file=str(directory / f"{self.vendor}.opt") if self.vendor else None)
 
     @property
@@ -70,10 +79,20 @@ class DemoServer:
         return self.scenario
 
 
+# A design studio's licence servers, one per licence manager, its people using all of
+# them. A manager's server joins the site with one entry naming its simulator's scenario
+# (an LM-X one: DemoServer("studio-lmx", "studio", seed=13, manager="lmx", edits_files=False)).
+MIXED_SITE = (
+    DemoServer("studio-flexlm", "studio", seed=11, vendor="adskflex"),
+    DemoServer("studio-rlm", "studio", seed=12, manager="rlm", log_name="foundry.rl",
+               edits_files=False),
+)
+
 DEMO_SERVERS = (
     DemoServer("engineering", "engineering", seed=7, vendor="ugslmd",
                daemons=("ugslmd", "ansyslmd", "MLM")),
     DemoServer("office", "architecture", seed=3, vendor="adskflex"),
+    *MIXED_SITE,
 )
 
 
@@ -176,7 +195,7 @@ def demo_queries(speed: float | None = None, now: datetime | None = None):
         scenario = demo_scenario(demo.scenario, now, manager=demo.manager)
         demo = demo_files(demo, files, scenario)
         server = start_simulator(scenario, demo.seed, speed=speed,
-                                 licence_path=Path(demo.license_file), manager=demo.manager)
+                                 licence_path=Path(demo.sim_licence), manager=demo.manager)
         transport = simulator_of(demo.manager).transport(server)
         queries.append(ServerQuery(demo, ADAPTERS[demo.manager], transport))
     return queries

@@ -29,7 +29,7 @@ def test_the_demo_is_critical_its_full_fem_seats_first():
     assert code == 2
     assert status.startswith("LMCONSOLE CRITICAL - 2 critical, 2 warning: ANSYS_Mechanical on "
                              "engineering: 0 of 8 seats free (threshold 0);")
-    assert status.endswith("| critical=2 warning=2 unknown=0 servers=2")
+    assert status.endswith("| critical=2 warning=2 unknown=0 servers=4")
     assert [(a["rule"], a["subject"], a["severity"], a["state"]) for a in alerts] == [
         ("FEM seats full", "engineering/ANSYS_Mechanical", "critical", "firing"),
         ("FEM seats full", "engineering/NX_Nastran", "critical", "firing"),
@@ -97,7 +97,7 @@ def test_watch_prints_each_change_as_it_happens_and_the_status_when_stopped():
     *changes, status = out.splitlines()
     assert all(json.loads(line)["change"] in ("fired", "cleared", "severity", "renotified")
                for line in changes)
-    assert status.startswith("LMCONSOLE ") and "servers=2" in status
+    assert status.startswith("LMCONSOLE ") and "servers=4" in status
     assert process.returncode == {"OK": 0, "WARNING": 1, "CRITICAL": 2}[status.split()[1]]
 
 

@@ -23,14 +23,19 @@ NOW = datetime(2031, 7, 19, 22, 15, tzinfo=UTC)
 
 
 def test_the_demo_opens_at_the_moment_given_with_its_licences_dated_from_it(tmp_path):
+    seen = []
     for server in demo_servers(None, files=tmp_path, now=NOW):
         assert server.clock() == NOW, server.name
         today = NOW.astimezone(server.config.tz).date()
-        licence = parse_license(Path(server.config.license_file).read_text(encoding="utf-8"))
-        assert not [f for f in validate_license(licence, today) if f.code == "LIC008"]
+        if server.config.manager == "flexlm":
+            licence = parse_license(Path(server.config.license_file).read_text("utf-8"))
+            assert not [f for f in validate_license(licence, today) if f.code == "LIC008"]
         status = server.transport.server.status()
+        # an idle FlexLM feature's status shows no pool (the studio's, on a Saturday night)
         expiries = [p.expiry for f in status.features for p in f.pools if p.expiry is not None]
-        assert expiries and min(expiries) > today
+        assert all(expiry > today for expiry in expiries), server.name
+        seen += [server.name] if expiries else []
+    assert seen == ["engineering", "office", "studio-rlm"]
 
 
 def test_without_a_moment_the_demo_opens_on_its_scenarios_own_morning(tmp_path):

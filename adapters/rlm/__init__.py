@@ -2,7 +2,8 @@
 
 The server's `debug_log` setting names the ISV server's report log (REPORTLOG in its
 options file): checkouts, check-ins and true denials, followed live and imported.
-Not yet: its options and licence files, and a simulated RLM server. The members of the
+Its simulated server (sim/) serves the demo, tests and servers configured with
+transport = "sim". Not yet: editing its options and licence files. The members of the
 adapter protocol that need them raise NotImplementedError, and the configuration check
 refuses the settings that would lead there (config_problems).
 """
@@ -43,12 +44,8 @@ class RlmAdapter:
         return argv
 
     def config_problems(self, settings) -> list[tuple[str, str]]:
-        problems = [(key, f"not for an RLM server yet: {reason}; remove this key")
-                    for key, reason in _NOT_YET.items() if key in settings]
-        if settings.get("transport") == "sim":
-            problems.append(("transport", 'there is no simulated RLM server yet: use "local" '
-                                          'or "ssh"'))
-        return problems
+        return [(key, f"not for an RLM server yet: {reason}; remove this key")
+                for key, reason in _NOT_YET.items() if key in settings]
 
     def parse_status(self, text: str, *, name: str, tz: tzinfo, now: datetime) -> StatusReport:
         from .rlmstat import parse_rlmstat
@@ -123,7 +120,9 @@ class RlmAdapter:
         raise NotImplementedError("RLM options files have no managed blocks yet")
 
     def simulator(self):
-        raise NotImplementedError("there is no simulated RLM server yet")
+        from .sim import RlmSimulator
+
+        return RlmSimulator()
 
 
 def _utility(server: StatusQuery) -> str:

@@ -85,14 +85,16 @@ def move_dates(text: str, days: int) -> str:
     return _FLEXLM_DATE.sub(moved, text)
 
 
-def scenario_names() -> list[str]:
-    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+def scenario_names(directory: Path = SCENARIO_DIR) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.toml"))
 
 
-def load_scenario(name: str) -> Scenario:
-    path = SCENARIO_DIR / f"{name}.toml"
+def load_scenario(name: str, directory: Path = SCENARIO_DIR) -> Scenario:
+    """Scenario `name` of `directory` (another manager's simulator keeps its own there)."""
+    path = directory / f"{name}.toml"
     if not path.is_file():
-        raise ValueError(f"no scenario {name!r}; choose one of {', '.join(scenario_names())}")
+        raise ValueError(f"no scenario {name!r}; choose one of "
+                         f"{', '.join(scenario_names(directory))}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         zone = ZoneInfo(data["timezone"])
@@ -104,7 +106,7 @@ def load_scenario(name: str) -> Scenario:
         if person.profile not in profiles:
             raise ValueError(f"{path.name}: {person.user} has unknown profile {person.profile!r}")
     return Scenario(
-        name=name, title=data["title"], directory=SCENARIO_DIR, licence_file=data["licence"],
+        name=name, title=data["title"], directory=directory, licence_file=data["licence"],
         zone=zone, start=data["start"].replace(tzinfo=zone),
         server_started=data["server_started"].replace(tzinfo=zone),
         shown_licence_path=data.get("shown_licence_path"),

@@ -49,7 +49,7 @@ class SimulatedServer:
         self.clock = clock or ManualClock.at(self.scenario.start)
         self.own_files = licence_path is not None
         self.licence_path = Path(licence_path) if licence_path else self.scenario.licence_path
-        self.log = DebugLog(self.zone)
+        self.log = self._new_log()
         self.now_s = to_epoch(self.scenario.server_started)
         self.events: list[list] = []
         self._seq = 0
@@ -59,9 +59,16 @@ class SimulatedServer:
         licence, options = self._parse(self.texts)
         self.identity = self._identity(licence)
         self.requester = requester or f"lmadmin@{self.identity.master}"
-        self.daemons = VendorDaemons(licence, options, self.log)
+        self.daemons = self._new_daemons(licence, options)
         self.workload = (Workload(list(self.scenario.people), self.scenario.profiles, seed,
                                   self.daemons, self.schedule) if workload else None)
+
+    def _new_log(self) -> DebugLog:
+        """The log the server writes (another manager's server writes its own kind)."""
+        return DebugLog(self.zone)
+
+    def _new_daemons(self, licence: LicenceFile, options: dict[str, Options]) -> VendorDaemons:
+        return VendorDaemons(licence, options, self.log)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario | str, **kwargs) -> SimulatedServer:

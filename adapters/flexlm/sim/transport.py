@@ -51,8 +51,7 @@ class SimulatorTransport:
         seen = start.offset if resumed else len(lines)
         lost = None if start is None or resumed else "the simulated server was started again"
         yield LogOpened(LogPosition(file_id, seen), lost)
-        yield LogLine(timestamp_line(self.server.log.local(self.server.now_s)),
-                      LogPosition(file_id, seen))
+        yield LogLine(self.dating_line(), LogPosition(file_id, seen))
         while True:
             self.server.sync()
             lines = self.server.log.lines
@@ -60,6 +59,10 @@ class SimulatorTransport:
                 seen += 1
                 yield LogLine(lines[seen - 1], LogPosition(file_id, seen))
             await asyncio.sleep(self.follow_poll_s)
+
+    def dating_line(self) -> str:
+        """The line that tells a reader of the log today's date on the server."""
+        return timestamp_line(self.server.log.local(self.server.now_s))
 
     async def read(self, path: str) -> tuple[bytes, FileStat]:
         if path == self.log_path:
