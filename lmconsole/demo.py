@@ -81,10 +81,13 @@ class DemoServer:
 
 # A design studio's licence servers, one per licence manager, its people using all of
 # them. A manager's server joins the site with one entry naming its simulator's scenario
-# (an LM-X one: DemoServer("studio-lmx", "studio", seed=13, manager="lmx", edits_files=False)).
+# (the LM-X one runs its simulator's CAE scenario: the studio's simulation tokens).
 MIXED_SITE = (
     DemoServer("studio-flexlm", "studio", seed=11, vendor="adskflex"),
     DemoServer("studio-rlm", "studio", seed=12, manager="rlm", log_name="foundry.rl",
+               edits_files=False),
+    DemoServer("studio-lmx", "cae", seed=13, manager="lmx", lmutil="lmxendutil",
+               license="6200@lmx1.studio.example", log_name="lmx-server.log",
                edits_files=False),
 )
 
