@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, tzinfo
 
-from lmconsole.adapter import DaemonOptionsFile, OptionsFileOwner, StatusQuery, StatusReport
-from lmconsole.model import Checkout, Diagnostic, Pool, ServerStatus
+from lmconsole.adapter import StatusQuery, StatusReport
+from lmconsole.model import Checkout, Diagnostic, ServerStatus
+
+from ..status_only import StatusOnlyAdapter
 
 # The configuration's default utility is FlexLM's: a DSLS server that names none gets this.
 DEFAULT_UTILITY = "DSLicSrv"
@@ -34,7 +36,9 @@ def recognises(text: str) -> int | None:
     return first_sign(text)
 
 
-class DslsAdapter:
+class DslsAdapter(StatusOnlyAdapter):
+    default_utility = DEFAULT_UTILITY
+    label = "DSLS"
     kind = "dsls"
     output_name = "admin getLicenseUsage"
     frees_seats = False  # the seats view offers no "free seat" key on a DSLS server
@@ -70,14 +74,6 @@ class DslsAdapter:
     def reread_argv(self, server: StatusQuery) -> list[str]:
         raise ValueError(f"{server.name}: a DSLS server has no files to re-read")
 
-    def restart_argvs(self, server: StatusQuery, *, force: bool = False) -> list[list[str]]:
-        start = getattr(server, "start_command", None)
-        stop = getattr(server, "stop_command", None)
-        if not (start and stop):
-            raise ValueError(f"{server.name}: restarting a DSLS server needs its "
-                             "stop_command and start_command in the configuration")
-        return [list(stop), list(start)]
-
     def event_reader(self, *, tz: tzinfo, server: str, start_date: date | None = None):
         raise NotImplementedError("DSLS logs are not read yet")
 
@@ -86,29 +82,6 @@ class DslsAdapter:
 
     def denial_words(self, code: str | None, reason: str | None) -> str:
         return reason or (f"denied (DSLS {code})" if code else "denied")
-
-    def options_language(self, license_text: str | None = None, vendor: str | None = None):
-        raise NotImplementedError("a DSLS server has no options file")
-
-    def daemon_options_files(self, license_text: str, license_path: str | None
-                             ) -> list[DaemonOptionsFile]:
-        return []
-
-    def options_file_owner(self, license_text: str, license_path: str | None,
-                           options_path: str, vendor: str | None) -> OptionsFileOwner:
-        return OptionsFileOwner(vendor, "--vendor" if vendor else None)
-
-    def license_pools(self, license_text: str) -> dict[str, tuple[Pool, ...]]:
-        return {}
-
-    def license_language(self):
-        raise NotImplementedError("DSLS licences are not read from a file")
-
-    def options_blocks(self):
-        raise NotImplementedError("DSLS servers have no options files with managed blocks")
-
-    def simulator(self):
-        raise NotImplementedError("there is no simulated DSLS server")
 
 
 def _utility(server: StatusQuery) -> str:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
 
-from lmconsole.adapter import DaemonOptionsFile, OptionsFileOwner, StatusQuery, StatusReport
-from lmconsole.model import Checkout, Diagnostic, Pool, ServerStatus
+from lmconsole.adapter import StatusQuery, StatusReport
+from lmconsole.model import Checkout, Diagnostic, ServerStatus
+
+from ..status_only import StatusOnlyAdapter
 
 # The configuration's default utility is FlexLM's: an RMS server that names none gets this.
 DEFAULT_UTILITY = "lsmon"
@@ -31,7 +33,9 @@ def recognises(text: str) -> int | None:
     return first_sign(text)
 
 
-class RmsAdapter:
+class RmsAdapter(StatusOnlyAdapter):
+    default_utility = DEFAULT_UTILITY
+    label = "Sentinel RMS"
     kind = "rms"
     output_name = "lsmon"
     frees_seats = False  # the seats view offers no "free seat" key on a Sentinel RMS server
@@ -64,14 +68,6 @@ class RmsAdapter:
         raise ValueError(f"{server.name}: a Sentinel RMS server is not told to re-read its "
                          "files from here")
 
-    def restart_argvs(self, server: StatusQuery, *, force: bool = False) -> list[list[str]]:
-        start = getattr(server, "start_command", None)
-        stop = getattr(server, "stop_command", None)
-        if not (start and stop):
-            raise ValueError(f"{server.name}: restarting a Sentinel RMS server needs its "
-                             "stop_command and start_command in the configuration")
-        return [list(stop), list(start)]
-
     def event_reader(self, *, tz: tzinfo, server: str, start_date: date | None = None):
         raise NotImplementedError("Sentinel RMS usage logs are not read yet")
 
@@ -80,29 +76,6 @@ class RmsAdapter:
 
     def denial_words(self, code: str | None, reason: str | None) -> str:
         return reason or (f"denied (Sentinel RMS {code})" if code else "denied")
-
-    def options_language(self, license_text: str | None = None, vendor: str | None = None):
-        raise NotImplementedError("Sentinel RMS options files are not edited yet")
-
-    def daemon_options_files(self, license_text: str, license_path: str | None
-                             ) -> list[DaemonOptionsFile]:
-        return []
-
-    def options_file_owner(self, license_text: str, license_path: str | None,
-                           options_path: str, vendor: str | None) -> OptionsFileOwner:
-        return OptionsFileOwner(vendor, "--vendor" if vendor else None)
-
-    def license_pools(self, license_text: str) -> dict[str, tuple[Pool, ...]]:
-        return {}
-
-    def license_language(self):
-        raise NotImplementedError("Sentinel RMS licence files are not read yet")
-
-    def options_blocks(self):
-        raise NotImplementedError("Sentinel RMS servers have no options files with managed blocks")
-
-    def simulator(self):
-        raise NotImplementedError("there is no simulated Sentinel RMS server")
 
 
 def _utility(server: StatusQuery) -> str:
