@@ -35,7 +35,7 @@ from lmconsole.model import (
 )
 from lmconsole.numbers import COUNT_MAX, read_int, shortened
 
-from .dates import BadDate, parse_ctime
+from ..rlm.dates import BadDate, parse_ctime
 
 MANAGER = "rms"
 # What RMS prints for "no limit" where a count could stand (its licence generator's
