@@ -29,11 +29,12 @@ def read_input(path: str) -> tuple[str, str]:
 
 
 def check_report(report: StatusReport, label: str, output_name: str = "lmstat") -> None:
+    if not report.recognised and output_name == "lmstat":
+        raise InputError(f"{label}: not an lmstat output (no lmstat banner, status line, "
+                         "server block or 'Users of' line found)")
     if not report.recognised:
-        raise InputError(
-            f"{label}: not an {output_name} output (no {output_name} banner, status line, "
-            "server block or 'Users of' line found)"
-        )
+        raise InputError(f"{label}: no server, feature or user found in this {output_name} "
+                         "output")
 
 
 def truncation_warning(report: StatusReport, label: str, output_name: str = "lmstat",

@@ -199,6 +199,14 @@ def test_not_lmstat_at_all(tmp_path):
     assert_clean_error(lmconsole("snapshot", "--from-file", str(path)), "not an lmstat output")
 
 
+def test_another_managers_words_without_its_status(tmp_path):
+    # an RLM pool count line pasted alone: RLM's, but with no server, product or user in it
+    path = tmp_path / "pasted.txt"
+    path.write_text("count: 5, # reservations: 0, inuse: 2\n")
+    assert_clean_error(lmconsole("snapshot", "--from-file", str(path)),
+                       "no server, feature or user found in this rlmstat output")
+
+
 def test_missing_file(tmp_path):
     assert_clean_error(lmconsole("snapshot", "--from-file", str(tmp_path / "nope")),
                        "no such file")
