@@ -12,7 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from lmconsole.adapter import DaemonOptionsFile, OptionsFileOwner, StatusQuery
+from lmconsole.adapter import (
+    DaemonOptionsFile,
+    OptionsFileOwner,
+    StatusQuery,
+    redundant_servers_problems,
+)
 from lmconsole.model import Checkout, Pool, ServerStatus
 
 # Settings of a configured server that a status-only adapter cannot serve, and why.
@@ -33,6 +38,7 @@ class StatusOnlyAdapter:
     status_command: str
     default_utility: str  # the program a server whose configuration names none runs
     frees_seats = False
+    license_lists_any_number = False  # True: `license` may join any number of servers by commas
 
     def utility(self, server: StatusQuery) -> str:
         """The configured utility; FlexLM's default `lmutil` means none was configured."""
@@ -50,7 +56,9 @@ class StatusOnlyAdapter:
         if settings.get("transport") == "sim":
             problems.append(("transport", f"there is no simulated {self.label} server: use "
                                           '"local" or "ssh"'))
-        return problems
+        if self.license_lists_any_number:
+            return problems
+        return problems + redundant_servers_problems(settings)
 
     def event_reader(self, *, tz, server: str, start_date: date | None = None):
         raise NotImplementedError(f"{self.label} logs are not read")

@@ -157,6 +157,21 @@ class LicenceManagerAdapter(Protocol):
 
 # ---- the files an administrator edits: options files, licence files ---------------------------
 
+def redundant_servers_problems(settings: Mapping[str, object]) -> list[tuple[str, str]]:
+    """The server's `license` when a comma joins other than the three servers of a redundant
+    triad (FlexLM's, RLM's and LM-X's rule; a config_problems for the adapters that keep it)."""
+    licence = settings.get("license")
+    if not isinstance(licence, str) or "@" not in licence:
+        return []
+    for entry in licence.replace(";", ":").split(":"):
+        members = entry.split(",")
+        if "@" in entry and len(members) not in (1, 3):
+            return [("license", f'"{entry.strip()}" names {len(members)} servers; a comma joins '
+                                "the three servers of a redundant triad (separate independent "
+                                "servers with ':')")]
+    return []
+
+
 class DaemonOptionsFile(NamedTuple):
     """One vendor daemon's options file, and where lmconsole learnt of it."""
 

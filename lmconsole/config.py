@@ -48,7 +48,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import tomli_w
 
-from lmconsole.adapters import ADAPTERS
+from lmconsole.adapters import ADAPTERS, DEFAULT_MANAGER
 from lmconsole.keys import BINDING_IDS
 
 ENV_VAR = "LMCONSOLE_CONFIG"
@@ -75,7 +75,7 @@ class ServerConfig:
     """How to reach one licence server (or one redundant triad)."""
 
     name: str
-    manager: str = "flexlm"
+    manager: str = DEFAULT_MANAGER
     transport: Transport = Transport.LOCAL
     ssh_host: str | None = None  # a Host alias of ~/.ssh/config, or a host name
     ssh_user: str | None = None
@@ -516,7 +516,8 @@ def _is_absolute(path: str) -> bool:
 
 def _license(value: Any) -> str:
     """`-c` accepts port@host, a comma-joined triad, or a licence file; ':' or ';' separate
-    alternatives, as in LM_LICENSE_FILE."""
+    alternatives, as in LM_LICENSE_FILE. How many servers a comma may join is the manager's
+    to say (redundant_servers_problems): three for FlexLM, any number for BETA LM."""
     spec = _string(value).strip()
     if "@" not in spec:
         if not _is_absolute(spec):
@@ -525,11 +526,7 @@ def _license(value: Any) -> str:
     for entry in re.split(r"[:;]", spec):
         if _is_absolute(entry):
             continue
-        members = entry.split(",")
-        if len(members) not in (1, 3):
-            raise _Invalid(f'"{entry}" names {len(members)} servers; a comma joins the three '
-                           "servers of a redundant triad (separate independent servers with ':')")
-        for member in members:
+        for member in entry.split(","):
             m = _PORT_AT_HOST.fullmatch(member.strip())
             if not m:
                 raise _Invalid(f'"{member.strip()}" is not port@host (such as "27000@lic1"); '
@@ -933,7 +930,7 @@ def _check_server(check: _Checker, raw: Any, path: Key) -> dict[str, Any] | None
                                            f'(this server has transport = "{transport}")')
         if transport == Transport.SSH and "ssh_host" not in raw:
             check.error(path + ("ssh_host",), 'required when transport = "ssh"')
-    manager = ADAPTERS.get(valid.get("manager", ServerConfig.manager))
+    manager = ADAPTERS.get(valid.get("manager", DEFAULT_MANAGER))
     for key, message in manager.config_problems(raw) if manager else ():
         check.error(path + (key,), message)
     if "options_file" in raw and "options_files" in raw:

@@ -236,6 +236,17 @@ def test_bad_license_syntax(errors, spec: str, message: str) -> None:
     assert errors(text) == [f"config.toml:3: servers[0].license: {message}"]
 
 
+def test_how_many_servers_a_comma_joins_is_the_managers_rule(cfg, errors) -> None:
+    # ANSA_SRV lists the BETA LM hosts to try, as many as there are; FlexLM, RLM and LM-X
+    # join three (a redundant triad)
+    config = cfg('[[servers]]\nname = "beta"\nmanager = "betalm"\n'
+                 'license = "6007@h1,6007@h2"\n')
+    assert config.servers[0].license == "6007@h1,6007@h2"
+    assert errors('[[servers]]\nname = "x"\nmanager = "lmx"\nlicense = "6200@a,6200@b"\n') == [
+        'config.toml:4: servers[0].license: "6200@a,6200@b" names 2 servers; a comma joins '
+        "the three servers of a redundant triad (separate independent servers with ':')"]
+
+
 def test_start_and_stop_commands_are_argvs(cfg, errors) -> None:
     config = cfg('[[servers]]\nname = "a"\n'
                  'start_command = "/opt/flexlm/lmgrd -c /opt/lic.lic -l \'+/var/log/a b.log\'"\n'

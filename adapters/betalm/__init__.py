@@ -36,6 +36,7 @@ class BetalmAdapter(StatusOnlyAdapter):
     output_name = "beta_lm_stat"
     status_command = "beta_lm_stat -a"
     default_utility = "beta_lm_stat"
+    license_lists_any_number = True  # ANSA_SRV: the hosts tried in turn, as many as there are
 
     def status_argv(self, server: StatusQuery) -> list[str]:
         argv = [self.utility(server), "-a"]

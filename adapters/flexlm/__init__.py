@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
 
-from lmconsole.adapter import DaemonOptionsFile, OptionsFileOwner, StatusQuery, StatusReport
+from lmconsole.adapter import (
+    DaemonOptionsFile,
+    OptionsFileOwner,
+    StatusQuery,
+    StatusReport,
+    redundant_servers_problems,
+)
 from lmconsole.model import Checkout, Pool, ServerStatus
 
 # Words only lmutil's lmstat prints: banners, headings and its whole-command errors.
@@ -32,7 +38,7 @@ class FlexlmAdapter:
         return argv
 
     def config_problems(self, settings) -> list[tuple[str, str]]:
-        return []
+        return redundant_servers_problems(settings)
 
     def __init__(self) -> None:
         self._seat_lines: dict[str, object] = {}  # per server: lmstat.SeatLines

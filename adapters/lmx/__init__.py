@@ -15,7 +15,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, tzinfo
 
-from lmconsole.adapter import DaemonOptionsFile, OptionsFileOwner, StatusQuery, StatusReport
+from lmconsole.adapter import (
+    DaemonOptionsFile,
+    OptionsFileOwner,
+    StatusQuery,
+    StatusReport,
+    redundant_servers_problems,
+)
 from lmconsole.model import Checkout, Pool, ServerStatus
 
 # The configuration's default utility is FlexLM's: an LM-X server that names none gets this.
@@ -55,7 +61,8 @@ class LmxAdapter:
 
     def config_problems(self, settings) -> list[tuple[str, str]]:
         return [(key, f"not for an LM-X server: {reason}; remove this key")
-                for key, reason in _NOT_HERE.items() if key in settings]
+                for key, reason in _NOT_HERE.items() if key in settings
+                ] + redundant_servers_problems(settings)
 
     def parse_status(self, text: str, *, name: str, tz: tzinfo, now: datetime) -> StatusReport:
         from .licstat import parse_licstat

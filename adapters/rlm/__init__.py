@@ -13,7 +13,13 @@ from __future__ import annotations
 import posixpath
 from datetime import date, datetime, tzinfo
 
-from lmconsole.adapter import DaemonOptionsFile, OptionsFileOwner, StatusQuery, StatusReport
+from lmconsole.adapter import (
+    DaemonOptionsFile,
+    OptionsFileOwner,
+    StatusQuery,
+    StatusReport,
+    redundant_servers_problems,
+)
 from lmconsole.model import Checkout, Pool, ServerStatus
 
 # The configuration's default utility is FlexLM's: an RLM server that names none gets this.
@@ -45,7 +51,8 @@ class RlmAdapter:
 
     def config_problems(self, settings) -> list[tuple[str, str]]:
         return [(key, f"not for an RLM server yet: {reason}; remove this key")
-                for key, reason in _NOT_YET.items() if key in settings]
+                for key, reason in _NOT_YET.items() if key in settings
+                ] + redundant_servers_problems(settings)
 
     def parse_status(self, text: str, *, name: str, tz: tzinfo, now: datetime) -> StatusReport:
         from .rlmstat import parse_rlmstat
