@@ -186,8 +186,8 @@ def test_email_with_the_secret_from_a_command_and_refused_with_a_wrong_one(
         f"e-mail to oncall@example.com, admin@example.com via 127.0.0.1:{port}: (535")
     assert deliver(DeliverySettings(email=email_settings(port, cert, secret_env="UNSET")),
                    changes[:1]) == [
-        f"e-mail to oncall@example.com, admin@example.com via 127.0.0.1:{port}: $UNSET is "
-        "not set: it should hold the SMTP secret of lmconsole"]
+        f"e-mail to oncall@example.com, admin@example.com via 127.0.0.1:{port}: the "
+        "environment variable UNSET (secret_env) is not set"]
     assert len(mailbox.messages) == 1
 
 

@@ -12,14 +12,12 @@ import contextlib
 import math
 import os
 import ssl
-import subprocess
 
 import ldap3
 from ldap3.core.exceptions import LDAPException
 
+from lmconsole.credentials import SecretError, read_secret
 from lmconsole.directory.config import DirectoryConfig
-
-SECRET_COMMAND_TIMEOUT_S = 30
 
 
 class DirectoryError(Exception):
@@ -46,35 +44,13 @@ class VerifiedTls(ldap3.Tls):
 
 
 def bind_secret(directory: DirectoryConfig, env=os.environ) -> str | None:
-    """The bind password: the named environment variable's value, or what the command
-    prints (its last newline removed); None for an anonymous bind."""
-    if directory.bind_secret_env:
-        secret = env.get(directory.bind_secret_env)
-        if not secret:
-            raise DirectoryError(f"directory {directory.name}: the environment variable "
-                                 f"{directory.bind_secret_env} (bind_secret_env) is not set")
-        return secret
-    if directory.bind_secret_command:
-        return _secret_from_command(directory.name, directory.bind_secret_command)
-    return None
-
-
-def _secret_from_command(name: str, argv: tuple[str, ...]) -> str:
+    """The bind password, as bind_secret_env or bind_secret_command name it; None for an
+    anonymous bind."""
     try:
-        done = subprocess.run(argv, capture_output=True, text=True,
-                              timeout=SECRET_COMMAND_TIMEOUT_S, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise DirectoryError(f"directory {name}: bind_secret_command {argv[0]}: "
-                             f"{getattr(error, 'strerror', None) or error}") from None
-    if done.returncode != 0:  # its stderr may say why; its stdout is never shown
-        why = done.stderr.strip().splitlines()[-1:] or ["no message"]
-        raise DirectoryError(f"directory {name}: bind_secret_command {argv[0]} exited "
-                             f"{done.returncode}: {why[0]}")
-    secret = done.stdout.removesuffix("\n")
-    if not secret:
-        raise DirectoryError(f"directory {name}: bind_secret_command {argv[0]} printed "
-                             "nothing")
-    return secret
+        return read_secret(directory.bind_secret_env, directory.bind_secret_command, env,
+                           "bind_secret")
+    except SecretError as error:
+        raise DirectoryError(f"directory {directory.name}: {error}") from None
 
 
 def connect(directory: DirectoryConfig, env=os.environ) -> ldap3.Connection:

@@ -24,13 +24,14 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
+from lmconsole.credentials import SecretError, read_secret
+
 from .engine import AlertChange
 from .outbox import Outbox
 from .rules import Error, Invalid, seconds
 
 DEFAULT_HOOK_TIMEOUT_S = 10
 DEFAULT_SMTP_TIMEOUT_S = 30
-SECRET_COMMAND_TIMEOUT_S = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,32 +220,12 @@ async def run_hook(argv: tuple[str, ...], change: AlertChange, timeout_s: float)
 # ---- e-mail ---------------------------------------------------------------------------------
 
 
-class SecretError(Exception):
-    pass
-
-
 def smtp_secret(email: EmailSettings, env: Mapping[str, str] = os.environ) -> str | None:
-    """The SMTP secret: from the environment variable named, else the first line the
-    command prints; None when no user is configured."""
+    """The SMTP secret, as `secret_env` or `secret_command` name it; None when no user is
+    configured."""
     if email.user is None:
         return None
-    if email.secret_env:
-        secret = env.get(email.secret_env)
-        if not secret:
-            raise SecretError(f"${email.secret_env} is not set: it should hold the SMTP "
-                              f"secret of {email.user}")
-        return secret
-    assert email.secret_command is not None
-    try:
-        done = subprocess.run(list(email.secret_command), capture_output=True, text=True,
-                              timeout=SECRET_COMMAND_TIMEOUT_S, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SecretError(f"secret_command {email.secret_command[0]}: {exc}") from None
-    lines = done.stdout.splitlines()
-    if done.returncode != 0 or not lines or not lines[0]:
-        raise SecretError(f"secret_command {email.secret_command[0]}: exited "
-                          f"{done.returncode} without printing a secret")
-    return lines[0]
+    return read_secret(email.secret_env, email.secret_command, env, "secret")
 
 
 def message_of(change: AlertChange, email: EmailSettings) -> EmailMessage:
