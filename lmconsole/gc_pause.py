@@ -8,16 +8,26 @@ event loop makes meanwhile are collected once it runs again."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    paused = gc.isenabled()
-    gc.disable()
+    resume = pause_collector()
     try:
         yield
     finally:
-        if paused:
-            gc.enable()
+        resume()
+
+
+def pause_collector() -> Callable[[], None]:
+    """Pause the collector; call what is returned to let it run again (it then does what
+    collections were put off, in one go). A pause inside a pause leaves that to the outer."""
+    paused = gc.isenabled()
+    gc.disable()
+    return gc.enable if paused else _nothing
+
+
+def _nothing() -> None:
+    pass

@@ -7,6 +7,7 @@ after a confirmation; hidden and refused in read-only mode.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from operator import attrgetter
 from typing import ClassVar, NamedTuple
 
 from textual.binding import Binding, BindingType
@@ -62,6 +63,9 @@ def linger_text(seat: Checkout) -> str:
     return f"borrowed, {duration(seat.linger_s)} left"
 
 
+_handle_of = attrgetter("handle")
+
+
 def seat_sources(feature: Feature, sources: dict[Hashable, object],
                  scope: tuple = ()) -> None:
     """Key each seat, idle reservation and queued request of a feature. A seat's key is
@@ -70,8 +74,10 @@ def seat_sources(feature: Feature, sources: dict[Hashable, object],
     prefixes the keys: the server, in a view of several servers, and the feature's place
     when one server lists a name under several vendor daemons (their handles may repeat)."""
     keyed: dict[Hashable, object] = {} if scope else sources
-    for n, seat in enumerate(feature.checkouts):
-        keyed[seat.handle if seat.handle is not None else ("seat", n)] = seat
+    handles: list[Hashable] = list(map(_handle_of, feature.checkouts))  # a C-level loop
+    if None in handles:
+        handles = [("seat", n) if handle is None else handle for n, handle in enumerate(handles)]
+    keyed.update(zip(handles, feature.checkouts))
     for n, reservation in enumerate(feature.reservations):
         keyed[("reservation", n)] = reservation
     for n, queued in enumerate(feature.queued):
@@ -83,10 +89,13 @@ def seat_sources(feature: Feature, sources: dict[Hashable, object],
 def seat_row(key: Hashable, source, server: str, all_servers: bool) -> Row:
     lead = (server,) if all_servers else ()
     if isinstance(source, Checkout):
-        held = (-source.start.timestamp(), server) if source.start else None
-        return Row(key, lead + (source.user, source.host, source.display, source.start, held,
-                                source.count, linger_text(source), source.version,
-                                source.handle), "warn" if source.borrowed else "")
+        # One unpacking rather than nine attribute reads: a big site's view makes 50,000
+        # such rows when it opens.
+        user, host, display, version, _, _, _, handle, start, count, borrowed = source[:11]
+        held = (-start.timestamp(), server) if start else None
+        return Row(key, lead + (user, host, display, start, held, count,
+                                linger_text(source) if borrowed else "", version, handle),
+                   "warn" if borrowed else "")
     if isinstance(source, Reservation) and source.kind == BORROWED:
         return Row(key, lead + ("(borrowed)", source.name, None, None, None, source.count,
                                 f"borrowed to {source.name}, off the network", None, None),

@@ -10,12 +10,12 @@ import json
 from datetime import UTC, datetime
 
 from lmconsole.adapters.flexlm.lmstat import parse_lmstat
-from lmconsole.model import Snapshot
+from lmconsole.model import Checkout, Feature, Snapshot
 from lmconsole.monitor import ServerState
 from lmconsole.output import render_csv, render_json, render_prometheus, render_table
 from lmconsole.screens.features import summed_feature_rows
 from lmconsole.screens.live import LiveData
-from lmconsole.screens.seats import SeatsScreen
+from lmconsole.screens.seats import SeatsScreen, seat_sources
 
 from .test_output import parse_exposition, series
 
@@ -101,3 +101,15 @@ def test_seats_of_one_name_under_two_daemons_are_both_listed():
     assert sorted((s.version, s.count) for s in one_server.values()) == [("1.0", 1), ("2.0", 2)]
     every_server = SeatsScreen(data, None, "solver").sources()
     assert set(every_server) == {("lic", 101), ("lic", 1, 101)}
+
+
+def test_seats_without_a_handle_are_keyed_by_their_place():
+    # Managers other than FlexLM may print no handle; such seats still get one row each.
+    seats = tuple(Checkout(f"u{n}", "h", None, "1", None, "lic", 27000, handle, TAKEN)
+                  for n, handle in enumerate((7, None, 9, None)))
+    sources: dict = {}
+    seat_sources(Feature("solver", "MLM", 8, 4, checkouts=seats), sources)
+    assert sources == {7: seats[0], ("seat", 1): seats[1], 9: seats[2], ("seat", 3): seats[3]}
+    scoped: dict = {}
+    seat_sources(Feature("solver", "MLM", 8, 2, checkouts=seats[:1]), scoped, ("lic",))
+    assert scoped == {("lic", 7): seats[0]}
