@@ -18,7 +18,6 @@ import textwrap
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, tzinfo
-from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -334,6 +333,8 @@ def _feature_cells(f: Feature) -> list[str]:
 def _percent(in_use: int | None, issued: int | None) -> str:
     if not issued or in_use is None:
         return ""
+    from fractions import Fraction  # here: its decimal import cost every snapshot's start-up
+
     pct = round(Fraction(100 * in_use, issued))  # exact: no float overflow on a huge count
     return "<1%" if pct == 0 and in_use > 0 else f"{pct}%"
 
