@@ -26,8 +26,8 @@ def modules_run(parser: argparse.ArgumentParser) -> set[str]:
 def test_each_name_is_the_command_its_module_adds():
     every = subcommands(cli.build_parser())
     assert list(every) == list(cli.COMMAND_OF_NAME)
-    for name, module in cli.COMMAND_OF_NAME.items():
-        assert modules_run(every[name]) == {module.__name__}, name
+    for name in cli.COMMAND_OF_NAME:
+        assert modules_run(every[name]) == {cli.command_module(name).__name__}, name
 
 
 @pytest.mark.parametrize("argv, named", [
@@ -67,3 +67,16 @@ def test_help_and_a_wrong_command_still_name_every_command(capsys):
     with pytest.raises(SystemExit):
         cli.main(["snapshots"])
     assert "invalid choice: 'snapshots'" in capsys.readouterr().err
+
+
+def test_a_command_imports_no_other_commands_module():
+    import subprocess
+    import sys
+
+    code = ("import sys; from lmconsole.cli import build_parser; "
+            "build_parser(['snapshot', '--format', 'json']); "
+            "print(' '.join(m for m in sys.modules if m.startswith('lmconsole.cli.')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    commands = {f"lmconsole.cli.{module}" for module in cli.COMMAND_OF_NAME.values()}
+    assert commands.intersection(done.stdout.split()) == {"lmconsole.cli.snapshot"}
