@@ -15,8 +15,9 @@ from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
 from itertools import chain
+from operator import itemgetter
 
-from lmconsole.model import Feature, Snapshot, Status
+from lmconsole.model import Checkout, Feature, Snapshot, Status
 
 FEATURE = ("app", "name", "vendor")  # the labels of every per-feature family
 
@@ -47,13 +48,26 @@ class _Family:
             out.extend(f"{self.name} {_number(value)}" for value in self.series.values())
             return out
         template = self.name + "{" + ",".join(f'{k}="%s"' for k in self.label_names) + "} %s"
+        values = set(chain.from_iterable(self.series))
+        if self._written_as_they_are(values):
+            out.extend(template % (*labels, number) for labels, number in self.series.items())
+            return out
         # Each distinct value escaped once: the series of a family share most of their values.
-        text = {value: _label_value(value) for value in set(chain.from_iterable(self.series))}
-        labelled = text.__getitem__
-        for values, value in self.series.items():
-            shown = value if type(value) is int else _number(value)
-            out.append(template % (*map(labelled, values), shown))
+        labelled = {value: _label_value(value) for value in values}.__getitem__
+        for labels, number in self.series.items():
+            shown = number if type(number) is int else _number(number)
+            out.append(template % (*map(labelled, labels), shown))
         return out
+
+    def _written_as_they_are(self, values: set[object]) -> bool:
+        """Whether "%s" writes the family's label values and numbers as they must be: the
+        numbers all int, the values all int or str needing no escape (no None, no bool)."""
+        if set(map(type, self.series.values())) != {int}:
+            return False
+        if not set(map(type, chain.from_iterable(self.series))) <= {str, int}:
+            return False  # (each label, not each distinct value: True == 1 in a set)
+        text = "".join(value for value in values if type(value) is str)
+        return "\\" not in text and '"' not in text and "\n" not in text
 
 
 def _sum(a: float, b: float) -> float:
@@ -204,12 +218,20 @@ def _add_users(users: dict[tuple[str, str, str | None, str], list[int | None]], 
                f: Feature) -> None:
     """Accumulate seats per (app, feature, vendor, user): [seats, earliest start in epoch
     seconds]."""
-    for c in f.checkouts:
-        entry = users.setdefault((app, f.name, f.vendor, c.user), [0, None])
-        entry[0] += c.count
-        if c.start is not None:
-            t = _epoch_seconds(c.start)
-            entry[1] = t if entry[1] is None else min(t, entry[1])
+    name, vendor = f.name, f.vendor
+    for user, start, count in map(_USER_START_COUNT, f.checkouts):
+        since = None if start is None else _epoch_seconds(start)
+        entry = users.get(key := (app, name, vendor, user))
+        if entry is None:
+            users[key] = [count, since]
+            continue
+        entry[0] += count
+        if since is not None and (entry[1] is None or since < entry[1]):
+            entry[1] = since
+
+
+_USER_START_COUNT = itemgetter(0, 8, 9)
+assert tuple(Checkout._fields[i] for i in (0, 8, 9)) == ("user", "start", "count")
 
 
 @lru_cache(maxsize=65536)  # tens of thousands of seats share a few thousand start minutes

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from operator import itemgetter
 
 from lmconsole.adapter import StatusReport
+from lmconsole.gc_pause import collector_paused
 from lmconsole.model import (
     BORROWED,
     Checkout,
@@ -64,12 +66,18 @@ _USER_PARTS_LEFT_OUT = re.compile(
 # cheaper than _USER; anything else falls through to _USER. Its numbers are short enough to be
 # in range (ports to 59999, nine digits for the rest), so it needs no range check; longer ones
 # go the careful way.
-_CANONICAL_USER = re.compile(
-    r" *(\S+) (\S+) (\S+) \(v([^()\s]*)\) \(([^/()\s]+)/([0-9]{1,4}|[0-5][0-9]{4}) ([0-9]{1,9})\), "
+_CANONICAL_SEAT = (  # what follows the words of a canonical user line
+    r" \(v([^()\s]*)\) \(([^/()\s]+)/([0-9]{1,4}|[0-5][0-9]{4}) ([0-9]{1,9})\), "
     r"start \S+ ([0-9]{1,2}/[0-9]{1,2} [0-9]{1,2}:[0-9][0-9])(?:, ([0-9]{1,9}) licenses?)?"
     r"(?:, PID: ([0-9]{1,9}))?"
     r"(?:\s*+\(linger: ([0-9]{1,9}) / ([0-9]{1,9})\))? ?"  # current lmstat's LEFT / TOTAL
 )
+_CANONICAL_USER = re.compile(r" *(\S+) (\S+) (\S+)" + _CANONICAL_SEAT)
+# The same line with other than three words before "(v": `user host` without a display,
+# vendor data after the display (`user host display 2025.1`), a user name with a space. Its
+# words are split by split_identity as _USER's would be; a split that may change once every
+# host is known (tentative) is left to _USER, which keeps track of it.
+_CANONICAL_SEAT_OTHER_WORDS = re.compile(r" *(\S+(?: \S+)*)" + _CANONICAL_SEAT)
 _FEATURE_HEADER = re.compile(
     r"Users of (?P<name>.+?):\s++(?:"
     r"\((?:Total of (?P<issued>[0-9]+) (?:borrowable )?licenses? issued;"
@@ -121,7 +129,8 @@ def parse_lmstat(text: str, *, name: str | None = None, tz: tzinfo = UTC,
     `tz` is the licence server's zone; `now` resolves start dates when the output has no
     status date line. `seats_before`: what the previous output of the same server gave
     its seat lines (see SeatLines), for a monitor that polls it again."""
-    return _Parser(name, tz, now, seats_before).parse(text)
+    with collector_paused():  # reading makes no cycles: the collector's passes free nothing
+        return _Parser(name, tz, now, seats_before).parse(text)
 
 
 class SeatLines:
@@ -282,6 +291,7 @@ class _Parser:
         self.diagnostics: list[Diagnostic] = []
         self.recognised = False
         self.start_cache: dict[str, datetime | None] = {}
+        self.start_days: dict[str, tuple[int, int, int]] = {}
         # seats whose user/host/display split may change once every host is known:
         # (the list holding the record, its index, the text before "(v", the version)
         self.tentative: list[tuple[list, int, str, str | None]] = []
@@ -295,34 +305,49 @@ class _Parser:
         canonical = _CANONICAL_USER.fullmatch
         new_checkout = tuple.__new__
         start_time = self.start_time
+        starts = self.start_cache
         before: dict[str, Checkout] | None = None  # known at the first feature
         seats_now: dict[str, Checkout] = {}
+        remember = self.seats_before is not None  # a one-shot parse keeps no seat lines
         for number, line in enumerate(lines, 1):
             feature = self.feature
-            if feature is not None and before is None:
+            if feature is None:
+                if line and not line.isspace():
+                    classify(line, number)
+                continue
+            if before is None:
                 before = self.usable_seats_before()
-            if feature is not None and (seat := before.get(line)) is not None and \
+            if before and (seat := before.get(line)) is not None and \
                     seat.pool == feature.pool_index:
                 feature.checkouts.append(seat)
                 seats_now[line] = seat
-            elif feature is not None and (match := canonical(line)) is not None:
-                (user, host, display, version, server, port, handle, start, count,
-                 pid, linger, linger_total) = match.groups()
-                if linger is None:
-                    borrowed, linger_s, linger_total_s = False, None, None
-                else:  # see linger(): a seat with time left is borrowed
-                    linger_s, linger_total_s = int(linger), int(linger_total)
-                    borrowed = linger_s > 0
-                seat = new_checkout(Checkout, (
-                    user, host, display, version, feature.pool_index, server, int(port),
-                    int(handle), start_time(start, line, number), int(count) if count else 1,
-                    borrowed, linger_s, linger_total_s, int(pid) if pid else None, None,
-                ))
-                feature.checkouts.append(seat)
-                if seat.start is not None:  # one read with a diagnostic is read again
-                    seats_now[line] = seat
-            elif line and not line.isspace():
-                classify(line, number)
+                continue
+            if (match := canonical(line)) is not None:
+                fields, extra = match.groups(), None
+            elif ", start " not in line or (read := _plain_seat_of_other_words(line)) is None:
+                if line and not line.isspace():
+                    classify(line, number)
+                continue
+            else:
+                fields, extra = read
+            (user, host, display, version, server, port, handle, start_text, count, pid,
+             linger, linger_total) = fields
+            if linger is None:
+                borrowed, linger_s, linger_total_s = False, None, None
+            else:  # see linger(): a seat with time left is borrowed
+                linger_s, linger_total_s = int(linger), int(linger_total)
+                borrowed = linger_s > 0
+            start = starts.get(start_text)
+            if start is None:  # not read yet, or read with a diagnostic (which is not repeated)
+                start = start_time(start_text, line, number)
+            seat = new_checkout(Checkout, (
+                user, host, display, version, feature.pool_index, server, int(port),
+                int(handle), start, int(count) if count else 1, borrowed, linger_s,
+                linger_total_s, int(pid) if pid else None, extra,
+            ))
+            feature.checkouts.append(seat)
+            if remember and start is not None:  # one read with a diagnostic is read again
+                seats_now[line] = seat
         if self.seats_before is not None:
             self.seats_before.seats = seats_now
             self.seats_before.read_as_of = self.read_as_of()
@@ -695,26 +720,46 @@ class _Parser:
         if not self.tentative:
             return
         words = {word for _, _, who, _ in self.tentative for word in who.split()}
-        known_hosts = {seat.host for server in self.servers for feature in server.features
-                       for seats in (feature.checkouts, feature.queued) for seat in seats
-                       if seat.host in words and _three_word_identity(seat)}
+        known_hosts = set()
+        for server in self.servers:
+            for feature in server.features:
+                for seats in (feature.checkouts, feature.queued):
+                    if not words.isdisjoint(map(_HOST_OF_SEAT, seats)):  # seldom: look closer
+                        known_hosts.update(seat.host for seat in seats
+                                           if seat.host in words and _three_word_identity(seat))
         for seats, index, who, version in self.tentative:
             seats[index] = _with_identity(seats[index], split_identity(who, version, known_hosts))
 
     def start_time(self, text: str, line: str, number: int) -> datetime | None:
-        """`M/D H:MM` -> datetime, cached: a large output repeats few distinct minutes."""
+        """`M/D H:MM` -> datetime, cached: a large output repeats few distinct minutes, and
+        fewer days."""
         try:
             return self.start_cache[text]
         except KeyError:
             pass
+        day_text, _, time_text = text.partition(" ")
+        hour, _, minute = time_text.partition(":")
         try:
-            start = resolve_start(*_month_day_hour_minute(text), reference=self.reference_time(),
-                                  tz=self.tz)
+            year, month, day = self.start_day(day_text)
+            start = datetime(year, month, day, int(hour), int(minute), tzinfo=self.tz)
         except (BadDate, ValueError, OverflowError):
             self.diagnose(number, "impossible start time", line)
             start = None
         self.start_cache[text] = start
         return start
+
+    def start_day(self, text: str) -> tuple[int, int, int]:
+        """`M/D` -> (year, month, day): the latest such day by the status's date (a 29
+        February: the last leap year's). ValueError for a day no year has."""
+        try:
+            return self.start_days[text]
+        except KeyError:
+            pass
+        month, _, day = text.partition("/")
+        midnight = resolve_start(int(month), int(day), 0, 0, reference=self.reference_time(),
+                                 tz=self.tz)
+        found = self.start_days[text] = midnight.year, midnight.month, midnight.day
+        return found
 
     # ---- end of input ------------------------------------------------------------------------
 
@@ -751,6 +796,20 @@ class _Parser:
         return tuple(built)
 
 
+def _plain_seat_of_other_words(line: str) -> tuple[tuple, str | None] | None:
+    """The fields of a canonical user line whose words before "(v" are not three (the
+    user, host and display split from them), and its extra words; None for any other line
+    and for a split that is tentative."""
+    match = _CANONICAL_SEAT_OTHER_WORDS.fullmatch(line)
+    if match is None:
+        return None
+    who, version, *rest = match.groups()
+    identity = split_identity(who, version)
+    if identity.tentative:
+        return None
+    return (identity.user, identity.host, identity.display, version, *rest), identity.extra
+
+
 def _month_day_hour_minute(text: str) -> tuple[int, int, int, int]:
     """`3/11 16:46` -> (3, 11, 16, 46)."""
     date_part, _, time_part = text.partition(" ")
@@ -766,6 +825,10 @@ def _header_error(match: re.Match) -> tuple[str | None, str | None]:
     if match["error"] is not None:
         return match["error"].strip(), None
     return None, None
+
+
+_HOST_OF_SEAT = itemgetter(1)  # Checkout.host, Queued.host
+assert Checkout._fields[1] == Queued._fields[1] == "host"
 
 
 def _three_word_identity(seat: Checkout | Queued) -> bool:

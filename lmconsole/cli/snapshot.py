@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from datetime import UTC, datetime, tzinfo
 
@@ -91,6 +90,8 @@ def terminal_width() -> int | None:
     a file."""
     if not sys.stdout.isatty():
         return None
+    import shutil  # here: a script's snapshot, written to a pipe, never needs it
+
     return shutil.get_terminal_size().columns
 
 
