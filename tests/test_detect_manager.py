@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from lmconsole.adapters import Detected, detect_manager
+from lmconsole.adapters import HEAD_CHARS, LOOKAHEAD, Detected, detect_manager
 
 from .corpus import CORPUS, read_corpus
 from .test_cli_snapshot import assert_clean_error, lmconsole
@@ -144,3 +144,22 @@ def test_a_truncated_lmx_output_names_lmxendutil():
     assert result.returncode == 2
     assert "<stdin>:3: truncated lmxendutil output" in result.stderr.decode()
     assert "`lmxendutil -licstatxml`" in result.stderr.decode()
+
+
+@pytest.mark.parametrize("folder, name", SAMPLES[::3])
+def test_a_manager_is_told_the_same_however_far_into_a_long_text_its_words_are(folder, name):
+    # a long capture is searched from its head first; a sign near the head's end, or past it,
+    # is found as in the whole text
+    sample = read_corpus(folder, name)
+    for noise in (0, HEAD_CHARS - LOOKAHEAD - 100, HEAD_CHARS - LOOKAHEAD + 100,
+                  HEAD_CHARS - 50, HEAD_CHARS + 10, 3 * HEAD_CHARS):
+        text = "x" * noise + "\n" + sample + "\n" + "y\n" * HEAD_CHARS
+        assert detect_manager(text) == MANAGERS[folder], noise
+
+
+def test_in_a_long_text_the_first_managers_words_still_decide():
+    rlm = read_corpus("rlm", "rlmstat", "license_manager_rlmstat_a_csci_full.txt")
+    lmstat = read_corpus("flexlm", "lmstat", "exporter_app2_three_server_triad.txt")
+    for noise in (HEAD_CHARS - LOOKAHEAD - 100, HEAD_CHARS - 10, 2 * HEAD_CHARS):
+        assert detect_manager("x" * noise + "\n" + rlm + lmstat * 50).kind == "rlm"
+        assert detect_manager(lmstat + "x" * noise + "\n" + rlm).kind == "flexlm"
