@@ -49,6 +49,7 @@ COUNTS = ("split", "primary")
 NO_GROUP = "(none)"
 FIGURES = ("sessions", "seconds", "seat_seconds", "denials", "reserved_idle_seat_seconds")
 MAX_DEPTH = 100  # nesting followed for the roll-up
+MAX_NAMED_USERS = 500  # more users whose groups change: their usage per day read for all
 
 
 async def groups(store: HistoryStore, question: Question, *, chosen: Sequence[str] = (),
@@ -68,11 +69,7 @@ async def groups(store: HistoryStore, question: Question, *, chosen: Sequence[st
     if servers:
         counter = Counter(names, spans, nesting, count)
         reach = await reaches(store, question, servers)
-        for row in await store.rows(_usage_per_user_day(store.dialect, question, servers,
-                                                        reach)):
-            counter.credit(own, users, row.user_name, row.day, {
-                "sessions": row.sessions, "seconds": row.seconds,
-                "seat_seconds": row.seat_seconds})
+        await _credit_usage(store, question, servers, reach, counter, own, users)
         for row in await store.rows(_denials_per_user_day(question, servers)):
             counter.credit(own, users, row.user_name, row.day, {"denials": row.denials})
         for row in await store.rows(_reserved_per_day(store.dialect, question, servers,
@@ -137,6 +134,20 @@ class Counter:
         specific = [g for g in found if not self.below[g] & found]
         return sorted(specific, key=self.order.__getitem__)
 
+    def changing(self, first_day: int, last_day: int) -> set[str]:
+        """The users whose groups are not the same on every day from first_day to last_day
+        (day numbers): a membership of theirs begins or ends in between."""
+        def begun(valid_from: int, day: int) -> bool:
+            return valid_from <= day * DAY + DAY - 1
+
+        def going(valid_to: int | None, day: int) -> bool:
+            return valid_to is None or valid_to > day * DAY
+
+        return {user for user, spans in self.spans.items()
+                if any(begun(valid_from, first_day) != begun(valid_from, last_day)
+                       or going(valid_to, first_day) != going(valid_to, last_day)
+                       for _, valid_from, valid_to in spans)}
+
     def credit_group(self, own, group: str, figures: Mapping[str, float]) -> None:
         """Credit a group's own figures (a GROUP reservation) to it, or else to the most
         specific chosen groups holding it."""
@@ -180,15 +191,52 @@ def parents(names: Sequence[str], nesting: Mapping[str, Iterable[str]]) -> dict[
             if child in chosen and child != parent}
 
 
-def _usage_per_user_day(dialect: str, question: Question, servers, reach):
+async def _credit_usage(store: HistoryStore, question: Question, servers, reach,
+                        counter: Counter, own, users) -> None:
+    """Credit the sessions to their users' groups: per user for the users whose groups
+    stay the same on every day of the period (most: a sum per user needs no sort of the
+    sessions by day), per user and day for the few whose groups change in it."""
+    days = question.start // DAY, (question.end - 1) // DAY
+    changing = counter.changing(*days)
+    for row in await store.rows(_usage_per_user(store.dialect, question, servers, reach)):
+        if row.user_name not in changing:
+            counter.credit(own, users, row.user_name, days[0], _usage(row))
+    if not changing:
+        return
+    only = changing if len(changing) <= MAX_NAMED_USERS else None
+    for row in await store.rows(_usage_per_user_day(store.dialect, question, servers, reach,
+                                                    only)):
+        if row.user_name in changing:
+            counter.credit(own, users, row.user_name, row.day, _usage(row))
+
+
+def _usage(row) -> dict[str, float]:
+    return {"sessions": row.sessions, "seconds": row.seconds,
+            "seat_seconds": row.seat_seconds}
+
+
+def _usage_per_user(dialect: str, question: Question, servers, reach):
+    return _usage_query(dialect, question, servers, reach, ())
+
+
+def _usage_per_user_day(dialect: str, question: Question, servers, reach,
+                        only: set[str] | None):
+    """Per user and day (the UTC day of the session's start in the period); `only`: of
+    these users alone (None: of all)."""
+    s = schema.sessions
+    day = (greatest(dialect, s.c.start_at, question.start) // DAY).label("day")
+    query = _usage_query(dialect, question, servers, reach, (day,))
+    return query if only is None else query.where(s.c.user_name.in_(sorted(only)))
+
+
+def _usage_query(dialect: str, question: Question, servers, reach, keys: tuple):
     s = schema.sessions
     seconds = seconds_in_period(dialect, s, question, reach)
-    day = (greatest(dialect, s.c.start_at, question.start) // DAY).label("day")
-    query = (select(s.c.user_name, day, func.count().label("sessions"),
+    query = (select(s.c.user_name, *keys, func.count().label("sessions"),
                     total(seconds).label("seconds"),
                     total(s.c.count * seconds).label("seat_seconds"))
              .where(~s.c.reserved, of_servers(s, question, servers))
-             .group_by(s.c.user_name, day))
+             .group_by(s.c.user_name, *keys))
     if question.users:
         query = query.where(s.c.user_name.in_(question.users))
     return filtered(sessions_in_period(query, s, question, reach), s, question)
