@@ -49,7 +49,7 @@ COUNTS = ("split", "primary")
 NO_GROUP = "(none)"
 FIGURES = ("sessions", "seconds", "seat_seconds", "denials", "reserved_idle_seat_seconds")
 MAX_DEPTH = 100  # nesting followed for the roll-up
-MAX_NAMED_USERS = 500  # more users whose groups change: their usage per day read for all
+MAX_NAMED_USERS = 500  # more users whose groups change: their figures per day read for all
 
 
 async def groups(store: HistoryStore, question: Question, *, chosen: Sequence[str] = (),
@@ -69,9 +69,11 @@ async def groups(store: HistoryStore, question: Question, *, chosen: Sequence[st
     if servers:
         counter = Counter(names, spans, nesting, count)
         reach = await reaches(store, question, servers)
-        await _credit_usage(store, question, servers, reach, counter, own, users)
-        for row in await store.rows(_denials_per_user_day(question, servers)):
-            counter.credit(own, users, row.user_name, row.day, {"denials": row.denials})
+        await _credit_per_user(store, question, counter,
+                               _usage_per_user(store.dialect, question, servers, reach),
+                               _usage, own, users)
+        await _credit_per_user(store, question, counter, _denials_per_user(question, servers),
+                               lambda row: {"denials": row.denials}, own, users)
         for row in await store.rows(_reserved_per_day(store.dialect, question, servers,
                                                       reach)):
             idle = {"reserved_idle_seat_seconds": row.seat_seconds}
@@ -191,23 +193,23 @@ def parents(names: Sequence[str], nesting: Mapping[str, Iterable[str]]) -> dict[
             if child in chosen and child != parent}
 
 
-async def _credit_usage(store: HistoryStore, question: Question, servers, reach,
-                        counter: Counter, own, users) -> None:
-    """Credit the sessions to their users' groups: per user for the users whose groups
-    stay the same on every day of the period (most: a sum per user needs no sort of the
-    sessions by day), per user and day for the few whose groups change in it."""
+async def _credit_per_user(store: HistoryStore, question: Question, counter: Counter,
+                           queries, figures, own, users) -> None:
+    """Credit figures to their users' groups: per user for the users whose groups stay the
+    same on every day of the period (most: a sum per user needs no sort of the rows by
+    day), per user and day for the few whose groups change in it. `queries(per_day, only)`:
+    the query of the figures per user (and day), of the users `only` (None: all)."""
     days = question.start // DAY, (question.end - 1) // DAY
     changing = counter.changing(*days)
-    for row in await store.rows(_usage_per_user(store.dialect, question, servers, reach)):
+    for row in await store.rows(queries(False, None)):
         if row.user_name not in changing:
-            counter.credit(own, users, row.user_name, days[0], _usage(row))
+            counter.credit(own, users, row.user_name, days[0], figures(row))
     if not changing:
         return
     only = changing if len(changing) <= MAX_NAMED_USERS else None
-    for row in await store.rows(_usage_per_user_day(store.dialect, question, servers, reach,
-                                                    only)):
+    for row in await store.rows(queries(True, only)):
         if row.user_name in changing:
-            counter.credit(own, users, row.user_name, row.day, _usage(row))
+            counter.credit(own, users, row.user_name, row.day, figures(row))
 
 
 def _usage(row) -> dict[str, float]:
@@ -215,18 +217,20 @@ def _usage(row) -> dict[str, float]:
             "seat_seconds": row.seat_seconds}
 
 
+def _of_users(query, user, only: set[str] | None):
+    return query if only is None else query.where(user.in_(sorted(only)))
+
+
 def _usage_per_user(dialect: str, question: Question, servers, reach):
-    return _usage_query(dialect, question, servers, reach, ())
-
-
-def _usage_per_user_day(dialect: str, question: Question, servers, reach,
-                        only: set[str] | None):
-    """Per user and day (the UTC day of the session's start in the period); `only`: of
-    these users alone (None: of all)."""
+    """SQL, per user (and per_day: the UTC day of the session's start in the period):
+    the sessions, their seconds and seat-seconds in the period."""
     s = schema.sessions
-    day = (greatest(dialect, s.c.start_at, question.start) // DAY).label("day")
-    query = _usage_query(dialect, question, servers, reach, (day,))
-    return query if only is None else query.where(s.c.user_name.in_(sorted(only)))
+
+    def query(per_day: bool, only: set[str] | None):
+        day = (greatest(dialect, s.c.start_at, question.start) // DAY).label("day")
+        return _of_users(_usage_query(dialect, question, servers, reach,
+                                      (day,) if per_day else ()), s.c.user_name, only)
+    return query
 
 
 def _usage_query(dialect: str, question: Question, servers, reach, keys: tuple):
@@ -253,13 +257,17 @@ def _reserved_per_day(dialect: str, question: Question, servers, reach):
     return filtered(sessions_in_period(query, s, question, reach), s, question)
 
 
-def _denials_per_user_day(question: Question, servers):
+def _denials_per_user(question: Question, servers):
+    """SQL, per user (and per_day: the UTC day): the denials in the period."""
     d = schema.denials
-    day = (d.c.at // DAY).label("day")
-    query = (select(d.c.user_name, day, func.count().label("denials"))
-             .where(d.c.server_id.in_(servers), d.c.at >= question.start,
-                    d.c.at < question.end, d.c.user_name.is_not(None))
-             .group_by(d.c.user_name, day))
-    if question.users:
-        query = query.where(d.c.user_name.in_(question.users))
-    return filtered(query, d, question)
+
+    def query(per_day: bool, only: set[str] | None):
+        keys = ((d.c.at // DAY).label("day"),) if per_day else ()
+        found = (select(d.c.user_name, *keys, func.count().label("denials"))
+                 .where(d.c.server_id.in_(servers), d.c.at >= question.start,
+                        d.c.at < question.end, d.c.user_name.is_not(None))
+                 .group_by(d.c.user_name, *keys))
+        if question.users:
+            found = found.where(d.c.user_name.in_(question.users))
+        return _of_users(filtered(found, d, question), d.c.user_name, only)
+    return query
