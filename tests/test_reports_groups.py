@@ -12,6 +12,7 @@ Tuesday bob 2 h. Denials: bob 2 on Monday, cid 1 on Tuesday.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 
 import pytest
@@ -124,3 +125,24 @@ def test_the_table_names_the_rules(history, capsys):
     shown = capsys.readouterr().out
     assert "a user in several groups: split equally among them" in shown
     assert "nested groups roll up" in shown
+
+
+def test_within_a_day_nobody_changes_groups(history, capsys):
+    # Monday alone: bob in cae and design all of it, his usage summed per user, not per day
+    found = rows(capsys, "report", "groups", "--database", history, "--from", "2026-03-02",
+                 "--to", "2026-03-02", "--tz", "UTC")
+    assert figures(found["cae"]) == (2, 1.5, 4.0, 1)  # ann 2 h, bob half of 4 h
+    assert figures(found["design"]) == (2, 1.5, 3.0, 1)  # bob half of 4 h, cid 1 h
+    assert figures(found["engineering"]) == (3, 2.5, 5.0, 1)  # dan 1 h and cae rolled up
+    assert figures(found["(none)"]) == (1, 1, 1.0, 0)
+
+
+def test_many_users_changing_groups_are_read_per_day_all_at_once(history, capsys,
+                                                               monkeypatch):
+    # more changing users than a query names: every user's days are read, bob's are used
+    monkeypatch.setattr(importlib.import_module("lmconsole.reports.groups"),
+                        "MAX_NAMED_USERS", 0)
+    found = rows(capsys, *report(history))
+    assert figures(found["cae"]) == (2, 2.5, 6.0, 1)
+    assert figures(found["design"]) == (2, 1.5, 3.0, 2)
+    assert figures(found["(none)"]) == (1, 1, 1.0, 0)

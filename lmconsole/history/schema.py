@@ -174,9 +174,9 @@ sessions = Table(
     UniqueConstraint("server_id", "poll_key"),
     Index(None, "server_id", "start_at"),
     # a user's checkouts of a feature, with what the reports read of each (borrowing's
-    # floating seats, users of one feature): read from the index alone
+    # floating seats; users, groups and projects of one feature): read from the index alone
     Index(COVERING_CHECKOUTS, "feature", "user_name", "start_at", "end_at", "server_id",
-          "borrowed", "reserved", "count", "host"),
+          "borrowed", "reserved", "count", "host", "project"),
     # the few reserved (idle reservation) and borrowed sessions among millions, for the
     # reservations and borrowing reports (the queries' own terms, as each engine writes them)
     Index("ix_sessions_reserved_server_id_start_at", "server_id", "start_at",

@@ -10,8 +10,10 @@ buckets (a UTC day in any other zone) goes where most of it lies.
 
 from __future__ import annotations
 
+import bisect
 import calendar
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
@@ -101,6 +103,21 @@ def bucket_key(local, per: str, listed: Sequence[Bucket]):
         return (local - MONDAY) // WEEK * WEEK + MONDAY
     keys = [bucket.key for bucket in listed]
     return case(*[(local >= key, key) for key in reversed(keys[1:])], else_=keys[0])
+
+
+def bucket_bounds(per: str, listed: Sequence[Bucket]
+                  ) -> tuple[Callable[[int], int], Callable[[int], float]]:
+    """The key of the bucket holding local-clock seconds, as bucket_key has it, and the
+    local second where the bucket of a key ends (infinity: it runs on)."""
+    if per != "month":
+        length = {"hour": HOUR, "day": DAY, "week": WEEK}[per]
+        start = MONDAY if per == "week" else 0
+        return (lambda local: (local - start) // length * length + start,
+                lambda key: key + length)
+    keys = [bucket.key for bucket in listed]
+    following = dict(zip(keys, keys[1:]))
+    return (lambda local: keys[max(0, bisect.bisect_right(keys, local) - 1)],
+            lambda key: following.get(key, math.inf))
 
 
 def weekday(local):

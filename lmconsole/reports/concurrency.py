@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from lmconsole.history import schema
 from lmconsole.history.store import HistoryStore
 
+from . import bucketed
 from .base import (
     LEVEL_NAMES,
     Question,
@@ -38,7 +40,16 @@ from .base import (
     server_ids,
     spans,
 )
-from .clock import PERS, SHORTEST_S, Bucket, bucket_key, buckets, local_middle, observed_s
+from .clock import (
+    PERS,
+    SHORTEST_S,
+    Bucket,
+    bucket_bounds,
+    bucket_key,
+    buckets,
+    local_middle,
+    observed_s,
+)
 
 NAME = "concurrency"
 HEADINGS = {"hour": "HOUR", "day": "DAY", "week": "WEEK FROM", "month": "MONTH"}
@@ -84,22 +95,33 @@ def refuse_finer(per: str, level_s: int) -> None:
                           "or longer")
 
 
+def _aggregates(table) -> tuple:
+    c = table.c
+    return (func.max(c.in_use_peak).label("peak"), func.sum(c.in_use_mean).label("mean_sum"),
+            func.min(c.in_use_mean).label("least_mean"), func.count().label("periods"))
+
+
 async def _figures(store, question, servers, level_s, per, listed
                    ) -> dict[tuple[int, str], dict[int, tuple]]:
     """Per (server, feature): per bucket key, (peak, sum of means, least mean, periods)."""
+    if bucketed.applies(store, question, level_s):
+        found = bucketed.stretches(question, level_s, *bucket_bounds(per, listed))
+        async with bucketed.bucketed(store, question, servers, found) as connection:
+            query = bucketed.per_bucket(*_aggregates(schema.occupancy_hour))
+            return _by_feature((await connection.execute(query)).all())
     table = occupancy(level_s, question)
     c = table.c
     key = bucket_key(local_middle(table, level_s, question), per, listed)
-    query = (select(c.server_id, c.feature, key.label("bucket"),
-                    func.max(c.in_use_peak).label("peak"),
-                    func.sum(c.in_use_mean).label("mean_sum"),
-                    func.min(c.in_use_mean).label("least_mean"),
-                    func.count().label("periods"))
+    query = (select(c.server_id, c.feature, key.label("bucket"), *_aggregates(table))
              .where(of_servers(table, question, servers))
              .group_by(c.server_id, c.feature, key))
     query = filtered(in_period(query, table, question, level_s), table, question)
+    return _by_feature(await store.rows(query))
+
+
+def _by_feature(rows) -> dict[tuple[int, str], dict[int, tuple]]:
     figures: dict[tuple[int, str], dict[int, tuple]] = {}
-    for server_id, feature, bucket, *found in await store.rows(query):
+    for server_id, feature, bucket, *found in rows:
         mine = figures.get((server_id, feature))
         if mine is None:
             mine = figures[(server_id, feature)] = {}

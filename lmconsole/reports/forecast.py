@@ -22,8 +22,10 @@ from collections.abc import Mapping
 
 from sqlalchemy import func, literal, null, select, union_all
 
+from lmconsole.history import schema
 from lmconsole.history.store import HistoryStore
 
+from . import bucketed
 from .base import (
     DAY,
     LEVEL_NAMES,
@@ -39,7 +41,7 @@ from .base import (
     percentile,
     server_ids,
 )
-from .clock import local_middle
+from .clock import bucket_bounds, local_middle
 
 NAME = "forecast"
 COLUMNS = (("server", "SERVER"), ("feature", "FEATURE"), ("issued", "ISSUED"),
@@ -64,7 +66,7 @@ async def forecast(store: HistoryStore, question: Question, *, growth_pct: float
     level_s = await finest_level(store, question, list(servers))
     report.level_s = level_s
     trends, histograms = {}, {}
-    for row in await store.rows(_trends_and_histograms(question, servers, level_s)):
+    for row in await _trends_and_histograms(store, question, servers, level_s):
         if row.histogram:
             histograms.setdefault((row.server_id, row.feature), {})[row.peak] = row.n
         else:
@@ -84,11 +86,27 @@ async def forecast(store: HistoryStore, question: Question, *, growth_pct: float
     return report
 
 
-def _trends_and_histograms(question: Question, servers: dict[int, str], level_s: int):
+async def _trends_and_histograms(store: HistoryStore, question: Question,
+                                 servers: dict[int, str], level_s: int) -> list:
+    """Per feature the sums a least-squares line through the daily peaks needs (rows with
+    histogram 0), and how many days had each peak (1)."""
+    if not bucketed.applies(store, question, level_s):
+        return await store.rows(_of_days(_daily_peaks(question, servers, level_s)))
+    floor, following = bucket_bounds("day", ())
+    found = [(bucket // DAY, first_at, end_at) for bucket, first_at, end_at
+             in bucketed.stretches(question, level_s, floor, following)]
+    async with bucketed.bucketed(store, question, servers, found) as connection:
+        h = schema.occupancy_hour.c
+        daily_peaks = bucketed.per_bucket(func.max(h.in_use_peak).label("peak"),
+                                          func.max(h.issued).label("issued"),
+                                          where=(h.in_use_peak > 0,), bucket="day")
+        return list((await connection.execute(_of_days(daily_peaks))).all())
+
+
+def _of_days(daily_peaks):
     """SQL, one statement: the daily peaks worked out once (a CTE used twice is
-    materialised by SQLite and PostgreSQL), then per feature the sums a least-squares line
-    through them needs (rows with histogram 0), and how many days had each peak (1)."""
-    days = _daily_peaks(question, servers, level_s).cte("days")
+    materialised by SQLite and PostgreSQL), then the trends' sums and the histograms."""
+    days = daily_peaks.cte("days")
     x, y = days.c.day, days.c.peak
     trends = (select(days.c.server_id, days.c.feature, literal(0).label("histogram"),
                      func.count().label("n"), func.sum(x).label("sx"),

@@ -49,6 +49,7 @@ COUNTS = ("split", "primary")
 NO_GROUP = "(none)"
 FIGURES = ("sessions", "seconds", "seat_seconds", "denials", "reserved_idle_seat_seconds")
 MAX_DEPTH = 100  # nesting followed for the roll-up
+MAX_NAMED_USERS = 500  # more users whose groups change: their figures per day read for all
 
 
 async def groups(store: HistoryStore, question: Question, *, chosen: Sequence[str] = (),
@@ -68,13 +69,11 @@ async def groups(store: HistoryStore, question: Question, *, chosen: Sequence[st
     if servers:
         counter = Counter(names, spans, nesting, count)
         reach = await reaches(store, question, servers)
-        for row in await store.rows(_usage_per_user_day(store.dialect, question, servers,
-                                                        reach)):
-            counter.credit(own, users, row.user_name, row.day, {
-                "sessions": row.sessions, "seconds": row.seconds,
-                "seat_seconds": row.seat_seconds})
-        for row in await store.rows(_denials_per_user_day(question, servers)):
-            counter.credit(own, users, row.user_name, row.day, {"denials": row.denials})
+        await _credit_per_user(store, question, counter,
+                               _usage_per_user(store.dialect, question, servers, reach),
+                               _usage, own, users)
+        await _credit_per_user(store, question, counter, _denials_per_user(question, servers),
+                               lambda row: {"denials": row.denials}, own, users)
         for row in await store.rows(_reserved_per_day(store.dialect, question, servers,
                                                       reach)):
             idle = {"reserved_idle_seat_seconds": row.seat_seconds}
@@ -137,6 +136,20 @@ class Counter:
         specific = [g for g in found if not self.below[g] & found]
         return sorted(specific, key=self.order.__getitem__)
 
+    def changing(self, first_day: int, last_day: int) -> set[str]:
+        """The users whose groups are not the same on every day from first_day to last_day
+        (day numbers): a membership of theirs begins or ends in between."""
+        def begun(valid_from: int, day: int) -> bool:
+            return valid_from <= day * DAY + DAY - 1
+
+        def going(valid_to: int | None, day: int) -> bool:
+            return valid_to is None or valid_to > day * DAY
+
+        return {user for user, spans in self.spans.items()
+                if any(begun(valid_from, first_day) != begun(valid_from, last_day)
+                       or going(valid_to, first_day) != going(valid_to, last_day)
+                       for _, valid_from, valid_to in spans)}
+
     def credit_group(self, own, group: str, figures: Mapping[str, float]) -> None:
         """Credit a group's own figures (a GROUP reservation) to it, or else to the most
         specific chosen groups holding it."""
@@ -180,15 +193,54 @@ def parents(names: Sequence[str], nesting: Mapping[str, Iterable[str]]) -> dict[
             if child in chosen and child != parent}
 
 
-def _usage_per_user_day(dialect: str, question: Question, servers, reach):
+async def _credit_per_user(store: HistoryStore, question: Question, counter: Counter,
+                           queries, figures, own, users) -> None:
+    """Credit figures to their users' groups: per user for the users whose groups stay the
+    same on every day of the period (most: a sum per user needs no sort of the rows by
+    day), per user and day for the few whose groups change in it. `queries(per_day, only)`:
+    the query of the figures per user (and day), of the users `only` (None: all)."""
+    days = question.start // DAY, (question.end - 1) // DAY
+    changing = counter.changing(*days)
+    for row in await store.rows(queries(False, None)):
+        if row.user_name not in changing:
+            counter.credit(own, users, row.user_name, days[0], figures(row))
+    if not changing:
+        return
+    only = changing if len(changing) <= MAX_NAMED_USERS else None
+    for row in await store.rows(queries(True, only)):
+        if row.user_name in changing:
+            counter.credit(own, users, row.user_name, row.day, figures(row))
+
+
+def _usage(row) -> dict[str, float]:
+    return {"sessions": row.sessions, "seconds": row.seconds,
+            "seat_seconds": row.seat_seconds}
+
+
+def _of_users(query, user, only: set[str] | None):
+    return query if only is None else query.where(user.in_(sorted(only)))
+
+
+def _usage_per_user(dialect: str, question: Question, servers, reach):
+    """SQL, per user (and per_day: the UTC day of the session's start in the period):
+    the sessions, their seconds and seat-seconds in the period."""
+    s = schema.sessions
+
+    def query(per_day: bool, only: set[str] | None):
+        day = (greatest(dialect, s.c.start_at, question.start) // DAY).label("day")
+        return _of_users(_usage_query(dialect, question, servers, reach,
+                                      (day,) if per_day else ()), s.c.user_name, only)
+    return query
+
+
+def _usage_query(dialect: str, question: Question, servers, reach, keys: tuple):
     s = schema.sessions
     seconds = seconds_in_period(dialect, s, question, reach)
-    day = (greatest(dialect, s.c.start_at, question.start) // DAY).label("day")
-    query = (select(s.c.user_name, day, func.count().label("sessions"),
+    query = (select(s.c.user_name, *keys, func.count().label("sessions"),
                     total(seconds).label("seconds"),
                     total(s.c.count * seconds).label("seat_seconds"))
              .where(~s.c.reserved, of_servers(s, question, servers))
-             .group_by(s.c.user_name, day))
+             .group_by(s.c.user_name, *keys))
     if question.users:
         query = query.where(s.c.user_name.in_(question.users))
     return filtered(sessions_in_period(query, s, question, reach), s, question)
@@ -205,13 +257,17 @@ def _reserved_per_day(dialect: str, question: Question, servers, reach):
     return filtered(sessions_in_period(query, s, question, reach), s, question)
 
 
-def _denials_per_user_day(question: Question, servers):
+def _denials_per_user(question: Question, servers):
+    """SQL, per user (and per_day: the UTC day): the denials in the period."""
     d = schema.denials
-    day = (d.c.at // DAY).label("day")
-    query = (select(d.c.user_name, day, func.count().label("denials"))
-             .where(d.c.server_id.in_(servers), d.c.at >= question.start,
-                    d.c.at < question.end, d.c.user_name.is_not(None))
-             .group_by(d.c.user_name, day))
-    if question.users:
-        query = query.where(d.c.user_name.in_(question.users))
-    return filtered(query, d, question)
+
+    def query(per_day: bool, only: set[str] | None):
+        keys = ((d.c.at // DAY).label("day"),) if per_day else ()
+        found = (select(d.c.user_name, *keys, func.count().label("denials"))
+                 .where(d.c.server_id.in_(servers), d.c.at >= question.start,
+                        d.c.at < question.end, d.c.user_name.is_not(None))
+                 .group_by(d.c.user_name, *keys))
+        if question.users:
+            found = found.where(d.c.user_name.in_(question.users))
+        return _of_users(filtered(found, d, question), d.c.user_name, only)
+    return query
