@@ -8,26 +8,16 @@ event loop makes meanwhile are collected once it runs again."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    resume = pause_collector()
+    paused = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
-        resume()
-
-
-def pause_collector() -> Callable[[], None]:
-    """Pause the collector; call what is returned to let it run again (it then does what
-    collections were put off, in one go). A pause inside a pause leaves that to the outer."""
-    paused = gc.isenabled()
-    gc.disable()
-    return gc.enable if paused else _nothing
-
-
-def _nothing() -> None:
-    pass
+        if paused:
+            gc.enable()

@@ -28,10 +28,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from lmconsole.gc_pause import pause_collector
+from lmconsole.gc_pause import collector_paused
 
 EXACT_WIDTHS_UP_TO = 1000  # rows; beyond this, columns widen as wider values come into view
-COLLECT_AFTER_FRAME_FROM = 5000  # rows made by one apply_sources
 INCREMENTAL_UP_TO = 0.05  # share of rows changed up to which rows are moved, not re-sorted
 SORTED_UP, SORTED_DOWN = "▲", "▼"
 _MISSING = object()
@@ -186,30 +185,21 @@ class LiveTable(ScrollView, can_focus=True):
         # Which sources are not the very objects of the last time, found by C-level loops
         # (a big table's seats mostly are): only those are compared and made into rows.
         not_same = map(is_not, map(old.get, sources), sources.values())
-        # Collections while rows are made free nothing; the one put off runs after the
-        # frame that shows them when there are many (a first fill: 30 ms for 50,000 rows).
-        resume_collector = pause_collector()
-        changed: list[Row] = []
-        try:
+        with collector_paused():  # a first fill makes a row each: collections freed nothing
             changed = [make_row(key, source)
                        for key, source in compress(sources.items(), not_same)
                        if (before := old.get(key, _MISSING)) is _MISSING or before != source]
-            gone = list(filterfalse(sources.__contains__, old)) if len(old) else []
-            self._sources = sources
-            if not changed and not gone:
-                return False
-            rows = self.rows
-            for key in gone:
-                del rows[key]
-            for row in changed:
-                rows[row.key] = row
-            self._changed(changed, gone)
-            return True
-        finally:
-            if len(changed) >= COLLECT_AFTER_FRAME_FROM and self.is_mounted:
-                self.call_after_refresh(resume_collector)
-            else:
-                resume_collector()
+        gone = list(filterfalse(sources.__contains__, old)) if len(old) else []
+        self._sources = sources
+        if not changed and not gone:
+            return False
+        rows = self.rows
+        for key in gone:
+            del rows[key]
+        for row in changed:
+            rows[row.key] = row
+        self._changed(changed, gone)
+        return True
 
     def upsert(self, rows: Iterable[Row]) -> None:
         changed = [row for row in rows if self.rows.get(row.key) != row]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 
 from textual.app import App, ComposeResult
 
-from lmconsole.screens.live_table import COLLECT_AFTER_FRAME_FROM, Column, LiveTable, Row
+from lmconsole.screens.live_table import Column, LiveTable, Row
 
 COLUMNS = [Column("user", "User", 6), Column("seats", "Seats", 5, "right"),
            Column("host", "Host", 6, flex=True)]
@@ -104,20 +103,6 @@ def test_apply_sources_builds_rows_only_for_new_or_changed_sources():
         table.apply_sources({"c": ("c", 0, "h")}, make_row)
         assert table.shown_keys == ["c"] and set(table.sources) == {"c"}
 
-    run(test)
-
-
-def test_after_a_big_fill_the_collector_runs_again_once_the_rows_are_shown():
-    async def test(table, pilot):
-        sources = {n: (f"user{n}", n, "h") for n in range(COLLECT_AFTER_FRAME_FROM)}
-        table.apply_sources(sources, lambda key, source: Row(key, source))
-        assert not gc.isenabled()  # until the frame with the rows is drawn
-        await pilot.pause()
-        assert gc.isenabled() and table.row_count == COLLECT_AFTER_FRAME_FROM
-        table.apply_sources({**sources, -1: ("new", 0, "h")}, lambda key, source: Row(key, source))
-        assert gc.isenabled()  # a few rows: nothing put off
-
-    assert gc.isenabled()
     run(test)
 
 
