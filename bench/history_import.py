@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
              "--server-tz", "Europe/Berlin", "--database", f"sqlite:///{database}"],
             capture_output=True, text=True, env=env)
         elapsed = time.perf_counter() - started
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak = usage.ru_maxrss / 1024
+        cpu = usage.ru_utime + usage.ru_stime
         if result.returncode != 0:
             print(result.stderr, file=sys.stderr)
             return result.returncode
@@ -63,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{os.cpu_count()} cpus")
         print(f"import: {lines:,} lines in {elapsed:.1f} s = {lines / elapsed:,.0f} lines/s, "
               f"peak RSS {peak:.0f} MB")
+        # the machine may be shared: CPU time says what the import cost, whatever else ran
+        print(f"cpu: {cpu:.1f} s (user {usage.ru_utime:.1f}, sys {usage.ru_stime:.1f}) = "
+              f"{lines / cpu:,.0f} lines per CPU second, {cpu / elapsed:.2f} cores busy")
         print(f"rows: events {counts['events']}, sessions {counts['sessions']}, "
               f"denials {counts['denials']}")
         print(f"database: {size / 2**20:.0f} MiB, "
