@@ -24,6 +24,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from lmconsole.history import schema
+from lmconsole.history.bulk_writer import BulkWriter
 from lmconsole.history.schema import END_STILL_OPEN
 from lmconsole.history.sessions import Session
 
@@ -277,6 +278,18 @@ class HistoryStore:
                 for sql, parameters in statement.parameters(rows):
                     await connection.exec_driver_sql(sql, parameters)
 
+    def bulk_writer(self) -> BulkWriter | None:
+        """For an SQLite file: a process of its own that writes what `write_tuples` takes
+        (see bulk_writer.py), started by the caller; None for other databases."""
+        database = self.url.database
+        if self.dialect != "sqlite" or database in (None, "", ":memory:") \
+                or database.startswith("file:"):
+            return None
+        statements = [(insert.table, insert.one, insert.many, ROWS_PER_INSERT)
+                      for insert in (_SQLITE_EVENTS, _SQLITE_DENIALS, _SQLITE_SESSIONS)]
+        return BulkWriter(str(Path(database).expanduser()), statements, SQLITE_PRAGMAS,
+                          SQLITE_BUSY_TIMEOUT_S)
+
     async def record(self, events: Sequence[dict], denials: Sequence[dict],
                      sessions: Sequence[dict], gaps: Sequence[dict], *, server_id: int,
                      read: tuple[int, int] | None, path: str, now: int) -> None:
@@ -511,6 +524,7 @@ class _SqliteBulkInsert:
     by one."""
 
     def __init__(self, table: str, columns: Sequence[str], conflict: str) -> None:
+        self.table = table
         row = f"({', '.join('?' * len(columns))})"
         head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
         self.one = f"{head}{row} ON CONFLICT {conflict}"
@@ -546,6 +560,10 @@ _SQLITE_COUNTED_MINUTES = _sqlite_insert(
     "from_log = excluded.from_log")
 
 
+SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
+                  f"cache_size=-{SQLITE_CACHE_KIB}")
+
+
 def _engine(url: URL) -> AsyncEngine:
     if url.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True)
@@ -562,8 +580,7 @@ def _engine(url: URL) -> AsyncEngine:
         # file is in the OS's cache too; rows are added at the end of their indexes, and
         # an import went no slower than with 64). Temporary B-trees (the sort of a big
         # ORDER BY) go to a temporary file past the cache, not into memory without bound.
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
-                       f"cache_size=-{SQLITE_CACHE_KIB}"):
+        for pragma in SQLITE_PRAGMAS:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 

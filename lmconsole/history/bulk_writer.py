@@ -1,0 +1,151 @@
+"""An import's rows written into an SQLite file by a process of its own.
+
+Reading a log (parsing, sessions) and writing its rows into SQLite each take about half of
+an import's time, and both hold Python's GIL most of it: in one process they take turns,
+in two they run at once on two cores. The importer (`BulkWriter`, the parent) sends each
+batch pickled through the child's stdin; the child (this file run by Python, `main`)
+writes it in one transaction, exactly as
+`HistoryStore.write_tuples` does (the same statements, which the parent hands it, and
+the same pragmas), and answers one byte once it is committed. A batch is known to be in
+the database only then: a crash or a failed write leaves the batches before it, each
+whole, and importing the files again adds the rest (rows are keyed by their line).
+
+The child is this file run as a script: it imports nothing but the standard library, so
+that it starts in milliseconds; SQLAlchemy stays in the parent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import pickle
+import sqlite3
+import struct
+import sys
+from collections.abc import Sequence
+from itertools import chain
+from pathlib import Path
+from typing import BinaryIO
+
+HEADER = struct.Struct("<Q")  # the length of the pickled message that follows
+COMMITTED = b"+"  # the child's answer to a batch written
+
+
+class BulkWriterError(Exception):
+    """The child could not write (its own words), or it ended."""
+
+
+class BulkWriter:
+    """The parent's side: a child process writing batches into `database` (a file path).
+    `statements` are (table, single-row SQL, many-row SQL, rows per many-row statement) in
+    the order of the lists `write` takes; `pragmas` are run on the child's connection."""
+
+    def __init__(self, database: str, statements: Sequence[tuple[str, str, str, int]],
+                 pragmas: Sequence[str], busy_timeout_s: float) -> None:
+        self.setup = (database, list(statements), list(pragmas), busy_timeout_s)
+        self._process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        """Starts the child (OSError when it cannot be) and has it open the database."""
+        # this file run as a script, isolated (-I): nothing from the working directory or
+        # the environment is imported in place of the standard library it uses
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable, "-I", str(Path(__file__).resolve()),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE)
+        await self._exchange(self.setup)
+
+    async def write(self, *rows: Sequence[tuple]) -> None:
+        """One batch (a list of rows for each statement), in one transaction; returns once
+        it is committed."""
+        await self._exchange(rows)
+
+    async def close(self) -> None:
+        """Ends the child: at once when idle; a batch being written is finished first."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if not process.stdin.is_closing():
+            process.stdin.close()
+        try:
+            await process.wait()
+        except asyncio.CancelledError:  # a transaction cut short is rolled back by SQLite
+            process.kill()
+            raise
+
+    async def _exchange(self, message) -> None:
+        process = self._process
+        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+        try:
+            process.stdin.write(HEADER.pack(len(data)))
+            process.stdin.write(data)
+            await process.stdin.drain()
+            answer = await process.stdout.read(1)
+        except (BrokenPipeError, ConnectionResetError):
+            answer = b""
+        if answer != COMMITTED:
+            reason = (await process.stderr.read()).decode(errors="replace").strip()
+            await self.close()
+            raise BulkWriterError(reason or f"the writer process ended "
+                                            f"(exit status {process.returncode})")
+
+
+# ---- the child ------------------------------------------------------------------------------
+
+def main(source: BinaryIO, answers: BinaryIO) -> int:
+    gc.disable()  # the rows unpickled make no cycles (see lmconsole/gc_pause.py)
+    setup = _receive(source)
+    if setup is None:
+        return 0
+    database, statements, pragmas, busy_timeout_s = setup
+    connection = sqlite3.connect(database, timeout=busy_timeout_s, isolation_level=None)
+    try:
+        for pragma in pragmas:
+            connection.execute(f"PRAGMA {pragma}")
+        _answer(answers)
+        while (batch := _receive(source)) is not None:
+            _write(connection, statements, batch)
+            _answer(answers)
+    except sqlite3.Error as error:
+        print(f"{database}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        connection.close()
+    return 0
+
+
+def _write(connection: sqlite3.Connection, statements, batch) -> None:
+    connection.execute("BEGIN")
+    try:
+        for (_table, one, many, per_statement), rows in zip(statements, batch):
+            whole = len(rows) - len(rows) % per_statement
+            if whole:
+                connection.executemany(many, [
+                    tuple(chain.from_iterable(rows[i:i + per_statement]))
+                    for i in range(0, whole, per_statement)])
+            if whole < len(rows):
+                connection.executemany(one, rows[whole:])
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def _receive(source: BinaryIO):
+    head = source.read(HEADER.size)
+    if len(head) < HEADER.size:
+        return None  # the parent closed the pipe: done
+    size, = HEADER.unpack(head)
+    data = source.read(size)
+    if len(data) < size:
+        return None
+    return pickle.loads(data)
+
+
+def _answer(answers: BinaryIO) -> None:
+    answers.write(COMMITTED)
+    answers.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.stdin.buffer, sys.stdout.buffer))
