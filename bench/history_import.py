@@ -31,19 +31,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=5_000_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--log", metavar="PATH", type=Path,
+                        help="the generated log kept here and read again by the next run with "
+                             "the same PATH (generating 5,000,000 lines takes a minute)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="lmconsole-bench-") as directory:
-        log = Path(directory) / "mlm.log"
-        days = max(1, args.lines // LINES_PER_DAY)
+        log = args.log or Path(directory) / "mlm.log"
         started = time.perf_counter()
-        # written a line at a time: the child's peak RSS is counted from this process's
-        # at the moment it starts (Linux carries it over exec), so this one stays small
-        with log.open("w") as out:
-            for line in generated_lines(days, LINES_PER_DAY, args.seed):
-                out.write(line + "\n")
+        made = not log.exists()
+        if made:
+            generate(log, args.lines, args.seed)
         lines = sum(1 for _ in log.open("rb"))
-        print(f"generated {lines:,} lines ({log.stat().st_size / 2**20:.0f} MiB) in "
-              f"{time.perf_counter() - started:.0f} s")
+        print(f"{'generated' if made else 'reused'} {lines:,} lines "
+              f"({log.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - started:.0f} s")
         database = Path(directory) / "history.db"
         env = {**os.environ, "XDG_CONFIG_HOME": directory, "XDG_DATA_HOME": directory}
         started = time.perf_counter()
@@ -73,6 +73,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"database: {size / 2**20:.0f} MiB, "
               f"{size / max(1, sessions) * 1e6 / 2**20:.0f} MiB per million sessions")
     return 0
+
+
+def generate(log: Path, lines: int, seed: int) -> None:
+    days = max(1, lines // LINES_PER_DAY)
+    # written a line at a time: the child's peak RSS is counted from this process's at the
+    # moment it starts (Linux carries it over exec), so this one stays small
+    with log.open("w") as out:
+        for line in generated_lines(days, LINES_PER_DAY, seed):
+            out.write(line + "\n")
 
 
 if __name__ == "__main__":
