@@ -24,7 +24,6 @@ import sqlite3
 import struct
 import sys
 from collections.abc import Sequence
-from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
@@ -36,14 +35,15 @@ class BulkWriterError(Exception):
     """The child could not write (its own words), or it ended."""
 
 
+Statements = list[tuple[str, list[tuple]]]  # (SQL, its parameter tuples for executemany)
+
+
 class BulkWriter:
     """The parent's side: a child process writing batches into `database` (a file path).
-    `statements` are (table, single-row SQL, many-row SQL, rows per many-row statement) in
-    the order of the lists `write` takes; `pragmas` are run on the child's connection."""
+    `pragmas` are run on the child's connection."""
 
-    def __init__(self, database: str, statements: Sequence[tuple[str, str, str, int]],
-                 pragmas: Sequence[str], busy_timeout_s: float) -> None:
-        self.setup = (database, list(statements), list(pragmas), busy_timeout_s)
+    def __init__(self, database: str, pragmas: Sequence[str], busy_timeout_s: float) -> None:
+        self.setup = (database, list(pragmas), busy_timeout_s)
         self._process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
@@ -56,10 +56,12 @@ class BulkWriter:
             stderr=asyncio.subprocess.PIPE)
         await self._exchange(self.setup)
 
-    async def write(self, *rows: Sequence[tuple]) -> None:
-        """One batch (a list of rows for each statement), in one transaction; returns once
-        it is committed."""
-        await self._exchange(rows)
+    async def write(self, statements: Statements) -> None:
+        """One batch, in one transaction; returns once it is committed. The parameters come
+        ready for the statements (the rows of a many-row INSERT in one tuple): the parent
+        has time to spare while the child writes, and one long tuple is pickled and
+        unpickled quicker than the rows it holds."""
+        await self._exchange(statements)
 
     async def close(self) -> None:
         """Ends the child: at once when idle; a batch being written is finished first."""
@@ -109,14 +111,14 @@ def main(source: BinaryIO, answers: BinaryIO) -> int:
     setup = _receive(source)
     if setup is None:
         return 0
-    database, statements, pragmas, busy_timeout_s = setup
+    database, pragmas, busy_timeout_s = setup
     connection = sqlite3.connect(database, timeout=busy_timeout_s, isolation_level=None)
     try:
         for pragma in pragmas:
             connection.execute(f"PRAGMA {pragma}")
         _answer(answers)
         while (batch := _receive(source)) is not None:
-            _write(connection, statements, batch)
+            _write(connection, batch)
             _answer(answers)
     except sqlite3.Error as error:
         print(f"{database}: {error}", file=sys.stderr)
@@ -126,17 +128,11 @@ def main(source: BinaryIO, answers: BinaryIO) -> int:
     return 0
 
 
-def _write(connection: sqlite3.Connection, statements, batch) -> None:
+def _write(connection: sqlite3.Connection, statements: Statements) -> None:
     connection.execute("BEGIN")
     try:
-        for (_table, one, many, per_statement), rows in zip(statements, batch):
-            whole = len(rows) - len(rows) % per_statement
-            if whole:
-                connection.executemany(many, [
-                    tuple(chain.from_iterable(rows[i:i + per_statement]))
-                    for i in range(0, whole, per_statement)])
-            if whole < len(rows):
-                connection.executemany(one, rows[whole:])
+        for sql, parameters in statements:
+            connection.executemany(sql, parameters)
     except BaseException:
         connection.execute("ROLLBACK")
         raise

@@ -322,7 +322,7 @@ class _RowWriter:
             await self.store.write_tuples(events, denials, sessions)
             return
         try:
-            await self._bulk.write(events, denials, sessions)
+            await self._bulk.write(self.store.bulk_statements(events, denials, sessions))
         except BulkWriterError as error:
             raise StoreError(f"{shown_url(self.store.url)}: cannot write the history: "
                              f"{error}") from None

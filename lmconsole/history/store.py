@@ -280,15 +280,24 @@ class HistoryStore:
 
     def bulk_writer(self) -> BulkWriter | None:
         """For an SQLite file: a process of its own that writes what `write_tuples` takes
-        (see bulk_writer.py), started by the caller; None for other databases."""
+        (see bulk_writer.py and `bulk_statements`), started by the caller; None for other
+        databases."""
         database = self.url.database
         if self.dialect != "sqlite" or database in (None, "", ":memory:") \
                 or database.startswith("file:"):
             return None
-        statements = [(insert.table, insert.one, insert.many, ROWS_PER_INSERT)
-                      for insert in (_SQLITE_EVENTS, _SQLITE_DENIALS, _SQLITE_SESSIONS)]
-        return BulkWriter(str(Path(database).expanduser()), statements,
+        return BulkWriter(str(Path(database).expanduser()),
                           SQLITE_PRAGMAS + SQLITE_BULK_PRAGMAS, SQLITE_BUSY_TIMEOUT_S)
+
+    @staticmethod
+    def bulk_statements(events: Sequence[tuple], denials: Sequence[tuple],
+                        sessions: Sequence[tuple]) -> list[tuple[str, list[tuple]]]:
+        """The statements and parameters a bulk writer runs to write what `write_tuples`
+        takes."""
+        return [pair for statement, rows in ((_SQLITE_EVENTS, events),
+                                             (_SQLITE_DENIALS, denials),
+                                             (_SQLITE_SESSIONS, sessions))
+                for pair in statement.parameters(rows)]
 
     async def record(self, events: Sequence[dict], denials: Sequence[dict],
                      sessions: Sequence[dict], gaps: Sequence[dict], *, server_id: int,
@@ -524,7 +533,6 @@ class _SqliteBulkInsert:
     by one."""
 
     def __init__(self, table: str, columns: Sequence[str], conflict: str) -> None:
-        self.table = table
         row = f"({', '.join('?' * len(columns))})"
         head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
         self.one = f"{head}{row} ON CONFLICT {conflict}"
