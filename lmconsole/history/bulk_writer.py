@@ -4,10 +4,10 @@ Reading a log (parsing, sessions) and writing its rows into SQLite each take abo
 an import's time, and both hold Python's GIL most of it: in one process they take turns,
 in two they run at once on two cores. The importer (`BulkWriter`, the parent) sends each
 batch pickled through the child's stdin; the child (this file run by Python, `main`)
-writes it in one transaction, exactly as
-`HistoryStore.write_tuples` does (the same statements, which the parent hands it, and
-the same pragmas), and answers one byte once it is committed. A batch is known to be in
-the database only then: a crash or a failed write leaves the batches before it, each
+writes it in one transaction, exactly as `HistoryStore.write_tuples` does (the same
+statements, which the parent hands it, and the same pragmas, with SQLITE_BULK_PRAGMAS
+after them), and answers one byte once it is committed. A batch is known to be in the
+database only then: a crash or a failed write leaves the batches before it, each
 whole, and importing the files again adds the rest (rows are keyed by their line).
 
 The child is this file run as a script: it imports nothing but the standard library, so
