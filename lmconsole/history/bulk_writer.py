@@ -17,11 +17,13 @@ that it starts in milliseconds; SQLAlchemy stays in the parent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import io
 import pickle
 import sqlite3
 import struct
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,16 +46,15 @@ class BulkWriter:
 
     def __init__(self, database: str, pragmas: Sequence[str], busy_timeout_s: float) -> None:
         self.setup = (database, list(pragmas), busy_timeout_s)
-        self._process: asyncio.subprocess.Process | None = None
+        self._process: subprocess.Popen | None = None
 
     async def start(self) -> None:
         """Starts the child (OSError when it cannot be) and has it open the database."""
         # this file run as a script, isolated (-I): nothing from the working directory or
         # the environment is imported in place of the standard library it uses
-        self._process = await asyncio.create_subprocess_exec(
-            sys.executable, "-I", str(Path(__file__).resolve()),
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE)
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", str(Path(__file__).resolve())],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         await self._exchange(self.setup)
 
     async def write(self, statements: Statements) -> None:
@@ -68,29 +69,41 @@ class BulkWriter:
         process, self._process = self._process, None
         if process is None:
             return
-        if not process.stdin.is_closing():
+        with contextlib.suppress(OSError):  # BrokenPipeError: it had ended
             process.stdin.close()
         try:
-            await process.wait()
+            await asyncio.to_thread(process.wait)
         except asyncio.CancelledError:  # a transaction cut short is rolled back by SQLite
             process.kill()
             raise
+        finally:
+            process.stdout.close()
+            process.stderr.close()
 
     async def _exchange(self, message) -> None:
+        """Sends a message and waits for its answer in a thread of its own. Through
+        asyncio's pipe the message went 64 KiB at a time, one piece each time the importer
+        let the event loop run (every 4,096 lines): a batch took seconds to arrive, and
+        the writer waited for it most of the time. A blocking write lets the GIL go."""
         process = self._process
-        data = _pickled(message)
-        try:
-            process.stdin.write(HEADER.pack(len(data)))
-            process.stdin.write(data)
-            await process.stdin.drain()
-            answer = await process.stdout.read(1)
-        except (BrokenPipeError, ConnectionResetError):
-            answer = b""
+        answer = await asyncio.to_thread(_send, process, _pickled(message))
         if answer != COMMITTED:
-            reason = (await process.stderr.read()).decode(errors="replace").strip()
+            reason = (await asyncio.to_thread(process.stderr.read)).decode(
+                errors="replace").strip()
             await self.close()
             raise BulkWriterError(reason or f"the writer process ended "
                                             f"(exit status {process.returncode})")
+
+
+def _send(process: subprocess.Popen, data: bytes) -> bytes:
+    """Writes one message to the child; its answer (empty: it ended)."""
+    try:
+        process.stdin.write(HEADER.pack(len(data)))
+        process.stdin.write(data)
+        process.stdin.flush()
+        return process.stdout.read(1)
+    except (BrokenPipeError, ConnectionResetError):
+        return b""
 
 
 def _pickled(message) -> bytes:
