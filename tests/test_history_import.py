@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -160,6 +161,34 @@ def test_a_log_longer_than_a_bulk_insert_is_written_whole_and_once(tmp_path):
     assert info(tmp_path)["rows"]["events"] == 200
     assert len(listed(tmp_path, "denials")) == 30
 
+
+def test_a_write_that_fails_midway_leaves_whole_batches_and_a_second_import_completes(
+        tmp_path):
+    # 25,000 OUTs and their INs: batches of 20,000 rows, the second of which the database
+    # refuses (a trigger stands for a full disk); the import says so and exits 3
+    lines = [" 8:00:00 (lmgrd) TIMESTAMP 3/2/2026"]
+    for i in range(12_500):
+        lines.append(f' 9:{i // 60 % 60:02}:{i % 60:02} (MLM) OUT: "MATLAB" u{i}@h  ')
+        lines.append(f'10:{i // 60 % 60:02}:{i % 60:02} (MLM) IN: "MATLAB" u{i}@h  ')
+    path = log(tmp_path / "long.log", *lines)
+    assert lmconsole(tmp_path, "history", "info", "--database",
+                     database(tmp_path)).returncode == 0  # created, empty
+    with sqlite3.connect(tmp_path / "history.db") as connection:
+        connection.execute("CREATE TRIGGER full_disk BEFORE INSERT ON events "
+                           "WHEN NEW.line > 20001 BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    failed = lmconsole(tmp_path, "import", str(path), "--server", "upm", "--server-tz",
+                       "Europe/Madrid", "--database", database(tmp_path))
+    assert failed.returncode == 3 and "Traceback" not in failed.stderr
+    assert "cannot write the history" in failed.stderr and "disk full" in failed.stderr
+    assert info(tmp_path)["rows"]["events"] == 20_000  # the first batch, whole
+    with sqlite3.connect(tmp_path / "history.db") as connection:
+        connection.execute("DROP TRIGGER full_disk")
+    again = imported(tmp_path, path)
+    assert again["events"] == "25,000 (5,000 new)"
+    assert again["sessions"] == "12,500 (0 still open)"
+    whole = imported(tmp_path / "fresh", path)
+    assert info(tmp_path)["rows"] == info(tmp_path / "fresh")["rows"]
+    assert whole["in use"] == again["in use"]
 
 def test_the_spring_dst_change_is_an_hour_skipped(tmp_path):
     log = tmp_path / "spring.log"

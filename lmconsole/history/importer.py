@@ -19,11 +19,12 @@ from pathlib import Path
 
 from lmconsole.adapter import LicenceManagerAdapter
 from lmconsole.gc_pause import collector_paused
+from lmconsole.history.bulk_writer import BulkWriterError
 from lmconsole.history.logfiles import LogFile, LogFileError
 from lmconsole.history.occupancy import count_imported
 from lmconsole.history.schema import DENIAL_KINDS
 from lmconsole.history.sessions import LMGRD, SessionTracker
-from lmconsole.history.store import HistoryStore
+from lmconsole.history.store import HistoryStore, StoreError, shown_url
 from lmconsole.model import Diagnostic, EventKind
 
 BATCH_EVENTS = 20_000  # rows written per transaction
@@ -87,9 +88,13 @@ class Importer:
                                                             except_sources=source_ids):
             tracker.carry(carried)
         writer = _RowWriter(self.store, server_id)
-        for plan, source_id in zip(plans, source_ids):
-            await self._read(plan, source_id, tracker, writer)
-        still_open = await self._write_still_open(tracker, writer)
+        try:
+            await writer.start()
+            for plan, source_id in zip(plans, source_ids):
+                await self._read(plan, source_id, tracker, writer)
+            still_open = await self._write_still_open(tracker, writer)
+        finally:
+            await writer.close()
         await self.store.names(server_id, writer.daemons, writer.features)
         summary = self.summary
         summary.sessions = writer.session_count
@@ -249,6 +254,26 @@ class _RowWriter:
         self._at: datetime | None = None
         self._epoch = 0
         self._writing: asyncio.Future | None = None  # the batch being written
+        self._bulk = store.bulk_writer()  # SQLite: a process of its own writes the rows
+
+    async def start(self) -> None:
+        if self._bulk is None:
+            return
+        try:
+            await self._bulk.start()
+        except (OSError, BulkWriterError):  # no process to be had: written from here
+            await self._bulk.close()
+            self._bulk = None
+
+    async def close(self) -> None:
+        """Waits for the batch being written, if any, and ends the writer process."""
+        try:
+            if self._writing is not None:
+                writing, self._writing = self._writing, None
+                await writing
+        finally:
+            if self._bulk is not None:
+                await self._bulk.close()
 
     def add(self, event, source_id: int, byte_offset: int, observe) -> None:
         at, kind, daemon, feature, user, host, count, reason, code, _server, line, extra = \
@@ -286,11 +311,21 @@ class _RowWriter:
             writing, self._writing = self._writing, None
             await writing
         if events or denials or sessions:
-            self._writing = asyncio.ensure_future(
-                self.store.write_tuples(events, denials, sessions))
+            self._writing = asyncio.ensure_future(self._write(events, denials, sessions))
         if wait and self._writing is not None:
             writing, self._writing = self._writing, None
             await writing
+
+    async def _write(self, events: list[tuple], denials: list[tuple],
+                     sessions: list[tuple]) -> None:
+        if self._bulk is None:
+            await self.store.write_tuples(events, denials, sessions)
+            return
+        try:
+            await self._bulk.write(self.store.bulk_statements(events, denials, sessions))
+        except BulkWriterError as error:
+            raise StoreError(f"{shown_url(self.store.url)}: cannot write the history: "
+                             f"{error}") from None
 
 
 def _epoch(at: datetime | None) -> int | None:

@@ -78,7 +78,7 @@ class _Sweep:
         """The minutes finished on the way to `target` (a span's start)."""
         while self.t < target:
             self._run_to(target if not self.ends else min(target, self.t + DAY))
-            yield from self._taken()
+            yield from self.taken()
 
     def add(self, start: int, end: int, seats: int, borrowed: bool) -> None:
         """A span starting now (after `minutes_to(start)`)."""
@@ -92,9 +92,10 @@ class _Sweep:
             yield from self.minutes_to(self.ends[0][0])
             self._run_to(self.t)  # the spans ending now
         self._close()
-        yield from self._taken()
+        yield from self.taken()
 
-    def _taken(self) -> list[Minute]:
+    def taken(self) -> list[Minute]:
+        """The minutes finished so far, handed out once."""
         rows, self.rows = self.rows, []
         return rows
 
@@ -195,10 +196,17 @@ async def count_from_sessions(store: HistoryStore, server_id: int, since: int, u
             if name != feature:
                 await writer.add(feature, sweep.finish())
                 feature, sweep = name, _Sweep()
-            start = max(start, since)
-            await writer.add(feature, sweep.minutes_to(start))
-            sweep.add(start, held_until if end is None else min(end, until), count,
-                      borrowed)
+            if start < since:
+                start = since
+            # the minutes finished on the way to a start less than a day ahead are few:
+            # kept in the sweep until there are a batch of them (a step and a coroutine
+            # a session were a sixth of an import's counting)
+            if start - sweep.t > DAY:
+                await writer.add(feature, sweep.minutes_to(start))
+            sweep.add(start, held_until if end is None else end if end < until else until,
+                      count, borrowed)
+            if len(sweep.rows) >= BATCH_ROWS:
+                await writer.add(feature, sweep.taken())
     await writer.add(feature, sweep.finish())
     await writer.flush()
     return writer.written
