@@ -6,7 +6,7 @@ for FlexLM. Each writes the log the console follows, and lines can be added to i
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -82,11 +82,22 @@ class LmxRemote:
     zone = "Europe/Vienna"
     license = "6200@lmx1.cae.example"
 
-    def __init__(self, tmp_path: Path, seed: int = 2) -> None:
-        self.state = create_lmx_state_dir(tmp_path / "lmx-sim", seed=seed, speed=0)
+    def __init__(self, tmp_path: Path, seed: int = 2, start: datetime | None = None) -> None:
+        """`start`: when its clock stands (default: the scenario's own Monday morning)."""
+        self.state = create_lmx_state_dir(tmp_path / "lmx-sim", seed=seed, speed=0,
+                                          start=start)
         self.lmxendutil = wrapper(tmp_path / "lmxendutil", "lmconsole-sim-lmxendutil",
                                   self.state)
         self.log = self.state / LOG_FILE
+
+    @classmethod
+    def last_monday_morning(cls, now: datetime) -> datetime:
+        """7:30 on the last Monday before `now`, in the server's zone: a working morning
+        that lies days, not months, before the time the console polls it at (lmxendutil
+        prints no server time: a poll is dated by the console's clock)."""
+        local = now.astimezone(ZoneInfo(cls.zone)) - timedelta(hours=7, minutes=30)
+        monday = local.date() - timedelta(days=local.weekday())
+        return datetime.combine(monday, time(7, 30), ZoneInfo(cls.zone))
 
     def server(self, name: str, alias: str, **options) -> str:
         return ssh_server(name, "lmx", alias, self.lmxendutil, self.license, self.log,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from lmconsole.adapters.lmx.sim.statedir import advance_lmx_state_dir
@@ -70,7 +70,10 @@ def caught_up(tmp_path: Path, expected: dict, collector: Collector) -> None:
 
 def test_collect_over_ssh_records_rlm_and_lmx_once_across_a_cut_link(tmp_path,
                                                                       sshd: SshServer):
-    rlm, lmx = RlmRemote(tmp_path), LmxRemote(tmp_path)
+    # the LM-X server's polls are dated by this machine's clock, and its open sessions held
+    # up to them: its log is of this week, or every minute since would be counted
+    rlm = RlmRemote(tmp_path)
+    lmx = LmxRemote(tmp_path, start=LmxRemote.last_monday_morning(datetime.now(UTC)))
     advance_rlm_state_dir(rlm.state, HOURS * 3600)
     advance_lmx_state_dir(lmx.state, HOURS * 3600)
     link = {"ssh_config": sshd.config_path, "known_hosts": sshd.known_hosts,
