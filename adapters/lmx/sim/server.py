@@ -44,9 +44,9 @@ class LmxServer:
     """One LM-X licence server of a scenario."""
 
     def __init__(self, scenario: LmxScenario, *, seed: int, clock: ManualClock | ScaledClock,
-                 started: bool = False):
-        """A server that starts at the scenario's start-up (`started`: one restored from a
-        saved state, whose attributes `from_dict` fills in)."""
+                 restored: bool = False):
+        """A server started at the scenario's start-up, and caught up to the clock; or
+        (`restored`) one whose state `from_dict` fills in."""
         self.scenario = scenario
         self.clock = clock
         self.random = random.Random(seed)
@@ -55,7 +55,7 @@ class LmxServer:
         self.log_lines: list[str] = []
         self.numbers = 0
         self.done_s = int(scenario.start.timestamp()) // MINUTE * MINUTE
-        if not started:
+        if not restored:
             self.start_up()
             self.sync()
 
@@ -115,7 +115,7 @@ class LmxServer:
     def from_dict(cls, data: dict) -> LmxServer:
         scenario = load_scenario(data["scenario"]).starting_at(
             datetime.fromisoformat(data["start"]))
-        server = cls(scenario, seed=0, clock=clock_from_dict(data["clock"]), started=True)
+        server = cls(scenario, seed=0, clock=clock_from_dict(data["clock"]), restored=True)
         version, internal, gauss = data["random"]
         server.random.setstate((version, tuple(internal), gauss))
         server.sessions = [Session(**{**s, "feature": scenario.feature(s["feature"])})
