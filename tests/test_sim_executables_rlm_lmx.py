@@ -5,6 +5,7 @@ says what a server kept in memory says after the same steps."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -158,3 +159,14 @@ def test_an_lmx_state_directory_moves_on_as_a_server_kept_in_memory(tmp_path, se
         with open_lmx_state_dir(sim) as server:
             assert server.lmxendutil(["-licstat"]) == memory.lmxendutil(["-licstat"])
     assert (sim / LOG_FILE).read_text().splitlines() == memory.log_lines
+
+
+def test_rlmutil_linked_as_rlmremove_runs_rlmremove(tmp_path):
+    sim = create_rlm_state_dir(tmp_path / "rlm", seed=1, speed=0)
+    link = tmp_path / "rlmremove"
+    link.symlink_to(Path(sys.executable).with_name("lmconsole-sim-rlmutil"))
+    answer = subprocess.run([str(link), "-q", "studio-lic02", "4101", "foundry", "fff"],
+                            capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "LMCONSOLE_SIM_DIR": str(sim)})
+    assert (answer.returncode, answer.stderr) == (1, "rlmremove: Error removing license: "
+                                                     "handle fff not found\n")
