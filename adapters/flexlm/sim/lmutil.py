@@ -27,11 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     program = Path(sys.argv[0]).name
     if argv is None and program in _COMMAND_NAMES:
         args.insert(0, program)
-    sim_dir = os.environ.get("LMCONSOLE_SIM_DIR")
-    if args[:1] == ["--sim-dir"] and len(args) > 1:
-        sim_dir, args = args[1], args[2:]
-    elif args and args[0].startswith("--sim-dir="):
-        sim_dir, args = args[0].split("=", 1)[1], args[1:]
+    sim_dir, args = sim_dir_of(args)
     if not sim_dir:
         print("lmconsole-sim-lmutil: no simulation given: set LMCONSOLE_SIM_DIR or pass "
               "--sim-dir DIR before the command (create one with: python -m "
@@ -41,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] == ["lmdown"] and "-q" not in args:
         answer = sys.stdin.readline()  # lmdown asks "Are you sure (y/n)?" without -q
     try:
-        with open_state_dir(sim_dir, requester=_requester()) as server:
+        with open_state_dir(sim_dir, requester=requester()) as server:
             code, out, err = server.lmutil(args, stdin=answer)
     except SimulationError as exc:
         print(f"lmconsole-sim-lmutil: {exc}", file=sys.stderr)
@@ -51,7 +47,17 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
-def _requester() -> str:
+def sim_dir_of(args: list[str]) -> tuple[str | None, list[str]]:
+    """The state directory (`--sim-dir DIR` first, else $LMCONSOLE_SIM_DIR) and the command."""
+    if args[:1] == ["--sim-dir"] and len(args) > 1:
+        return args[1], args[2:]
+    if args and args[0].startswith("--sim-dir="):
+        return args[0].split("=", 1)[1], args[1:]
+    return os.environ.get("LMCONSOLE_SIM_DIR"), args
+
+
+def requester() -> str:
+    """Who runs the command, as the licence server sees them (user@host)."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):

@@ -399,10 +399,15 @@ class SimulatedServer:
                 "runs": self.runs, "texts": self.texts, "daemons": self.daemons.to_dict(),
                 "people": self.workload.to_dict() if self.workload else None}
 
+    @staticmethod
+    def named_scenario(name: str) -> Scenario:
+        """A built-in scenario of this kind of server (a saved state names its own)."""
+        return load_scenario(name)
+
     @classmethod
     def from_dict(cls, data: dict, *, clock: Clock | None = None,
                   requester: str | None = None) -> SimulatedServer:
-        scenario = load_scenario(data["scenario"])
+        scenario = cls.named_scenario(data["scenario"])
         if "start" in data:  # a state saved without it keeps the scenario as written
             scenario = scenario.starting_at(datetime.fromisoformat(data["start"]))
         server = cls(scenario, seed=data["seed"], tz=data["zone"],

@@ -44,7 +44,7 @@ def create_state_dir(directory: Path | str, scenario: str = "architecture", *, s
         source = source.starting_at(start)
     copy_scenario_files(source, directory)
     clock = ScaledClock.at(source.start, speed)
-    with _locked(directory):
+    with locked(directory):
         server = SimulatedServer.from_scenario(source, seed=seed, clock=clock, tz=tz,
                                                licence_path=directory / LICENCE_FILE)
         _save(directory, server)
@@ -78,7 +78,7 @@ def open_state_dir(directory: Path | str, *, requester: str | None = None
         raise SimulationError(f"{directory} holds no simulation ({STATE_FILE} is missing); "
                               f"create one with: python -m lmconsole.adapters.flexlm.sim "
                               f"init {directory}")
-    with _locked(directory):
+    with locked(directory):
         try:
             data = json.loads(state.read_text(encoding="utf-8"))
         except ValueError as exc:
@@ -105,10 +105,11 @@ def _save(directory: Path, server: SimulatedServer) -> None:
         with open(directory / LOG_FILE, "a", encoding="utf-8") as log:
             log.write("\n".join(server.log.lines) + "\n")
         server.log.lines.clear()
-    _write_atomic(directory / STATE_FILE, json.dumps(server.to_dict()))
+    write_atomic(directory / STATE_FILE, json.dumps(server.to_dict()))
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
+    """`text` as the file at `path`, replaced at once (a reader sees the old or the new)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -122,7 +123,8 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 @contextmanager
-def _locked(directory: Path) -> Iterator[None]:
+def locked(directory: Path) -> Iterator[None]:
+    """The state directory to oneself while the block runs (its commands queue up)."""
     with open(directory / LOCK_FILE, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:

@@ -9,14 +9,14 @@ seed is the same, however the clock is stepped.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from lmconsole.adapters.flexlm.sim.clock import ManualClock, ScaledClock
+from lmconsole.adapters.flexlm.sim.clock import ManualClock, ScaledClock, clock_from_dict
 from lmconsole.model import ServerStatus
 
 from .licstat_text import licstat_text, licstat_xml
-from .scenario import UNLIMITED, LmxScenario, SimFeature, SimPerson
+from .scenario import UNLIMITED, LmxScenario, SimFeature, SimPerson, load_scenario
 
 WORK_HOURS = (8, 18)  # local hours in which people open sessions, Monday to Friday
 MINUTE = 60
@@ -43,7 +43,10 @@ class Session:
 class LmxServer:
     """One LM-X licence server of a scenario."""
 
-    def __init__(self, scenario: LmxScenario, *, seed: int, clock: ManualClock | ScaledClock):
+    def __init__(self, scenario: LmxScenario, *, seed: int, clock: ManualClock | ScaledClock,
+                 restored: bool = False):
+        """A server started at the scenario's start-up, and caught up to the clock; or
+        (`restored`) one whose state `from_dict` fills in."""
         self.scenario = scenario
         self.clock = clock
         self.random = random.Random(seed)
@@ -52,8 +55,9 @@ class LmxServer:
         self.log_lines: list[str] = []
         self.numbers = 0
         self.done_s = int(scenario.start.timestamp()) // MINUTE * MINUTE
-        self.start_up()
-        self.sync()
+        if not restored:
+            self.start_up()
+            self.sync()
 
     # ---- the protocol's SimulatedServer -------------------------------------------------------
 
@@ -94,6 +98,31 @@ class LmxServer:
         spec = f"{self.scenario.port}@{self.scenario.host}"
         blocks = server_blocks(self, spec, xml=xml, tz=tz or self.scenario.zone)
         return build_server(blocks, name=name, now=self.now)
+
+    # ---- saved state (the executable's state directory, statedir.py) ----------------------
+
+    def to_dict(self) -> dict:
+        """Everything but the log lines, which the state directory keeps in its log file."""
+        version, internal, gauss = self.random.getstate()
+        sessions = [{**{f.name: getattr(s, f.name) for f in fields(Session)},
+                     "feature": s.feature.name} for s in self.sessions]
+        return {"format": 1, "scenario": self.scenario.name,
+                "start": self.scenario.start.isoformat(), "clock": self.clock.to_dict(),
+                "random": [version, list(internal), gauss], "sessions": sessions,
+                "denied": self.denied, "numbers": self.numbers, "done": self.done_s}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LmxServer:
+        scenario = load_scenario(data["scenario"]).starting_at(
+            datetime.fromisoformat(data["start"]))
+        server = cls(scenario, seed=0, clock=clock_from_dict(data["clock"]), restored=True)
+        version, internal, gauss = data["random"]
+        server.random.setstate((version, tuple(internal), gauss))
+        server.sessions = [Session(**{**s, "feature": scenario.feature(s["feature"])})
+                           for s in data["sessions"]]
+        server.denied, server.numbers, server.done_s = (data["denied"], data["numbers"],
+                                                        data["done"])
+        return server
 
     # ---- the workload -------------------------------------------------------------------------
 

@@ -76,6 +76,16 @@ class IsvServers(VendorDaemons):
         self.denials: Counter[str] = Counter()  # isv -> denials since start
         self.removals: Counter[str] = Counter()
 
+    def to_dict(self) -> dict:
+        return {**super().to_dict(),
+                "checkouts": [[product, pool, n] for (product, pool), n in self.checkouts.items()],
+                "denials": dict(self.denials), "removals": dict(self.removals)}
+
+    def restore(self, data: dict) -> None:
+        super().restore(data)
+        self.checkouts = Counter({(product, pool): n for product, pool, n in data["checkouts"]})
+        self.denials, self.removals = Counter(data["denials"]), Counter(data["removals"])
+
     def request(self, t: int, client: Client, feature: str, **kwargs) -> Outcome:
         outcome = super().request(t, client, feature, **kwargs)
         if outcome.kind == "out":

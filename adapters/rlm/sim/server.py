@@ -48,6 +48,19 @@ class RlmServer(SimulatedServer):
         fallback = frozenset(self.rlm_settings.get("fallback_hosts", ()))
         return IsvServers(licence, options, self.log, fallback_hosts=fallback)
 
+    @staticmethod
+    def named_scenario(name: str) -> Scenario:
+        return load_rlm_scenario(name)
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "started": self.started_s}
+
+    @classmethod
+    def from_dict(cls, data: dict, **kwargs) -> RlmServer:
+        server = super().from_dict(data, **kwargs)
+        server.started_s = data["started"]
+        return server
+
     # -- the rlm server ---------------------------------------------------------------
     def start(self) -> None:
         if self.lmgrd_up:
