@@ -6,8 +6,8 @@ reads. The server's `debug_log` setting names its usage log (the file of its `-l
 LSERVSTA): its checkouts, check-ins and denials are followed live and imported
 (usagelog.py). Sentinel RMS has no command line to free one client's licence or to re-read a
 file here: those actions are refused with the reason. Not yet: its licence files; the
-configuration check refuses the settings that would lead there (config_problems), and a
-simulated server.
+configuration check refuses the settings that would lead there (config_problems). A
+simulated server (sim/) serves the demo and servers configured with transport = "sim".
 """
 
 from __future__ import annotations
@@ -48,12 +48,8 @@ class RmsAdapter(StatusOnlyAdapter):
         return argv if port in (None, DEFAULT_PORT) else ["env", f"LSPORT={port}", *argv]
 
     def config_problems(self, settings) -> list[tuple[str, str]]:
-        problems = [(key, f"not for a Sentinel RMS server yet: {reason}; remove this key")
-                    for key, reason in _NOT_YET.items() if key in settings]
-        if settings.get("transport") == "sim":
-            problems.append(("transport", 'there is no simulated Sentinel RMS server: use '
-                                          '"local" or "ssh"'))
-        return problems
+        return [(key, f"not for a Sentinel RMS server yet: {reason}; remove this key")
+                for key, reason in _NOT_YET.items() if key in settings]
 
     def parse_status(self, text: str, *, name: str, tz: tzinfo, now: datetime) -> StatusReport:
         from .lsmon import parse_lsmon
@@ -82,6 +78,11 @@ class RmsAdapter(StatusOnlyAdapter):
 
     def denial_words(self, code: str | None, reason: str | None) -> str:
         return reason or (f"denied (Sentinel RMS {code})" if code else "denied")
+
+    def simulator(self):
+        from .sim.service import RmsSimulator
+
+        return RmsSimulator()
 
 
 def _utility(server: StatusQuery) -> str:
