@@ -92,7 +92,8 @@ def test_the_usage_log_gives_the_simulators_checkouts_returns_and_denials():
     assert [(e.kind, e.user) for e in commuter] == [(EventKind.OUT, "jonas")]  # out still
     assert events == sorted(events, key=lambda e: e.at)
     assert SIMULATOR.denial_lines(server) and all(
-        line.split()[12] == "1" for line in SIMULATOR.denial_lines(server))
+        line.split()[11] == "1" for line in SIMULATOR.denial_lines(server))
+    assert len(SIMULATOR.denial_lines(server)) == sum(server.denied.values())
 
 
 def test_a_run_is_the_same_however_its_clock_is_stepped():

@@ -51,4 +51,4 @@ class RmsSimulator:
 def _trans(line: str) -> str | None:
     """The transaction type of a usage log entry (the field after Feature and Ver)."""
     words = line.split()
-    return words[12] if len(words) > 12 and not line.startswith("#") else None
+    return words[11] if len(words) > 11 and not line.startswith("#") else None
