@@ -3,7 +3,8 @@
 adapter's (lmconsole.adapter.Simulator), chosen by each server's licence manager.
 
 Three sites: an engineering company's triad and an architecture office, as DESIGN.md's
-scenarios describe, and a design studio that runs FlexLM and RLM side by side (MIXED_SITE).
+scenarios describe, and a design studio that runs FlexLM, RLM, LM-X, Sentinel RMS and DSLS
+side by side (MIXED_SITE).
 Their licence and options files are copies in a directory of their own (`demo_files`), so
 the console's editor, lmreread and restart work on them as on a real server's. No Textual
 here: `snapshot --demo` is headless.
@@ -49,7 +50,8 @@ class DemoServer:
     options_file: str | None = None
     options_files: tuple[tuple[str, str], ...] | None = None
     sim_licence: str | None = None  # the licence file its simulator reads (set by with_files)
-    log_name: str = "debug.log"  # the log the console follows, beside the licence file
+    log_name: str | None = "debug.log"  # the log the console follows, beside the licence
+    # file; None: its manager's logs are not read (no debug_log, no history imported)
     edits_files: bool = True  # False: its manager's files are not edited (no license_file)
 
     def with_files(self, licence: Path) -> DemoServer:
@@ -58,8 +60,8 @@ class DemoServer:
         simulator's) named there too."""
         directory = licence.parent
         if not self.edits_files:
-            return dataclasses.replace(self, sim_licence=str(licence),
-                                       debug_log=str(directory / self.log_name))
+            log = str(directory / self.log_name) if self.log_name else None
+            return dataclasses.replace(self, sim_licence=str(licence), debug_log=log)
         if self.daemons:
             return dataclasses.replace(
                 self, license_file=str(licence), sim_licence=str(licence),
@@ -81,7 +83,8 @@ class DemoServer:
 
 # A design studio's licence servers, one per licence manager, its people using all of
 # them. A manager's server joins the site with one entry naming its simulator's scenario
-# (the LM-X one runs its simulator's CAE scenario: the studio's simulation tokens).
+# (the LM-X one runs its simulator's CAE scenario: the studio's simulation tokens; the DSLS
+# one keeps no log lmconsole reads).
 MIXED_SITE = (
     DemoServer("studio-flexlm", "studio", seed=11, vendor="adskflex"),
     DemoServer("studio-rlm", "studio", seed=12, manager="rlm", log_name="foundry.rl",
@@ -89,6 +92,10 @@ MIXED_SITE = (
     DemoServer("studio-lmx", "cae", seed=13, manager="lmx", lmutil="lmxendutil",
                license="6200@lmx1.studio.example", log_name="lmx-server.log",
                edits_files=False),
+    DemoServer("studio-rms", "studio", seed=14, manager="rms", lmutil="lsmon",
+               license="5093@rms1.studio.example", log_name="lservsta", edits_files=False),
+    DemoServer("studio-dsls", "studio", seed=15, manager="dsls", lmutil="DSLicSrv",
+               license="4085@dsls1.studio.example", log_name=None, edits_files=False),
 )
 
 DEMO_SERVERS = (
@@ -265,6 +272,8 @@ def write_history_logs(files: Path, now: datetime | None, days: int = HISTORY_DA
     `files`/NAME/history.log for the history to import. Seconds of CPU: run it in a thread."""
     logs = []
     for demo in DEMO_SERVERS:
+        if demo.log_name is None:
+            continue  # no log of its manager is read: it has no past to import
         simulator = simulator_of(demo.manager)
         live = demo_scenario(demo.scenario, now, manager=demo.manager)
         start = live.start - timedelta(days=days)

@@ -27,15 +27,16 @@ def watch(*args: str, config_text: str | None = None, tmp_path=None):
 def test_the_demo_is_critical_its_full_fem_seats_first():
     code, status, alerts = watch("--demo")
     assert code == 2
-    assert status.startswith("LMCONSOLE CRITICAL - 2 critical, 3 warning: ANSYS_Mechanical on "
+    assert status.startswith("LMCONSOLE CRITICAL - 2 critical, 4 warning: ANSYS_Mechanical on "
                              "engineering: 0 of 8 seats free (threshold 0);")
-    assert status.endswith("| critical=2 warning=3 unknown=0 servers=5")
+    assert status.endswith("| critical=2 warning=4 unknown=0 servers=7")
     assert [(a["rule"], a["subject"], a["severity"], a["state"]) for a in alerts] == [
         ("FEM seats full", "engineering/ANSYS_Mechanical", "critical", "firing"),
         ("FEM seats full", "engineering/NX_Nastran", "critical", "firing"),
         ("licence expiring", "engineering/MATLAB", "warning", "firing"),
         ("AutoCAD full", "office/AutoCAD", "warning", "firing"),
         ("licence expiring", "studio-lmx/FEMFAT_VISUALIZER", "warning", "firing"),
+        ("licence expiring", "studio-rms/SAFE", "warning", "firing"),
     ]
     assert alerts[2]["message"] == ("MATLAB on engineering: a licence expires in 22 days "
                                     "(2026-03-31)")
@@ -98,7 +99,7 @@ def test_watch_prints_each_change_as_it_happens_and_the_status_when_stopped():
     *changes, status = out.splitlines()
     assert all(json.loads(line)["change"] in ("fired", "cleared", "severity", "renotified")
                for line in changes)
-    assert status.startswith("LMCONSOLE ") and "servers=5" in status
+    assert status.startswith("LMCONSOLE ") and "servers=7" in status
     assert process.returncode == {"OK": 0, "WARNING": 1, "CRITICAL": 2}[status.split()[1]]
 
 

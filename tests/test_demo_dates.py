@@ -35,7 +35,8 @@ def test_the_demo_opens_at_the_moment_given_with_its_licences_dated_from_it(tmp_
         expiries = [p.expiry for f in status.features for p in f.pools if p.expiry is not None]
         assert all(expiry > today for expiry in expiries), server.name
         seen += [server.name] if expiries else []
-    assert seen == ["engineering", "office", "studio-rlm", "studio-lmx"]
+    assert seen == ["engineering", "office", "studio-rlm", "studio-lmx", "studio-rms",
+                    "studio-dsls"]
 
 
 def test_without_a_moment_the_demo_opens_on_its_scenarios_own_morning(tmp_path):

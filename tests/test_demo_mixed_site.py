@@ -1,7 +1,8 @@
-"""The demo's mixed site: a studio's FlexLM and RLM servers in one console, on manual clocks.
-The RLM server is polled (rlmstat) and its report log followed like the FlexLM one; its
-features, seats and true denials show in the live views; rlmremove frees its seats from the
-seats view; its files, which lmconsole does not edit for RLM yet, are not offered."""
+"""The demo's mixed site: a studio's FlexLM, RLM, Sentinel RMS and DSLS servers in one
+console, on manual clocks. The RLM server is polled (rlmstat) and its report log followed
+like the FlexLM one; its features, seats and true denials show in the live views; rlmremove
+frees its seats from the seats view; its files, which lmconsole does not edit for RLM yet,
+are not offered. The RMS server's usage log is followed likewise; the DSLS one is polled."""
 
 from __future__ import annotations
 
@@ -80,5 +81,46 @@ def test_the_studio_runs_flexlm_and_rlm_in_one_console(tmp_path):
             await pilot.pause()
             assert any("studio-rlm: no license_file" in str(n.message)
                        for n in app._notifications)
+
+    asyncio.run(scenario())
+
+
+def test_the_studios_sentinel_rms_and_dsls_servers_in_the_console(tmp_path):
+    """Polled through lsmon and DSLicSrv; the RMS usage log followed, so its denials reach the
+    denials view; DSLS, whose logs lmconsole does not read, only polled."""
+    servers = demo_servers(None, files=tmp_path)
+    app = LMConsoleApp(servers, poll_interval_s=0.2, audit=AuditLog(tmp_path / "audit.log"))
+    rms = app.servers["studio-rms"].transport.server
+
+    async def scenario():
+        async with app.run_test(size=(140, 40)) as pilot:
+            await until(pilot, lambda: all(s.status for s in app.data.states.values()),
+                        "every server polled")
+            states = app.data.states
+            assert {name: (states[name].status.manager, states[name].status.status)
+                    for name in ("studio-rms", "studio-dsls")} == {
+                "studio-rms": ("rms", Status.UP), "studio-dsls": ("dsls", Status.UP)}
+            workers = {w.name for w in app.workers if w.group == "monitor"}
+            assert "follow:studio-rms" in workers and "follow:studio-dsls" not in workers
+
+            for name, features in (("studio-rms", {"ETABS", "SAP2000", "SAFE", "CSiCol"}),
+                                   ("studio-dsls", {"MD2", "HD2", "QXT"})):
+                app.open_features(name)
+                await pilot.pause()
+                assert isinstance(app.screen, FeaturesScreen)
+                assert {key[1] for key in app.screen.table.shown_keys} == features
+                app.pop_screen()
+
+            # two hours of work: the usage log's denials reach the denials view
+            logged = len(rms.log_lines)
+            for server in app.servers.values():
+                server.transport.server.advance(2 * 3600)
+            denied = [line.split() for line in rms.log_lines[logged:]
+                      if not line.startswith("#") and line.split()[11] == "1"]
+            assert denied, "the studio's RMS server refuses someone within two hours"
+            shown = lambda: [(e.event.feature, e.event.user) for e in app.data.denials  # noqa: E731
+                             if e.event.server == "studio-rms"]
+            await until(pilot, lambda: len(shown()) == len(denied), "the RMS denials")
+            assert shown() == [(words[9], words[14]) for words in denied]
 
     asyncio.run(scenario())

@@ -201,8 +201,9 @@ def test_rms_offers_no_seat_freeing_nor_re_read():
         adapter.remove_argv(query(), None, "SOLVER", seat)
     with pytest.raises(ValueError, match="re-read"):
         adapter.reread_argv(query())
-    assert dict(adapter.config_problems({"debug_log": "/x", "transport": "sim"})).keys() == {
-        "debug_log", "transport"}
+    # its debug_log is its usage log (tests/test_rms_usagelog.py); a simulated one serves
+    assert dict(adapter.config_problems({"debug_log": "/x", "transport": "sim",
+                                         "license_file": "/l"})).keys() == {"license_file"}
 
 
 # ---- snapshot --from-file --------------------------------------------------------------------

@@ -172,9 +172,10 @@ def test_the_monitor_runs_in_the_app_and_polls_the_simulated_servers():
                     break
             assert all(not s.stale and s.status for s in app.data.states.values())
             names = sorted(w.name for w in app.workers if w.group == "monitor")
-            assert names == [f"{kind}:{name}" for kind in ("follow", "poll") for name in
-                             ("engineering", "office", "studio-flexlm", "studio-lmx",
-                              "studio-rlm")]
+            logs = ("engineering", "office", "studio-flexlm", "studio-lmx", "studio-rlm",
+                    "studio-rms")  # every server's but DSLS's, whose logs are not read
+            assert names == sorted([f"follow:{name}" for name in logs] + [
+                f"poll:{name}" for name in (*logs, "studio-dsls")])
             for server in servers:
                 server.transport.server.advance(900)  # a quarter of an hour of work
             for _ in range(50):
@@ -187,7 +188,8 @@ def test_the_monitor_runs_in_the_app_and_polls_the_simulated_servers():
             else:
                 assert app.data.events, "the debug logs were followed"
                 assert {e.event.server for e in app.data.events} <= {
-                    "engineering", "office", "studio-flexlm", "studio-lmx", "studio-rlm"}
+                    "engineering", "office", "studio-flexlm", "studio-lmx", "studio-rlm",
+                    "studio-rms"}
             polled = app.data.states["office"].polled_at
             assert polled.tzinfo is not None and polled.year == 2026  # the server's own clock
             loops = [w for w in app.workers if w.group == "monitor"]

@@ -4,8 +4,9 @@ The status is the CSV of `getLicenseUsage -all -csv`, run through the License
 Administration Tool (`DSLicSrv -admin -run "connect HOST PORT; ..."`); a saved output of
 `dslsstat -usage` reads too. DSLS has no command line to free one session's licence or to
 re-read a file: those actions are refused with the reason. Not yet: its logs, licence files
-and authorisation rules, and a simulated DSLS server; the configuration check refuses the
-settings that would lead there (config_problems).
+and authorisation rules; the configuration check refuses the settings that would lead there
+(config_problems). A simulated server (sim/) serves the demo and servers configured with
+transport = "sim".
 """
 
 from __future__ import annotations
@@ -56,9 +57,6 @@ class DslsAdapter(StatusOnlyAdapter):
         if isinstance(licence, str) and _PORT_AT_HOST.fullmatch(licence.strip()) is None:
             problems.append(("license", 'a DSLS server is named "port@host" (its '
                                         'administration port, 4085 by default)'))
-        if settings.get("transport") == "sim":
-            problems.append(("transport", 'there is no simulated DSLS server: use "local" or '
-                                          '"ssh"'))
         return problems
 
     def parse_status(self, text: str, *, name: str, tz: tzinfo, now: datetime) -> StatusReport:
@@ -82,6 +80,11 @@ class DslsAdapter(StatusOnlyAdapter):
 
     def denial_words(self, code: str | None, reason: str | None) -> str:
         return reason or (f"denied (DSLS {code})" if code else "denied")
+
+    def simulator(self):
+        from .sim.service import DslsSimulator
+
+        return DslsSimulator()
 
 
 def _utility(server: StatusQuery) -> str:

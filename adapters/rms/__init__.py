@@ -2,10 +2,12 @@
 
 lsmon names the server by host only: a server's `license` setting is its "port@host", lsmon
 is given the host, and a port other than RMS's 5093 through the LSPORT variable lsmon
-reads. Sentinel RMS has no command line to free one client's licence or to re-read a file
-here: those actions are refused with the reason. Not yet: its usage log (`lsusage`),
-licence files and a simulated server; the configuration check refuses the settings that
-would lead there (config_problems).
+reads. The server's `debug_log` setting names its usage log (the file of its `-l` option,
+LSERVSTA): its checkouts, check-ins and denials are followed live and imported
+(usagelog.py). Sentinel RMS has no command line to free one client's licence or to re-read a
+file here: those actions are refused with the reason. Not yet: its licence files; the
+configuration check refuses the settings that would lead there (config_problems). A
+simulated server (sim/) serves the demo and servers configured with transport = "sim".
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime, tzinfo
 
 from lmconsole.adapter import StatusQuery, StatusReport
-from lmconsole.model import Checkout, Diagnostic, ServerStatus
+from lmconsole.model import Checkout, ServerStatus
 
 from ..status_only import StatusOnlyAdapter
 
@@ -22,8 +24,7 @@ DEFAULT_UTILITY = "lsmon"
 DEFAULT_PORT = "5093"
 _NOT_YET = {"options_file": "its options files are not edited yet",
             "options_files": "its options files are not edited yet",
-            "license_file": "its licence files are not read yet",
-            "debug_log": "its usage log is not read yet"}
+            "license_file": "its licence files are not read yet"}
 
 
 def recognises(text: str) -> int | None:
@@ -47,12 +48,8 @@ class RmsAdapter(StatusOnlyAdapter):
         return argv if port in (None, DEFAULT_PORT) else ["env", f"LSPORT={port}", *argv]
 
     def config_problems(self, settings) -> list[tuple[str, str]]:
-        problems = [(key, f"not for a Sentinel RMS server yet: {reason}; remove this key")
-                    for key, reason in _NOT_YET.items() if key in settings]
-        if settings.get("transport") == "sim":
-            problems.append(("transport", 'there is no simulated Sentinel RMS server: use '
-                                          '"local" or "ssh"'))
-        return problems
+        return [(key, f"not for a Sentinel RMS server yet: {reason}; remove this key")
+                for key, reason in _NOT_YET.items() if key in settings]
 
     def parse_status(self, text: str, *, name: str, tz: tzinfo, now: datetime) -> StatusReport:
         from .lsmon import parse_lsmon
@@ -69,13 +66,23 @@ class RmsAdapter(StatusOnlyAdapter):
                          "files from here")
 
     def event_reader(self, *, tz: tzinfo, server: str, start_date: date | None = None):
-        raise NotImplementedError("Sentinel RMS usage logs are not read yet")
+        """A reader of the server's usage log (its `debug_log` setting)."""
+        from .usagelog import UsageLogReader
+
+        return UsageLogReader(tz=tz, server=server, start_date=start_date)
 
     def parse_log(self, text: str, *, tz: tzinfo):
-        return [], [Diagnostic(1, "Sentinel RMS usage logs are not read yet", text[:200])]
+        from .usagelog import parse_usagelog
+
+        return parse_usagelog(text, tz=tz)
 
     def denial_words(self, code: str | None, reason: str | None) -> str:
         return reason or (f"denied (Sentinel RMS {code})" if code else "denied")
+
+    def simulator(self):
+        from .sim.service import RmsSimulator
+
+        return RmsSimulator()
 
 
 def _utility(server: StatusQuery) -> str:
