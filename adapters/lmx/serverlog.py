@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, tzinfo
 
+from lmconsole.adapter import read_events
 from lmconsole.model import Diagnostic, Event, EventKind
 from lmconsole.numbers import COUNT_MAX, read_int
 
@@ -57,8 +58,7 @@ def parse_serverlog(text: str, *, tz: tzinfo, server: str | None = None,
                     start_date: date | None = None) -> tuple[list[Event], list[Diagnostic]]:
     """A whole saved server log: its events and the lines that could not be read."""
     reader = ServerLogReader(tz=tz, server=server, start_date=start_date)
-    events = [event for line in text.splitlines() if (event := reader.feed(line)) is not None]
-    return events, reader.diagnostics
+    return read_events(reader, text.splitlines()), reader.diagnostics
 
 
 class ServerLogReader:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, tzinfo
 
+from lmconsole.adapter import read_events
 from lmconsole.model import Diagnostic, Event, EventKind
 from lmconsole.numbers import COUNT_MAX, read_int
 
@@ -55,8 +56,7 @@ def parse_usagelog(text: str, *, tz: tzinfo, server: str | None = None
                    ) -> tuple[list[Event], list[Diagnostic]]:
     """A whole saved usage log: its events and the lines that could not be read."""
     reader = UsageLogReader(tz=tz, server=server)
-    events = [event for line in text.splitlines() if (event := reader.feed(line)) is not None]
-    return events, reader.diagnostics
+    return read_events(reader, text.splitlines()), reader.diagnostics
 
 
 class UsageLogReader:

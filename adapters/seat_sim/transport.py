@@ -1,4 +1,4 @@
-"""The transport onto an in-process simulated server (a SeatServer): its manager's command
+"""The transport onto an in-process simulated server (a SeatServer, or the LM-X one): its command
 lines run on it, and its log is followed, like a real server's over the local or the SSH
 transport."""
 

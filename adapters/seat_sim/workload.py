@@ -2,8 +2,8 @@
 servers whose managers count seats and tokens and little else (DSLS, Sentinel RMS): during
 working hours people open sessions, each taking some seats (tokens) for a while; a session
 that does not fit is denied; seats held offline (borrowed) before the clock starts are given
-back days into it. It is the LM-X simulator's timeline (adapters/lmx/sim/server.py) without
-LM-X's sharing rules.
+back days into it. Its timeline (WorkingDays) is the LM-X simulator's too, which adds LM-X's
+sharing rules.
 
 A manager's server subclasses SeatServer: it renders its status from `sessions` and writes
 its log in `record`, which is told of every checkout, check-in and denial in time order.
@@ -99,20 +99,12 @@ class Session:
         return self.offline_until_s is not None
 
 
-class SeatServer:
-    """One simulated licence server of a SeatScenario."""
-
-    def __init__(self, scenario: SeatScenario, *, seed: int,
-                 clock: ManualClock | ScaledClock) -> None:
-        self.scenario = scenario
-        self.clock = clock
-        self.random = random.Random(seed)
-        self.sessions: list[Session] = []
-        self.denied: dict[str, int] = {f.name: 0 for f in scenario.features}
-        self.numbers = 0
-        self.done_s = int(scenario.start.timestamp()) // MINUTE * MINUTE
-        self.start_up()
-        self.sync()
+class WorkingDays:
+    """The clock and the working days of a simulated server: time moves in whole minutes up
+    to the clock (`sync`); in working hours each person may ask for a session each minute,
+    and nights and weekends are skipped to the next session's end or the next morning. A
+    server sets `scenario` (its zone and people), `clock`, `random`, `sessions` and
+    `done_s`, and writes `request` and `end_sessions`."""
 
     # ---- the protocol's SimulatedServer -------------------------------------------------------
 
@@ -131,27 +123,7 @@ class SeatServer:
     def local(self, moment: int) -> datetime:
         return datetime.fromtimestamp(moment, UTC).astimezone(self.scenario.zone)
 
-    # ---- what a subclass writes ---------------------------------------------------------------
-
-    def record(self, moment: int, kind: str, session: Session) -> None:
-        """A checkout (OUT), check-in (IN) or denial (DENIED, of a session never opened)."""
-
-    def seats_used(self, feature: SimFeature) -> int:
-        return sum(s.count for s in self.sessions if s.feature is feature)
-
-    # ---- the workload -------------------------------------------------------------------------
-
-    def start_up(self) -> None:
-        """The seats taken offline before the clock's start, an hour after the server's."""
-        taken = int(self.scenario.server_started.timestamp()) + 3600
-        start = int(self.scenario.start.timestamp())
-        for offline in self.scenario.offline:
-            until = start + int(offline.days * 86400)
-            self.numbers += 1
-            session = Session(self.numbers, self.scenario.feature(offline.feature),
-                              offline.user, offline.host, offline.count, taken, until, until)
-            self.sessions.append(session)
-            self.record(taken, OUT, session)
+    # ---- the timeline -------------------------------------------------------------------------
 
     def sync(self) -> None:
         """Live every minute up to the clock: sessions end, people open new ones."""
@@ -182,6 +154,50 @@ class SeatServer:
         if morning <= local:
             morning += timedelta(days=1)
         return int(morning.timestamp())
+
+    def request(self, person, moment: int) -> None:
+        raise NotImplementedError
+
+    def end_sessions(self, until: int) -> None:
+        raise NotImplementedError
+
+
+class SeatServer(WorkingDays):
+    """One simulated licence server of a SeatScenario."""
+
+    def __init__(self, scenario: SeatScenario, *, seed: int,
+                 clock: ManualClock | ScaledClock) -> None:
+        self.scenario = scenario
+        self.clock = clock
+        self.random = random.Random(seed)
+        self.sessions: list[Session] = []
+        self.denied: dict[str, int] = {f.name: 0 for f in scenario.features}
+        self.numbers = 0
+        self.done_s = int(scenario.start.timestamp()) // MINUTE * MINUTE
+        self.start_up()
+        self.sync()
+
+    # ---- what a subclass writes ---------------------------------------------------------------
+
+    def record(self, moment: int, kind: str, session: Session) -> None:
+        """A checkout (OUT), check-in (IN) or denial (DENIED, of a session never opened)."""
+
+    def seats_used(self, feature: SimFeature) -> int:
+        return sum(s.count for s in self.sessions if s.feature is feature)
+
+    # ---- the workload -------------------------------------------------------------------------
+
+    def start_up(self) -> None:
+        """The seats taken offline before the clock's start, an hour after the server's."""
+        taken = int(self.scenario.server_started.timestamp()) + 3600
+        start = int(self.scenario.start.timestamp())
+        for offline in self.scenario.offline:
+            until = start + int(offline.days * 86400)
+            self.numbers += 1
+            session = Session(self.numbers, self.scenario.feature(offline.feature),
+                              offline.user, offline.host, offline.count, taken, until, until)
+            self.sessions.append(session)
+            self.record(taken, OUT, session)
 
     def request(self, person: SimPerson, moment: int) -> None:
         feature = self.scenario.feature(self.random.choice(person.features))

@@ -13,10 +13,11 @@ import fcntl
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from .clock import ScaledClock
 from .licfile import parse_licence
@@ -72,32 +73,50 @@ def open_state_dir(directory: Path | str, *, requester: str | None = None
                    ) -> Iterator[SimulatedServer]:
     """The server of a state directory, caught up to now; saved (and its new debug-log
     lines appended) when the block ends without an exception."""
+    with state_dir_server(directory, "simulation", "python -m lmconsole.adapters.flexlm.sim",
+                          lambda data: SimulatedServer.from_dict(data, requester=requester),
+                          _save) as server:
+        yield server
+
+
+@contextmanager
+def state_dir_server(directory: Path | str, kind: str, init_command: str,
+                     load: Callable[[dict], Any], save: Callable[[Path, Any], None]
+                     ) -> Iterator[Any]:
+    """The server of a simulator's state directory, with the directory locked: `load` made
+    from its saved state and caught up to now; `save`d when the block ends without an
+    exception. `kind` names the simulation in messages ("RLM simulation"), `init_command`
+    what creates one."""
     directory = Path(directory).resolve()
     state = directory / STATE_FILE
     if not state.is_file():
-        raise SimulationError(f"{directory} holds no simulation ({STATE_FILE} is missing); "
-                              f"create one with: python -m lmconsole.adapters.flexlm.sim "
-                              f"init {directory}")
+        raise SimulationError(f"{directory} holds no {kind} ({STATE_FILE} is missing); "
+                              f"create one with: {init_command} init {directory}")
     with locked(directory):
         try:
-            data = json.loads(state.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise SimulationError(f"{state}: not a simulation state ({exc})") from exc
-        server = SimulatedServer.from_dict(data, requester=requester)
+            server = load(json.loads(state.read_text(encoding="utf-8")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SimulationError(f"{state}: not a saved {kind} state ({exc})") from exc
         server.sync()
         yield server
-        _save(directory, server)
+        save(directory, server)
 
 
 def advance_state_dir(directory: Path | str, seconds: float) -> None:
     """Move a state directory's simulated clock on (useful when its speed is 0)."""
     with open_state_dir(directory) as server:
-        clock = server.clock
-        if isinstance(clock, ScaledClock):
-            clock.sim_anchor += int(seconds)
-        else:
-            clock.advance(seconds)
-        server.sync()
+        advance_clock(server, seconds)
+
+
+def advance_clock(server, seconds: float) -> None:
+    """Move a server's clock on by `seconds`, also a clock that runs with real time, and
+    catch the server up."""
+    clock = server.clock
+    if isinstance(clock, ScaledClock):
+        clock.sim_anchor += int(seconds)
+    else:
+        clock.advance(seconds)
+    server.sync()
 
 
 def _save(directory: Path, server: SimulatedServer) -> None:

@@ -14,7 +14,7 @@ import sys
 from lmconsole.adapters.flexlm.sim.lmutil import sim_dir_of
 from lmconsole.adapters.flexlm.sim.server import SimulationError
 
-from .statedir import INIT_HINT, open_lmx_state_dir
+from .statedir import INIT_COMMAND, open_lmx_state_dir
 
 PROGRAM = "lmconsole-sim-lmxendutil"
 
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     sim_dir, args = sim_dir_of(list(sys.argv[1:] if argv is None else argv))
     if not sim_dir:
         print(f"{PROGRAM}: no simulation given: set LMCONSOLE_SIM_DIR or pass --sim-dir DIR "
-              f"before the options (create one with: {INIT_HINT} DIR)", file=sys.stderr)
+              f"before the options (create one with: {INIT_COMMAND} init DIR)", file=sys.stderr)
         return 1
     try:
         with open_lmx_state_dir(sim_dir) as server:

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 
 from lmconsole.adapters.flexlm.sim.clock import ManualClock, ScaledClock, clock_from_dict
 from lmconsole.model import ServerStatus
 
+from ...seat_sim.workload import MAX_SESSION_S, MIN_SESSION_S, MINUTE, WorkingDays
 from .licstat_text import licstat_text, licstat_xml
 from .scenario import UNLIMITED, LmxScenario, SimFeature, SimPerson, load_scenario
 
-WORK_HOURS = (8, 18)  # local hours in which people open sessions, Monday to Friday
-MINUTE = 60
-MAX_SESSION_S = 8 * 3600
-MIN_SESSION_S = 5 * 60
 SECOND_WINDOW = 0.4  # how often someone with a shared seat opens the same feature again
 
 
@@ -40,7 +37,7 @@ class Session:
     borrow_until_s: int | None = None
 
 
-class LmxServer:
+class LmxServer(WorkingDays):
     """One LM-X licence server of a scenario."""
 
     def __init__(self, scenario: LmxScenario, *, seed: int, clock: ManualClock | ScaledClock,
@@ -59,19 +56,11 @@ class LmxServer:
             self.start_up()
             self.sync()
 
-    # ---- the protocol's SimulatedServer -------------------------------------------------------
-
-    @property
-    def now_s(self) -> int:
-        return self.clock.now()
-
-    @property
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.now_s, UTC).astimezone(self.scenario.zone)
-
-    def advance(self, seconds: float) -> None:
-        self.clock.advance(seconds)
-        self.sync()
+    def command(self, argv: list[str]) -> tuple[int, str, str] | None:
+        """What a command line prints here: lmxendutil's; None for any other program."""
+        if not argv or not argv[0].endswith("lmxendutil"):
+            return None
+        return self.lmxendutil(argv[1:])
 
     def lmxendutil(self, args: list[str]) -> tuple[int, str, str]:
         """`lmxendutil -licstat|-licstatxml [-host H -port P | -hal S] [-vendor V]`: the
@@ -125,36 +114,6 @@ class LmxServer:
         return server
 
     # ---- the workload -------------------------------------------------------------------------
-
-    def sync(self) -> None:
-        """Live every minute up to the clock: sessions end, people open new ones."""
-        target = self.now_s // MINUTE * MINUTE
-        while self.done_s < target:
-            moment = self.done_s + MINUTE
-            self.end_sessions(moment)
-            if self.working(moment):
-                for person in self.scenario.people:
-                    if self.random.random() < person.starts_per_day / 600:
-                        self.request(person, moment)
-                self.done_s = moment
-            else:  # nights and weekends: straight to the next end, or the next morning
-                jump = min(self.next_end(moment), self.next_morning(moment)) - MINUTE
-                self.done_s = max(moment, min(jump, target))
-
-    def working(self, moment: int) -> bool:
-        local = self.local(moment)
-        return local.weekday() < 5 and WORK_HOURS[0] <= local.hour < WORK_HOURS[1]
-
-    def next_end(self, after: int) -> int:
-        ends = [s.end_s for s in self.sessions if s.end_s >= after]
-        return min(ends, default=after + 7 * 86400) // MINUTE * MINUTE + MINUTE
-
-    def next_morning(self, after: int) -> int:
-        local = self.local(after)
-        morning = local.replace(hour=WORK_HOURS[0], minute=0, second=0)
-        if morning <= local:
-            morning += timedelta(days=1)
-        return int(morning.timestamp())
 
     def request(self, person: SimPerson, moment: int) -> None:
         feature = self.scenario.feature(self.random.choice(person.features))
@@ -231,9 +190,6 @@ class LmxServer:
 
     def write(self, moment: int, text: str) -> None:
         self.log_lines.append(f"[{self.local(moment):%Y-%m-%d %H:%M:%S}] {text}".rstrip())
-
-    def local(self, moment: int) -> datetime:
-        return datetime.fromtimestamp(moment, UTC).astimezone(self.scenario.zone)
 
     def uptime(self) -> str:
         seconds = max(0, self.now_s - int(self.scenario.server_started.timestamp()))

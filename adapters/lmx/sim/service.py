@@ -8,9 +8,9 @@ from pathlib import Path
 
 from lmconsole.adapters.flexlm.sim.clock import ManualClock, ScaledClock
 
+from ...seat_sim.transport import SeatSimulatorTransport
 from .scenario import LmxScenario, load_scenario
 from .server import LmxServer
-from .transport import LmxSimulatorTransport
 
 
 class LmxSimulator:
@@ -33,8 +33,8 @@ class LmxSimulator:
         return path
 
     def transport(self, server: LmxServer, *, log_path: str | None = None,
-                  follow_poll_s: float = 0.1) -> LmxSimulatorTransport:
-        return LmxSimulatorTransport(server, follow_poll_s=follow_poll_s, log_path=log_path)
+                  follow_poll_s: float = 0.1) -> SeatSimulatorTransport:
+        return SeatSimulatorTransport(server, follow_poll_s=follow_poll_s, log_path=log_path)
 
     def denial_lines(self, server: LmxServer) -> list[str]:
         server.sync()

@@ -18,14 +18,20 @@ from pathlib import Path
 
 from lmconsole.adapters.flexlm.sim.clock import ScaledClock
 from lmconsole.adapters.flexlm.sim.server import SimulationError
-from lmconsole.adapters.flexlm.sim.statedir import STATE_FILE, locked, write_atomic
+from lmconsole.adapters.flexlm.sim.statedir import (
+    STATE_FILE,
+    advance_clock,
+    locked,
+    state_dir_server,
+    write_atomic,
+)
 
 from .scenario import load_scenario
 from .server import LmxServer
 from .service import LmxSimulator
 
 LOG_FILE = "lmx-serv.log"
-INIT_HINT = "python -m lmconsole.adapters.lmx.sim init"
+INIT_COMMAND = "python -m lmconsole.adapters.lmx.sim"
 
 
 def create_lmx_state_dir(directory: Path | str, scenario: str = "cae", *, seed: int = 0,
@@ -53,30 +59,15 @@ def create_lmx_state_dir(directory: Path | str, scenario: str = "cae", *, seed: 
 def open_lmx_state_dir(directory: Path | str) -> Iterator[LmxServer]:
     """The LM-X server of a state directory, caught up to now; saved (and its new log lines
     appended) when the block ends without an exception."""
-    directory = Path(directory).resolve()
-    state = directory / STATE_FILE
-    if not state.is_file():
-        raise SimulationError(f"{directory} holds no LM-X simulation ({STATE_FILE} is "
-                              f"missing); create one with: {INIT_HINT} {directory}")
-    with locked(directory):
-        try:
-            server = LmxServer.from_dict(json.loads(state.read_text(encoding="utf-8")))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise SimulationError(f"{state}: not an LM-X simulation state ({exc})") from exc
-        server.sync()
+    with state_dir_server(directory, "LM-X simulation", INIT_COMMAND, LmxServer.from_dict,
+                          _save) as server:
         yield server
-        _save(directory, server)
 
 
 def advance_lmx_state_dir(directory: Path | str, seconds: float) -> None:
     """Move a state directory's simulated clock on (useful when its speed is 0)."""
     with open_lmx_state_dir(directory) as server:
-        clock = server.clock
-        if isinstance(clock, ScaledClock):
-            clock.sim_anchor += int(seconds)
-        else:
-            clock.advance(seconds)
-        server.sync()
+        advance_clock(server, seconds)
 
 
 def _save(directory: Path, server: LmxServer) -> None:

@@ -18,7 +18,7 @@ from lmconsole.adapters.flexlm.sim.lmutil import requester, sim_dir_of
 from lmconsole.adapters.flexlm.sim.server import SimulationError
 
 from .commands import TOOLS
-from .statedir import INIT_HINT, open_rlm_state_dir
+from .statedir import INIT_COMMAND, open_rlm_state_dir
 
 PROGRAM = "lmconsole-sim-rlmutil"
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     sim_dir, args = sim_dir_of(args)
     if not sim_dir:
         print(f"{PROGRAM}: no simulation given: set LMCONSOLE_SIM_DIR or pass --sim-dir DIR "
-              f"before the command (create one with: {INIT_HINT} DIR)", file=sys.stderr)
+              f"before the command (create one with: {INIT_COMMAND} init DIR)", file=sys.stderr)
         return 1
     try:
         with open_rlm_state_dir(sim_dir, requester=requester()) as server:

@@ -20,14 +20,20 @@ from pathlib import Path
 
 from lmconsole.adapters.flexlm.sim.clock import ScaledClock
 from lmconsole.adapters.flexlm.sim.server import SimulationError
-from lmconsole.adapters.flexlm.sim.statedir import STATE_FILE, locked, write_atomic
+from lmconsole.adapters.flexlm.sim.statedir import (
+    STATE_FILE,
+    advance_clock,
+    locked,
+    state_dir_server,
+    write_atomic,
+)
 
 from .licence import report_log_path
 from .server import RlmServer, load_rlm_scenario
 from .service import RlmSimulator
 
 _REPORTLOG = re.compile(r"^(\s*REPORTLOG\s+\+?)(\"[^\"]*\"|\S+)", re.IGNORECASE | re.MULTILINE)
-INIT_HINT = "python -m lmconsole.adapters.rlm.sim init"
+INIT_COMMAND = "python -m lmconsole.adapters.rlm.sim"
 
 
 def create_rlm_state_dir(directory: Path | str, scenario: str = "studio", *, seed: int = 0,
@@ -59,31 +65,16 @@ def open_rlm_state_dir(directory: Path | str, *, requester: str | None = None
                        ) -> Iterator[RlmServer]:
     """The rlm server of a state directory, caught up to now; saved (and its new report-log
     records appended) when the block ends without an exception."""
-    directory = Path(directory).resolve()
-    state = directory / STATE_FILE
-    if not state.is_file():
-        raise SimulationError(f"{directory} holds no RLM simulation ({STATE_FILE} is missing); "
-                              f"create one with: {INIT_HINT} {directory}")
-    with locked(directory):
-        try:
-            data = json.loads(state.read_text(encoding="utf-8"))
-            server = RlmServer.from_dict(data, requester=requester)
-        except (ValueError, KeyError) as exc:
-            raise SimulationError(f"{state}: not an RLM simulation state ({exc})") from exc
-        server.sync()
+    with state_dir_server(directory, "RLM simulation", INIT_COMMAND,
+                          lambda data: RlmServer.from_dict(data, requester=requester),
+                          _save) as server:
         yield server
-        _save(directory, server)
 
 
 def advance_rlm_state_dir(directory: Path | str, seconds: float) -> None:
     """Move a state directory's simulated clock on (useful when its speed is 0)."""
     with open_rlm_state_dir(directory) as server:
-        clock = server.clock
-        if isinstance(clock, ScaledClock):
-            clock.sim_anchor += int(seconds)
-        else:
-            clock.advance(seconds)
-        server.sync()
+        advance_clock(server, seconds)
 
 
 def report_log_of(server: RlmServer, directory: Path) -> Path | None:
