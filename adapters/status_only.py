@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+from adapters.files_not_edited import FilesNotEdited
 from lmconsole.adapter import (
-    DaemonOptionsFile,
-    OptionsFileOwner,
     StatusQuery,
     redundant_servers_problems,
 )
-from lmconsole.model import Checkout, Pool, ServerStatus
+from lmconsole.model import Checkout, ServerStatus
 
 # Settings of a configured server that a status-only adapter cannot serve, and why.
 _NOT_READ = {"options_file": "its options files are not edited",
@@ -27,7 +26,7 @@ _NOT_READ = {"options_file": "its options files are not edited",
              "debug_log": "its log is not read"}
 
 
-class StatusOnlyAdapter:
+class StatusOnlyAdapter(FilesNotEdited):
     """A licence manager whose status lmconsole reads, and only that. Subclasses set `kind`,
     `label`, `output_name`, `status_command`, `default_utility` and write `status_args` and
     `parse_status`."""
@@ -84,26 +83,6 @@ class StatusOnlyAdapter:
             raise ValueError(f"{server.name}: restarting a {self.label} server needs its "
                              "stop_command and start_command in the configuration")
         return [list(stop), list(start)]
-
-    def options_language(self, license_text: str | None = None, vendor: str | None = None):
-        raise NotImplementedError(f"{self.label} options files are not edited")
-
-    def daemon_options_files(self, license_text: str, license_path: str | None
-                             ) -> list[DaemonOptionsFile]:
-        return []
-
-    def options_file_owner(self, license_text: str, license_path: str | None,
-                           options_path: str, vendor: str | None) -> OptionsFileOwner:
-        return OptionsFileOwner(vendor, "--vendor" if vendor else None)
-
-    def license_pools(self, license_text: str) -> dict[str, tuple[Pool, ...]]:
-        return {}
-
-    def license_language(self):
-        raise NotImplementedError(f"{self.label} licence files are not edited")
-
-    def options_blocks(self):
-        raise NotImplementedError(f"{self.label} has no options file to keep blocks in")
 
     def simulator(self):
         raise NotImplementedError(f"there is no simulated {self.label} server")

@@ -15,14 +15,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, tzinfo
 
+from adapters.files_not_edited import FilesNotEdited
 from lmconsole.adapter import (
-    DaemonOptionsFile,
-    OptionsFileOwner,
     StatusQuery,
     StatusReport,
     redundant_servers_problems,
 )
-from lmconsole.model import Checkout, Pool, ServerStatus
+from lmconsole.model import Checkout, ServerStatus
 
 # The configuration's default utility is FlexLM's: an LM-X server that names none gets this.
 DEFAULT_UTILITY = "lmxendutil"
@@ -40,8 +39,9 @@ def recognises(text: str) -> int | None:
     return first_sign(text)
 
 
-class LmxAdapter:
+class LmxAdapter(FilesNotEdited):
     kind = "lmx"
+    label = "LM-X"
     output_name = "lmxendutil"
     status_command = "lmxendutil -licstatxml"
     frees_seats = False  # the seats view hides its "free seat" key on an LM-X server
@@ -105,26 +105,6 @@ class LmxAdapter:
         if reason:
             return reason
         return f"denied (LM-X status {code})" if code else "denied"
-
-    def options_language(self, license_text: str | None = None, vendor: str | None = None):
-        raise NotImplementedError("LM-X has no options files")
-
-    def daemon_options_files(self, license_text: str, license_path: str | None
-                             ) -> list[DaemonOptionsFile]:
-        return []
-
-    def options_file_owner(self, license_text: str, license_path: str | None,
-                           options_path: str, vendor: str | None) -> OptionsFileOwner:
-        return OptionsFileOwner(vendor, "--vendor" if vendor else None)
-
-    def license_pools(self, license_text: str) -> dict[str, tuple[Pool, ...]]:
-        return {}
-
-    def license_language(self):
-        raise NotImplementedError("LM-X licence files are not edited")
-
-    def options_blocks(self):
-        raise NotImplementedError("LM-X options files are not edited")
 
     def simulator(self):
         from .sim.service import LmxSimulator

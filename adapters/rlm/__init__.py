@@ -13,14 +13,13 @@ from __future__ import annotations
 import posixpath
 from datetime import date, datetime, tzinfo
 
+from adapters.files_not_edited import FilesNotEdited
 from lmconsole.adapter import (
-    DaemonOptionsFile,
-    OptionsFileOwner,
     StatusQuery,
     StatusReport,
     redundant_servers_problems,
 )
-from lmconsole.model import Checkout, Pool, ServerStatus
+from lmconsole.model import Checkout, ServerStatus
 
 # The configuration's default utility is FlexLM's: an RLM server that names none gets this.
 DEFAULT_UTILITY = "rlmutil"
@@ -37,8 +36,9 @@ def recognises(text: str) -> int | None:
     return first_sign(text)
 
 
-class RlmAdapter:
+class RlmAdapter(FilesNotEdited):
     kind = "rlm"
+    label = "RLM"
     output_name = "rlmstat"
     status_command = "rlmutil rlmstat -a"
     frees_seats = True  # rlmremove
@@ -105,26 +105,6 @@ class RlmAdapter:
     def denial_words(self, code: str | None, reason: str | None) -> str:
         """RLM's report log gives a denial's status number only (RLM_EL_...)."""
         return f"denied (RLM status {code})" if code else (reason or "denied")
-
-    def options_language(self, license_text: str | None = None, vendor: str | None = None):
-        raise NotImplementedError("RLM options files are not edited yet")
-
-    def daemon_options_files(self, license_text: str, license_path: str | None
-                             ) -> list[DaemonOptionsFile]:
-        return []
-
-    def options_file_owner(self, license_text: str, license_path: str | None,
-                           options_path: str, vendor: str | None) -> OptionsFileOwner:
-        return OptionsFileOwner(vendor, "--vendor" if vendor else None)
-
-    def license_pools(self, license_text: str) -> dict[str, tuple[Pool, ...]]:
-        return {}
-
-    def license_language(self):
-        raise NotImplementedError("RLM licence files are not edited yet")
-
-    def options_blocks(self):
-        raise NotImplementedError("RLM options files have no managed blocks yet")
 
     def simulator(self):
         from .sim import RlmSimulator
