@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from adapters.files_not_edited import FilesNotEdited
 from lmconsole.adapter import (
     StatusQuery,
     redundant_servers_problems,
 )
 from lmconsole.model import Checkout, ServerStatus
+
+from .files_not_edited import FilesNotEdited
 
 # Settings of a configured server that a status-only adapter cannot serve, and why.
 _NOT_READ = {"options_file": "its options files are not edited",

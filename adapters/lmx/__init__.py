@@ -15,13 +15,14 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, tzinfo
 
-from adapters.files_not_edited import FilesNotEdited
 from lmconsole.adapter import (
     StatusQuery,
     StatusReport,
     redundant_servers_problems,
 )
 from lmconsole.model import Checkout, ServerStatus
+
+from ..files_not_edited import FilesNotEdited
 
 # The configuration's default utility is FlexLM's: an LM-X server that names none gets this.
 DEFAULT_UTILITY = "lmxendutil"

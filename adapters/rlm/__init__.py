@@ -13,13 +13,14 @@ from __future__ import annotations
 import posixpath
 from datetime import date, datetime, tzinfo
 
-from adapters.files_not_edited import FilesNotEdited
 from lmconsole.adapter import (
     StatusQuery,
     StatusReport,
     redundant_servers_problems,
 )
 from lmconsole.model import Checkout, ServerStatus
+
+from ..files_not_edited import FilesNotEdited
 
 # The configuration's default utility is FlexLM's: an RLM server that names none gets this.
 DEFAULT_UTILITY = "rlmutil"
