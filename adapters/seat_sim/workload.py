@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -81,6 +82,26 @@ class SeatScenario:
 
     def feature(self, name: str) -> SimFeature:
         return next(f for f in self.features if f.name == name)
+
+
+class ScenarioBook:
+    """A simulator's scenarios by name, each made afresh when loaded (a scenario's clock
+    starts when it is made)."""
+
+    def __init__(self, label: str, makers: dict[str, Callable[[], object]]):
+        self.label = label  # "DSLS": the manager's name in messages
+        self.makers = makers
+
+    def names(self) -> list[str]:
+        return sorted(self.makers)
+
+    def load(self, name: str):
+        """Scenario `name` as written; ValueError, saying which there are, when none is."""
+        make = self.makers.get(name)
+        if make is None:
+            raise ValueError(f"no {self.label} scenario {name!r} "
+                             f"(there are: {', '.join(self.names())})")
+        return make()
 
 
 @dataclass(slots=True)

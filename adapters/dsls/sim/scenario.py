@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ...seat_sim.workload import Offline, SeatScenario, SimFeature, SimPerson
+from ...seat_sim.workload import Offline, ScenarioBook, SeatScenario, SimFeature, SimPerson
 
 # What the usage output says of each feature besides its counts: its licence model.
 MODELS = {"MD2": "ConcurrentUser", "HD2": "ConcurrentUser", "QXT": "Token"}
@@ -41,13 +41,6 @@ _SCENARIOS = {"studio": lambda: _studio(datetime(2026, 11, 30, 7, 30,
                                                  tzinfo=ZoneInfo("Europe/Paris")))}
 
 
-def scenario_names() -> list[str]:
-    return sorted(_SCENARIOS)
-
-
-def load_scenario(name: str) -> SeatScenario:
-    """Scenario `name` as written; ValueError, saying which there are, when none is."""
-    make = _SCENARIOS.get(name)
-    if make is None:
-        raise ValueError(f"no DSLS scenario {name!r} (there are: {', '.join(scenario_names())})")
-    return make()
+_BOOK = ScenarioBook("DSLS", _SCENARIOS)
+scenario_names = _BOOK.names
+load_scenario = _BOOK.load

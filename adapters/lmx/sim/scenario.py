@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from ...seat_sim.workload import ScenarioBook
+
 UNLIMITED = 2**31 - 1  # what LM-X prints as the total of a feature without a limit
 
 
@@ -138,13 +140,6 @@ def _cae(start: datetime) -> LmxScenario:
 _SCENARIOS = {"cae": lambda: _cae(datetime(2026, 11, 30, 7, 30, tzinfo=ZoneInfo("Europe/Vienna")))}
 
 
-def scenario_names() -> list[str]:
-    return sorted(_SCENARIOS)
-
-
-def load_scenario(name: str) -> LmxScenario:
-    """Scenario `name` as written; ValueError, saying which there are, when none is."""
-    make = _SCENARIOS.get(name)
-    if make is None:
-        raise ValueError(f"no LM-X scenario {name!r} (there are: {', '.join(scenario_names())})")
-    return make()
+_BOOK = ScenarioBook("LM-X", _SCENARIOS)
+scenario_names = _BOOK.names
+load_scenario = _BOOK.load

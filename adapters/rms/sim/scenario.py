@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ...seat_sim.workload import Offline, SeatScenario, SimFeature, SimPerson
+from ...seat_sim.workload import Offline, ScenarioBook, SeatScenario, SimFeature, SimPerson
 
 
 def _people() -> tuple[SimPerson, ...]:
@@ -40,14 +40,6 @@ _SCENARIOS = {"studio": lambda: _studio(datetime(2026, 11, 30, 7, 30,
                                                  tzinfo=ZoneInfo("Europe/Berlin")))}
 
 
-def scenario_names() -> list[str]:
-    return sorted(_SCENARIOS)
-
-
-def load_scenario(name: str) -> SeatScenario:
-    """Scenario `name` as written; ValueError, saying which there are, when none is."""
-    make = _SCENARIOS.get(name)
-    if make is None:
-        raise ValueError(f"no Sentinel RMS scenario {name!r} (there are: "
-                         f"{', '.join(scenario_names())})")
-    return make()
+_BOOK = ScenarioBook("Sentinel RMS", _SCENARIOS)
+scenario_names = _BOOK.names
+load_scenario = _BOOK.load
