@@ -4,78 +4,22 @@ transport."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Sequence
-
-from lmconsole.adapters.transports.local import LocalTransport
-from lmconsole.transport import CommandResult, FileStat, FollowItem, LogLine, LogOpened, LogPosition
+from lmconsole.adapters.transports.simulated import SimulatedServerTransport
+from lmconsole.transport import CommandResult
 
 
-class SeatSimulatorTransport:
+class SeatSimulatorTransport(SimulatedServerTransport):
     """Runs the server's commands (its `command(argv)`: (exit, stdout, stderr), or None for
-    a program it does not know) and follows its log, `log_lines` (the simulator has one
-    log, whatever path is asked for; read, stat and `tail -c` of `log_path` give it too).
-    Other files are this machine's, through the local transport."""
+    a program it does not know) and follows its log, `log_lines`, whose every line carries
+    its full date: a follow needs no date line first."""
 
-    is_local = True
-    simulated = True  # the console keeps the simulated server's clock (lmconsole.adapter)
+    file_id_prefix = "seat-sim"
 
-    def __init__(self, server, *, follow_poll_s: float = 0.1, log_path: str | None = None
-                 ) -> None:
-        self.server = server
-        self.follow_poll_s = follow_poll_s
-        self.log_path = log_path
-        self.files = LocalTransport()
-
-    async def run(self, argv: Sequence[str], *, timeout: float) -> CommandResult:
-        if list(argv[:2]) == ["tail", "-c"] and list(argv[3:]) == [self.log_path]:
-            count = argv[2]  # "+N": from byte N on; "N": the last N bytes
-            log = self._log()
-            tail = log[int(count[1:]) - 1:] if count.startswith("+") else log[-int(count):]
-            return CommandResult(0, tail.decode(errors="replace"), "")
-        answer = self.server.command(list(argv)) if argv else None
+    def answer(self, argv: list[str]) -> CommandResult:
+        answer = self.server.command(argv) if argv else None
         if answer is None:
             return CommandResult(127, "", f"{argv[0] if argv else ''}: command not found\n")
         return CommandResult(*answer)
 
-    async def follow(self, path: str, start: LogPosition | None = None
-                     ) -> AsyncIterator[FollowItem]:
-        """The simulated log from its end (as `tail -F`) or from `start`; its offsets count
-        lines. Every line carries its full date: no date line is needed first."""
-        self.server.sync()
-        file_id = f"seat-sim-{id(self.server)}"
-        lines = self.server.log_lines
-        resumed = start is not None and start.file_id == file_id and start.offset <= len(lines)
-        seen = start.offset if resumed else len(lines)
-        lost = None if start is None or resumed else "the simulated server was started again"
-        yield LogOpened(LogPosition(file_id, seen), lost)
-        while True:
-            self.server.sync()
-            lines = self.server.log_lines
-            while seen < len(lines):
-                seen += 1
-                yield LogLine(lines[seen - 1], LogPosition(file_id, seen))
-            await asyncio.sleep(self.follow_poll_s)
-
-    async def read(self, path: str) -> tuple[bytes, FileStat]:
-        if path == self.log_path:
-            data = self._log()
-            return data, FileStat(len(data), 0, 0o644)
-        return await self.files.read(path)
-
-    async def stat(self, path: str) -> FileStat:
-        if path == self.log_path:
-            return FileStat(len(self._log()), 0, 0o644)
-        return await self.files.stat(path)
-
-    async def write_atomic(self, path: str, data: bytes, expected: FileStat | None, *,
-                           like: str | None = None) -> FileStat:
-        return await self.files.write_atomic(path, data, expected, like=like)
-
-    async def list_dir(self, path: str) -> list[str]:
-        return await self.files.list_dir(path)
-
-    def _log(self) -> bytes:
-        self.server.sync()
-        lines = self.server.log_lines
-        return ("\n".join(lines) + "\n").encode() if lines else b""
+    def log_lines(self) -> list[str]:
+        return self.server.log_lines
