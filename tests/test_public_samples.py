@@ -1,0 +1,126 @@
+"""Status outputs found in public repositories (tests/samples/SOURCES.md names each one's
+source and licence), read as `lmconsole snapshot --from-file` reads them: the manager told
+from the text, then parsed. Every assertion is a count made by reading the sample by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from lmconsole.model import Snapshot, Status
+from lmconsole.snapshot import adapter_of_output, snapshot_from_text
+
+SAMPLES = Path(__file__).parent / "samples"
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+
+
+def snapshot(manager: str, name: str) -> Snapshot:
+    path = SAMPLES / manager / name
+    text = path.read_text(encoding="utf-8")
+    adapter = adapter_of_output(text, str(path))
+    assert adapter.kind == manager
+    taken, truncated = snapshot_from_text(text, str(path), adapter, name=None, tz=UTC, now=NOW)
+    assert truncated is None
+    return taken
+
+
+def features_of(taken: Snapshot) -> dict:
+    (server,) = taken.servers
+    return {feature.name: feature for feature in server.features}
+
+
+# ---- FlexLM lmstat -a (mjtrangoni/flexlm_exporter fixtures, Apache-2.0) ----------------------
+
+def test_comsol_on_windows_sixty_features_an_uncounted_one_and_two_unsupported():
+    taken = snapshot("flexlm", "flexlm_exporter_lmstat_app4.txt")
+    assert taken.diagnostics == ()
+    (server,) = taken.servers
+    assert server.status is Status.UP and [v.name for v in server.vendors] == ["LMCOMSOL"]
+    features = features_of(taken)
+    assert len(features) == 60
+    used = {name: (f.issued, f.in_use, len(f.checkouts)) for name, f in features.items()
+            if f.checkouts}
+    assert used == {"SERIAL": (None, None, 1), "ACDC": (2, 1, 1), "COMSOL": (3, 1, 1),
+                    "COMSOLGUI": (3, 1, 1), "COMSOLUSER": (2, 1, 1)}
+    assert features["SERIAL"].uncounted
+    assert {name for name, f in features.items() if f.error} == {
+        "SUBSURFACEFLOW", "SUBSURFACEFLOWBATCH"}
+    seat = features["ACDC"].checkouts[0]
+    assert (seat.user, seat.host, seat.display, seat.version) == (
+        "matlab", "CLN-5CG3471WVY", "/dev/pts/0", "5.6")
+
+
+def test_matlab_with_three_pools_a_reservation_in_each_of_six_features():
+    taken = snapshot("flexlm", "flexlm_exporter_lmstat_app6.txt")
+    assert taken.diagnostics == ()
+    features = features_of(taken)
+    assert len(features) == 53
+    assert sum(len(f.checkouts) for f in features.values()) == 106
+    reserved = {name: [(r.count, r.kind, r.name) for r in f.reservations]
+                for name, f in features.items() if f.reservations}
+    assert reserved == dict.fromkeys(
+        ["MATLAB", "SIMULINK", "Control_Toolbox", "Optimization_Toolbox",
+         "Power_System_Blocks", "SIMULINK_Perf_Tools"], [(1, "GROUP", "DED")])
+    matlab = features["MATLAB"]
+    assert (matlab.issued, matlab.in_use, len(matlab.checkouts)) == (420, 60, 59)
+    assert [(p.version, p.expiry) for p in matlab.pools] == [
+        ("12", None), ("53", date(2099, 1, 1)), ("52", date(2099, 1, 1))]
+    assert features["TMW_Archive"].uncounted
+
+
+def test_synopsys_seats_with_a_job_id_after_the_display_and_a_pid():
+    features = features_of(snapshot("flexlm", "flexlm_exporter_lmstat_app7.txt"))
+    assert {name: (f.issued, f.in_use) for name, f in features.items()} == {
+        "DC-Expert": (5, 1), "TCM-1-Apex-Pkg": (4, 2), "refocus": (4, 2)}
+    (seat,) = features["DC-Expert"].checkouts
+    assert (seat.user, seat.host, seat.display, seat.version, seat.handle, seat.pid) == (
+        "user1", "host-01", "host-01:0.0", "2022.09", 24464, 2593569)
+    assert [(c.user, c.pid) for c in features["refocus"].checkouts] == [
+        ("user2", 310056), ("user2", 447183)]
+
+
+def test_siemens_seats_with_a_version_repeated_before_the_version():
+    features = features_of(snapshot("flexlm", "flexlm_exporter_lmstat_app8.txt"))
+    (sim,) = features.values()
+    assert (sim.name, sim.issued, sim.in_use, sim.earliest_expiry) == (
+        "msimhdlsim", 125, 4, date(2026, 9, 29))
+    assert [(c.user, c.host, c.version) for c in sim.checkouts] == [
+        ("user1", "host-01", "2026.02"), ("user1", "host-01", "2029.01"),
+        ("user1", "host-02", "2026.02"), ("user2", "host-03", "2029.01")]
+
+
+def test_a_triad_with_one_node_unreachable_still_serves():
+    taken = snapshot("flexlm", "flexlm_exporter_lmstat_server_down.txt")
+    (server,) = taken.servers
+    assert server.status is Status.UP
+    assert [(h.host, h.status, h.master) for h in server.hosts] == [
+        ("host1", Status.UP, False), ("host2", Status.UP, True), ("host3", Status.DOWN, False)]
+    assert server.hosts[2].error_code.startswith("-15,570:115")
+    features = features_of(taken)
+    assert {name: (f.issued, f.in_use) for name, f in features.items()} == {
+        "feature1": (144, 0), "feature2": (144, 39)}
+
+
+def test_a_windows_server_with_no_feature_in_use_is_up_and_empty():
+    taken = snapshot("flexlm", "flexlm_exporter_lmstat_server_up_win.txt")
+    (server,) = taken.servers
+    assert server.status is Status.UP and server.features == ()
+    assert [(h.host, h.master) for h in server.hosts] == [("BVS15004", True),
+                                                          ("bvs15004", False)]
+    assert [(v.name, v.status, v.version) for v in server.vendors] == [
+        ("ptc_d", Status.UP, "v11.14.0")]
+
+
+# ---- Sentinel HASP Admin Control Center (synthetic, in the real pages' shape) --------------
+
+def test_hasp_pages_with_html_licence_terms_and_a_limit_of_minus_one():
+    taken = snapshot("hasp", "acc_features_sessions_html_terms_unlimited.txt")
+    assert taken.diagnostics == ()
+    features = features_of(taken)
+    assert {name: (f.vendor, f.issued, f.in_use, f.uncounted, f.earliest_expiry)
+            for name, f in features.items()} == {
+        "feature 0": ("40094", None, 0, True, None),
+        "Imaging": ("40094", 5, 2, False, date(2026, 6, 5)),
+        "Analysis": ("40094", 2, 1, False, date(2026, 7, 27))}
+    assert [(c.user, c.host) for c in features["Imaging"].checkouts] == [
+        ("mkeller", "LAB-PC04"), ("jtan", "LAB-PC11")]
