@@ -124,3 +124,31 @@ def test_hasp_pages_with_html_licence_terms_and_a_limit_of_minus_one():
         "Analysis": ("40094", 2, 1, False, date(2026, 7, 27))}
     assert [(c.user, c.host) for c in features["Imaging"].checkouts] == [
         ("mkeller", "LAB-PC04"), ("jtan", "LAB-PC11")]
+
+
+# ---- RLM rlmstat (synthetic, in the layouts of Reprise's published examples) -----------------
+
+def test_rlmstat_a_of_rlm_v9_with_its_own_banner():
+    taken = snapshot("rlm", "rlmstat_a_v9_bigserver.txt")
+    assert taken.diagnostics == ()
+    (server,) = taken.servers
+    assert (server.name, server.status) == ("5053@bigserver", Status.UP)
+    assert [(v.name, v.status) for v in server.vendors] == [("reprise", Status.UP)]
+    features = features_of(taken)
+    assert {name: (f.issued, f.in_use) for name, f in features.items()} == {
+        "demo": (1, 0), "test1": (5, 2)}
+    assert [(c.user, c.host, c.handle) for c in features["test1"].checkouts] == [
+        ("matt", "bigserver", 0x41), ("anna", "ws4", 0x42)]
+
+
+def test_rlmstat_i_names_its_server_by_the_usage_heading():
+    # `rlmstat -i ISV` prints no rlm server status: the usage heading is the only place
+    # that names the server
+    taken = snapshot("rlm", "rlmstat_i_usage_only.txt")
+    assert taken.diagnostics == ()
+    (server,) = taken.servers
+    assert server.name == "jsmith" and [h.host for h in server.hosts] == ["jsmith"]
+    features = features_of(taken)
+    assert {name: (f.in_use, [(c.user, c.count) for c in f.checkouts])
+            for name, f in features.items()} == {
+        "floatserver": (1, [("jsmith", 1)]), "client": (3, [("anna", 1), ("bo", 2)])}
