@@ -152,3 +152,21 @@ def test_rlmstat_i_names_its_server_by_the_usage_heading():
     assert {name: (f.in_use, [(c.user, c.count) for c in f.checkouts])
             for name, f in features.items()} == {
         "floatserver": (1, [("jsmith", 1)]), "client": (3, [("anna", 1), ("bo", 2)])}
+
+
+# ---- MathLM monitorlm -format text (synthetic, in the layout of Wolfram's example) ----------
+
+def test_monitorlm_text_layout_counts_and_seats():
+    taken = snapshot("mathlm", "monitorlm_text_format_tutorial_layout.txt")
+    assert taken.diagnostics == ()
+    assert taken.taken_at == datetime(2017, 8, 29, 14, 11, 59, tzinfo=UTC)
+    (server,) = taken.servers
+    assert (server.name, server.status, server.hosts[0].version) == (
+        "hostname.domain.com", Status.UP, "v11.2")
+    features = features_of(taken)
+    assert {name: (f.issued, f.in_use, len(f.checkouts)) for name, f in features.items()} == {
+        "Mathematica": (20, 2, 2), "MathKernel": (40, 4, 4), "SubMathematica": (80, 0, 0),
+        "SubMathKernel": (80, 0, 0)}
+    first = features["Mathematica"].checkouts[0]
+    assert (first.user, first.host, first.version, first.start) == (
+        "username", "client1.domain.com", "11.1", datetime(2017, 8, 29, 5, 22, 59, tzinfo=UTC))
