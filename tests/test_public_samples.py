@@ -170,3 +170,61 @@ def test_monitorlm_text_layout_counts_and_seats():
     first = features["Mathematica"].checkouts[0]
     assert (first.user, first.host, first.version, first.start) == (
         "username", "client1.domain.com", "11.1", datetime(2017, 8, 29, 5, 22, 59, tzinfo=UTC))
+
+
+# ---- omnivector-solutions/license-manager test fixtures (MIT) -------------------------------
+
+def test_flexlm_seats_of_package_components_with_and_without_a_count():
+    taken = snapshot("flexlm", "license_manager_fragment_package_component_seats.txt")
+    assert [d.message for d in taken.diagnostics] == ["elided line in the sample"] * 2
+    (mscone,) = features_of(taken).values()
+    assert (mscone.name, mscone.issued, mscone.in_use) == ("MSCONE", 750, 18)
+    assert [(c.host, c.display, c.count) for c in mscone.checkouts] == [
+        ("ER0037", "SESOR045", 5), ("ER0037", "SESOR045", 1), ("ER0037", "SESOR045", 5),
+        ("ER0037", "SESOR045", 1), ("ER0037", "SESOR100", 5), ("ER0037", "SESOR100", 1)]
+
+
+def test_lmx_seats_on_hosts_with_a_suffix_and_a_start_date_of_none():
+    taken = snapshot("lmx", "license_manager_licstat_host_user_virtual_suffixed_hosts.txt")
+    assert taken.diagnostics == ()
+    (server,) = taken.servers
+    assert (server.name, server.hosts[0].version) == ("6300@licserv0003.scom", "v4.9.3")
+    (femfat,) = features_of(taken).values()
+    assert (femfat.name, femfat.vendor, femfat.issued, femfat.in_use) == (
+        "FEMFAT_VISUALIZER", "abc", 2, 2)
+    assert femfat.earliest_expiry == date(2024, 6, 30)
+    assert [(c.user, c.host) for c in femfat.checkouts] == [
+        ("fdsva1", "dcv046.com_ver2023"), ("asdsc1", "dcv048.com_ver2022a")]
+
+
+def test_lmx_with_nothing_in_use_and_int_max_meaning_no_limit():
+    features = features_of(snapshot("lmx", "license_manager_licstat_nothing_in_use_int_max.txt"))
+    assert {name: f.issued for name, f in features.items()} == {
+        "CatiaV5Reader": 3, "GlobalZoneEU": 1000003, "HWAIFPBS": None, "HWAWPF": None,
+        "HWActivate": None, "HWFlux2D": None, "HyperWorks": 1000000}
+    assert all(f.in_use == 0 and not f.checkouts for f in features.values())
+
+
+def test_rlm_with_nothing_in_use():
+    taken = snapshot("rlm", "license_manager_rlmstat_a_nothing_in_use.txt")
+    assert taken.diagnostics == ()
+    features = features_of(taken)
+    assert {name: (f.issued, f.in_use) for name, f in features.items()} == {
+        "converge": (1, 0), "converge_gui": (45, 0), "converge_gui_polygonica": (1, 0),
+        "converge_super": (1000, 0), "converge_tecplot": (45, 0)}
+
+
+def test_dsls_with_nothing_in_use():
+    taken = snapshot("dsls", "license_manager_getlicenseusage_csv_nothing_in_use.txt")
+    assert taken.diagnostics == ()
+    features = features_of(taken)
+    assert [f.issued for f in features.values()] == [1, 6, 4, 2, 1, 7, 2, 2000, 2000, 2374]
+    assert all(f.in_use == 0 and not f.checkouts for f in features.values())
+
+
+def test_olicense_one_module_on_two_licences_adds_their_floats():
+    taken = snapshot("olicense", "license_manager_olixtool_two_licences_one_module.txt")
+    assert taken.diagnostics == ()
+    (module,) = features_of(taken).values()
+    assert (module.name, module.issued, module.in_use) == ("ftire_adams", 4, 0)
+    assert [p.expiry for p in module.pools] == [date(2022, 12, 31), date(2023, 2, 28)]
