@@ -118,6 +118,8 @@ def test_long_whitespace_and_digit_runs_are_parsed_in_linear_time(kind):
                           "(" * 320_000, "|" * 320_000, "@" * 320_000, ";" * 320_000)]
     texts += [f"Trying 1@{'.' * 320_000}x\n", f"Server: <{'a:' * 160_000}>\n",
               "/*" * 160_000, "{" * 320_000, "[" * 320_000, '{"a":1},' * 40_000,
-              "/**/\n" * 60_000 + '{"fid":"1","logl":"1"}']
+              "/**/\n" * 60_000 + '{"fid":"1","logl":"1"}',
+              '{"fid":"1","logl":"1","lic":"' + "expir" * 64_000 + '"}',
+              '{"fid":"1","logl":"1","lic":"' + "<br" * 100_000 + '"}']
     for text in texts:  # each must simply finish (a quadratic pattern takes minutes); the
         parse(kind, text)  # parsers' speed is measured in bench/, not here

@@ -185,7 +185,8 @@ class _Parser:
     def expiry(self, terms: str, line: int) -> date | None:
         """The date of `Expiration Date Fri Jun 5, 2026 19:55` (or `Expiration date: ...`);
         None for other terms."""
-        found = _EXPIRY.search(terms)
+        at = terms.lower().find("expir")
+        found = _EXPIRY.match(terms, at) if at >= 0 else None  # one place: linear
         if found is None:
             return None
         when = moment(found["when"], self.tz)
