@@ -7,11 +7,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
+
 from lmconsole.model import Snapshot, Status
 from lmconsole.snapshot import adapter_of_output, snapshot_from_text
 
+from .test_parsers_never_raise import render_all
+
 SAMPLES = Path(__file__).parent / "samples"
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+SAMPLE_FILES = sorted(str(p.relative_to(SAMPLES)) for p in SAMPLES.glob("*/*.txt"))
 
 
 def snapshot(manager: str, name: str) -> Snapshot:
@@ -22,6 +27,14 @@ def snapshot(manager: str, name: str) -> Snapshot:
     taken, truncated = snapshot_from_text(text, str(path), adapter, name=None, tz=UTC, now=NOW)
     assert truncated is None
     return taken
+
+
+@pytest.mark.parametrize("sample", SAMPLE_FILES)
+def test_every_sample_is_told_by_its_folder_and_renders_in_every_format(sample):
+    manager, name = sample.split("/")
+    taken = snapshot(manager, name)  # the manager told from the text is the folder's
+    assert taken.servers and all(server.manager == manager for server in taken.servers)
+    render_all(taken)
 
 
 def features_of(taken: Snapshot) -> dict:
