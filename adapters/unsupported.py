@@ -4,11 +4,7 @@ so that one given to `snapshot --from-file` is named, not read as an empty FlexL
 from __future__ import annotations
 
 # name -> words its status utility prints near the top
-SIGNS = {
-    # lmconsole reads monitorlm through its own template (config/mathlm-monitorlm.template)
-    "MathLM (monitorlm's default layout, not lmconsole's template)": (
-        "MathLM Version ", "MathLM Server "),
-}
+SIGNS: dict[str, tuple[str, ...]] = {}
 
 
 def first_signs(text: str) -> dict[str, int]:

@@ -28,13 +28,24 @@ def read_input(path: str) -> tuple[str, str]:
     return text, label
 
 
-def check_report(report: StatusReport, label: str, output_name: str = "lmstat") -> None:
+def check_report(report: StatusReport, label: str, output_name: str = "lmstat",
+                 command: str = "lmutil lmstat -a") -> None:
     if not report.recognised and output_name == "lmstat":
         raise InputError(f"{label}: not an lmstat output (no lmstat banner, status line, "
                          "server block or 'Users of' line found)")
     if not report.recognised:
         raise InputError(f"{label}: no server, feature or user found in this {output_name} "
                          "output")
+    if not report.servers:
+        raise InputError(f"{label}: {banner_only(output_name)}; save the whole output of "
+                         f"`{command}` and try again")
+
+
+def banner_only(output_name: str) -> str:
+    """What a status output that was read but holds no server is: a capture that stopped
+    after the utility's banner must never pass for a site with nothing in use."""
+    return (f"this {output_name} output holds only its banner: no licence server, vendor "
+            "daemon or feature")
 
 
 def truncation_warning(report: StatusReport, label: str, output_name: str = "lmstat",
@@ -69,10 +80,10 @@ def snapshot_from_text(text: str, label: str, adapter: LicenceManagerAdapter, *,
     """The snapshot of a saved output, and a warning when the output is truncated."""
     report = adapter.parse_status(text, name=name, tz=tz, now=now)
     output_name = getattr(adapter, "output_name", "lmstat")
-    check_report(report, label, output_name)
+    command = getattr(adapter, "status_command", "lmutil lmstat -a")
+    check_report(report, label, output_name, command)
     taken_at = report.reported_at or now
     snapshot = Snapshot(taken_at=taken_at, servers=report.servers, diagnostics=report.diagnostics)
-    command = getattr(adapter, "status_command", "lmutil lmstat -a")
     return snapshot, truncation_warning(report, label, output_name, command)
 
 
@@ -98,6 +109,11 @@ class ServerQuery:
         report = self.adapter.parse_status(result.stdout, name=config.name, tz=config.tz, now=now)
         if not report.recognised:
             reason = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()[0]
+            return (self.failed(f"{' '.join(argv)} exited {result.exit_code}: {reason}"),), ()
+        if not report.servers:
+            output_name = getattr(self.adapter, "output_name", "lmstat")
+            reason = result.stderr.strip().splitlines()[0] if result.stderr.strip() else (
+                banner_only(output_name))
             return (self.failed(f"{' '.join(argv)} exited {result.exit_code}: {reason}"),), ()
         licence = LicenceDetails(config, self.adapter, self.transport)
         return tuple([await licence.fill(s) for s in report.servers]), report.diagnostics

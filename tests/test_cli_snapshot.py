@@ -207,6 +207,41 @@ def test_another_managers_words_without_its_status(tmp_path):
                        "no server, feature or user found in this rlmstat output")
 
 
+BANNERS = {
+    "lmstat": "lmutil - Copyright (c) 1989-2024 Flexera. All Rights Reserved.\n"
+              "Flexible License Manager status on Wed 11/20/2024 10:00\n\n",
+    "rlmstat": "rlmutil v12.2\n"
+               "Copyright (C) 2006-2017, Reprise Software, Inc. All rights reserved.\n\n\n",
+}
+
+
+@pytest.mark.parametrize("output_name", sorted(BANNERS))
+def test_an_output_holding_only_its_banner_is_an_input_error(tmp_path, output_name):
+    # a capture that stopped after the utility's banner must not pass as "nothing in use"
+    path = tmp_path / "banner.txt"
+    path.write_text(BANNERS[output_name])
+    result = lmconsole("snapshot", "--from-file", str(path), "--format", "json")
+    assert_clean_error(result, f"this {output_name} output holds only its banner: no licence "
+                               "server, vendor daemon or feature")
+    assert result.stdout == b""
+
+
+def test_a_configured_server_that_prints_only_the_banner_is_an_error(tmp_path):
+    lmutil = tmp_path / "lmutil"
+    banner = tmp_path / "banner.txt"
+    banner.write_text(BANNERS["lmstat"])
+    lmutil.write_text(f"#!/bin/sh\ncat '{banner}'\n")
+    lmutil.chmod(0o755)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[[servers]]\nname = "quiet"\ntransport = "local"\nlmutil = "{lmutil}"\n'
+                      'license = "1999@host1"\n')
+    result = lmconsole("--config", str(config), "snapshot", "--format", "json")
+    (quiet,) = json.loads(result.stdout)["servers"]
+    assert quiet["name"] == "quiet" and quiet["status"] == "error"
+    assert "holds only its banner" in quiet["error"]
+    assert result.returncode == 3
+
+
 def test_missing_file(tmp_path):
     assert_clean_error(lmconsole("snapshot", "--from-file", str(tmp_path / "nope")),
                        "no such file")

@@ -1,7 +1,7 @@
 """The MathLM adapter: monitorlm run through the template lmconsole ships, its output read
 line by line; the template reaching a server that has none (written there by the status
 command, run here against a stand-in monitorlm that fills it in as monitorlm does); and
-monitorlm's default layout named, not misread."""
+monitorlm's own text layout, saved by an administrator, read into the same features."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from lmconsole.adapters.mathlm.monitorlm import parse_monitorlm
 from lmconsole.adapters.transports.local import LocalTransport
 from lmconsole.model import Status
 
-from .test_cli_snapshot import assert_clean_error, lmconsole
+from .test_cli_snapshot import lmconsole
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 
@@ -93,11 +93,15 @@ def test_an_error_alone_is_not_monitorlm_output_and_counts_missing_is_an_error()
     assert report.recognised and report.servers[0].status is Status.ERROR
 
 
-def test_the_default_layout_is_named_and_refused_not_misread():
-    assert detect_manager(DEFAULT_LAYOUT).kind is None
+def test_the_default_layout_without_its_tables_is_an_error_not_an_empty_server():
+    assert detect_manager(DEFAULT_LAYOUT).kind == "mathlm"
     assert detect_manager(TUTORIAL).kind == "mathlm"
-    result = lmconsole("snapshot", "--from-file", "-", stdin=DEFAULT_LAYOUT.encode())
-    assert_clean_error(result, "monitorlm's default layout, not lmconsole's template")
+    report = parse_monitorlm(DEFAULT_LAYOUT, now=NOW)
+    (server,) = report.servers
+    assert report.recognised and report.diagnostics == ()
+    assert (server.name, server.status, server.error) == (
+        "hostname.domain.com", Status.ERROR, "no licence counts in monitorlm output")
+    assert report.reported_at == datetime(2017, 8, 29, 14, 11, 59, tzinfo=UTC)
 
 
 def test_snapshot_from_file_names_the_manager():

@@ -23,6 +23,7 @@ from .test_lum import STATUS as LUM_STATUS
 from .test_mathlm import TUTORIAL
 from .test_olicense import LOCKED
 from .test_parsers_never_raise import CHICAGO, HUGE, mutated, render_all
+from .test_public_samples import SAMPLES as PUBLIC_SAMPLES
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 
@@ -32,13 +33,17 @@ def samples(folder: str, *more: str) -> list[str]:
             ] + list(more)
 
 
+MONITORLM_TEXT = (PUBLIC_SAMPLES / "mathlm" / "monitorlm_text_format_tutorial_layout.txt"
+                  ).read_text(encoding="utf-8")
+HASP_HTML_TERMS = (PUBLIC_SAMPLES / "hasp" / "acc_features_sessions_html_terms_unlimited.txt"
+                   ).read_text(encoding="utf-8")
 SAMPLES = {
     "lsdyna": samples("lsdyna/lstc_qrun", TWO_GROUPS),
     "olicense": samples("olicense/olixtool", LOCKED),
     "betalm": samples("betalm/beta_lm_stat", TWO_SESSIONS),
-    "mathlm": [TUTORIAL],
+    "mathlm": [TUTORIAL, MONITORLM_TEXT],
     "lum": [LUM_STATUS],
-    "hasp": [HASP_FEATURES + HASP_SESSIONS],
+    "hasp": [HASP_FEATURES + HASP_SESSIONS, HASP_HTML_TERMS],
 }
 
 # Per manager: a one-line-of-interest output, its odd value in {value}.
@@ -60,7 +65,10 @@ TEMPLATES = {
                "  a@b | P | {value} | Mon Feb 22 16:51:43 {value}\n"],
     "mathlm": ["LMCONSOLE-MATHLM COUNT Mathematica {value} {value}\n"
                "LMCONSOLE-MATHLM SEAT Mathematica~u~h~{value}:00\n"
-               "LMCONSOLE-MATHLM SEAT Mathematica~u~h~{value}d 01:00\nLMCONSOLE-MATHLM END\n"],
+               "LMCONSOLE-MATHLM SEAT Mathematica~u~h~{value}d 01:00\nLMCONSOLE-MATHLM END\n",
+               "MathLM Server h\nDate : Thursday, August {value} 2017 14:11:59\n"
+               "License Usage Summary:\nSub Mathematica   A   {value}   {value}\n"
+               "Licenses in Use:\nSub Mathematica   11.1   A   u   h   {value}:00\n"],
     "lum": ["Vendor Name: V\nProduct Name: P\nLicenses: {value}\nLicenses In Use: {value}\n"
             "Exp. Date: Sat Jan  1 23:59:59 {value}\nUser Name: u\n"
             "Check-out Date: 01/{value}/2026 10:00\n"],
@@ -110,6 +118,8 @@ def test_long_whitespace_and_digit_runs_are_parsed_in_linear_time(kind):
                           "(" * 320_000, "|" * 320_000, "@" * 320_000, ";" * 320_000)]
     texts += [f"Trying 1@{'.' * 320_000}x\n", f"Server: <{'a:' * 160_000}>\n",
               "/*" * 160_000, "{" * 320_000, "[" * 320_000, '{"a":1},' * 40_000,
-              "/**/\n" * 60_000 + '{"fid":"1","logl":"1"}']
+              "/**/\n" * 60_000 + '{"fid":"1","logl":"1"}',
+              '{"fid":"1","logl":"1","lic":"' + "expir" * 64_000 + '"}',
+              '{"fid":"1","logl":"1","lic":"' + "<br" * 100_000 + '"}']
     for text in texts:  # each must simply finish (a quadratic pattern takes minutes); the
         parse(kind, text)  # parsers' speed is measured in bench/, not here

@@ -4,8 +4,9 @@ Control Center: `/_int_/tab_feat.html` (features) and `/_int_/tab_sessions.html`
 Each answer is JavaScript-ish data, not a JSON document: `/* ... */` comments around a run
 of objects separated by commas, one per feature or session, and an object of the page's
 filter state (`fhaspid`, `fprod`, `ffea` ...). Every value is a string. Feature objects have
-the feature id `fid`, its name `fn`, the licence terms `lic` ("Perpetual", "Expiration date:
-Wed Jan 1, 2025 00:00" ...), the logins in use `logc` and their limit `logl`; session objects
+the feature id `fid`, its name `fn`, its vendor `ven`, the licence terms `lic` ("Perpetual",
+"Expiration Date<br><nobr>&nbsp;Fri Jun 5, 2026 19:55</nobr>": HTML as the page shows it),
+the logins in use `logc` and their limit `logl` (-1: no limit); session objects
 the feature's `fid`/`fn`, the user `usr`, the machine `mch`, the client address `cli` and
 the login time `lt`. The status command asks for both through curl, which writes
 `/*lmconsole-hasp HTTP_CODE URL*/` after each answer, so a refused connection (code 000)
@@ -17,7 +18,9 @@ holds it, issued and in use summed; one Checkout per session.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 
@@ -31,7 +34,9 @@ from . import MARK
 MANAGER = "hasp"
 _FILTER_KEYS = {"fhaspid", "fprod", "ffea", "fvendor", "ffrom", "fto", "cnt", "filterfrom",
                 "filterto", "total"}
-_UNLIMITED = {"unlimited", "no limit", "nolimit", "-", "n/a"}
+_UNLIMITED = {"unlimited", "no limit", "nolimit", "-", "-1", "n/a"}
+_MARKUP = re.compile(r"<[^<>]{0,200}>")
+_EXPIRY = re.compile(r"expir\w*(?:\s+date)?\s*:?\s*(?P<when>.*)", re.IGNORECASE)
 _DECODER = json.JSONDecoder()
 # Unreadable objects read past before the rest of an answer is given up: each failed decode
 # costs time in proportion to the text before it (json's error counts its lines).
@@ -147,7 +152,7 @@ class _Parser:
     def feature_of(self, values: dict) -> _Feature:
         fid = values.get("fid", "")
         name = values.get("fn") or (f"feature {fid}" if fid else "unnamed feature")
-        vendor = values.get("vendorid") or values.get("vendor") or None
+        vendor = values.get("vendorid") or values.get("ven") or values.get("vendor") or None
         key = (vendor, fid or name)
         known = self.features.get(key)
         if known is None:
@@ -156,7 +161,7 @@ class _Parser:
 
     def feature(self, line: int, values: dict) -> None:
         feature = self.feature_of(values)
-        terms = values.get("lic", "")
+        terms = _plain(values.get("lic", ""))
         haspid = values.get("haspid")
         feature.pools.append(Pool(None, self.expiry(terms, line), _licence_type(terms),
                                   f"key {haspid}" if haspid else None, feature.vendor))
@@ -178,11 +183,13 @@ class _Parser:
         return value
 
     def expiry(self, terms: str, line: int) -> date | None:
-        """The date of `Expiration date: Wed Jan 1, 2025 00:00`; None for other terms."""
-        lowered = terms.lower()
-        if "expir" not in lowered:
+        """The date of `Expiration Date Fri Jun 5, 2026 19:55` (or `Expiration date: ...`);
+        None for other terms."""
+        at = terms.lower().find("expir")
+        found = _EXPIRY.match(terms, at) if at >= 0 else None  # one place: linear
+        if found is None:
             return None
-        when = moment(terms.partition(":")[2], self.tz)
+        when = moment(found["when"], self.tz)
         if when is None:
             self.reading.diagnose(line, "unreadable expiry date", terms[:80])
             return None
@@ -246,6 +253,12 @@ def _host_port(url: str) -> tuple[str | None, int | None]:
     if not host:
         return authority or None, None
     return host.strip("[]"), read_int(port, 65535)
+
+
+def _plain(terms: str) -> str:
+    """The licence terms as the page shows them: without HTML tags and entities."""
+    text = html.unescape(_MARKUP.sub(" ", terms)) if "<" in terms or "&" in terms else terms
+    return " ".join(text.split())
 
 
 def _licence_type(terms: str) -> str:

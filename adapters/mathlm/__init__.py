@@ -1,5 +1,5 @@
 """Wolfram MathLM: `monitorlm SERVER -template T` status through the template lmconsole ships
-(config/mathlm-monitorlm.template), nothing more yet.
+(config/mathlm-monitorlm.template); a saved output in monitorlm's own text layout is read too.
 
 monitorlm reads its template from a file on the machine it runs on, which for a server
 reached over SSH is not this one: the status command writes the template to a temporary
@@ -33,10 +33,15 @@ def template_text() -> str:
     return (files("lmconsole.defaults") / TEMPLATE).read_text(encoding="utf-8")
 
 
+# monitorlm's own text layout (a saved `monitorlm SERVER -format text`)
+_TEXT_SIGNS = ("MathLM Version ", "MathLM Server ")
+
+
 def recognises(text: str) -> int | None:
-    """Where in `text` the first line of lmconsole's template is (its offset), or None."""
-    at = text.find(MARK + " ")
-    return at if at >= 0 else None
+    """Where in `text` the first line of lmconsole's template, or of monitorlm's own text
+    layout, is (its offset), or None."""
+    found = [at for sign in (MARK + " ", *_TEXT_SIGNS) if (at := text.find(sign)) >= 0]
+    return min(found) if found else None
 
 
 class MathlmAdapter(StatusOnlyAdapter):

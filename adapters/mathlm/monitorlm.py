@@ -14,7 +14,8 @@ out and authorized. SEAT: the program, user, host and how long the licence has b
 complete (without it, truncated).
 
 Mapped to the model: one Feature per COUNT line, one Checkout per SEAT line, its start the
-status time less the duration.
+status time less the duration. monitorlm's own text layout (`-format text`, a saved output)
+is read by monitorlm_text.py into the same model.
 """
 
 from __future__ import annotations
@@ -36,8 +37,13 @@ _DAYS_MAX = 100_000
 
 
 def parse_monitorlm(text: str, *, name: str | None = None, now: datetime) -> StatusReport:
-    """Parse monitorlm's output through lmconsole's template; `now` is the status time,
-    which the seats' durations count back from. Never raises on bad input."""
+    """Parse monitorlm's output through lmconsole's template, or in its own text layout;
+    `now` is the status time, which the seats' durations count back from (the text layout
+    names its own). Never raises on bad input."""
+    if MARK not in text:
+        from .monitorlm_text import parse_text_layout
+
+        return parse_text_layout(text, name=name, now=now)
     return _Parser(name, now).parse(text)
 
 
@@ -55,21 +61,19 @@ class _Parser:
     def parse(self, text: str) -> StatusReport:
         for number, line in lines_of(text):
             self.line(number, line.strip())
-        truncated = None
+        return self.reading.report((self.build(),), self.truncated_at(text))
+
+    def truncated_at(self, text: str) -> int | None:
         if self.reading.recognised and not self.ended:
-            truncated = len(text.lstrip("\ufeff").splitlines())
-        return self.reading.report((self.build(),), truncated)
+            return len(text.lstrip("\ufeff").splitlines())
+        return None
 
     def line(self, number: int, stripped: str) -> None:
         mark, _, rest = stripped.partition(" ")
         kind, _, value = rest.partition(" ")
         reading = self.reading
         if mark != MARK:
-            if says_failure(stripped):
-                self.errors.append(stripped)
-                reading.diagnose(number, "error reported by monitorlm", stripped)
-            else:
-                reading.diagnose(number, "unrecognised line", stripped)
+            self.other_line(number, stripped)
             return
         reading.recognised = True
         if kind == "SERVER":
@@ -83,13 +87,22 @@ class _Parser:
         else:
             reading.diagnose(number, f"unknown {MARK} line", stripped)
 
+    def other_line(self, number: int, stripped: str) -> None:
+        if says_failure(stripped):
+            self.errors.append(stripped)
+            self.reading.diagnose(number, "error reported by monitorlm", stripped)
+        else:
+            self.reading.diagnose(number, "unrecognised line", stripped)
+
     def count(self, value: str, stripped: str, number: int) -> None:
         fields = value.split()
         if len(fields) != 3:
             self.reading.diagnose(number, "count line without program, out and authorized",
                                   stripped)
             return
-        program, out, total = fields
+        self.add_count(*fields, stripped, number)
+
+    def add_count(self, program: str, out: str, total: str, stripped: str, number: int) -> None:
         self.counts[program] = (self.reading.number(out, "licences out", stripped, number),
                                 self.reading.number(total, "licences authorized", stripped,
                                                     number))
@@ -102,6 +115,10 @@ class _Parser:
             return
         program, host, duration = fields[0].strip(), fields[-2].strip(), fields[-1].strip()
         user = "~".join(fields[1:-2]).strip()  # a user name may hold the separator
+        self.add_seat(program, user, host, duration, stripped, number)
+
+    def add_seat(self, program: str, user: str, host: str, duration: str, stripped: str,
+                 number: int, version: str | None = None) -> None:
         start = None
         match = _DURATION.fullmatch(duration)
         if match is not None and (held := _duration(match)) is not None:
@@ -109,7 +126,7 @@ class _Parser:
         else:
             self.reading.diagnose(number, "unreadable duration", stripped)
         self.seats.setdefault(program, []).append(
-            Checkout(user, host or None, None, None, None, None, None, None, start))
+            Checkout(user, host or None, None, version, None, None, None, None, start))
 
     def build(self) -> ServerStatus:
         features = [Feature(program, None, total, out, checkouts=tuple(self.seats.get(program, ())))

@@ -187,6 +187,10 @@ class _Server:
         self.source = source
         self.host: str | None = None
         self.port: int | None = None
+        # The host an ISV heading names (`demo license usage status on H (port P)`): the
+        # server's, when an output without the rlm server's own status (`rlmstat -i ISV`, a
+        # capture cut at its start) names it nowhere else.
+        self.isv_host: str | None = None
         self.version: str | None = None
         self.isvs: dict[str, _Isv] = {}
         self.products: dict[tuple[str | None, str], _Product] = {}
@@ -225,6 +229,8 @@ class _Server:
         hosts = ()
         if self.host:
             hosts = (LicenseHost(self.host, self.port, Status.UP, version=self.version),)
+        elif self.isv_host:
+            hosts = (LicenseHost(self.isv_host, None, Status.UP),)
         error = self.error
         if self.down:
             status = Status.DOWN
@@ -425,7 +431,9 @@ class _Parser:
         self.isv = match["isv"]
         self.isv_host = match["host"] or None
         self.isv_port = self.read_number(match["port"], PORT_MAX, "port", stripped, number)
-        self.current_server().isv(self.isv)
+        server = self.current_server()
+        server.isv(self.isv)
+        server.isv_host = server.isv_host or self.isv_host
 
     def isv_row(self, match: re.Match, stripped: str, number: int) -> None:
         isv = self.current_server().isv(match["name"])
@@ -636,6 +644,6 @@ class _Parser:
             if self.name is not None and single:
                 name = self.name
             else:
-                name = server.source or self.name or "unknown"
+                name = server.source or self.name or server.isv_host or "unknown"
             built.append(server.build(name, reported_at))
         return tuple(built)
