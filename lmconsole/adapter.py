@@ -30,6 +30,25 @@ class StatusReport:
     truncated_at: int | None = None  # the line where the output stops mid-structure, if it does
 
 
+def banner_only(output_name: str) -> str:
+    """What a status output that was read but holds no server is: a capture that stopped
+    after the utility's banner must never pass for a site with nothing in use."""
+    return (f"this {output_name} output holds only its banner: no licence server, vendor "
+            "daemon or feature")
+
+
+def status_failure(report: StatusReport, argv: list[str], exit_code: int, stdout: str,
+                   stderr: str, output_name: str) -> str | None:
+    """Why a configured server's status command gave no server, or None when it gave one:
+    its first line of complaint, else what the output lacked."""
+    if not report.recognised:
+        reason = (stderr.strip() or stdout.strip() or "no output").splitlines()[0]
+    elif not report.servers:
+        reason = stderr.strip().splitlines()[0] if stderr.strip() else banner_only(output_name)
+    else:
+        return None
+    return f"{' '.join(argv)} exited {exit_code}: {reason}"
+
 class StatusQuery(Protocol):
     """The parts of a server's configuration an adapter needs to build its command."""
 

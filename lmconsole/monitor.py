@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
-from lmconsole.adapter import EventReader, LicenceManagerAdapter
+from lmconsole.adapter import EventReader, LicenceManagerAdapter, status_failure
 from lmconsole.license_details import LicenceDetails
 from lmconsole.model import Diagnostic, Event, ServerStatus, Status
 from lmconsole.transport import (
@@ -260,9 +260,10 @@ class ServerMonitor:
         except (TransportError, BinaryInputError) as error:
             return self.failed(str(error))
         report = await self.parse(result.stdout, moment)
-        if not report.recognised:
-            reason = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()
-            return self.failed(f"{' '.join(argv)} exited {result.exit_code}: {reason[0]}")
+        failure = status_failure(report, argv, result.exit_code, result.stdout, result.stderr,
+                                 getattr(self.adapter, "output_name", "lmstat"))
+        if failure is not None:
+            return self.failed(failure)
         status = await self.licence.fill(self.merged(report.servers))
         if status.status is Status.UP:
             self.publish(ServerState(self.config.name, status, moment, report.diagnostics,

@@ -8,7 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 
-from lmconsole.adapter import LicenceManagerAdapter, StatusReport
+from lmconsole.adapter import (
+    LicenceManagerAdapter,
+    StatusReport,
+    banner_only,
+    status_failure,
+)
 from lmconsole.inputs import InputError, read_text_input
 from lmconsole.license_details import LicenceDetails
 from lmconsole.model import Diagnostic, ServerStatus, Snapshot, Status
@@ -39,13 +44,6 @@ def check_report(report: StatusReport, label: str, output_name: str = "lmstat",
     if not report.servers:
         raise InputError(f"{label}: {banner_only(output_name)}; save the whole output of "
                          f"`{command}` and try again")
-
-
-def banner_only(output_name: str) -> str:
-    """What a status output that was read but holds no server is: a capture that stopped
-    after the utility's banner must never pass for a site with nothing in use."""
-    return (f"this {output_name} output holds only its banner: no licence server, vendor "
-            "daemon or feature")
 
 
 def truncation_warning(report: StatusReport, label: str, output_name: str = "lmstat",
@@ -107,14 +105,11 @@ class ServerQuery:
         except (TransportError, BinaryInputError) as error:
             return (self.failed(str(error)),), ()
         report = self.adapter.parse_status(result.stdout, name=config.name, tz=config.tz, now=now)
-        if not report.recognised:
-            reason = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()[0]
-            return (self.failed(f"{' '.join(argv)} exited {result.exit_code}: {reason}"),), ()
-        if not report.servers:
-            output_name = getattr(self.adapter, "output_name", "lmstat")
-            reason = result.stderr.strip().splitlines()[0] if result.stderr.strip() else (
-                banner_only(output_name))
-            return (self.failed(f"{' '.join(argv)} exited {result.exit_code}: {reason}"),), ()
+        output_name = getattr(self.adapter, "output_name", "lmstat")
+        failure = status_failure(report, argv, result.exit_code, result.stdout, result.stderr,
+                                 output_name)
+        if failure is not None:
+            return (self.failed(failure),), ()
         licence = LicenceDetails(config, self.adapter, self.transport)
         return tuple([await licence.fill(s) for s in report.servers]), report.diagnostics
 

@@ -212,6 +212,12 @@ BANNERS = {
               "Flexible License Manager status on Wed 11/20/2024 10:00\n\n",
     "rlmstat": "rlmutil v12.2\n"
                "Copyright (C) 2006-2017, Reprise Software, Inc. All rights reserved.\n\n\n",
+    "lmxendutil": "LM-X End-user Utility v4.7.1\n"
+                  "Copyright (C) 2002-2014 X-Formation. All rights reserved.\n\n",
+    "admin getLicenseUsage": "License Administration Tool Version 6.425.4 Built on Nov 4, "
+                             "2024 11:02:51 AM.\n",
+    "lsmon": "  Sentinel RMS Development Kit 9.1.0.0104 Application Monitor\n"
+             "  Copyright (C) 2016 SafeNet, Inc.\n\n",
 }
 
 

@@ -174,9 +174,9 @@ def test_text_of_another_kind_is_not_recognised():
         assert not report.recognised and report.servers == ()
 
 
-def test_a_banner_alone_is_an_error_not_an_empty_server():
-    server = only_server(parse("License Administration Tool Version 6.425.4 Built on ...\n"))
-    assert server.status is Status.ERROR and "no licence usage" in server.error
+def test_a_banner_alone_is_recognised_with_no_server_not_an_empty_one():
+    report = parse("License Administration Tool Version 6.425.4 Built on ...\n")
+    assert report.recognised and report.servers == ()
 
 
 def test_a_server_not_ready_is_said():

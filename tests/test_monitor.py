@@ -235,6 +235,19 @@ def test_a_server_in_error_from_the_first_poll_says_why(tmp_path):
     assert state.error.startswith("Cannot connect to license server (-15,570:111")
 
 
+def test_a_server_that_prints_only_its_banner_is_in_error_and_says_so(tmp_path):
+    # read, but naming no server: before, the poll failed on an empty list of servers
+    lmutil = scripted_lmutil(tmp_path, "echo 'lmutil - Copyright (c) 1989-2024 Flexera.'\n"
+                                       "echo 'Flexible License Manager status on Wed 11/20/2024 "
+                                       "10:00'\n")
+    states = []
+    monitor = ServerMonitor(Server("app2", str(lmutil)), ADAPTERS["flexlm"], LocalTransport(),
+                            CallbackListener(on_state=states.append))
+    assert not asyncio.run(monitor.poll_once())
+    (state,) = states
+    assert state.error == (f"{lmutil} lmstat -a -c 28000@host1 exited 0: this lmstat output "
+                           "holds only its banner: no licence server, vendor daemon or feature")
+
 def test_a_failed_poll_says_when_it_is_tried_again(tmp_path):
     lmutil = scripted_lmutil(tmp_path, "exit 241\n")
     states = []

@@ -157,6 +157,9 @@ class _Parser:
                 self.read(number, line)
         if not self.recognised:
             return StatusReport((), tuple(self.diagnostics), None, recognised=False)
+        if not (self.host or self.error or self.features or self.columns is not None
+                or self.table is not None):
+            return StatusReport((), tuple(self.diagnostics), None)  # its banner alone
         return StatusReport((self.build(),), tuple(self.diagnostics), None)
 
     def build(self) -> ServerStatus:
@@ -172,7 +175,7 @@ class _Parser:
         elif self.features or self.columns is not None or self.table is not None:
             status, error = Status.UP, None
         else:
-            status, error = Status.ERROR, "no licence usage in the DSLS output"
+            status, error = Status.ERROR, "no licence usage in the DSLS output"  # a host alone
         return ServerStatus(name=name, source=source, status=status, error=error, hosts=hosts,
                             features=tuple(f.build() for f in self.features.values()),
                             manager=MANAGER)

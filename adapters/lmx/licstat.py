@@ -80,8 +80,9 @@ class _Parser:
             if stripped:
                 self.classify(stripped, number)
         truncated = self.truncation(lines, text)
-        server = build_server(self.blocks, name=self.name, now=self.now, error=self.error)
-        return StatusReport(servers=(server,), diagnostics=tuple(self.diagnostics),
+        servers = (build_server(self.blocks, name=self.name, now=self.now, error=self.error),
+                   ) if self.blocks or self.error else ()  # none: its banner alone
+        return StatusReport(servers=servers, diagnostics=tuple(self.diagnostics),
                             reported_at=None, recognised=self.recognised,
                             truncated_at=truncated)
 

@@ -77,9 +77,9 @@ class _XmlParser:
         start = _document_start(text)
         self.offset = text.count("\n", 0, start)
         truncated = self.read(text[start:])
-        server = build_server(self.blocks, name=self.name, now=self.now)
+        servers = (build_server(self.blocks, name=self.name, now=self.now),) if self.blocks else ()
         recognised = bool(self.blocks) or "<LM-X" in text
-        return StatusReport(servers=(server,), diagnostics=tuple(self.diagnostics),
+        return StatusReport(servers=servers, diagnostics=tuple(self.diagnostics),
                             reported_at=None, recognised=recognised, truncated_at=truncated)
 
     def read(self, document: str) -> int | None:

@@ -125,8 +125,6 @@ class _Parser:
                 self.read(number, line)
         if not self.recognised:
             return StatusReport((), tuple(self.diagnostics), None, recognised=False)
-        if not self.servers:
-            self.servers.append(_Server(None, 0, error="no server status in the lsmon output"))
         return StatusReport(tuple(self.build(server) for server in self.servers),
                             tuple(self.diagnostics), None)
 
