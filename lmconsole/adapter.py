@@ -81,6 +81,33 @@ def read_events(reader: EventReader, lines: Iterable[str]) -> list[Event]:
     return events + [last] if last is not None else events
 
 
+class LineLogReader:
+    """An EventReader of a log whose every record is one line (RLM's report log, LM-X's
+    server log, Sentinel RMS's usage log): what each starts with, and a whole saved log read
+    at once. Subclasses write `feed`."""
+
+    def __init__(self, *, tz: tzinfo, server: str | None = None,
+                 start_date: date | None = None) -> None:
+        self.tz = tz
+        self.server = server
+        self.diagnostics: list[Diagnostic] = []
+        self.log_start_date: date | None = None
+        self.line = 0  # the number of the line last fed
+
+    def feed(self, line: str) -> Event | None:
+        raise NotImplementedError
+
+    def flush(self) -> Event | None:
+        return None  # every record is one line: nothing is held back
+
+    @classmethod
+    def read_text(cls, text: str, *, tz: tzinfo, server: str | None = None,
+                  start_date: date | None = None) -> tuple[list[Event], list[Diagnostic]]:
+        """A whole saved log: its events and the lines that could not be read."""
+        reader = cls(tz=tz, server=server, start_date=start_date)
+        return read_events(reader, text.splitlines()), reader.diagnostics
+
+
 class LicenceManagerAdapter(Protocol):
     kind: str  # "flexlm", "rlm", ...
     output_name: str  # what its status output is called in messages: "lmstat", "rlmstat"

@@ -24,9 +24,9 @@ vendor (`Serving licenses for vendor X.`) and when it shuts down. Every event's 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, tzinfo
+from datetime import datetime
 
-from lmconsole.adapter import read_events
+from lmconsole.adapter import LineLogReader
 from lmconsole.model import Diagnostic, Event, EventKind
 from lmconsole.numbers import COUNT_MAX, read_int
 
@@ -54,23 +54,8 @@ _NOT_A_FEATURE = {"by", "of", "for", "from", "to", "request", "requested", "lice
                   "licenses", "license(s)", "failed", "was", "is", "has"}
 
 
-def parse_serverlog(text: str, *, tz: tzinfo, server: str | None = None,
-                    start_date: date | None = None) -> tuple[list[Event], list[Diagnostic]]:
-    """A whole saved server log: its events and the lines that could not be read."""
-    reader = ServerLogReader(tz=tz, server=server, start_date=start_date)
-    return read_events(reader, text.splitlines()), reader.diagnostics
-
-
-class ServerLogReader:
+class ServerLogReader(LineLogReader):
     """Turns an LM-X server log, a line at a time as it is written, into events."""
-
-    def __init__(self, *, tz: tzinfo, server: str | None = None,
-                 start_date: date | None = None) -> None:
-        self.tz = tz
-        self.server = server
-        self.diagnostics: list[Diagnostic] = []
-        self.log_start_date: date | None = None
-        self.line = 0
 
     def feed(self, line: str) -> Event | None:
         self.line += 1
@@ -85,9 +70,6 @@ class ServerLogReader:
             return None
         self.log_start_date = self.log_start_date or at.date()
         return self.message(match["message"].strip(), at, line)
-
-    def flush(self) -> Event | None:
-        return None  # every record is one line: nothing is held back
 
     def message(self, message: str, at: datetime, line: str) -> Event | None:
         if (serving := _SERVING.fullmatch(message)) is not None:
@@ -166,3 +148,6 @@ def _client(message: str) -> tuple[str | None, str | None]:
         at = message.find("@", end)
     user, host = _USER.search(message), _HOST.search(message)
     return (user["user"] if user else None), (host["host"] if host else None)
+
+
+parse_serverlog = ServerLogReader.read_text

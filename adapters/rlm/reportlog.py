@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, tzinfo
 
-from lmconsole.adapter import read_events
+from lmconsole.adapter import LineLogReader
 from lmconsole.model import Diagnostic, Event, EventKind
 from lmconsole.numbers import COUNT_MAX, read_int
 
@@ -49,24 +49,13 @@ _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?")
 _EVENT_WORDS = {"OUT", "IN", "DENY"}
 
 
-def parse_reportlog(text: str, *, tz: tzinfo, server: str | None = None,
-                    start_date: date | None = None) -> tuple[list[Event], list[Diagnostic]]:
-    """A whole saved report log: its events and the lines that could not be read."""
-    reader = ReportLogReader(tz=tz, server=server, start_date=start_date)
-    return read_events(reader, text.splitlines()), reader.diagnostics
-
-
-class ReportLogReader:
+class ReportLogReader(LineLogReader):
     """Turns a report log, a line at a time as it is written, into events."""
 
     def __init__(self, *, tz: tzinfo, server: str | None = None,
                  start_date: date | None = None) -> None:
-        self.tz = tz
-        self.server = server
-        self.diagnostics: list[Diagnostic] = []
-        self.log_start_date: date | None = None
+        super().__init__(tz=tz, server=server, start_date=start_date)
         self.isv = "rlm"  # until the `ISV: name, RLM version ...` header names it
-        self.line = 0
         self.today = start_date  # the date the last dated record implies
         self.handles: dict[str, tuple[str, str, str]] = {}  # small format: handle -> who
 
@@ -80,9 +69,6 @@ class ReportLogReader:
         elif word == "ISV:" and rest:
             self.isv = rest.partition(",")[0].strip() or self.isv
         return None
-
-    def flush(self) -> Event | None:
-        return None  # every record is one line: nothing is held back
 
     # ---- records ------------------------------------------------------------------------------
 
@@ -219,3 +205,6 @@ class ReportLogReader:
 def _unquoted(text: str) -> str | None:
     text = text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
     return text or None
+
+
+parse_reportlog = ReportLogReader.read_text

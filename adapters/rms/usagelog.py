@@ -30,9 +30,9 @@ found; one vendor's wiki lists only its first columns). Never raises.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, datetime
 
-from lmconsole.adapter import read_events
+from lmconsole.adapter import LineLogReader
 from lmconsole.model import Diagnostic, Event, EventKind
 from lmconsole.numbers import COUNT_MAX, read_int
 
@@ -52,23 +52,8 @@ _SERVER_LINE = re.compile(rf"# *(?P<what>Startup|Shutdown)\b.*?(?P<date>{_CTIME}
 _FIELDS_AFTER_STAMP = 9  # Feature Ver Trans Numkeys Keylife User Host LSver Currency
 
 
-def parse_usagelog(text: str, *, tz: tzinfo, server: str | None = None
-                   ) -> tuple[list[Event], list[Diagnostic]]:
-    """A whole saved usage log: its events and the lines that could not be read."""
-    reader = UsageLogReader(tz=tz, server=server)
-    return read_events(reader, text.splitlines()), reader.diagnostics
-
-
-class UsageLogReader:
+class UsageLogReader(LineLogReader):
     """Turns a Sentinel RMS usage log, a line at a time as it is written, into events."""
-
-    def __init__(self, *, tz: tzinfo, server: str | None = None,
-                 start_date: date | None = None) -> None:
-        self.tz = tz
-        self.server = server
-        self.diagnostics: list[Diagnostic] = []
-        self.log_start_date: date | None = None
-        self.line = 0
 
     def feed(self, line: str) -> Event | None:
         self.line += 1
@@ -85,9 +70,6 @@ class UsageLogReader:
         if at is None:
             return None
         return self.transaction(match, at, line)
-
-    def flush(self) -> Event | None:
-        return None  # every record is one line: nothing is held back
 
     def server_line(self, text: str, line: str) -> Event | None:
         match = _SERVER_LINE.match(text)
@@ -142,3 +124,6 @@ class UsageLogReader:
     def diagnose(self, message: str, line: str) -> None:
         if len(self.diagnostics) < MAX_DIAGNOSTICS:
             self.diagnostics.append(Diagnostic(self.line, message, line[:500], self.server))
+
+
+parse_usagelog = UsageLogReader.read_text
