@@ -732,20 +732,20 @@ class _Parser:
 
     def start_time(self, text: str, line: str, number: int) -> datetime | None:
         """`M/D H:MM` -> datetime, cached: a large output repeats few distinct minutes, and
-        fewer days."""
-        try:
-            return self.start_cache[text]
-        except KeyError:
-            pass
+        fewer days. Most calls are for a time not read yet (parse looks in the cache first):
+        a KeyError each would cost more than the datetime."""
+        starts = self.start_cache
+        if text in starts:
+            return starts[text]
         day_text, _, time_text = text.partition(" ")
         hour, _, minute = time_text.partition(":")
         try:
             year, month, day = self.start_day(day_text)
-            start = datetime(year, month, day, int(hour), int(minute), tzinfo=self.tz)
+            start = datetime(year, month, day, int(hour), int(minute), 0, 0, self.tz)
         except (BadDate, ValueError, OverflowError):
             self.diagnose(number, "impossible start time", line)
             start = None
-        self.start_cache[text] = start
+        starts[text] = start
         return start
 
     def start_day(self, text: str) -> tuple[int, int, int]:
