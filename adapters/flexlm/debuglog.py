@@ -174,7 +174,7 @@ class DebugLogReader(LogCalendar):
         line, whose reason may follow on this line), that event instead."""
         if self._held is not None:
             return self._feed_after_held(line)
-        self.line_no += 1
+        number = self.line_no = self.line_no + 1
         try:
             # The hot path, tuned because a busy server logs 100,000 of these a day:
             # OUT, IN, DENIED, QUEUED, DEQUEUED, UNSUPPORTED in their usual form.
@@ -200,7 +200,7 @@ class DebugLogReader(LogCalendar):
             # tuple.__new__ builds the NamedTuple without its keyword-handling __new__:
             # the same fields in the same order, in half the time.
             return _new_tuple(Event, (at, kind, daemon, feature, user, host, count, reason,
-                                      code, self.server, self.line_no, extra))
+                                      code, self.server, number, extra))
         except Exception as error:  # noqa: BLE001 - the contract: never raise on input
             self._diagnose(f"internal error reading this line: {error!r}", line)
             return None

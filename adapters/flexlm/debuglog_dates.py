@@ -34,6 +34,8 @@ from .dates import MONTHS
 
 DAY_S = 86400
 WRAP_BACKSTEP_S = 3 * 3600  # a step back in time of day beyond this is a midnight wrap
+# A step from the latest time of day within these bounds stays on the same day (see _roll).
+_SAME_DAY_MIN, _SAME_DAY_MAX = -WRAP_BACKSTEP_S, DAY_S - WRAP_BACKSTEP_S
 FOLD_SLACK_S = 600  # in the repeated DST hour, the first instant unless it is this far back
 MIN_YEAR, MAX_YEAR = 1970, 9000  # date lines outside this range are not believed
 
@@ -113,7 +115,7 @@ class LogCalendar:
     def _wall(self, tod: int) -> int:
         """The wall second of a line at `tod`."""
         last_tod = self._last_tod
-        if -WRAP_BACKSTEP_S <= tod - last_tod <= DAY_S - WRAP_BACKSTEP_S:
+        if _SAME_DAY_MIN <= tod - last_tod <= _SAME_DAY_MAX:
             wall = self._today + tod
             if tod > last_tod:
                 self._last_tod = tod
