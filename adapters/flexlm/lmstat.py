@@ -78,8 +78,11 @@ _CANONICAL_USER = re.compile(r" *(\S+) (\S+) (\S+)" + _CANONICAL_SEAT)
 # The same line with other than three words before "(v": `user host` without a display,
 # vendor data after the display (`user host display 2025.1`), a user name with a space. Its
 # words are split by split_identity as _USER's would be; a split that may change once every
-# host is known (tentative) is left to _USER, which keeps track of it.
-_CANONICAL_SEAT_OTHER_WORDS = re.compile(r" *(\S+(?: \S+)*)" + _CANONICAL_SEAT)
+# host is known (tentative) is left to _USER, which keeps track of it. The words are taken
+# lazily: the seat part tried after each word fails at once before "(v", where taking every
+# word then giving them back one by one costs twice as much; and no line has two places
+# where a seat part matches to its end (the part has no free text for another "(v...").
+_CANONICAL_SEAT_OTHER_WORDS = re.compile(r" *(\S+(?: \S+)*?)" + _CANONICAL_SEAT)
 _FEATURE_HEADER = re.compile(
     r"Users of (?P<name>.+?):\s++(?:"
     r"\((?:Total of (?P<issued>[0-9]+) (?:borrowable )?licenses? issued;"
