@@ -551,3 +551,34 @@ def test_the_names_events_repeat_are_kept_once():
     assert first.user is second.user is third.user
     assert first.host is third.host and second.host is fourth.host
     assert first.feature is third.feature and second.feature is fourth.feature
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(blacklist_characters="()\n\r"), min_size=1, max_size=12),
+       st.sampled_from(["OUT", "IN", "DENIED", "QUEUED", "DEQUEUED"]),
+       st.text(st.characters(blacklist_characters='"\n\r'), min_size=1, max_size=12))
+def test_the_daemon_kind_and_feature_are_read_as_the_line_gives_them(daemon, word, feature):
+    """The reader takes them from one piece of the line (`MLM) OUT: "MATLAB`), split after
+    the match: the daemon holds no parenthesis and the word no colon, so a feature may hold
+    anything but a quote, `) ` and `: "` too."""
+    line = f'10:00:00 ({daemon}) {word}: "{feature}" jdoe@host1  '
+    event = DebugLogReader(tz=UTC, start_date=date(2026, 1, 5)).feed(line)
+    assert (event.daemon, event.kind, event.feature, event.user) == (
+        daemon, EventKind(word), feature, "jdoe")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(date(1971, 1, 1), date(2100, 12, 31)), st.integers(0, 86399),
+       st.sampled_from([UTC, BERLIN, ZoneInfo("America/Sao_Paulo"), ZoneInfo("Asia/Kolkata")]))
+def test_a_time_on_a_day_without_a_change_of_offset_is_that_wall_time(day, second, zone):
+    """The reader adds the time of day to the day's midnight; on a day whose offset does not
+    change that is the datetime of the wall time."""
+    midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
+    if midnight.utcoffset() != (midnight + timedelta(days=1)).utcoffset():
+        return  # a DST day: read instant by instant (see the daylight saving tests)
+    hour, minute = divmod(second // 60, 60)
+    clock = f"{hour:>2}:{minute:02}:{second % 60:02}"
+    event = DebugLogReader(tz=zone, start_date=day).feed(out(clock))
+    assert event.at == datetime(day.year, day.month, day.day, hour, minute, second % 60,
+                                tzinfo=zone)
+    assert event.at.tzinfo is zone and event.at.fold == 0

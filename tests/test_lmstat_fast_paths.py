@@ -35,7 +35,8 @@ words = st.one_of(
                      "(v1.0)", "(a/27000"]),
 )
 whos = st.lists(words, min_size=1, max_size=5).map(" ".join)
-versions = st.sampled_from(["1.0", "2025.1", "", "0.0", "v2"])
+versions = st.sampled_from(["1.0", "2025.1", "", "0.0", "v2", "a/b", "1.0)", "x) (y"])
+servers = st.sampled_from(["lic-a", "lic-b.example.com", "a:b", "s/t", "v1.0", "(s"])
 ports = st.sampled_from(["27000", "1", "59999", "60000", "65535", "65536", "99999", "007"])
 handles = st.sampled_from(["1", "101", "999999999", "4294967295", "4294967296", "0"])
 starts = st.tuples(st.integers(0, 13), st.integers(0, 32), st.integers(0, 25),
@@ -47,10 +48,11 @@ tails = st.lists(st.sampled_from([", 3 licenses", ", 1 license", ", PID: 4242",
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.sampled_from(["", "  ", "    "]), whos, versions, ports, handles, starts, tails)
-def test_a_seat_line_is_read_as_the_careful_way_reads_it(indent, who, version, port, handle,
-                                                         start, tail):
-    line = f"{indent}{who} (v{version}) (lic-a/{port} {handle}), start Mon {start}{tail}"
+@given(st.sampled_from(["", "  ", "    "]), whos, versions, servers, ports, handles, starts,
+       tails)
+def test_a_seat_line_is_read_as_the_careful_way_reads_it(indent, who, version, server, port,
+                                                         handle, start, tail):
+    line = f"{indent}{who} (v{version}) ({server}/{port} {handle}), start Mon {start}{tail}"
     assert read_fast(line) == read_carefully(line)
 
 
@@ -78,3 +80,17 @@ def test_a_split_left_uncertain_is_settled_by_a_host_of_another_seat_line():
     first, second = parse_lmstat(text, tz=UTC, now=NOW).servers[0].features[0].checkouts
     assert (first.user, first.host, first.display) == ("u1", "hostA", "xyz disp")
     assert (second.user, second.host, second.display) == ("u2", "hostA", "hostA")
+
+
+def test_seats_share_the_version_and_server_they_repeat():
+    text = (f"{HEADER}\n"
+            "    u1 ws1 /dev/tty (v2025.1) (lic-a.example.com/27000 101), start Sun 11/22 9:00\n"
+            "    u2 ws2 ws2 2025.1 (v2025.1) (lic-a.example.com/27000 102), start Sun 11/22 9:05\n"
+            "    u3 ws3 :0 (v2024.0) (lic-b/1717 103), start Sun 11/22 9:10, 2 licenses\n")
+    report = parse_lmstat(text, tz=UTC, now=NOW)
+    first, second, third = report.servers[0].features[0].checkouts
+    assert [(s.version, s.server, s.port, s.handle) for s in (first, second, third)] == [
+        ("2025.1", "lic-a.example.com", 27000, 101), ("2025.1", "lic-a.example.com", 27000, 102),
+        ("2024.0", "lic-b", 1717, 103)]
+    assert first.version is second.version and first.server is second.server
+    assert report.diagnostics == ()

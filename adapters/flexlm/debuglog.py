@@ -58,6 +58,7 @@ SHUTDOWN_REPEAT_S = 60  # lmgrd's "Shutting down X" and X's own "EXITING": one e
 MAX_DIAGNOSTICS = 1000  # a reader that follows a log for weeks keeps at most this many
 MAX_CACHED_TAILS = 4096  # distinct "(N licenses) (reason)" tails remembered
 MAX_CACHED_PEOPLE = 65_536  # distinct user@host remembered
+MAX_CACHED_HEADS = 4096  # distinct daemon, kind and feature remembered
 
 _USAGE_KINDS = {
     "OUT": EventKind.OUT,
@@ -78,16 +79,19 @@ _intern = sys.intern
 _RESTARTED = re.compile(r"(?:REStarted|Restarted) (\S+)(?: \((.*)\))?\s*$")
 _REQUESTED = re.compile(r"Rereading license file\.\.\. Requested from (\S+)")
 _SHUTDOWN_BY = re.compile(r"SHUTDOWN request from (.+) at node (\S+)")
-# The whole usage line: time, daemon, kind, feature, the key of an UNSUPPORTED, user@host
-# and perhaps more (words joined by single spaces; two spaces end them) and the tail.
+# The whole usage line: time, the head (daemon, kind and feature: `MLM) OUT: "MATLAB`, one
+# group because a log repeats few of them and every group read costs a string), the key of
+# an UNSUPPORTED, user@host and perhaps more (words joined by single spaces; two spaces end
+# them) and the tail.
 _USAGE_LINE = re.compile(r'((?:[01][0-9]|2[0-3]| [0-9]):[0-5][0-9]):([0-5][0-9]|60) '
-                         r'\(([^()]+)\) (OUT|IN|DENIED|QUEUED|DEQUEUED|UNSUPPORTED): '
-                         r'"([^"]+)" (?:\([^()]*\) )?([^" ]+(?: [^" ]+)*)(?:  (.*)| ?)\Z',
+                         r'\(([^()]+\) (?:OUT|IN|DENIED|QUEUED|DEQUEUED|UNSUPPORTED): '
+                         r'"[^"]+)" (?:\([^()]*\) )?([^" ]+(?: [^" ]+)*)(?:  (.*)| ?)\Z',
                          re.DOTALL)
 # What read_tail made of a tail. Defined here, not imported: Python 3.11 compiles a method
 # call on an imported name (`TAILS.get(...)`) without LOAD_METHOD, 4% of the hot path.
 _TAILS: dict[str, tuple[int, str | None, str | None, str | None]] = {"": (1, None, None, None)}
 _PEOPLE: dict[str, tuple[str, str | None]] = {}  # what _person made of a user@host
+_HEADS: dict[str, tuple[str, str, EventKind, str]] = {}  # what _head made of a head
 # An event glued to another line, or missing its time prefix.
 _EVENT_ANYWHERE = re.compile(r'(?:^|\) )(?:OUT|IN|DENIED|QUEUED|DEQUEUED|UNSUPPORTED): "')
 
@@ -129,17 +133,11 @@ def parse_debuglog(text: str, *, tz: tzinfo, server: str | None = None,
 
 
 def _feed_all(reader: DebugLogReader, lines: list[str]) -> list[Event]:
-    feed = reader.feed
-    events = []
-    append = events.append
     with collector_paused():
-        for line in lines:
-            event = feed(line)
-            if event is not None:
-                append(event)
+        events = list(filter(None, map(reader.feed, lines)))  # an Event is a non-empty tuple
     held = reader.flush()
     if held is not None:
-        append(held)
+        events.append(held)
     return events
 
 
@@ -176,7 +174,7 @@ class DebugLogReader(LogCalendar):
         line, whose reason may follow on this line), that event instead."""
         if self._held is not None:
             return self._feed_after_held(line)
-        self.line_no += 1
+        number = self.line_no = self.line_no + 1
         try:
             # The hot path, tuned because a busy server logs 100,000 of these a day:
             # OUT, IN, DENIED, QUEUED, DEQUEUED, UNSUPPORTED in their usual form.
@@ -188,7 +186,8 @@ class DebugLogReader(LogCalendar):
                 usage = _USAGE_LINE.match(repaired) if repaired is not line else None
                 if usage is None:
                     return self._other_line(repaired)
-            clock, seconds, daemon, word, feature, who, tail = usage.groups()
+            clock, seconds, head, who, tail = usage.groups()
+            daemon, word, kind, feature = _HEADS.get(head) or _head(head)
             wall = self._wall(HOUR_MINUTE[clock] + SECOND[seconds])
             if tail is None:  # no two-space gap: the trailing spaces were stripped
                 who, tail = who.rstrip(), ""
@@ -200,9 +199,8 @@ class DebugLogReader(LogCalendar):
             user, host = person
             # tuple.__new__ builds the NamedTuple without its keyword-handling __new__:
             # the same fields in the same order, in half the time.
-            return _new_tuple(Event, (at, _USAGE_KINDS[word], _intern(daemon),
-                                      _intern(feature), user, host, count, reason, code,
-                                      self.server, self.line_no, extra))
+            return _new_tuple(Event, (at, kind, daemon, feature, user, host, count, reason,
+                                      code, self.server, number, extra))
         except Exception as error:  # noqa: BLE001 - the contract: never raise on input
             self._diagnose(f"internal error reading this line: {error!r}", line)
             return None
@@ -404,6 +402,18 @@ def _person(who: str) -> tuple[str, str | None] | None:
     if len(_PEOPLE) < MAX_CACHED_PEOPLE:
         _PEOPLE[who] = person
     return person
+
+
+def _head(head: str) -> tuple[str, str, EventKind, str]:
+    """`daemon) WORD: "feature` (as _USAGE_LINE matched it: the daemon holds no
+    parenthesis, the word no colon) as (daemon, word, kind, feature), remembered and shared
+    by the events that repeat it."""
+    daemon, _, rest = head.partition(") ")
+    word, _, feature = rest.partition(': "')
+    parts = (_intern(daemon), word, _USAGE_KINDS[word], _intern(feature))
+    if len(_HEADS) < MAX_CACHED_HEADS:
+        _HEADS[head] = parts
+    return parts
 
 
 def _read_tail(tail: str) -> tuple[int, str | None, str | None, str | None]:

@@ -34,6 +34,8 @@ from .dates import MONTHS
 
 DAY_S = 86400
 WRAP_BACKSTEP_S = 3 * 3600  # a step back in time of day beyond this is a midnight wrap
+# A step from the latest time of day within these bounds stays on the same day (see _roll).
+_SAME_DAY_MIN, _SAME_DAY_MAX = -WRAP_BACKSTEP_S, DAY_S - WRAP_BACKSTEP_S
 FOLD_SLACK_S = 600  # in the repeated DST hour, the first instant unless it is this far back
 MIN_YEAR, MAX_YEAR = 1970, 9000  # date lines outside this range are not believed
 
@@ -42,6 +44,8 @@ MIN_YEAR, MAX_YEAR = 1970, 9000  # date lines outside this range are not believe
 HOUR_MINUTE = {f"{h:{pad}2}:{m:02}": h * 3600 + m * 60
                for h in range(24) for m in range(60) for pad in ("0", " ")}
 SECOND = {f"{s:02}": min(s, 59) for s in range(61)}
+_MINUTES = [timedelta(minutes=minute) for minute in range(DAY_S // 60)]
+_SECONDS = [timedelta(seconds=second) for second in range(60)]
 
 _TIMESTAMP = re.compile(r"TIMESTAMP ([0-9]{1,2})/([0-9]{1,2})/([0-9]{2,4})\s*$")
 # "started on h (6/9/2022)"
@@ -81,7 +85,7 @@ class LogCalendar:
         self._today_transition = False  # today has a DST change: resolve folds line by line
         self._first_day: int | None = None
         self._day_start = -DAY_S  # the day _at() last converted a time on, and its facts
-        self._ymd = (1970, 1, 1)
+        self._midnight = datetime(1970, 1, 1, tzinfo=tz)
         self._transition = False
         self._latest_utc: datetime | None = None  # on such days, the latest instant seen
         self._at_wall = -1  # the last wall second turned into a datetime, and the result
@@ -111,7 +115,7 @@ class LogCalendar:
     def _wall(self, tod: int) -> int:
         """The wall second of a line at `tod`."""
         last_tod = self._last_tod
-        if -WRAP_BACKSTEP_S <= tod - last_tod <= DAY_S - WRAP_BACKSTEP_S:
+        if _SAME_DAY_MIN <= tod - last_tod <= _SAME_DAY_MAX:
             wall = self._today + tod
             if tod > last_tod:
                 self._last_tod = tod
@@ -210,9 +214,8 @@ class LogCalendar:
     def _load_day(self, day: int) -> None:
         when = date.fromordinal(day)
         self._day_start = day * DAY_S
-        self._ymd = (when.year, when.month, when.day)
         tz = self.tz
-        midnight = datetime(when.year, when.month, when.day, tzinfo=tz)
+        self._midnight = midnight = datetime(when.year, when.month, when.day, tzinfo=tz)
         following = datetime.combine(when + timedelta(days=1), datetime.min.time(), tz)
         offset = midnight.utcoffset()
         self._transition = (offset != following.replace(fold=1).utcoffset()
@@ -226,9 +229,9 @@ class LogCalendar:
         if self._transition:
             return self._instant(wall)
         tod = wall - self._day_start
-        year, month, mday = self._ymd
-        value = datetime(year, month, mday, tod // 3600, tod // 60 % 60, tod % 60,
-                         tzinfo=self.tz)
+        # On a day without a change of offset the wall time is midnight plus the time of
+        # day; two additions of ready timedeltas cost a third of the datetime constructor.
+        value = self._midnight + _MINUTES[tod // 60] + _SECONDS[tod % 60]
         self._at_wall, self._at_value = wall, value
         return value
 

@@ -66,8 +66,10 @@ _USER_PARTS_LEFT_OUT = re.compile(
 # cheaper than _USER; anything else falls through to _USER. Its numbers are short enough to be
 # in range (ports to 59999, nine digits for the rest), so it needs no range check; longer ones
 # go the careful way.
+# Its version, server and port are one group (`2025.1) (lic-a/27000`), read by
+# _ServerOfSeats: a large output repeats few of them, and each group read costs a string.
 _CANONICAL_SEAT = (  # what follows the words of a canonical user line
-    r" \(v([^()\s]*)\) \(([^/()\s]+)/([0-9]{1,4}|[0-5][0-9]{4}) ([0-9]{1,9})\), "
+    r" \(v([^()\s]*\) \([^/()\s]+/(?:[0-9]{1,4}|[0-5][0-9]{4})) ([0-9]{1,9})\), "
     r"start \S+ ([0-9]{1,2}/[0-9]{1,2} [0-9]{1,2}:[0-9][0-9])(?:, ([0-9]{1,9}) licenses?)?"
     r"(?:, PID: ([0-9]{1,9}))?"
     r"(?:\s*+\(linger: ([0-9]{1,9}) / ([0-9]{1,9})\))? ?"  # current lmstat's LEFT / TOTAL
@@ -76,8 +78,11 @@ _CANONICAL_USER = re.compile(r" *(\S+) (\S+) (\S+)" + _CANONICAL_SEAT)
 # The same line with other than three words before "(v": `user host` without a display,
 # vendor data after the display (`user host display 2025.1`), a user name with a space. Its
 # words are split by split_identity as _USER's would be; a split that may change once every
-# host is known (tentative) is left to _USER, which keeps track of it.
-_CANONICAL_SEAT_OTHER_WORDS = re.compile(r" *(\S+(?: \S+)*)" + _CANONICAL_SEAT)
+# host is known (tentative) is left to _USER, which keeps track of it. The words are taken
+# lazily: the seat part tried after each word fails at once before "(v", where taking every
+# word then giving them back one by one costs twice as much; and no line has two places
+# where a seat part matches to its end (the part has no free text for another "(v...").
+_CANONICAL_SEAT_OTHER_WORDS = re.compile(r" *(\S+(?: \S+)*?)" + _CANONICAL_SEAT)
 _FEATURE_HEADER = re.compile(
     r"Users of (?P<name>.+?):\s++(?:"
     r"\((?:Total of (?P<issued>[0-9]+) (?:borrowable )?licenses? issued;"
@@ -306,6 +311,8 @@ class _Parser:
         new_checkout = tuple.__new__
         start_time = self.start_time
         starts = self.start_cache
+        servers_of_seats = _ServerOfSeats()
+        server_of_seat = servers_of_seats.get
         before: dict[str, Checkout] | None = None  # known at the first feature
         seats_now: dict[str, Checkout] = {}
         remember = self.seats_before is not None  # a one-shot parse keeps no seat lines
@@ -330,8 +337,10 @@ class _Parser:
                 continue
             else:
                 fields, extra = read
-            (user, host, display, version, server, port, handle, start_text, count, pid,
+            (user, host, display, version_server_port, handle, start_text, count, pid,
              linger, linger_total) = fields
+            version, server, port = (server_of_seat(version_server_port)
+                                     or servers_of_seats.read(version_server_port))
             if linger is None:
                 borrowed, linger_s, linger_total_s = False, None, None
             else:  # see linger(): a seat with time left is borrowed
@@ -341,9 +350,9 @@ class _Parser:
             if start is None:  # not read yet, or read with a diagnostic (which is not repeated)
                 start = start_time(start_text, line, number)
             seat = new_checkout(Checkout, (
-                user, host, display, version, feature.pool_index, server, int(port),
-                int(handle), start, int(count) if count else 1, borrowed, linger_s,
-                linger_total_s, int(pid) if pid else None, extra,
+                user, host, display, version, feature.pool_index, server, port, int(handle),
+                start, int(count) if count else 1, borrowed, linger_s, linger_total_s,
+                int(pid) if pid else None, extra,
             ))
             feature.checkouts.append(seat)
             if remember and start is not None:  # one read with a diagnostic is read again
@@ -732,20 +741,20 @@ class _Parser:
 
     def start_time(self, text: str, line: str, number: int) -> datetime | None:
         """`M/D H:MM` -> datetime, cached: a large output repeats few distinct minutes, and
-        fewer days."""
-        try:
-            return self.start_cache[text]
-        except KeyError:
-            pass
+        fewer days. Most calls are for a time not read yet (parse looks in the cache first):
+        a KeyError each would cost more than the datetime."""
+        starts = self.start_cache
+        if text in starts:
+            return starts[text]
         day_text, _, time_text = text.partition(" ")
         hour, _, minute = time_text.partition(":")
         try:
             year, month, day = self.start_day(day_text)
-            start = datetime(year, month, day, int(hour), int(minute), tzinfo=self.tz)
+            start = datetime(year, month, day, int(hour), int(minute), 0, 0, self.tz)
         except (BadDate, ValueError, OverflowError):
             self.diagnose(number, "impossible start time", line)
             start = None
-        self.start_cache[text] = start
+        starts[text] = start
         return start
 
     def start_day(self, text: str) -> tuple[int, int, int]:
@@ -803,11 +812,23 @@ def _plain_seat_of_other_words(line: str) -> tuple[tuple, str | None] | None:
     match = _CANONICAL_SEAT_OTHER_WORDS.fullmatch(line)
     if match is None:
         return None
-    who, version, *rest = match.groups()
-    identity = split_identity(who, version)
+    who, version_server_port, *rest = match.groups()
+    identity = split_identity(who, version_server_port.partition(") (")[0])
     if identity.tentative:
         return None
-    return (identity.user, identity.host, identity.display, version, *rest), identity.extra
+    return (identity.user, identity.host, identity.display, version_server_port,
+            *rest), identity.extra
+
+
+class _ServerOfSeats(dict):
+    """`VERSION) (SERVER/PORT` of canonical user lines -> (version, server, port), each read
+    once and shared by the seats that repeat it."""
+
+    def read(self, text: str) -> tuple[str, str, int]:
+        version, _, server_port = text.partition(") (")  # a version holds no parenthesis
+        server, _, port = server_port.partition("/")  # a server holds no slash
+        self[text] = found = version, server, int(port)
+        return found
 
 
 def _month_day_hour_minute(text: str) -> tuple[int, int, int, int]:
