@@ -205,7 +205,7 @@ colour = "red"
         "transport, ssh_host, ssh_user, ssh_port, ssh_accept_new_host_key, ssh_config, "
         "known_hosts, ssh_dead_after_s, lmutil, license, "
         "license_file, "
-        "options_file, options_files, debug_log, vendor, start_command, stop_command, timezone, poll_interval_s, "
+        "options_file, options_files, debug_log, debug_logs, vendor, start_command, stop_command, timezone, poll_interval_s, "
             "sim_scenario, sim_seed",
     ]
 
