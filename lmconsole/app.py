@@ -38,10 +38,17 @@ from lmconsole.alerts.engine import AlertChange, Change, Key
 from lmconsole.alerts.rules import CRITICAL, AlertRule
 from lmconsole.alerts.service import AlertService
 from lmconsole.audit import AuditLog, audit_path
-from lmconsole.config import followed_logs
 from lmconsole.edit import configured_options_files, options_files
 from lmconsole.model import Diagnostic, Event, EventKind
-from lmconsole.monitor import Fanout, Listener, LogGap, Monitor, ServerMonitor, ServerState
+from lmconsole.monitor import (
+    Fanout,
+    Listener,
+    LogGap,
+    Monitor,
+    ServerMonitor,
+    ServerState,
+    followed_logs,
+)
 from lmconsole.screens.alerts import ALERTS, AlertsScreen
 from lmconsole.screens.base import EVENTS, STATES, LiveScreen
 from lmconsole.screens.commands import ConsoleCommand, ConsoleProvider, console_commands, resolve

@@ -117,16 +117,6 @@ class ServerConfig:
         return ZoneInfo(self.timezone) if self.timezone else local_tz()
 
 
-def followed_logs(server: Any) -> tuple[str, ...]:
-    """The logs of a server to follow: its debug_logs, else its debug_log, else none. Any
-    object with those attributes will do (a ServerConfig, the demo's servers)."""
-    several = getattr(server, "debug_logs", None)
-    if several:
-        return tuple(several)
-    one = getattr(server, "debug_log", None)
-    return (one,) if one else ()
-
-
 def ssh_keepalive(server: ServerConfig) -> dict[str, float]:
     """SshTransport's keepalive options for the server: a link that answers nothing for
     ssh_dead_after_s is dropped when the third keepalive in that time goes unanswered."""

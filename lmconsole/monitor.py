@@ -23,9 +23,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 from lmconsole.adapter import EventReader, LicenceManagerAdapter
-from lmconsole.config import followed_logs
 from lmconsole.license_details import LicenceDetails
 from lmconsole.model import Diagnostic, Event, ServerStatus, Status
 from lmconsole.transport import (
@@ -80,6 +80,16 @@ class LogGap:
     since: datetime  # when the follow stopped (server time)
     until: datetime  # when it read again
     reason: str  # on a server with several logs, it names the log
+
+
+def followed_logs(server: Any) -> tuple[str, ...]:
+    """The logs of a server to follow: its debug_logs, else its debug_log, else none. Any
+    object with those attributes will do (a ServerConfig, the demo's servers)."""
+    several = getattr(server, "debug_logs", None)
+    if several:
+        return tuple(several)
+    one = getattr(server, "debug_log", None)
+    return (one,) if one else ()
 
 
 class Listener:

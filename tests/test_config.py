@@ -19,7 +19,6 @@ from lmconsole.config import (
     ServerConfig,
     Transport,
     example_config,
-    followed_logs,
     load_config,
     parse_config,
     render_config,
@@ -28,6 +27,7 @@ from lmconsole.config import (
     write_example_config,
 )
 from lmconsole.directory.config import DirectoryConfig
+from lmconsole.monitor import followed_logs
 
 
 @pytest.fixture

@@ -51,11 +51,10 @@ async def collect(args: argparse.Namespace) -> int:
     import asyncio
 
     from lmconsole.audit import audit_path
-    from lmconsole.config import followed_logs
     from lmconsole.history.audit_copy import AuditCopy
     from lmconsole.history.occupancy import Retention
     from lmconsole.history.recorder import HistoryRecorder
-    from lmconsole.monitor import Fanout, Monitor, ServerMonitor
+    from lmconsole.monitor import Fanout, Monitor, ServerMonitor, followed_logs
     from lmconsole.snapshot import close_transport
     from lmconsole.transport import LogPosition
 
