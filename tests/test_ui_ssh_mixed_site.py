@@ -7,6 +7,7 @@ with rlmremove over the same link."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -113,6 +114,7 @@ def test_an_rlm_server_with_two_isv_report_logs_shows_the_denials_of_both(tmp_pa
             await pilot.press("d")
             await until(pilot, lambda: all(followed(log) for log in logs),
                         "both ISVs' report logs followed over SSH")
+            written = time.monotonic()
             append(logs[0], rlm.denial("nina.foundry"))
             append(logs[1], rlm.denial("sam.simio", product="simio_design"))
             denials = app.screen
@@ -121,16 +123,21 @@ def test_an_rlm_server_with_two_isv_report_logs_shows_the_denials_of_both(tmp_pa
                              for value in row.values}
             await until(pilot, lambda: {"nina.foundry@ws1", "sam.simio@ws1"} <= shown(),
                         "the denial of each ISV in the denials view", timeout=5)
+            print(f"two ISVs' denials shown {time.monotonic() - written:.2f} s after written")
             assert sorted((e.event.feature, e.event.user) for e in app.data.denials) == [
                 ("nuke_r", "nina.foundry"), ("simio_design", "sam.simio")]
 
             # the third log, missing, is named under the view's title; the others' events
             # do not make it read
+            await until(pilot, lambda: "studio" in app.data.follow_errors,
+                        "the missing report log said", timeout=10)
             error = app.data.follow_errors["studio"]
             assert str(missing) in error and "No such file" in error
             assert str(logs[0]) not in error and str(logs[1]) not in error
-            assert "studio events missing" in str(app.screen.query_one("#problems").render())
-            assert "events missing" in header_text(app)
+            problems = lambda: str(app.screen.query_one("#problems").render())  # noqa: E731
+            await until(pilot, lambda: "studio events missing" in problems(),
+                        "the missing log under the view's title", timeout=5)
+            assert str(missing) in problems() and "events missing" in header_text(app)
             missing.write_text("RLM Report Log Format 0, version 15.2, authenticated\n")
             app.monitor.refresh("studio")
             await until(pilot, lambda: "studio" not in app.data.follow_errors,
