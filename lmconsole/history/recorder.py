@@ -296,10 +296,10 @@ class HistoryRecorder(Listener):
         files |= {(path, read.file_id) for path, read in reads.items()}
         for path, file_id in files - server.sources.keys():
             server.sources[(path, file_id)] = await self._source(server, path, file_id, now)
-        daemons, features = set(), set()
-        events, denials, sessions = self._rows(server, pending, daemons, features)
-        for event, _where, path in pending:  # the latest event read from each log
-            log, at = server.logs[path], int(event.at.timestamp())
+        daemons, features, read_to = set(), set(), {}
+        events, denials, sessions = self._rows(server, pending, daemons, features, read_to)
+        for path, at in read_to.items():
+            log = server.logs[path]
             log.read_to = max(log.read_to or at, at)
         if events:
             times = [event["at"] for event in events]
@@ -333,6 +333,8 @@ class HistoryRecorder(Listener):
         first_queued: dict[str, LogPosition] = {}
         for _event, where, path in server.pending:
             first_queued.setdefault(path, where)
+            if len(first_queued) == len(server.logs):
+                break
         reads = {path: first_queued.get(path, log.read) for path, log in server.logs.items()}
         return {path: read for path, read in reads.items() if read is not None}
 
@@ -354,10 +356,11 @@ class HistoryRecorder(Listener):
                                          lambda _size: identity, now)
         return source.id
 
-    def _rows(self, server: _Server, pending: list[tuple[Event, LogPosition]],
-              daemons: set[str], features: set[tuple[str, str]]):
+    def _rows(self, server: _Server, pending: list[tuple[Event, LogPosition, str]],
+              daemons: set[str], features: set[tuple[str, str]], read_to: dict[str, int]):
         """The rows of the queued events, and the sessions they open and end; the daemons
-        and features they name are added to the sets."""
+        and features they name are added to the sets, and the time of each log's latest
+        event to `read_to`."""
         events: list[dict] = []
         denials: list[dict] = []
         sessions: list[dict] = []
@@ -365,6 +368,7 @@ class HistoryRecorder(Listener):
         for event, where, path in pending:
             source_id, offset = server.sources[(path, where.file_id)], where.offset
             at, kind, feature = int(event.at.timestamp()), event.kind.value, event.feature
+            read_to[path] = max(read_to.get(path, at), at)
             events.append({
                 "source_id": source_id, "byte_offset": offset, "server_id": server_id,
                 "at": at, "kind": kind, "daemon": event.daemon, "feature": feature,
