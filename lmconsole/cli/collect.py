@@ -56,7 +56,6 @@ async def collect(args: argparse.Namespace) -> int:
     from lmconsole.history.recorder import HistoryRecorder
     from lmconsole.monitor import Fanout, Monitor, ServerMonitor, followed_logs
     from lmconsole.snapshot import close_transport
-    from lmconsole.transport import LogPosition
 
     from .servers import server_queries
 
@@ -79,18 +78,7 @@ async def collect(args: argparse.Namespace) -> int:
                                             poll_interval_s=server.poll_interval_s)
         monitor = ServerMonitor(server, query.adapter, query.transport,
                                 Fanout(recorder, said, alerts.watcher))
-        for log in monitor.logs.values():
-            resume = resumes.get(log.path)
-            if resume is not None:
-                log.position = resume.position
-                log.lost_from = resume.read_at  # lines lost meanwhile: a gap since then
-                if resume.last_at is not None:  # the date of its lines until one names it
-                    log.date = resume.last_at.astimezone(server.tz).date()
-            else:  # never read: all of it, from its start (the file it is now)
-                log.position = LogPosition(None, 0)
-            said.starting(server.name, log.path, resume)
-        if not monitor.logs:
-            said.starting(server.name, None, None)
+        resume_logs(monitor, resumes, said)
         monitors.append(monitor)
     monitor = Monitor(monitors)
     writer = asyncio.create_task(recorder.run(), name="recorder")
@@ -109,6 +97,26 @@ async def collect(args: argparse.Namespace) -> int:
         await store.close()
         said.stopped(recorder)
     return EXIT_OK
+
+
+def resume_logs(monitor, resumes: dict, said: Said) -> None:
+    """Each log of the monitor's server followed on from where the history says it was last
+    read (`resumes`, by path), or from its start."""
+    from lmconsole.transport import LogPosition
+
+    server = monitor.config
+    for log in monitor.logs.values():
+        resume = resumes.get(log.path)
+        if resume is not None:
+            log.position = resume.position
+            log.lost_from = resume.read_at  # lines lost meanwhile: a gap since then
+            if resume.last_at is not None:  # the date of its lines until one names it
+                log.date = resume.last_at.astimezone(server.tz).date()
+        else:  # never read: all of it, from its start (the file it is now)
+            log.position = LogPosition(None, 0)
+        said.starting(server.name, log.path, resume)
+    if not monitor.logs:
+        said.starting(server.name, None, None)
 
 
 async def alert_service(config, store, said: Said):
