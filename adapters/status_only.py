@@ -24,7 +24,8 @@ from .files_not_edited import FilesNotEdited
 _NOT_READ = {"options_file": "its options files are not edited",
              "options_files": "its options files are not edited",
              "license_file": "its licence files are not read",
-             "debug_log": "its log is not read"}
+             "debug_log": "its log is not read",
+             "debug_logs": "its logs are not read"}
 
 
 class StatusOnlyAdapter(FilesNotEdited):

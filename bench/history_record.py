@@ -40,12 +40,12 @@ async def measure(count: int) -> None:
     with tempfile.TemporaryDirectory() as directory:
         store = await HistoryStore.open(f"sqlite:///{directory}/history.db")
         recorder = HistoryRecorder(store)
-        await recorder.add_server("bench", manager="flexlm", time_zone="UTC",
-                                  log_path="/var/log/bench.log")
+        log = "/var/log/bench.log"
+        await recorder.add_server("bench", manager="flexlm", time_zone="UTC", log_paths=(log,))
         made = events(count)
         started = time.perf_counter()
         for event, where in made:
-            recorder.log_event(event, where)
+            recorder.log_event(event, where, log)
         queued = time.perf_counter() - started
         await recorder.flush()
         total = time.perf_counter() - started

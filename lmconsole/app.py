@@ -40,7 +40,15 @@ from lmconsole.alerts.service import AlertService
 from lmconsole.audit import AuditLog, audit_path
 from lmconsole.edit import configured_options_files, options_files
 from lmconsole.model import Diagnostic, Event, EventKind
-from lmconsole.monitor import Fanout, Listener, LogGap, Monitor, ServerMonitor, ServerState
+from lmconsole.monitor import (
+    Fanout,
+    Listener,
+    LogGap,
+    Monitor,
+    ServerMonitor,
+    ServerState,
+    followed_logs,
+)
 from lmconsole.screens.alerts import ALERTS, AlertsScreen
 from lmconsole.screens.base import EVENTS, STATES, LiveScreen
 from lmconsole.screens.commands import ConsoleCommand, ConsoleProvider, console_commands, resolve
@@ -264,7 +272,9 @@ class LMConsoleApp(App):
         self.highlight_s = highlight_s
         self.paused = False
         self.data = LiveData(self.servers, clocks={n: s.clock for n, s in self.servers.items()},
-                             display_tz=display_tz or UTC)
+                             display_tz=display_tz or UTC,
+                             several_logs=[n for n, s in self.servers.items()
+                                           if len(followed_logs(s.config)) > 1])
         self.monitor = Monitor([
             ServerMonitor(s.config, s.adapter, s.transport, MessageListener(self),
                           interval_s=poll_interval_s, now=s.clock)
@@ -371,7 +381,7 @@ class LMConsoleApp(App):
         for server in self.servers.values():
             await recorder.add_server(server.name, manager=server.adapter.kind,
                                       time_zone=getattr(server.config.tz, "key", None),
-                                      log_path=getattr(server.config, "debug_log", None))
+                                      log_paths=followed_logs(server.config))
         self.recorder = recorder
         for monitor in self.monitor.monitors.values():
             monitor.listener = Fanout(monitor.listener, recorder)
@@ -381,8 +391,7 @@ class LMConsoleApp(App):
         for name, monitor in self.monitor.monitors.items():
             self.run_worker(monitor.poll_loop(), name=f"poll:{name}", group="monitor",
                             exit_on_error=False)
-            log = getattr(monitor.config, "debug_log", None)
-            if log:
+            for log in monitor.logs:
                 self.run_worker(monitor.follow_loop(log), name=f"follow:{name}",
                                 group="monitor", exit_on_error=False)
 
@@ -435,7 +444,7 @@ class LMConsoleApp(App):
         self.changed(EVENTS)
 
     def on_follow_started(self, message: FollowStarted) -> None:
-        self.data.follow_errors.pop(message.server, None)
+        self.data.follow_resumed(message.server)
         if self.alerting.active:
             self.alerting.watcher.follow_started(message.server)
         self.changed(EVENTS)

@@ -97,7 +97,10 @@ class ServerConfig:
     # A server with several vendor daemons: each daemon's options file, (daemon, path) in the
     # order written. None: options_file, else the licence file's VENDOR lines name them.
     options_files: tuple[tuple[str, str], ...] | None = None
-    debug_log: str | None = None
+    debug_log: str | None = None  # the log followed for OUT/IN/DENIED events
+    # A server whose daemons each write a log of their own (RLM's ISV servers, FlexLM's
+    # vendor daemons): every one of them, in the order written; None: debug_log alone.
+    debug_logs: tuple[str, ...] | None = None
     vendor: str | None = None  # vendor daemon name
     # Restarting: the command that starts the licence server (lmgrd, a service), and the
     # one that stops it; None: the manager's own (FlexLM: lmdown, and lmreread restarts a
@@ -583,6 +586,37 @@ def _options_files(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple(files)
 
 
+_DEBUG_LOGS_EXAMPLE = 'debug_logs = ["/var/rlm/foo.rl", "/var/rlm/bar.rl"]'
+
+
+def _debug_logs(value: Any) -> tuple[str, ...]:
+    """Several logs to follow: a list of distinct paths."""
+    if isinstance(value, str):
+        raise _Invalid(f"expected a list of log paths, such as {_DEBUG_LOGS_EXAMPLE}; for a "
+                       f'server with one log write debug_log = "{value}"')
+    if not isinstance(value, list) or not value:
+        raise _Invalid(f"expected a list of log paths, such as {_DEBUG_LOGS_EXAMPLE}")
+    seen: dict[str, int] = {}
+    for n, path in enumerate(value):
+        if not isinstance(path, str) or not path.strip():
+            raise _Invalid(f"[{n}] is {_shown(path)}: expected the path of a log (a "
+                           "non-empty string)")
+        if path in seen:
+            raise _Invalid(f'[{n}] "{path}" is listed already at [{seen[path]}]: name each '
+                           "log once")
+        seen[path] = n
+    return tuple(value)
+
+
+def _shown(value: Any) -> str:
+    """A TOML value as the file wrote it, for a message."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return json.dumps(value)
+    return {dict: "a table", list: "a list"}.get(type(value), "a date or time")
+
+
 def _scenario(value: Any) -> str:
     name = _string(value)
     if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
@@ -639,6 +673,7 @@ _SERVER_KEYS: dict[str, Callable[[Any], Any]] = {
     "options_file": _string,
     "options_files": _options_files,
     "debug_log": _string,
+    "debug_logs": _debug_logs,
     "vendor": _vendor,
     "start_command": _command,
     "stop_command": _command,
@@ -937,6 +972,10 @@ def _check_server(check: _Checker, raw: Any, path: Key) -> dict[str, Any] | None
         check.error(path + ("options_files",),
                     "options_file is set too: name every vendor daemon's options file here "
                     "and remove options_file (it is for a server with one daemon)")
+    if "debug_log" in raw and "debug_logs" in raw:
+        check.error(path + ("debug_logs",),
+                    "debug_log is set too: list every log to follow here and remove "
+                    "debug_log (it is for a server with one log)")
     if "name" not in raw:
         check.error(path + ("name",), "required: a unique name for this server")
     return valid if "name" in valid else None
@@ -1121,6 +1160,8 @@ def render_config(config: Config) -> str:
             value = getattr(server, f.name)
             if f.name == "options_files" and value is not None:
                 entry[f.name] = dict(value)
+            elif f.name == "debug_logs" and value is not None:
+                entry[f.name] = list(value)
             elif value is not None:
                 entry[f.name] = str(value) if isinstance(value, Transport) else value
         servers.append(entry)

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from lmconsole.adapter import DaemonOptionsFile, FileLanguage, Finding, LiveUse, read_events
 from lmconsole.audit import AuditLog
 from lmconsole.model import Event, EventKind
+from lmconsole.monitor import followed_logs
 from lmconsole.transport import (
     FileChangedError,
     FileStat,
@@ -83,7 +84,9 @@ class RereadResult:
     argv: tuple[str, ...]
     exit_code: int | None  # None: the command could not be run
     output: str
-    log_offset: int | None  # the debug log's size before the command, to read what followed
+    # each debug log's size before the command, to read what followed (none: no log, or
+    # none could be read)
+    log_sizes: tuple[tuple[str, int], ...]
 
     @property
     def ok(self) -> bool:
@@ -326,10 +329,10 @@ async def restart(transport: Transport, config, adapter, *, audit: AuditLog,
 
 async def _run_audited(transport: Transport, config, argv: list[str], *, audit: AuditLog,
                        action: str, timeout: float) -> RereadResult:
-    """Run one admin command and record it; the debug log's size before it is noted so
+    """Run one admin command and record it; the debug logs' sizes before it are noted so
     that `reread_log` reads only what the daemons wrote after it."""
     reconnect_now(transport)
-    offset = await _log_size(transport, getattr(config, "debug_log", None))
+    sizes = await _log_sizes(transport, config)
     try:
         result = await transport.run(argv, timeout=timeout)
     except TransportError as error:
@@ -338,50 +341,56 @@ async def _run_audited(transport: Transport, config, argv: list[str], *, audit: 
         code, output = result.exit_code, (result.stdout + result.stderr).strip()
     audit.record(server=config.name, command=argv, outcome="ok" if code == 0 else "failed",
                  exit_code=code, output=output, action=action)
-    return RereadResult(tuple(argv), code, output, offset)
+    return RereadResult(tuple(argv), code, output, sizes)
 
 
-async def _log_size(transport: Transport, path: str | None) -> int | None:
-    if not path:
-        return None
-    try:
-        return (await transport.stat(path)).size
-    except TransportError:
-        return None
+async def _log_sizes(transport: Transport, config) -> tuple[tuple[str, int], ...]:
+    sizes = []
+    for path in followed_logs(config):
+        try:
+            sizes.append((path, (await transport.stat(path)).size))
+        except TransportError:
+            continue
+    return tuple(sizes)
 
 
-async def reread_log(transport: Transport, config, adapter, since: int
-                     ) -> tuple[list[Event], list[str]]:
-    """The events and lines the debug log gained after byte `since`. Only those bytes
-    travel (`tail -c +N`): the confirmation reads the log several times, and a debug log
-    may be hundreds of megabytes."""
-    result = await transport.run(["tail", "-c", f"+{since + 1}", config.debug_log],
-                                 timeout=REREAD_TIMEOUT_S)
-    if result.exit_code != 0:
-        raise TransportError(f"{config.debug_log}: {result.stderr.strip() or 'cannot be read'}")
-    reader = adapter.event_reader(tz=config.tz, server=config.name)
-    lines = result.stdout.splitlines()
-    return read_events(reader, lines), lines
+async def reread_log(transport: Transport, config, adapter,
+                     since: Sequence[tuple[str, int]]) -> tuple[list[Event], list[str]]:
+    """The events and lines each debug log gained after its byte in `since` (path, size).
+    Only those bytes travel (`tail -c +N`): the confirmation reads the logs several times,
+    and a debug log may be hundreds of megabytes."""
+    events: list[Event] = []
+    lines: list[str] = []
+    for path, size in since:
+        result = await transport.run(["tail", "-c", f"+{size + 1}", path],
+                                     timeout=REREAD_TIMEOUT_S)
+        if result.exit_code != 0:
+            raise TransportError(f"{path}: {result.stderr.strip() or 'cannot be read'}")
+        reader = adapter.event_reader(tz=config.tz, server=config.name)
+        gained = result.stdout.splitlines()
+        events += read_events(reader, gained)
+        lines += gained
+    return events, lines
 
 
 async def recent_events(transport: Transport, config, adapter, *,
                         max_bytes: int = WHAT_IF_LOG_BYTES, timeout: float = 30.0
                         ) -> list[Event]:
-    """The events in the last `max_bytes` of the server's debug log, oldest first, for a
-    what-if: [] without a debug log, or when it cannot be read."""
-    path = getattr(config, "debug_log", None)
-    if not path:
-        return []
-    try:
-        result = await transport.run(["tail", "-c", str(max_bytes), path], timeout=timeout)
-    except TransportError:
-        return []
-    if result.exit_code != 0:
-        return []
-    lines = result.stdout.splitlines()
-    if len(result.stdout.encode()) >= max_bytes:
-        lines = lines[1:]  # the tail began mid-line
-    return read_events(adapter.event_reader(tz=config.tz, server=config.name), lines)
+    """The events in the last `max_bytes` of each of the server's debug logs, oldest first,
+    for a what-if: [] without a debug log; a log that cannot be read adds none."""
+    events: list[Event] = []
+    for path in followed_logs(config):
+        try:
+            result = await transport.run(["tail", "-c", str(max_bytes), path], timeout=timeout)
+        except TransportError:
+            continue
+        if result.exit_code != 0:
+            continue
+        lines = result.stdout.splitlines()
+        if len(result.stdout.encode()) >= max_bytes:
+            lines = lines[1:]  # the tail began mid-line
+        events += read_events(adapter.event_reader(tz=config.tz, server=config.name), lines)
+    return sorted(events, key=lambda event: event.at)
 
 
 def confirm_reread(events: Iterable[Event], lines: Iterable[str] = (), *,
@@ -394,10 +403,12 @@ def confirm_reread(events: Iterable[Event], lines: Iterable[str] = (), *,
     return RereadCheck(done and not errors, daemons, errors)
 
 
-async def await_reread(transport: Transport, config, adapter, since: int, *,
-                       attempts: int = 10, interval_s: float = 0.5) -> RereadCheck:
-    """Read the debug log until it confirms the re-read (a real daemon logs it a moment
-    after lmreread returns) or `attempts` readings did not."""
+async def await_reread(transport: Transport, config, adapter,
+                       since: Sequence[tuple[str, int]], *, attempts: int = 10,
+                       interval_s: float = 0.5) -> RereadCheck:
+    """Read the debug logs (from `since`: each one's path and size before the re-read)
+    until they confirm the re-read (a real daemon logs it a moment after lmreread returns)
+    or `attempts` readings did not."""
     vendor = getattr(config, "vendor", None)
     result = RereadCheck(False, (), ())
     for attempt in range(attempts):

@@ -1,4 +1,4 @@
-"""Live monitoring: per server, poll the status on an interval and follow the debug log.
+"""Live monitoring: per server, poll the status on an interval and follow its debug logs.
 
 Polls never overlap: the next one is scheduled when the current one finishes. A server that
 stops answering, or answers with an error (lmgrd down: lmstat's -15), keeps its last good
@@ -7,8 +7,11 @@ status, marked stale with the time of that status and why; it is retried with a 
 at the same time, so an OUT/IN/DENIED event reaches the listener within a second of being
 written, not at the next poll. The follow remembers where it stopped: made again after a
 dropped link, it goes on from there, and what it could not read (a log rotated away or
-truncated meanwhile) is reported as a LogGap. The monitor only calls its listener; the UI
-turns the calls into messages. No Textual here.
+truncated meanwhile) is reported as a LogGap. A server whose daemons each write a log
+(config `debug_logs`) has a follow for each, each with its own place, failures and gaps; the
+listener hears which log a line came from, and that the server's logs are all read again
+only once every one of them is. The monitor only calls its listener; the UI turns the calls
+into messages. No Textual here.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ import contextlib
 import functools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 from lmconsole.adapter import EventReader, LicenceManagerAdapter, status_failure
 from lmconsole.license_details import LicenceDetails
@@ -75,7 +79,17 @@ class LogGap:
     server: str
     since: datetime  # when the follow stopped (server time)
     until: datetime  # when it read again
-    reason: str
+    reason: str  # on a server with several logs, it names the log
+
+
+def followed_logs(server: Any) -> tuple[str, ...]:
+    """The logs of a server to follow: its debug_logs, else its debug_log, else none. Any
+    object with those attributes will do (a ServerConfig, the demo's servers)."""
+    several = getattr(server, "debug_logs", None)
+    if several:
+        return tuple(several)
+    one = getattr(server, "debug_log", None)
+    return (one,) if one else ()
 
 
 class Listener:
@@ -85,22 +99,25 @@ class Listener:
 
     def event(self, event: Event) -> None: ...
 
-    def log_event(self, event: Event, where: LogPosition | None) -> None:
-        """An event of the followed log, with where its line starts (the file's identity
-        and byte offset, as the transport counts them): the key the history keeps it by."""
+    def log_event(self, event: Event, where: LogPosition | None, log: str) -> None:
+        """An event of the followed log `log` (its path), with where its line starts (the
+        file's identity and byte offset, as the transport counts them): the key the
+        history keeps it by."""
         self.event(event)
 
-    def log_read(self, server: str, position: LogPosition) -> None:
-        """The follow has read up to `position` (after each line, and where it starts)."""
+    def log_read(self, server: str, position: LogPosition, log: str) -> None:
+        """The follow of `log` has read up to `position` (after each line, and where it
+        starts)."""
 
     async def keep_up(self) -> None:
         """Called every KEEP_UP_LINES lines of a follow: a listener that cannot keep up
         (a history writing to a database) makes the follow wait here."""
 
-    def follow_failed(self, server: str, error: str) -> None: ...
+    def follow_failed(self, server: str, error: str) -> None:
+        """A debug log of `server` cannot be read; `error` names every log that cannot."""
 
     def follow_started(self, server: str) -> None:
-        """The debug log is read again (after follow_failed)."""
+        """The server's debug logs are all read again (after follow_failed)."""
 
     def log_gap(self, gap: LogGap) -> None: ...
 
@@ -155,11 +172,11 @@ class Fanout(Listener):
     def event(self, event: Event) -> None:
         self._tell("event", event)
 
-    def log_event(self, event: Event, where: LogPosition | None) -> None:
-        self._tell("log_event", event, where)
+    def log_event(self, event: Event, where: LogPosition | None, log: str) -> None:
+        self._tell("log_event", event, where, log)
 
-    def log_read(self, server: str, position: LogPosition) -> None:
-        self._tell("log_read", server, position)
+    def log_read(self, server: str, position: LogPosition, log: str) -> None:
+        self._tell("log_read", server, position, log)
 
     async def keep_up(self) -> None:
         for listener in self.listeners:
@@ -180,8 +197,23 @@ class Fanout(Listener):
         self._tell("log_diagnostic", diagnostic)
 
 
+@dataclass
+class FollowedLog:
+    """Where the follow of one debug log stands."""
+
+    path: str
+    position: LogPosition | None = None  # how far it has been read
+    # the date of the line at `position`, when known (a follow resumed from a history):
+    # the date of the lines read on until the log names one
+    date: date | None = None
+    lost_from: datetime | None = None  # lines may be lost from then (a link dropped)
+    error: str | None = None  # why it is not read now
+    lines_fed: int = 0  # to the event reader, which numbers events by them
+    line_starts: dict[int, LogPosition] = field(default_factory=dict)  # the last few lines
+
+
 class ServerMonitor:
-    """One server: a poll loop and, when the server has a debug log, a follow loop."""
+    """One server: a poll loop and a follow loop for each of its debug logs."""
 
     def __init__(self, config, adapter: LicenceManagerAdapter, transport: Transport,
                  listener: Listener, *, interval_s: float | None = None,
@@ -199,22 +231,13 @@ class ServerMonitor:
         self.licence = LicenceDetails(config, adapter, transport)
         self.poll_now = asyncio.Event()
         self.follow_now = asyncio.Event()
-        self.log_position: LogPosition | None = None  # how far the debug log has been read
-        # the date of the line at log_position, when known (a follow resumed from a history):
-        # the date of the lines read on until the log names one
-        self.log_date: date | None = None
-        self.lines_fed = 0  # to the event reader, which numbers events by them
-        self.line_starts: dict[int, LogPosition] = {}  # the last few lines fed: line -> start
-        self.link_lost_at: datetime | None = None  # the connection dropped (server time)
+        self.logs = {path: FollowedLog(path) for path in followed_logs(config)}
         add_link_listener = getattr(transport, "add_link_listener", None)
         if add_link_listener is not None:  # a connection (SSH): its loss is told at once
             add_link_listener(self.link_lost)
 
     async def run(self) -> None:
-        loops = [self.poll_loop()]
-        if getattr(self.config, "debug_log", None):
-            loops.append(self.follow_loop(self.config.debug_log))
-        await asyncio.gather(*loops)
+        await asyncio.gather(self.poll_loop(), *(self.follow_loop(path) for path in self.logs))
 
     def refresh(self) -> None:
         """Poll at once (after an admin action, or asked), without waiting for the interval
@@ -293,7 +316,8 @@ class ServerMonitor:
     def link_lost(self, reason: str) -> None:
         """The connection dropped (a frozen link's keepalives unanswered): shown stale at
         once, and polled again, which reconnects."""
-        self.link_lost_at = self.link_lost_at or self.now()
+        for log in self.logs.values():
+            log.lost_from = log.lost_from or self.now()
         self.failed(f"connection lost ({reason}); reconnecting")
         self.poll_now.set()
 
@@ -310,69 +334,91 @@ class ServerMonitor:
     # ---- the debug log ----------------------------------------------------------------------
 
     async def follow_loop(self, path: str) -> None:
-        """Follow the debug log for good: after a failure, again from where it stopped,
-        with a growing delay (`refresh` cuts it short)."""
+        """Follow the debug log at `path` for good: after a failure, again from where it
+        stopped, with a growing delay (`refresh` cuts it short)."""
+        log = self.logs.setdefault(path, FollowedLog(path))
         delay = FIRST_RETRY_S
         reader = self.adapter.event_reader(tz=self.config.tz, server=self.config.name,
-                                           start_date=self.log_date)
+                                           start_date=log.date)
         stopped_at: datetime | None = None  # when the last follow failed
         while True:
-            flusher = QuietFlusher(reader, self.emit)
+            flusher = QuietFlusher(reader, functools.partial(self.emit, log))
             told = len(reader.diagnostics)  # the diagnostics the listener has heard of
             try:
-                async for item in self.transport.follow(path, self.log_position):
+                async for item in self.transport.follow(path, log.position):
                     if isinstance(item, LogLine):
-                        self.line_fed(item)
+                        self.line_fed(log, item)
                         flusher.lines_fed += 1
-                        self.emit(reader.feed(item.text))
-                        self.listener.log_read(self.config.name, item.end)
-                        if self.lines_fed % KEEP_UP_LINES == 0:
+                        self.emit(log, reader.feed(item.text))
+                        self.listener.log_read(self.config.name, item.end, path)
+                        if log.lines_fed % KEEP_UP_LINES == 0:
                             await self.listener.keep_up()
                         if len(reader.diagnostics) > told:
                             told = self.tell_diagnostics(reader, told)
                         continue
-                    self.log_position = item.at
-                    self.listener.log_read(self.config.name, item.at)
+                    log.position = item.at
+                    self.listener.log_read(self.config.name, item.at, path)
                     if item.lost:
-                        since = stopped_at or self.link_lost_at or self.now()
+                        since = stopped_at or log.lost_from or self.now()
                         self.listener.log_gap(LogGap(self.config.name, since, self.now(),
-                                                     item.lost))
-                    if stopped_at is not None:
-                        self.listener.follow_started(self.config.name)
-                    delay, stopped_at, self.link_lost_at = FIRST_RETRY_S, None, None
+                                                     self.about(log, item.lost)))
+                    if log.error is not None:
+                        self.read_again(log)
+                    delay, stopped_at, log.lost_from = FIRST_RETRY_S, None, None
             except (TransportError, OSError) as error:
                 if stopped_at is None:
                     stopped_at = self.now()
-                if isinstance(error, LogMissingError) and self.log_position is None:
-                    self.log_position = LogPosition(None, 0)  # when it appears: all of it
-                self.listener.follow_failed(self.config.name, f"{path}: {error}")
+                if isinstance(error, LogMissingError) and log.position is None:
+                    log.position = LogPosition(None, 0)  # when it appears: all of it
+                self.not_read(log, f"{path}: {error}")
             finally:
                 flusher.stop()
-                self.emit(reader.flush())
+                self.emit(log, reader.flush())
             self.follow_now.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.follow_now.wait(), delay)
             delay = min(MAX_FOLLOW_RETRY_S, delay * 2)
+
+    def about(self, log: FollowedLog, text: str) -> str:
+        """`text` naming its log where the server has several."""
+        return f"{log.path}: {text}" if len(self.logs) > 1 else text
+
+    def not_read(self, log: FollowedLog, error: str) -> None:
+        log.error = error
+        self.listener.follow_failed(self.config.name, self.follow_errors())
+
+    def read_again(self, log: FollowedLog) -> None:
+        """`log` is read again: the server's logs are all read, or the others still fail."""
+        log.error = None
+        errors = self.follow_errors()
+        if errors:
+            self.listener.follow_failed(self.config.name, errors)
+        else:
+            self.listener.follow_started(self.config.name)
+
+    def follow_errors(self) -> str:
+        """Why the logs not read now are not (each error names its log)."""
+        return "; ".join(log.error for log in self.logs.values() if log.error is not None)
 
     def tell_diagnostics(self, reader: EventReader, told: int) -> int:
         for diagnostic in reader.diagnostics[told:]:
             self.listener.log_diagnostic(diagnostic)
         return len(reader.diagnostics)
 
-    def line_fed(self, line: LogLine) -> None:
+    def line_fed(self, log: FollowedLog, line: LogLine) -> None:
         """Note where `line` starts before the reader reads it: the position after the line
         before, or counted back from its end where the file changed between them."""
-        before, end = self.log_position, line.end
+        before, end = log.position, line.end
         if before is None or before.file_id != end.file_id or before.offset > end.offset:
             before = LogPosition(end.file_id, max(0, end.offset - len(line.text.encode()) - 1))
-        self.lines_fed += 1
-        self.line_starts[self.lines_fed] = before
-        self.line_starts.pop(self.lines_fed - LINE_STARTS_KEPT, None)
-        self.log_position = end
+        log.lines_fed += 1
+        log.line_starts[log.lines_fed] = before
+        log.line_starts.pop(log.lines_fed - LINE_STARTS_KEPT, None)
+        log.position = end
 
-    def emit(self, event: Event | None) -> None:
+    def emit(self, log: FollowedLog, event: Event | None) -> None:
         if event is not None:
-            self.listener.log_event(event, self.line_starts.get(event.line))
+            self.listener.log_event(event, log.line_starts.get(event.line), log.path)
 
 
 def status_problem(status: ServerStatus) -> str:

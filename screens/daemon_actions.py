@@ -54,14 +54,14 @@ class DaemonActions:
         if not result.ok:
             self.set_status(f"lmreread failed (exit {result.exit_code}):\n{output}", error=True)
             return
-        if result.log_offset is None:
+        if not result.log_sizes:
             self.set_status(f"lmreread: {output}\nno debug log configured: the re-read "
                             "cannot be confirmed")
             return
         self.set_status(f"lmreread: {output}\nwaiting for the debug log ...")
         try:
             check = await await_reread(server.transport, server.config, server.adapter,
-                                       result.log_offset)
+                                       result.log_sizes)
         except TransportError as error:
             self.set_status(f"lmreread: {output}\ncannot read the debug log: {error}",
                             error=True)

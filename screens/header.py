@@ -70,7 +70,7 @@ class ServerHeader(Static):
         for name in data.servers:
             text = server_state_markup(data.states[name], data)
             if name in data.follow_errors:
-                text += " [$warning]no events[/]"
+                text += f" [$warning]{data.not_read_word(name)}[/]"
             notes = data.note_count(name)
             if notes:
                 text += f" [$warning]⚠{notes}[/]"

@@ -52,8 +52,10 @@ class PastView:
 class LiveData:
     def __init__(self, servers: Iterable[str], *, clocks: Mapping[str, Clock] | None = None,
                  display_tz: tzinfo = UTC, events_kept: int = EVENTS_KEPT,
-                 denials_kept: int = DENIALS_KEPT) -> None:
+                 denials_kept: int = DENIALS_KEPT, several_logs: Iterable[str] = ()) -> None:
         self.servers: list[str] = list(servers)
+        # the servers that follow several debug logs: one read says nothing of the others
+        self.several_logs = frozenset(several_logs)
         self.clocks: dict[str, Clock] = dict(clocks or {})
         self.display_tz = display_tz
         self.live_states: dict[str, ServerState] = {n: ServerState(n, None, None)
@@ -111,13 +113,17 @@ class LiveData:
         self.live_events.append(logged)
         if event.kind is EventKind.DENIED:
             self.live_denials.append(logged)
-        if event.server:
-            self.follow_resumed(event.server)
+        if event.server and event.server not in self.several_logs:
+            self.follow_resumed(event.server)  # its only log is read
         return logged
 
     def follow_failed(self, server: str, error: str) -> None:
         self.follow_errors[server] = error
         self.follow_down_since.setdefault(server, self.live_now(server))
+
+    def not_read_word(self, server: str) -> str:
+        """What a server whose logs are not all read is missing: its events, or some."""
+        return "events missing" if server in self.several_logs else "no events"
 
     def follow_resumed(self, server: str) -> None:
         self.follow_errors.pop(server, None)

@@ -55,7 +55,7 @@ def follow_problem(server: str, data: LiveData) -> str | None:
         return None
     since = data.follow_down_since.get(server)
     when = f" since {event_time(since, data.now(server), data.display_tz)}" if since else ""
-    return f"{server} no events{when}: {error}"
+    return f"{server} {data.not_read_word(server)}{when}: {error}"
 
 
 def gap_text(gap: LogGap, data: LiveData) -> str:

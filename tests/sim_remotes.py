@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from lmconsole.adapters.lmx.sim.statedir import LOG_FILE, create_lmx_state_dir
-from lmconsole.adapters.rlm.sim.statedir import create_rlm_state_dir
+from lmconsole.adapters.rlm.sim.statedir import create_rlm_state_dir, open_rlm_state_dir
 
 BIN = Path(sys.executable).parent
 
@@ -41,15 +41,17 @@ def append(path: Path, *lines: str) -> None:
         log.writelines(line + "\n" for line in lines)
 
 
-def ssh_server(name: str, manager: str, alias: str, utility: Path, license: str, log: Path,
-               zone: str, *, ssh_config: Path | None = None, known_hosts: Path | None = None,
-               poll_interval_s: float = 0.5) -> str:
-    """A `[[servers]]` table for a server reached over SSH."""
+def ssh_server(name: str, manager: str, alias: str, utility: Path, license: str,
+               log: Path | list[Path], zone: str, *, ssh_config: Path | None = None,
+               known_hosts: Path | None = None, poll_interval_s: float = 0.5) -> str:
+    """A `[[servers]]` table for a server reached over SSH; several logs: its debug_logs."""
     files = (f'ssh_config = "{ssh_config}"\nknown_hosts = ["{known_hosts}"]\n'
              if ssh_config else "")
+    quoted = ", ".join(f'"{path}"' for path in log) if isinstance(log, list) else None
+    logs = f"debug_logs = [{quoted}]\n" if quoted else f'debug_log = "{log}"\n'
     return (f'[[servers]]\nname = "{name}"\nmanager = "{manager}"\ntransport = "ssh"\n'
             f'ssh_host = "{alias}"\n{files}lmutil = "{utility}"\nlicense = "{license}"\n'
-            f'debug_log = "{log}"\ntimezone = "{zone}"\npoll_interval_s = {poll_interval_s}\n')
+            f'{logs}timezone = "{zone}"\npoll_interval_s = {poll_interval_s}\n')
 
 
 class RlmRemote:
@@ -69,6 +71,22 @@ class RlmRemote:
     def server(self, name: str, alias: str, **options) -> str:
         return ssh_server(name, "rlm", alias, self.rlmutil, self.license, self.report_log,
                           self.zone, **options)
+
+    def simio_report_log(self) -> Path:
+        """The report log of the second ISV, simio, begun now (as its ISV server does when
+        its options name a REPORTLOG; the simulator writes foundry's only)."""
+        with open_rlm_state_dir(self.state) as server:
+            now = server.now
+        log = self.state / "simio.rl"
+        log.write_text("RLM Report Log Format 0, version 15.2, authenticated\n"
+                       "ISV: simio, RLM version 15.2 BL1\n"
+                       f"START studio-lic02 {now:%m/%d/%Y %H:%M}\n")
+        return log
+
+    def server_with_isv_logs(self, name: str, alias: str, logs: list[Path],
+                             **options) -> str:
+        return ssh_server(name, "rlm", alias, self.rlmutil, self.license, logs, self.zone,
+                          **options)
 
     def denial(self, user: str, product: str = "nuke_r", at: datetime | None = None) -> str:
         """A true denial (last attempt 1) of `product`, at `at` (default: now)."""

@@ -27,6 +27,7 @@ from lmconsole.config import (
     write_example_config,
 )
 from lmconsole.directory.config import DirectoryConfig
+from lmconsole.monitor import followed_logs
 
 
 @pytest.fixture
@@ -205,7 +206,7 @@ colour = "red"
         "transport, ssh_host, ssh_user, ssh_port, ssh_accept_new_host_key, ssh_config, "
         "known_hosts, ssh_dead_after_s, lmutil, license, "
         "license_file, "
-        "options_file, options_files, debug_log, vendor, start_command, stop_command, timezone, poll_interval_s, "
+        "options_file, options_files, debug_log, debug_logs, vendor, start_command, stop_command, timezone, poll_interval_s, "
             "sim_scenario, sim_seed",
     ]
 
@@ -700,6 +701,65 @@ def test_options_file_and_options_files_together_are_an_error(errors) -> None:
         "config.toml:4: servers[0].options_files: options_file is set too: name every vendor "
         "daemon's options file here and remove options_file (it is for a server with one "
         "daemon)"]
+
+
+def test_debug_logs_name_every_log_of_a_server_and_debug_log_stays_one(cfg) -> None:
+    several = cfg('[[servers]]\nname = "studio"\nmanager = "rlm"\nlicense = "5053@lic"\n'
+                  'debug_logs = ["/var/rlm/foundry.rl", "/var/rlm/simio.rl"]\n').servers[0]
+    assert several.debug_logs == ("/var/rlm/foundry.rl", "/var/rlm/simio.rl")
+    assert several.debug_log is None
+    assert followed_logs(several) == ("/var/rlm/foundry.rl", "/var/rlm/simio.rl")
+    one = cfg('[[servers]]\nname = "office"\ndebug_log = "/var/log/adskflex.log"\n').servers[0]
+    assert (one.debug_log, one.debug_logs) == ("/var/log/adskflex.log", None)
+    assert followed_logs(one) == ("/var/log/adskflex.log",)
+    assert followed_logs(cfg('[[servers]]\nname = "quiet"\n').servers[0]) == ()
+
+
+def test_debug_logs_are_shown_as_a_list_and_read_back_the_same(cfg) -> None:
+    config = cfg('[[servers]]\nname = "studio"\nmanager = "rlm"\nlicense = "5053@lic"\n'
+                 'debug_logs = ["/var/rlm/foundry.rl", "/var/rlm/simio.rl"]\n')
+    rendered = render_config(config)
+    assert 'debug_logs = [\n    "/var/rlm/foundry.rl",\n    "/var/rlm/simio.rl",\n]' in rendered
+    assert "debug_log =" not in rendered
+    assert cfg(rendered.split("\n", 1)[1]).servers == config.servers
+
+
+def test_debug_logs_of_another_shape_are_errors(errors) -> None:
+    example = 'such as debug_logs = ["/var/rlm/foo.rl", "/var/rlm/bar.rl"]'
+    assert errors('[[servers]]\nname = "a"\ndebug_logs = "/var/rlm/foo.rl"\n') == [
+        f"config.toml:3: servers[0].debug_logs: expected a list of log paths, {example}; for "
+        'a server with one log write debug_log = "/var/rlm/foo.rl"']
+    assert errors('[[servers]]\nname = "a"\ndebug_logs = []\n') == [
+        f"config.toml:3: servers[0].debug_logs: expected a list of log paths, {example}"]
+    assert errors('[[servers]]\nname = "a"\ndebug_logs = { foo = "/foo.rl" }\n') == [
+        f"config.toml:3: servers[0].debug_logs: expected a list of log paths, {example}"]
+    assert errors('[[servers]]\nname = "a"\ndebug_logs = ["/foo.rl", 5]\n') == [
+        "config.toml:3: servers[0].debug_logs: [1] is 5: expected the path of a log (a "
+        "non-empty string)"]
+    assert errors('[[servers]]\nname = "a"\ndebug_logs = [" ", "/foo.rl"]\n') == [
+        'config.toml:3: servers[0].debug_logs: [0] is " ": expected the path of a log (a '
+        "non-empty string)"]
+    assert errors('[[servers]]\nname = "a"\ndebug_logs = [["/foo.rl"]]\n') == [
+        "config.toml:3: servers[0].debug_logs: [0] is a list: expected the path of a log (a "
+        "non-empty string)"]
+    assert errors('[[servers]]\nname = "a"\n'
+                  'debug_logs = ["/foo.rl", "/bar.rl", "/foo.rl"]\n') == [
+        'config.toml:3: servers[0].debug_logs: [2] "/foo.rl" is listed already at [0]: name '
+        "each log once"]
+
+
+def test_debug_log_and_debug_logs_together_are_an_error(errors) -> None:
+    assert errors('[[servers]]\nname = "a"\ndebug_log = "/foo.rl"\n'
+                  'debug_logs = ["/foo.rl", "/bar.rl"]\n') == [
+        "config.toml:4: servers[0].debug_logs: debug_log is set too: list every log to follow "
+        "here and remove debug_log (it is for a server with one log)"]
+
+
+def test_a_manager_whose_logs_are_not_read_refuses_debug_logs(errors) -> None:
+    assert errors('[[servers]]\nname = "a"\nmanager = "lsdyna"\nlicense = "31010@lic"\n'
+                  'debug_logs = ["/a.log"]\n') == [
+        "config.toml:5: servers[0].debug_logs: not for a LS-DYNA server: its logs are not "
+        "read; remove this key"]
 
 
 def test_retention_is_read_with_its_defaults_and_bad_durations_are_said(cfg) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from lmconsole.edit import (
     confirm_reread,
     list_backups,
     open_file,
+    recent_events,
     reread,
     rollback,
     save_file,
@@ -189,8 +191,9 @@ def test_the_reread_confirmation_reads_only_what_the_log_gained(sim_server, audi
     transport, adapter = LocalTransport(), ADAPTERS["flexlm"]
     run(reread(transport, sim_server, adapter, audit=audit))
     end = os.path.getsize(sim_server.debug_log)  # the re-read is logged before this byte
-    before = run(await_reread(transport, sim_server, adapter, 0, attempts=1))
-    after = run(await_reread(transport, sim_server, adapter, end, attempts=1))
+    log = sim_server.debug_log
+    before = run(await_reread(transport, sim_server, adapter, [(log, 0)], attempts=1))
+    after = run(await_reread(transport, sim_server, adapter, [(log, end)], attempts=1))
     assert before.confirmed and not after.confirmed and after.daemons == ()
 
 
@@ -200,11 +203,45 @@ def test_reread_runs_lmreread_and_the_debug_log_confirms_it(sim_server, audit):
     assert isinstance(result, RereadResult) and result.ok, result.output
     assert "lmreread successful" in result.output
     assert result.argv[1:] == ("lmreread", "-c", sim_server.license, "-vendor", "adskflex")
-    assert 0 < result.log_offset < os.path.getsize(sim_server.debug_log)
-    check = run(await_reread(transport, sim_server, adapter, result.log_offset))
+    ((log, size),) = result.log_sizes
+    assert log == sim_server.debug_log and 0 < size < os.path.getsize(log)
+    check = run(await_reread(transport, sim_server, adapter, result.log_sizes))
     assert check.confirmed and check.daemons == ("adskflex",), check
     (entry,) = audit.entries()
     assert entry["action"] == "lmreread" and entry["outcome"] == "ok"
+
+
+def test_with_several_debug_logs_the_reread_is_confirmed_by_the_one_that_logs_it(
+        sim_server, audit, tmp_path):
+    other = tmp_path / "ugslmd.log"  # another vendor daemon's log: quiet
+    other.write_text('9:00:00 (ugslmd) OUT: "NX" ann@ws1\n')
+    server = replace(sim_server, debug_log=None, debug_logs=(str(other), sim_server.debug_log))
+    transport, adapter = LocalTransport(), ADAPTERS["flexlm"]
+    result = run(reread(transport, server, adapter, audit=audit))
+    assert result.ok, result.output
+    assert [log for log, _size in result.log_sizes] == [str(other), sim_server.debug_log]
+    assert dict(result.log_sizes)[str(other)] == other.stat().st_size
+    check = run(await_reread(transport, server, adapter, result.log_sizes))
+    assert check.confirmed and check.daemons == ("adskflex",), check
+    # a log that cannot be read is left out: the others still confirm
+    gone = replace(server, debug_logs=(str(tmp_path / "gone.log"), sim_server.debug_log))
+    result = run(reread(transport, gone, adapter, audit=audit))
+    assert [log for log, _size in result.log_sizes] == [sim_server.debug_log]
+    assert run(await_reread(transport, gone, adapter, result.log_sizes)).confirmed
+
+
+def test_the_recent_events_of_several_debug_logs_are_read_in_time_order(tmp_path):
+    logs = [tmp_path / "adskflex.log", tmp_path / "ugslmd.log", tmp_path / "missing.log"]
+    logs[0].write_text('9:00:00 (lmgrd) TIMESTAMP 3/2/2026\n'
+                       '9:00:00 (adskflex) OUT: "AutoCAD" ann@ws1\n'
+                       '9:20:00 (adskflex) IN: "AutoCAD" ann@ws1\n')
+    logs[1].write_text('9:00:00 (lmgrd) TIMESTAMP 3/2/2026\n'
+                       '9:10:00 (ugslmd) OUT: "NX" bob@ws2\n')
+    server = ServerConfig("eng", debug_logs=tuple(map(str, logs)), timezone="UTC")
+    events = run(recent_events(LocalTransport(), server, ADAPTERS["flexlm"]))
+    assert [(e.kind, e.feature, e.user) for e in events] == [
+        (EventKind.OUT, "AutoCAD", "ann"), (EventKind.OUT, "NX", "bob"),
+        (EventKind.IN, "AutoCAD", "ann")]
 
 
 def test_an_options_error_the_daemon_reports_on_reread_is_not_confirmed(sim_server, audit):
@@ -216,7 +253,7 @@ def test_an_options_error_the_daemon_reports_on_reread_is_not_confirmed(sim_serv
                           language=OPTIONS_FILE))
     assert saved.saved
     result = run(reread(transport, sim_server, adapter, audit=audit))
-    check = run(await_reread(transport, sim_server, adapter, result.log_offset, attempts=1))
+    check = run(await_reread(transport, sim_server, adapter, result.log_sizes, attempts=1))
     assert not check.confirmed and check.errors, check
 
 

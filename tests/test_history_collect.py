@@ -142,10 +142,13 @@ def write_config(tmp_path: Path, *servers: str) -> Path:
     return path
 
 
-def local_server(remote: Remote, name: str = "arch", log: Path | None = None) -> str:
+def local_server(remote: Remote, name: str = "arch", log: Path | None = None,
+                 logs: tuple[Path, ...] = ()) -> str:
+    """A server on this machine: its debug_log, or with `logs` its debug_logs."""
+    quoted = ", ".join(f'"{path}"' for path in logs)
+    followed = f"debug_logs = [{quoted}]" if logs else f'debug_log = "{log or remote.debug_log}"'
     return (f'[[servers]]\nname = "{name}"\ntransport = "local"\nlmutil = "{remote.lmutil}"\n'
-            f'license = "{LICENSE}"\ndebug_log = "{log or remote.debug_log}"\n'
-            f'timezone = "{ZONE}"\npoll_interval_s = 1\n')
+            f'license = "{LICENSE}"\n{followed}\ntimezone = "{ZONE}"\npoll_interval_s = 1\n')
 
 
 def status_of(remote: Remote):
@@ -158,9 +161,10 @@ def status_of(remote: Remote):
     return status
 
 
-def usage(kind: str, user: str, clock: str = "10:00:00") -> str:
+def usage(kind: str, user: str, clock: str = "10:00:00", daemon: str = "adskflex",
+          feature: str = "AutoCAD") -> str:
     tail = "  (Licensed number of users already reached. (-4,342))" if kind == "DENIED" else ""
-    return f'{clock} (adskflex) {kind}: "AutoCAD" {user}@ws1{tail}\n'
+    return f'{clock} ({daemon}) {kind}: "{feature}" {user}@ws1{tail}\n'
 
 
 def append(log: Path, *lines: str) -> None:
@@ -194,13 +198,15 @@ def test_stopped_and_started_again_it_records_each_line_once(tmp_path):
     assert len(closed) == counts["IN"] and rows["sources"] == 1
 
 
-def busy_log(log: Path, sessions: int, first: int = 0) -> None:
-    """A busy server's hour: each user checks out, another is denied, the first checks in."""
+def busy_log(log: Path, sessions: int, first: int = 0, *daemon_feature: str) -> None:
+    """A busy server's hour: each user checks out, another is denied, the first checks in
+    (of `daemon_feature`, default adskflex's AutoCAD)."""
     lines = []
     for n in range(first, first + sessions):
         clock = f"{8 + n // 3600}:{n // 60 % 60:02}:{n % 60:02}"
-        lines += [usage("OUT", f"u{n}", clock), usage("DENIED", f"d{n}", clock),
-                  usage("IN", f"u{n}", clock)]
+        lines += [usage("OUT", f"u{n}", clock, *daemon_feature),
+                  usage("DENIED", f"d{n}", clock, *daemon_feature),
+                  usage("IN", f"u{n}", clock, *daemon_feature)]
     append(log, *lines)
 
 
@@ -253,6 +259,46 @@ def test_killed_with_sigkill_again_and_again_it_ends_with_each_line_once(tmp_pat
     sessions = listed(database, "sessions", tmp_path)
     assert all(s["end_kind"] == "in" for s in sessions)
     assert len({s["user"] for s in sessions}) == 20_600
+
+
+def test_two_logs_of_one_server_killed_again_and_again_end_with_each_line_once(tmp_path):
+    """Two vendor daemons' logs, each read and resumed on its own: every kill finds them read
+    to different places."""
+    remote = Remote(tmp_path)
+    logs = (tmp_path / "adskflex.log", tmp_path / "ugslmd.log")
+    daemons = (("adskflex", "AutoCAD"), ("ugslmd", "NX"))
+    for log in logs:
+        log.write_text(LOG_HEADER)
+    busy_log(logs[0], 8_000, 0, *daemons[0])
+    busy_log(logs[1], 6_000, 0, *daemons[1])
+    database = sqlite(tmp_path)
+    collector = Collector(tmp_path, write_config(tmp_path, local_server(remote, logs=logs)),
+                          database)
+    part_written = []
+    for round in range(5):
+        collector.start()
+        if round == 0:
+            time.sleep(0.3)  # killed while it starts
+        else:
+            denials_written_beyond(database, part_written[-1] if part_written else 0)
+        collector.kill()
+        written = denials_written(database)
+        assert written < counted_in(*logs)["DENIED"]  # killed before its last batch
+        part_written.append(written)
+        busy_log(logs[0], 100, 8_000 + 100 * round, *daemons[0])
+        busy_log(logs[1], 50, 6_000 + 50 * round, *daemons[1])
+    assert part_written[1] > 0 and part_written == sorted(part_written)
+    collector.start()
+    total = 8_500 + 6_250
+    rows = caught_up(database, tmp_path, {"sessions": total, "denials": total}, collector)
+    assert collector.stop() == 0
+    assert rows["events"] == 3 * total and rows["sources"] == 2
+    for log in logs:
+        assert f"following {log} on from byte" in collector.said
+    sessions = listed(database, "sessions", tmp_path)
+    assert all(s["end_kind"] == "in" for s in sessions)
+    assert {(s["feature"], s["user"]) for s in sessions} == {
+        *(("AutoCAD", f"u{n}") for n in range(8_500)), *(("NX", f"u{n}") for n in range(6_250))}
 
 
 # ---- rotation -----------------------------------------------------------------------------

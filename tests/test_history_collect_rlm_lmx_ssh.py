@@ -120,3 +120,48 @@ def test_collect_over_ssh_records_rlm_and_lmx_once_across_a_cut_link(tmp_path,
         f"x{n:03}" for n in range(60)]
     assert history_rows(database, tmp_path)["denials"] == sum(
         counts["denials"] for counts in after.values())
+
+
+def test_collect_over_ssh_records_the_denials_of_each_isv_report_log_once(tmp_path,
+                                                                          sshd: SshServer):
+    rlm = RlmRemote(tmp_path)
+    advance_rlm_state_dir(rlm.state, HOURS * 3600)
+    simio = rlm.simio_report_log()
+    logs = [rlm.report_log, simio]
+    config = write_config(tmp_path, rlm.server_with_isv_logs(
+        "studio", sshd.alias, logs, ssh_config=sshd.config_path,
+        known_hosts=sshd.known_hosts, poll_interval_s=1))
+    database = sqlite(tmp_path)
+    collector = Collector(tmp_path, config, database).start()
+
+    def expected() -> dict[str, int]:
+        counts = [rlm_counts(log) for log in logs]
+        return {key: sum(count[key] for count in counts) for key in ("sessions", "denials")}
+
+    def recorded() -> dict[str, int]:
+        return per_server(tmp_path)["studio"]
+
+    def until_recorded(wanted: dict[str, int]) -> None:
+        deadline = time.monotonic() + WAIT_S
+        while recorded() != wanted:
+            assert time.monotonic() < deadline, f"{recorded()} != {wanted}\n{collector.said}"
+            assert collector.process.poll() is None, collector.said
+            time.sleep(0.1)
+
+    until_recorded(expected())
+    with open_rlm_state_dir(rlm.state) as server:
+        at = server.now + timedelta(minutes=1)
+    append(rlm.report_log, *(rlm.denial(f"f{n:02}", at=at + timedelta(seconds=n))
+                             for n in range(20)))
+    append(simio, *(rlm.denial(f"s{n:02}", product="simio_design",
+                               at=at + timedelta(seconds=n)) for n in range(20)))
+    until_recorded(expected())
+    time.sleep(1.5)  # anything read twice would be written by now
+    assert recorded() == expected()
+    assert collector.stop() == 0
+    for log in logs:
+        assert f"following {log} from its start" in collector.said
+    denied = [d["user"] for d in listed(database, "denials", tmp_path)]
+    assert sorted(user for user in denied if user[0] in "fs" and user[1:].isdigit()) == [
+        *(f"f{n:02}" for n in range(20)), *(f"s{n:02}" for n in range(20))]
+    assert history_rows(database, tmp_path)["sources"] == 2  # one for each ISV's log

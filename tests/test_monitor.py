@@ -12,7 +12,14 @@ from pathlib import Path
 from lmconsole.adapters import ADAPTERS
 from lmconsole.adapters.transports.local import LocalTransport
 from lmconsole.model import Status
-from lmconsole.monitor import PARSE_IN_THREAD_FROM, CallbackListener, Monitor, ServerMonitor
+from lmconsole.monitor import (
+    PARSE_IN_THREAD_FROM,
+    CallbackListener,
+    Listener,
+    Monitor,
+    ServerMonitor,
+)
+from lmconsole.transport import LogPosition
 
 from .corpus import LMSTAT
 
@@ -368,6 +375,154 @@ def test_a_follow_that_fails_goes_on_from_where_it_stopped_or_reports_the_gap(tm
     (gap,) = gaps
     assert gap.server == "office" and gap.since <= gap.until
     assert gap.reason in ("the log was rotated and its old file is gone", "the log was truncated")
+
+
+@dataclass(frozen=True)
+class ServerWithLogs(Server):
+    debug_logs: tuple[str, ...] = ()
+
+
+class Heard(Listener):
+    """What the monitor told, by log."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str]] = []  # (log, user)
+        self.read: dict[str, LogPosition] = {}
+        self.failures: list[str] = []
+        self.started: list[str] = []
+        self.gaps: list = []
+
+    def log_event(self, event, where, log) -> None:
+        self.events.append((log, event.user))
+
+    def log_read(self, server, position, log) -> None:
+        self.read[log] = position
+
+    def follow_failed(self, server, error) -> None:
+        self.failures.append(error)
+
+    def follow_started(self, server) -> None:
+        self.started.append(server)
+
+    def log_gap(self, gap) -> None:
+        self.gaps.append(gap)
+
+
+def logs_monitor(logs: list[Path], transport=None) -> tuple[ServerMonitor, Heard]:
+    heard = Heard()
+    server = ServerWithLogs("studio", "/bin/false", poll_interval_s=3600,
+                            debug_logs=tuple(map(str, logs)))
+    return ServerMonitor(server, ADAPTERS["flexlm"], transport or LocalTransport(), heard), heard
+
+
+def following(monitor: ServerMonitor, scenario) -> None:
+    async def main():
+        tasks = [asyncio.create_task(monitor.follow_loop(path)) for path in monitor.logs]
+        try:
+            await scenario()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    asyncio.run(main())
+
+
+def test_every_log_of_a_server_is_followed_and_each_event_names_its_log(tmp_path):
+    logs = [tmp_path / "adskflex.log", tmp_path / "ugslmd.log"]
+    for log in logs:
+        log.write_text(denial("before"))  # followed from their end: not read
+    monitor, heard = logs_monitor(logs)
+    assert list(monitor.logs) == [str(log) for log in logs]
+
+    async def scenario():
+        await until(lambda: len(heard.read) == 2, "both follows started")
+        with logs[0].open("a") as file:
+            file.write(denial("ann"))
+        with logs[1].open("a") as file:
+            file.write(denial("bob") + denial("cid"))
+        await until(lambda: len(heard.events) == 3, "three denials", timeout=5)
+
+    following(monitor, scenario)
+    assert sorted(heard.events) == [(str(logs[0]), "ann"), (str(logs[1]), "bob"),
+                                    (str(logs[1]), "cid")]
+    assert {log: position.offset for log, position in heard.read.items()} == {
+        str(logs[0]): logs[0].stat().st_size, str(logs[1]): logs[1].stat().st_size}
+    assert heard.failures == [] and heard.gaps == []
+
+
+def test_a_log_that_cannot_be_read_is_named_and_the_others_are_read_meanwhile(tmp_path):
+    logs = [tmp_path / "adskflex.log", tmp_path / "ugslmd.log", tmp_path / "mathlm.log"]
+    logs[0].write_text("")
+    monitor, heard = logs_monitor(logs)
+
+    async def scenario():
+        await until(lambda: len(heard.failures) == 2, "both missing logs said", 3)
+        with logs[0].open("a") as file:
+            file.write(denial("ann"))
+        await until(lambda: heard.events, "the readable log's denial")
+        logs[1].write_text(denial("bob"))  # appears: read whole
+        monitor.refresh()
+        await until(lambda: len(heard.events) == 2, "the second log's denial")
+        assert heard.started == []  # the third is still missing
+        logs[2].write_text(denial("cid"))
+        monitor.refresh()
+        await until(lambda: len(heard.events) == 3, "the third log's denial")
+        await until(lambda: heard.started, "every log read")
+
+    following(monitor, scenario)
+    first, both = heard.failures[:2]
+    assert str(logs[1]) in first or str(logs[2]) in first
+    assert f"{logs[1]}: No such file or directory" in both
+    assert f"{logs[2]}: No such file or directory" in both
+    assert str(logs[0]) not in both
+    # the second log read again: the failure left is the third's alone
+    assert f"{logs[2]}: No such file" in heard.failures[-1]
+    assert str(logs[1]) not in heard.failures[-1]
+    assert heard.started == ["studio"]
+    assert heard.events == [(str(log), user) for log, user in
+                            zip(logs, ["ann", "bob", "cid"], strict=True)]
+
+
+class FlakyFollowOf(FlakyFollow):
+    """Follows of `path` fail after `lines` lines; the others' never."""
+
+    def __init__(self, path: Path, lines: int) -> None:
+        super().__init__(lines)
+        self.path = str(path)
+
+    async def follow(self, path, start=None):
+        follow = super().follow(path, start) if path == self.path \
+            else LocalTransport.follow(self, path, start)
+        async for item in follow:
+            yield item
+
+
+def test_a_log_rotated_away_while_its_follow_waits_is_a_gap_naming_it(tmp_path):
+    logs = [tmp_path / "adskflex.log", tmp_path / "ugslmd.log"]
+    for log in logs:
+        log.write_text("")
+    monitor, heard = logs_monitor(logs, FlakyFollowOf(logs[1], lines=1))
+
+    async def scenario():
+        await until(lambda: len(heard.read) == 2, "both follows started")
+        with logs[1].open("a") as file:
+            file.write(denial("ann"))
+        await until(lambda: heard.failures, "the second log's follow failed")
+        (tmp_path / "archive").mkdir()
+        logs[1].rename(tmp_path / "archive" / "ugslmd.log")
+        logs[1].write_text(denial("bob"))
+        with logs[0].open("a") as file:
+            file.write(denial("cid"))
+        monitor.refresh()
+        await until(lambda: heard.gaps, "the gap")
+        await until(lambda: len(heard.events) == 3, "three denials")
+
+    following(monitor, scenario)
+    (gap,) = heard.gaps
+    assert gap.reason.startswith(f"{logs[1]}: ")
+    assert sorted(heard.events) == [(str(logs[0]), "cid"), (str(logs[1]), "ann"),
+                                    (str(logs[1]), "bob")]
 
 
 class ThreadNoted:

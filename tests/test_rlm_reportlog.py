@@ -134,3 +134,41 @@ def test_import_of_a_report_log_through_a_configured_rlm_server(tmp_path: Path):
     sessions = listed(tmp_path, "sessions")
     assert sorted((s["user"], s["duration_s"]) for s in sessions) == [
         ("anna.berg", 9 * 3600 + 44 * 60 + 57), ("bob", 9 * 3600 + 30 * 60 + 1)]
+
+
+FOUNDRY = """\
+RLM Report Log Format 0, version 12.2, authenticated
+ISV: foundry, RLM version 12.2 BL2
+START bigserver 12/31/2025 22:00
+OUT nuke 13.2 1 anna.berg ws-07 "" 1 1 0 a1 0 77aa "" "" "" 12/31 22:30:00
+DENY nuke 13.2 bob pc2 "" 1 -22 1 12/31 23:00:00
+IN 1 nuke 13.2 anna.berg ws-07 "" 1 0 0 a1 01/01 07:00:00
+"""
+
+
+def test_import_of_each_isv_report_log_of_one_server(tmp_path: Path):
+    config = tmp_path / "config" / "lmconsole" / "config.toml"
+    config.parent.mkdir(parents=True)
+    logs = [tmp_path / "reprise.rl", tmp_path / "foundry.rl"]
+    config.write_text('[[servers]]\nname = "design"\nmanager = "rlm"\nlicense = "5053@lic"\n'
+                      f'timezone = "Europe/Berlin"\ndebug_logs = ["{logs[0]}", "{logs[1]}"]\n')
+    logs[0].write_text(STANDARD)
+    logs[1].write_text(FOUNDRY)
+
+    def imported() -> dict[str, str]:
+        return summary(lmconsole(tmp_path, "import", *map(str, logs), "--server", "design",
+                                 "--database", database(tmp_path)))
+
+    result = imported()
+    assert result["events"] == "9 (9 new)" and result["denials"] == "3"
+    assert result["sessions"].startswith("3 (0 still open)")
+    denials = listed(tmp_path, "denials")
+    assert sorted((d["feature"], d["user"]) for d in denials) == [
+        ("cad", "eve"), ("cad", "fred"), ("nuke", "bob")]
+    sessions = listed(tmp_path, "sessions")
+    assert sorted((s["feature"], s["user"], s["duration_s"]) for s in sessions) == [
+        ("cad", "anna.berg", 9 * 3600 + 44 * 60 + 57), ("cad", "bob", 9 * 3600 + 30 * 60 + 1),
+        ("nuke", "anna.berg", 8 * 3600 + 30 * 60)]
+    again = imported()  # both files known: nothing new, nothing counted twice
+    assert again["events"] == "9 (0 new)"
+    assert len(listed(tmp_path, "denials")) == 3 and len(listed(tmp_path, "sessions")) == 3

@@ -7,6 +7,7 @@ with rlmremove over the same link."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from lmconsole.screens.seats import SeatsScreen
 from tests.pilot_wait import until
 from tests.sim_remotes import LmxRemote, RlmRemote, append, followed
 from tests.sshd import SshServer, sshd_fixture  # noqa: F401 - registers the `sshd` fixture
-from tests.test_ui_ssh_e2e import Remote, transport_for
+from tests.test_ui_ssh_e2e import Remote, header_text, transport_for
 
 SERVERS = ("office", "studio", "cae")
 
@@ -94,5 +95,55 @@ def test_flexlm_rlm_and_lmx_servers_live_in_one_console_over_ssh(tmp_path, sshd)
             assert entry["outcome"] == "ok", entry
             last = rlm.report_log.read_text().splitlines()[-1]
             assert last.startswith(f"IN 3 nuke_r {seat.version} {seat.user} {seat.host} ")
+
+    asyncio.run(scenario())
+
+
+def test_an_rlm_server_with_two_isv_report_logs_shows_the_denials_of_both(tmp_path, sshd):
+    rlm = RlmRemote(tmp_path)
+    logs = [rlm.report_log, rlm.simio_report_log()]
+    missing = rlm.state / "mill.rl"  # a third ISV's, not written yet
+    (config,) = parse_config(rlm.server_with_isv_logs("studio", sshd.alias, [*logs, missing]),
+                             "studio.toml").servers
+    app = LMConsoleApp([console_server(config, ADAPTERS["rlm"], transport_for(sshd))],
+                       audit=AuditLog(tmp_path / "audit.log", user=lambda: "tester"),
+                       display_tz=ZoneInfo("Europe/Berlin"))
+
+    async def scenario():
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.press("d")
+            await until(pilot, lambda: all(followed(log) for log in logs),
+                        "both ISVs' report logs followed over SSH")
+            written = time.monotonic()
+            append(logs[0], rlm.denial("nina.foundry"))
+            append(logs[1], rlm.denial("sam.simio", product="simio_design"))
+            denials = app.screen
+            assert isinstance(denials, DenialsScreen)
+            shown = lambda: {str(value) for row in denials.table.rows.values()  # noqa: E731
+                             for value in row.values}
+            await until(pilot, lambda: {"nina.foundry@ws1", "sam.simio@ws1"} <= shown(),
+                        "the denial of each ISV in the denials view", timeout=5)
+            print(f"two ISVs' denials shown {time.monotonic() - written:.2f} s after written")
+            assert sorted((e.event.feature, e.event.user) for e in app.data.denials) == [
+                ("nuke_r", "nina.foundry"), ("simio_design", "sam.simio")]
+
+            # the third log, missing, is named under the view's title; the others' events
+            # do not make it read
+            await until(pilot, lambda: "studio" in app.data.follow_errors,
+                        "the missing report log said", timeout=10)
+            error = app.data.follow_errors["studio"]
+            assert str(missing) in error and "No such file" in error
+            assert str(logs[0]) not in error and str(logs[1]) not in error
+            problems = lambda: str(app.screen.query_one("#problems").render())  # noqa: E731
+            await until(pilot, lambda: "studio events missing" in problems(),
+                        "the missing log under the view's title", timeout=5)
+            assert str(missing) in problems() and "events missing" in header_text(app)
+            missing.write_text("RLM Report Log Format 0, version 15.2, authenticated\n")
+            app.monitor.refresh("studio")
+            await until(pilot, lambda: "studio" not in app.data.follow_errors,
+                        "every report log read", timeout=10)
+            append(missing, rlm.denial("mo.mill", product="mari_i"))
+            await until(pilot, lambda: "mo.mill@ws1" in shown(), "the third ISV's denial",
+                        timeout=5)
 
     asyncio.run(scenario())

@@ -26,7 +26,8 @@ _NOT_YET = {"options_file": "it has no options file (its authorisation rules liv
             "options_files": "it has no options file (its authorisation rules live in the "
                              "server)",
             "license_file": "its licences are enrolled in the server, not read from a file",
-            "debug_log": "its logs are not read yet"}
+            "debug_log": "its logs are not read yet",
+            "debug_logs": "its logs are not read yet"}
 _PORT_AT_HOST = re.compile(r"(?P<port>[0-9]{1,5})@(?P<host>[^\s,@;]+)")
 
 

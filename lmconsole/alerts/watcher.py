@@ -74,7 +74,7 @@ class AlertWatcher(Listener):
                 self.denial_evaluated_at = moment
                 self.evaluate()
 
-    def log_event(self, event: Event, where: LogPosition | None) -> None:
+    def log_event(self, event: Event, where: LogPosition | None, log: str) -> None:
         self.event(event)
 
     def follow_failed(self, server: str, error: str) -> None:

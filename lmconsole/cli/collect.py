@@ -1,9 +1,9 @@
 """`lmconsole collect`: headless, for systemd; follows every configured server and writes the
 history (lmconsole.history.recorder) until it is stopped (SIGTERM, SIGINT).
 
-Each server's debug log is followed on from where the history says it was last read (the
-same file, or the file it was rotated to), so that a collector killed at any moment, or a
-machine rebooted, loses nothing and counts nothing twice. A log never read before is read
+Each of a server's debug logs is followed on from where the history says it was last read
+(the same file, or the file it was rotated to), so that a collector killed at any moment, or
+a machine rebooted, loses nothing and counts nothing twice. A log never read before is read
 from its start: the checkouts still open were made before the collector began. What it does
 is said on standard error, one line each (systemd's journal keeps them). No Textual here.
 """
@@ -54,9 +54,8 @@ async def collect(args: argparse.Namespace) -> int:
     from lmconsole.history.audit_copy import AuditCopy
     from lmconsole.history.occupancy import Retention
     from lmconsole.history.recorder import HistoryRecorder
-    from lmconsole.monitor import Fanout, Monitor, ServerMonitor
+    from lmconsole.monitor import Fanout, Monitor, ServerMonitor, followed_logs
     from lmconsole.snapshot import close_transport
-    from lmconsole.transport import LogPosition
 
     from .servers import server_queries
 
@@ -73,20 +72,13 @@ async def collect(args: argparse.Namespace) -> int:
     monitors = []
     for query in queries:
         server = query.config
-        resume = await recorder.add_server(server.name, manager=query.adapter.kind,
-                                           time_zone=server.timezone,
-                                           log_path=server.debug_log,
-                                           poll_interval_s=server.poll_interval_s)
+        resumes = await recorder.add_server(server.name, manager=query.adapter.kind,
+                                            time_zone=server.timezone,
+                                            log_paths=followed_logs(server),
+                                            poll_interval_s=server.poll_interval_s)
         monitor = ServerMonitor(server, query.adapter, query.transport,
                                 Fanout(recorder, said, alerts.watcher))
-        if resume is not None:
-            monitor.log_position = resume.position
-            monitor.link_lost_at = resume.read_at  # lines lost meanwhile: a gap since then
-            if resume.last_at is not None:  # the date of its lines until one names it
-                monitor.log_date = resume.last_at.astimezone(server.tz).date()
-        elif server.debug_log:  # never read: all of it, from its start (the file it is now)
-            monitor.log_position = LogPosition(None, 0)
-        said.starting(server.name, server.debug_log, resume)
+        resume_logs(monitor, resumes, said)
         monitors.append(monitor)
     monitor = Monitor(monitors)
     writer = asyncio.create_task(recorder.run(), name="recorder")
@@ -105,6 +97,26 @@ async def collect(args: argparse.Namespace) -> int:
         await store.close()
         said.stopped(recorder)
     return EXIT_OK
+
+
+def resume_logs(monitor, resumes: dict, said: Said) -> None:
+    """Each log of the monitor's server followed on from where the history says it was last
+    read (`resumes`, by path), or from its start."""
+    from lmconsole.transport import LogPosition
+
+    server = monitor.config
+    for log in monitor.logs.values():
+        resume = resumes.get(log.path)
+        if resume is not None:
+            log.position = resume.position
+            log.lost_from = resume.read_at  # lines lost meanwhile: a gap since then
+            if resume.last_at is not None:  # the date of its lines until one names it
+                log.date = resume.last_at.astimezone(server.tz).date()
+        else:  # never read: all of it, from its start (the file it is now)
+            log.position = LogPosition(None, 0)
+        said.starting(server.name, log.path, resume)
+    if not monitor.logs:
+        said.starting(server.name, None, None)
 
 
 async def alert_service(config, store, said: Said):

@@ -3,9 +3,11 @@
 A HistoryRecorder is a monitor Listener (the console's and `lmconsole collect`'s). The
 monitor's callbacks only queue; `run()` writes the queue every FLUSH_S seconds (sooner when
 it grows past FLUSH_ROWS), one transaction per server and batch, holding the rows and how far
-the log has been read, so that a process killed at any moment resumes from a position whose
-lines are all in the database. Replayed lines change nothing: a followed line is known by
-its file (the transport's identity of it: inode and first line) and its byte offset.
+each of its logs has been read, so that a process killed at any moment resumes each log from
+a position whose lines are all in the database. Replayed lines change nothing: a followed
+line is known by its file (the transport's identity of it: inode and first line) and its byte
+offset. A server may have several logs (one a daemon): each is a source of its own, read and
+resumed on its own.
 
 Sessions are opened by OUT, written at once as `still_open`, and closed by IN or a daemon's
 restart (SessionTracker); a restarted recorder carries on with the sessions the database holds
@@ -57,7 +59,7 @@ GAP_POLL = "poll"
 
 @dataclass(frozen=True, slots=True)
 class Resume:
-    """Where a server's log was last read, and the time of the last event read there."""
+    """Where a log was last read, and the time of the last event read there."""
 
     position: LogPosition
     last_at: datetime | None
@@ -65,17 +67,26 @@ class Resume:
 
 
 @dataclass
+class _Log:
+    """One followed log of a recorded server."""
+
+    path: str
+    read: LogPosition | None = None  # how far the follow has read
+    recorded: LogPosition | None = None  # how far the database says it has
+    read_to: int | None = None  # the time of the latest event read from it
+    event_read_at: float = field(default_factory=time.monotonic)  # when (time.monotonic)
+
+
+@dataclass
 class _Server:
-    """One recorded server: its rows waiting to be written and how far its log was read."""
+    """One recorded server: its rows waiting to be written and how far its logs were read."""
 
     name: str
     id: int
-    log_path: str | None
+    logs: dict[str, _Log]  # by path
     tracker: SessionTracker
-    pending: list[tuple[Event, LogPosition]] = field(default_factory=list)
-    read: LogPosition | None = None  # how far the follow has read
-    recorded: LogPosition | None = None  # how far the database says it has
-    sources: dict[str | None, int] = field(default_factory=dict)  # file identity -> id
+    pending: list[tuple[Event, LogPosition, str]] = field(default_factory=list)  # ..., path
+    sources: dict[tuple[str, str | None], int] = field(default_factory=dict)  # (path, file) -> id
     gaps: list[dict] = field(default_factory=list)
     poll_gap_since: int | None = None  # the start of the current poll gap, if any
     polled_at: int | None = None  # the last poll recorded
@@ -91,8 +102,6 @@ class _Server:
     unlocated: int = 0  # events whose line's position was not known: not recorded
     missed_ends: MissedEnds | None = None  # a collector's: polls end what the log left open
     polls: list[tuple[ServerStatus, int]] = field(default_factory=list)  # ... to compare
-    log_read_to: int | None = None  # the time of the latest event read from the log
-    event_read_at: float = field(default_factory=time.monotonic)  # when (time.monotonic)
 
 
 class HistoryRecorder(Listener):
@@ -114,51 +123,54 @@ class HistoryRecorder(Listener):
         self.stopping = False  # `run` ends after the batch it is writing
 
     async def add_server(self, name: str, *, manager: str, time_zone: str | None,
-                         log_path: str | None, poll_interval_s: float = 30.0
-                         ) -> Resume | None:
-        """Record `name` from now on. Returns where its log was last read (to follow it on
-        from there), or None when it never was."""
+                         log_paths: tuple[str, ...], poll_interval_s: float = 30.0
+                         ) -> dict[str, Resume]:
+        """Record `name` from now on. Returns where each of its logs was last read (to
+        follow it on from there); a log never read is not in it."""
         server_id = await self.store.server_id(name, manager=manager, time_zone=time_zone)
         tracker = SessionTracker()
         async for carried in self.store.still_open_sessions(server_id):
             tracker.carry(carried)
-        server = _Server(name, server_id, log_path, tracker, poll_interval_s=poll_interval_s)
+        logs = {path: _Log(path) for path in log_paths}
+        server = _Server(name, server_id, logs, tracker, poll_interval_s=poll_interval_s)
         self.servers[name] = server
-        if self.keeps_place and log_path is not None:
+        if self.keeps_place and logs:
             server.missed_ends = MissedEnds()
-        if log_path is None:
-            if self.keeps_place:  # a collector: the sessions come from the polls
-                server.poll_sessions = PollSessions(
-                    server_id, await self.store.poll_sessions_open(server_id))
-            return None
-        followed = await self.store.followed_source(server_id, log_path, FOLLOWED)
-        if followed is None:
-            return None
-        file_id = followed.identity.removeprefix(FOLLOWED) or None
-        server.sources[file_id] = followed.id
-        position = LogPosition(file_id, followed.bytes_read)
-        if self.keeps_place:
-            server.read = server.recorded = position
-        return Resume(position, _datetime(followed.last_at), _datetime(followed.read_at))
+        if not logs and self.keeps_place:  # a collector: the sessions come from the polls
+            server.poll_sessions = PollSessions(
+                server_id, await self.store.poll_sessions_open(server_id))
+        resumes = {}
+        for log in logs.values():
+            followed = await self.store.followed_source(server_id, log.path, FOLLOWED)
+            if followed is None:
+                continue
+            file_id = followed.identity.removeprefix(FOLLOWED) or None
+            server.sources[(log.path, file_id)] = followed.id
+            position = LogPosition(file_id, followed.bytes_read)
+            if self.keeps_place:
+                log.read = log.recorded = position
+            resumes[log.path] = Resume(position, _datetime(followed.last_at),
+                                       _datetime(followed.read_at))
+        return resumes
 
     # ---- what the monitor tells (queued; no I/O) ------------------------------------------------
 
-    def log_event(self, event: Event, where: LogPosition | None) -> None:
+    def log_event(self, event: Event, where: LogPosition | None, log: str) -> None:
         server = self.servers.get(event.server or "")
-        if server is None:
+        if server is None or log not in server.logs:
             return
         if where is None:
             server.unlocated += 1
             return
-        server.pending.append((event, where))
-        server.event_read_at = time.monotonic()
+        server.pending.append((event, where, log))
+        server.logs[log].event_read_at = time.monotonic()
         if len(server.pending) >= FLUSH_ROWS:
             self.wake.set()
 
-    def log_read(self, server: str, position: LogPosition) -> None:
+    def log_read(self, server: str, position: LogPosition, log: str) -> None:
         recorded = self.servers.get(server)
-        if recorded is not None and self.keeps_place:
-            recorded.read = position
+        if recorded is not None and self.keeps_place and log in recorded.logs:
+            recorded.logs[log].read = position
 
     def log_gap(self, gap: LogGap) -> None:
         server = self.servers.get(gap.server)
@@ -239,7 +251,7 @@ class HistoryRecorder(Listener):
             since = server.counted_to - 60 if server.counted_to is not None else until - 3600
             if server.earliest_at is not None:  # a log read from further back
                 since, server.earliest_at = min(since, server.earliest_at), None
-            if server.log_path is not None:
+            if server.logs:
                 await count_from_sessions(self.store, server.id, since, until)
             await roll_up(self.store, since, until, server.id)
             server.counted_to = until
@@ -269,31 +281,31 @@ class HistoryRecorder(Listener):
                     break
 
     async def _flush(self, server: _Server) -> None:
-        """One batch of `server`: at most FLUSH_ROWS events, and how far the log has been
-        read: to the end of what was read when every queued event is in the batch, else to
-        the start of the first event left for the next one."""
+        """One batch of `server`: at most FLUSH_ROWS events, and how far each log has been
+        read: to the end of what was read when every queued event of the log is in the
+        batch, else to the start of its first event left for the next one."""
         pending, server.pending = server.pending[:FLUSH_ROWS], server.pending[FLUSH_ROWS:]
         gaps, server.gaps = server.gaps, []
-        read = (server.pending[0][1] if server.pending else server.read) \
-            if self.keeps_place else None
+        reads = self._reads(server)
         if not (pending or gaps or server.minutes or server.session_rows or server.polls
                 or (server.missed_ends and server.missed_ends.waiting)) \
-                and read == server.recorded:
+                and all(read == server.logs[path].recorded for path, read in reads.items()):
             return
         now = int(self.now().timestamp())
-        file_ids = {where.file_id for _event, where in pending}
-        if read is not None:
-            file_ids.add(read.file_id)
-        for file_id in file_ids - server.sources.keys():
-            server.sources[file_id] = await self._source(server, file_id, now)
-        daemons, features = set(), set()
-        events, denials, sessions = self._rows(server, pending, daemons, features)
+        files = {(path, where.file_id) for _event, where, path in pending}
+        files |= {(path, read.file_id) for path, read in reads.items()}
+        for path, file_id in files - server.sources.keys():
+            server.sources[(path, file_id)] = await self._source(server, path, file_id, now)
+        daemons, features, read_to = set(), set(), {}
+        events, denials, sessions = self._rows(server, pending, daemons, features, read_to)
+        for path, at in read_to.items():
+            log = server.logs[path]
+            log.read_to = max(log.read_to or at, at)
         if events:
             times = [event["at"] for event in events]
             earliest, latest = min(times), max(times)
             server.earliest_at = min(server.earliest_at or earliest, earliest)
             server.seen_until = max(server.seen_until or latest, latest)
-            server.log_read_to = max(server.log_read_to or latest, latest)
         sessions += self._ended_by_polls(server)
         minutes, server.minutes = server.minutes, []
         await self.store.upsert_poll_minutes(minutes)
@@ -301,9 +313,10 @@ class HistoryRecorder(Listener):
         await self.store.upsert_poll_sessions(polled)
         await self.store.record(
             events, denials, sessions, gaps, server_id=server.id,
-            read=None if read is None else (server.sources[read.file_id], read.offset),
-            path=server.log_path or "", now=now)
-        server.recorded = read
+            reads=[(server.sources[(path, read.file_id)], read.offset, path)
+                   for path, read in reads.items()], now=now)
+        for path, read in reads.items():
+            server.logs[path].recorded = read
         self.events_written += len(events)
         daemons -= server.daemons
         features -= server.features
@@ -312,35 +325,50 @@ class HistoryRecorder(Listener):
             server.daemons |= daemons
             server.features |= features
 
+    def _reads(self, server: _Server) -> dict[str, LogPosition]:
+        """How far each log is read, as far as the database may have it: to the start of
+        its first event still queued, else to where the follow is (a console: none)."""
+        if not self.keeps_place:
+            return {}
+        first_queued: dict[str, LogPosition] = {}
+        for _event, where, path in server.pending:
+            first_queued.setdefault(path, where)
+            if len(first_queued) == len(server.logs):
+                break
+        reads = {path: first_queued.get(path, log.read) for path, log in server.logs.items()}
+        return {path: read for path, read in reads.items() if read is not None}
+
     def _ended_by_polls(self, server: _Server) -> list[dict]:
-        """The sessions the log left open that the polls since the last batch no longer
-        list (after the log's events up to now: the tracker is as the log has it)."""
+        """The sessions the logs left open that the polls since the last batch no longer
+        list (after the logs' events up to now: the tracker is as the logs have it)."""
         if server.missed_ends is None:
             return []
         polls, server.polls = server.polls, []
         for status, at in polls:
             server.missed_ends.polled(server.tracker, status, at)
-        quiet = time.monotonic() - server.event_read_at >= QUIET_S and not server.pending
-        ended = server.missed_ends.ended(server.tracker, server.log_read_to, quiet)
+        read_to, quiet = _logs_read_to(server)
+        ended = server.missed_ends.ended(server.tracker, read_to, quiet)
         return [session.row(server.id) for session in ended]
 
-    async def _source(self, server: _Server, file_id: str | None, now: int) -> int:
-        identity = FOLLOWED + (file_id or f"unknown:{server.log_path}")
-        source = await self.store.source(server.id, identity, 0, server.log_path or "",
+    async def _source(self, server: _Server, path: str, file_id: str | None, now: int) -> int:
+        identity = FOLLOWED + (file_id or f"unknown:{path}")
+        source = await self.store.source(server.id, identity, 0, path,
                                          lambda _size: identity, now)
         return source.id
 
-    def _rows(self, server: _Server, pending: list[tuple[Event, LogPosition]],
-              daemons: set[str], features: set[tuple[str, str]]):
+    def _rows(self, server: _Server, pending: list[tuple[Event, LogPosition, str]],
+              daemons: set[str], features: set[tuple[str, str]], read_to: dict[str, int]):
         """The rows of the queued events, and the sessions they open and end; the daemons
-        and features they name are added to the sets."""
+        and features they name are added to the sets, and the time of each log's latest
+        event to `read_to`."""
         events: list[dict] = []
         denials: list[dict] = []
         sessions: list[dict] = []
         tracker, server_id = server.tracker, server.id
-        for event, where in pending:
-            source_id, offset = server.sources[where.file_id], where.offset
+        for event, where, path in pending:
+            source_id, offset = server.sources[(path, where.file_id)], where.offset
             at, kind, feature = int(event.at.timestamp()), event.kind.value, event.feature
+            read_to[path] = max(read_to.get(path, at), at)
             events.append({
                 "source_id": source_id, "byte_offset": offset, "server_id": server_id,
                 "at": at, "kind": kind, "daemon": event.daemon, "feature": feature,
@@ -364,6 +392,15 @@ class HistoryRecorder(Listener):
             if tracker.opened is not None:
                 sessions.append(tracker.opened.row(server_id))
         return events, denials, sessions
+
+
+def _logs_read_to(server: _Server) -> tuple[int | None, bool]:
+    """How far in time the server's logs have all been read, leaving out those quiet for
+    QUIET_S (read to their end); and whether all of them are quiet, with nothing queued."""
+    moment = time.monotonic()
+    busy = [log for log in server.logs.values() if moment - log.event_read_at < QUIET_S]
+    times = [log.read_to for log in busy or server.logs.values()]
+    return (None if None in times else min(times)), not busy and not server.pending
 
 
 def _datetime(epoch: int | None) -> datetime | None:

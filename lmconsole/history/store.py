@@ -301,18 +301,17 @@ class HistoryStore:
 
     async def record(self, events: Sequence[dict], denials: Sequence[dict],
                      sessions: Sequence[dict], gaps: Sequence[dict], *, server_id: int,
-                     read: tuple[int, int] | None, path: str, now: int) -> None:
-        """A live recorder's batch, in one transaction with how far its log was read
-        (`read`: source id and byte offset), so that what a resumed follow reads again
-        is what this batch did not write. Gaps already recorded are completed, not
-        repeated: a gap's end replaces an open one."""
+                     reads: Sequence[tuple[int, int, str]], now: int) -> None:
+        """A live recorder's batch, in one transaction with how far its logs were read
+        (`reads`: source id, byte offset and path of each), so that what a resumed follow
+        reads again is what this batch did not write. Gaps already recorded are
+        completed, not repeated: a gap's end replaces an open one."""
         async with self.engine.begin() as connection:
             await self._write_rows(connection, events, denials, sessions)
             if gaps:
                 await connection.execute(self._upsert_gaps,
                                          [{"server_id": server_id, **gap} for gap in gaps])
-            if read is not None:
-                source_id, offset = read
+            for source_id, offset, path in reads:
                 values = {"path": path, "bytes_read": offset, "read_at": now}
                 last = max((e["at"] for e in events if e["source_id"] == source_id),
                            default=None)

@@ -39,8 +39,8 @@ async def apply(plan: Plan, transport, config, adapter, *, audit: AuditLog, now:
     if not saved.saved:
         return Applied(saved)
     done = await reread(transport, config, adapter, audit=audit, read_only=read_only)
-    if not done.ok or done.log_offset is None:
+    if not done.ok or not done.log_sizes:
         return Applied(saved, done)
-    check = await await_reread(transport, config, adapter, done.log_offset,
+    check = await await_reread(transport, config, adapter, done.log_sizes,
                                attempts=confirm_attempts)
     return Applied(saved, done, check)
