@@ -118,3 +118,37 @@ async def version_and_tables(url: str) -> tuple[str | None, bool]:
         return version, "alert_changes" in tables
     finally:
         await engine.dispose()
+
+
+def test_gaps_of_one_start_are_one_row_naming_each_and_writing_again_changes_nothing(database):
+    # two logs of a server lost in the same second (the link went): one row names both
+    async def scenario():
+        store = await HistoryStore.open(database)
+        try:
+            server = await store.server_id("rlm1", manager="rlm", time_zone=None)
+
+            async def gaps(*rows):
+                await store.record([], [], [], list(rows), server_id=server, reads=[], now=0)
+                return [tuple(row) for row in await store.rows(
+                    select(schema.gaps.c.kind, schema.gaps.c.start_at, schema.gaps.c.end_at,
+                           schema.gaps.c.reason).order_by(schema.gaps.c.kind))]
+
+            foundry = {"kind": "log", "start_at": 100, "end_at": 160, "reason": "foundry.rl"}
+            simio = {"kind": "log", "start_at": 100, "end_at": 190, "reason": "simio.rl"}
+            assert await gaps(foundry) == [("log", 100, 160, "foundry.rl")]
+            merged = [("log", 100, 190, "foundry.rl; simio.rl")]
+            assert await gaps(simio) == merged
+            assert await gaps(foundry, simio) == merged  # a batch written again
+            # a poll gap opens, then closes: the end is taken, the reason kept
+            assert await gaps({"kind": "poll", "start_at": 100, "end_at": None,
+                               "reason": "lmstat exited 1"}) == merged + [
+                ("poll", 100, None, "lmstat exited 1")]
+            closed = [("poll", 100, 130, "lmstat exited 1")]
+            assert await gaps({"kind": "poll", "start_at": 100, "end_at": 130,
+                               "reason": None}) == merged + closed
+            assert await gaps({"kind": "poll", "start_at": 100, "end_at": None,
+                               "reason": "lmstat exited 1"}) == merged + closed
+        finally:
+            await store.close()
+
+    asyncio.run(scenario())

@@ -70,6 +70,25 @@ def shown_url(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
+
+def _gaps_upsert(insert, dialect: str):
+    """A gap's row, merged with one of the same server, kind and start: an open gap takes its
+    end; two logs of one server that stopped being read in the same second (a link lost)
+    share a row that names both and ends with the later. Writing a gap again changes
+    nothing."""
+    upsert = insert(schema.gaps)
+    row, new = schema.gaps.c, upsert.excluded
+    position = func.instr if dialect == "sqlite" else func.strpos  # 0: not in it
+    named_already = new.reason.is_(None) | (
+        position("; " + row.reason + "; ", "; " + new.reason + "; ") > 0)
+    return upsert.on_conflict_do_update(
+        index_elements=["server_id", "kind", "start_at"],
+        set_={"end_at": case((row.end_at.is_(None) | (new.end_at > row.end_at), new.end_at),
+                             else_=row.end_at),
+              "reason": case((named_already, row.reason),
+                             (row.reason.is_(None), new.reason),
+                             else_=row.reason + "; " + new.reason)})
+
 @dataclass(frozen=True, slots=True)
 class SourceRow:
     id: int
@@ -97,11 +116,7 @@ class HistoryStore:
             set_={"end_at": upsert.excluded.end_at, "end_kind": upsert.excluded.end_kind,
                   "end_reason": upsert.excluded.end_reason},
             where=schema.sessions.c.end_kind == END_STILL_OPEN)
-        upsert = insert(schema.gaps)
-        self._upsert_gaps = upsert.on_conflict_do_update(
-            index_elements=["server_id", "kind", "start_at"],
-            set_={"end_at": upsert.excluded.end_at},
-            where=schema.gaps.c.end_at.is_(None))
+        self._upsert_gaps = _gaps_upsert(insert, self.dialect)
 
     # ---- opening ---------------------------------------------------------------------------
 
