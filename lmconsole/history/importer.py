@@ -30,6 +30,7 @@ from lmconsole.model import Diagnostic, EventKind
 BATCH_EVENTS = 20_000  # rows written per transaction
 PROGRESS_LINES = 65_536  # lines between two progress reports
 YIELD_LINES = 4_096  # lines between two turns given to the event loop (a power of two)
+BYTES_PER_LINE = 64  # a busy debug log's, about (a gzipped file's lines are undercounted)
 PROBE_DATE = date(2000, 1, 3)  # assumed while a file is read ahead to its first date line
 KIND_TEXT = {kind: kind.value for kind in EventKind}  # a dict is quicker than `.value`
 
@@ -87,6 +88,29 @@ class Importer:
         async for carried in self.store.still_open_sessions(server_id,
                                                             except_sources=source_ids):
             tracker.carry(carried)
+        lines = sum(plan.file.size_on_disk for plan in plans) // BYTES_PER_LINE
+        deferred = await self.store.defers_indexes_for(lines)
+        if deferred:
+            await self.store.defer_indexes()
+        try:
+            still_open = await self._write(plans, source_ids, server_id, tracker)
+        finally:
+            if deferred:  # before the occupancy, whose query reads the sessions by feature
+                await self.store.build_indexes()
+        summary = self.summary
+        # counted, not taken from the driver: asyncpg's executemany does not say how many
+        # rows an INSERT ... ON CONFLICT DO NOTHING added
+        summary.new_events = await self.store.event_count(server_id) - events_before
+        summary.still_open = still_open
+        summary.unmatched_ins = tracker.unmatched_ins
+        if summary.first_at is not None:  # the seats in use per minute, hour and day
+            since, until = _epoch(summary.first_at), _epoch(summary.last_at) + 1
+            summary.minutes = await count_imported(self.store, server_id, since, until)
+        return summary
+
+    async def _write(self, plans: list[LogPlan], source_ids: list[int], server_id: int,
+                     tracker: SessionTracker) -> int:
+        """Reads the files and writes their rows; the sessions left open."""
         writer = _RowWriter(self.store, server_id)
         try:
             await writer.start()
@@ -96,18 +120,9 @@ class Importer:
         finally:
             await writer.close()
         await self.store.names(server_id, writer.daemons, writer.features)
-        summary = self.summary
-        summary.sessions = writer.session_count
-        # counted, not taken from the driver: asyncpg's executemany does not say how many
-        # rows an INSERT ... ON CONFLICT DO NOTHING added
-        summary.new_events = await self.store.event_count(server_id) - events_before
-        summary.still_open = still_open
-        summary.unmatched_ins = tracker.unmatched_ins
-        summary.denials = writer.denial_count
-        if summary.first_at is not None:  # the seats in use per minute, hour and day
-            since, until = _epoch(summary.first_at), _epoch(summary.last_at) + 1
-            summary.minutes = await count_imported(self.store, server_id, since, until)
-        return summary
+        self.summary.sessions = writer.session_count
+        self.summary.denials = writer.denial_count
+        return still_open
 
     async def _write_still_open(self, tracker: SessionTracker, writer: _RowWriter) -> int:
         """The sessions left open, written a batch at a time; how many."""

@@ -22,6 +22,7 @@ from sqlalchemy import case, event, func, select, text, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.schema import CreateIndex, DropIndex
 
 from lmconsole.history import schema
 from lmconsole.history.bulk_writer import BulkWriter
@@ -34,6 +35,12 @@ SQLITE_BUSY_TIMEOUT_S = 30  # a console and a collector may write one SQLite fil
 SQLITE_CACHE_KIB = 16_384  # page cache per connection
 MIGRATION_LOCK = 4_726_137  # PostgreSQL advisory lock: one process migrates at a time
 STREAM_ROWS = 5_000  # rows read at a time where there may be very many
+# The indexes of the tables an import fills that no write of it reads: not the unique ones,
+# which make its writes idempotent. A large import into SQLite drops them and builds them
+# again once its rows are in (see `defer_indexes`).
+DEFERRABLE_INDEXES = tuple(index for table in (schema.events, schema.sessions, schema.denials)
+                           for index in sorted(table.indexes, key=lambda i: i.name)
+                           if not index.unique)
 
 
 class StoreError(Exception):
@@ -122,6 +129,7 @@ class HistoryStore:
                     await connection.run_sync(_upgrade)
                 else:
                     await connection.run_sync(_upgrade_in_one_transaction)
+                    await _build_deferred_indexes(connection)
         except (OSError, DBAPIError, TypeError) as error:  # TypeError: an unknown URL option
             await engine.dispose()
             raise StoreError(f"{shown_url(url)}: cannot open the history database: "
@@ -130,6 +138,39 @@ class HistoryStore:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+    # ---- an import's indexes ---------------------------------------------------------------
+
+    async def defers_indexes_for(self, lines: int) -> bool:
+        """Whether an import of about `lines` lines is better written without the
+        DEFERRABLE_INDEXES: on SQLite, when it holds at least as many rows as the events
+        table already does. Each row added to an index goes to its place in the B-tree,
+        and the covering index of sessions, by feature and user, puts them all over it
+        (a fifth of the writer's time, and most of its page writes); built afresh, an
+        index is one sort. Beyond that size, building the rows already there again costs
+        more than it saves."""
+        if self.dialect != "sqlite":
+            return False
+        async with self.engine.connect() as connection:
+            # the events table's largest rowid, read from the B-tree's edge: the rows it
+            # holds, or more where some were deleted
+            rows = (await connection.exec_driver_sql(
+                "SELECT max(rowid) FROM events")).scalar_one()
+        return lines >= (rows or 0)
+
+    async def defer_indexes(self) -> None:
+        """Drops the DEFERRABLE_INDEXES (an import's rows are then written without them);
+        `build_indexes` builds them again. If the import is cut short (killed, the machine
+        down), the next `open` of the database builds them: until then, what reads the
+        history is slower, never wrong."""
+        async with self.engine.begin() as connection:
+            for index in DEFERRABLE_INDEXES:
+                await connection.execute(DropIndex(index, if_exists=True))
+
+    async def build_indexes(self) -> None:
+        """The DEFERRABLE_INDEXES that are missing, built."""
+        async with self.engine.begin() as connection:
+            await _build_deferred_indexes(connection)
 
     async def schema_version(self) -> str | None:
         async with self.engine.connect() as connection:
@@ -608,6 +649,14 @@ def _alembic_config(connection):
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     return config
+
+
+async def _build_deferred_indexes(connection) -> None:
+    """The DEFERRABLE_INDEXES that are missing, built (an import that dropped them may
+    have been cut short); one that is there costs a look-up. The sort of a build spills
+    to temporary files, past the page cache (SQLite's default temp_store)."""
+    for index in DEFERRABLE_INDEXES:
+        await connection.execute(CreateIndex(index, if_not_exists=True))
 
 
 def _upgrade(connection) -> None:
