@@ -31,6 +31,17 @@ def refuse_events_without(connection, index: str, after_line: int = 0) -> None:
                        f"name = '{index}') BEGIN SELECT RAISE(ABORT, 'no index'); END")
 
 
+def indexes(tmp_path) -> list[tuple[str, str]]:
+    """The indexes of the database in tmp_path (created empty if there is none), as SQLite
+    holds them: the statements that made them."""
+    if not (tmp_path / "history.db").exists():
+        assert lmconsole(tmp_path, "history", "info", "--database",
+                         database(tmp_path)).returncode == 0
+    with sqlite3.connect(tmp_path / "history.db") as connection:
+        return connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                  "ORDER BY name").fetchall()
+
+
 def test_an_import_into_an_empty_database_defers_the_indexes_and_builds_them_even_if_it_fails(
         tmp_path):
     path = busy_log(tmp_path / "long.log", 12_500)  # two batches of events
@@ -47,6 +58,7 @@ def test_an_import_into_an_empty_database_defers_the_indexes_and_builds_them_eve
         connection.execute("DROP TRIGGER refuse")
     again = imported(tmp_path, path)
     assert again["events"] == "25,000 (5,000 new)"
+    assert indexes(tmp_path) == indexes(tmp_path / "empty")  # as the migrations made them
     assert imported(tmp_path, path)["events"] == "25,000 (0 new)"
     whole = imported(tmp_path / "fresh", path)
     assert info(tmp_path)["rows"] == info(tmp_path / "fresh")["rows"]

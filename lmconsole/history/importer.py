@@ -93,9 +93,9 @@ class Importer:
         if deferred:
             await self.store.defer_indexes()
         try:
-            still_open = await self._write(plans, source_ids, server_id, tracker)
+            still_open = await self._write(plans, source_ids, server_id, tracker, deferred)
         finally:
-            if deferred:  # before the occupancy, whose query reads the sessions by feature
+            if deferred:  # built by the writer, unless the import failed
                 await self.store.build_indexes()
         summary = self.summary
         # counted, not taken from the driver: asyncpg's executemany does not say how many
@@ -109,14 +109,18 @@ class Importer:
         return summary
 
     async def _write(self, plans: list[LogPlan], source_ids: list[int], server_id: int,
-                     tracker: SessionTracker) -> int:
-        """Reads the files and writes their rows; the sessions left open."""
-        writer = _RowWriter(self.store, server_id)
+                     tracker: SessionTracker, indexes_deferred: bool) -> int:
+        """Reads the files and writes their rows, then builds the indexes deferred (before
+        the occupancy, whose query reads the sessions by feature); the sessions left
+        open."""
+        writer = _RowWriter(self.store, server_id, indexes_deferred=indexes_deferred)
         try:
             await writer.start()
             for plan, source_id in zip(plans, source_ids):
                 await self._read(plan, source_id, tracker, writer)
             still_open = await self._write_still_open(tracker, writer)
+            if indexes_deferred:
+                await writer.build_indexes()
         finally:
             await writer.close()
         await self.store.names(server_id, writer.daemons, writer.features)
@@ -255,7 +259,8 @@ class Importer:
 class _RowWriter:
     """The rows of one import, written a batch at a time."""
 
-    def __init__(self, store: HistoryStore, server_id: int) -> None:
+    def __init__(self, store: HistoryStore, server_id: int, *,
+                 indexes_deferred: bool = False) -> None:
         self.store = store
         self.server_id = server_id
         self.events: list[tuple] = []
@@ -269,7 +274,8 @@ class _RowWriter:
         self._at: datetime | None = None
         self._epoch = 0
         self._writing: asyncio.Future | None = None  # the batch being written
-        self._bulk = store.bulk_writer()  # SQLite: a process of its own writes the rows
+        # SQLite: a process of its own writes the rows
+        self._bulk = store.bulk_writer(indexes_deferred=indexes_deferred)
 
     async def start(self) -> None:
         if self._bulk is None:
@@ -331,13 +337,24 @@ class _RowWriter:
             writing, self._writing = self._writing, None
             await writing
 
+    async def build_indexes(self) -> None:
+        """The indexes deferred, built once every row is written: by the writer process
+        (the importer's memory holds what it read), else here."""
+        if self._bulk is None:
+            await self.store.build_indexes()
+        else:
+            await self._bulk_write(self.store.bulk_index_statements())
+
     async def _write(self, events: list[tuple], denials: list[tuple],
                      sessions: list[tuple]) -> None:
         if self._bulk is None:
             await self.store.write_tuples(events, denials, sessions)
-            return
+        else:
+            await self._bulk_write(self.store.bulk_statements(events, denials, sessions))
+
+    async def _bulk_write(self, statements) -> None:
         try:
-            await self._bulk.write(self.store.bulk_statements(events, denials, sessions))
+            await self._bulk.write(statements)
         except BulkWriterError as error:
             raise StoreError(f"{shown_url(self.store.url)}: cannot write the history: "
                              f"{error}") from None

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 
-from sqlalchemy import case, event, func, select, text, update
+from sqlalchemy import Index, case, event, func, select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -30,9 +31,11 @@ from lmconsole.history.schema import END_STILL_OPEN
 from lmconsole.history.sessions import Session
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+_SQLITE = sqlite.dialect()
 DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 SQLITE_BUSY_TIMEOUT_S = 30  # a console and a collector may write one SQLite file
 SQLITE_CACHE_KIB = 16_384  # page cache per connection
+SQLITE_INDEX_BUILD_CACHE_KIB = 4_096  # and while an import's indexes are deferred or built
 MIGRATION_LOCK = 4_726_137  # PostgreSQL advisory lock: one process migrates at a time
 STREAM_ROWS = 5_000  # rows read at a time where there may be very many
 # The indexes of the tables an import fills that no write of it reads: not the unique ones,
@@ -319,16 +322,28 @@ class HistoryStore:
                 for sql, parameters in statement.parameters(rows):
                     await connection.exec_driver_sql(sql, parameters)
 
-    def bulk_writer(self) -> BulkWriter | None:
+    def bulk_writer(self, *, indexes_deferred: bool = False) -> BulkWriter | None:
         """For an SQLite file: a process of its own that writes what `write_tuples` takes
         (see bulk_writer.py and `bulk_statements`), started by the caller; None for other
-        databases."""
+        databases. `indexes_deferred`: the rows go without DEFERRABLE_INDEXES, each at
+        the end of its table and its unique index, which a small page cache holds."""
         database = self.url.database
         if self.dialect != "sqlite" or database in (None, "", ":memory:") \
                 or database.startswith("file:"):
             return None
-        return BulkWriter(str(Path(database).expanduser()),
-                          SQLITE_PRAGMAS + SQLITE_BULK_PRAGMAS, SQLITE_BUSY_TIMEOUT_S)
+        pragmas = SQLITE_PRAGMAS + SQLITE_BULK_PRAGMAS
+        if indexes_deferred:
+            pragmas += (f"cache_size=-{SQLITE_INDEX_BUILD_CACHE_KIB}",)
+        return BulkWriter(str(Path(database).expanduser()), pragmas, SQLITE_BUSY_TIMEOUT_S)
+
+    @staticmethod
+    def bulk_index_statements() -> list[tuple[str, None]]:
+        """The statements a bulk writer runs to build the DEFERRABLE_INDEXES: its
+        temporary files on disk again, where the sorts of the builds go (in memory, they
+        would take as much as the indexes)."""
+        return [("PRAGMA temp_store=FILE", None),
+                *((str(_create_if_missing(index).compile(dialect=_SQLITE)), None)
+                  for index in DEFERRABLE_INDEXES)]
 
     @staticmethod
     def bulk_statements(events: Sequence[tuple], denials: Sequence[tuple],
@@ -653,10 +668,19 @@ def _alembic_config(connection):
 
 async def _build_deferred_indexes(connection) -> None:
     """The DEFERRABLE_INDEXES that are missing, built (an import that dropped them may
-    have been cut short); one that is there costs a look-up. The sort of a build spills
-    to temporary files, past the page cache (SQLite's default temp_store)."""
-    for index in DEFERRABLE_INDEXES:
-        await connection.execute(CreateIndex(index, if_not_exists=True))
+    have been cut short); one that is there costs a look-up. The sort of a build holds
+    as much memory as the page cache, then spills to temporary files (SQLite's default
+    temp_store): the cache is made small meanwhile."""
+    await connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_INDEX_BUILD_CACHE_KIB}")
+    try:
+        for index in DEFERRABLE_INDEXES:
+            await connection.execute(_create_if_missing(index))
+    finally:
+        await connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+
+
+def _create_if_missing(index: Index) -> CreateIndex:
+    return CreateIndex(index, if_not_exists=True)
 
 
 def _upgrade(connection) -> None:
