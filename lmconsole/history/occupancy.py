@@ -230,16 +230,16 @@ class _CountedMinutes:
     def __init__(self, store: HistoryStore, server_id: int) -> None:
         self.store = store
         self.server_id = server_id
-        self.rows: list[dict] = []
+        self.rows: list[tuple] = []  # in the order of the store's COUNTED_MINUTE_COLUMNS
         self.written = 0
 
     async def add(self, feature: str | None, minutes: Iterable[Minute]) -> None:
+        server_id, rows = self.server_id, self.rows
         for minute, peak, mean, borrowed in minutes:
-            self.rows.append({"server_id": self.server_id, "feature": feature, "at": minute,
-                              "in_use_peak": peak, "in_use_mean": mean, "borrowed": borrowed,
-                              "from_log": True, "polls": 0})
-            if len(self.rows) >= BATCH_ROWS:
+            rows.append((server_id, feature, minute, peak, mean, borrowed, True, 0))
+            if len(rows) >= BATCH_ROWS:
                 await self.flush()
+                rows = self.rows
 
     async def flush(self) -> None:
         await self.store.upsert_counted_minutes(self.rows)

@@ -444,17 +444,18 @@ class HistoryStore:
 
     # ---- occupancy --------------------------------------------------------------------------
 
-    async def upsert_counted_minutes(self, rows: Sequence[dict]) -> None:
-        """Minutes counted from a log's sessions: their seats in use replace what polls
-        sampled; the issued, reserved and queued counts polls gave stay."""
+    async def upsert_counted_minutes(self, rows: Sequence[tuple]) -> None:
+        """Minutes counted from a log's sessions, tuples in the order of
+        COUNTED_MINUTE_COLUMNS: their seats in use replace what polls sampled; the issued,
+        reserved and queued counts polls gave stay."""
         if not rows:
             return
-        if self.dialect == "sqlite":  # tuples, many to a statement (see write_tuples)
-            values = [tuple(row[name] for name in COUNTED_MINUTE_COLUMNS) for row in rows]
+        if self.dialect == "sqlite":  # many to a statement (see write_tuples)
             async with self.engine.begin() as connection:
-                for sql, parameters in _SQLITE_COUNTED_MINUTES.parameters(values):
+                for sql, parameters in _SQLITE_COUNTED_MINUTES.parameters(rows):
                     await connection.exec_driver_sql(sql, parameters)
             return
+        rows = [dict(zip(COUNTED_MINUTE_COLUMNS, row)) for row in rows]
         table = schema.occupancy_minute
         insert = self._insert(table)
         statement = insert.on_conflict_do_update(
