@@ -5,6 +5,7 @@ schema's indexes (built by the next open if the import was killed)."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import sqlite3
 
 from lmconsole.history.store import HistoryStore
@@ -89,6 +90,28 @@ def test_the_indexes_of_an_import_killed_midway_are_built_by_the_next_open(tmp_p
     assert COVERING not in names and "ix_events_server_id_at" not in names
     assert "sqlite_autoindex_events_1" in names  # the natural keys are never dropped
     assert asyncio.run(migrated_differences(url))[1] == []
+
+
+def test_an_open_during_an_import_leaves_the_deferred_indexes_to_it(tmp_path):
+    url, lock_path = database(tmp_path), tmp_path / "history.db.indexes"
+
+    async def reopened() -> None:
+        store = await HistoryStore.open(url)
+        await store.close()
+
+    async def deferred() -> None:
+        store = await HistoryStore.open(url)
+        await store.defer_indexes()
+        await store.close()
+
+    asyncio.run(deferred())
+    with open(lock_path, "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_SH)  # as an import holds it
+        asyncio.run(reopened())
+        assert COVERING not in dict(indexes(tmp_path))
+        fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+    asyncio.run(reopened())
+    assert indexes(tmp_path) == indexes(tmp_path / "empty")
 
 
 def test_only_sqlite_defers_and_only_for_as_many_lines_as_events_it_holds(tmp_path,

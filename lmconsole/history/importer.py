@@ -12,6 +12,7 @@ A log that names no date at all is dated by counting back from its modification 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -90,13 +91,9 @@ class Importer:
             tracker.carry(carried)
         lines = sum(plan.file.size_on_disk for plan in plans) // BYTES_PER_LINE
         deferred = await self.store.defers_indexes_for(lines)
-        if deferred:
-            await self.store.defer_indexes()
-        try:
-            still_open = await self._write(plans, source_ids, server_id, tracker, deferred)
-        finally:
-            if deferred:  # built by the writer, unless the import failed
-                await self.store.build_indexes()
+        async with self.store.indexes_deferred() if deferred else contextlib.nullcontext():
+            still_open = await self._write(plans, source_ids, server_id, tracker,
+                                            indexes_deferred=deferred)
         summary = self.summary
         # counted, not taken from the driver: asyncpg's executemany does not say how many
         # rows an INSERT ... ON CONFLICT DO NOTHING added
@@ -109,7 +106,7 @@ class Importer:
         return summary
 
     async def _write(self, plans: list[LogPlan], source_ids: list[int], server_id: int,
-                     tracker: SessionTracker, indexes_deferred: bool) -> int:
+                     tracker: SessionTracker, *, indexes_deferred: bool) -> int:
         """Reads the files and writes their rows, then builds the indexes deferred (before
         the occupancy, whose query reads the sessions by feature); the sessions left
         open."""

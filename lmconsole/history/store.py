@@ -132,7 +132,9 @@ class HistoryStore:
                     await connection.run_sync(_upgrade)
                 else:
                     await connection.run_sync(_upgrade_in_one_transaction)
-                    await _build_deferred_indexes(connection)
+                    with _deferral_lock(url, fcntl.LOCK_EX | fcntl.LOCK_NB) as no_import:
+                        if no_import:  # else an import deferred them, and builds them
+                            await _build_deferred_indexes(connection)
         except (OSError, DBAPIError, TypeError) as error:  # TypeError: an unknown URL option
             await engine.dispose()
             raise StoreError(f"{shown_url(url)}: cannot open the history database: "
@@ -161,11 +163,25 @@ class HistoryStore:
                 "SELECT max(rowid) FROM events")).scalar_one()
         return lines >= (rows or 0)
 
+    @contextlib.asynccontextmanager
+    async def indexes_deferred(self) -> AsyncIterator[None]:
+        """The DEFERRABLE_INDEXES dropped for the block (an import's rows are written
+        without them; `build_indexes` builds them again, within it or, at the latest, as
+        it ends). Meanwhile the import holds a shared flock on `<file>.indexes`, and an
+        `open` of the database elsewhere leaves the indexes to it (building them would
+        hold SQLite's write lock longer than the import's writer waits for it). If the
+        import is cut short (killed, the machine down), the lock goes with its process
+        and the next `open` builds them: until then, what reads the history is slower,
+        never wrong."""
+        with _deferral_lock(self.url, fcntl.LOCK_SH):
+            await self.defer_indexes()
+            try:
+                yield
+            finally:
+                await self.build_indexes()
+
     async def defer_indexes(self) -> None:
-        """Drops the DEFERRABLE_INDEXES (an import's rows are then written without them);
-        `build_indexes` builds them again. If the import is cut short (killed, the machine
-        down), the next `open` of the database builds them: until then, what reads the
-        history is slower, never wrong."""
+        """Drops the DEFERRABLE_INDEXES (see `indexes_deferred`)."""
         async with self.engine.begin() as connection:
             for index in DEFERRABLE_INDEXES:
                 await connection.execute(DropIndex(index, if_exists=True))
@@ -566,6 +582,26 @@ async def _sqlite_file_lock(url: URL) -> AsyncIterator[None]:
         await asyncio.to_thread(fcntl.flock, lock.fileno(), fcntl.LOCK_EX)
         try:
             yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _deferral_lock(url: URL, operation: int) -> Iterator[bool]:
+    """An flock on `<file>.indexes` of an SQLite file (see `indexes_deferred`): whether it
+    was had (a blocking one always is; a file in memory has no other users: True)."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") \
+            or url.database.startswith("file:"):
+        yield True
+        return
+    with open(f"{Path(url.database).expanduser()}.indexes", "a+b") as lock:
+        try:
+            fcntl.flock(lock.fileno(), operation)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
