@@ -7,6 +7,7 @@ the peak RSS and the database size per million sessions. The CPU time and peak R
 given for each of the two processes: the importer (which reads and parses) and its SQLite
 writer (lmconsole/history/bulk_writer.py), which run at once; their RSS add up.
 Asserts nothing; the issue's goals are >= 300,000 lines/s and < 200 MB however long the log.
+bench/history_import_stages.py splits the importer's reading into its stages.
 
     .venv/bin/python bench/history_import.py [--lines 5000000]
 """
