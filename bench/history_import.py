@@ -3,10 +3,11 @@
 Writes `--lines` lines (default 5,000,000; about 50 days of bench/debuglog.py's busy
 server) to a temporary file, imports it into a fresh SQLite database in a child process
 (`python -m lmconsole import`, as an admin runs it), and prints lines/s, the CPU time,
-the peak RSS and the database size per million sessions. The peak RSS is the largest
-process's (Linux keeps the largest of the children waited for): the importer's; its SQLite
-writer process (lmconsole/history/bulk_writer.py, about 80 MB) comes on top of it.
+the peak RSS and the database size per million sessions. The CPU time and peak RSS are
+given for each of the two processes: the importer (which reads and parses) and its SQLite
+writer (lmconsole/history/bulk_writer.py), which run at once; their RSS add up.
 Asserts nothing; the issue's goals are >= 300,000 lines/s and < 200 MB however long the log.
+bench/history_import_stages.py splits the importer's reading into its stages.
 
     .venv/bin/python bench/history_import.py [--lines 5000000]
 """
@@ -27,6 +28,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from debuglog import generated_lines  # noqa: E402  (the same generator as the parser's benchmark)
 
 LINES_PER_DAY = 100_000
+# `python -m lmconsole`, which then prints its own and its writer's CPU time and peak RSS
+MEASURED_IMPORT = """
+import resource, sys
+from lmconsole.cli import main
+status = main()
+for name, who in (("importer", resource.RUSAGE_SELF), ("writer", resource.RUSAGE_CHILDREN)):
+    usage = resource.getrusage(who)
+    print(f"{name} {usage.ru_utime} {usage.ru_stime} {usage.ru_maxrss}", file=sys.stderr)
+sys.exit(status)
+"""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         env = {**os.environ, "XDG_CONFIG_HOME": directory, "XDG_DATA_HOME": directory}
         started = time.perf_counter()
         result = subprocess.run(
-            [sys.executable, "-m", "lmconsole", "import", str(log), "--server", "bench",
+            [sys.executable, "-c", MEASURED_IMPORT, "import", str(log), "--server", "bench",
              "--server-tz", "Europe/Berlin", "--database", f"sqlite:///{database}"],
             capture_output=True, text=True, env=env)
         elapsed = time.perf_counter() - started
@@ -60,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         if result.returncode != 0:
             print(result.stderr, file=sys.stderr)
             return result.returncode
+        processes = _processes(result.stderr)
         counts = {line[:12].strip(): line[13:] for line in result.stdout.splitlines()}
         sessions = int(counts["sessions"].split()[0].replace(",", ""))
         size = database.stat().st_size
@@ -70,11 +82,28 @@ def main(argv: list[str] | None = None) -> int:
         # the machine may be shared: CPU time says what the import cost, whatever else ran
         print(f"cpu: {cpu:.1f} s (user {usage.ru_utime:.1f}, sys {usage.ru_stime:.1f}) = "
               f"{lines / cpu:,.0f} lines per CPU second, {cpu / elapsed:.2f} cores busy")
+        for name, (user, system, rss_mb) in processes.items():
+            print(f"  {name}: cpu {user + system:.1f} s (user {user:.1f}, sys {system:.1f}), "
+                  f"peak RSS {rss_mb:.0f} MB")
+        if processes:
+            print(f"  together: peak RSS at most {sum(p[2] for p in processes.values()):.0f} MB")
         print(f"rows: events {counts['events']}, sessions {counts['sessions']}, "
               f"denials {counts['denials']}")
         print(f"database: {size / 2**20:.0f} MiB, "
               f"{size / max(1, sessions) * 1e6 / 2**20:.0f} MiB per million sessions")
     return 0
+
+
+def _processes(stderr: str) -> dict[str, tuple[float, float, float]]:
+    """(user s, system s, peak RSS MB) of the importer and its writer, as it printed them;
+    the writer's is 0 when SQLite was written in the importer's own process."""
+    found = {}
+    for line in stderr.splitlines():
+        name, *figures = line.split()
+        if name in ("importer", "writer") and len(figures) == 3:
+            user, system, rss_kib = map(float, figures)
+            found[name] = (user, system, rss_kib / 1024)
+    return found
 
 
 def generate(log: Path, lines: int, seed: int) -> None:

@@ -58,6 +58,13 @@ def test_a_seat_held_across_minutes_fills_each_and_ends_where_it_ends():
     assert len(rows) == 120 and rows[0] == (0, 1, 1.0, 0) and rows[-1] == (7140, 1, 1.0, 0)
 
 
+def test_seats_ending_at_a_minute_s_start_all_leave_its_peak():
+    # one and two borrowed seats end together at 1:00, one stays to 1:30: the minute from
+    # 1:00 held one seat, whichever of the two ending was taken first
+    spans = [(0, 60, 1, True), (0, 60, 2, True), (30, 90, 1, False)]
+    assert list(minutes_in_use(spans)) == [(0, 4, 3.5, 3), (60, 1, 0.5, 0)]
+
+
 def test_the_minutes_come_as_they_are_counted_not_after_the_whole_span():
     ten_years = 10 * 365 * 86400  # 5,256,000 minutes: a list of them would take seconds
     first = list(itertools.islice(minutes_in_use([(0, ten_years, 1, False)]), 3))

@@ -37,7 +37,8 @@ class BulkWriterError(Exception):
     """The child could not write (its own words), or it ended."""
 
 
-Statements = list[tuple[str, list[tuple]]]  # (SQL, its parameter tuples for executemany)
+# (SQL, its parameter tuples for executemany), or (SQL, None): a statement run once (DDL)
+Statements = list[tuple[str, list[tuple] | None]]
 
 
 class BulkWriter:
@@ -145,7 +146,10 @@ def _write(connection: sqlite3.Connection, statements: Statements) -> None:
     connection.execute("BEGIN")
     try:
         for sql, parameters in statements:
-            connection.executemany(sql, parameters)
+            if parameters is None:
+                connection.execute(sql)
+            else:
+                connection.executemany(sql, parameters)
     except BaseException:
         connection.execute("ROLLBACK")
         raise

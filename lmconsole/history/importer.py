@@ -12,6 +12,7 @@ A log that names no date at all is dated by counting back from its modification 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -30,6 +31,7 @@ from lmconsole.model import Diagnostic, EventKind
 BATCH_EVENTS = 20_000  # rows written per transaction
 PROGRESS_LINES = 65_536  # lines between two progress reports
 YIELD_LINES = 4_096  # lines between two turns given to the event loop (a power of two)
+BYTES_PER_LINE = 64  # a busy debug log's, about (a gzipped file's lines are undercounted)
 PROBE_DATE = date(2000, 1, 3)  # assumed while a file is read ahead to its first date line
 KIND_TEXT = {kind: kind.value for kind in EventKind}  # a dict is quicker than `.value`
 
@@ -87,27 +89,41 @@ class Importer:
         async for carried in self.store.still_open_sessions(server_id,
                                                             except_sources=source_ids):
             tracker.carry(carried)
-        writer = _RowWriter(self.store, server_id)
-        try:
-            await writer.start()
-            for plan, source_id in zip(plans, source_ids):
-                await self._read(plan, source_id, tracker, writer)
-            still_open = await self._write_still_open(tracker, writer)
-        finally:
-            await writer.close()
-        await self.store.names(server_id, writer.daemons, writer.features)
+        lines = sum(plan.file.size_on_disk for plan in plans) // BYTES_PER_LINE
+        deferred = await self.store.defers_indexes_for(lines)
+        async with self.store.indexes_deferred() if deferred else contextlib.nullcontext():
+            still_open = await self._write(plans, source_ids, server_id, tracker,
+                                            indexes_deferred=deferred)
         summary = self.summary
-        summary.sessions = writer.session_count
         # counted, not taken from the driver: asyncpg's executemany does not say how many
         # rows an INSERT ... ON CONFLICT DO NOTHING added
         summary.new_events = await self.store.event_count(server_id) - events_before
         summary.still_open = still_open
         summary.unmatched_ins = tracker.unmatched_ins
-        summary.denials = writer.denial_count
         if summary.first_at is not None:  # the seats in use per minute, hour and day
             since, until = _epoch(summary.first_at), _epoch(summary.last_at) + 1
             summary.minutes = await count_imported(self.store, server_id, since, until)
         return summary
+
+    async def _write(self, plans: list[LogPlan], source_ids: list[int], server_id: int,
+                     tracker: SessionTracker, *, indexes_deferred: bool) -> int:
+        """Reads the files and writes their rows, then builds the indexes deferred (before
+        the occupancy, whose query reads the sessions by feature); the sessions left
+        open."""
+        writer = _RowWriter(self.store, server_id, indexes_deferred=indexes_deferred)
+        try:
+            await writer.start()
+            for plan, source_id in zip(plans, source_ids):
+                await self._read(plan, source_id, tracker, writer)
+            still_open = await self._write_still_open(tracker, writer)
+            if indexes_deferred:
+                await writer.build_indexes()
+        finally:
+            await writer.close()
+        await self.store.names(server_id, writer.daemons, writer.features)
+        self.summary.sessions = writer.session_count
+        self.summary.denials = writer.denial_count
+        return still_open
 
     async def _write_still_open(self, tracker: SessionTracker, writer: _RowWriter) -> int:
         """The sessions left open, written a batch at a time; how many."""
@@ -240,7 +256,8 @@ class Importer:
 class _RowWriter:
     """The rows of one import, written a batch at a time."""
 
-    def __init__(self, store: HistoryStore, server_id: int) -> None:
+    def __init__(self, store: HistoryStore, server_id: int, *,
+                 indexes_deferred: bool = False) -> None:
         self.store = store
         self.server_id = server_id
         self.events: list[tuple] = []
@@ -254,7 +271,8 @@ class _RowWriter:
         self._at: datetime | None = None
         self._epoch = 0
         self._writing: asyncio.Future | None = None  # the batch being written
-        self._bulk = store.bulk_writer()  # SQLite: a process of its own writes the rows
+        # SQLite: a process of its own writes the rows
+        self._bulk = store.bulk_writer(indexes_deferred=indexes_deferred)
 
     async def start(self) -> None:
         if self._bulk is None:
@@ -316,13 +334,24 @@ class _RowWriter:
             writing, self._writing = self._writing, None
             await writing
 
+    async def build_indexes(self) -> None:
+        """The indexes deferred, built once every row is written: by the writer process
+        (the importer's memory holds what it read), else here."""
+        if self._bulk is None:
+            await self.store.build_indexes()
+        else:
+            await self._bulk_write(self.store.bulk_index_statements())
+
     async def _write(self, events: list[tuple], denials: list[tuple],
                      sessions: list[tuple]) -> None:
         if self._bulk is None:
             await self.store.write_tuples(events, denials, sessions)
-            return
+        else:
+            await self._bulk_write(self.store.bulk_statements(events, denials, sessions))
+
+    async def _bulk_write(self, statements) -> None:
         try:
-            await self._bulk.write(self.store.bulk_statements(events, denials, sessions))
+            await self._bulk.write(statements)
         except BulkWriterError as error:
             raise StoreError(f"{shown_url(self.store.url)}: cannot write the history: "
                              f"{error}") from None

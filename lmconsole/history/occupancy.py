@@ -17,10 +17,9 @@ than configured; sessions, denials and days are kept.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from heapq import heappop
+from heapq import heappop, heappush
 
 from sqlalchemy import Integer, and_, cast, delete, func, or_, select, update
 
@@ -67,7 +66,11 @@ class _Sweep:
     never the minutes of the span."""
 
     def __init__(self) -> None:
-        self.ends: list[tuple[int, int, bool]] = []  # (end, seats, borrowed), a heap
+        # the moments spans end, a heap, and the seats (all, borrowed) ending at each: spans
+        # ending together are one entry (a log's sessions still open all end at its last
+        # moment, and were a heap of hundreds of thousands)
+        self.ends: list[int] = []
+        self.ending: dict[int, list[int]] = {}
         self.t = 0
         self.level = self.borrowed = 0
         self.minute: int | None = None  # the minute being counted, and its figures so far
@@ -84,12 +87,19 @@ class _Sweep:
         """A span starting now (after `minutes_to(start)`)."""
         self._run_to(start)
         if end > start:
-            heapq.heappush(self.ends, (end, seats, borrowed))
-            self._change(seats, seats if borrowed else 0)
+            held = seats if borrowed else 0
+            ending = self.ending.get(end)
+            if ending is None:
+                heappush(self.ends, end)
+                self.ending[end] = [seats, held]
+            else:
+                ending[0] += seats
+                ending[1] += held
+            self._change(seats, held)
 
     def finish(self) -> Iterator[Minute]:
         while self.ends:
-            yield from self.minutes_to(self.ends[0][0])
+            yield from self.minutes_to(self.ends[0])
             self._run_to(self.t)  # the spans ending now
         self._close()
         yield from self.taken()
@@ -102,10 +112,11 @@ class _Sweep:
     def _run_to(self, target: int) -> None:
         """Time moves on to `target`; the spans ending by then end on the way."""
         ends = self.ends
-        while ends and ends[0][0] <= target:
-            end, seats, borrowed = heappop(ends)
+        while ends and ends[0] <= target:
+            end = heappop(ends)
+            seats, borrowed = self.ending.pop(end)
             self._hold_to(end)
-            self._change(-seats, -seats if borrowed else 0)
+            self._change(-seats, -borrowed)
         self._hold_to(target)
 
     # The two below run for every span and every minute held: the peaks kept with
@@ -230,16 +241,16 @@ class _CountedMinutes:
     def __init__(self, store: HistoryStore, server_id: int) -> None:
         self.store = store
         self.server_id = server_id
-        self.rows: list[dict] = []
+        self.rows: list[tuple] = []  # in the order of the store's COUNTED_MINUTE_COLUMNS
         self.written = 0
 
     async def add(self, feature: str | None, minutes: Iterable[Minute]) -> None:
+        server_id, rows = self.server_id, self.rows
         for minute, peak, mean, borrowed in minutes:
-            self.rows.append({"server_id": self.server_id, "feature": feature, "at": minute,
-                              "in_use_peak": peak, "in_use_mean": mean, "borrowed": borrowed,
-                              "from_log": True, "polls": 0})
-            if len(self.rows) >= BATCH_ROWS:
+            rows.append((server_id, feature, minute, peak, mean, borrowed, True, 0))
+            if len(rows) >= BATCH_ROWS:
                 await self.flush()
+                rows = self.rows
 
     async def flush(self) -> None:
         await self.store.upsert_counted_minutes(self.rows)

@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 
-from sqlalchemy import case, event, func, select, text, update
+from sqlalchemy import Index, case, event, func, select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.schema import CreateIndex, DropIndex
 
 from lmconsole.history import schema
 from lmconsole.history.bulk_writer import BulkWriter
@@ -29,11 +31,19 @@ from lmconsole.history.schema import END_STILL_OPEN
 from lmconsole.history.sessions import Session
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+_SQLITE = sqlite.dialect()
 DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 SQLITE_BUSY_TIMEOUT_S = 30  # a console and a collector may write one SQLite file
 SQLITE_CACHE_KIB = 16_384  # page cache per connection
+SQLITE_INDEX_BUILD_CACHE_KIB = 4_096  # and while an import's indexes are deferred or built
 MIGRATION_LOCK = 4_726_137  # PostgreSQL advisory lock: one process migrates at a time
 STREAM_ROWS = 5_000  # rows read at a time where there may be very many
+# The indexes of the tables an import fills that no write of it reads: not the unique ones,
+# which make its writes idempotent. A large import into SQLite drops them and builds them
+# again once its rows are in (see `indexes_deferred`).
+DEFERRABLE_INDEXES = tuple(index for table in (schema.events, schema.sessions, schema.denials)
+                           for index in sorted(table.indexes, key=lambda i: i.name)
+                           if not index.unique)
 
 
 class StoreError(Exception):
@@ -137,6 +147,9 @@ class HistoryStore:
                     await connection.run_sync(_upgrade)
                 else:
                     await connection.run_sync(_upgrade_in_one_transaction)
+                    with _deferral_lock(url, fcntl.LOCK_EX | fcntl.LOCK_NB) as no_import:
+                        if no_import:  # else an import deferred them, and builds them
+                            await _build_deferred_indexes(connection)
         except (OSError, DBAPIError, TypeError) as error:  # TypeError: an unknown URL option
             await engine.dispose()
             raise StoreError(f"{shown_url(url)}: cannot open the history database: "
@@ -145,6 +158,53 @@ class HistoryStore:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+    # ---- an import's indexes ---------------------------------------------------------------
+
+    async def defers_indexes_for(self, lines: int) -> bool:
+        """Whether an import of about `lines` lines is better written without the
+        DEFERRABLE_INDEXES: on SQLite, when it holds at least as many rows as the events
+        table already does. Each row added to an index goes to its place in the B-tree,
+        and the covering index of sessions, by feature and user, puts them all over it;
+        built afresh, an index is one sort (a 5 M-line log into an empty file: the
+        writer's CPU 75 -> 41 s, the builds included). Beyond that size, building the
+        rows already there again costs more than it saves."""
+        if self.dialect != "sqlite":
+            return False
+        async with self.engine.connect() as connection:
+            # the events table's largest rowid, read from the B-tree's edge: the rows it
+            # holds, or more where some were deleted
+            rows = (await connection.exec_driver_sql(
+                "SELECT max(rowid) FROM events")).scalar_one()
+        return lines >= (rows or 0)
+
+    @contextlib.asynccontextmanager
+    async def indexes_deferred(self) -> AsyncIterator[None]:
+        """The DEFERRABLE_INDEXES dropped for the block (an import's rows are written
+        without them; `build_indexes` builds them again, within it or, at the latest, as
+        it ends). Meanwhile the import holds a shared flock on `<file>.indexes`, and an
+        `open` of the database elsewhere leaves the indexes to it (building them would
+        hold SQLite's write lock longer than the import's writer waits for it). If the
+        import is cut short (killed, the machine down), the lock goes with its process
+        and the next `open` builds them: until then, what reads the history is slower,
+        never wrong."""
+        with _deferral_lock(self.url, fcntl.LOCK_SH):
+            await self.defer_indexes()
+            try:
+                yield
+            finally:
+                await self.build_indexes()
+
+    async def defer_indexes(self) -> None:
+        """Drops the DEFERRABLE_INDEXES (see `indexes_deferred`)."""
+        async with self.engine.begin() as connection:
+            for index in DEFERRABLE_INDEXES:
+                await connection.execute(DropIndex(index, if_exists=True))
+
+    async def build_indexes(self) -> None:
+        """The DEFERRABLE_INDEXES that are missing, built."""
+        async with self.engine.begin() as connection:
+            await _build_deferred_indexes(connection)
 
     async def schema_version(self) -> str | None:
         async with self.engine.connect() as connection:
@@ -293,16 +353,28 @@ class HistoryStore:
                 for sql, parameters in statement.parameters(rows):
                     await connection.exec_driver_sql(sql, parameters)
 
-    def bulk_writer(self) -> BulkWriter | None:
+    def bulk_writer(self, *, indexes_deferred: bool = False) -> BulkWriter | None:
         """For an SQLite file: a process of its own that writes what `write_tuples` takes
         (see bulk_writer.py and `bulk_statements`), started by the caller; None for other
-        databases."""
+        databases. `indexes_deferred`: the rows go without DEFERRABLE_INDEXES, each at
+        the end of its table and its unique index, which a small page cache holds."""
         database = self.url.database
         if self.dialect != "sqlite" or database in (None, "", ":memory:") \
                 or database.startswith("file:"):
             return None
-        return BulkWriter(str(Path(database).expanduser()),
-                          SQLITE_PRAGMAS + SQLITE_BULK_PRAGMAS, SQLITE_BUSY_TIMEOUT_S)
+        pragmas = SQLITE_PRAGMAS + SQLITE_BULK_PRAGMAS
+        if indexes_deferred:
+            pragmas += (f"cache_size=-{SQLITE_INDEX_BUILD_CACHE_KIB}",)
+        return BulkWriter(str(Path(database).expanduser()), pragmas, SQLITE_BUSY_TIMEOUT_S)
+
+    @staticmethod
+    def bulk_index_statements() -> list[tuple[str, None]]:
+        """The statements a bulk writer runs to build the DEFERRABLE_INDEXES: its
+        temporary files on disk again, where the sorts of the builds go (in memory, they
+        would take as much as the indexes)."""
+        return [("PRAGMA temp_store=FILE", None),
+                *((str(_create_if_missing(index).compile(dialect=_SQLITE)), None)
+                  for index in DEFERRABLE_INDEXES)]
 
     @staticmethod
     def bulk_statements(events: Sequence[tuple], denials: Sequence[tuple],
@@ -402,17 +474,18 @@ class HistoryStore:
 
     # ---- occupancy --------------------------------------------------------------------------
 
-    async def upsert_counted_minutes(self, rows: Sequence[dict]) -> None:
-        """Minutes counted from a log's sessions: their seats in use replace what polls
-        sampled; the issued, reserved and queued counts polls gave stay."""
+    async def upsert_counted_minutes(self, rows: Sequence[tuple]) -> None:
+        """Minutes counted from a log's sessions, tuples in the order of
+        COUNTED_MINUTE_COLUMNS: their seats in use replace what polls sampled; the issued,
+        reserved and queued counts polls gave stay."""
         if not rows:
             return
-        if self.dialect == "sqlite":  # tuples, many to a statement (see write_tuples)
-            values = [tuple(row[name] for name in COUNTED_MINUTE_COLUMNS) for row in rows]
+        if self.dialect == "sqlite":  # many to a statement (see write_tuples)
             async with self.engine.begin() as connection:
-                for sql, parameters in _SQLITE_COUNTED_MINUTES.parameters(values):
+                for sql, parameters in _SQLITE_COUNTED_MINUTES.parameters(rows):
                     await connection.exec_driver_sql(sql, parameters)
             return
+        rows = [dict(zip(COUNTED_MINUTE_COLUMNS, row)) for row in rows]
         table = schema.occupancy_minute
         insert = self._insert(table)
         statement = insert.on_conflict_do_update(
@@ -527,6 +600,26 @@ async def _sqlite_file_lock(url: URL) -> AsyncIterator[None]:
             fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def _deferral_lock(url: URL, operation: int) -> Iterator[bool]:
+    """An flock on `<file>.indexes` of an SQLite file (see `indexes_deferred`): whether it
+    was had (a blocking one always is; a file in memory has no other users: True)."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") \
+            or url.database.startswith("file:"):
+        yield True
+        return
+    with open(f"{Path(url.database).expanduser()}.indexes", "a+b") as lock:
+        try:
+            fcntl.flock(lock.fileno(), operation)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
 EVENT_COLUMNS = ("source_id", "byte_offset", "server_id", "at", "kind", "daemon", "feature",
                  "user_name", "host", "count", "reason", "code", "extra", "line")
 DENIAL_COLUMNS = ("source_id", "byte_offset", "server_id", "at", "kind", "daemon", "feature",
@@ -622,6 +715,23 @@ def _alembic_config(connection):
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     return config
+
+
+async def _build_deferred_indexes(connection) -> None:
+    """The DEFERRABLE_INDEXES that are missing, built (an import that dropped them may
+    have been cut short); one that is there costs a look-up. The sort of a build holds
+    as much memory as the page cache, then spills to temporary files (SQLite's default
+    temp_store): the cache is made small meanwhile."""
+    await connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_INDEX_BUILD_CACHE_KIB}")
+    try:
+        for index in DEFERRABLE_INDEXES:
+            await connection.execute(_create_if_missing(index))
+    finally:
+        await connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+
+
+def _create_if_missing(index: Index) -> CreateIndex:
+    return CreateIndex(index, if_not_exists=True)
 
 
 def _upgrade(connection) -> None:
