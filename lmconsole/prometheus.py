@@ -11,63 +11,119 @@ from __future__ import annotations
 
 import calendar
 import math
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
-from itertools import chain
+from itertools import repeat
 from operator import itemgetter
 
-from lmconsole.model import Checkout, Feature, Snapshot, Status
+from lmconsole.model import Checkout, Snapshot, Status
 
 FEATURE = ("app", "name", "vendor")  # the labels of every per-feature family
 
 
 class _Family:
     """One metric family: every series of it is printed together under one HELP/TYPE.
-    Series with equal labels are merged by `merge` (sum for counts, min for status), so
-    duplicate names in the input (the same feature printed twice) never yield duplicate
-    series. A family's label names are fixed, printed in sorted order as the exporter does:
-    a series is keyed by its values alone, and its line made from one template."""
+    A series is keyed by its labels as they are written (`k="v",...`, the label names in
+    sorted order as the exporter prints them, each value escaped once), so series with
+    equal labels (the same feature printed twice) are merged by `merge` (sum for counts,
+    min for status) and never yield duplicate series."""
 
     def __init__(self, name: str, help: str, labels: tuple[str, ...] = (),
                  merge: Callable[[float, float], float] = min, kind: str = "gauge") -> None:
         self.name, self.help, self.merge, self.kind = name, help, merge, kind
         self.label_names = tuple(sorted(labels))
-        self.series: dict[tuple[object, ...], float] = {}
+        self.series: dict[str, float] = {}
 
     def add(self, value: float, **labels: object) -> None:
-        key = tuple(labels[name] for name in self.label_names)
-        old = self.series.get(key)
-        self.series[key] = value if old is None else self.merge(old, value)
+        self.add_labelled(_labels_text(self.label_names, labels), value)
+
+    def add_labelled(self, labels: str, value: float) -> None:
+        """Add a series by its labels already written (`_labels_text`)."""
+        old = self.series.get(labels)
+        self.series[labels] = value if old is None else self.merge(old, value)
+
+    def head(self) -> list[str]:
+        return [f"# HELP {self.name} {_escape_help(self.help)}", f"# TYPE {self.name} {self.kind}"]
 
     def lines(self) -> list[str]:
         if not self.series:
             return []
-        out = [f"# HELP {self.name} {_escape_help(self.help)}", f"# TYPE {self.name} {self.kind}"]
+        name = self.name
         if not self.label_names:
-            out.extend(f"{self.name} {_number(value)}" for value in self.series.values())
-            return out
-        template = self.name + "{" + ",".join(f'{k}="%s"' for k in self.label_names) + "} %s"
-        values = set(chain.from_iterable(self.series))
-        if self._written_as_they_are(values):
-            out.extend(template % (*labels, number) for labels, number in self.series.items())
-            return out
-        # Each distinct value escaped once: the series of a family share most of their values.
-        labelled = {value: _label_value(value) for value in values}.__getitem__
-        for labels, number in self.series.items():
-            shown = number if type(number) is int else _number(number)
-            out.append(template % (*map(labelled, labels), shown))
-        return out
+            return self.head() + [f"{name} {_number(value)}" for value in self.series.values()]
+        return self.head() + [f"{name}{{{labels}}} {_number(value)}"
+                              for labels, value in self.series.items()]
 
-    def _written_as_they_are(self, values: set[object]) -> bool:
-        """Whether "%s" writes the family's label values and numbers as they must be: the
-        numbers all int, the values all int or str needing no escape (no None, no bool)."""
-        if set(map(type, self.series.values())) != {int}:
-            return False
-        if not set(map(type, chain.from_iterable(self.series))) <= {str, int}:
-            return False  # (each label, not each distinct value: True == 1 in a set)
-        text = "".join(value for value in values if type(value) is str)
-        return "\\" not in text and '"' not in text and "\n" not in text
+
+class _UsedUsers(_Family):
+    """flexlm_feature_used_users: one series per user of a feature, as the exporter writes
+    them since its issue #218: the seats summed over all the user's checkouts, `since` the
+    earliest start (epoch seconds). A feature's own labels (app, name; vendor) are written
+    once, before and after the user's (since, user). Tens of thousands of seats: a feature
+    printed once whose users hold one checkout each (the usual case) costs no merging."""
+
+    def __init__(self, name: str, help: str) -> None:
+        super().__init__(name, help, (*FEATURE, "user", "since"), _sum)
+        assert self.label_names == ("app", "name", "since", "user", "vendor")
+        # (before, after, user) -> (seats, since)
+        self.users: dict[tuple[str, str, str], tuple[int, int | None]] = {}
+        self.features: set[tuple[str, str]] = set()
+
+    def add_seats(self, feature: Mapping[str, object], checkouts: Sequence[Checkout]) -> None:
+        if not checkouts:
+            return
+        labels = (_labels_text(("app", "name"), feature) + ',since="',
+                  f'",vendor="{_label_value(feature["vendor"])}"')
+        seats = _seats_by_user(checkouts)
+        keys = zip(repeat(labels[0]), repeat(labels[1]), seats)
+        if labels not in self.features:
+            self.features.add(labels)
+            self.users.update(zip(keys, seats.values()))
+            return
+        for key, (count, since) in zip(keys, seats.values()):  # the feature printed again
+            self.users[key] = _merged(self.users.get(key), count, since)
+
+    def lines(self) -> list[str]:
+        if not self.users:
+            return []
+        name = self.name
+        shown = {user: _escape_label(user) for user in {user for _, _, user in self.users}}
+        return self.head() + [
+            f'{name}{{{before}{"" if since is None else since}",user="{shown[user]}{after}}} '
+            f'{seats if type(seats) is int else _number(seats)}'
+            for (before, after, user), (seats, since) in self.users.items()]
+
+
+def _seats_by_user(checkouts: Sequence[Checkout]) -> dict[str, tuple[int, int | None]]:
+    """User -> (seats, since) in the order of their first checkout."""
+    names, starts, counts = zip(*map(_USER_START_COUNT, checkouts))
+    seats = dict(zip(names, zip(counts, map(_epoch_seconds, starts))))
+    if len(seats) == len(names):
+        return seats
+    # the users holding several checkouts: all of theirs summed, the earliest start kept
+    several = {name for name, n in Counter(names).items() if n > 1}
+    merged: dict[str, tuple[int, int | None]] = {}
+    for name, count, start in zip(names, counts, starts):
+        if name in several:
+            merged[name] = _merged(merged.get(name), count, _epoch_seconds(start))
+    seats.update(merged)
+    return seats
+
+
+def _merged(old: tuple[int, int | None] | None, count: int,
+            since: int | None) -> tuple[int, int | None]:
+    if old is None:
+        return count, since
+    seats, earliest = old
+    if since is not None and (earliest is None or since < earliest):
+        earliest = since
+    return seats + count, earliest
+
+
+def _labels_text(names: Iterable[str], labels: Mapping[str, object]) -> str:
+    return ",".join(f'{name}="{_label_value(labels[name])}"' for name in names)
 
 
 def _sum(a: float, b: float) -> float:
@@ -75,7 +131,11 @@ def _sum(a: float, b: float) -> float:
 
 
 def _label_value(value: object) -> str:
-    return "" if value is None else _escape_label(value if type(value) is str else str(value))
+    if value is None:
+        return ""
+    if type(value) is bool:  # as the exporter's master label, never "True" or "1"
+        return "true" if value else "false"
+    return _escape_label(value if type(value) is str else str(value))
 
 
 def _escape_label(value: str) -> str:
@@ -89,6 +149,8 @@ def _escape_help(value: str) -> str:
 
 
 def _number(value: float) -> str:
+    if type(value) is int:
+        return str(value)
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int):
@@ -123,10 +185,9 @@ def render_prometheus(snapshot: Snapshot) -> str:
                 "Licences of a feature in use as lmstat counts them (reservations "
                 "included, queued requests not), by app, feature name and vendor.", FEATURE,
                 _sum),
-        _Family("flexlm_feature_used_users",
-                "Licences of a feature held by one user, by app, feature name, vendor, user "
-                "and since (the earliest start, epoch seconds).", (*FEATURE, "user", "since"),
-                _sum),
+        _UsedUsers("flexlm_feature_used_users",
+                   "Licences of a feature held by one user, by app, feature name, vendor, "
+                   "user and since (the earliest start, epoch seconds)."),
         _Family("flexlm_feature_reserved_groups",
                 "Licences of a feature reserved for a GROUP or HOST_GROUP, by app, feature "
                 "name, vendor and group.", (*FEATURE, "group"), _sum),
@@ -159,9 +220,6 @@ def render_prometheus(snapshot: Snapshot) -> str:
         _Family("lmconsole_snapshot_timestamp_seconds",
                 "When the snapshot was taken, in epoch seconds.", (), max),
     )}
-    # One used_users series per user, as the exporter does since its issue #218: the seats
-    # summed over all their checkouts, `since` the earliest start (epoch seconds).
-    users: dict[tuple[str, str, str | None, str], list[int | None]] = {}
     index = 0  # the exporter numbers expiry series through the output, from 1
     for s in snapshot.servers:
         app = s.name
@@ -178,22 +236,23 @@ def render_prometheus(snapshot: Snapshot) -> str:
         for f in s.features:
             if f.error is not None and f.in_use is None:
                 continue
-            feature = {"app": app, "name": f.name, "vendor": f.vendor}
+            labels = {"app": app, "name": f.name, "vendor": f.vendor}
+            feature = _labels_text(FEATURE, labels)  # the labels of its per-feature series
             if not f.uncounted and f.issued is not None:
-                fam["flexlm_feature_issued"].add(f.issued, **feature)
+                fam["flexlm_feature_issued"].add_labelled(feature, f.issued)
             used = f.in_use if f.in_use is not None else f.seats_listed
-            fam["flexlm_feature_used"].add(used, **feature)
-            fam["flexlm_feature_reserved"].add(f.reserved, **feature)
-            fam["flexlm_feature_borrowed"].add(f.borrowed, **feature)
-            fam["flexlm_feature_queued"].add(f.queued_count, **feature)
+            fam["flexlm_feature_used"].add_labelled(feature, used)
+            fam["flexlm_feature_reserved"].add_labelled(feature, f.reserved)
+            fam["flexlm_feature_borrowed"].add_labelled(feature, f.borrowed)
+            fam["flexlm_feature_queued"].add_labelled(feature, f.queued_count)
             if f.denied is not None:
-                fam["lmconsole_feature_denied"].add(f.denied, **feature)
-            _add_users(users, app, f)
+                fam["lmconsole_feature_denied"].add_labelled(feature, f.denied)
+            fam["flexlm_feature_used_users"].add_seats(labels, f.checkouts)
             for q in f.queued:
-                fam["flexlm_feature_queued_users"].add(q.count, **feature, user=q.user)
+                fam["flexlm_feature_queued_users"].add(q.count, **labels, user=q.user)
             for r in f.reservations:
                 if r.kind in ("GROUP", "HOST_GROUP"):
-                    fam["flexlm_feature_reserved_groups"].add(r.count, **feature, group=r.name)
+                    fam["flexlm_feature_reserved_groups"].add(r.count, **labels, group=r.name)
             for p in f.pools:
                 if p.expiry is None:
                     continue
@@ -202,10 +261,6 @@ def render_prometheus(snapshot: Snapshot) -> str:
                 fam["flexlm_feature_expiration_seconds"].add(
                     _epoch(p.expiry), app=app, name=f.name, index=index, licenses=licenses,
                     vendor=p.vendor or f.vendor, version=p.version)
-    used_users = fam["flexlm_feature_used_users"]
-    assert used_users.label_names == ("app", "name", "since", "user", "vendor")
-    for (app, name, vendor, user), (count, since) in users.items():  # one series each already
-        used_users.series[app, name, since, user, vendor] = count
     for d in snapshot.diagnostics:
         fam["lmconsole_parse_diagnostics"].add(1, app=d.server)
     fam["lmconsole_snapshot_timestamp_seconds"].add(
@@ -214,28 +269,10 @@ def render_prometheus(snapshot: Snapshot) -> str:
     return "\n".join(lines) + "\n" if lines else ""
 
 
-def _add_users(users: dict[tuple[str, str, str | None, str], list[int | None]], app: str,
-               f: Feature) -> None:
-    """Accumulate seats per (app, feature, vendor, user): [seats, earliest start in epoch
-    seconds]."""
-    name, vendor = f.name, f.vendor
-    for user, start, count in map(_USER_START_COUNT, f.checkouts):
-        since = None if start is None else _epoch_seconds(start)
-        entry = users.get(key := (app, name, vendor, user))
-        if entry is None:
-            users[key] = [count, since]
-            continue
-        entry[0] += count
-        if since is not None and (entry[1] is None or since < entry[1]):
-            entry[1] = since
-
-
 _USER_START_COUNT = itemgetter(0, 8, 9)
 assert tuple(Checkout._fields[i] for i in (0, 8, 9)) == ("user", "start", "count")
 
 
 @lru_cache(maxsize=65536)  # tens of thousands of seats share a few thousand start minutes
-def _epoch_seconds(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
+def _epoch_seconds(moment: datetime | None) -> int | None:
+    return None if moment is None else int(moment.timestamp())

@@ -506,6 +506,33 @@ def test_prometheus_escapes_newlines_and_merges_duplicate_features():
     assert series(fams, "flexlm_feature_used_users", user=odd, app='a"pp') == [3]
 
 
+def test_prometheus_sums_a_users_checkouts_from_their_earliest_start():
+    def seat(user, start, count=1):
+        return Checkout(user, "h", None, None, None, None, None, None, start, count=count)
+
+    early, late = datetime(2026, 11, 22, 8, 0, tzinfo=UTC), datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    first = Feature("f", "V", 9, 6, checkouts=(seat("ann", late), seat("bob", None),
+                                               seat("ann", None, 2), seat("ann", early)))
+    again = Feature("f", "V", 9, 3, checkouts=(seat("bob", late), seat("cy", early, 3)))
+    fams = parse_exposition(render_prometheus(
+        Snapshot(TAKEN, (ServerStatus("s", None, Status.UP, features=(first, again)),))))
+    assert sorted((labels["user"], labels["since"], value)
+                  for labels, value in fams["flexlm_feature_used_users"]) == [
+        ("ann", str(int(early.timestamp())), 4), ("bob", str(int(late.timestamp())), 2),
+        ("cy", str(int(early.timestamp())), 3)]
+
+
+def test_prometheus_label_values_true_and_1_are_different_series():
+    """True == 1 in Python: as keys of one dict they would be one series, written once."""
+    from lmconsole.prometheus import _Family
+
+    family = _Family("x", "help", ("a",), merge=lambda old, new: old + new)
+    for value, seats in ((True, 1), (1, 2), (False, 4), (0, 8), (True, 16)):
+        family.add(seats, a=value)
+    assert family.lines()[2:] == ['x{a="true"} 17', 'x{a="1"} 2', 'x{a="false"} 4',
+                                  'x{a="0"} 8']
+
+
 def test_prometheus_values_parse_as_floats():
     for line in render_prometheus(make_snapshot()).splitlines():
         if not line.startswith("#"):
