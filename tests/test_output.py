@@ -593,8 +593,11 @@ def test_json_is_the_same_text_with_or_without_orjson(name, monkeypatch):
 def test_json_keeps_a_lone_surrogate_escaped():
     """orjson refuses a lone surrogate, which no output stream could encode either: it is
     written escaped (\\udcff), and the output stays valid JSON that any stream can carry."""
+    seat = Checkout("u\udcff", None, None, None, None, None, None, None, None)
+    feature = Feature("f", "v", 1, 1, checkouts=(seat,))
     snap = Snapshot(datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
-                    (ServerStatus("s\udcff", None, Status.UP),))
-    text = render_json(snap)
-    assert "\\udcff" in text and json.loads(text)["servers"][0]["name"] == "s\udcff"
-    text.encode("utf-8")  # raises on a lone surrogate left as such
+                    (ServerStatus("s", None, Status.UP, features=(feature,)),))
+    for text in render_json(snap), render_json(snap, compact=True):
+        (written,) = json.loads(text)["servers"][0]["features"]
+        assert "\\udcff" in text and written["checkouts"][0]["user"] == "u\udcff"
+        text.encode("utf-8")  # raises on a lone surrogate left as such
