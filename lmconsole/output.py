@@ -11,20 +11,12 @@ alert rules keep working; our additions are named in the same style.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import textwrap
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
+from types import ModuleType
 from typing import Any
-
-try:  # several times faster than json on a large site; the same text (tests/test_output.py)
-    import orjson
-except ImportError:  # pragma: no cover - a declared dependency; json serves without it
-    orjson = None
 
 from lmconsole.model import (
     Checkout,
@@ -47,6 +39,28 @@ __all__ = ["FORMATS", "compact_json_chunks", "render_csv", "render_json", "rende
 
 
 # --------------------------------------------------------------------------------------- JSON
+
+
+def _orjson() -> ModuleType | None:
+    """orjson, several times faster than json on a large site, writing the same text
+    (tests/test_output.py); None without it. Imported when JSON is first written: it
+    imports dataclasses, uuid and more, which no other format needs."""
+    try:
+        return globals()["orjson"]
+    except KeyError:
+        pass
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - a declared dependency; json serves without it
+        orjson = None
+    globals()["orjson"] = orjson
+    return orjson
+
+
+def __getattr__(name: str) -> object:
+    if name == "orjson":
+        return _orjson()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @lru_cache(maxsize=65536)  # tens of thousands of seats share a few thousand start minutes
@@ -151,6 +165,7 @@ def render_json(snapshot: Snapshot, *, compact: bool = False) -> str:
     if compact:
         return b"".join(compact_json_chunks(snapshot)).decode()
     data = snapshot_dict(snapshot)
+    orjson = _orjson()
     if orjson is None:
         return _json_text(data, compact, ascii_only=False)
     try:
@@ -163,6 +178,7 @@ def compact_json_chunks(snapshot: Snapshot) -> list[bytes]:
     """render_json(compact=True)'s text in UTF-8, in pieces to write one after the other: a
     feature's objects (tens of thousands of seats') are written and let go one feature at a
     time, not all built first (a third less memory, and less time)."""
+    orjson = _orjson()
     if orjson is None:
         return [_json_text(snapshot_dict(snapshot), True, ascii_only=False).encode()]
     dumps = orjson.dumps
@@ -181,6 +197,8 @@ def compact_json_chunks(snapshot: Snapshot) -> list[bytes]:
 
 
 def _json_text(data: dict[str, Any], compact: bool, *, ascii_only: bool) -> str:
+    import json  # here: orjson writes the JSON
+
     separators = (",", ":") if compact else None
     return json.dumps(data, ensure_ascii=ascii_only, separators=separators,
                       indent=None if compact else 2) + "\n"
@@ -215,9 +233,11 @@ def _wrap(text: str, width: int, indent: str = "  ", subsequent: str | None = No
           whole_words: bool = False) -> list[str]:
     """Wrapped at spaces; a word longer than the width is broken (cut, with `whole_words`:
     left whole, a line longer than the width, for a name that must be copied)."""
+    from textwrap import wrap  # here: only the table wraps
+
     sub = indent + "  " if subsequent is None else subsequent
-    lines = textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=sub,
-                          break_long_words=not whole_words, break_on_hyphens=False)
+    lines = wrap(text, width=width, initial_indent=indent, subsequent_indent=sub,
+                 break_long_words=not whole_words, break_on_hyphens=False)
     if whole_words:
         return lines or [indent.rstrip()]
     return [fit(line, width) for line in lines] or [indent.rstrip()]
@@ -519,6 +539,9 @@ def render_csv(snapshot: Snapshot, *, rows: str = "features") -> str:
         header, data = SEAT_CSV_HEADER, _seat_rows(snapshot)
     else:
         raise ValueError(f"rows must be 'features' or 'seats', not {rows!r}")
+    import csv  # here, as io: only this format needs them
+    import io
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
