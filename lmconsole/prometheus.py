@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
-from itertools import repeat
 from operator import itemgetter
 
 from lmconsole.model import Checkout, Snapshot, Status
@@ -60,16 +59,18 @@ class _Family:
 class _UsedUsers(_Family):
     """flexlm_feature_used_users: one series per user of a feature, as the exporter writes
     them since its issue #218: the seats summed over all the user's checkouts, `since` the
-    earliest start (epoch seconds). A feature's own labels (app, name; vendor) are written
-    once, before and after the user's (since, user). Tens of thousands of seats: a feature
-    printed once whose users hold one checkout each (the usual case) costs no merging."""
+    earliest start (epoch seconds). Tens of thousands of seats: a feature's users are kept
+    together, its own labels (app, name; vendor) written once, before and after theirs
+    (since, user); a feature printed again adds its new users after all that came before,
+    as one list of series would have them."""
 
     def __init__(self, name: str, help: str) -> None:
         super().__init__(name, help, (*FEATURE, "user", "since"), _sum)
         assert self.label_names == ("app", "name", "since", "user", "vendor")
-        # (before, after, user) -> (seats, since)
-        self.users: dict[tuple[str, str, str], tuple[int, int | None]] = {}
-        self.features: set[tuple[str, str]] = set()
+        # the feature's labels before and after the user's, and its users' (seats, since)
+        self.groups: list[tuple[tuple[str, str], dict[str, tuple[int, int | None]]]] = []
+        self.groups_of: dict[tuple[str, str], list[dict[str, tuple[int, int | None]]]] = {}
+        self.users: set[str] = set()
 
     def add_seats(self, feature: Mapping[str, object], checkouts: Sequence[Checkout]) -> None:
         if not checkouts:
@@ -77,23 +78,38 @@ class _UsedUsers(_Family):
         labels = (_labels_text(("app", "name"), feature) + ',since="',
                   f'",vendor="{_label_value(feature["vendor"])}"')
         seats = _seats_by_user(checkouts)
-        keys = zip(repeat(labels[0]), repeat(labels[1]), seats)
-        if labels not in self.features:
-            self.features.add(labels)
-            self.users.update(zip(keys, seats.values()))
-            return
-        for key, (count, since) in zip(keys, seats.values()):  # the feature printed again
-            self.users[key] = _merged(self.users.get(key), count, since)
+        self.users.update(seats)
+        earlier = self.groups_of.setdefault(labels, [])
+        new = seats if not earlier else _merged_into(earlier, seats)
+        if new:
+            earlier.append(new)
+            self.groups.append((labels, new))
 
     def lines(self) -> list[str]:
-        if not self.users:
+        if not self.groups:
             return []
-        name = self.name
-        shown = {user: _escape_label(user) for user in {user for _, _, user in self.users}}
-        return self.head() + [
-            f'{name}{{{before}{"" if since is None else since}",user="{shown[user]}{after}}} '
-            f'{seats if type(seats) is int else _number(seats)}'
-            for (before, after, user), (seats, since) in self.users.items()]
+        shown = {user: _escape_label(user) for user in self.users}
+        lines = self.head()
+        for (before, after), seats in self.groups:
+            head, tail = f"{self.name}{{{before}", f"{after}}} "
+            lines += [f'{head}{"" if since is None else since}",user="{shown[user]}{tail}'
+                      f'{count if type(count) is int else _number(count)}'
+                      for user, (count, since) in seats.items()]
+        return lines
+
+
+def _merged_into(groups: list[dict[str, tuple[int, int | None]]],
+                 seats: dict[str, tuple[int, int | None]]) -> dict[str, tuple[int, int | None]]:
+    """Add the seats of a feature printed again to its users' series; those of the users it
+    had none for."""
+    new = {}
+    for user, (count, since) in seats.items():
+        group = next((group for group in groups if user in group), None)
+        if group is None:
+            new[user] = count, since
+        else:
+            group[user] = _merged(group[user], count, since)
+    return new
 
 
 def _seats_by_user(checkouts: Sequence[Checkout]) -> dict[str, tuple[int, int | None]]:

@@ -513,13 +513,15 @@ def test_prometheus_sums_a_users_checkouts_from_their_earliest_start():
     early, late = datetime(2026, 11, 22, 8, 0, tzinfo=UTC), datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
     first = Feature("f", "V", 9, 6, checkouts=(seat("ann", late), seat("bob", None),
                                                seat("ann", None, 2), seat("ann", early)))
-    again = Feature("f", "V", 9, 3, checkouts=(seat("bob", late), seat("cy", early, 3)))
-    fams = parse_exposition(render_prometheus(
-        Snapshot(TAKEN, (ServerStatus("s", None, Status.UP, features=(first, again)),))))
-    assert sorted((labels["user"], labels["since"], value)
-                  for labels, value in fams["flexlm_feature_used_users"]) == [
-        ("ann", str(int(early.timestamp())), 4), ("bob", str(int(late.timestamp())), 2),
-        ("cy", str(int(early.timestamp())), 3)]
+    other = Feature("g", "V", 1, 1, checkouts=(seat("dan", late),))
+    again = Feature("f", "V", 9, 3, checkouts=(seat("cy", early, 3), seat("bob", late)))
+    fams = parse_exposition(render_prometheus(Snapshot(TAKEN, (ServerStatus(
+        "s", None, Status.UP, features=(first, other, again)),))))
+    # in the order of their first checkout, as the exporter lists them
+    assert [(labels["name"], labels["user"], labels["since"], value)
+            for labels, value in fams["flexlm_feature_used_users"]] == [
+        ("f", "ann", str(int(early.timestamp())), 4), ("f", "bob", str(int(late.timestamp())), 2),
+        ("g", "dan", str(int(late.timestamp())), 1), ("f", "cy", str(int(early.timestamp())), 3)]
 
 
 def test_prometheus_label_values_true_and_1_are_different_series():
