@@ -20,6 +20,9 @@ from operator import itemgetter
 from lmconsole.model import Checkout, Snapshot, Status
 
 FEATURE = ("app", "name", "vendor")  # the labels of every per-feature family
+_Seats = tuple[int, datetime | None]  # a user's seats of a feature, and their first start
+_USER, _COUNT_START, _USER_START_COUNT = itemgetter(0), itemgetter(9, 8), itemgetter(0, 8, 9)
+assert tuple(Checkout._fields[i] for i in (0, 8, 9)) == ("user", "start", "count")
 
 
 class _Family:
@@ -67,9 +70,9 @@ class _UsedUsers(_Family):
     def __init__(self, name: str, help: str) -> None:
         super().__init__(name, help, (*FEATURE, "user", "since"), _sum)
         assert self.label_names == ("app", "name", "since", "user", "vendor")
-        # the feature's labels before and after the user's, and its users' (seats, since)
-        self.groups: list[tuple[tuple[str, str], dict[str, tuple[int, int | None]]]] = []
-        self.groups_of: dict[tuple[str, str], list[dict[str, tuple[int, int | None]]]] = {}
+        # the feature's labels before and after the user's, and its users' seats
+        self.groups: list[tuple[tuple[str, str], dict[str, _Seats]]] = []
+        self.groups_of: dict[tuple[str, str], list[dict[str, _Seats]]] = {}
         self.users: set[str] = set()
 
     def add_seats(self, feature: Mapping[str, object], checkouts: Sequence[Checkout]) -> None:
@@ -92,49 +95,47 @@ class _UsedUsers(_Family):
         lines = self.head()
         for (before, after), seats in self.groups:
             head, tail = f"{self.name}{{{before}", f"{after}}} "
-            lines += [f'{head}{"" if since is None else since}",user="{shown[user]}{tail}'
+            lines += [f'{head}{_since(start)}",user="{shown[user]}{tail}'
                       f'{count if type(count) is int else _number(count)}'
-                      for user, (count, since) in seats.items()]
+                      for user, (count, start) in seats.items()]
         return lines
 
 
-def _merged_into(groups: list[dict[str, tuple[int, int | None]]],
-                 seats: dict[str, tuple[int, int | None]]) -> dict[str, tuple[int, int | None]]:
+def _merged_into(groups: list[dict[str, _Seats]],
+                 seats: dict[str, _Seats]) -> dict[str, _Seats]:
     """Add the seats of a feature printed again to its users' series; those of the users it
     had none for."""
     new = {}
-    for user, (count, since) in seats.items():
+    for user, (count, start) in seats.items():
         group = next((group for group in groups if user in group), None)
         if group is None:
-            new[user] = count, since
+            new[user] = count, start
         else:
-            group[user] = _merged(group[user], count, since)
+            group[user] = _merged(group[user], count, start)
     return new
 
 
-def _seats_by_user(checkouts: Sequence[Checkout]) -> dict[str, tuple[int, int | None]]:
-    """User -> (seats, since) in the order of their first checkout."""
-    names, starts, counts = zip(*map(_USER_START_COUNT, checkouts))
-    seats = dict(zip(names, zip(counts, map(_epoch_seconds, starts))))
-    if len(seats) == len(names):
+def _seats_by_user(checkouts: Sequence[Checkout]) -> dict[str, _Seats]:
+    """User -> (seats, earliest start) in the order of their first checkout."""
+    seats = dict(zip(map(_USER, checkouts), map(_COUNT_START, checkouts)))
+    if len(seats) == len(checkouts):
         return seats
     # the users holding several checkouts: all of theirs summed, the earliest start kept
-    several = {name for name, n in Counter(names).items() if n > 1}
-    merged: dict[str, tuple[int, int | None]] = {}
-    for name, count, start in zip(names, counts, starts):
-        if name in several:
-            merged[name] = _merged(merged.get(name), count, _epoch_seconds(start))
+    several = {user for user, n in Counter(map(_USER, checkouts)).items() if n > 1}
+    merged: dict[str, _Seats] = {}
+    for user, start, count in map(_USER_START_COUNT, checkouts):
+        if user in several:
+            merged[user] = _merged(merged.get(user), count, start)
     seats.update(merged)
     return seats
 
 
-def _merged(old: tuple[int, int | None] | None, count: int,
-            since: int | None) -> tuple[int, int | None]:
+def _merged(old: _Seats | None, count: int, start: datetime | None) -> _Seats:
     if old is None:
-        return count, since
+        return count, start
     seats, earliest = old
-    if since is not None and (earliest is None or since < earliest):
-        earliest = since
+    if start is not None and (earliest is None or start < earliest):
+        earliest = start
     return seats + count, earliest
 
 
@@ -285,10 +286,7 @@ def render_prometheus(snapshot: Snapshot) -> str:
     return "\n".join(lines) + "\n" if lines else ""
 
 
-_USER_START_COUNT = itemgetter(0, 8, 9)
-assert tuple(Checkout._fields[i] for i in (0, 8, 9)) == ("user", "start", "count")
-
-
 @lru_cache(maxsize=65536)  # tens of thousands of seats share a few thousand start minutes
-def _epoch_seconds(moment: datetime | None) -> int | None:
-    return None if moment is None else int(moment.timestamp())
+def _since(start: datetime | None) -> str:
+    """The `since` label: a start in epoch seconds."""
+    return "" if start is None else str(int(start.timestamp()))
