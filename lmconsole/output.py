@@ -12,7 +12,7 @@ alert rules keep working; our additions are named in the same style.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
 from types import ModuleType
@@ -169,33 +169,35 @@ def render_json(snapshot: Snapshot, *, compact: bool = False) -> str:
     if orjson is not None:
         try:
             return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
-        except TypeError:  # a lone surrogate: written by json, escaped
+        except TypeError:  # a lone surrogate (or an int beyond 64 bits): json writes it
             pass
-    return _stdlib_json(data, compact=False).decode()
+    return _stdlib_json(data, compact=False).decode() + "\n"
 
 
-def compact_json_chunks(snapshot: Snapshot) -> list[bytes]:
-    """render_json(compact=True)'s text in UTF-8, in pieces to write one after the other: a
-    feature's objects (tens of thousands of seats') are written and let go one feature at a
-    time, not all built first (a third less memory, and less time)."""
+def compact_json_chunks(snapshot: Snapshot) -> Iterator[bytes]:
+    """render_json(compact=True)'s text in UTF-8, in pieces to write as they come: a
+    feature's objects (tens of thousands of seats') are made, written and let go one
+    feature at a time, never all held at once."""
     orjson = _orjson_for(snapshot)
-    if orjson is not None:
+    if orjson is None:
+        yield _stdlib_json(snapshot_dict(snapshot), compact=True) + b"\n"
+        return
+
+    def dumps(value: object) -> bytes:
         try:
-            return _orjson_chunks(orjson.dumps, snapshot)
-        except TypeError:  # a lone surrogate: written by json, escaped
-            pass
-    return [_stdlib_json(snapshot_dict(snapshot), compact=True)]
+            return orjson.dumps(value)
+        except TypeError:  # a lone surrogate (or an int beyond 64 bits): json writes it
+            return _stdlib_json(value, compact=True)
 
-
-def _orjson_chunks(dumps: Callable[[object], bytes], snapshot: Snapshot) -> list[bytes]:
-    chunks = [b'{"taken_at":', dumps(_utc(snapshot.taken_at)), b',"servers":[']
+    yield b'{"taken_at":' + dumps(_utc(snapshot.taken_at)) + b',"servers":['
     for n, server in enumerate(snapshot.servers):
         head, tail = _server_head_tail(server)
-        chunks += [b"," if n else b"", dumps(head)[:-1], b',"features":[',
-                   b",".join([dumps(_feature_json(f)) for f in server.features]),
-                   b"],", dumps(tail)[1:]]
-    diagnostics = dumps([_diagnostic_json(d) for d in snapshot.diagnostics])
-    return chunks + [b'],"diagnostics":', diagnostics, b"}\n"]
+        yield (b"," if n else b"") + dumps(head)[:-1] + b',"features":['
+        for i, feature in enumerate(server.features):
+            yield (b"," if i else b"") + dumps(_feature_json(feature))
+        yield b"]," + dumps(tail)[1:]
+    yield b'],"diagnostics":' + dumps([_diagnostic_json(d) for d in snapshot.diagnostics])
+    yield b"}\n"
 
 
 # Fewer seats than this, json writes them sooner than orjson is imported (11 ms of CPU, with
@@ -210,8 +212,8 @@ def _orjson_for(snapshot: Snapshot) -> ModuleType | None:
     return _orjson() if seats >= ORJSON_FROM_SEATS else None
 
 
-def _stdlib_json(data: dict[str, Any], *, compact: bool) -> bytes:
-    """The same text as orjson's, in UTF-8; a lone surrogate, which orjson refuses and no
+def _stdlib_json(data: object, *, compact: bool) -> bytes:
+    """The same text as orjson's, in UTF-8; but a lone surrogate, which orjson refuses and no
     output stream could encode, is written escaped (\\udcff), as every character beyond
     ASCII then."""
     import json  # here: a large snapshot is written by orjson
@@ -219,9 +221,9 @@ def _stdlib_json(data: dict[str, Any], *, compact: bool) -> bytes:
     separators, indent = ((",", ":"), None) if compact else (None, 2)
     text = json.dumps(data, ensure_ascii=False, separators=separators, indent=indent)
     try:
-        return (text + "\n").encode()
+        return text.encode()
     except UnicodeEncodeError:
-        return json.dumps(data, separators=separators, indent=indent).encode() + b"\n"
+        return json.dumps(data, separators=separators, indent=indent).encode()
 
 
 # -------------------------------------------------------------------------------------- table

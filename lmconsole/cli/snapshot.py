@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 
 from lmconsole.snapshot import EXIT_INPUT
@@ -85,7 +86,7 @@ def render(renderer, snapshot, args: argparse.Namespace, display_tz: tzinfo | No
     return renderer(snapshot)  # JSON: indented, for a person at a terminal
 
 
-def write_utf8(chunks: list[bytes]) -> None:
+def write_utf8(chunks: Iterable[bytes]) -> None:
     """Write UTF-8 text to standard output as it is, not decoded and encoded again."""
     binary = getattr(sys.stdout, "buffer", None)  # none when replaced by a StringIO
     if binary is None:
