@@ -608,3 +608,17 @@ def test_json_keeps_a_lone_surrogate_escaped(orjson_from_seats, monkeypatch):
         (written,) = json.loads(text)["servers"][0]["features"]
         assert "\\udcff" in text and written["checkouts"][0]["user"] == "u\udcff"
         text.encode("utf-8")  # raises on a lone surrogate left as such
+
+
+def test_json_writes_an_int_beyond_64_bits(monkeypatch):
+    """orjson refuses it: json writes the piece that holds it."""
+    from lmconsole import output
+
+    monkeypatch.setattr(output, "ORJSON_FROM_SEATS", 0)
+    seat = Checkout("ann", None, None, None, None, None, None, 2**70, None)
+    snap = Snapshot(TAKEN, (ServerStatus("s", None, Status.UP, features=(
+        Feature("f", "v", 1, 1, checkouts=(seat,)), Feature("g", "v", 1, 0))),))
+    for text in render_json(snap), render_json(snap, compact=True):
+        features = json.loads(text)["servers"][0]["features"]
+        assert [f["name"] for f in features] == ["f", "g"]
+        assert features[0]["checkouts"][0]["handle"] == 2**70
