@@ -527,29 +527,29 @@ SEAT_CSV_HEADER = ("server", "feature", "user", "host", "display", "version", "s
                    "manager")
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
 
+
+# Rows of cells as the csv module writes them: None as an empty cell, numbers by str(); the
+# booleans, which it would write True and False, made "true" and "false" here.
 
 def _feature_rows(snapshot: Snapshot) -> Iterable[tuple[object, ...]]:
     for s in snapshot.servers:
         for f in s.features:
             yield (s.name, f.name, f.vendor, None if f.uncounted else f.issued, f.in_use,
-                   f.reserved, f.borrowed, f.queued_count, f.uncounted,
+                   f.reserved, f.borrowed, f.queued_count, _bool(f.uncounted),
                    _day(f.earliest_expiry), f.error, f.error_code, s.manager)
 
 
 def _seat_rows(snapshot: Snapshot) -> Iterable[tuple[object, ...]]:
     for s in snapshot.servers:
         for f in s.features:
-            for c in f.checkouts:
-                yield (s.name, f.name, c.user, c.host, c.display, c.version, c.server, c.port,
-                       c.handle, _utc(c.start), c.count, c.borrowed, c.linger_s, f.vendor,
-                       s.manager)
+            yield from [(s.name, f.name, user, host, display, version, server, port, handle,
+                         _utc(start), count, "true" if borrowed else "false", linger_s,
+                         f.vendor, s.manager)
+                        for (user, host, display, version, _pool, server, port, handle, start,
+                             count, borrowed, linger_s, _total, _pid, _extra) in f.checkouts]
 
 
 def render_csv(snapshot: Snapshot, *, rows: str = "features") -> str:
@@ -567,7 +567,7 @@ def render_csv(snapshot: Snapshot, *, rows: str = "features") -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows([_cell(v) for v in row] for row in data)
+    writer.writerows(data)
     return buf.getvalue()
 
 
