@@ -1,5 +1,6 @@
-"""Run an lmconsole command in a process of its own and measure it: wall time and the peak
-RSS of that process alone.
+"""Run an lmconsole command in a process of its own and measure it: wall time, CPU time
+(user and system, which other processes on a shared machine disturb less than wall time)
+and the peak RSS of that process alone.
 
 getrusage(RUSAGE_CHILDREN) cannot tell it: Python starts a child with vfork, and Linux
 carries the parent's high-water mark into the child's ru_maxrss at exec (`/bin/true`
@@ -10,6 +11,7 @@ started from a 314 MiB benchmark reads 314 MiB). The child's own VmHWM, read fro
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -46,6 +48,7 @@ INSTALLED_ENVIRONMENT = {name: value for name, value in os.environ.items()
 
 class Run(NamedTuple):
     wall_s: float
+    cpu_s: float
     peak_mib: float
     returncode: int
     stdout: bytes
@@ -63,12 +66,15 @@ def run_bare_python() -> Run:
 
 
 def _measured(argv: list[str], stdin: bytes | None) -> Run:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run(argv, input=stdin, capture_output=True, env=INSTALLED_ENVIRONMENT)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # (only ru_maxrss is inherited)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     stderr = proc.stderr.decode(errors="replace")
     output = stderr + proc.stdout.decode(errors="replace")
     peaks = [line.split()[1] for line in output.splitlines() if line.startswith(MARK)]
     peak_mib = int(peaks[-1]) / 1024 if peaks else float("nan")
     stderr = "\n".join(line for line in stderr.splitlines() if not line.startswith(MARK))
-    return Run(wall, peak_mib, proc.returncode, proc.stdout, stderr)
+    return Run(wall, cpu, peak_mib, proc.returncode, proc.stdout, stderr)

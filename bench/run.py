@@ -95,28 +95,37 @@ def bench_render(report, repeat: int) -> None:
 
 def bench_cli(path: str, runs: int) -> None:
     """`lmconsole snapshot --from-file` in each output format, each run in a process of its
-    own (bench/child.py): the best wall time, the same beyond start-up (a one-line input's
-    run), and the peak RSS of the command's own process."""
-    floor = min(run_bare_python().wall_s for _ in range(runs))
+    own (bench/child.py): the best wall and CPU times, the same beyond start-up (a one-line
+    input's run), and the peak RSS of the command's own process."""
+    bare = [run_bare_python() for _ in range(runs)]
     tiny = Path(path).with_suffix(".tiny.txt")
     tiny.write_text(TINY_LMSTAT, encoding="utf-8")
     try:
-        startup = min(snapshot_run(str(tiny), "json").wall_s for _ in range(runs))
+        small = [snapshot_run(str(tiny), "json") for _ in range(runs)]
     finally:
         tiny.unlink()
-    print(f"cli: bare `python -c` {ms(floor)}; start-up of `snapshot --from-file` on a "
-          f"one-feature output {ms(startup)}, {ms(startup - floor)} over bare python")
+    floor, floor_cpu = best(bare)
+    startup, startup_cpu = best(small)
+    print(f"cli: bare `python -c` {ms(floor)} (CPU {ms(floor_cpu)}); start-up of `snapshot "
+          f"--from-file` on a one-feature output {ms(startup)}, {ms(startup - floor)} over "
+          f"bare python (CPU {ms(startup_cpu)}, {ms(startup_cpu - floor_cpu)} over)")
     for output in ("json", "table", "csv", "prometheus"):
         measured = [snapshot_run(path, output) for _ in range(runs)]
         last = measured[-1]
         if last.returncode not in (0, 1):
             print(f"cli {output}: exit {last.returncode}: {last.stderr.strip()[-300:]}")
             continue
-        best = min(run.wall_s for run in measured)
-        print(f"cli {output}: {runs} runs, wall best {ms(best)} ({ms(best - startup)} beyond "
+        wall, cpu = best(measured)
+        print(f"cli {output}: {runs} runs, wall best {ms(wall)} ({ms(wall - startup)} beyond "
               f"start-up), median {ms(statistics.median(run.wall_s for run in measured))}, "
+              f"CPU best {ms(cpu)} ({ms(cpu - startup_cpu)} beyond start-up), "
               f"peak RSS {max(run.peak_mib for run in measured):,.1f} MiB, "
               f"{len(last.stdout) / 2**20:,.1f} MiB out, exit {last.returncode}")
+
+
+def best(runs: list[Run]) -> tuple[float, float]:
+    """The least wall and the least CPU time of some runs."""
+    return min(run.wall_s for run in runs), min(run.cpu_s for run in runs)
 
 
 def snapshot_run(path: str, output: str) -> Run:

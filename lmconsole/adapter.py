@@ -10,24 +10,42 @@ Adapters register themselves by name in `lmconsole.adapters.ADAPTERS`; nothing o
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from lmconsole.model import Checkout, Diagnostic, Event, Pool, ServerStatus
+from lmconsole.model import Checkout, Diagnostic, Event, Pool, Record, ServerStatus
 from lmconsole.transport import Transport
 
+if TYPE_CHECKING:
+    from lmconsole.adapter_records import LiveUse, PoolAllocation
 
-@dataclass(frozen=True, slots=True)
-class StatusReport:
+
+class StatusReport(Record):
     """What one status command printed, parsed."""
 
+    __slots__ = ("servers", "diagnostics", "reported_at", "recognised", "truncated_at")
     servers: tuple[ServerStatus, ...]
     diagnostics: tuple[Diagnostic, ...]
     reported_at: datetime | None  # the time the output itself names, if any
-    recognised: bool = True  # False when the text is not this manager's output at all
-    truncated_at: int | None = None  # the line where the output stops mid-structure, if it does
+    recognised: bool  # False when the text is not this manager's output at all
+    truncated_at: int | None  # the line where the output stops mid-structure, if it does
+
+    def __init__(self, servers: tuple[ServerStatus, ...], diagnostics: tuple[Diagnostic, ...],
+                 reported_at: datetime | None, recognised: bool = True,
+                 truncated_at: int | None = None) -> None:
+        self._init(servers, diagnostics, reported_at, recognised, truncated_at)
+
+
+def __getattr__(name: str) -> object:
+    """LiveUse and PoolAllocation, dataclasses that only the editors, checks and managed
+    blocks use: their module (and dataclasses) is imported when one is first asked for, not
+    by every status parser."""
+    if name in ("LiveUse", "PoolAllocation"):
+        from lmconsole import adapter_records
+
+        return getattr(adapter_records, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def banner_only(output_name: str) -> str:
@@ -266,22 +284,6 @@ class Completions(NamedTuple):
     items: tuple[Completion, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class LiveUse:
-    """What the console has seen on the server whose file is edited: the names the checks
-    and completions know, the seats and requests a what-if replays, and the server's date."""
-
-    users: frozenset[str] = frozenset()
-    hosts: frozenset[str] = frozenset()
-    seats: tuple[tuple[str, Checkout], ...] = ()  # (feature, seat) held now
-    events: tuple[Event, ...] = ()  # the debug log's requests the console recorded
-    capacity: Mapping[str, int | None] = field(default_factory=dict)  # issued per feature
-    # feature -> the vendor daemons serving it now: an options file is checked against its
-    # own daemon's features
-    served_by: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    today: date | None = None  # at the server, by its clock; None: not known (expiry not judged)
-
-
 class FileLanguage(Protocol):
     """One kind of file an administrator edits on a licence server, as the editor and the
     safe save see it. Never raises on bad text: problems are Findings."""
@@ -348,17 +350,6 @@ class WhatIf(Protocol):
 
 
 # ---- managed blocks of options files: directory groups, allocation pools ---------------------
-
-@dataclass(frozen=True, slots=True)
-class PoolAllocation:
-    """Seats of features kept for a team, as one options file is to hold them."""
-
-    name: str  # also the name of the group of its users in the options file
-    users: frozenset[str]
-    seats: Mapping[str, int]  # feature -> seats kept for the pool, and its most
-    closes: frozenset[str] = frozenset()  # features only pools' users may use
-    manager: str | None = None
-
 
 class OptionsBlocks(Protocol):
     """Blocks of an options file between marker comments that lmconsole writes; the lines

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 
 from lmconsole.adapter import LicenceManagerAdapter
 from lmconsole.model import Pool, ServerStatus
@@ -63,8 +62,8 @@ def filled(status: ServerStatus, pools: Mapping[str, tuple[Pool, ...]]) -> Serve
     for feature in status.features:
         found = pools.get(feature.name)
         if found and (feature.vendor is None or not feature.pools):
-            feature = replace(feature, vendor=feature.vendor or found[0].vendor,
-                              pools=feature.pools or found)
+            feature = feature._replace(vendor=feature.vendor or found[0].vendor,
+                                       pools=feature.pools or found)
             changed = True
         features.append(feature)
-    return replace(status, features=tuple(features)) if changed else status
+    return status._replace(features=tuple(features)) if changed else status

@@ -2,16 +2,17 @@
 
 Records are immutable. The hot record types (one per seat, tens of thousands per poll) are
 NamedTuples because they are built several times faster than frozen dataclasses; the rest
-are frozen dataclasses. Every datetime is timezone-aware.
+are Records (immutable, with slots). Every datetime is timezone-aware.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import NamedTuple
+from operator import attrgetter
+from typing import NamedTuple, Self
 
 
 class Status(StrEnum):
@@ -88,22 +89,86 @@ class Queued(NamedTuple):
     handle: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Feature:
+class Record:
+    """An immutable record with slots: what @dataclass(frozen=True, slots=True) gives (the
+    fields compared, hashed and shown by repr, no assignment), made without importing
+    dataclasses, which with inspect was a tenth of a headless command's start-up. A
+    subclass names its fields in __slots__, in order, and sets them by `_init` in its
+    __init__. `_replace(**changes)` is dataclasses.replace, as the NamedTuples spell it."""
+
+    __slots__ = ()
+    _fields_of: Callable[[Record], tuple[object, ...]]  # every field's value, in order
+
+    def __init_subclass__(cls) -> None:
+        assert len(cls.__slots__) > 1, "attrgetter gives one field's value, not a tuple"
+        cls._fields_of = attrgetter(*cls.__slots__)
+        cls.__match_args__ = cls.__slots__
+
+    def _init(self, *values: object) -> None:
+        for name, value in zip(self.__slots__, values, strict=True):
+            object.__setattr__(self, name, value)
+
+    def _replace(self, **changes: object) -> Self:
+        unknown = changes.keys() - set(self.__slots__)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field {', '.join(sorted(unknown))}")
+        return type(self)(*(changes[name] if name in changes else getattr(self, name)
+                            for name in self.__slots__))
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields_of(self) == other._fields_of(other)
+
+    def __hash__(self) -> int:
+        return hash(self._fields_of(self))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}"
+                           for name, value in zip(self.__slots__, self._fields_of(self)))
+        return f"{type(self).__qualname__}({fields})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: {type(self).__name__} is "
+                             "immutable (_replace makes a changed copy)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: {type(self).__name__} is "
+                             "immutable")
+
+    def __getstate__(self) -> tuple[object, ...]:  # copy and pickle
+        return self._fields_of(self)
+
+    def __setstate__(self, state: tuple[object, ...]) -> None:
+        self._init(*state)
+
+
+class Feature(Record):
     """One "Users of FEATURE:" block."""
 
+    __slots__ = ("name", "vendor", "issued", "in_use", "uncounted", "error", "error_code",
+                 "pools", "checkouts", "reservations", "queued", "denied")
     name: str
     vendor: str | None
     issued: int | None  # None for uncounted features and for headers carrying an error
     in_use: int | None
-    uncounted: bool = False
-    error: str | None = None
-    error_code: str | None = None  # FLEXlm "(-major,minor...)" code of the error, if printed
-    pools: tuple[Pool, ...] = ()
-    checkouts: tuple[Checkout, ...] = ()
-    reservations: tuple[Reservation, ...] = ()
-    queued: tuple[Queued, ...] = ()
-    denied: int | None = None  # requests refused, as the status itself counts them (LM-X XML)
+    uncounted: bool
+    error: str | None
+    error_code: str | None  # FLEXlm "(-major,minor...)" code of the error, if printed
+    pools: tuple[Pool, ...]
+    checkouts: tuple[Checkout, ...]
+    reservations: tuple[Reservation, ...]
+    queued: tuple[Queued, ...]
+    denied: int | None  # requests refused, as the status itself counts them (LM-X XML)
+
+    def __init__(self, name: str, vendor: str | None, issued: int | None,
+                 in_use: int | None, uncounted: bool = False, error: str | None = None,
+                 error_code: str | None = None, pools: tuple[Pool, ...] = (),
+                 checkouts: tuple[Checkout, ...] = (),
+                 reservations: tuple[Reservation, ...] = (), queued: tuple[Queued, ...] = (),
+                 denied: int | None = None) -> None:
+        self._init(name, vendor, issued, in_use, uncounted, error, error_code, pools,
+                   checkouts, reservations, queued, denied)
 
     @property
     def reserved(self) -> int:
@@ -131,50 +196,72 @@ class Feature:
         return sum(c.count for c in self.checkouts)
 
 
-@dataclass(frozen=True, slots=True)
-class LicenseHost:
+class LicenseHost(Record):
     """One lmgrd of a server (three for a triad)."""
 
+    __slots__ = ("host", "port", "status", "master", "version", "error", "error_code")
     host: str
     port: int | None
     status: Status
-    master: bool = False
-    version: str | None = None
-    error: str | None = None
-    error_code: str | None = None  # FLEXlm "(-major,minor...)" code, e.g. "-15,570:111"
+    master: bool
+    version: str | None
+    error: str | None
+    error_code: str | None  # FLEXlm "(-major,minor...)" code, e.g. "-15,570:111"
+
+    def __init__(self, host: str, port: int | None, status: Status, master: bool = False,
+                 version: str | None = None, error: str | None = None,
+                 error_code: str | None = None) -> None:
+        self._init(host, port, status, master, version, error, error_code)
 
 
-@dataclass(frozen=True, slots=True)
-class VendorDaemon:
+class VendorDaemon(Record):
+    __slots__ = ("name", "status", "version", "error", "host")
     name: str
     status: Status
-    version: str | None = None
-    error: str | None = None
-    host: str | None = None  # the host named in "Vendor daemon status (on HOST):"
+    version: str | None
+    error: str | None
+    host: str | None  # the host named in "Vendor daemon status (on HOST):"
+
+    def __init__(self, name: str, status: Status, version: str | None = None,
+                 error: str | None = None, host: str | None = None) -> None:
+        self._init(name, status, version, error, host)
 
 
-@dataclass(frozen=True, slots=True)
-class ServerStatus:
+class ServerStatus(Record):
     """One licence source: a port@host, or a triad of them."""
 
+    __slots__ = ("name", "source", "status", "error", "error_code", "hosts", "vendors",
+                 "features", "license_files", "reported_at", "manager")
     name: str
     source: str | None
     status: Status
-    error: str | None = None
-    error_code: str | None = None
-    hosts: tuple[LicenseHost, ...] = ()
-    vendors: tuple[VendorDaemon, ...] = ()
-    features: tuple[Feature, ...] = ()
-    license_files: tuple[str, ...] = ()
-    reported_at: datetime | None = None  # the time lmstat printed, resolved in the server's zone
-    manager: str | None = None  # the licence manager that reported it: "flexlm", "rlm" ...
+    error: str | None
+    error_code: str | None
+    hosts: tuple[LicenseHost, ...]
+    vendors: tuple[VendorDaemon, ...]
+    features: tuple[Feature, ...]
+    license_files: tuple[str, ...]
+    reported_at: datetime | None  # the time lmstat printed, resolved in the server's zone
+    manager: str | None  # the licence manager that reported it: "flexlm", "rlm" ...
+
+    def __init__(self, name: str, source: str | None, status: Status,
+                 error: str | None = None, error_code: str | None = None,
+                 hosts: tuple[LicenseHost, ...] = (), vendors: tuple[VendorDaemon, ...] = (),
+                 features: tuple[Feature, ...] = (), license_files: tuple[str, ...] = (),
+                 reported_at: datetime | None = None, manager: str | None = None) -> None:
+        self._init(name, source, status, error, error_code, hosts, vendors, features,
+                   license_files, reported_at, manager)
 
 
-@dataclass(frozen=True, slots=True)
-class Snapshot:
+class Snapshot(Record):
+    __slots__ = ("taken_at", "servers", "diagnostics")
     taken_at: datetime
     servers: tuple[ServerStatus, ...]
-    diagnostics: tuple[Diagnostic, ...] = field(default=())
+    diagnostics: tuple[Diagnostic, ...]
+
+    def __init__(self, taken_at: datetime, servers: tuple[ServerStatus, ...],
+                 diagnostics: tuple[Diagnostic, ...] = ()) -> None:
+        self._init(taken_at, servers, diagnostics)
 
 
 class EventKind(StrEnum):

@@ -308,10 +308,10 @@ class ServerMonitor:
         if len(servers) == 1:
             return servers[0]
         first = servers[0]
-        return replace(first, name=self.config.name,
-                       hosts=tuple(h for s in servers for h in s.hosts),
-                       vendors=tuple(v for s in servers for v in s.vendors),
-                       features=tuple(f for s in servers for f in s.features))
+        return first._replace(name=self.config.name,
+                              hosts=tuple(h for s in servers for h in s.hosts),
+                              vendors=tuple(v for s in servers for v in s.vendors),
+                              features=tuple(f for s in servers for f in s.features))
 
     def link_lost(self, reason: str) -> None:
         """The connection dropped (a frozen link's keepalives unanswered): shown stale at

@@ -11,20 +11,12 @@ alert rules keep working; our additions are named in the same style.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import textwrap
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
+from types import ModuleType
 from typing import Any
-
-try:  # several times faster than json on a large site; the same text (tests/test_output.py)
-    import orjson
-except ImportError:  # pragma: no cover - a declared dependency; json serves without it
-    orjson = None
 
 from lmconsole.model import (
     Checkout,
@@ -42,10 +34,33 @@ from lmconsole.model import (
 from lmconsole.prometheus import render_prometheus
 from lmconsole.units import duration
 
-__all__ = ["FORMATS", "render_csv", "render_json", "render_prometheus", "render_table"]
+__all__ = ["FORMATS", "compact_json_chunks", "render_csv", "render_json", "render_prometheus",
+           "render_table"]
 
 
 # --------------------------------------------------------------------------------------- JSON
+
+
+def _orjson() -> ModuleType | None:
+    """orjson, several times faster than json on a large site, writing the same text
+    (tests/test_output.py); None without it. Imported when JSON is first written: it
+    imports dataclasses, uuid and more, which no other format needs."""
+    try:
+        return globals()["orjson"]
+    except KeyError:
+        pass
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - a declared dependency; json serves without it
+        orjson = None
+    globals()["orjson"] = orjson
+    return orjson
+
+
+def __getattr__(name: str) -> object:
+    if name == "orjson":
+        return _orjson()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @lru_cache(maxsize=65536)  # tens of thousands of seats share a few thousand start minutes
@@ -119,13 +134,18 @@ def _feature_json(f: Feature) -> dict[str, Any]:
 
 
 def _server_json(s: ServerStatus) -> dict[str, Any]:
-    return {"name": s.name, "source": s.source, "status": Status(s.status).value,
-            "error": s.error,
-            "hosts": [_host_json(h) for h in s.hosts],
-            "vendors": [_vendor_json(v) for v in s.vendors],
-            "features": [_feature_json(f) for f in s.features],
-            "error_code": s.error_code, "license_files": list(s.license_files),
-            "reported_at": _utc(s.reported_at), "manager": s.manager}
+    head, tail = _server_head_tail(s)
+    return {**head, "features": [_feature_json(f) for f in s.features], **tail}
+
+
+def _server_head_tail(s: ServerStatus) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A server's object but its features: the keys before them, and those after."""
+    return ({"name": s.name, "source": s.source, "status": Status(s.status).value,
+             "error": s.error,
+             "hosts": [_host_json(h) for h in s.hosts],
+             "vendors": [_vendor_json(v) for v in s.vendors]},
+            {"error_code": s.error_code, "license_files": list(s.license_files),
+             "reported_at": _utc(s.reported_at), "manager": s.manager})
 
 
 def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
@@ -142,19 +162,68 @@ def snapshot_dict(snapshot: Snapshot) -> dict[str, Any]:
 
 def render_json(snapshot: Snapshot, *, compact: bool = False) -> str:
     """One JSON object in the DESIGN.md contract's shape; indented by 2 unless `compact`."""
+    if compact:
+        return b"".join(compact_json_chunks(snapshot)).decode()
     data = snapshot_dict(snapshot)
+    orjson = _orjson_for(snapshot)
+    if orjson is not None:
+        try:
+            return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
+        except TypeError:  # a lone surrogate (or an int beyond 64 bits): json writes it
+            pass
+    return _stdlib_json(data, compact=False).decode() + "\n"
+
+
+def compact_json_chunks(snapshot: Snapshot) -> Iterator[bytes]:
+    """render_json(compact=True)'s text in UTF-8, in pieces to write as they come: a
+    feature's objects (tens of thousands of seats') are made, written and let go one
+    feature at a time, never all held at once."""
+    orjson = _orjson_for(snapshot)
     if orjson is None:
-        return _json_text(data, compact, ascii_only=False)
+        yield _stdlib_json(snapshot_dict(snapshot), compact=True) + b"\n"
+        return
+
+    def dumps(value: object) -> bytes:
+        try:
+            return orjson.dumps(value)
+        except TypeError:  # a lone surrogate (or an int beyond 64 bits): json writes it
+            return _stdlib_json(value, compact=True)
+
+    yield b'{"taken_at":' + dumps(_utc(snapshot.taken_at)) + b',"servers":['
+    for n, server in enumerate(snapshot.servers):
+        head, tail = _server_head_tail(server)
+        yield (b"," if n else b"") + dumps(head)[:-1] + b',"features":['
+        for i, feature in enumerate(server.features):
+            yield (b"," if i else b"") + dumps(_feature_json(feature))
+        yield b"]," + dumps(tail)[1:]
+    yield b'],"diagnostics":' + dumps([_diagnostic_json(d) for d in snapshot.diagnostics])
+    yield b"}\n"
+
+
+# Fewer seats than this, json writes them sooner than orjson is imported (11 ms of CPU, with
+# the dataclasses, inspect, uuid and platform it imports): json takes 3 us a seat, orjson 0.3.
+ORJSON_FROM_SEATS = 2000
+
+
+def _orjson_for(snapshot: Snapshot) -> ModuleType | None:
+    """orjson when the snapshot is large enough to repay its import and it is installed;
+    None: json writes it."""
+    seats = sum(len(f.checkouts) for server in snapshot.servers for f in server.features)
+    return _orjson() if seats >= ORJSON_FROM_SEATS else None
+
+
+def _stdlib_json(data: object, *, compact: bool) -> bytes:
+    """The same text as orjson's, in UTF-8; but a lone surrogate, which orjson refuses and no
+    output stream could encode, is written escaped (\\udcff), as every character beyond
+    ASCII then."""
+    import json  # here: a large snapshot is written by orjson
+
+    separators, indent = ((",", ":"), None) if compact else (None, 2)
+    text = json.dumps(data, ensure_ascii=False, separators=separators, indent=indent)
     try:
-        return orjson.dumps(data, option=0 if compact else orjson.OPT_INDENT_2).decode() + "\n"
-    except TypeError:  # a lone surrogate, which no output stream could encode: escaped
-        return _json_text(data, compact, ascii_only=True)
-
-
-def _json_text(data: dict[str, Any], compact: bool, *, ascii_only: bool) -> str:
-    separators = (",", ":") if compact else None
-    return json.dumps(data, ensure_ascii=ascii_only, separators=separators,
-                      indent=None if compact else 2) + "\n"
+        return text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(data, separators=separators, indent=indent).encode()
 
 
 # -------------------------------------------------------------------------------------- table
@@ -186,9 +255,11 @@ def _wrap(text: str, width: int, indent: str = "  ", subsequent: str | None = No
           whole_words: bool = False) -> list[str]:
     """Wrapped at spaces; a word longer than the width is broken (cut, with `whole_words`:
     left whole, a line longer than the width, for a name that must be copied)."""
+    from textwrap import wrap  # here: only the table wraps
+
     sub = indent + "  " if subsequent is None else subsequent
-    lines = textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=sub,
-                          break_long_words=not whole_words, break_on_hyphens=False)
+    lines = wrap(text, width=width, initial_indent=indent, subsequent_indent=sub,
+                 break_long_words=not whole_words, break_on_hyphens=False)
     if whole_words:
         return lines or [indent.rstrip()]
     return [fit(line, width) for line in lines] or [indent.rstrip()]
@@ -456,29 +527,29 @@ SEAT_CSV_HEADER = ("server", "feature", "user", "host", "display", "version", "s
                    "manager")
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
 
+
+# Rows of cells as the csv module writes them: None as an empty cell, numbers by str(); the
+# booleans, which it would write True and False, made "true" and "false" here.
 
 def _feature_rows(snapshot: Snapshot) -> Iterable[tuple[object, ...]]:
     for s in snapshot.servers:
         for f in s.features:
             yield (s.name, f.name, f.vendor, None if f.uncounted else f.issued, f.in_use,
-                   f.reserved, f.borrowed, f.queued_count, f.uncounted,
+                   f.reserved, f.borrowed, f.queued_count, _bool(f.uncounted),
                    _day(f.earliest_expiry), f.error, f.error_code, s.manager)
 
 
 def _seat_rows(snapshot: Snapshot) -> Iterable[tuple[object, ...]]:
     for s in snapshot.servers:
         for f in s.features:
-            for c in f.checkouts:
-                yield (s.name, f.name, c.user, c.host, c.display, c.version, c.server, c.port,
-                       c.handle, _utc(c.start), c.count, c.borrowed, c.linger_s, f.vendor,
-                       s.manager)
+            yield from [(s.name, f.name, user, host, display, version, server, port, handle,
+                         _utc(start), count, "true" if borrowed else "false", linger_s,
+                         f.vendor, s.manager)
+                        for (user, host, display, version, _pool, server, port, handle, start,
+                             count, borrowed, linger_s, _total, _pid, _extra) in f.checkouts]
 
 
 def render_csv(snapshot: Snapshot, *, rows: str = "features") -> str:
@@ -490,10 +561,13 @@ def render_csv(snapshot: Snapshot, *, rows: str = "features") -> str:
         header, data = SEAT_CSV_HEADER, _seat_rows(snapshot)
     else:
         raise ValueError(f"rows must be 'features' or 'seats', not {rows!r}")
+    import csv  # here, as io: only this format needs them
+    import io
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows([_cell(v) for v in row] for row in data)
+    writer.writerows(data)
     return buf.getvalue()
 
 

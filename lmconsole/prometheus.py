@@ -11,63 +11,136 @@ from __future__ import annotations
 
 import calendar
 import math
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
-from itertools import chain
 from operator import itemgetter
 
-from lmconsole.model import Checkout, Feature, Snapshot, Status
+from lmconsole.model import Checkout, Snapshot, Status
 
 FEATURE = ("app", "name", "vendor")  # the labels of every per-feature family
+_Seats = tuple[int, datetime | None]  # a user's seats of a feature, and their first start
+_USER, _COUNT_START, _USER_START_COUNT = itemgetter(0), itemgetter(9, 8), itemgetter(0, 8, 9)
+assert tuple(Checkout._fields[i] for i in (0, 8, 9)) == ("user", "start", "count")
 
 
 class _Family:
     """One metric family: every series of it is printed together under one HELP/TYPE.
-    Series with equal labels are merged by `merge` (sum for counts, min for status), so
-    duplicate names in the input (the same feature printed twice) never yield duplicate
-    series. A family's label names are fixed, printed in sorted order as the exporter does:
-    a series is keyed by its values alone, and its line made from one template."""
+    A series is keyed by its labels as they are written (`k="v",...`, the label names in
+    sorted order as the exporter prints them, each value escaped once), so series with
+    equal labels (the same feature printed twice) are merged by `merge` (sum for counts,
+    min for status) and never yield duplicate series."""
 
     def __init__(self, name: str, help: str, labels: tuple[str, ...] = (),
                  merge: Callable[[float, float], float] = min, kind: str = "gauge") -> None:
         self.name, self.help, self.merge, self.kind = name, help, merge, kind
         self.label_names = tuple(sorted(labels))
-        self.series: dict[tuple[object, ...], float] = {}
+        self.series: dict[str, float] = {}
 
     def add(self, value: float, **labels: object) -> None:
-        key = tuple(labels[name] for name in self.label_names)
-        old = self.series.get(key)
-        self.series[key] = value if old is None else self.merge(old, value)
+        self.add_labelled(_labels_text(self.label_names, labels), value)
+
+    def add_labelled(self, labels: str, value: float) -> None:
+        """Add a series by its labels already written (`_labels_text`)."""
+        old = self.series.get(labels)
+        self.series[labels] = value if old is None else self.merge(old, value)
+
+    def head(self) -> list[str]:
+        return [f"# HELP {self.name} {_escape_help(self.help)}", f"# TYPE {self.name} {self.kind}"]
 
     def lines(self) -> list[str]:
         if not self.series:
             return []
-        out = [f"# HELP {self.name} {_escape_help(self.help)}", f"# TYPE {self.name} {self.kind}"]
+        name = self.name
         if not self.label_names:
-            out.extend(f"{self.name} {_number(value)}" for value in self.series.values())
-            return out
-        template = self.name + "{" + ",".join(f'{k}="%s"' for k in self.label_names) + "} %s"
-        values = set(chain.from_iterable(self.series))
-        if self._written_as_they_are(values):
-            out.extend(template % (*labels, number) for labels, number in self.series.items())
-            return out
-        # Each distinct value escaped once: the series of a family share most of their values.
-        labelled = {value: _label_value(value) for value in values}.__getitem__
-        for labels, number in self.series.items():
-            shown = number if type(number) is int else _number(number)
-            out.append(template % (*map(labelled, labels), shown))
-        return out
+            return self.head() + [f"{name} {_number(value)}" for value in self.series.values()]
+        return self.head() + [f"{name}{{{labels}}} {_number(value)}"
+                              for labels, value in self.series.items()]
 
-    def _written_as_they_are(self, values: set[object]) -> bool:
-        """Whether "%s" writes the family's label values and numbers as they must be: the
-        numbers all int, the values all int or str needing no escape (no None, no bool)."""
-        if set(map(type, self.series.values())) != {int}:
-            return False
-        if not set(map(type, chain.from_iterable(self.series))) <= {str, int}:
-            return False  # (each label, not each distinct value: True == 1 in a set)
-        text = "".join(value for value in values if type(value) is str)
-        return "\\" not in text and '"' not in text and "\n" not in text
+
+class _UsedUsers(_Family):
+    """flexlm_feature_used_users: one series per user of a feature, as the exporter writes
+    them since its issue #218: the seats summed over all the user's checkouts, `since` the
+    earliest start (epoch seconds). Tens of thousands of seats: a feature's users are kept
+    together, its own labels (app, name; vendor) written once, before and after theirs
+    (since, user); a feature printed again adds its new users after all that came before,
+    as one list of series would have them."""
+
+    def __init__(self, name: str, help: str) -> None:
+        super().__init__(name, help, (*FEATURE, "user", "since"), _sum)
+        assert self.label_names == ("app", "name", "since", "user", "vendor")
+        # the feature's labels before and after the user's, and its users' seats
+        self.groups: list[tuple[tuple[str, str], dict[str, _Seats]]] = []
+        self.groups_of: dict[tuple[str, str], list[dict[str, _Seats]]] = {}
+        self.users: set[str] = set()
+
+    def add_seats(self, feature: Mapping[str, object], checkouts: Sequence[Checkout]) -> None:
+        if not checkouts:
+            return
+        labels = (_labels_text(("app", "name"), feature) + ',since="',
+                  f'",vendor="{_label_value(feature["vendor"])}"')
+        seats = _seats_by_user(checkouts)
+        self.users.update(seats)
+        earlier = self.groups_of.setdefault(labels, [])
+        new = seats if not earlier else _merged_into(earlier, seats)
+        if new:
+            earlier.append(new)
+            self.groups.append((labels, new))
+
+    def lines(self) -> list[str]:
+        if not self.groups:
+            return []
+        shown = {user: _escape_label(user) for user in self.users}
+        lines = self.head()
+        for (before, after), seats in self.groups:
+            head, tail = f"{self.name}{{{before}", f"{after}}} "
+            lines += [f'{head}{_since(start)}",user="{shown[user]}{tail}'
+                      f'{count if type(count) is int else _number(count)}'
+                      for user, (count, start) in seats.items()]
+        return lines
+
+
+def _merged_into(groups: list[dict[str, _Seats]],
+                 seats: dict[str, _Seats]) -> dict[str, _Seats]:
+    """Add the seats of a feature printed again to its users' series; those of the users it
+    had none for."""
+    new = {}
+    for user, (count, start) in seats.items():
+        group = next((group for group in groups if user in group), None)
+        if group is None:
+            new[user] = count, start
+        else:
+            group[user] = _merged(group[user], count, start)
+    return new
+
+
+def _seats_by_user(checkouts: Sequence[Checkout]) -> dict[str, _Seats]:
+    """User -> (seats, earliest start) in the order of their first checkout."""
+    seats = dict(zip(map(_USER, checkouts), map(_COUNT_START, checkouts)))
+    if len(seats) == len(checkouts):
+        return seats
+    # the users holding several checkouts: all of theirs summed, the earliest start kept
+    several = {user for user, n in Counter(map(_USER, checkouts)).items() if n > 1}
+    merged: dict[str, _Seats] = {}
+    for user, start, count in map(_USER_START_COUNT, checkouts):
+        if user in several:
+            merged[user] = _merged(merged.get(user), count, start)
+    seats.update(merged)
+    return seats
+
+
+def _merged(old: _Seats | None, count: int, start: datetime | None) -> _Seats:
+    if old is None:
+        return count, start
+    seats, earliest = old
+    if start is not None and (earliest is None or start < earliest):
+        earliest = start
+    return seats + count, earliest
+
+
+def _labels_text(names: Iterable[str], labels: Mapping[str, object]) -> str:
+    return ",".join(f'{name}="{_label_value(labels[name])}"' for name in names)
 
 
 def _sum(a: float, b: float) -> float:
@@ -75,7 +148,11 @@ def _sum(a: float, b: float) -> float:
 
 
 def _label_value(value: object) -> str:
-    return "" if value is None else _escape_label(value if type(value) is str else str(value))
+    if value is None:
+        return ""
+    if type(value) is bool:  # as the exporter's master label, never "True" or "1"
+        return "true" if value else "false"
+    return _escape_label(value if type(value) is str else str(value))
 
 
 def _escape_label(value: str) -> str:
@@ -89,6 +166,8 @@ def _escape_help(value: str) -> str:
 
 
 def _number(value: float) -> str:
+    if type(value) is int:
+        return str(value)
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int):
@@ -123,10 +202,9 @@ def render_prometheus(snapshot: Snapshot) -> str:
                 "Licences of a feature in use as lmstat counts them (reservations "
                 "included, queued requests not), by app, feature name and vendor.", FEATURE,
                 _sum),
-        _Family("flexlm_feature_used_users",
-                "Licences of a feature held by one user, by app, feature name, vendor, user "
-                "and since (the earliest start, epoch seconds).", (*FEATURE, "user", "since"),
-                _sum),
+        _UsedUsers("flexlm_feature_used_users",
+                   "Licences of a feature held by one user, by app, feature name, vendor, "
+                   "user and since (the earliest start, epoch seconds)."),
         _Family("flexlm_feature_reserved_groups",
                 "Licences of a feature reserved for a GROUP or HOST_GROUP, by app, feature "
                 "name, vendor and group.", (*FEATURE, "group"), _sum),
@@ -159,9 +237,6 @@ def render_prometheus(snapshot: Snapshot) -> str:
         _Family("lmconsole_snapshot_timestamp_seconds",
                 "When the snapshot was taken, in epoch seconds.", (), max),
     )}
-    # One used_users series per user, as the exporter does since its issue #218: the seats
-    # summed over all their checkouts, `since` the earliest start (epoch seconds).
-    users: dict[tuple[str, str, str | None, str], list[int | None]] = {}
     index = 0  # the exporter numbers expiry series through the output, from 1
     for s in snapshot.servers:
         app = s.name
@@ -178,22 +253,23 @@ def render_prometheus(snapshot: Snapshot) -> str:
         for f in s.features:
             if f.error is not None and f.in_use is None:
                 continue
-            feature = {"app": app, "name": f.name, "vendor": f.vendor}
+            labels = {"app": app, "name": f.name, "vendor": f.vendor}
+            feature = _labels_text(FEATURE, labels)  # the labels of its per-feature series
             if not f.uncounted and f.issued is not None:
-                fam["flexlm_feature_issued"].add(f.issued, **feature)
+                fam["flexlm_feature_issued"].add_labelled(feature, f.issued)
             used = f.in_use if f.in_use is not None else f.seats_listed
-            fam["flexlm_feature_used"].add(used, **feature)
-            fam["flexlm_feature_reserved"].add(f.reserved, **feature)
-            fam["flexlm_feature_borrowed"].add(f.borrowed, **feature)
-            fam["flexlm_feature_queued"].add(f.queued_count, **feature)
+            fam["flexlm_feature_used"].add_labelled(feature, used)
+            fam["flexlm_feature_reserved"].add_labelled(feature, f.reserved)
+            fam["flexlm_feature_borrowed"].add_labelled(feature, f.borrowed)
+            fam["flexlm_feature_queued"].add_labelled(feature, f.queued_count)
             if f.denied is not None:
-                fam["lmconsole_feature_denied"].add(f.denied, **feature)
-            _add_users(users, app, f)
+                fam["lmconsole_feature_denied"].add_labelled(feature, f.denied)
+            fam["flexlm_feature_used_users"].add_seats(labels, f.checkouts)
             for q in f.queued:
-                fam["flexlm_feature_queued_users"].add(q.count, **feature, user=q.user)
+                fam["flexlm_feature_queued_users"].add(q.count, **labels, user=q.user)
             for r in f.reservations:
                 if r.kind in ("GROUP", "HOST_GROUP"):
-                    fam["flexlm_feature_reserved_groups"].add(r.count, **feature, group=r.name)
+                    fam["flexlm_feature_reserved_groups"].add(r.count, **labels, group=r.name)
             for p in f.pools:
                 if p.expiry is None:
                     continue
@@ -202,10 +278,6 @@ def render_prometheus(snapshot: Snapshot) -> str:
                 fam["flexlm_feature_expiration_seconds"].add(
                     _epoch(p.expiry), app=app, name=f.name, index=index, licenses=licenses,
                     vendor=p.vendor or f.vendor, version=p.version)
-    used_users = fam["flexlm_feature_used_users"]
-    assert used_users.label_names == ("app", "name", "since", "user", "vendor")
-    for (app, name, vendor, user), (count, since) in users.items():  # one series each already
-        used_users.series[app, name, since, user, vendor] = count
     for d in snapshot.diagnostics:
         fam["lmconsole_parse_diagnostics"].add(1, app=d.server)
     fam["lmconsole_snapshot_timestamp_seconds"].add(
@@ -214,28 +286,7 @@ def render_prometheus(snapshot: Snapshot) -> str:
     return "\n".join(lines) + "\n" if lines else ""
 
 
-def _add_users(users: dict[tuple[str, str, str | None, str], list[int | None]], app: str,
-               f: Feature) -> None:
-    """Accumulate seats per (app, feature, vendor, user): [seats, earliest start in epoch
-    seconds]."""
-    name, vendor = f.name, f.vendor
-    for user, start, count in map(_USER_START_COUNT, f.checkouts):
-        since = None if start is None else _epoch_seconds(start)
-        entry = users.get(key := (app, name, vendor, user))
-        if entry is None:
-            users[key] = [count, since]
-            continue
-        entry[0] += count
-        if since is not None and (entry[1] is None or since < entry[1]):
-            entry[1] = since
-
-
-_USER_START_COUNT = itemgetter(0, 8, 9)
-assert tuple(Checkout._fields[i] for i in (0, 8, 9)) == ("user", "start", "count")
-
-
 @lru_cache(maxsize=65536)  # tens of thousands of seats share a few thousand start minutes
-def _epoch_seconds(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
+def _since(start: datetime | None) -> str:
+    """The `since` label: a start in epoch seconds."""
+    return "" if start is None else str(int(start.timestamp()))

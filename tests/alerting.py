@@ -3,7 +3,6 @@ tells it: its status after each step, and the events of its debug log."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from lmconsole.adapters import ADAPTERS
@@ -61,8 +60,8 @@ class Driven:
     def state(self, poll_fails: bool) -> ServerState:
         status = self.sim.status(name=self.name)
         if self.hosts_down:
-            status = replace(status, hosts=tuple(
-                replace(h, status=Status.DOWN) if h.host in self.hosts_down else h
+            status = status._replace(hosts=tuple(
+                h._replace(status=Status.DOWN) if h.host in self.hosts_down else h
                 for h in status.hosts))
         if poll_fails:
             return ServerState(self.name, status, self.now, error="lmutil lmstat exited 1: "

@@ -321,6 +321,23 @@ def test_headless_paths_never_import_textual():
     assert result.stdout.decode().strip() == "clean", result.stderr.decode()
 
 
+def test_snapshot_from_a_file_imports_no_dataclasses():
+    """dataclasses, with the inspect it imports, was a tenth of `snapshot --from-file`'s
+    start-up: the model, the manager's detection, the status parser and the table, CSV and
+    Prometheus writers do without it (orjson, for JSON, imports it itself)."""
+    code = (
+        "import sys, io, contextlib\n"
+        "from lmconsole.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    for output in ('table', 'csv', 'prometheus'):\n"
+        f"        main(['snapshot', '--from-file', {str(LMSTAT / CORPUS_LMSTAT[0])!r}, "
+        "'--format', output])\n"
+        "print(sorted({'dataclasses', 'inspect'} & set(sys.modules)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert result.stdout.decode().strip() == "[]", result.stderr.decode()
+
+
 def test_demo_snapshot_json_has_the_contract_shape():
     result = lmconsole("snapshot", "--demo", "--format", "json")
     assert result.returncode == 0, result.stderr.decode()

@@ -506,6 +506,35 @@ def test_prometheus_escapes_newlines_and_merges_duplicate_features():
     assert series(fams, "flexlm_feature_used_users", user=odd, app='a"pp') == [3]
 
 
+def test_prometheus_sums_a_users_checkouts_from_their_earliest_start():
+    def seat(user, start, count=1):
+        return Checkout(user, "h", None, None, None, None, None, None, start, count=count)
+
+    early, late = datetime(2026, 11, 22, 8, 0, tzinfo=UTC), datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    first = Feature("f", "V", 9, 6, checkouts=(seat("ann", late), seat("bob", None),
+                                               seat("ann", None, 2), seat("ann", early)))
+    other = Feature("g", "V", 1, 1, checkouts=(seat("dan", late),))
+    again = Feature("f", "V", 9, 3, checkouts=(seat("cy", early, 3), seat("bob", late)))
+    fams = parse_exposition(render_prometheus(Snapshot(TAKEN, (ServerStatus(
+        "s", None, Status.UP, features=(first, other, again)),))))
+    # in the order of their first checkout, as the exporter lists them
+    assert [(labels["name"], labels["user"], labels["since"], value)
+            for labels, value in fams["flexlm_feature_used_users"]] == [
+        ("f", "ann", str(int(early.timestamp())), 4), ("f", "bob", str(int(late.timestamp())), 2),
+        ("g", "dan", str(int(late.timestamp())), 1), ("f", "cy", str(int(early.timestamp())), 3)]
+
+
+def test_prometheus_label_values_true_and_1_are_different_series():
+    """True == 1 in Python: as keys of one dict they would be one series, written once."""
+    from lmconsole.prometheus import _Family
+
+    family = _Family("x", "help", ("a",), merge=lambda old, new: old + new)
+    for value, seats in ((True, 1), (1, 2), (False, 4), (0, 8), (True, 16)):
+        family.add(seats, a=value)
+    assert family.lines()[2:] == ['x{a="true"} 17', 'x{a="1"} 2', 'x{a="false"} 4',
+                                  'x{a="0"} 8']
+
+
 def test_prometheus_values_parse_as_floats():
     for line in render_prometheus(make_snapshot()).splitlines():
         if not line.startswith("#"):
@@ -548,12 +577,13 @@ def test_the_exposition_checker_rejects(bad):
 
 @pytest.mark.parametrize("name", sorted(p.name for p in LMSTAT.iterdir()))
 def test_json_is_the_same_text_with_or_without_orjson(name, monkeypatch):
-    """orjson (fast) and json (the fallback) write the very same text for every corpus
-    output, indented and compact."""
+    """orjson (fast on a large site) and json (on a small one, and without orjson) write the
+    very same text for every corpus output, indented and compact."""
     from lmconsole import output
     from lmconsole.adapters.flexlm.lmstat import parse_lmstat
 
     assert output.orjson is not None  # a declared dependency
+    monkeypatch.setattr(output, "ORJSON_FROM_SEATS", 0)  # orjson for every snapshot
     report = parse_lmstat(read_corpus("flexlm", "lmstat", name), name=None, tz=UTC,
                           now=datetime(2026, 3, 2, 9, 30, tzinfo=UTC))
     snap = Snapshot(datetime(2026, 3, 2, 9, 30, tzinfo=UTC), report.servers,
@@ -563,11 +593,32 @@ def test_json_is_the_same_text_with_or_without_orjson(name, monkeypatch):
     assert (render_json(snap), render_json(snap, compact=True)) == fast
 
 
-def test_json_keeps_a_lone_surrogate_escaped():
+@pytest.mark.parametrize("orjson_from_seats", [0, 1_000_000])
+def test_json_keeps_a_lone_surrogate_escaped(orjson_from_seats, monkeypatch):
     """orjson refuses a lone surrogate, which no output stream could encode either: it is
     written escaped (\\udcff), and the output stays valid JSON that any stream can carry."""
+    from lmconsole import output
+
+    monkeypatch.setattr(output, "ORJSON_FROM_SEATS", orjson_from_seats)
+    seat = Checkout("u\udcff", None, None, None, None, None, None, None, None)
+    feature = Feature("f", "v", 1, 1, checkouts=(seat,))
     snap = Snapshot(datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
-                    (ServerStatus("s\udcff", None, Status.UP),))
-    text = render_json(snap)
-    assert "\\udcff" in text and json.loads(text)["servers"][0]["name"] == "s\udcff"
-    text.encode("utf-8")  # raises on a lone surrogate left as such
+                    (ServerStatus("s", None, Status.UP, features=(feature,)),))
+    for text in render_json(snap), render_json(snap, compact=True):
+        (written,) = json.loads(text)["servers"][0]["features"]
+        assert "\\udcff" in text and written["checkouts"][0]["user"] == "u\udcff"
+        text.encode("utf-8")  # raises on a lone surrogate left as such
+
+
+def test_json_writes_an_int_beyond_64_bits(monkeypatch):
+    """orjson refuses it: json writes the piece that holds it."""
+    from lmconsole import output
+
+    monkeypatch.setattr(output, "ORJSON_FROM_SEATS", 0)
+    seat = Checkout("ann", None, None, None, None, None, None, 2**70, None)
+    snap = Snapshot(TAKEN, (ServerStatus("s", None, Status.UP, features=(
+        Feature("f", "v", 1, 1, checkouts=(seat,)), Feature("g", "v", 1, 0))),))
+    for text in render_json(snap), render_json(snap, compact=True):
+        features = json.loads(text)["servers"][0]["features"]
+        assert [f["name"] for f in features] == ["f", "g"]
+        assert features[0]["checkouts"][0]["handle"] == 2**70

@@ -33,7 +33,7 @@ _PORT_AT_HOST = re.compile(r"(?P<port>[0-9]{1,5})@(?P<host>[^\s,@;]+)")
 
 def recognises(text: str) -> int | None:
     """Where in `text` the first sign of a DSLS usage output is (its offset), or None."""
-    from .usage import first_sign
+    from .signature import first_sign
 
     return first_sign(text)
 

@@ -41,16 +41,12 @@ from lmconsole.model import (
 from lmconsole.numbers import COUNT_MAX, ID_MAX, PORT_MAX, read_int, shortened
 
 from .dates import BadDate, parse_day, parse_stamp
+from .signature import BANNER, CANNOT_CONNECT, is_header
 
 MANAGER = "dsls"
 DEFAULT_PORT = 4085
 
-BANNER = "License Administration Tool Version"
-CSV_HEADER = "Editor,EditorId,Feature,"
-# The columns a usage header has whatever its version (older ones may lack EditorId).
-_COUNT_COLUMNS = ",Count,Inuse,"
 _PROMPT = re.compile(r"(?:admin ?>\s*)+")
-_CANNOT_CONNECT = re.compile(r"Cannot connect to server (?P<host>\S+) on port (?P<port>\S+)")
 _SERVER_NAME = re.compile(r"Server name: (?P<host>\S+)(?:\s+Server id: (?P<id>\S+))?")
 _SOFTWARE_VERSION = "Software version:"
 _READY = re.compile(r"Ready: (?P<ready>\S+)")
@@ -68,28 +64,6 @@ def parse_dsls(text: str, *, name: str | None = None, tz: tzinfo = UTC,
     """Parse one getLicenseUsage CSV or dslsstat output. `name` names the server (else its
     host); `tz` is the licence server's zone; `now` gives an offline seat its time left."""
     return _Parser(name, tz, now).parse(text)
-
-
-def first_sign(text: str) -> int | None:
-    """The offset of the first of the DSLS tools' own words in `text`, or None."""
-    found = [at for sign in (BANNER, CSV_HEADER) if (at := text.find(sign)) >= 0]
-    if (counts := text.find(_COUNT_COLUMNS)) >= 0:
-        line_start = text.rfind("\n", 0, counts) + 1
-        line_end = text.find("\n", counts)
-        if _is_header(text[line_start:line_end if line_end >= 0 else len(text)]):
-            found.append(line_start)
-    if (match := _CANNOT_CONNECT.search(text)) is not None:
-        found.append(match.start())
-    licenses = text.find("Licenses:")
-    if licenses >= 0 and _dslsstat_header_after(text, licenses):
-        found.append(licenses)
-    return min(found) if found else None
-
-
-def _dslsstat_header_after(text: str, at: int) -> bool:
-    """Whether a dslsstat table header (Feature ... InUse) follows `Licenses:` closely."""
-    window = text[at:at + 2000]
-    return "Feature" in window and "InUse" in window and "|" in window
 
 
 # ---- builders --------------------------------------------------------------------------------
@@ -181,7 +155,7 @@ class _Parser:
                             manager=MANAGER)
 
     def read(self, number: int, line: str) -> None:
-        if _is_header(line):
+        if is_header(line):
             self.recognised = True
             self.columns = _cells(line)
             self.min_fields = (self.columns.index("Inuse") + 1 if "Inuse" in self.columns
@@ -192,7 +166,7 @@ class _Parser:
             pass
         elif line.startswith(BANNER):
             self.recognised = True
-        elif (match := _CANNOT_CONNECT.fullmatch(line.rstrip("."))) is not None:
+        elif (match := CANNOT_CONNECT.fullmatch(line.rstrip("."))) is not None:
             self.recognised = True
             self.host = match["host"]
             self.port = self.read_number(match["port"], PORT_MAX, "port", number, line)
@@ -387,11 +361,6 @@ class _Parser:
         except BadDate:
             self.diagnose(number, "unreadable time", line)
             return None
-
-
-def _is_header(line: str) -> bool:
-    """Whether `line` is getLicenseUsage's CSV header (a prompt may be glued before it)."""
-    return _COUNT_COLUMNS in line and (",Feature," in line or line.startswith("Feature,"))
 
 
 def _cells(line: str) -> list[str]:

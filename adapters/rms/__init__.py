@@ -29,7 +29,7 @@ _NOT_YET = {"options_file": "its options files are not edited yet",
 
 def recognises(text: str) -> int | None:
     """Where in `text` the first sign of an lsmon output is (its offset), or None."""
-    from .lsmon import first_sign
+    from .signature import first_sign
 
     return first_sign(text)
 

@@ -54,24 +54,6 @@ _NO_FEATURES = ("There is no license in the server", "No licensed features")
 _QUIET = ("Copyright", "Press Enter to continue", "Try setting the LSHOST",
           "Use lsmon <hostname>", "The Distribution Criteria is", "Server Name/Address",
           "Allocation", "Units", "Users:")
-_SIGNS = ("Application Monitor", "|- Feature Information", "[Contacting Sentinel",
-          "Unable to contact any servers. Probably no servers running")
-
-
-def first_sign(text: str) -> int | None:
-    """The offset of the first of lsmon's own words in `text`, or None."""
-    found = []
-    for sign in _SIGNS:
-        at = text.find(sign)
-        if at < 0:
-            continue
-        if sign == "Application Monitor":
-            line_start = text.rfind("\n", 0, at) + 1
-            if "Sentinel" not in text[line_start:at]:
-                continue
-            at = line_start
-        found.append(at)
-    return min(found) if found else None
 
 
 def parse_lsmon(text: str, *, name: str | None = None, tz: tzinfo = UTC,

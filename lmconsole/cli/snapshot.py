@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 
 from lmconsole.snapshot import EXIT_INPUT
@@ -38,7 +39,7 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lmconsole.output import FORMATS
+    from lmconsole.output import FORMATS, compact_json_chunks
     from lmconsole.snapshot import (
         adapter_of_output,
         exit_code_of,
@@ -66,7 +67,10 @@ def run(args: argparse.Namespace) -> int:
 
         queries = server_queries(load_config(args), args.server)
         snapshot = asyncio.run(snapshot_of(queries, now))
-    sys.stdout.write(render(FORMATS[args.format], snapshot, args, display_tz))
+    if args.format == "json" and not sys.stdout.isatty():  # compact for scripts, and faster
+        write_utf8(compact_json_chunks(snapshot))
+    else:
+        sys.stdout.write(render(FORMATS[args.format], snapshot, args, display_tz))
     warn_about_diagnostics(snapshot)
     if truncated is not None:
         print(f"{PROG}: warning: {truncated}", file=sys.stderr)
@@ -79,10 +83,18 @@ def render(renderer, snapshot, args: argparse.Namespace, display_tz: tzinfo | No
         return renderer(snapshot, seats=args.seats, tz=display_tz, width=terminal_width())
     if args.format == "csv":
         return renderer(snapshot, rows="seats" if args.seats else "features")
-    if args.format == "json":
-        # Indented for a person at a terminal; compact for scripts, and four times faster.
-        return renderer(snapshot, compact=not sys.stdout.isatty())
-    return renderer(snapshot)
+    return renderer(snapshot)  # JSON: indented, for a person at a terminal
+
+
+def write_utf8(chunks: Iterable[bytes]) -> None:
+    """Write UTF-8 text to standard output as it is, not decoded and encoded again."""
+    binary = getattr(sys.stdout, "buffer", None)  # none when replaced by a StringIO
+    if binary is None:
+        sys.stdout.write(b"".join(chunks).decode())
+        return
+    sys.stdout.flush()  # what was written as text comes first
+    binary.writelines(chunks)
+    binary.flush()
 
 
 def terminal_width() -> int | None:
