@@ -28,7 +28,6 @@ seats' durations count back from it. Never raises.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from lmconsole.adapter import StatusReport
@@ -50,7 +49,7 @@ _QUIET = re.compile(r"Online help is available at|https?://\S+|License(?: +Total
 def parse_text_layout(text: str, *, name: str | None, now: datetime) -> StatusReport:
     layout = _TextLayout(name, now)
     report = layout.parse(text)
-    return replace(report, reported_at=layout.dated) if layout.dated else report
+    return report._replace(reported_at=layout.dated) if layout.dated else report
 
 
 class _TextLayout(_Parser):
