@@ -325,7 +325,12 @@ def _explain(path: Path, results: list[dict]) -> None:
             for seconds, statement, parameters in result[f"{scope}_slowest"]:
                 print(f"\n{result['report']} ({scope} feature{'s' * (scope == 'all')}): "
                       f"{seconds:.3f} s in\n  {' '.join(statement.split())}\n  {parameters}")
-                for row in db.execute("EXPLAIN QUERY PLAN " + statement, parameters):
+                try:
+                    plan = db.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
+                except sqlite3.OperationalError as error:  # the report's temporary tables
+                    print(f"    no plan here: {error}")
+                    continue
+                for row in plan:
                     print(f"    {'  ' * (row[1] > 0)}{row[3]}")
     db.close()
 
