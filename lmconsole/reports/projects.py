@@ -101,17 +101,19 @@ def like_pattern(glob: str) -> str:
 
 def _usage(dialect: str, question: Question, servers, reach, rules):
     """SQL, per project: the users, sessions (how many of them from the log), seconds and
-    seat-seconds. Of every feature: the sessions summed per user, feature, host and logged
-    project first (the order of the index of the users' sessions: no sort of ten million
-    sessions), then those sums per project, the rules worked out once per sum; of the
-    features named: per project straight from their sessions (their index is in the order
-    of feature and user, not host and project)."""
+    seat-seconds. Of every feature: the sessions summed per user, logged project and what
+    the rules look at (feature, host) first, along the index of the users' sessions (no
+    sort of ten million sessions), then those sums per project, the rules worked out once
+    per sum; of the features named: per project straight from their sessions (their
+    index is in the order of feature and user, not project)."""
     s = schema.sessions
     seconds = seconds_in_period(dialect, s, question, reach)
     if question.features:
         return _in_period(_per_project(s.c, rules, literal(1, BigInteger), seconds,
                                        s.c.count * seconds), question, servers, reach)
-    keys = s.c.user_name, s.c.feature, s.c.host, s.c.project
+    keys = [s.c.user_name, s.c.project]  # the index's order
+    keys += [s.c.feature] if any(rule.features for rule in rules) else []
+    keys += [s.c.host] if any(rule.hosts for rule in rules) else []
     u = _in_period(select(*keys, func.count().label("sessions"),
                           total(seconds).label("seconds"),
                           total(s.c.count * seconds).label("seat_seconds")).group_by(*keys),
@@ -120,9 +122,11 @@ def _usage(dialect: str, question: Question, servers, reach, rules):
 
 
 def _per_project(sessions, rules, count, seconds, seat_seconds):
-    """SQL: the figures per project of sessions or of sums of them (`count` sessions each)."""
+    """SQL: the figures per project of sessions or of sums of them (`count` sessions each;
+    the host and feature only where a rule looks at them)."""
     project = func.coalesce(sessions.project, project_by_rules(
-        rules, sessions.user_name, sessions.host, sessions.feature)).label("project")
+        rules, sessions.user_name, sessions.get("host"), sessions.get("feature"))
+    ).label("project")
     return (select(project, func.count(func.distinct(sessions.user_name)).label("users"),
                    total(count).label("sessions"),
                    total(case((sessions.project.is_not(None), count), else_=0))
