@@ -60,10 +60,11 @@ async def heatmap(store: HistoryStore, question: Question) -> Report:
     report.level_s = level_s
     observed = await _observed_cells(store, question, servers, level_s)
     figures = await _figures(store, question, servers, level_s)
+    cells_of = {server_id: _observed(observed.get(server_id, {})) for server_id in servers}
     for (server_id, feature), found in sorted(
             figures.items(), key=lambda item: (servers[item[0][0]], item[0][1])):
-        report.rows += _rows(servers[server_id], feature, found,
-                             observed.get(server_id, {}), level_s)
+        report.rows += _rows(servers[server_id], feature, found, cells_of[server_id],
+                             level_s)
     level = LEVEL_NAMES[level_s]
     report.rules = [
         f"read from the {level} level; a {level} counts in the hour its middle falls in, "
@@ -143,15 +144,25 @@ def _cell(local):
     return weekday(local) * 24 + hour_of_day(local)
 
 
-def _rows(server: str, feature: str, found: dict[int, tuple], seen: dict[int, int],
+def _observed(seen: dict[int, int]) -> list[tuple]:
+    """A server's cells as every feature's rows need them: (cell, weekday, hour, seconds
+    observed, hours observed), in order."""
+    return [(cell, WEEKDAYS[cell // 24], cell % 24, seen.get(cell, 0),
+             round(seen.get(cell, 0) / HOUR, 2)) for cell in range(CELLS)]
+
+
+def _rows(server: str, feature: str, found: dict[int, tuple], observed: list[tuple],
           level_s: int) -> list[dict]:
     """The feature's row of each cell it has figures for or its server was observed in."""
     rows = []
-    for cell in sorted(seen.keys() | found.keys()):
-        peak, mean_sum = found.get(cell, NOTHING)
-        seen_s = seen.get(cell, 0)
-        rows.append({"server": server, "feature": feature, "weekday": WEEKDAYS[cell // 24],
-                     "hour": cell % 24,
-                     "average": round(mean_sum * level_s / seen_s, 2) if seen_s else None,
-                     "peak": peak, "observed_h": round(seen_s / HOUR, 2)})
+    for cell, weekday_name, hour, seen_s, observed_h in observed:
+        figures = found.get(cell)
+        if figures is None:
+            if not seen_s:
+                continue
+            figures = NOTHING
+        rows.append({"server": server, "feature": feature, "weekday": weekday_name,
+                     "hour": hour,
+                     "average": round(figures[1] * level_s / seen_s, 2) if seen_s else None,
+                     "peak": figures[0], "observed_h": observed_h})
     return rows
