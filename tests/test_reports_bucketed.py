@@ -1,6 +1,7 @@
 """The hour level read per bucket of the reader's clock without a sort (SQLite,
 lmconsole.reports.bucketed): concurrency and forecast give the same figures as the plain
-GROUP BY on the local bucket (the query PostgreSQL runs), over ten months of hours of two
+GROUP BY on the local bucket (the query PostgreSQL runs), and heatmap grouped by the
+features' numbers the same as by their names, over ten months of hours of two
 features on two servers across both DST changes, in zones an hour, half an hour and 45
 minutes off UTC and one whose DST moves the clock by half an hour; and a forecast of hours
 on the reader's clock worked out by hand."""
@@ -17,7 +18,7 @@ from sqlalchemy import event, insert
 
 from lmconsole.history import schema
 from lmconsole.history.store import HistoryStore
-from lmconsole.reports import bucketed, concurrency, forecast
+from lmconsole.reports import bucketed, concurrency, forecast, heatmap
 from lmconsole.reports.base import Question
 
 from .postgres import history_url_fixture, postgres_fixture  # noqa: F401 - fixtures
@@ -110,6 +111,14 @@ def test_forecast_the_same_without_the_sort(history, monkeypatch, zone):
                                               monkeypatch))
     assert len(sortless.rows) == 4
     assert sortless.rows == sorted_.rows
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_heatmap_the_same_by_the_features_numbers(history, monkeypatch, zone):
+    numbered, named = asyncio.run(both_ways(history, heatmap, question(zone), monkeypatch))
+    assert numbered.level_s == HOUR
+    assert len(numbered.rows) == 4 * 7 * 24  # every cell of four features observed
+    assert numbered.rows == named.rows
 
 
 def test_one_feature_of_one_server(history, monkeypatch):

@@ -111,3 +111,18 @@ def test_project_rules_are_checked(tmp_path):
     assert "needs users, hosts or features" in messages
     assert "a project needs a name" in messages
     assert "expected a list of names or shell patterns" in messages
+
+
+@pytest.mark.parametrize("features", [(), ("--feature", "CATIA")])
+def test_a_rule_on_features_of_every_feature_and_of_one(history, features):
+    # carl's CATIA is "design" (9:00-9:30, denied at 10:00); ann's and tr-lee's logged
+    # "bridge"; tr-kim 8:00-9:00 and bob 8:30-10:30 on 2 seats none (denied: tr-kim, dan)
+    config = history / "config.toml"
+    config.write_text(config.read_text().replace(RULES, '[[projects]]\nname = "design"\n'
+                                                 'users = ["carl"]\nfeatures = ["CAT*"]\n'))
+    document = json.loads(lmconsole(history, "report", "projects", *PERIOD, *features,
+                                     "--format", "json"))
+    assert [(r["project"], r["users"], r["sessions"], r["from_log"], r["hours"],
+             r["seat_hours"], r["denials"]) for r in document["rows"]] == [
+        ("bridge", 2, 2, 2, 1.5, 1.5, 0), ("design", 1, 1, 0, 0.5, 0.5, 1),
+        ("(none)", 2, 2, 0, 3.0, 5.0, 2)]

@@ -38,6 +38,7 @@ metadata = MetaData(naming_convention={
 
 NAME = 200  # user, host, feature and daemon names: FlexLM's limits are far below this
 COVERING_CHECKOUTS = "ix_sessions_feature_user_name_start_at_covering"
+USERS_CHECKOUTS = "ix_sessions_user_name_project_covering"
 
 
 def _server_id() -> Column:
@@ -177,6 +178,11 @@ sessions = Table(
     # floating seats; users, groups and projects of one feature): read from the index alone
     Index(COVERING_CHECKOUTS, "feature", "user_name", "start_at", "end_at", "server_id",
           "borrowed", "reserved", "count", "host", "project"),
+    # every user's checkouts in the order of their users and projects, with what the
+    # reports read of each: users, groups and projects of every feature group them without
+    # a sort
+    Index(USERS_CHECKOUTS, "user_name", "project", "feature", "host", "start_at", "end_at",
+          "server_id", "reserved", "borrowed", "count"),
     # the few reserved (idle reservation) and borrowed sessions among millions, for the
     # reservations and borrowing reports (the queries' own terms, as each engine writes them)
     Index("ix_sessions_reserved_server_id_start_at", "server_id", "start_at",

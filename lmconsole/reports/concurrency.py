@@ -73,10 +73,12 @@ async def concurrency(store: HistoryStore, question: Question, *, per: str = "da
     observed = await observed_s(store, await spans(store, question, servers, level_s),
                                 listed)
     figures = await _figures(store, question, servers, level_s, per, listed)
+    buckets_of = {server_id: _observed(listed, observed.get(server_id, {}), level_s)
+                  for server_id in servers}
     for (server_id, feature), found in sorted(
             figures.items(), key=lambda item: (servers[item[0][0]], item[0][1])):
-        seen = observed.get(server_id, {})
-        report.rows += _rows(servers[server_id], feature, listed, found, seen, level_s)
+        report.rows += _rows(servers[server_id], feature, buckets_of[server_id], found,
+                             level_s)
     level = LEVEL_NAMES[level_s]
     report.rules = [
         f"read from the {level} level; a {level} counts in the {per} its middle falls in, "
@@ -103,7 +105,8 @@ def _aggregates(table) -> tuple:
 
 async def _figures(store, question, servers, level_s, per, listed
                    ) -> dict[tuple[int, str], dict[int, tuple]]:
-    """Per (server, feature): per bucket key, (peak, sum of means, least mean, periods)."""
+    """Per (server, feature): per bucket key, a row of (server, feature, bucket, peak, sum
+    of means, least mean, periods)."""
     if bucketed.applies(store, question, level_s):
         found = bucketed.stretches(question, level_s, *bucket_bounds(per, listed))
         async with bucketed.bucketed(store, question, servers, found) as connection:
@@ -120,32 +123,41 @@ async def _figures(store, question, servers, level_s, per, listed
 
 
 def _by_feature(rows) -> dict[tuple[int, str], dict[int, tuple]]:
+    """Per (server, feature): per bucket key, its row (the figures from the fourth on)."""
     figures: dict[tuple[int, str], dict[int, tuple]] = {}
-    for server_id, feature, bucket, *found in rows:
-        mine = figures.get((server_id, feature))
+    for row in rows:
+        mine = figures.get((row[0], row[1]))
         if mine is None:
-            mine = figures[(server_id, feature)] = {}
-        mine[bucket] = found
+            mine = figures[(row[0], row[1])] = {}
+        mine[row[2]] = row
     return figures
 
 
-NOTHING = (0, 0, 0, 0)  # a bucket observed with no row: none in use
+NOTHING = (None, None, None, 0, 0, 0, 0)  # a bucket observed with no row: none in use
 
 
-def _rows(server: str, feature: str, listed: list[Bucket], figures: dict[int, tuple],
-          seen: dict[int, int], level_s: int) -> list[dict]:
+def _observed(listed: list[Bucket], seen: dict[int, int], level_s: int) -> list[tuple]:
+    """A server's buckets as every feature's rows need them: (key, label, seconds observed,
+    observed %, the level periods in the seconds observed)."""
+    return [(bucket.key, bucket.label, seen_s,
+             round(100 * seen_s / bucket.seconds, 1), seen_s // level_s)
+            for bucket in listed for seen_s in (seen.get(bucket.key, 0),)]
+
+
+def _rows(server: str, feature: str, observed: list[tuple], figures: dict[int, tuple],
+          level_s: int) -> list[dict]:
     """A feature's row for each bucket it has figures for or its server was observed in."""
     rows = []
-    for bucket in listed:
-        found = figures.get(bucket.key)
-        seen_s = seen.get(bucket.key, 0)
-        if found is None and not seen_s:
-            continue
-        peak, mean_sum, least_mean, periods = found or NOTHING
+    for key, label, seen_s, observed_pct, observed_periods in observed:
+        found = figures.get(key)
+        if found is None:
+            if not seen_s:
+                continue
+            found = NOTHING
         rows.append({
-            "server": server, "feature": feature, "bucket": bucket.label, "peak": peak,
-            "average": round(mean_sum * level_s / seen_s, 2) if seen_s else None,
-            "min": 0 if periods < seen_s // level_s else round(least_mean, 2),
-            "observed_pct": round(100 * seen_s / bucket.seconds, 1),
+            "server": server, "feature": feature, "bucket": label, "peak": found[3],
+            "average": round(found[4] * level_s / seen_s, 2) if seen_s else None,
+            "min": 0 if found[6] < observed_periods else round(found[5], 2),
+            "observed_pct": observed_pct,
         })
     return rows

@@ -36,7 +36,7 @@ from .base import (
     filtered,
     gap_rows,
     greatest,
-    of_servers,
+    of_sessions_servers,
     reaches,
     seconds_in_period,
     server_ids,
@@ -239,7 +239,7 @@ def _usage_query(dialect: str, question: Question, servers, reach, keys: tuple):
     query = (select(s.c.user_name, *keys, func.count().label("sessions"),
                     total(seconds).label("seconds"),
                     total(s.c.count * seconds).label("seat_seconds"))
-             .where(~s.c.reserved, of_servers(s, question, servers))
+             .where(~s.c.reserved, of_sessions_servers(s, question, servers))
              .group_by(s.c.user_name, *keys))
     if question.users:
         query = query.where(s.c.user_name.in_(question.users))
@@ -247,12 +247,14 @@ def _usage_query(dialect: str, question: Question, servers, reach, keys: tuple):
 
 
 def _reserved_per_day(dialect: str, question: Question, servers, reach):
-    """The idle reserved seat-seconds per reservation ("GROUP cae", "USER ann") and day."""
+    """The idle reserved seat-seconds per reservation ("GROUP cae", "USER ann") and day:
+    of every feature, the few reserved sessions found by their own index on (server_id,
+    start_at), which the condition on the server offers."""
     s = schema.sessions
     seconds = seconds_in_period(dialect, s, question, reach)
     day = (greatest(dialect, s.c.start_at, question.start) // DAY).label("day")
     query = (select(s.c.user_name, day, total(s.c.count * seconds).label("seat_seconds"))
-             .where(s.c.reserved, of_servers(s, question, servers))
+             .where(s.c.reserved, s.c.server_id.in_(servers))
              .group_by(s.c.user_name, day))
     return filtered(sessions_in_period(query, s, question, reach), s, question)
 

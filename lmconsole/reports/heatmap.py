@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from lmconsole.history import schema
 from lmconsole.history.store import HistoryStore
 
+from . import bucketed
 from .base import (
     HOUR,
     LEVEL_NAMES,
@@ -42,6 +44,8 @@ COLUMNS = (("server", "SERVER"), ("feature", "FEATURE"), ("weekday", "DAY"),
            ("hour", "HOUR"), ("average", "AVERAGE"), ("peak", "PEAK"),
            ("observed_h", "HOURS SEEN"))
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+CELLS = 7 * 24
+NOTHING = (0, 0)  # a cell observed with no row: none in use
 
 
 async def heatmap(store: HistoryStore, question: Question) -> Report:
@@ -56,12 +60,11 @@ async def heatmap(store: HistoryStore, question: Question) -> Report:
     report.level_s = level_s
     observed = await _observed_cells(store, question, servers, level_s)
     figures = await _figures(store, question, servers, level_s)
+    cells_of = {server_id: _observed(observed.get(server_id, {})) for server_id in servers}
     for (server_id, feature), found in sorted(
             figures.items(), key=lambda item: (servers[item[0][0]], item[0][1])):
-        seen = observed.get(server_id, {})
-        for cell in sorted(seen.keys() | found.keys()):
-            report.rows.append(_row(servers[server_id], feature, cell, found.get(cell),
-                                    seen.get(cell, 0), level_s))
+        report.rows += _rows(servers[server_id], feature, found, cells_of[server_id],
+                             level_s)
     level = LEVEL_NAMES[level_s]
     report.rules = [
         f"read from the {level} level; a {level} counts in the hour its middle falls in, "
@@ -73,46 +76,93 @@ async def heatmap(store: HistoryStore, question: Question) -> Report:
 
 
 async def _observed_cells(store, question, servers, level_s
-                          ) -> dict[int, dict[tuple[int, int], int]]:
-    """Per server and (weekday, hour): the seconds observed."""
+                          ) -> dict[int, dict[int, int]]:
+    """Per server and cell (weekday * 24 + hour): the seconds observed."""
     hours = buckets("hour", question.tz, question.start, question.end)
     by_hour = await observed_s(store, await spans(store, question, servers, level_s), hours)
-    cells: dict[int, dict[tuple[int, int], int]] = {}
+    cells: dict[int, dict[int, int]] = {}
     for server_id, seen in by_hour.items():
         mine = cells.setdefault(server_id, {})
         for key, seconds in seen.items():
-            cell = (weekday(key), hour_of_day(key))
+            cell = _cell(key)
             mine[cell] = mine.get(cell, 0) + seconds
     return cells
 
 
 async def _figures(store, question, servers, level_s
-                   ) -> dict[tuple[int, str], dict[tuple[int, int], tuple]]:
-    """Per (server, feature): per (weekday, hour), (peak, sum of means)."""
+                   ) -> dict[tuple[int, str], dict[int, tuple]]:
+    """Per (server, feature): per cell (weekday * 24 + hour), (peak, sum of means)."""
     table = occupancy(level_s, question)
     c = table.c
     local = local_middle(table, level_s, question)
-    day, hour = weekday(local), hour_of_day(local)
-    query = (select(c.server_id, c.feature, day.label("weekday"), hour.label("hour"),
-                    func.max(c.in_use_peak).label("peak"),
-                    func.sum(c.in_use_mean).label("mean_sum"))
+    cell = _cell(local)
+    aggregates = func.max(c.in_use_peak).label("peak"), func.sum(c.in_use_mean).label("mean")
+    if bucketed.applies(store, question, level_s):
+        return await _figures_by_number(store, question, servers, cell, aggregates)
+    query = (select(c.server_id, c.feature, cell.label("cell"), *aggregates)
              .where(of_servers(table, question, servers))
-             .group_by(c.server_id, c.feature, day, hour))
+             .group_by(c.server_id, c.feature, cell))
     query = filtered(in_period(query, table, question, level_s), table, question)
-    figures: dict[tuple[int, str], dict[tuple[int, int], tuple]] = {}
-    for server_id, feature, day, hour, peak, mean_sum in await store.rows(query):
+    figures: dict[tuple[int, str], dict[int, tuple]] = {}
+    for server_id, feature, cell, peak, mean_sum in await store.rows(query):
         mine = figures.get((server_id, feature))
         if mine is None:
             mine = figures[(server_id, feature)] = {}
-        mine[(day, hour)] = (peak, mean_sum)
+        mine[cell] = (peak, mean_sum)
     return figures
 
 
-def _row(server: str, feature: str, cell: tuple[int, int], figures: tuple | None,
-         seen_s: int, level_s: int) -> dict:
-    peak, mean_sum = figures or (0, 0)
-    return {
-        "server": server, "feature": feature, "weekday": WEEKDAYS[cell[0]], "hour": cell[1],
-        "average": round(mean_sum * level_s / seen_s, 2) if seen_s else None,
-        "peak": peak, "observed_h": round(seen_s / HOUR, 2),
-    }
+async def _figures_by_number(store, question, servers, cell, aggregates
+                             ) -> dict[tuple[int, str], dict[int, tuple]]:
+    """The hours grouped by one whole number per feature and cell (the feature's number in
+    bucketed's table of the period's features, times the cells, plus the cell) on SQLite:
+    its sort of millions of hours compares that number only, not a feature's server, name,
+    weekday and hour (the report over a generated year of 2,000 features: 7.5 -> 4.8 s of CPU)."""
+    h, f = schema.occupancy_hour.c, bucketed.FEATURES.c
+    key = f.id * CELLS + cell
+    query = (select(key.label("key"), *aggregates)
+             .select_from(bucketed.FEATURES.join(
+                 schema.occupancy_hour, (h.server_id == f.server_id) & (h.feature == f.feature)))
+             .group_by(key))
+    query = in_period(query, schema.occupancy_hour, question, HOUR)
+    async with bucketed.bucketed(store, question, servers, []) as connection:
+        features = (await connection.execute(select(f.id, f.server_id, f.feature))).all()
+        rows = (await connection.execute(query)).all()
+    named = {number: (server_id, feature) for number, server_id, feature in features}
+    figures: dict[tuple[int, str], dict[int, tuple]] = {}
+    for key, peak, mean_sum in rows:
+        number, cell = divmod(key, CELLS)
+        mine = figures.get(named[number])
+        if mine is None:
+            mine = figures[named[number]] = {}
+        mine[cell] = (peak, mean_sum)
+    return figures
+
+
+def _cell(local):
+    """Weekday * 24 + hour of local-clock seconds (SQL or int)."""
+    return weekday(local) * 24 + hour_of_day(local)
+
+
+def _observed(seen: dict[int, int]) -> list[tuple]:
+    """A server's cells as every feature's rows need them: (cell, weekday, hour, seconds
+    observed, hours observed), in order."""
+    return [(cell, WEEKDAYS[cell // 24], cell % 24, seen.get(cell, 0),
+             round(seen.get(cell, 0) / HOUR, 2)) for cell in range(CELLS)]
+
+
+def _rows(server: str, feature: str, found: dict[int, tuple], observed: list[tuple],
+          level_s: int) -> list[dict]:
+    """The feature's row of each cell it has figures for or its server was observed in."""
+    rows = []
+    for cell, weekday_name, hour, seen_s, observed_h in observed:
+        figures = found.get(cell)
+        if figures is None:
+            if not seen_s:
+                continue
+            figures = NOTHING
+        rows.append({"server": server, "feature": feature, "weekday": weekday_name,
+                     "hour": hour,
+                     "average": round(figures[1] * level_s / seen_s, 2) if seen_s else None,
+                     "peak": figures[0], "observed_h": observed_h})
+    return rows

@@ -39,7 +39,7 @@ from .base import (
     greatest,
     held_until,
     least,
-    of_servers,
+    of_sessions_servers,
     reaches,
     seconds_in_period,
     server_ids,
@@ -105,18 +105,28 @@ def _per_user(dialect: str, question: Question, servers, reach, per: str, long_s
     s = schema.sessions
     seconds = seconds_in_period(dialect, s, question, reach)
     held_s = held_until(s, question, reach) - s.c.start_at
-    start = greatest(dialect, s.c.start_at, question.start)
-    end = least(dialect, held_until(s, question, reach), question.end)
+    # clipped to the period after the min() and max(), not before: once, not per session
+    first = greatest(dialect, func.min(s.c.start_at), question.start)
+    last = least(dialect, func.max(held_until(s, question, reach)), question.end)
     keys = [s.c.user_name] + ([s.c.host] if per == "host" else [])
     query = (select(*keys, func.count().label("sessions"), total(seconds).label("seconds"),
                     total(s.c.count * seconds).label("seat_seconds"),
-                    func.count(func.distinct(s.c.feature)).label("features"),
-                    func.min(start).label("first"), func.max(end).label("last"),
-                    ((question.end - func.max(end)) // DAY).label("days_since_last"),
+                    _features(question, s).label("features"),
+                    first.label("first"), last.label("last"),
+                    ((question.end - last) // DAY).label("days_since_last"),
                     total(case((~s.c.borrowed & (held_s > long_s), 1), else_=0))
                     .label("long"))
              .group_by(*keys).order_by(*keys))
-    return _checkouts(query, s, question, servers, reach, of_servers(s, question, servers))
+    return _checkouts(query, s, question, servers, reach,
+                      of_sessions_servers(s, question, servers))
+
+
+def _features(question: Question, sessions):
+    """SQL: the distinct features of a user's sessions; 1 when one feature is asked, whose
+    sessions are all the user has (no count of distinct values per session then)."""
+    if len(question.features) == 1:
+        return literal(1, BigInteger)
+    return func.count(func.distinct(sessions.c.feature))
 
 
 async def distinct_users(store: HistoryStore, question: Question, distinct: str) -> Report:
