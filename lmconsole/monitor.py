@@ -41,6 +41,7 @@ FIRST_RETRY_S = 1.0
 MAX_FOLLOW_RETRY_S = 30.0
 KEEP_UP_LINES = 256  # lines of a follow between two calls of its listener's keep_up
 LINE_STARTS_KEPT = 8  # an event comes at most one line after its own
+LOG_HEADER_BYTES = 4096  # the head of a log followed from past its start (read_header)
 # A status output this long is parsed in a worker thread: the 50,000 seats of a big site
 # take 100-200 ms to read, which on the event loop would hold up the screen and the other
 # servers' polls. Shorter ones (nearly all) are read at once: a thread costs more than they.
@@ -340,6 +341,7 @@ class ServerMonitor:
         delay = FIRST_RETRY_S
         reader = self.adapter.event_reader(tz=self.config.tz, server=self.config.name,
                                            start_date=log.date)
+        await self.read_header(reader, log)
         stopped_at: datetime | None = None  # when the last follow failed
         while True:
             flusher = QuietFlusher(reader, functools.partial(self.emit, log))
@@ -378,6 +380,21 @@ class ServerMonitor:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.follow_now.wait(), delay)
             delay = min(MAX_FOLLOW_RETRY_S, delay * 2)
+
+    async def read_header(self, reader: EventReader, log: FollowedLog) -> None:
+        """A log followed from past its start: its first lines, to a reader that learns from
+        them what its records do not repeat (`read_header`: RLM's report log names its ISV
+        only there). Left unread when they cannot be had: the reader's default stands."""
+        read_header = getattr(reader, "read_header", None)
+        if read_header is None or (log.position is not None and log.position.offset == 0):
+            return
+        try:
+            result = await self.transport.run(["head", "-c", str(LOG_HEADER_BYTES), log.path],
+                                              timeout=self.timeout_s)
+        except (TransportError, OSError):
+            return
+        if result.exit_code == 0:
+            read_header(result.stdout.splitlines())
 
     def about(self, log: FollowedLog, text: str) -> str:
         """`text` naming its log where the server has several."""

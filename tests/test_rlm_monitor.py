@@ -11,7 +11,7 @@ from pathlib import Path
 from lmconsole.adapters import ADAPTERS
 from lmconsole.adapters.transports.local import LocalTransport
 from lmconsole.model import Status
-from lmconsole.monitor import CallbackListener, Monitor, ServerMonitor
+from lmconsole.monitor import CallbackListener, FollowedLog, Monitor, ServerMonitor
 
 from .corpus import CORPUS
 from .test_monitor import Server, scripted_lmutil
@@ -34,8 +34,8 @@ def test_a_poll_runs_rlmutil_rlmstat_and_publishes_the_rlm_status(tmp_path: Path
 
 
 def test_the_report_log_is_followed_and_only_true_denials_arrive(tmp_path: Path):
-    # Followed from its end, as written: the header naming the ISV and the date is behind;
-    # the records' month and day take the year nearest to now.
+    # Followed from its end, as written: the date line is behind, so the records' month and
+    # day take the year nearest to now; the header's ISV is read from the log's head.
     today = datetime.now(UTC).date()
     day = f"{today:%m/%d}"
     log = tmp_path / "reprise.rl"
@@ -64,5 +64,21 @@ def test_the_report_log_is_followed_and_only_true_denials_arrive(tmp_path: Path)
 
     asyncio.run(main())
     assert [(e.kind.value, e.user, e.daemon, e.at) for e in events] == [
-        ("OUT", "anna", "rlm", datetime.combine(today, time(9, 0), UTC)),
-        ("DENIED", "eve", "rlm", datetime.combine(today, time(9, 1, 2), UTC))]
+        ("OUT", "anna", "reprise", datetime.combine(today, time(9, 0), UTC)),
+        ("DENIED", "eve", "reprise", datetime.combine(today, time(9, 1, 2), UTC))]
+
+
+def test_a_log_whose_head_cannot_be_read_keeps_the_default_daemon(tmp_path: Path):
+    # a header past the head the monitor reads (or no header): the records say "rlm"
+    log = tmp_path / "reprise.rl"
+    log.write_text("# " + "x" * 5000 + "\nISV: reprise, RLM version 12.2 BL2\n")
+    monitor = ServerMonitor(Server("design", "/bin/false", debug_log=str(log)), RLM,
+                            LocalTransport(), CallbackListener())
+    reader = RLM.event_reader(tz=UTC, server="design", start_date=None)
+    asyncio.run(monitor.read_header(reader, monitor.logs.setdefault(str(log),
+                                                                     FollowedLog(str(log)))))
+    assert reader.isv == "rlm"
+    log.write_text("RLM Report Log Format 0, version 12.2, authenticated\n"
+                   "ISV: reprise, RLM version 12.2 BL2\n")
+    asyncio.run(monitor.read_header(reader, monitor.logs[str(log)]))
+    assert reader.isv == "reprise"

@@ -70,6 +70,15 @@ class ReportLogReader(LineLogReader):
             self.isv = rest.partition(",")[0].strip() or self.isv
         return None
 
+    def read_header(self, lines: list[str]) -> None:
+        """The log's first lines, for a reader that starts past them (a log followed from
+        its end): the ISV they name is every record's daemon."""
+        for line in lines:
+            word, _, rest = line.strip().partition(" ")
+            if word == "ISV:" and rest:
+                self.isv = rest.partition(",")[0].strip() or self.isv
+                return
+
     # ---- records ------------------------------------------------------------------------------
 
     def dated(self, rest: str) -> None:

@@ -43,11 +43,14 @@ class SimulatedServerTransport:
         return []
 
     async def run(self, argv: Sequence[str], *, timeout: float) -> CommandResult:
-        if list(argv[:2]) == ["tail", "-c"] and list(argv[3:]) == [self.log_path]:
-            count = argv[2]  # "+N": from byte N on; "N": the last N bytes
-            log = self._log()
-            tail = log[int(count[1:]) - 1:] if count.startswith("+") else log[-int(count):]
-            return CommandResult(0, tail.decode(errors="replace"), "")
+        if list(argv[1:2]) == ["-c"] and list(argv[3:]) == [self.log_path]:
+            count = argv[2]
+            if argv[0] == "tail":  # "+N": from byte N on; "N": the last N bytes
+                log = self._log()
+                part = log[int(count[1:]) - 1:] if count.startswith("+") else log[-int(count):]
+                return CommandResult(0, part.decode(errors="replace"), "")
+            if argv[0] == "head":  # the first N bytes
+                return CommandResult(0, self._log()[:int(count)].decode(errors="replace"), "")
         return self.answer(list(argv))
 
     async def follow(self, path: str, start: LogPosition | None = None
