@@ -2,4 +2,4 @@ import sys
 
 from lmconsole.cli import main
 
-sys.exit(main())
+sys.exit(main(process_ends=True))

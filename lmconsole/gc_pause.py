@@ -13,11 +13,16 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(*, process_ends: bool = False) -> Iterator[None]:
+    """`process_ends`: the process exits after the block (a one-shot command). What it built
+    is then frozen, so that neither the collection the next allocation starts nor the one
+    at the interpreter's exit walks it all to free nothing."""
     paused = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if process_ends:
+            gc.freeze()
         if paused:
             gc.enable()

@@ -321,6 +321,24 @@ def test_headless_paths_never_import_textual():
     assert result.stdout.decode().strip() == "clean", result.stderr.decode()
 
 
+def test_a_one_shot_process_freezes_what_it_built_and_an_in_process_call_does_not():
+    """The console script's snapshot ends its process: what it built is frozen, not walked
+    by two collections that free nothing. Called in a process that goes on (a test, a
+    script), main leaves the collector as it was."""
+    code = (
+        "import gc, io, contextlib\n"
+        "from lmconsole.cli import main\n"
+        f"argv = ['snapshot', '--from-file', {str(LMSTAT / CORPUS_LMSTAT[0])!r}, "
+        "'--format', 'table']\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(argv)\n"
+        "    goes_on = (gc.get_freeze_count(), gc.isenabled())\n"
+        "    main(argv, process_ends=True)\n"
+        "print(goes_on, gc.get_freeze_count() > 1000, gc.isenabled())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert result.stdout.decode().strip() == "(0, True) True True", result.stderr.decode()
+
 def test_snapshot_from_a_file_imports_no_dataclasses():
     """dataclasses, with the inspect it imports, was a tenth of `snapshot --from-file`'s
     start-up: the model, the manager's detection, the status parser and the table, CSV and

@@ -111,12 +111,14 @@ def version() -> str:
 UNCOLLECTED_COMMANDS = frozenset({"snapshot", "check-options", "check-license", "what-if"})
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, process_ends: bool = False) -> int:
+    """The command line's command run; `process_ends`: this process exits after it (the
+    console script, `python -m lmconsole`)."""
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv).parse_args(argv)
     try:
         if args.command in UNCOLLECTED_COMMANDS:
-            with collector_paused():
+            with collector_paused(process_ends=process_ends):
                 return args.run(args)
         return args.run(args)
     except InputError as error:
@@ -129,4 +131,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def console_main() -> None:
-    sys.exit(main())
+    sys.exit(main(process_ends=True))
