@@ -358,14 +358,13 @@ class HistoryStore:
         (see bulk_writer.py and `bulk_statements`), started by the caller; None for other
         databases. `indexes_deferred`: the rows go without DEFERRABLE_INDEXES, each at
         the end of its table and its unique index, which a small page cache holds."""
-        database = self.url.database
-        if self.dialect != "sqlite" or database in (None, "", ":memory:") \
-                or database.startswith("file:"):
+        path = _sqlite_path(self.url)
+        if path is None:
             return None
         pragmas = SQLITE_PRAGMAS + SQLITE_BULK_PRAGMAS
         if indexes_deferred:
             pragmas += (f"cache_size=-{SQLITE_INDEX_BUILD_CACHE_KIB}",)
-        return BulkWriter(str(Path(database).expanduser()), pragmas, SQLITE_BUSY_TIMEOUT_S)
+        return BulkWriter(str(path), pragmas, SQLITE_BUSY_TIMEOUT_S)
 
     @staticmethod
     def bulk_index_statements() -> list[tuple[str, None]]:
@@ -600,15 +599,25 @@ async def _sqlite_file_lock(url: URL) -> AsyncIterator[None]:
             fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
+
+def _sqlite_path(url: URL) -> Path | None:
+    """The file of an SQLite database on disk named by its path; None for a database in
+    memory, a `file:` URI, or another database."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or database in (None, "", ":memory:") \
+            or database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
 @contextlib.contextmanager
 def _deferral_lock(url: URL, operation: int) -> Iterator[bool]:
     """An flock on `<file>.indexes` of an SQLite file (see `indexes_deferred`): whether it
     was had (a blocking one always is; a file in memory has no other users: True)."""
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") \
-            or url.database.startswith("file:"):
+    path = _sqlite_path(url)
+    if path is None:
         yield True
         return
-    with open(f"{Path(url.database).expanduser()}.indexes", "a+b") as lock:
+    with open(f"{path}.indexes", "a+b") as lock:
         try:
             fcntl.flock(lock.fileno(), operation)
         except BlockingIOError:
