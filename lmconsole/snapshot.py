@@ -139,7 +139,11 @@ async def close_transport(transport: Transport) -> None:
 
 
 def exit_code_of(snapshot: Snapshot) -> int:
-    """0 when every server answered, 3 when any is down or unreachable."""
-    if any(server.status is not Status.UP for server in snapshot.servers):
-        return EXIT_UNREACHABLE
+    """0 when every server and vendor daemon is up; 3 when a server is down or unreachable,
+    or a server answers but one of its vendor daemons is down: nobody can check out the
+    features that daemon serves (the `vendor_down` alert's rule)."""
+    for server in snapshot.servers:
+        if server.status is not Status.UP or \
+                any(vendor.status is not Status.UP for vendor in server.vendors):
+            return EXIT_UNREACHABLE
     return EXIT_OK

@@ -294,6 +294,21 @@ def test_local_server_through_a_real_subprocess(tmp_path):
     assert [s["name"] for s in json.loads(only.stdout)["servers"]] == ["app3"]
 
 
+def test_a_vendor_daemon_down_is_a_server_down(tmp_path):
+    """lmgrd answers but one vendor daemon does not: its features cannot be checked out,
+    which a script watching the exit code must hear (exit 3, the others still reported)."""
+    sample = (LMSTAT / "exporter_app3_two_vendor_daemons_large_user_list.txt").read_text()
+    path = tmp_path / "lmstat.txt"
+    path.write_text(sample.replace("DAEMON2: UP v11.13",
+                                   "DAEMON2: The desired vendor daemon is down. (-97,121)"))
+    result = lmconsole("snapshot", "--from-file", str(path), "--format", "json")
+    server, = json.loads(result.stdout)["servers"]
+    assert server["status"] == "up"
+    assert [(v["name"], v["status"]) for v in server["vendors"]] == [
+        ("daemon1", "up"), ("DAEMON2", "down")]
+    assert result.returncode == 3, result.stderr.decode()
+
+
 HEADLESS_MODULES = [
     "lmconsole.cli", "lmconsole.snapshot", "lmconsole.output", "lmconsole.prometheus",
     "lmconsole.config", "lmconsole.cli.check_options", "lmconsole.cli.check_license",
