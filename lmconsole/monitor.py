@@ -33,6 +33,7 @@ from lmconsole.transport import (
     LogLine,
     LogMissingError,
     LogPosition,
+    LogVanished,
     Transport,
     TransportError,
 )
@@ -46,6 +47,8 @@ LOG_HEADER_BYTES = 4096  # the head of a log followed from past its start (read_
 # take 100-200 ms to read, which on the event loop would hold up the screen and the other
 # servers' polls. Shorter ones (nearly all) are read at once: a thread costs more than they.
 PARSE_IN_THREAD_FROM = 256 * 1024  # characters
+# A log gone this long is said to be (a rotation renames it and makes a new one at once)
+VANISHED_GRACE_S = 2.0
 QUIET_S = 0.25  # a followed log this long without a line lets go of a held-back event
 
 
@@ -211,6 +214,7 @@ class FollowedLog:
     error: str | None = None  # why it is not read now
     lines_fed: int = 0  # to the event reader, which numbers events by them
     line_starts: dict[int, LogPosition] = field(default_factory=dict)  # the last few lines
+    vanished: asyncio.TimerHandle | None = None  # its file went: saying so, unless one comes
 
 
 class ServerMonitor:
@@ -358,6 +362,10 @@ class ServerMonitor:
                         if len(reader.diagnostics) > told:
                             told = self.tell_diagnostics(reader, told)
                         continue
+                    if isinstance(item, LogVanished):
+                        self.vanished(log)
+                        continue
+                    self.stop_waiting(log)
                     log.position = item.at
                     self.listener.log_read(self.config.name, item.at, path)
                     if item.lost:
@@ -374,6 +382,7 @@ class ServerMonitor:
                     log.position = LogPosition(None, 0)  # when it appears: all of it
                 self.not_read(log, f"{path}: {error}")
             finally:
+                self.stop_waiting(log)
                 flusher.stop()
                 self.emit(log, reader.flush())
             self.follow_now.clear()
@@ -395,6 +404,19 @@ class ServerMonitor:
             return
         if result.exit_code == 0:
             read_header(result.stdout.splitlines())
+
+    def vanished(self, log: FollowedLog) -> None:
+        """The log's file went while followed: said unless a new one appears within
+        VANISHED_GRACE_S; read again (read_again) when one does."""
+        if log.vanished is None:
+            log.vanished = asyncio.get_running_loop().call_later(
+                VANISHED_GRACE_S, self.not_read, log,
+                f"{log.path}: gone (deleted or moved away); waiting for it to appear again")
+
+    def stop_waiting(self, log: FollowedLog) -> None:
+        if log.vanished is not None:
+            log.vanished.cancel()
+            log.vanished = None
 
     def about(self, log: FollowedLog, text: str) -> str:
         """`text` naming its log where the server has several."""

@@ -50,7 +50,15 @@ class LogOpened(NamedTuple):
     lost: str | None = None
 
 
-FollowItem = LogLine | LogOpened
+class LogVanished(NamedTuple):
+    """The log's path names no file any more (deleted, or moved away with no new file made
+    there yet); the follow waits for one to appear and reads it from its start (a
+    LogOpened). `at`: how far the file that went was read."""
+
+    at: LogPosition
+
+
+FollowItem = LogLine | LogOpened | LogVanished
 
 
 class TransportError(Exception):
@@ -77,7 +85,8 @@ class Transport(Protocol):
         again), then a LogLine per complete line. A file rotated away since `start` is read
         to its end when it can still be found beside the log, else LogOpened.lost says so;
         likewise for a truncated one. A log that does not exist raises TransportError at
-        once. Leaves nothing running when the iteration is closed."""
+        once; one that goes while followed yields LogVanished, and LogOpened when a file
+        appears there again. Leaves nothing running when the iteration is closed."""
         ...
 
     async def read(self, path: str) -> tuple[bytes, FileStat]:

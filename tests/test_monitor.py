@@ -14,6 +14,7 @@ from lmconsole.adapters.transports.local import LocalTransport
 from lmconsole.model import Status
 from lmconsole.monitor import (
     PARSE_IN_THREAD_FROM,
+    VANISHED_GRACE_S,
     CallbackListener,
     Listener,
     Monitor,
@@ -312,6 +313,36 @@ def test_a_missing_debug_log_is_reported_at_once_and_read_whole_when_it_appears(
     asyncio.run(main())
     assert "debug.log: No such file or directory" in failures[0]
     assert [e.user for e in events] == ["ann"] and gaps == []
+
+
+def test_a_log_gone_for_longer_than_a_rotation_takes_is_said_until_it_is_back(tmp_path):
+    log = tmp_path / "debug.log"
+    log.write_text("")
+    gaps, failures, events = [], [], []
+    monitor = follow_monitor(log, gaps, failures, events)
+    started = []
+    monitor.listener.on_follow_started = started.append
+
+    async def main():
+        task = asyncio.create_task(monitor.follow_loop(str(log)))
+        try:
+            await asyncio.sleep(0.3)
+            log.rename(tmp_path / "debug.log.1")
+            await asyncio.sleep(0.5)  # well within VANISHED_GRACE_S
+            log.write_text(denial("ann"))
+            await until(lambda: events, "the rotated log's denial")
+            log.unlink()
+            await until(lambda: failures, "word that the log is gone", VANISHED_GRACE_S + 2)
+            assert not started
+            log.write_text(denial("bob"))
+            await until(lambda: started, "the log read again")
+            await until(lambda: len(events) == 2, "the new log's denial")
+        finally:
+            task.cancel()
+
+    asyncio.run(main())
+    assert failures == [f"{log}: gone (deleted or moved away); waiting for it to appear again"]
+    assert [e.user for e in events] == ["ann", "bob"] and gaps == []
 
 
 class FlakyFollow(LocalTransport):

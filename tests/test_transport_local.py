@@ -22,6 +22,7 @@ from lmconsole.transport import (
     LogMissingError,
     LogOpened,
     LogPosition,
+    LogVanished,
     TransportError,
 )
 
@@ -40,12 +41,14 @@ def append(path: Path, data: str | bytes) -> None:
 class Follower:
     """Iterates a follow in a task; `next()` waits (bounded) for the next line, skipping the
     marker lines `sync()` writes to learn that the follow has started. The follow's
-    LogOpened items are kept in `opened`, the position after the last line in `position`."""
+    LogOpened items are kept in `opened`, its LogVanished ones in `vanished`, the position
+    after the last line in `position`."""
 
     def __init__(self, items: AsyncIterator[FollowItem]) -> None:
         self.items = items
         self.queue: asyncio.Queue[str] = asyncio.Queue()
         self.opened: list[LogOpened] = []
+        self.vanished: list[LogVanished] = []
         self.position: LogPosition | None = None
         self.task = asyncio.create_task(self._pump())
 
@@ -54,6 +57,8 @@ class Follower:
             if isinstance(item, LogLine):
                 self.position = item.end
                 self.queue.put_nowait(item.text)
+            elif isinstance(item, LogVanished):
+                self.vanished.append(item)
             else:
                 self.position = item.at
                 self.opened.append(item)
@@ -88,6 +93,15 @@ class Follower:
                 if self.task.done():
                     self.task.result()
         raise AssertionError(f"the follow of {path} showed nothing within {timeout:g} s")
+
+    async def until(self, condition: Callable[[], object], what: str,
+                    timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if self.task.done():
+                self.task.result()
+            assert time.monotonic() < deadline, f"no {what} within {timeout:g} s"
+            await asyncio.sleep(0.02)
 
     async def expect_nothing(self, wait: float = 0.3) -> None:
         await asyncio.sleep(wait)
@@ -212,6 +226,28 @@ def test_follow_survives_rotation_truncation_and_a_missing_file(tmp_path):
         assert await follower.next() == "recreated"
 
     run(following(LocalTransport(), log, body))
+
+
+async def deleted_then_made_again(follower: Follower, log: Path) -> None:
+    """The body of a follow of `log` whose file is deleted: said once, with how far it was
+    read; then a new file made there is read from its start."""
+    append(log, "last of the old file\n")
+    assert await follower.next(timeout=5) == "last of the old file"
+    read_to, opened = follower.position, len(follower.opened)
+    log.unlink()
+    await follower.until(lambda: follower.vanished, "word that the log went")
+    await asyncio.sleep(0.3)
+    assert follower.vanished == [LogVanished(read_to)]
+    log.write_text("first of the new file\n")
+    assert await follower.next(timeout=5) == "first of the new file"
+    assert len(follower.opened) == opened + 1 and follower.opened[-1].lost is None
+    assert len(follower.vanished) == 1
+
+
+def test_a_log_deleted_while_followed_is_said_then_a_new_one_read_whole(tmp_path):
+    log = tmp_path / "debug.log"
+    log.write_text("")
+    run(following(LocalTransport(), log, lambda follower: deleted_then_made_again(follower, log)))
 
 
 def test_follow_of_a_file_that_does_not_exist_is_refused_at_once(tmp_path):

@@ -27,7 +27,7 @@ from lmconsole.transport import (
     TransportError,
 )
 from tests.sshd import SshServer, sshd_fixture  # noqa: F401 - registers the `sshd` fixture
-from tests.test_transport_local import Follower, append, following
+from tests.test_transport_local import Follower, append, deleted_then_made_again, following
 
 BIN = Path(sys.executable).parent
 
@@ -223,6 +223,17 @@ def test_no_remote_tail_is_left_even_by_a_tail_that_ignores_a_closed_output(sshd
                 await asyncio.sleep(0.1)
             await follower.close()
             await no_remote_tail_within(sshd, log)
+
+    run(main())
+
+
+def test_a_log_deleted_while_followed_is_said_then_a_new_one_read_whole(sshd, tmp_path):
+    log = tmp_path / "debug.log"
+    log.write_text("")
+
+    async def main():
+        async with transport(sshd) as ssh:
+            await following(ssh, log, lambda follower: deleted_then_made_again(follower, log))
 
     run(main())
 

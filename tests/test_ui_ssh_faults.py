@@ -19,6 +19,7 @@ from lmconsole.adapters.transports.ssh import SshTransport
 from lmconsole.app import LMConsoleApp
 from lmconsole.config import ssh_keepalive
 from lmconsole.model import EventKind
+from lmconsole.monitor import VANISHED_GRACE_S
 from tests.pilot_wait import until
 from tests.sshd import SshServer, sshd_fixture  # noqa: F401 - registers the `sshd` fixture
 from tests.test_ui_ssh_e2e import Remote, console, header_text
@@ -154,6 +155,36 @@ def test_a_debug_log_that_does_not_exist_is_said_at_once(tmp_path, sshd):
             await pilot.pause()
             shown = str(app.screen.query_one("#problems").render())
             assert "office no events" in shown and str(Path(remote.debug_log).name) in shown
+
+    asyncio.run(scenario())
+
+
+def test_a_debug_log_deleted_while_followed_is_said_until_a_new_one_appears(tmp_path, sshd):
+    """Deleted (someone cleaning up, a daemon restarted with another log): said after
+    VANISHED_GRACE_S and for as long as it lasts; a rotation, which makes a new file at once,
+    is not; the new file is read from its start."""
+    remote = Remote(tmp_path)
+
+    async def scenario():
+        app = console(tmp_path, remote, real_transport(sshd))
+        async with app.run_test(size=(120, 30)) as pilot:
+            await started(app, pilot, remote)
+            remote.debug_log.rename(tmp_path / "debug.log.1")  # a rotation
+            write_denials(remote, ["u001"])
+            await until(pilot, lambda: fault_denials(app) == ["u001"], "the rotated denial")
+            remote.debug_log.unlink()
+            deleted = time.monotonic()
+            await until(pilot, lambda: "office" in app.data.follow_errors,
+                        "the deleted log reported", timeout=10)
+            print(f"deleted log said after {time.monotonic() - deleted:.2f} s")
+            assert time.monotonic() - deleted >= VANISHED_GRACE_S
+            assert "gone (deleted or moved away)" in app.data.follow_errors["office"]
+            assert "no events" in header_text(app)
+            write_denials(remote, ["u002"])
+            await until(pilot, lambda: "office" not in app.data.follow_errors,
+                        "the log read again")
+            await until(pilot, lambda: len(fault_denials(app)) == 2, "the new log's denial")
+            assert fault_denials(app) == ["u001", "u002"] and list(app.data.gaps) == []
 
     asyncio.run(scenario())
 

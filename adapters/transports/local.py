@@ -27,6 +27,7 @@ from lmconsole.transport import (
     LogMissingError,
     LogOpened,
     LogPosition,
+    LogVanished,
     TransportError,
     decode_output,
 )
@@ -75,8 +76,8 @@ class LocalTransport:
         """The lines of `path` from its end, or from `start` (see Transport.follow). A file
         replaced by another (rotation: another inode) is read to its end, then the new one
         from its start; a truncated file from its new start; a file that vanishes is
-        waited for. A fragment without its newline left at the end of a rotated file is
-        dropped."""
+        said (LogVanished) and waited for. A fragment without its newline left at the end of
+        a rotated file is dropped."""
         tail = _Tail(path)
         try:
             for item in tail.open_at(start):
@@ -124,6 +125,7 @@ class _Tail:
         self.file_id: str | None = None
         self.offset = 0
         self.partial = b""
+        self.vanished = False  # the path names no file (said once, until one appears)
 
     def open_at(self, start: LogPosition | None) -> list[FollowItem]:
         """Open the log where a follow from `start` begins; what to yield first."""
@@ -162,7 +164,7 @@ class _Tail:
         except OSError as error:
             raise TransportError(f"cannot follow {path}: {error.strerror or error}") from None
         self.close()
-        self.file, self.partial = file, b""
+        self.file, self.partial, self.vanished = file, b"", False
         self.file_id = _file_id(path, os.fstat(file.fileno()))
         self.offset = offset
         file.seek(offset)
@@ -176,10 +178,15 @@ class _Tail:
     def poll(self) -> list[FollowItem]:
         items = self.drain()
         info = self._stat()
-        if info is None:
-            return items  # rotated away or deleted: keep the old file until a new one appears
-        if self.file is None or _inode(info) != inode_of(self.file_id):
-            return items + self._open(self.path, 0) + self.drain()  # appeared or replaced
+        if info is None:  # rotated away or deleted: keep the old file until a new one appears
+            if self.vanished:
+                return items
+            self.vanished = True
+            return items + [LogVanished(LogPosition(self.file_id, self.offset))]
+        # appeared (after it went: a new file, even where its inode number is used again)
+        # or replaced
+        if self.file is None or self.vanished or _inode(info) != inode_of(self.file_id):
+            return items + self._open(self.path, 0) + self.drain()
         if info.st_size < self.offset:  # truncated in place
             return items + self._open(self.path, 0) + self.drain()
         return items

@@ -55,6 +55,7 @@ from lmconsole.transport import (
     LogMissingError,
     LogOpened,
     LogPosition,
+    LogVanished,
     TransportError,
     decode_output,
 )
@@ -631,7 +632,8 @@ class _FollowOutput:
             if at >= 0:  # what stands before it is the unfinished end of a rotated file
                 items.append(self._opened(raw[at:].decode("ascii", "replace").split()))
             elif raw.startswith(b"tail: "):
-                self._tail_notice(raw)
+                if (notice := self._tail_notice(raw)) is not None:
+                    items.append(notice)
             elif self.position is not None:
                 file_id, offset = self.position
                 self.position = LogPosition(file_id, offset + len(raw) + 1)
@@ -644,15 +646,20 @@ class _FollowOutput:
         lost = LOST_WORDS.get(words[4]) if len(words) > 4 else None
         return LogOpened(self.position, lost)
 
-    def _tail_notice(self, raw: bytes) -> None:
-        """tail -F tells (on the merged stream) when it starts again from a file's start."""
+    def _tail_notice(self, raw: bytes) -> LogOpened | LogVanished | None:
+        """tail -F tells (on the merged stream) when the file goes and when it starts again
+        from a file's start (GNU tail's words)."""
         log.info("remote: %s", decode_line(raw))
         if self.position is None:
-            return
+            return None
         if raw.endswith(b"file truncated"):
             self.position = LogPosition(self.position.file_id, 0)
         elif raw.endswith(b"following new file"):  # replaced, or appeared again
             self.position = LogPosition(None, 0)
+            return LogOpened(self.position)
+        elif b"has become inaccessible" in raw:
+            return LogVanished(self.position)
+        return None
 
 
 def _follow_ended(host: str, path: str, exit_status: int | None,
