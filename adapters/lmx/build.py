@@ -86,8 +86,9 @@ class ServerBlock:
 
 def build_server(blocks: list[ServerBlock], *, name: str | None, now: datetime,
                  error: str | None = None) -> ServerStatus:
-    """The ServerStatus of an output's server blocks; `error`: the output's own error when it
-    names no server (`There are no license server(s) available.`)."""
+    """The ServerStatus of an output's server blocks (at least one), or of none with
+    `error`: the output's own error when it names no server (`There are no license
+    server(s) available.`). An output of neither is its banner alone: no server at all."""
     specs = [block.spec for block in blocks if block.spec]
     source = ",".join(specs) or None
     features, vendors = _features(blocks, now)
@@ -96,9 +97,8 @@ def build_server(blocks: list[ServerBlock], *, name: str | None, now: datetime,
                               error=block.error) for block in blocks)
     errors = [f"{block.spec or 'server'}: {block.error}" if len(blocks) > 1 else block.error
               for block in blocks if block.error]
-    if error or not blocks:
-        status, message = Status.DOWN if error else Status.ERROR, error or (
-            "no licence server in the lmxendutil output")
+    if error:
+        status, message = Status.DOWN, error
     elif all(block.error for block in blocks):
         status, message = Status.DOWN, "; ".join(errors)
     else:
