@@ -23,6 +23,8 @@ from lmconsole.reports.projects import projects
 from lmconsole.reports.users import users
 
 from .postgres import history_url_fixture, postgres_fixture  # noqa: F401 - fixtures
+from .test_reports import lmconsole
+from .test_reports_people import LOG as PEOPLE_LOG
 
 DAY = 86_400
 MONTHS = [int(datetime(2026, month, 1, tzinfo=UTC).timestamp()) for month in range(1, 7)]
@@ -190,6 +192,60 @@ def test_sessions_ended_by_a_later_poll_are_summed_once(url):
     assert open_sums == {}
     assert list(ended_sums.values()) == [(1, 3600, 7200, 0, MONTHS[1] + DAY,
                                           MONTHS[1] + DAY + 3600)]
+
+
+def test_a_log_imported_again_and_grown_keeps_the_sums_exact(tmp_path, url):
+    """`lmconsole import` (its bulk writer, its indexes deferred into an empty file) of a
+    log, of the same log again (nothing new), and of the log grown by the IN of a session
+    it had left open (its end set later)."""
+    log = tmp_path / "adskflex.log"
+    log.write_text(PEOPLE_LOG)
+
+    def imported() -> dict:
+        lmconsole(tmp_path, url, "import", str(log), "--server", "arch", "--server-tz", "UTC")
+
+        async def sums(store: HistoryStore) -> dict:
+            await assert_sums_exact(store)
+            return await held_sums(store)
+        return with_store(url, sums)
+
+    first = imported()
+    assert imported() == first
+    log.write_text(PEOPLE_LOG + '13:30:00 (adskflex) IN: "AutoCAD" dora@ws4\n')
+    grown = imported()
+    assert {key: figures for key, figures in grown.items() if key[1] != "dora"} == first
+    assert [figures[:3] for key, figures in grown.items() if key[1] == "dora"] == \
+        [(1, 9000, 9000)]
+
+
+def test_a_recorders_batch_written_twice_is_summed_once(url):
+    """A live recorder's batch written again (the recorder restarted before it knew the
+    first write committed), then the batch that ends its open session, twice too."""
+    async def scenario(store: HistoryStore) -> dict:
+        servers = await fresh(store)
+        async with store.engine.begin() as connection:
+            source = (await connection.execute(insert(schema.sources).values(
+                server_id=servers["arch"], identity="x" * 64, prefix_bytes=64, path="a.log",
+                bytes_read=0, lines_read=0, read_at=0).returning(schema.sources.c.id)
+            )).scalar()
+
+        def session(offset: int, start: int, end: int | None) -> dict:
+            return {"server_id": servers["arch"], "source_id": source, "byte_offset": offset,
+                    "feature": "Maya", "daemon": "adskflex", "user_name": "anna",
+                    "host": "ws1", "count": 1, "borrowed": False, "start_at": start,
+                    "end_at": end, "end_kind": "still_open" if end is None else "in",
+                    "end_reason": None, "project": "tower"}
+
+        opened = [session(0, MONTHS[2], MONTHS[2] + 60), session(100, MONTHS[2] + 10, None)]
+        ended = [session(100, MONTHS[2] + 10, MONTHS[2] + 70)]
+        for batch in (opened, opened, ended, ended):
+            await store.record([], [], batch, [], server_id=servers["arch"], reads=[],
+                               now=MONTHS[2] + 100)
+            await assert_sums_exact(store)
+        return await held_sums(store)
+
+    assert list(with_store(url, scenario).values()) == [
+        (2, 120, 120, 0, MONTHS[2], MONTHS[2] + 70)]
 
 
 # ---- the reports from the sums and from the sessions alone --------------------------------------
