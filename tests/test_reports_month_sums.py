@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert, select, update
 
+from lmconsole.config import ProjectRule
 from lmconsole.history import schema
 from lmconsole.history.store import HistoryStore
 from lmconsole.reports import checkouts
@@ -258,12 +259,17 @@ questions = st.fixed_dictionaries({
     "users": st.sampled_from([(), ("anna",), ("ben", "carl")])})
 
 
+RULES = (ProjectRule("drafting", hosts=("ws1",), features=("Auto*",)),
+         ProjectRule("animation", users=("ben",)), ProjectRule("rest", features=("*",)))
+
+
 async def every_answer(store: HistoryStore, question: Question, long_s: int) -> list:
     answers = []
     for per in ("user", "host"):
         answers.append((await users(store, question, per=per, long_s=long_s)).rows)
     answers.append((await groups(store, question)).rows)
     answers.append((await projects(store, question)).rows)
+    answers.append((await projects(store, question, rules=RULES)).rows)
     return answers
 
 
