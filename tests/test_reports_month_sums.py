@@ -16,7 +16,7 @@ from sqlalchemy import delete, insert, select, update
 
 from lmconsole.config import ProjectRule
 from lmconsole.history import schema
-from lmconsole.history.store import HistoryStore
+from lmconsole.history.store import HistoryStore, _alembic_config
 from lmconsole.reports import checkouts
 from lmconsole.reports.base import Question
 from lmconsole.reports.groups import groups
@@ -24,6 +24,7 @@ from lmconsole.reports.projects import projects
 from lmconsole.reports.users import users
 
 from .postgres import history_url_fixture, postgres_fixture  # noqa: F401 - fixtures
+from .test_history_schema import downgrade_to
 from .test_reports import lmconsole
 from .test_reports_people import LOG as PEOPLE_LOG
 
@@ -173,6 +174,28 @@ def test_the_sums_stay_those_of_the_sessions_whatever_is_written_again_or_change
                                              .values(reserved=~s.c.reserved))
             await assert_sums_exact(store)
     with_store(url, scenario)
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
+@given(rows=st.lists(session_rows, min_size=1, max_size=30))
+def test_the_upgrade_to_0011_sums_the_sessions_there_are(url, rows):
+    async def scenario(store: HistoryStore) -> None:
+        servers = await fresh(store)
+        await store.upsert_poll_sessions([poll_session(servers, n, row)
+                                          for n, row in enumerate(rows)])
+        async with store.engine.begin() as connection:
+            await connection.run_sync(downgrade_to("0010_reports_fast2"))
+            await connection.run_sync(upgrade_to("0011_sums"))
+        await assert_sums_exact(store)
+    with_store(url, scenario)
+
+
+def upgrade_to(revision: str):
+    def upgrade(connection) -> None:
+        from alembic import command
+
+        command.upgrade(_alembic_config(connection), revision)
+    return upgrade
 
 
 def test_sessions_ended_by_a_later_poll_are_summed_once(url):
