@@ -78,9 +78,17 @@ async def held_sums(store: HistoryStore) -> dict:
              r.last_end) for r in rows}
 
 
-async def assert_sums_exact(store: HistoryStore) -> None:
+async def assert_sums_exact(store: HistoryStore) -> int:
+    """The sums are those of the sessions; how many sessions they hold."""
     sessions = await store.rows(select(schema.sessions))
-    assert await held_sums(store) == expected_sums(sessions)
+    held = await held_sums(store)
+    assert held == expected_sums(sessions)
+    return sum(figures[0] for figures in held.values())
+
+
+def sums_are_exact(url: str) -> int:
+    """`assert_sums_exact` of the database at `url`."""
+    return with_store(url, assert_sums_exact)
 
 
 # ---- random sessions ---------------------------------------------------------------------------
