@@ -27,6 +27,7 @@ from lmconsole.history.missed_ends import MISSES
 
 from .postgres import postgres_fixture  # noqa: F401 - registers `postgres`
 from .sshd import SshServer, sshd_fixture  # noqa: F401 - registers `sshd`
+from .test_reports_month_sums import sums_are_exact
 from .test_ui_ssh_e2e import LICENSE, ZONE, Remote
 
 WAIT_S = 60  # the longest a collector may take to catch up with its log
@@ -563,6 +564,7 @@ def test_without_a_debug_log_the_polls_make_the_sessions(tmp_path):
     assert still_open() == later
     keys = [s for s in listed(database, "sessions", tmp_path)]
     assert len(keys) == len({(s["user"], s["feature"], s["start"]) for s in keys})
+    assert sums_are_exact(database) >= len(first[0] - later[0])  # the seats given back
 
 
 def test_the_polls_end_a_session_whose_in_the_log_lost(tmp_path):
@@ -593,6 +595,7 @@ def test_the_polls_end_a_session_whose_in_the_log_lost(tmp_path):
                                     for c in f.checkouts}
     assert ends() == {"a0": ("seen_by_poll", "2026-03-02T08:30:00+00:00"),  # 9:30 in Berlin
                       "cwolf": ("still_open", None)}
+    assert sums_are_exact(database) == 1  # a0's
 
 
 def test_collect_copies_the_audit_log_into_the_history_as_it_grows(tmp_path):

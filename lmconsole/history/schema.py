@@ -191,6 +191,37 @@ sessions = Table(
           sqlite_where=text("borrowed = 1"), postgresql_where=text("borrowed")),
 )
 
+# The checkouts (sessions not reserved) that began and ended in one UTC month, summed per
+# feature, user, logged project, host, server and month: reports users, groups and projects
+# read a year of them from here, and from the sessions only those of the period's part
+# months, those still open and those across a month's end (lmconsole.reports.checkouts).
+# Kept by triggers on sessions (migration 0011), so that every writer keeps it exact: a row
+# written again changes nothing, a session's end set later adds it. The key's columns are
+# NOT NULL: a NULL host or project is '' with its `no_` flag set. `long_sessions`: those
+# not borrowed held longer than MONTH_SUMS_LONG_S; first_start and last_end: the earliest
+# start and latest end summed.
+MONTH_SUMS_LONG_S = 8 * 3600
+session_month_sums = Table(
+    "session_month_sums", metadata,
+    Column("feature", String(NAME), nullable=False),
+    Column("user_name", String(NAME), nullable=False),
+    Column("project", String(NAME), nullable=False),
+    Column("no_project", Boolean, nullable=False),
+    Column("host", String(NAME), nullable=False),
+    Column("no_host", Boolean, nullable=False),
+    Column("server_id", Integer, nullable=False),
+    Column("month", BigInteger, nullable=False),
+    Column("sessions", Integer, nullable=False),
+    Column("seconds", BigInteger, nullable=False),
+    Column("seat_seconds", BigInteger, nullable=False),
+    Column("long_sessions", Integer, nullable=False),
+    Column("first_start", BigInteger, nullable=False),
+    Column("last_end", BigInteger, nullable=False),
+    PrimaryKeyConstraint("feature", "user_name", "project", "no_project", "host", "no_host",
+                         "server_id", "month"),
+    sqlite_with_rowid=False,
+)
+
 denials = Table(
     "denials", metadata,
     *_line_key(),

@@ -36,13 +36,13 @@ from .base import (
     filtered,
     gap_rows,
     greatest,
-    of_sessions_servers,
     reaches,
     seconds_in_period,
     server_ids,
     sessions_in_period,
     total,
 )
+from .checkouts import checkouts, figures
 
 NAME = "groups"
 COUNTS = ("split", "primary")
@@ -223,40 +223,46 @@ def _of_users(query, user, only: set[str] | None):
 
 def _usage_per_user(dialect: str, question: Question, servers, reach):
     """SQL, per user (and per_day: the UTC day of the session's start in the period):
-    the sessions, their seconds and seat-seconds in the period."""
-    s = schema.sessions
-
+    the sessions, their seconds and seat-seconds in the period; per user from the month
+    sums where they answer, per day from the sessions."""
     def query(per_day: bool, only: set[str] | None):
-        day = (greatest(dialect, s.c.start_at, question.start) // DAY).label("day")
-        return _of_users(_usage_query(dialect, question, servers, reach,
-                                      (day,) if per_day else ()), s.c.user_name, only)
+        if per_day:
+            return _of_users(_usage_per_day(dialect, question, servers, reach),
+                             schema.sessions.c.user_name, only)
+        f = figures(dialect, question, servers, reach, of_groups=False)
+        return _of_users(select(f.c.user_name, total(f.c.sessions).label("sessions"),
+                                total(f.c.seconds).label("seconds"),
+                                total(f.c.seat_seconds).label("seat_seconds"))
+                         .group_by(f.c.user_name), f.c.user_name, only)
     return query
 
 
-def _usage_query(dialect: str, question: Question, servers, reach, keys: tuple):
+def _usage_per_day(dialect: str, question: Question, servers, reach):
     s = schema.sessions
     seconds = seconds_in_period(dialect, s, question, reach)
-    query = (select(s.c.user_name, *keys, func.count().label("sessions"),
+    day = (greatest(dialect, s.c.start_at, question.start) // DAY).label("day")
+    query = (select(s.c.user_name, day, func.count().label("sessions"),
                     total(seconds).label("seconds"),
                     total(s.c.count * seconds).label("seat_seconds"))
-             .where(~s.c.reserved, of_sessions_servers(s, question, servers))
-             .group_by(s.c.user_name, *keys))
-    if question.users:
-        query = query.where(s.c.user_name.in_(question.users))
-    return filtered(sessions_in_period(query, s, question, reach), s, question)
+             .group_by(s.c.user_name, day))
+    return checkouts(query, question, servers, reach, plain_servers=False, of_groups=False)
 
 
 def _reserved_per_day(dialect: str, question: Question, servers, reach):
     """The idle reserved seat-seconds per reservation ("GROUP cae", "USER ann") and day:
-    of every feature, the few reserved sessions found by their own index on (server_id,
-    start_at), which the condition on the server offers."""
+    the few reserved sessions found by their own index on (server_id, start_at), which the
+    condition on the server offers. The features named are asked of an expression (the
+    name joined to ''), which no index has: along the features' index SQLite read every
+    session of the feature (a tenth of a second for a million)."""
     s = schema.sessions
     seconds = seconds_in_period(dialect, s, question, reach)
     day = (greatest(dialect, s.c.start_at, question.start) // DAY).label("day")
     query = (select(s.c.user_name, day, total(s.c.count * seconds).label("seat_seconds"))
              .where(s.c.reserved, s.c.server_id.in_(servers))
              .group_by(s.c.user_name, day))
-    return filtered(sessions_in_period(query, s, question, reach), s, question)
+    if question.features:
+        query = query.where((s.c.feature + "").in_(question.features))
+    return sessions_in_period(query, s, question, reach)
 
 
 def _denials_per_user(question: Question, servers):

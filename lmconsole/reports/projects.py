@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, String, and_, case, func, literal, or_, select
+from sqlalchemy import String, and_, case, func, literal, or_, select
 
 from lmconsole.history import schema
 from lmconsole.history.store import HistoryStore
@@ -26,13 +26,11 @@ from .base import (
     Report,
     filtered,
     gap_rows,
-    of_sessions_servers,
     reaches,
-    seconds_in_period,
     server_ids,
-    sessions_in_period,
     total,
 )
+from .checkouts import figures
 from .membership import in_groups
 
 if TYPE_CHECKING:  # the configuration reads the adapters, which the screens must not import
@@ -101,23 +99,18 @@ def like_pattern(glob: str) -> str:
 
 def _usage(dialect: str, question: Question, servers, reach, rules):
     """SQL, per project: the users, sessions (how many of them from the log), seconds and
-    seat-seconds. Of every feature: the sessions summed per user, logged project and what
-    the rules look at (feature, host) first, along the index of the users' sessions (no
-    sort of ten million sessions), then those sums per project, the rules worked out once
-    per sum; of the features named: per project straight from their sessions (their
-    index is in the order of feature and user, not project)."""
-    s = schema.sessions
-    seconds = seconds_in_period(dialect, s, question, reach)
-    if question.features:
-        return _in_period(_per_project(s.c, rules, literal(1, BigInteger), seconds,
-                                       s.c.count * seconds), question, servers, reach)
-    keys = [s.c.user_name, s.c.project]  # the index's order
-    keys += [s.c.feature] if any(rule.features for rule in rules) else []
-    keys += [s.c.host] if any(rule.hosts for rule in rules) else []
-    u = _in_period(select(*keys, func.count().label("sessions"),
-                          total(seconds).label("seconds"),
-                          total(s.c.count * seconds).label("seat_seconds")).group_by(*keys),
-                   question, servers, reach).subquery()
+    seat-seconds. The checkouts summed per user, logged project and what the rules look at
+    (feature, host) first, so that the rules are worked out once per sum; of every feature
+    SQLite groups the sessions along the index of the users' sessions (no sort of ten
+    million sessions), and a year's whole months come summed (reports.checkouts)."""
+    f = figures(dialect, question, servers, reach)
+    keys = [f.c.user_name, f.c.project]  # the users' index's order
+    keys += [f.c.feature] if any(rule.features for rule in rules) else []
+    keys += [f.c.host] if any(rule.hosts for rule in rules) else []
+    u = (select(*keys, total(f.c.sessions).label("sessions"),
+                total(f.c.seconds).label("seconds"),
+                total(f.c.seat_seconds).label("seat_seconds"))
+         .group_by(*keys).subquery())
     return _per_project(u.c, rules, u.c.sessions, u.c.seconds, u.c.seat_seconds)
 
 
@@ -133,17 +126,6 @@ def _per_project(sessions, rules, count, seconds, seat_seconds):
                    .label("from_log"),
                    total(seconds).label("seconds"), total(seat_seconds).label("seat_seconds"))
             .group_by(project))
-
-
-def _in_period(query, question: Question, servers, reach):
-    """The query of the checkouts of the report's servers, features, users and groups held
-    in the period."""
-    s = schema.sessions
-    query = query.where(~s.c.reserved, of_sessions_servers(s, question, servers),
-                        in_groups(question, s.c.user_name, s.c.start_at))
-    if question.users:
-        query = query.where(s.c.user_name.in_(question.users))
-    return filtered(sessions_in_period(query, s, question, reach), s, question)
 
 
 def _denials(question: Question, servers, rules):

@@ -24,7 +24,7 @@ from __future__ import annotations
 from calendar import monthrange
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import BigInteger, case, func, literal, select, union_all
+from sqlalchemy import BigInteger, func, literal, select, union_all
 
 from lmconsole.history import schema
 from lmconsole.history.store import HistoryStore
@@ -34,22 +34,18 @@ from .base import (
     HOUR,
     Question,
     Report,
-    filtered,
     gap_rows,
     greatest,
     held_until,
     least,
-    of_sessions_servers,
     reaches,
-    seconds_in_period,
     server_ids,
-    sessions_in_period,
     total,
 )
-from .membership import in_groups
+from .checkouts import SUMMED_LONG_S, checkouts, figures
 
 NAME = "users"
-LONG_S = 8 * HOUR
+LONG_S = SUMMED_LONG_S  # 8 h: the month sums count the sessions held longer
 PER = ("user", "host")
 DISTINCT = ("day", "month")
 PERIODS_PER_QUERY = 500  # SQLite's limit on the SELECTs of one UNION ALL
@@ -89,44 +85,28 @@ async def users(store: HistoryStore, question: Question, *, per: str = "user",
     return report
 
 
-def _checkouts(query, sessions, question: Question, servers, reach, of_servers=None):
-    """The checkout sessions (not reservations) of the report's servers, features and users
-    held in the period (`of_servers`: the condition on the server, if not the plain one)."""
-    if of_servers is None:
-        of_servers = sessions.c.server_id.in_(servers)
-    query = query.where(~sessions.c.reserved, of_servers)
-    if question.users:
-        query = query.where(sessions.c.user_name.in_(question.users))
-    query = query.where(in_groups(question, sessions.c.user_name, sessions.c.start_at))
-    return filtered(sessions_in_period(query, sessions, question, reach), sessions, question)
-
-
 def _per_user(dialect: str, question: Question, servers, reach, per: str, long_s: int):
-    s = schema.sessions
-    seconds = seconds_in_period(dialect, s, question, reach)
-    held_s = held_until(s, question, reach) - s.c.start_at
+    f = figures(dialect, question, servers, reach, long_s)
     # clipped to the period after the min() and max(), not before: once, not per session
-    first = greatest(dialect, func.min(s.c.start_at), question.start)
-    last = least(dialect, func.max(held_until(s, question, reach)), question.end)
-    keys = [s.c.user_name] + ([s.c.host] if per == "host" else [])
-    query = (select(*keys, func.count().label("sessions"), total(seconds).label("seconds"),
-                    total(s.c.count * seconds).label("seat_seconds"),
-                    _features(question, s).label("features"),
-                    first.label("first"), last.label("last"),
-                    ((question.end - last) // DAY).label("days_since_last"),
-                    total(case((~s.c.borrowed & (held_s > long_s), 1), else_=0))
-                    .label("long"))
-             .group_by(*keys).order_by(*keys))
-    return _checkouts(query, s, question, servers, reach,
-                      of_sessions_servers(s, question, servers))
+    first = greatest(dialect, func.min(f.c.first_at), question.start)
+    last = least(dialect, func.max(f.c.last_at), question.end)
+    keys = [f.c.user_name] + ([f.c.host] if per == "host" else [])
+    return (select(*keys, total(f.c.sessions).label("sessions"),
+                   total(f.c.seconds).label("seconds"),
+                   total(f.c.seat_seconds).label("seat_seconds"),
+                   _features(question, f).label("features"),
+                   first.label("first"), last.label("last"),
+                   ((question.end - last) // DAY).label("days_since_last"),
+                   total(f.c.long).label("long"))
+            .group_by(*keys).order_by(*keys))
 
 
-def _features(question: Question, sessions):
-    """SQL: the distinct features of a user's sessions; 1 when one feature is asked, whose
-    sessions are all the user has (no count of distinct values per session then)."""
+def _features(question: Question, checkouts):
+    """SQL: the distinct features of a user's checkouts; 1 when one feature is asked, whose
+    checkouts are all the user has (no count of distinct values per row then)."""
     if len(question.features) == 1:
         return literal(1, BigInteger)
-    return func.count(func.distinct(sessions.c.feature))
+    return func.count(func.distinct(checkouts.c.feature))
 
 
 async def distinct_users(store: HistoryStore, question: Question, distinct: str) -> Report:
@@ -168,7 +148,7 @@ def _distinct_per_period(question: Question, servers, reach, periods):
     query = (select(calendar.c.start, func.count(func.distinct(s.c.user_name)).label("users"))
              .select_from(calendar.join(s, held))
              .group_by(calendar.c.start))
-    return _checkouts(query, s, question, servers, reach)
+    return checkouts(query, question, servers, reach)
 
 
 def calendar_periods(question: Question, distinct: str) -> list[tuple[str, int, int]]:
