@@ -4,12 +4,14 @@ tries _Parser.user_line first) does: the same seat, the same diagnostics."""
 
 from __future__ import annotations
 
+import re
+import sys
 from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lmconsole.adapters.flexlm.lmstat import _FeatureBuilder, _Parser, parse_lmstat
+from lmconsole.adapters.flexlm.lmstat import _SPACES, _FeatureBuilder, _Parser, parse_lmstat
 
 NOW = datetime(2026, 11, 22, 10, 5, tzinfo=UTC)
 HEADER = "Users of f:  (Total of 40 licenses issued;  Total of 1 license in use)"
@@ -94,3 +96,9 @@ def test_seats_share_the_version_and_server_they_repeat():
         ("2024.0", "lic-b", 1717, 103)]
     assert first.version is second.version and first.server is second.server
     assert report.diagnostics == ()
+
+
+def test_the_spaces_named_in_the_canonical_pattern_are_those_of_backslash_s():
+    named = re.compile(f"[{_SPACES}]")
+    assert [c for c in map(chr, range(sys.maxunicode + 1))
+            if (named.fullmatch(c) is None) != (re.fullmatch(r"\s", c) is None)] == []

@@ -70,8 +70,12 @@ _USER_PARTS_LEFT_OUT = re.compile(
 # go the careful way.
 # Its version, server and port are one group (`2025.1) (lic-a/27000`), read by
 # _ServerOfSeats: a large output repeats few of them, and each group read costs a string.
+# Its classes of "no space and none of these" name the spaces that `\s` matches (_SPACES): a
+# class holding `\s` is tested item by item, one of characters and ranges by a table.
+_SPACES = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _CANONICAL_SEAT = (  # what follows the words of a canonical user line
-    r" \(v([^()\s]*\) \([^/()\s]+/(?:[0-9]{1,4}|[0-5][0-9]{4})) ([0-9]{1,9})\), "
+    rf" \(v([^(){_SPACES}]*\) \([^/(){_SPACES}]+/"
+    r"(?:[0-9]{1,4}|[0-5][0-9]{4})) ([0-9]{1,9})\), "
     r"start \S+ ([0-9]{1,2}/[0-9]{1,2} [0-9]{1,2}:[0-9][0-9])(?:, ([0-9]{1,9}) licenses?)?"
     r"(?:, PID: ([0-9]{1,9}))?"
     r"(?:\s*+\(linger: ([0-9]{1,9}) / ([0-9]{1,9})\))? ?"  # current lmstat's LEFT / TOTAL
