@@ -311,7 +311,8 @@ class _Parser:
         self.diagnostics: list[Diagnostic] = []
         self.recognised = False
         self.start_cache: dict[str, datetime | None] = {}
-        self.start_days: dict[str, tuple[int, int, int]] = {}
+        self.start_days: dict[str, datetime] = {}
+        self.times_of_day: dict[str, timedelta] = {}
         # seats whose user/host/display split may change once every host is known:
         # (the list holding the record, its index, the text before "(v", the version)
         self.tentative: list[tuple[list, int, str, str | None]] = []
@@ -792,34 +793,44 @@ class _Parser:
 
     def start_time(self, text: str, line: str, number: int) -> datetime | None:
         """`M/D H:MM` -> datetime, cached: a large output repeats few distinct minutes, and
-        fewer days. Most calls are for a time not read yet (parse looks in the cache first):
-        a KeyError each would cost more than the datetime."""
+        fewer days and times of day, whose parts are cached too. Most calls are for a time
+        not read yet (parse looks in the cache first): a KeyError each would cost more than
+        the datetime."""
         starts = self.start_cache
         if text in starts:
             return starts[text]
         day_text, _, time_text = text.partition(" ")
-        hour, _, minute = time_text.partition(":")
+        midnight = self.start_days.get(day_text)
+        since_midnight = self.times_of_day.get(time_text)
         try:
-            year, month, day = self.start_day(day_text)
-            start = datetime(year, month, day, int(hour), int(minute), 0, 0, self.tz)
+            if midnight is None:
+                midnight = self.start_day(day_text)
+            if since_midnight is None:
+                since_midnight = self.time_of_day(time_text)
         except (BadDate, ValueError, OverflowError):
             self.diagnose(number, "impossible start time", line)
-            start = None
-        starts[text] = start
+            starts[text] = None
+            return None
+        start = starts[text] = midnight + since_midnight  # as datetime(..., hour, minute, tz)
         return start
 
-    def start_day(self, text: str) -> tuple[int, int, int]:
-        """`M/D` -> (year, month, day): the latest such day by the status's date (a 29
-        February: the last leap year's). ValueError for a day no year has."""
-        try:
-            return self.start_days[text]
-        except KeyError:
-            pass
+    def start_day(self, text: str) -> datetime:
+        """`M/D` -> its midnight: the latest such day by the status's date (a 29 February:
+        the last leap year's). ValueError for a day no year has."""
         month, _, day = text.partition("/")
         midnight = resolve_start(int(month), int(day), 0, 0, reference=self.reference_time(),
                                  tz=self.tz)
-        found = self.start_days[text] = midnight.year, midnight.month, midnight.day
-        return found
+        self.start_days[text] = midnight
+        return midnight
+
+    def time_of_day(self, text: str) -> timedelta:
+        """`H:MM` -> the time since midnight; ValueError for a time no day has."""
+        hour_text, _, minute_text = text.partition(":")
+        hour, minute = int(hour_text), int(minute_text)
+        if hour > 23 or minute > 59:
+            raise ValueError(f"no such time of day: {text}")
+        since_midnight = self.times_of_day[text] = timedelta(hours=hour, minutes=minute)
+        return since_midnight
 
     # ---- end of input ------------------------------------------------------------------------
 
