@@ -383,8 +383,7 @@ class _Parser:
         index = number - 1
         end = len(lines) if most is None else min(len(lines), index + most)
         while index < end:
-            run = map(lines.__getitem__, range(index, end))
-            matches = list(takewhile(bool, map(_CANONICAL_USER.fullmatch, run)))
+            matches = self.canonical_run(lines, index, end)
             if matches:
                 self.add_seats(map(_FIELDS, matches), index + 1, lines)
                 index += len(matches)
@@ -396,6 +395,16 @@ class _Parser:
             self.add_seats((read,), index + 1, lines)
             index += 1
         return index - (number - 1)
+
+    @staticmethod
+    def canonical_run(lines: list[str], index: int, end: int) -> list[re.Match]:
+        """The matches of the canonical seat lines from lines[index] on, up to the first
+        other line or `end`."""
+        if end - index == 1:  # a line alone (a poll's, between seats seen before): no run
+            match = _CANONICAL_USER.fullmatch(lines[index])
+            return [match] if match else []
+        run = map(lines.__getitem__, range(index, end))
+        return list(takewhile(bool, map(_CANONICAL_USER.fullmatch, run)))
 
     def add_seats(self, rows: Iterable[tuple], number: int, lines: list[str]) -> None:
         """The seats of the canonical seat lines read as `rows` (_CANONICAL_USER's groups),
