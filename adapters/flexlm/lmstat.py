@@ -922,6 +922,7 @@ def _header_error(match: re.Match) -> tuple[str | None, str | None]:
 
 
 def _skip(items: Iterator, count: int) -> None:
+    """Advance `items` by `count` items."""
     next(islice(items, count, count), None)
 
 
