@@ -1,6 +1,7 @@
-"""The parser's fast paths for seat lines (_CANONICAL_USER, _CANONICAL_SEAT_OTHER_WORDS and
-the start-time cache) read every line exactly as the careful way (_Parser.classify, which
-tries _Parser.user_line first) does: the same seat, the same diagnostics."""
+"""The parser's fast paths for seat lines (_CANONICAL_USER, _CANONICAL_SEAT_OTHER_WORDS, the
+runs of seat lines read together and the start-time cache) read every line exactly as the
+careful way (_Parser.classify, which tries _Parser.user_line first) does: the same seat, the
+same diagnostics, in a line alone and in whole outputs."""
 
 from __future__ import annotations
 
