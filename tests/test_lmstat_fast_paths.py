@@ -1,15 +1,30 @@
-"""The parser's fast paths for seat lines (_CANONICAL_USER, _CANONICAL_SEAT_OTHER_WORDS and
-the start-time cache) read every line exactly as the careful way (_Parser.classify, which
-tries _Parser.user_line first) does: the same seat, the same diagnostics."""
+"""The parser's fast paths for seat lines (_CANONICAL_USER, _CANONICAL_SEAT_OTHER_WORDS, the
+runs of seat lines read together and the start-time cache) read every line exactly as the
+careful way (_Parser.classify, which tries _Parser.user_line first) does: the same seat, the
+same diagnostics, in a line alone and in whole outputs."""
 
 from __future__ import annotations
 
+import re
+import sys
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lmconsole.adapters.flexlm.lmstat import _FeatureBuilder, _Parser, parse_lmstat
+from lmconsole.adapter import StatusReport
+from lmconsole.adapters.flexlm.lmstat import (
+    _SPACES,
+    SeatLines,
+    _FeatureBuilder,
+    _Parser,
+    parse_lmstat,
+)
+
+from .corpus import REPO, read_corpus
+
+SAMPLES = REPO / "tests" / "samples" / "flexlm"
 
 NOW = datetime(2026, 11, 22, 10, 5, tzinfo=UTC)
 HEADER = "Users of f:  (Total of 40 licenses issued;  Total of 1 license in use)"
@@ -94,3 +109,98 @@ def test_seats_share_the_version_and_server_they_repeat():
         ("2024.0", "lic-b", 1717, 103)]
     assert first.version is second.version and first.server is second.server
     assert report.diagnostics == ()
+
+
+def test_the_spaces_named_in_the_canonical_pattern_are_those_of_backslash_s():
+    named = re.compile(f"[{_SPACES}]")
+    assert [c for c in map(chr, range(sys.maxunicode + 1))
+            if (named.fullmatch(c) is None) != (re.fullmatch(r"\s", c) is None)] == []
+
+
+# ---- whole outputs: runs of seat lines, line numbers, line endings, polls -------------------
+
+BASES = [read_corpus("flexlm", "lmstat", name) for name in (
+    "exporter_app1_reservations_host_group_linger_queued_garbled_display.txt",
+    "exporter_app3_two_vendor_daemons_large_user_list.txt",
+    "flexlm_stat_json_two_servers_dashed_separator_linger_numeric_user.txt",
+    "license_manager_fragment_feature_eq_display.txt",
+)] + [(SAMPLES / name).read_text(encoding="utf-8") for name in (
+    "flexlm_exporter_lmstat_app4.txt", "license_manager_fragment_package_component_seats.txt")]
+LINE_BREAKS = ["\n", "\r\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028",
+               "\u2029"]
+SNIPPETS = ["", " ", "\t", "(", ")", "/", "x", "9999999999", "٣", "99999", "0", "ws1 ",
+            "2025.1 ", " (v1.0)", ", start Mon 2/30 9:00", ", start Mon 11/22 24:00", "\ufeff",
+            *LINE_BREAKS]
+STARTS = ["11/22 9:00", "11/22 23:59", "2/29 0:00", "2/30 9:00", "13/1 9:00", "11/22 24:00",
+          "11/22 9:60", "0/1 9:00", "11/22 09:05"]
+START = re.compile(r"[0-9]{1,2}/[0-9]{1,2} [0-9]{1,2}:[0-9][0-9]")
+
+
+def edited(text: str, edits: list[tuple[int, int, int, int]]) -> str:
+    """The text with each edit (what, which line, where in it, which snippet) made."""
+    lines = text.splitlines(keepends=True)
+    for what, which, where, snippet in edits:
+        if not lines:
+            break
+        index = which % len(lines)
+        line = lines[index]
+        at = where % (len(line) + 1)
+        if what == 0:  # a snippet in the line, in place of one character
+            lines[index] = line[:at] + SNIPPETS[snippet % len(SNIPPETS)] + line[at + 1:]
+        elif what == 1:  # another line ending
+            body = line.rstrip("".join(LINE_BREAKS))
+            lines[index] = body + LINE_BREAKS[snippet % len(LINE_BREAKS)]
+        elif what == 2:
+            lines.insert(index, lines[snippet % len(lines)])
+        elif what == 3:
+            del lines[index]
+        elif what == 4:
+            lines[index] = START.sub(STARTS[snippet % len(STARTS)], line)
+        else:  # the output cut there
+            return "".join(lines[:index]) + line[:at]
+    return "".join(lines)
+
+
+def parse_carefully(text: str) -> StatusReport:
+    """What parse_lmstat gives with every line read the careful way (_Parser.classify)."""
+    parser = _Parser(None, UTC, NOW)
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines()
+    for number, line in enumerate(lines, 1):
+        if line and not line.isspace():
+            parser.classify(line, number)
+    truncated_at = parser.truncation(lines, text)
+    parser.settle_tentative_identities()
+    return StatusReport(parser.build_servers(), tuple(parser.diagnostics), parser.reported_at,
+                        parser.recognised, truncated_at)
+
+
+edit_lists = st.lists(st.tuples(st.integers(0, 5), st.integers(0, 10**4), st.integers(0, 300),
+                                st.integers(0, 100)), max_size=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(BASES), edit_lists, edit_lists)
+def test_a_whole_output_is_read_as_the_careful_way_reads_it(base, edits, next_edits):
+    text = edited(base, edits)
+    assert parse_lmstat(text, tz=UTC, now=NOW) == parse_carefully(text)
+    polled = SeatLines()  # and polled again: seat lines seen before are not read again
+    parse_lmstat(text, tz=UTC, now=NOW, seats_before=polled)
+    again = edited(text, next_edits)
+    assert parse_lmstat(again, tz=UTC, now=NOW, seats_before=polled) == parse_carefully(again)
+
+
+def test_a_start_time_is_read_as_a_datetime_of_the_zone_and_an_impossible_one_is_said():
+    new_york = ZoneInfo("America/New_York")
+    text = HEADER + "".join(
+        f"\n    u{n} ws{n} ws{n} (v1.0) (a/27000 {n}), start Sun {start}"
+        for n, start in enumerate(["11/22 9:05", "2/29 0:00", "3/8 2:30", "11/22 24:00",
+                                   "11/22 9:60", "2/30 9:00", "11/22 24:00"], 1)) + "\n"
+    report = parse_lmstat(text, tz=new_york, now=NOW)
+    assert [seat.start for seat in report.servers[0].features[0].checkouts] == [
+        datetime(2026, 11, 22, 9, 5, tzinfo=new_york), datetime(2024, 2, 29, tzinfo=new_york),
+        datetime(2026, 3, 8, 2, 30, tzinfo=new_york),  # a time the change to DST skips
+        None, None, None, None]
+    assert [(d.line, d.message) for d in report.diagnostics] == [
+        (5, "impossible start time"), (6, "impossible start time"),
+        (7, "impossible start time")]  # said once for a text, not again on line 8

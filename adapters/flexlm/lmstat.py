@@ -18,7 +18,9 @@ shared/reference/formats.md section 1); the ones that break naive parsers:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from itertools import islice, takewhile
 from operator import itemgetter
 
 from lmconsole.adapter import StatusReport
@@ -68,20 +70,35 @@ _USER_PARTS_LEFT_OUT = re.compile(
 # go the careful way.
 # Its version, server and port are one group (`2025.1) (lic-a/27000`), read by
 # _ServerOfSeats: a large output repeats few of them, and each group read costs a string.
+# Written for sre's speed, the same matches as the plain spelling: its classes of "no space
+# and none of these" name the spaces that `\s` matches (_SPACES), as a class holding `\s` is
+# tested item by item, one of characters and ranges by a table; a part that may be left out
+# is `(?:...|)`, as `(?:...)?` goes through sre's general repeat; a run of characters that
+# the next one must end (a word before a space, a server before its "/") is possessive, as
+# sre would keep its places to give characters back; and the five-digit port is tried first.
+# Together they took a fifth of the pattern's time.
+_SPACES = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _CANONICAL_SEAT = (  # what follows the words of a canonical user line
-    r" \(v([^()\s]*\) \([^/()\s]+/(?:[0-9]{1,4}|[0-5][0-9]{4})) ([0-9]{1,9})\), "
-    r"start \S+ ([0-9]{1,2}/[0-9]{1,2} [0-9]{1,2}:[0-9][0-9])(?:, ([0-9]{1,9}) licenses?)?"
-    r"(?:, PID: ([0-9]{1,9}))?"
-    r"(?:\s*+\(linger: ([0-9]{1,9}) / ([0-9]{1,9})\))? ?"  # current lmstat's LEFT / TOTAL
+    rf" \(v([^(){_SPACES}]*+\) \([^/(){_SPACES}]++/"
+    r"(?:[0-5][0-9]{4}|[0-9]{1,4})) ([0-9]{1,9})\), "
+    r"start \S++ ([0-9]{1,2}/[0-9]{1,2} [0-9]{1,2}:[0-9][0-9])(?:, ([0-9]{1,9}) licenses?|)"
+    r"(?:, PID: ([0-9]{1,9})|)"
+    r"(?:\s*+\(linger: ([0-9]{1,9}) / ([0-9]{1,9})\)|) ?"  # current lmstat's LEFT / TOTAL
 )
-_CANONICAL_USER = re.compile(r" *(\S+) (\S+) (\S+)" + _CANONICAL_SEAT)
-# The same line with other than three words before "(v": `user host` without a display,
-# vendor data after the display (`user host display 2025.1`), a user name with a space. Its
-# words are split by split_identity as _USER's would be; a split that may change once every
-# host is known (tentative) is left to _USER, which keeps track of it. The words are taken
-# lazily: the seat part tried after each word fails at once before "(v", where taking every
-# word then giving them back one by one costs twice as much; and no line has two places
-# where a seat part matches to its end (the part has no free text for another "(v...").
+# Its words: `user host display`, and the two other layouts of a large output whose split is
+# plain (split_identity's): `user host` without a display (or `user display` when the second
+# word starts with "/" or ":", see _DISPLAY_WITHOUT_HOST), and `user host display 2025.1`
+# with a version-like word of vendor data after the display (the extra).
+_CANONICAL_USER = re.compile(
+    r" *(\S++) (\S++)(?: (\S++)(?: (v?[0-9]+(?:\.[0-9]+)+)|)|)" + _CANONICAL_SEAT)
+_DISPLAY_WITHOUT_HOST = ("/", ":")  # `tia4108 /dev/pts/1`: see lmstat_identity._short
+# The same line with other words before "(v": one word, vendor data of another kind, a user
+# name with a space. Its words are split by split_identity as _USER's would be; a split that
+# may change once every host is known (tentative) is left to _USER, which keeps track of it.
+# The words are taken lazily: the seat part tried after each word fails at once before "(v",
+# where taking every word then giving them back one by one costs twice as much; and no line
+# has two places where a seat part matches to its end (the part has no free text for another
+# "(v...").
 _CANONICAL_SEAT_OTHER_WORDS = re.compile(r" *(\S+(?: \S+)*?)" + _CANONICAL_SEAT)
 _FEATURE_HEADER = re.compile(
     r"Users of (?P<name>.+?):\s++(?:"
@@ -296,10 +313,13 @@ class _Parser:
         self.diagnostics: list[Diagnostic] = []
         self.recognised = False
         self.start_cache: dict[str, datetime | None] = {}
-        self.start_days: dict[str, tuple[int, int, int]] = {}
+        self.start_days: dict[str, datetime] = {}
+        self.times_of_day: dict[str, timedelta] = {}
         # seats whose user/host/display split may change once every host is known:
         # (the list holding the record, its index, the text before "(v", the version)
         self.tentative: list[tuple[list, int, str, str | None]] = []
+        self.servers_of_seats = _ServerOfSeats()
+        self.seats_now: dict[str, Checkout] = {}  # kept for the next poll (seats_before)
 
     # ---- driver ------------------------------------------------------------------------------
 
@@ -307,16 +327,10 @@ class _Parser:
         text = text.lstrip("\ufeff")
         lines = text.splitlines()
         classify = self.classify
-        canonical = _CANONICAL_USER.fullmatch
-        new_checkout = tuple.__new__
-        start_time = self.start_time
-        starts = self.start_cache
-        servers_of_seats = _ServerOfSeats()
-        server_of_seat = servers_of_seats.get
+        read_seats = self.read_seats
+        numbered = enumerate(lines, 1)
         before: dict[str, Checkout] | None = None  # known at the first feature
-        seats_now: dict[str, Checkout] = {}
-        remember = self.seats_before is not None  # a one-shot parse keeps no seat lines
-        for number, line in enumerate(lines, 1):
+        for number, line in numbered:
             feature = self.feature
             if feature is None:
                 if line and not line.isspace():
@@ -324,41 +338,24 @@ class _Parser:
                 continue
             if before is None:
                 before = self.usable_seats_before()
-            if before and (seat := before.get(line)) is not None and \
-                    seat.pool == feature.pool_index:
-                feature.checkouts.append(seat)
-                seats_now[line] = seat
-                continue
-            if (match := canonical(line)) is not None:
-                fields, extra = match.groups(), None
-            elif ", start " not in line or (read := _plain_seat_of_other_words(line)) is None:
+            if ", start " not in line:  # no seat line
                 if line and not line.isspace():
                     classify(line, number)
                 continue
+            if not before:
+                taken = read_seats(lines, number)
+            elif (seat := before.get(line)) is not None and seat.pool == feature.pool_index:
+                feature.checkouts.append(seat)
+                self.seats_now[line] = seat
+                continue
             else:
-                fields, extra = read
-            (user, host, display, version_server_port, handle, start_text, count, pid,
-             linger, linger_total) = fields
-            version, server, port = (server_of_seat(version_server_port)
-                                     or servers_of_seats.read(version_server_port))
-            if linger is None:
-                borrowed, linger_s, linger_total_s = False, None, None
-            else:  # see linger(): a seat with time left is borrowed
-                linger_s, linger_total_s = int(linger), int(linger_total)
-                borrowed = linger_s > 0
-            start = starts.get(start_text)
-            if start is None:  # not read yet, or read with a diagnostic (which is not repeated)
-                start = start_time(start_text, line, number)
-            seat = new_checkout(Checkout, (
-                user, host, display, version, feature.pool_index, server, port, int(handle),
-                start, int(count) if count else 1, borrowed, linger_s, linger_total_s,
-                int(pid) if pid else None, extra,
-            ))
-            feature.checkouts.append(seat)
-            if remember and start is not None:  # one read with a diagnostic is read again
-                seats_now[line] = seat
+                taken = read_seats(lines, number, 1)  # the next line may be one seen before
+            if taken:
+                _skip(numbered, taken - 1)
+            else:
+                classify(line, number)
         if self.seats_before is not None:
-            self.seats_before.seats = seats_now
+            self.seats_before.seats = self.seats_now
             self.seats_before.read_as_of = self.read_as_of()
         truncated_at = self.truncation(lines, text)
         self.settle_tentative_identities()
@@ -379,6 +376,72 @@ class _Parser:
         if before is None or before.read_as_of != self.read_as_of():
             return {}
         return before.seats
+
+    def read_seats(self, lines: list[str], number: int, most: int | None = None) -> int:
+        """Read the seat lines that follow one another from line `number` on (at most
+        `most`) as the canonical patterns read them: how many. A run of canonical lines is
+        matched and its fields taken without a step of the parse loop each; the first line
+        that no fast pattern reads is left to the parse loop."""
+        index = number - 1
+        end = len(lines) if most is None else min(len(lines), index + most)
+        while index < end:
+            matches = self.canonical_run(lines, index, end)
+            if matches:
+                self.add_seats(map(_FIELDS, matches), index + 1, lines)
+                index += len(matches)
+                if index == end:
+                    break
+            line = lines[index]
+            if ", start " not in line or (read := _plain_seat_of_other_words(line)) is None:
+                break
+            self.add_seats((read,), index + 1, lines)
+            index += 1
+        return index - (number - 1)
+
+    @staticmethod
+    def canonical_run(lines: list[str], index: int, end: int) -> list[re.Match]:
+        """The matches of the canonical seat lines from lines[index] on, up to the first
+        other line or `end`."""
+        if end - index == 1:  # a line alone (a poll's, between seats seen before): no run
+            match = _CANONICAL_USER.fullmatch(lines[index])
+            return [match] if match else []
+        run = map(lines.__getitem__, range(index, end))
+        return list(takewhile(bool, map(_CANONICAL_USER.fullmatch, run)))
+
+    def add_seats(self, rows: Iterable[tuple], number: int, lines: list[str]) -> None:
+        """The seats of the canonical seat lines read as `rows` (_CANONICAL_USER's groups),
+        the first of them line `number`."""
+        feature = self.feature
+        pool = feature.pool_index
+        add = feature.checkouts.append
+        servers_of_seats = self.servers_of_seats
+        server_of_seat = servers_of_seats.get
+        starts = self.start_cache
+        remember = self.seats_before is not None  # a one-shot parse keeps no seat lines
+        seats_now = self.seats_now
+        new_checkout = tuple.__new__
+        for line_number, (user, host, display, extra, version_server_port, handle, start_text,
+                          count, pid, linger, linger_total) in enumerate(rows, number):
+            if display is None and host is not None and host.startswith(_DISPLAY_WITHOUT_HOST):
+                host, display = None, host
+            version, server, port = (server_of_seat(version_server_port)
+                                     or servers_of_seats.read(version_server_port))
+            if linger is None:
+                borrowed, linger_s, linger_total_s = False, None, None
+            else:  # see linger(): a seat with time left is borrowed
+                linger_s, linger_total_s = int(linger), int(linger_total)
+                borrowed = linger_s > 0
+            start = starts.get(start_text)
+            if start is None:  # not read yet, or read with a diagnostic (which is not repeated)
+                start = self.start_time(start_text, lines[line_number - 1], line_number)
+            seat = new_checkout(Checkout, (
+                user, host, display, version, pool, server, port, int(handle), start,
+                int(count) if count else 1, borrowed, linger_s, linger_total_s,
+                int(pid) if pid else None, extra,
+            ))
+            add(seat)
+            if remember and start is not None:  # one read with a diagnostic is read again
+                seats_now[lines[line_number - 1]] = seat
 
     def classify(self, line: str, number: int) -> None:
         # User lines are the bulk of a large output: test for them first and cheaply.
@@ -741,34 +804,44 @@ class _Parser:
 
     def start_time(self, text: str, line: str, number: int) -> datetime | None:
         """`M/D H:MM` -> datetime, cached: a large output repeats few distinct minutes, and
-        fewer days. Most calls are for a time not read yet (parse looks in the cache first):
-        a KeyError each would cost more than the datetime."""
+        fewer days and times of day, whose parts are cached too. Most calls are for a time
+        not read yet (parse looks in the cache first): a KeyError each would cost more than
+        the datetime."""
         starts = self.start_cache
         if text in starts:
             return starts[text]
         day_text, _, time_text = text.partition(" ")
-        hour, _, minute = time_text.partition(":")
+        midnight = self.start_days.get(day_text)
+        since_midnight = self.times_of_day.get(time_text)
         try:
-            year, month, day = self.start_day(day_text)
-            start = datetime(year, month, day, int(hour), int(minute), 0, 0, self.tz)
+            if midnight is None:
+                midnight = self.start_day(day_text)
+            if since_midnight is None:
+                since_midnight = self.time_of_day(time_text)
         except (BadDate, ValueError, OverflowError):
             self.diagnose(number, "impossible start time", line)
-            start = None
-        starts[text] = start
+            starts[text] = None
+            return None
+        start = starts[text] = midnight + since_midnight  # as datetime(..., hour, minute, tz)
         return start
 
-    def start_day(self, text: str) -> tuple[int, int, int]:
-        """`M/D` -> (year, month, day): the latest such day by the status's date (a 29
-        February: the last leap year's). ValueError for a day no year has."""
-        try:
-            return self.start_days[text]
-        except KeyError:
-            pass
+    def start_day(self, text: str) -> datetime:
+        """`M/D` -> its midnight: the latest such day by the status's date (a 29 February:
+        the last leap year's). ValueError for a day no year has."""
         month, _, day = text.partition("/")
         midnight = resolve_start(int(month), int(day), 0, 0, reference=self.reference_time(),
                                  tz=self.tz)
-        found = self.start_days[text] = midnight.year, midnight.month, midnight.day
-        return found
+        self.start_days[text] = midnight
+        return midnight
+
+    def time_of_day(self, text: str) -> timedelta:
+        """`H:MM` -> the time since midnight; ValueError for a time no day has."""
+        hour_text, _, minute_text = text.partition(":")
+        hour, minute = int(hour_text), int(minute_text)
+        if hour > 23 or minute > 59:
+            raise ValueError(f"no such time of day: {text}")
+        since_midnight = self.times_of_day[text] = timedelta(hours=hour, minutes=minute)
+        return since_midnight
 
     # ---- end of input ------------------------------------------------------------------------
 
@@ -805,10 +878,10 @@ class _Parser:
         return tuple(built)
 
 
-def _plain_seat_of_other_words(line: str) -> tuple[tuple, str | None] | None:
-    """The fields of a canonical user line whose words before "(v" are not three (the
-    user, host and display split from them), and its extra words; None for any other line
-    and for a split that is tentative."""
+def _plain_seat_of_other_words(line: str) -> tuple | None:
+    """The fields of a canonical user line whose words before "(v" are not in a layout of
+    _CANONICAL_USER, in the order of its groups (the user, host, display and extra split
+    from them); None for any other line and for a split that is tentative."""
     match = _CANONICAL_SEAT_OTHER_WORDS.fullmatch(line)
     if match is None:
         return None
@@ -816,8 +889,8 @@ def _plain_seat_of_other_words(line: str) -> tuple[tuple, str | None] | None:
     identity = split_identity(who, version_server_port.partition(") (")[0])
     if identity.tentative:
         return None
-    return (identity.user, identity.host, identity.display, version_server_port,
-            *rest), identity.extra
+    return (identity.user, identity.host, identity.display, identity.extra,
+            version_server_port, *rest)
 
 
 class _ServerOfSeats(dict):
@@ -848,6 +921,12 @@ def _header_error(match: re.Match) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _skip(items: Iterator, count: int) -> None:
+    """Advance `items` by `count` items."""
+    next(islice(items, count, count), None)
+
+
+_FIELDS = re.Match.groups
 _HOST_OF_SEAT = itemgetter(1)  # Checkout.host, Queued.host
 assert Checkout._fields[1] == Queued._fields[1] == "host"
 
