@@ -190,16 +190,13 @@ async def count_from_sessions(store: HistoryStore, server_id: int, since: int, u
     open at one moment, not the span. Returns the minutes written."""
     since, until = since - since % MINUTE, -(-until // MINUTE) * MINUTE
     held_until = until if held_until is None else held_until
-    s, m = schema.sessions, schema.occupancy_minute
+    s = schema.sessions
     query = (select(s.c.feature, s.c.start_at, s.c.end_at, s.c.count, s.c.borrowed)
              .where(s.c.server_id == server_id, s.c.reserved.is_(False),
                     s.c.source_id.is_not(None), s.c.start_at < until,
                     or_(s.c.end_at.is_(None), s.c.end_at > since))
              .order_by(s.c.feature, s.c.start_at))
-    # a minute counted before and found empty now: nothing was in use
-    await store.execute(update(m).where(m.c.server_id == server_id, m.c.from_log.is_(True),
-                                        m.c.at >= since, m.c.at < until)
-                        .values(in_use_peak=0, in_use_mean=0.0, borrowed=0))
+    await store.clear_counted_minutes(server_id, since, until)
     writer = _CountedMinutes(store, server_id)
     feature, sweep = None, _Sweep()
     async for rows in store.stream_chunks(query, BATCH_ROWS):
@@ -231,6 +228,110 @@ async def count_imported(store: HistoryStore, server_id: int, since: int, until:
     first_day, end_of_days = since - since % DAY, -(-until // DAY) * DAY
     written = await count_from_sessions(store, server_id, first_day, end_of_days,
                                         held_until=until)
+    await roll_up(store, first_day, end_of_days, server_id)
+    return written
+
+
+class ReadingCount:
+    """The minutes `count_imported` counts, counted instead as an import reads its events,
+    in time order: a feature's seats change when a session read starts (`change`, +) and
+    when it ends (-), the changes of one second together (ends and starts of one moment make
+    one level, as in the sweep, and a session of no length none), and what is open at the
+    end is held to the import's last moment (`finish`). Memory holds a level per feature.
+
+    The minutes are handed out as they are finished (`rows`, in the order of the store's
+    COUNTED_MINUTE_COLUMNS), after the span their day opens (`cleared`: from the first
+    day read, a day at a time as the events reach it), whose counted minutes are emptied
+    first: the minutes of the UTC days read are counted again, as the sweep counts them.
+    A change earlier than the one before it (files that overlap in time, a clock set back)
+    `spoils` the count: the sweep counts again from the sessions written."""
+
+    def __init__(self, server_id: int) -> None:
+        self.server_id = server_id
+        self.rows: list[tuple] = []
+        self.cleared: list[tuple[int, int, int]] = []  # (server_id, from, to)
+        self.cleared_to = -1  # the end of the last day cleared; -1: none yet
+        self.per_day: dict[int, int] = {}  # the minutes counted in each UTC day
+        self.spoiled = False
+        self._sweeps: dict[str, _Sweep] = {}
+        self._pending: dict[str, list[int]] = {}  # feature: [moment, seats, borrowed seats]
+
+    def reached(self, at: int) -> None:
+        """The events read have reached `at`, at or after `cleared_to`: the days up to its
+        own are cleared."""
+        start = at - at % DAY if self.cleared_to < 0 else self.cleared_to
+        self.cleared_to = at - at % DAY + DAY
+        self.cleared.append((self.server_id, start, self.cleared_to))
+
+    def change(self, feature: str, at: int, seats: int, borrowed: int) -> None:
+        """`seats` taken (negative: given back) at `at`, of them `borrowed` borrowed."""
+        pending = self._pending.get(feature)
+        if pending is None:
+            self._sweeps[feature] = _Sweep()
+            self._pending[feature] = [at, seats, borrowed]
+        elif pending[0] == at:
+            pending[1] += seats
+            pending[2] += borrowed
+        elif pending[0] < at:
+            self._apply(feature, pending)
+            pending[0], pending[1], pending[2] = at, seats, borrowed
+        else:
+            self.spoiled = True
+
+    def finish(self, until: int) -> None:
+        """The end of the import: the seats still held are given back at `until`."""
+        for feature, pending in self._pending.items():
+            self._apply(feature, pending)
+            sweep = self._sweeps[feature]
+            sweep._run_to(until)
+            sweep._change(-sweep.level, -sweep.borrowed)
+            sweep._close()
+            self._take(feature, sweep)
+        self._pending.clear()
+
+    def taken(self) -> tuple[list[tuple[int, int, int]], list[tuple]]:
+        """The spans cleared and the minutes counted since the last call."""
+        cleared, rows = self.cleared, self.rows
+        self.cleared, self.rows = [], []
+        return cleared, rows
+
+    def _apply(self, feature: str, pending: list[int]) -> None:
+        at, seats, borrowed = pending
+        sweep = self._sweeps[feature]
+        sweep._run_to(at)
+        if seats or borrowed:
+            sweep._change(seats, borrowed)
+        if sweep.rows:
+            self._take(feature, sweep)
+
+    def _take(self, feature: str, sweep: _Sweep) -> None:
+        server_id, rows, per_day = self.server_id, self.rows, self.per_day
+        for minute, peak, mean, borrowed in sweep.taken():
+            rows.append((server_id, feature, minute, peak, mean, borrowed, True, 0))
+            day = minute - minute % DAY
+            per_day[day] = per_day.get(day, 0) + 1
+
+
+async def count_read(store: HistoryStore, server_id: int, count: ReadingCount,
+                     source_ids: Sequence[int], since: int, until: int) -> int:
+    """What an import read from `source_ids`, from `since` to its last moment `until`, now
+    that `count` has written its minutes: the days where sessions of other logs (imported
+    before, or carried open into this import) were in use too counted again from the
+    sessions (`count_imported` counts all of them, when `count` is spoiled), then the
+    hours and days rolled up. The minutes in the end as `count_imported` counts them;
+    returns how many were written."""
+    if count.spoiled:
+        return await count_imported(store, server_id, since, until)
+    first_day, end_of_days = since - since % DAY, -(-until // DAY) * DAY
+    written = sum(count.per_day.values())
+    others = await store.other_sessions_span(server_id, source_ids, first_day, end_of_days,
+                                             until)
+    if others is not None:
+        start, end = max(first_day, others[0] - others[0] % DAY), -(-others[1] // DAY) * DAY
+        end = min(end, end_of_days)
+        written -= sum(n for day, n in count.per_day.items() if start <= day < end)
+        written += await count_from_sessions(store, server_id, start, end,
+                                             held_until=min(until, end))
     await roll_up(store, first_day, end_of_days, server_id)
     return written
 
