@@ -17,12 +17,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from lmconsole.adapters import ADAPTERS
 from lmconsole.history import schema
 from lmconsole.history.importer import Importer
-from lmconsole.history.occupancy import count_imported
+from lmconsole.history.occupancy import ReadingCount, count_imported, minutes_in_use
 from lmconsole.history.store import HistoryStore
 
 from .corpus import corpus_file
@@ -218,3 +220,57 @@ def test_a_generated_busy_log(workload, tmp_path):
     halves = asyncio.run(import_and_sweep(f"sqlite:///{tmp_path / 'halves.db'}", [first],
                                           [second], tz="Europe/Berlin"))
     assert halves[-1] == whole
+
+
+# Two daemons serving one feature write their lines a little out of order: the changes of
+# CAD step back 20 s, then forward again.
+OUT_OF_ORDER = """\
+ 9:59:00 (lmgrd) TIMESTAMP 3/2/2026
+10:00:10 (vendA) OUT: "CAD" a@h1
+10:00:50 (vendA) OUT: "CAD" b@h2
+10:00:30 (vendB) OUT: "CAD" c@h3
+10:00:40 (vendB) IN: "CAD" c@h3
+10:01:30 (vendA) IN: "CAD" a@h1
+10:03:00 (vendA) IN: "CAD" b@h2
+"""
+
+
+def test_lines_a_little_out_of_order(new_database, tmp_path):
+    log = write_log(tmp_path / "out-of-order.log", OUT_OF_ORDER)
+    [(minutes, _hours, _days)] = asyncio.run(import_and_sweep(new_database(), [log],
+                                                              tz="UTC"))
+    assert [row["in_use_peak"] for row in map(named, minutes)] == [2, 2, 1]
+
+
+# ---- the count itself, against the sweep ---------------------------------------------------
+
+spans = st.lists(st.tuples(st.integers(0, 400), st.integers(0, 200), st.integers(1, 3),
+                           st.booleans()), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(spans, st.randoms(use_true_random=False))
+def test_changes_in_time_order_count_what_the_sweep_counts(drawn, random):
+    spans = sorted((start, start + length, seats, borrowed)
+                   for start, length, seats, borrowed in drawn)
+    changes = [(start, seats, seats if borrowed else 0)
+               for start, _end, seats, borrowed in spans]
+    changes += [(end, -seats, -seats if borrowed else 0)
+                for _start, end, seats, borrowed in spans]
+    random.shuffle(changes)
+    changes.sort(key=lambda change: change[0])  # a second's own in any order
+    count = ReadingCount(1)
+    for at, seats, borrowed in changes:
+        count.change("CAD", at, seats, borrowed)
+    count.finish(max((end for _start, end, _seats, _borrowed in spans), default=0) + 1)
+    assert [row[2:6] for row in count.rows] == list(minutes_in_use(spans))
+    assert not count.recount_days and not count.spoiled
+
+
+def test_a_change_earlier_than_the_last_has_its_days_counted_again():
+    count = ReadingCount(1)
+    day = 86400
+    count.change("CAD", 3 * day + 10, 1, 0)
+    count.change("CAD", 3 * day + 20, -1, 0)
+    count.change("CAD", 2 * day + 5, 1, 0)  # the day before
+    assert count.recount_days == {2 * day, 3 * day}

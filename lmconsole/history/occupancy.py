@@ -65,6 +65,9 @@ class _Sweep:
     minutes it finished are taken after each step: memory holds the spans open at once,
     never the minutes of the span."""
 
+    __slots__ = ("ends", "ending", "t", "level", "borrowed", "minute", "peak",
+                 "borrowed_peak", "seat_seconds", "rows")
+
     def __init__(self) -> None:
         # the moments spans end, a heap, and the seats (all, borrowed) ending at each: spans
         # ending together are one entry (a log's sessions still open all end at its last
@@ -243,8 +246,9 @@ class ReadingCount:
     COUNTED_MINUTE_COLUMNS), after the span their day opens (`cleared`: from the first
     day read, a day at a time as the events reach it), whose counted minutes are emptied
     first: the minutes of the UTC days read are counted again, as the sweep counts them.
-    A change earlier than the one before it (files that overlap in time, a clock set back)
-    `spoils` the count: the sweep counts again from the sessions written."""
+    A change earlier than the one before it (files that overlap in time, a clock set back,
+    the hour a daylight-saving zone repeats) is counted as made then, and the days between
+    the two are counted again by the sweep (`recount_days`); `spoiled`: all of them."""
 
     def __init__(self, server_id: int) -> None:
         self.server_id = server_id
@@ -253,8 +257,8 @@ class ReadingCount:
         self.cleared_to = -1  # the end of the last day cleared; -1: none yet
         self.per_day: dict[int, int] = {}  # the minutes counted in each UTC day
         self.spoiled = False
-        self._sweeps: dict[str, _Sweep] = {}
-        self._pending: dict[str, list[int]] = {}  # feature: [moment, seats, borrowed seats]
+        self.recount_days: set[int] = set()  # the first second of each
+        self._features: dict[str, _Held] = {}
 
     def reached(self, at: int) -> None:
         """The events read have reached `at`, at or after `cleared_to`: the days up to its
@@ -265,29 +269,27 @@ class ReadingCount:
 
     def change(self, feature: str, at: int, seats: int, borrowed: int) -> None:
         """`seats` taken (negative: given back) at `at`, of them `borrowed` borrowed."""
-        pending = self._pending.get(feature)
-        if pending is None:
-            self._sweeps[feature] = _Sweep()
-            self._pending[feature] = [at, seats, borrowed]
-        elif pending[0] == at:
-            pending[1] += seats
-            pending[2] += borrowed
-        elif pending[0] < at:
-            self._apply(feature, pending)
-            pending[0], pending[1], pending[2] = at, seats, borrowed
-        else:
-            self.spoiled = True
+        held = self._features.get(feature)
+        if held is None:
+            held = self._features[feature] = _Held(at)
+        elif at > held.at:
+            self._apply(feature, held)
+            held.at, held.seats, held.borrowed_seats = at, seats, borrowed
+            return
+        elif at < held.at:
+            self.recount_days.update(range(at - at % DAY, held.at + 1, DAY))
+        held.seats += seats
+        held.borrowed_seats += borrowed
 
     def finish(self, until: int) -> None:
         """The end of the import: the seats still held are given back at `until`."""
-        for feature, pending in self._pending.items():
-            self._apply(feature, pending)
-            sweep = self._sweeps[feature]
-            sweep._run_to(until)
-            sweep._change(-sweep.level, -sweep.borrowed)
-            sweep._close()
-            self._take(feature, sweep)
-        self._pending.clear()
+        for feature, held in self._features.items():
+            self._apply(feature, held)
+            held._run_to(until)
+            held._change(-held.level, -held.borrowed)
+            held._close()
+            self._take(feature, held)
+        self._features.clear()
 
     def taken(self) -> tuple[list[tuple[int, int, int]], list[tuple]]:
         """The spans cleared and the minutes counted since the last call."""
@@ -295,14 +297,28 @@ class ReadingCount:
         self.cleared, self.rows = [], []
         return cleared, rows
 
-    def _apply(self, feature: str, pending: list[int]) -> None:
-        at, seats, borrowed = pending
-        sweep = self._sweeps[feature]
-        sweep._run_to(at)
+    def _apply(self, feature: str, held: _Held) -> None:
+        """The changes of the second `held.at`, as the sweep makes them: `_run_to` and
+        `_change`, written out for a change in the minute being counted (most are)."""
+        at, seats, borrowed = held.at, held.seats, held.borrowed_seats
+        minute = held.minute
+        if minute is not None and at < minute + MINUTE:
+            held.seat_seconds += held.level * (at - held.t)
+            held.t = at
+            if seats:
+                level = held.level = held.level + seats
+                if level > held.peak:
+                    held.peak = level
+            if borrowed:
+                level = held.borrowed = held.borrowed + borrowed
+                if level > held.borrowed_peak:
+                    held.borrowed_peak = level
+            return
+        held._run_to(at)
         if seats or borrowed:
-            sweep._change(seats, borrowed)
-        if sweep.rows:
-            self._take(feature, sweep)
+            held._change(seats, borrowed)
+        if held.rows:
+            self._take(feature, held)
 
     def _take(self, feature: str, sweep: _Sweep) -> None:
         server_id, rows, per_day = self.server_id, self.rows, self.per_day
@@ -310,6 +326,16 @@ class ReadingCount:
             rows.append((server_id, feature, minute, peak, mean, borrowed, True, 0))
             day = minute - minute % DAY
             per_day[day] = per_day.get(day, 0) + 1
+
+
+class _Held(_Sweep):
+    """A feature's sweep as an import reads, and the change of the second being read."""
+
+    __slots__ = ("at", "seats", "borrowed_seats")
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at, self.seats, self.borrowed_seats = at, 0, 0
 
 
 async def count_read(store: HistoryStore, server_id: int, count: ReadingCount,
@@ -323,17 +349,28 @@ async def count_read(store: HistoryStore, server_id: int, count: ReadingCount,
     if count.spoiled:
         return await count_imported(store, server_id, since, until)
     first_day, end_of_days = since - since % DAY, -(-until // DAY) * DAY
-    written = sum(count.per_day.values())
+    days = {day for day in count.recount_days if first_day <= day < end_of_days}
     others = await store.other_sessions_span(server_id, source_ids, first_day, end_of_days,
                                              until)
     if others is not None:
-        start, end = max(first_day, others[0] - others[0] % DAY), -(-others[1] // DAY) * DAY
-        end = min(end, end_of_days)
-        written -= sum(n for day, n in count.per_day.items() if start <= day < end)
+        first, last = others
+        days.update(range(max(first_day, first - first % DAY), min(last, end_of_days), DAY))
+    written = sum(n for day, n in count.per_day.items() if day not in days)
+    for start, end in _spans(sorted(days)):
         written += await count_from_sessions(store, server_id, start, end,
                                              held_until=min(until, end))
     await roll_up(store, first_day, end_of_days, server_id)
     return written
+
+
+def _spans(days: list[int]) -> Iterator[tuple[int, int]]:
+    """The days (their first seconds, in order) as spans of days one after another."""
+    start = None
+    for day, after in zip(days, [*days[1:], None]):
+        start = day if start is None else start
+        if after != day + DAY:
+            yield start, day + DAY
+            start = None
 
 
 class _CountedMinutes:
