@@ -6,6 +6,8 @@ in the order of those dates, one line at a time (memory does not grow with a fil
 the server's adapter. Every event, denial and session is written in batches; rows are known
 by their file's identity and byte offset, so importing a file again changes nothing, and a
 session left open by one file is closed by the next (by its IN, or its daemon's restart).
+The seats in use per minute are counted as the events are read (occupancy.ReadingCount) and
+written with them; the days other logs' sessions share are counted again from the store.
 A log that names no date at all is dated by counting back from its modification time.
 """
 
