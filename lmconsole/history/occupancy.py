@@ -4,12 +4,13 @@ Two sources fill the minutes. Sessions read from a log give exact figures: a swe
 sessions of a span, in the order they start, yields each minute's peak and time-weighted
 mean (`from_log`), streamed and written in batches (memory holds the sessions open at one
 moment, not the minutes); an import counts the same minutes as it reads the events
-(`ReadingCount`), and the sweep only where the store holds more than it read. Polls sample: a poll's figures stand for the minutes since the
-poll before it (sample and hold, at most HOLD_POLLS intervals back: beyond that the server
-was not watched, a gap), and several polls in one minute are averaged (`polls` counts them).
-Where a log counted a minute, its seats in use and borrowed stand, whichever came first;
-polls add only what a log cannot know: issued, idle reservations and the queue. A minute
-with no row had nothing in use (unless a gap covers it).
+(`ReadingCount`), and the sweep only where the store holds more than it read. Polls
+sample: a poll's figures stand for the minutes since the poll before it (sample and hold,
+at most HOLD_POLLS intervals back: beyond that the server was not watched, a gap), and
+several polls in one minute are averaged (`polls` counts them). Where a log counted a
+minute, its seats in use and borrowed stand, whichever came first; polls add only what a
+log cannot know: issued, idle reservations and the queue. A minute with no row had nothing
+in use (unless a gap covers it).
 
 Roll-ups are SQL (INSERT ... SELECT ... ON CONFLICT DO UPDATE), idempotent: a span rolled up
 again gives the same rows. Retention deletes events and the minute and hour levels older
