@@ -333,9 +333,9 @@ class _RowWriter:
         ended = tracker.observe(kind, epoch, daemon, feature, user, host, count, reason,
                                 source_id, byte_offset, extra)
         if ended:
-            self.sessions.extend(session.as_tuple(server_id) for session in ended)
-            change, ours = self.count.change, self.source_ids
+            sessions, change, ours = self.sessions, self.count.change, self.source_ids
             for session in ended:
+                sessions.append(session.as_tuple(server_id))
                 if session.source_id in ours:
                     seats = session.count
                     change(session.feature, session.end_at, -seats,
