@@ -60,7 +60,7 @@ def run_stage(path: Path, stage: str) -> tuple[int, float]:
                 continue
             add(event, 1, offset)
             if len(writer.events) >= BATCH_EVENTS:
-                cleared, minutes = writer.count.taken()
+                cleared, minutes = writer.occupancy.taken()
                 if stage == "pickle":
                     _pickled(HistoryStore.bulk_statements(writer.events, writer.denials,
                                                           writer.sessions, cleared, minutes))

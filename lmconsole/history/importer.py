@@ -265,16 +265,16 @@ class Importer:
 
 class _RowWriter:
     """The rows of one import, written a batch at a time: the events, denials and sessions
-    (`tracker` follows them) and the minutes `count` counts of the sessions read from
+    (`tracker` follows them) and the minutes `occupancy` counts of the sessions read from
     `source_ids` (those carried from earlier imports are not its)."""
 
     def __init__(self, store: HistoryStore, server_id: int, tracker: SessionTracker,
-                 count: ReadingCount, source_ids: set[int], *,
+                 occupancy: ReadingCount, source_ids: set[int], *,
                  indexes_deferred: bool = False) -> None:
         self.store = store
         self.server_id = server_id
         self.tracker = tracker
-        self.count = count
+        self.occupancy = occupancy
         self.source_ids = source_ids
         self.events: list[tuple] = []
         self.denials: list[tuple] = []
@@ -314,8 +314,8 @@ class _RowWriter:
             event
         if at is not self._at:  # the reader hands out one datetime per second
             self._at, self._epoch = at, int(at.timestamp())
-            if self._epoch >= self.count.cleared_to:
-                self.count.reached(self._epoch)
+            if self._epoch >= self.occupancy.cleared_to:
+                self.occupancy.reached(self._epoch)
         epoch = self._epoch
         kind = KIND_TEXT[kind]
         server_id = self.server_id
@@ -333,7 +333,7 @@ class _RowWriter:
         ended = tracker.observe(kind, epoch, daemon, feature, user, host, count, reason,
                                 source_id, byte_offset, extra)
         if ended:
-            sessions, change, ours = self.sessions, self.count.change, self.source_ids
+            sessions, change, ours = self.sessions, self.occupancy.change, self.source_ids
             for session in ended:
                 sessions.append(session.as_tuple(server_id))
                 if session.source_id in ours:
@@ -341,7 +341,7 @@ class _RowWriter:
                     change(session.feature, session.end_at, -seats,
                            -seats if session.borrowed else 0)
         elif kind == "OUT" and (opened := tracker.opened_seats) is not None:
-            self.count.change(opened[0], epoch, opened[1], opened[2])
+            self.occupancy.change(opened[0], epoch, opened[1], opened[2])
 
     async def flush(self, *, wait: bool = True) -> None:
         """Write the rows gathered so far. wait=False: the batch is written while the next
@@ -349,7 +349,7 @@ class _RowWriter:
         waited for first, so batches land in order, at most one behind."""
         events, denials, sessions = self.events, self.denials, self.sessions
         self.events, self.denials, self.sessions = [], [], []
-        cleared, minutes = self.count.taken()
+        cleared, minutes = self.occupancy.taken()
         self.event_count += len(events)
         self.denial_count += len(denials)
         self.session_count += len(sessions)
