@@ -242,6 +242,25 @@ def test_lines_a_little_out_of_order(new_database, tmp_path):
     assert [row["in_use_peak"] for row in map(named, minutes)] == [2, 2, 1]
 
 
+OUT_OF_ORDER_LAST = """\
+ 9:59:00 (lmgrd) TIMESTAMP 3/2/2026
+10:00:10 (vendA) OUT: "CAD" a@h1
+10:00:50 (vendB) OUT: "FEM" b@h2
+10:00:30 (vendA) IN: "CAD" a@h1
+"""
+
+
+def test_a_last_line_earlier_than_the_one_before(new_database, tmp_path):
+    log = write_log(tmp_path / "out-of-order-last.log", OUT_OF_ORDER_LAST)
+    [(minutes, _hours, _days)] = asyncio.run(import_and_sweep(new_database(), [log],
+                                                              tz="UTC"))
+    # the import ends at 10:00:31, the last line's second: b's seat, taken after, is not
+    # counted, as the sweep does not count it (its minute, counted as the line was read,
+    # was counted again, and emptied)
+    assert [(row["feature"], row["in_use_peak"]) for row in map(named, minutes)
+            if row["in_use_peak"]] == [("CAD", 1)]
+
+
 # ---- the count itself, against the sweep ---------------------------------------------------
 
 spans = st.lists(st.tuples(st.integers(0, 400), st.integers(0, 200), st.integers(1, 3),

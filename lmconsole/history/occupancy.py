@@ -286,6 +286,8 @@ class ReadingCount:
     def finish(self, until: int) -> None:
         """The end of the import: the seats still held are given back at `until`."""
         for feature, held in self._features.items():
+            if held.at >= until:  # a line out of order last: its day is counted again
+                self.recount_days.update(range(until - until % DAY, held.at + 1, DAY))
             self._apply(feature, held)
             held._run_to(until)
             held._change(-held.level, -held.borrowed)
@@ -351,7 +353,7 @@ async def count_read(store: HistoryStore, server_id: int, count: ReadingCount,
     if count.spoiled:
         return await count_imported(store, server_id, since, until)
     first_day, end_of_days = since - since % DAY, -(-until // DAY) * DAY
-    days = {day for day in count.recount_days if first_day <= day < end_of_days}
+    days = set(count.recount_days)  # outside the span too: what lines out of order left
     others = await store.other_sessions_span(server_id, source_ids, first_day, end_of_days,
                                              until)
     if others is not None:
