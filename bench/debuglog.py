@@ -20,7 +20,7 @@ import statistics
 import time
 import tracemalloc
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -43,6 +43,11 @@ FEATURES = ("MATLAB", "SIMULINK", "Statistics_Toolbox", "MAP_Toolbox", "Optimiza
 USERS = ("alu-escuela", "José Juan Galera", "Marta Rodriguez", "jdoe", "ßchmidt", "felicia",
          "lopezrmo", "SATCOM1", "Usuario", "natal", "efrat", "rachel", "chen", "richard")
 DENIALS = (errors.MAXUSERS, errors.EXCLUDED, errors.MAX_EXCEEDED, errors.RESERVED_FOR_OTHERS)
+# seated_lines: the seats each feature has, and how often the vendor daemon is restarted
+ISSUED = {"MATLAB": 150, "SIMULINK": 50, "Statistics_Toolbox": 40, "MAP_Toolbox": 10,
+          "Optimization_Toolbox": 30, "Signal_Toolbox": 30, "Control_Toolbox": 25,
+          "Image_Toolbox": 25, "Curve_Fitting_Toolbox": 15}
+RESTART_DAYS = 3
 
 
 def generate(days: int, per_day: int, seed: int) -> str:
@@ -50,8 +55,96 @@ def generate(days: int, per_day: int, seed: int) -> str:
 
 
 def generated_lines(days: int, per_day: int, seed: int) -> Iterator[str]:
-    """The lines of `generate`, one at a time (a long log need not be held whole)."""
+    """The lines of `generate`, one at a time (a long log need not be held whole). Users,
+    hosts and features are drawn afresh for each line, so an IN seldom returns a seat an
+    OUT took: the seats out grow with the log (bench/debuglog.py's parser figures are
+    measured on it; `seated_lines` is a server's)."""
     rng = random.Random(seed)
+
+    def messages(_at: datetime) -> list[tuple[str, str]]:
+        user = rng.choice(USERS)
+        host = f"PC-{rng.randrange(400):03}"
+        feature = rng.choice(FEATURES)
+        roll = rng.random()
+        if roll < 0.42:
+            message = usage_line("OUT", feature, user, host, rng.choice((1, 1, 1, 2)))
+        elif roll < 0.80:
+            message = usage_line("IN", feature, user, host)
+        elif roll < 0.86:
+            message = usage_line("IN", feature, user, host, 1, "INACTIVE")
+        else:
+            message = _refused_or_queued(rng, roll, feature, user, host)
+        return [("MLM", message)]
+
+    return _busy_log(days, per_day, rng, messages)
+
+
+def seated_lines(days: int, per_day: int, seed: int) -> Iterator[str]:
+    """A busy server's log as its vendor daemon writes it: each feature has ISSUED seats;
+    an OUT only when enough are free (else a DENIED, the licence count reached), an IN
+    returns a seat held (its user, host, feature and count), and the daemon is restarted
+    every RESTART_DAYS days, which drops every seat. The seats out are at most the issued
+    ones however long the log; DENIED (other reasons), QUEUED, DEQUEUED and UNSUPPORTED as
+    in `generated_lines`."""
+    rng = random.Random(seed)
+    held: list[tuple[str, str, str, int]] = []  # feature, user, host, seats
+    in_use = dict.fromkeys(FEATURES, 0)
+    next_restart = START + timedelta(days=RESTART_DAYS)
+    pid = 4243
+
+    def messages(at: datetime) -> list[tuple[str, str]]:
+        nonlocal next_restart, pid
+        if at >= next_restart:
+            held.clear()
+            in_use.update(dict.fromkeys(FEATURES, 0))
+            next_restart += timedelta(days=RESTART_DAYS)
+            pid += 1
+            return [("MLM", "EXITING DUE TO SIGNAL 15 Exit reason 2"),
+                    ("lmgrd", "MLM exited with status 15 (Exited because of a signal)"),
+                    ("lmgrd", f"REStarted MLM (internet tcp_port 27009 pid {pid})"),
+                    *(("MLM", line) for line in vendor_startup("lic01", list(FEATURES),
+                                                                "/opt/lic.dat"))]
+        roll = rng.random()
+        if roll < 0.40 and held:
+            n = rng.randrange(len(held))
+            feature, user, host, seats = held[n]
+            held[n] = held[-1]
+            held.pop()
+            in_use[feature] -= seats
+            return [("MLM", usage_line("IN", feature, user, host, seats,
+                                       "INACTIVE" if roll < 0.05 else None))]
+        user = rng.choice(USERS)
+        host = f"PC-{rng.randrange(400):03}"
+        feature = rng.choice(FEATURES)
+        if roll < 0.86:
+            seats = rng.choice((1, 1, 1, 2))
+            if in_use[feature] + seats > ISSUED[feature]:
+                return [("MLM", denied_line(feature, user, host, errors.MAXUSERS))]
+            held.append((feature, user, host, seats))
+            in_use[feature] += seats
+            return [("MLM", usage_line("OUT", feature, user, host, seats))]
+        return [("MLM", _refused_or_queued(rng, roll, feature, user, host))]
+
+    return _busy_log(days, per_day, rng, messages)
+
+
+def _refused_or_queued(rng: random.Random, roll: float, feature: str, user: str,
+                       host: str) -> str:
+    """The line of a `roll` from 0.86 up: DENIED, QUEUED, DEQUEUED or UNSUPPORTED."""
+    if roll < 0.94:
+        return denied_line(feature, user, host, rng.choice(DENIALS))
+    if roll < 0.96:
+        return usage_line("QUEUED", feature, user, host)
+    if roll < 0.98:
+        return usage_line("DEQUEUED", feature, user, host)
+    return unsupported_line(feature + "_X", user, host)
+
+
+def _busy_log(days: int, per_day: int, rng: random.Random,
+              messages: Callable[[datetime], list[tuple[str, str]]]) -> Iterator[str]:
+    """lmgrd's and the vendor daemon's start, then `per_day` moments a day (a Poisson
+    stream) and what `messages` has the daemons write at each, with TIMESTAMP lines every
+    6 h and a SLOG block every 4 h between them."""
     lines: list[str] = []
 
     def write(at: datetime, daemon: str, message: str) -> None:
@@ -82,25 +175,8 @@ def generated_lines(days: int, per_day: int, seed: int) -> Iterator[str]:
                             "==============================================="):
                 write(next_slog, "MLM", f"(@MLM-SLOG@) {message}")
             next_slog += timedelta(hours=4)
-        user = rng.choice(USERS)
-        host = f"PC-{rng.randrange(400):03}"
-        feature = rng.choice(FEATURES)
-        roll = rng.random()
-        if roll < 0.42:
-            message = usage_line("OUT", feature, user, host, rng.choice((1, 1, 1, 2)))
-        elif roll < 0.80:
-            message = usage_line("IN", feature, user, host)
-        elif roll < 0.86:
-            message = usage_line("IN", feature, user, host, 1, "INACTIVE")
-        elif roll < 0.94:
-            message = denied_line(feature, user, host, rng.choice(DENIALS))
-        elif roll < 0.96:
-            message = usage_line("QUEUED", feature, user, host)
-        elif roll < 0.98:
-            message = usage_line("DEQUEUED", feature, user, host)
-        else:
-            message = unsupported_line(feature + "_X", user, host)
-        write(at, "MLM", message)
+        for daemon, message in messages(at):
+            write(at, daemon, message)
         yield from lines
         lines.clear()
     yield from lines

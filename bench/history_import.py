@@ -1,15 +1,18 @@
 """Benchmark: `lmconsole import` of a generated busy-server debug log into SQLite.
 
 Writes `--lines` lines (default 5,000,000; about 50 days of bench/debuglog.py's busy
-server) to a temporary file, imports it into a fresh SQLite database in a child process
-(`python -m lmconsole import`, as an admin runs it), and prints lines/s, the CPU time,
+server: `seated_lines`, a server with so many seats per feature, restarted every few days;
+`--workload unbounded`: `generated_lines`, the parser benchmark's, whose INs seldom return
+a seat taken, so that the sessions left open grow with the log) to a temporary file,
+imports it into a fresh SQLite database in a child process (`python -m lmconsole import`,
+as an admin runs it), and prints lines/s, the CPU time,
 the peak RSS and the database size per million sessions. The CPU time and peak RSS are
 given for each of the two processes: the importer (which reads and parses) and its SQLite
 writer (lmconsole/history/bulk_writer.py), which run at once; their RSS add up.
 Asserts nothing; the issue's goals are >= 300,000 lines/s and < 200 MB however long the log.
 bench/history_import_stages.py splits the importer's reading into its stages.
 
-    .venv/bin/python bench/history_import.py [--lines 5000000]
+    .venv/bin/python bench/history_import.py [--lines 5000000] [--log PATH]
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from debuglog import generated_lines  # noqa: E402  (the same generator as the parser's benchmark)
+from debuglog import generated_lines, seated_lines  # noqa: E402  (the parser benchmark's)
 
 LINES_PER_DAY = 100_000
+WORKLOADS = {"seated": seated_lines, "unbounded": generated_lines}
 # `python -m lmconsole`, which then prints its own and its writer's CPU time and peak RSS
 MEASURED_IMPORT = """
 import resource, sys
@@ -44,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=5_000_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workload", choices=WORKLOADS, default="seated",
+                        help="the log generated (a --log kept is read as it is)")
     parser.add_argument("--log", metavar="PATH", type=Path,
                         help="the generated log kept here and read again by the next run with "
                              "the same PATH (generating 5,000,000 lines takes a minute)")
@@ -53,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         made = not log.exists()
         if made:
-            generate(log, args.lines, args.seed)
+            generate(log, args.lines, args.seed, WORKLOADS[args.workload])
         lines = sum(1 for _ in log.open("rb"))
         print(f"{'generated' if made else 'reused'} {lines:,} lines "
               f"({log.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - started:.0f} s")
@@ -106,12 +112,12 @@ def _processes(stderr: str) -> dict[str, tuple[float, float, float]]:
     return found
 
 
-def generate(log: Path, lines: int, seed: int) -> None:
+def generate(log: Path, lines: int, seed: int, workload=seated_lines) -> None:
     days = max(1, lines // LINES_PER_DAY)
     # written a line at a time: the child's peak RSS is counted from this process's at the
     # moment it starts (Linux carries it over exec), so this one stays small
     with log.open("w") as out:
-        for line in generated_lines(days, LINES_PER_DAY, seed):
+        for line in workload(days, LINES_PER_DAY, seed):
             out.write(line + "\n")
 
 

@@ -2,10 +2,11 @@
 
 Reads a debug log (bench/history_import.py --log keeps one) four times, each time doing one
 stage more, and prints the CPU time per line of each: the lines read and decoded; parsed
-(the adapter's event reader); turned into rows with their sessions tracked (the importer's
-_RowWriter.add and SessionTracker.observe); and the rows made into the bulk writer's
-statements and pickled, a batch at a time. Nothing is written to a database: the writer
-process, the indexes and the occupancy count come on top (bench/history_import.py).
+(the adapter's event reader); turned into rows with their sessions tracked and their
+occupancy counted (the importer's _RowWriter.add: SessionTracker.observe,
+ReadingCount.change); and the rows made into the bulk writer's statements and pickled, a
+batch at a time. Nothing is written to a database: the writer process, the indexes and the
+occupancy's roll-up come on top (bench/history_import.py).
 Asserts nothing.
 
     .venv/bin/python bench/history_import_stages.py LOG [--repeat 1]
@@ -25,6 +26,7 @@ from lmconsole.adapters import ADAPTERS
 from lmconsole.history.bulk_writer import _pickled
 from lmconsole.history.importer import BATCH_EVENTS, _RowWriter
 from lmconsole.history.logfiles import LogFile
+from lmconsole.history.occupancy import ReadingCount
 from lmconsole.history.sessions import SessionTracker
 from lmconsole.history.store import HistoryStore
 
@@ -44,8 +46,8 @@ def run_stage(path: Path, stage: str) -> tuple[int, float]:
     file = LogFile(path)
     reader = ADAPTERS["flexlm"].event_reader(tz=ZoneInfo("Europe/Berlin"), server="bench",
                                              start_date=START)
-    feed, tracker, writer = reader.feed, SessionTracker(), _RowWriter(_NoStore(), 1)
-    add, observe = writer.add, tracker.observe
+    writer = _RowWriter(_NoStore(), 1, SessionTracker(), ReadingCount(1), {1})
+    feed, add = reader.feed, writer.add
     lines = 0
     started = time.process_time()
     with file.open() as stream:
@@ -56,11 +58,12 @@ def run_stage(path: Path, stage: str) -> tuple[int, float]:
             event = feed(text)
             if event is None or stage == "parse":
                 continue
-            add(event, 1, offset, observe)
+            add(event, 1, offset)
             if len(writer.events) >= BATCH_EVENTS:
+                cleared, minutes = writer.occupancy.taken()
                 if stage == "pickle":
                     _pickled(HistoryStore.bulk_statements(writer.events, writer.denials,
-                                                          writer.sessions))
+                                                          writer.sessions, cleared, minutes))
                 writer.events, writer.denials, writer.sessions = [], [], []
     return lines, time.process_time() - started
 

@@ -6,6 +6,8 @@ in the order of those dates, one line at a time (memory does not grow with a fil
 the server's adapter. Every event, denial and session is written in batches; rows are known
 by their file's identity and byte offset, so importing a file again changes nothing, and a
 session left open by one file is closed by the next (by its IN, or its daemon's restart).
+The seats in use per minute are counted as the events are read (occupancy.ReadingCount) and
+written with them; the days other logs' sessions share are counted again from the store.
 A log that names no date at all is dated by counting back from its modification time.
 """
 
@@ -22,10 +24,10 @@ from lmconsole.adapter import LicenceManagerAdapter
 from lmconsole.gc_pause import collector_paused
 from lmconsole.history.bulk_writer import BulkWriterError
 from lmconsole.history.logfiles import LogFile, LogFileError
-from lmconsole.history.occupancy import count_imported
+from lmconsole.history.occupancy import ReadingCount, count_read
 from lmconsole.history.schema import DENIAL_KINDS
 from lmconsole.history.sessions import LMGRD, SessionTracker
-from lmconsole.history.store import HistoryStore, StoreError, shown_url
+from lmconsole.history.store import HistoryStore, SourceRow, StoreError, shown_url
 from lmconsole.model import Diagnostic, EventKind
 
 BATCH_EVENTS = 20_000  # rows written per transaction
@@ -83,16 +85,21 @@ class Importer:
         plans = self.plans(paths)
         server_id = await self.store.server_id(self.server, manager=self.adapter.kind,
                                                time_zone=self.time_zone)
-        source_ids = [await self._source(server_id, plan.file) for plan in plans]
+        sources = [await self._source(server_id, plan.file) for plan in plans]
+        source_ids = [source.id for source in sources]
         events_before = await self.store.event_count(server_id)
         tracker = SessionTracker()
+        count = ReadingCount(server_id)
+        if any(source.bytes_read for source in sources):
+            # read before: its sessions in the store may end where later files ended them
+            count.spoiled = True
         async for carried in self.store.still_open_sessions(server_id,
                                                             except_sources=source_ids):
             tracker.carry(carried)
         lines = sum(plan.file.size_on_disk for plan in plans) // BYTES_PER_LINE
         deferred = await self.store.defers_indexes_for(lines)
         async with self.store.indexes_deferred() if deferred else contextlib.nullcontext():
-            still_open = await self._write(plans, source_ids, server_id, tracker,
+            still_open = await self._write(plans, source_ids, server_id, tracker, count,
                                             indexes_deferred=deferred)
         summary = self.summary
         # counted, not taken from the driver: asyncpg's executemany does not say how many
@@ -102,19 +109,24 @@ class Importer:
         summary.unmatched_ins = tracker.unmatched_ins
         if summary.first_at is not None:  # the seats in use per minute, hour and day
             since, until = _epoch(summary.first_at), _epoch(summary.last_at) + 1
-            summary.minutes = await count_imported(self.store, server_id, since, until)
+            summary.minutes = await count_read(self.store, server_id, count, source_ids,
+                                               since, until)
         return summary
 
     async def _write(self, plans: list[LogPlan], source_ids: list[int], server_id: int,
-                     tracker: SessionTracker, *, indexes_deferred: bool) -> int:
-        """Reads the files and writes their rows, then builds the indexes deferred (before
-        the occupancy, whose query reads the sessions by feature); the sessions left
-        open."""
-        writer = _RowWriter(self.store, server_id, indexes_deferred=indexes_deferred)
+                     tracker: SessionTracker, count: ReadingCount, *,
+                     indexes_deferred: bool) -> int:
+        """Reads the files and writes their rows and the minutes counted, then builds the
+        indexes deferred (before the occupancy is checked, whose queries read the
+        sessions); the sessions left open."""
+        writer = _RowWriter(self.store, server_id, tracker, count, set(source_ids),
+                            indexes_deferred=indexes_deferred)
         try:
             await writer.start()
             for plan, source_id in zip(plans, source_ids):
-                await self._read(plan, source_id, tracker, writer)
+                await self._read(plan, source_id, writer)
+            if self.summary.last_at is not None:
+                count.finish(_epoch(self.summary.last_at) + 1)
             still_open = await self._write_still_open(tracker, writer)
             if indexes_deferred:
                 await writer.build_indexes()
@@ -193,20 +205,18 @@ class Importer:
                f"{start.isoformat()}", "", self.server)))
         return start
 
-    async def _source(self, server_id: int, file: LogFile) -> int:
-        source = await self.store.source(server_id, file.identity.digest,
-                                         file.identity.prefix_bytes, str(file.path),
-                                         file.digest_of_first, self.now)
-        return source.id
+    async def _source(self, server_id: int, file: LogFile) -> SourceRow:
+        return await self.store.source(server_id, file.identity.digest,
+                                       file.identity.prefix_bytes, str(file.path),
+                                       file.digest_of_first, self.now)
 
     # ---- reading ---------------------------------------------------------------------------
 
-    async def _read(self, plan: LogPlan, source_id: int, tracker: SessionTracker,
-                    writer: _RowWriter) -> None:
+    async def _read(self, plan: LogPlan, source_id: int, writer: _RowWriter) -> None:
         file, summary = plan.file, self.summary
         reader = self.adapter.event_reader(tz=self.tz, server=self.server,
                                            start_date=plan.start_date)
-        feed, observe, add = reader.feed, tracker.observe, writer.add
+        feed, add = reader.feed, writer.add
         line_no = offset = previous_offset = 0
         first_at = last_at = None
         reported = 0
@@ -217,7 +227,7 @@ class Importer:
                     event = feed(text)
                     if event is not None:
                         add(event, source_id,
-                            offset if event.line == line_no else previous_offset, observe)
+                            offset if event.line == line_no else previous_offset)
                         first_at = first_at or event.at
                         last_at = event.at
                         if len(writer.events) >= BATCH_EVENTS:
@@ -232,7 +242,7 @@ class Importer:
                             reported = position
                 held = reader.flush()
                 if held is not None:
-                    add(held, source_id, offset, observe)
+                    add(held, source_id, offset)
                     last_at = held.at
                     first_at = first_at or held.at
                 size = stream.tell()
@@ -254,12 +264,18 @@ class Importer:
 
 
 class _RowWriter:
-    """The rows of one import, written a batch at a time."""
+    """The rows of one import, written a batch at a time: the events, denials and sessions
+    (`tracker` follows them) and the minutes `occupancy` counts of the sessions read from
+    `source_ids` (those carried from earlier imports are not its)."""
 
-    def __init__(self, store: HistoryStore, server_id: int, *,
+    def __init__(self, store: HistoryStore, server_id: int, tracker: SessionTracker,
+                 occupancy: ReadingCount, source_ids: set[int], *,
                  indexes_deferred: bool = False) -> None:
         self.store = store
         self.server_id = server_id
+        self.tracker = tracker
+        self.occupancy = occupancy
+        self.source_ids = source_ids
         self.events: list[tuple] = []
         self.denials: list[tuple] = []
         self.sessions: list[tuple] = []
@@ -293,11 +309,13 @@ class _RowWriter:
             if self._bulk is not None:
                 await self._bulk.close()
 
-    def add(self, event, source_id: int, byte_offset: int, observe) -> None:
+    def add(self, event, source_id: int, byte_offset: int) -> None:
         at, kind, daemon, feature, user, host, count, reason, code, _server, line, extra = \
             event
         if at is not self._at:  # the reader hands out one datetime per second
             self._at, self._epoch = at, int(at.timestamp())
+            if self._epoch >= self.occupancy.cleared_to:
+                self.occupancy.reached(self._epoch)
         epoch = self._epoch
         kind = KIND_TEXT[kind]
         server_id = self.server_id
@@ -311,10 +329,19 @@ class _RowWriter:
                                      feature, user, host, count, code, reason))
         if daemon != LMGRD:  # lmgrd serves no feature: not a vendor daemon
             self.daemons.add(daemon)
-        ended = observe(kind, epoch, daemon, feature, user, host, count, reason, source_id,
-                        byte_offset, extra)
+        tracker = self.tracker
+        ended = tracker.observe(kind, epoch, daemon, feature, user, host, count, reason,
+                                source_id, byte_offset, extra)
         if ended:
-            self.sessions.extend(session.as_tuple(server_id) for session in ended)
+            sessions, change, ours = self.sessions, self.occupancy.change, self.source_ids
+            for session in ended:
+                sessions.append(session.as_tuple(server_id))
+                if session.source_id in ours:
+                    seats = session.count
+                    change(session.feature, session.end_at, -seats,
+                           -seats if session.borrowed else 0)
+        elif kind == "OUT" and (opened := tracker.opened_seats) is not None:
+            self.occupancy.change(opened[0], epoch, opened[1], opened[2])
 
     async def flush(self, *, wait: bool = True) -> None:
         """Write the rows gathered so far. wait=False: the batch is written while the next
@@ -322,14 +349,16 @@ class _RowWriter:
         waited for first, so batches land in order, at most one behind."""
         events, denials, sessions = self.events, self.denials, self.sessions
         self.events, self.denials, self.sessions = [], [], []
+        cleared, minutes = self.occupancy.taken()
         self.event_count += len(events)
         self.denial_count += len(denials)
         self.session_count += len(sessions)
         if self._writing is not None:
             writing, self._writing = self._writing, None
             await writing
-        if events or denials or sessions:
-            self._writing = asyncio.ensure_future(self._write(events, denials, sessions))
+        if events or denials or sessions or cleared or minutes:
+            self._writing = asyncio.ensure_future(self._write(events, denials, sessions,
+                                                              cleared, minutes))
         if wait and self._writing is not None:
             writing, self._writing = self._writing, None
             await writing
@@ -342,12 +371,13 @@ class _RowWriter:
         else:
             await self._bulk_write(self.store.bulk_index_statements())
 
-    async def _write(self, events: list[tuple], denials: list[tuple],
-                     sessions: list[tuple]) -> None:
+    async def _write(self, events: list[tuple], denials: list[tuple], sessions: list[tuple],
+                     cleared: list[tuple], minutes: list[tuple]) -> None:
         if self._bulk is None:
-            await self.store.write_tuples(events, denials, sessions)
+            await self.store.write_tuples(events, denials, sessions, cleared, minutes)
         else:
-            await self._bulk_write(self.store.bulk_statements(events, denials, sessions))
+            await self._bulk_write(self.store.bulk_statements(events, denials, sessions,
+                                                              cleared, minutes))
 
     async def _bulk_write(self, statements) -> None:
         try:

@@ -3,12 +3,14 @@
 Two sources fill the minutes. Sessions read from a log give exact figures: a sweep over the
 sessions of a span, in the order they start, yields each minute's peak and time-weighted
 mean (`from_log`), streamed and written in batches (memory holds the sessions open at one
-moment, not the minutes). Polls sample: a poll's figures stand for the minutes since the
-poll before it (sample and hold, at most HOLD_POLLS intervals back: beyond that the server
-was not watched, a gap), and several polls in one minute are averaged (`polls` counts them).
-Where a log counted a minute, its seats in use and borrowed stand, whichever came first;
-polls add only what a log cannot know: issued, idle reservations and the queue. A minute
-with no row had nothing in use (unless a gap covers it).
+moment, not the minutes); an import counts the same minutes as it reads the events
+(`ReadingCount`), and the sweep only where the store holds more than it read. Polls
+sample: a poll's figures stand for the minutes since the poll before it (sample and hold,
+at most HOLD_POLLS intervals back: beyond that the server was not watched, a gap), and
+several polls in one minute are averaged (`polls` counts them). Where a log counted a
+minute, its seats in use and borrowed stand, whichever came first; polls add only what a
+log cannot know: issued, idle reservations and the queue. A minute with no row had nothing
+in use (unless a gap covers it).
 
 Roll-ups are SQL (INSERT ... SELECT ... ON CONFLICT DO UPDATE), idempotent: a span rolled up
 again gives the same rows. Retention deletes events and the minute and hour levels older
@@ -64,6 +66,9 @@ class _Sweep:
     which any was in use. Time moves on a day at a time while seats are held, and the
     minutes it finished are taken after each step: memory holds the spans open at once,
     never the minutes of the span."""
+
+    __slots__ = ("ends", "ending", "t", "level", "borrowed", "minute", "peak",
+                 "borrowed_peak", "seat_seconds", "rows")
 
     def __init__(self) -> None:
         # the moments spans end, a heap, and the seats (all, borrowed) ending at each: spans
@@ -190,16 +195,13 @@ async def count_from_sessions(store: HistoryStore, server_id: int, since: int, u
     open at one moment, not the span. Returns the minutes written."""
     since, until = since - since % MINUTE, -(-until // MINUTE) * MINUTE
     held_until = until if held_until is None else held_until
-    s, m = schema.sessions, schema.occupancy_minute
+    s = schema.sessions
     query = (select(s.c.feature, s.c.start_at, s.c.end_at, s.c.count, s.c.borrowed)
              .where(s.c.server_id == server_id, s.c.reserved.is_(False),
                     s.c.source_id.is_not(None), s.c.start_at < until,
                     or_(s.c.end_at.is_(None), s.c.end_at > since))
              .order_by(s.c.feature, s.c.start_at))
-    # a minute counted before and found empty now: nothing was in use
-    await store.execute(update(m).where(m.c.server_id == server_id, m.c.from_log.is_(True),
-                                        m.c.at >= since, m.c.at < until)
-                        .values(in_use_peak=0, in_use_mean=0.0, borrowed=0))
+    await store.clear_counted_minutes(server_id, since, until)
     writer = _CountedMinutes(store, server_id)
     feature, sweep = None, _Sweep()
     async for rows in store.stream_chunks(query, BATCH_ROWS):
@@ -233,6 +235,146 @@ async def count_imported(store: HistoryStore, server_id: int, since: int, until:
                                         held_until=until)
     await roll_up(store, first_day, end_of_days, server_id)
     return written
+
+
+class ReadingCount:
+    """The minutes `count_imported` counts, counted instead as an import reads its events,
+    in time order: a feature's seats change when a session read starts (`change`, +) and
+    when it ends (-), the changes of one second together (ends and starts of one moment make
+    one level, as in the sweep, and a session of no length none), and what is open at the
+    end is held to the import's last moment (`finish`). Memory holds a level per feature.
+
+    The minutes are handed out as they are finished (`rows`, in the order of the store's
+    COUNTED_MINUTE_COLUMNS), after the span their day opens (`cleared`: from the first
+    day read, a day at a time as the events reach it), whose counted minutes are emptied
+    first: the minutes of the UTC days read are counted again, as the sweep counts them.
+    A change earlier than the one before it (files that overlap in time, a clock set back,
+    the hour a daylight-saving zone repeats) is counted as made then, and the days between
+    the two are counted again by the sweep (`recount_days`); `spoiled`: all of them."""
+
+    def __init__(self, server_id: int) -> None:
+        self.server_id = server_id
+        self.rows: list[tuple] = []
+        self.cleared: list[tuple[int, int, int]] = []  # (server_id, from, to)
+        self.cleared_to = -1  # the end of the last day cleared; -1: none yet
+        self.per_day: dict[int, int] = {}  # the minutes counted in each UTC day
+        self.spoiled = False
+        self.recount_days: set[int] = set()  # the first second of each
+        self._features: dict[str, _Held] = {}
+
+    def reached(self, at: int) -> None:
+        """The events read have reached `at`, at or after `cleared_to`: the days up to its
+        own are cleared."""
+        start = at - at % DAY if self.cleared_to < 0 else self.cleared_to
+        self.cleared_to = at - at % DAY + DAY
+        self.cleared.append((self.server_id, start, self.cleared_to))
+
+    def change(self, feature: str, at: int, seats: int, borrowed: int) -> None:
+        """`seats` taken (negative: given back) at `at`, of them `borrowed` borrowed."""
+        held = self._features.get(feature)
+        if held is None:
+            held = self._features[feature] = _Held(at)
+        elif at > held.at:
+            self._apply(feature, held)
+            held.at, held.seats, held.borrowed_seats = at, seats, borrowed
+            return
+        elif at < held.at:
+            self.recount_days.update(range(at - at % DAY, held.at + 1, DAY))
+        held.seats += seats
+        held.borrowed_seats += borrowed
+
+    def finish(self, until: int) -> None:
+        """The end of the import: the seats still held are given back at `until`."""
+        for feature, held in self._features.items():
+            if held.at >= until:  # a line out of order last: its day is counted again
+                self.recount_days.update(range(until - until % DAY, held.at + 1, DAY))
+            self._apply(feature, held)
+            held._run_to(until)
+            held._change(-held.level, -held.borrowed)
+            held._close()
+            self._take(feature, held)
+        self._features.clear()
+
+    def taken(self) -> tuple[list[tuple[int, int, int]], list[tuple]]:
+        """The spans cleared and the minutes counted since the last call."""
+        cleared, rows = self.cleared, self.rows
+        self.cleared, self.rows = [], []
+        return cleared, rows
+
+    def _apply(self, feature: str, held: _Held) -> None:
+        """The changes of the second `held.at`, as the sweep makes them: `_run_to` and
+        `_change`, written out for a change in the minute being counted (most are)."""
+        at, seats, borrowed = held.at, held.seats, held.borrowed_seats
+        minute = held.minute
+        if minute is not None and at < minute + MINUTE:
+            held.seat_seconds += held.level * (at - held.t)
+            held.t = at
+            if seats:
+                level = held.level = held.level + seats
+                if level > held.peak:
+                    held.peak = level
+            if borrowed:
+                level = held.borrowed = held.borrowed + borrowed
+                if level > held.borrowed_peak:
+                    held.borrowed_peak = level
+            return
+        held._run_to(at)
+        if seats or borrowed:
+            held._change(seats, borrowed)
+        if held.rows:
+            self._take(feature, held)
+
+    def _take(self, feature: str, sweep: _Sweep) -> None:
+        server_id, rows, per_day = self.server_id, self.rows, self.per_day
+        for minute, peak, mean, borrowed in sweep.taken():
+            rows.append((server_id, feature, minute, peak, mean, borrowed, True, 0))
+            day = minute - minute % DAY
+            per_day[day] = per_day.get(day, 0) + 1
+
+
+class _Held(_Sweep):
+    """A feature's sweep as an import reads, and the change of the second being read."""
+
+    __slots__ = ("at", "seats", "borrowed_seats")
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at, self.seats, self.borrowed_seats = at, 0, 0
+
+
+async def count_read(store: HistoryStore, server_id: int, count: ReadingCount,
+                     source_ids: Sequence[int], since: int, until: int) -> int:
+    """What an import read from `source_ids`, from `since` to its last moment `until`, now
+    that `count` has written its minutes: the days where sessions of other logs (imported
+    before, or carried open into this import) were in use too counted again from the
+    sessions (`count_imported` counts all of them, when `count` is spoiled), then the
+    hours and days rolled up. The minutes in the end as `count_imported` counts them;
+    returns how many were written."""
+    if count.spoiled:
+        return await count_imported(store, server_id, since, until)
+    first_day, end_of_days = since - since % DAY, -(-until // DAY) * DAY
+    days = set(count.recount_days)  # outside the span too: what lines out of order left
+    others = await store.other_sessions_span(server_id, source_ids, first_day, end_of_days,
+                                             until)
+    if others is not None:
+        first, last = others
+        days.update(range(max(first_day, first - first % DAY), min(last, end_of_days), DAY))
+    written = sum(n for day, n in count.per_day.items() if day not in days)
+    for start, end in _spans(sorted(days)):
+        written += await count_from_sessions(store, server_id, start, end,
+                                             held_until=min(until, end))
+    await roll_up(store, first_day, end_of_days, server_id)
+    return written
+
+
+def _spans(days: list[int]) -> Iterator[tuple[int, int]]:
+    """The days (their first seconds, in order) as spans of days one after another."""
+    start = None
+    for day, after in zip(days, [*days[1:], None]):
+        start = day if start is None else start
+        if after != day + DAY:
+            yield start, day + DAY
+            start = None
 
 
 class _CountedMinutes:

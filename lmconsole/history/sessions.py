@@ -122,6 +122,15 @@ class SessionTracker:
         key, fields = self._opened
         return self._hand_out(key, fields)
 
+    @property
+    def opened_seats(self) -> tuple[str, int, int] | None:
+        """(feature, seats, of them borrowed) of the session the last event opened, if it
+        did: what the occupancy counts of it, without making a Session."""
+        if self._opened is None:
+            return None
+        key, fields = self._opened
+        return key[1], fields[COUNT], fields[COUNT] if fields[BORROWED] else 0
+
     def observe(self, kind: str, at: int, daemon: str, feature: str | None,
                 user: str | None, host: str | None, count: int, reason: str | None,
                 source_id: int, byte_offset: int, extra: str | None = None

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 
-from sqlalchemy import Index, case, event, func, select, text, update
+from sqlalchemy import Index, case, event, func, or_, select, text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
@@ -337,21 +337,27 @@ class HistoryStore:
             await connection.execute(self._upsert_sessions, sessions)
 
     async def write_tuples(self, events: Sequence[tuple], denials: Sequence[tuple],
-                           sessions: Sequence[tuple]) -> None:
+                           sessions: Sequence[tuple], cleared: Sequence[tuple] = (),
+                           minutes: Sequence[tuple] = ()) -> None:
         """`write` for rows given as tuples in the order of EVENT_COLUMNS, DENIAL_COLUMNS
         and SESSION_COLUMNS: an import's bulk path. On SQLite the driver's executemany
         takes them as they are (SQLAlchemy's per-row parameter handling was most of an
-        import's time); elsewhere they become the dicts `write` takes."""
+        import's time); elsewhere they become the dicts `write` takes. Then the minutes
+        counted from a log in the spans `cleared` (server_id, from, to) are emptied, and
+        `minutes` (COUNTED_MINUTE_COLUMNS) written, as `clear_counted_minutes` and
+        `upsert_counted_minutes` do."""
         if self.dialect != "sqlite":
             await self.write([dict(zip(EVENT_COLUMNS, row)) for row in events],
                              [dict(zip(DENIAL_COLUMNS, row)) for row in denials],
                              [dict(zip(SESSION_COLUMNS, row)) for row in sessions])
+            for server_id, since, until in cleared:
+                await self.clear_counted_minutes(server_id, since, until)
+            await self.upsert_counted_minutes(minutes)
             return
         async with self.engine.begin() as connection:
-            for statement, rows in ((_SQLITE_EVENTS, events), (_SQLITE_DENIALS, denials),
-                                    (_SQLITE_SESSIONS, sessions)):
-                for sql, parameters in statement.parameters(rows):
-                    await connection.exec_driver_sql(sql, parameters)
+            for sql, parameters in self.bulk_statements(events, denials, sessions, cleared,
+                                                        minutes):
+                await connection.exec_driver_sql(sql, parameters)
 
     def bulk_writer(self, *, indexes_deferred: bool = False) -> BulkWriter | None:
         """For an SQLite file: a process of its own that writes what `write_tuples` takes
@@ -377,13 +383,18 @@ class HistoryStore:
 
     @staticmethod
     def bulk_statements(events: Sequence[tuple], denials: Sequence[tuple],
-                        sessions: Sequence[tuple]) -> list[tuple[str, list[tuple]]]:
+                        sessions: Sequence[tuple], cleared: Sequence[tuple] = (),
+                        minutes: Sequence[tuple] = ()) -> list[tuple[str, list[tuple]]]:
         """The statements and parameters a bulk writer runs to write what `write_tuples`
-        takes."""
-        return [pair for statement, rows in ((_SQLITE_EVENTS, events),
-                                             (_SQLITE_DENIALS, denials),
-                                             (_SQLITE_SESSIONS, sessions))
-                for pair in statement.parameters(rows)]
+        takes (on SQLite, `write_tuples` runs them too)."""
+        statements = [pair for statement, rows in ((_SQLITE_EVENTS, events),
+                                                   (_SQLITE_DENIALS, denials),
+                                                   (_SQLITE_SESSIONS, sessions))
+                      for pair in statement.parameters(rows)]
+        if cleared:
+            statements.append((_SQLITE_CLEAR_COUNTED_MINUTES, list(cleared)))
+        statements += _SQLITE_COUNTED_MINUTES.parameters(minutes)
+        return statements
 
     async def record(self, events: Sequence[dict], denials: Sequence[dict],
                      sessions: Sequence[dict], gaps: Sequence[dict], *, server_id: int,
@@ -492,6 +503,29 @@ class HistoryStore:
             set_={name: insert.excluded[name] for name in COUNTED_MINUTE_COLUMNS[3:7]})
         async with self.engine.begin() as connection:
             await connection.execute(statement, rows)
+
+    async def clear_counted_minutes(self, server_id: int, since: int, until: int) -> None:
+        """The minutes of [since, until) counted from a log emptied (nothing in use), before
+        they are counted again: one counted before and not now had nothing in use."""
+        m = schema.occupancy_minute
+        await self.execute(update(m).where(m.c.server_id == server_id, m.c.from_log.is_(True),
+                                           m.c.at >= since, m.c.at < until)
+                           .values(in_use_peak=0, in_use_mean=0.0, borrowed=0))
+
+    async def other_sessions_span(self, server_id: int, source_ids: Sequence[int],
+                                  since: int, until: int,
+                                  held_until: int) -> tuple[int, int] | None:
+        """From the first start to the last end (`held_until` for one still open) of the
+        sessions of [since, until) read from logs other than `source_ids`; None if there
+        are none."""
+        s = schema.sessions
+        query = select(func.min(s.c.start_at), func.max(func.coalesce(s.c.end_at,
+                                                                      held_until))).where(
+            s.c.server_id == server_id, s.c.reserved.is_(False), s.c.source_id.is_not(None),
+            s.c.source_id.not_in(list(source_ids)), s.c.start_at < until,
+            or_(s.c.end_at.is_(None), s.c.end_at > since))
+        first, last = (await self.rows(query))[0]
+        return None if first is None else (first, last)
 
     async def write_poll_minutes(self, server_id: int, rows: Iterable[Mapping]) -> None:
         """The live recorder's polls: a row per feature per poll, {feature, at (the first
@@ -677,6 +711,9 @@ _SQLITE_SESSIONS = _sqlite_insert(
     "(source_id, byte_offset) DO UPDATE SET end_at = excluded.end_at, end_kind = "
     f"excluded.end_kind, end_reason = excluded.end_reason WHERE sessions.end_kind = "
     f"'{END_STILL_OPEN}'")
+_SQLITE_CLEAR_COUNTED_MINUTES = (
+    "UPDATE occupancy_minute SET in_use_peak = 0, in_use_mean = 0.0, borrowed = 0 "
+    "WHERE server_id = ? AND from_log = 1 AND at >= ? AND at < ?")
 _SQLITE_COUNTED_MINUTES = _sqlite_insert(
     "occupancy_minute", COUNTED_MINUTE_COLUMNS,
     "(server_id, feature, at) DO UPDATE SET in_use_peak = excluded.in_use_peak, "
