@@ -83,9 +83,13 @@ _SHUTDOWN_BY = re.compile(r"SHUTDOWN request from (.+) at node (\S+)")
 # group because a log repeats few of them and every group read costs a string), the key of
 # an UNSUPPORTED, user@host and perhaps more (words joined by single spaces; two spaces end
 # them) and the tail.
+# Its runs are possessive and its optional part is `(?:...|)`, as sre runs them faster
+# (no places kept to give characters back; no general repeat), with the same matches: no
+# run could give back a character that the rest would then take (a word of `who` ends at a
+# space, and what follows it starts with a space then a non-space, two spaces, or the end).
 _USAGE_LINE = re.compile(r'((?:[01][0-9]|2[0-3]| [0-9]):[0-5][0-9]):([0-5][0-9]|60) '
-                         r'\(([^()]+\) (?:OUT|IN|DENIED|QUEUED|DEQUEUED|UNSUPPORTED): '
-                         r'"[^"]+)" (?:\([^()]*\) )?([^" ]+(?: [^" ]+)*)(?:  (.*)| ?)\Z',
+                         r'\(([^()]++\) (?:OUT|IN|DENIED|QUEUED|DEQUEUED|UNSUPPORTED): '
+                         r'"[^"]++)" (?:\([^()]*+\) |)([^" ]++(?: [^" ]++)*+)(?:  (.*)| ?)\Z',
                          re.DOTALL)
 # What read_tail made of a tail. Defined here, not imported: Python 3.11 compiles a method
 # call on an imported name (`TAILS.get(...)`) without LOAD_METHOD, 4% of the hot path.
