@@ -302,7 +302,10 @@ async def bench_denials(count: int) -> tuple[list[float], list[float]]:
             with log.open("a", encoding="utf-8") as file:
                 for n in range(count):
                     user = f"bench{n:04d}"
-                    file.write(f'9:31:{n % 60:02d} (adskflex) DENIED: "AutoCAD" {user}@BENCH-PC  '
+                    # times that only grow: a denial dated before those shown sorts below
+                    # the screen and is never drawn
+                    at = f"9:{31 + n // 60}:{n % 60:02d}"
+                    file.write(f'{at} (adskflex) DENIED: "AutoCAD" {user}@BENCH-PC  '
                                "(Licensed number of users already reached. (-4,342))\n")
                     file.flush()
                     written[user] = time.perf_counter()
