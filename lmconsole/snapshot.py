@@ -73,10 +73,16 @@ def adapter_of_output(text: str, label: str) -> LicenceManagerAdapter:
 
 
 def snapshot_from_text(text: str, label: str, adapter: LicenceManagerAdapter, *,
-                       name: str | None, tz: tzinfo, now: datetime
+                       name: str | None, tz: tzinfo, now: datetime, seats: bool = True
                        ) -> tuple[Snapshot, str | None]:
-    """The snapshot of a saved output, and a warning when the output is truncated."""
-    report = adapter.parse_status(text, name=name, tz=tz, now=now)
+    """The snapshot of a saved output, and a warning when the output is truncated.
+    `seats=False`: only the features' rows will be shown, so an adapter that can may leave
+    out the seats those rows do not count (FlexLM keeps the borrowed ones)."""
+    parse_saved = getattr(adapter, "parse_saved_status", None)  # one that keeps nothing
+    if parse_saved is not None:
+        report = parse_saved(text, name=name, tz=tz, now=now, seats=seats)
+    else:
+        report = adapter.parse_status(text, name=name, tz=tz, now=now)
     output_name = getattr(adapter, "output_name", "lmstat")
     command = getattr(adapter, "status_command", "lmutil lmstat -a")
     check_report(report, label, output_name, command)

@@ -52,6 +52,14 @@ class FlexlmAdapter:
             seats_before = self._seat_lines[name] = SeatLines()
         return parse_lmstat(text, name=name, tz=tz, now=now, seats_before=seats_before)
 
+    def parse_saved_status(self, text: str, *, name: str | None, tz: tzinfo, now: datetime,
+                           seats: bool = True) -> StatusReport:
+        """A status output read once (a saved file): nothing is kept for a next poll.
+        `seats=False`: a feature may keep only its borrowed seats (see parse_lmstat)."""
+        from .lmstat import parse_lmstat
+
+        return parse_lmstat(text, name=name, tz=tz, now=now, borrowed_seats_only=not seats)
+
     def event_reader(self, *, tz: tzinfo, server: str, start_date: date | None = None):
         from .debuglog import DebugLogReader
 

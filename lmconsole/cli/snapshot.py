@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         text, label = read_input(args.from_file)
         server_tz = zone(args.server_tz, "--server-tz") or local_zone()
         snapshot, truncated = snapshot_from_text(text, label, adapter_of_output(text, label),
-                                                 name=None, tz=server_tz, now=now)
+                                                 name=None, tz=server_tz, now=now,
+                                                 seats=shows_seats(args))
     elif args.demo:
         from lmconsole.demo import demo_snapshot
 
@@ -76,6 +77,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"{PROG}: warning: {truncated}", file=sys.stderr)
         return EXIT_INPUT
     return exit_code_of(snapshot)
+
+
+def shows_seats(args: argparse.Namespace) -> bool:
+    """Whether the output has the seats, not only the features' rows."""
+    return args.seats or args.format not in ("table", "csv")
 
 
 def render(renderer, snapshot, args: argparse.Namespace, display_tz: tzinfo | None) -> str:
