@@ -18,8 +18,10 @@ import time
 from typing import NamedTuple
 
 MARK = "bench-peak-rss-kib"
+# console_main's steps, with the peak reported before `finish`, which may end the process at
+# once (os._exit: no atexit hook would run).
 WRAPPER = f"""
-import atexit, sys
+import sys
 
 def report_peak():
     with open("/proc/self/status") as status:
@@ -27,10 +29,12 @@ def report_peak():
             if line.startswith("VmHWM:"):
                 sys.stderr.write("\\n{MARK} " + line.split()[1] + "\\n")
 
-atexit.register(report_peak)
 sys.argv[0] = "lmconsole"
-from lmconsole.cli import console_main
-console_main()
+from lmconsole.cli import main
+from lmconsole.gc_pause import finish
+code = main(process_ends=True)
+report_peak()
+finish(code)
 """
 BARE = """
 with open("/proc/self/status") as status:

@@ -1,5 +1,4 @@
-import sys
-
 from lmconsole.cli import main
+from lmconsole.gc_pause import finish
 
-sys.exit(main(process_ends=True))
+finish(main(process_ends=True))

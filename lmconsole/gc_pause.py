@@ -8,17 +8,28 @@ event loop makes meanwhile are collected once it runs again."""
 from __future__ import annotations
 
 import gc
+import os
+import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from typing import NoReturn
+
+# What one-shot commands built, kept for the process's end (see leave_to_exit); None until
+# such a command runs in a process that ends after it.
+_left_to_exit: list[object] | None = None
 
 
 @contextmanager
 def collector_paused(*, process_ends: bool = False) -> Iterator[None]:
     """`process_ends`: the process exits after the block (a one-shot command). What it built
     is then frozen, so that neither the collection the next allocation starts nor the one
-    at the interpreter's exit walks it all to free nothing."""
+    at the interpreter's exit walks it all to free nothing; and what it leaves to the exit
+    (leave_to_exit) is not freed at all."""
+    global _left_to_exit
     paused = gc.isenabled()
     gc.disable()
+    if process_ends and _left_to_exit is None:
+        _left_to_exit = []
     try:
         yield
     finally:
@@ -26,3 +37,22 @@ def collector_paused(*, process_ends: bool = False) -> Iterator[None]:
             gc.freeze()
         if paused:
             gc.enable()
+
+
+def leave_to_exit(value: object) -> None:
+    """Keep `value` until the process ends, if it ends after this command (see
+    collector_paused), and `finish` then ends it without freeing `value` object by object
+    (5-8 ms for a snapshot of 50,000 seats); else nothing is kept."""
+    if _left_to_exit is not None:
+        _left_to_exit.append(value)
+
+
+def finish(code: int) -> NoReturn:
+    """End the process with exit status `code`: at once, once the standard streams are
+    flushed, when a one-shot command left what it built to the exit; else as sys.exit."""
+    if _left_to_exit:
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(BrokenPipeError, ValueError):  # a reader gone, a stream closed
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)

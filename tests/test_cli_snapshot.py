@@ -354,6 +354,54 @@ def test_a_one_shot_process_freezes_what_it_built_and_an_in_process_call_does_no
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
     assert result.stdout.decode().strip() == "(0, True) True True", result.stderr.decode()
 
+BUFFERED = {"PYTHONUNBUFFERED": ""}  # as a user's shell has it: output is buffered
+
+
+def test_a_one_shot_process_writes_its_whole_output_before_it_ends_without_freeing(tmp_path):
+    """`python -m lmconsole snapshot` leaves its snapshot to the process's end (os._exit):
+    everything written to a pipe still arrives, and a reader that stops early is no
+    error."""
+    big = tmp_path / "big.txt"
+    seats = "".join(f"    u{n} ws{n} /dev/tty (v1.0) (lic-a/27000 {n + 100}), start Mon 11/23 "
+                    f"{n % 24}:{n % 60:02d}\n" for n in range(3000))
+    big.write_text("Users of f:  (Total of 4000 licenses issued;  Total of 3000 licenses "
+                   f"in use)\n\n{seats}", encoding="utf-8")
+    for output in (["json"], ["prometheus"], ["csv", "--seats"], ["table", "--seats"], ["csv"]):
+        argv = ["snapshot", "--from-file", str(big), "--server-tz", "UTC", "--format", *output]
+        whole = lmconsole(*argv, env=BUFFERED)
+        code = ("import io, contextlib\nfrom lmconsole.cli import main\n"
+                "out = io.StringIO()\nwith contextlib.redirect_stdout(out):\n"
+                f"    main({argv!r})\nprint(out.getvalue(), end='')\n")
+        in_process = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                    timeout=60)
+        assert whole.returncode == 0, whole.stderr.decode()
+        assert whole.stdout == in_process.stdout and len(whole.stdout) > 100
+    reader = subprocess.Popen([sys.executable, "-m", "lmconsole", "snapshot", "--from-file",
+                               str(big), "--format", "json"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env={**os.environ, **BUFFERED})
+    reader.stdout.read(10)
+    reader.stdout.close()
+    assert reader.wait(timeout=60) == 0
+    assert reader.stderr.read() == b""
+    reader.stderr.close()
+
+
+def test_a_call_in_a_process_that_goes_on_leaves_nothing_to_its_exit():
+    code = (
+        "import io, contextlib\n"
+        "from lmconsole import gc_pause\n"
+        "from lmconsole.cli import main\n"
+        f"argv = ['snapshot', '--from-file', {str(LMSTAT / CORPUS_LMSTAT[0])!r}]\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(argv)\n"
+        "    kept = gc_pause._left_to_exit\n"
+        "    main(argv, process_ends=True)\n"
+        "print(kept, len(gc_pause._left_to_exit))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert result.stdout.decode().strip() == "None 1", result.stderr.decode()
+
+
 def test_snapshot_from_a_file_imports_no_dataclasses():
     """dataclasses, with the inspect it imports, was a tenth of `snapshot --from-file`'s
     start-up: the model, the manager's detection, the status parser and the table, CSV and

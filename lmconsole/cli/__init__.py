@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from lmconsole.gc_pause import collector_paused
+from lmconsole.gc_pause import collector_paused, finish
 from lmconsole.inputs import InputError
 from lmconsole.snapshot import EXIT_INPUT, EXIT_OK
 
@@ -131,4 +131,4 @@ def main(argv: Sequence[str] | None = None, *, process_ends: bool = False) -> in
 
 
 def console_main() -> None:
-    sys.exit(main(process_ends=True))
+    finish(main(process_ends=True))

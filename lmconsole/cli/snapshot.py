@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 
+from lmconsole.gc_pause import leave_to_exit
 from lmconsole.snapshot import EXIT_INPUT
 
 from .common import PROG, load_config, local_zone, zone
@@ -73,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render(FORMATS[args.format], snapshot, args, display_tz))
     warn_about_diagnostics(snapshot)
+    leave_to_exit(snapshot)
     if truncated is not None:
         print(f"{PROG}: warning: {truncated}", file=sys.stderr)
         return EXIT_INPUT
