@@ -14,6 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import NoReturn
 
+# More objects than this made while paused are moved on to the oldest generation: a large
+# parse makes hundreds of thousands, a small one too few to be worth it.
+MOVED_ON_FROM = 20_000
+
 # What one-shot commands built, kept for the process's end (see leave_to_exit); None until
 # such a command runs in a process that ends after it.
 _left_to_exit: list[object] | None = None
@@ -35,6 +39,13 @@ def collector_paused(*, process_ends: bool = False) -> Iterator[None]:
     finally:
         if process_ends:
             gc.freeze()
+        elif paused and gc.get_count()[0] > MOVED_ON_FROM:
+            # What the block made goes to the oldest generation at once: else the first
+            # allocation after it starts a collection of the youngest that walks all of it
+            # (a tenth of a large parse's time) only to move it on. A cycle among it is
+            # collected by the next full collection.
+            gc.freeze()
+            gc.unfreeze()
         if paused:
             gc.enable()
 
