@@ -60,8 +60,9 @@ def leave_to_exit(value: object) -> None:
 
 def finish(code: int) -> NoReturn:
     """End the process with exit status `code`: at once, once the standard streams are
-    flushed, when a one-shot command left what it built to the exit; else as sys.exit."""
-    if _left_to_exit:
+    flushed, after a one-shot command in a process that ends after it (whatever it left to
+    the exit: none, if its reader left first); else as sys.exit."""
+    if _left_to_exit is not None:
         for stream in (sys.stdout, sys.stderr):
             with suppress(BrokenPipeError, ValueError):  # a reader gone, a stream closed
                 stream.flush()
