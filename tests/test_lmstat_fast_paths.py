@@ -15,8 +15,11 @@ from hypothesis import strategies as st
 
 from lmconsole.adapter import StatusReport
 from lmconsole.adapters.flexlm.lmstat import (
+    _CANONICAL_USER,
+    _CANONICAL_USER_SPACED,
     _SPACES,
     SeatLines,
+    _canonical_user_of,
     _FeatureBuilder,
     _Parser,
     parse_lmstat,
@@ -204,3 +207,46 @@ def test_a_start_time_is_read_as_a_datetime_of_the_zone_and_an_impossible_one_is
     assert [(d.line, d.message) for d in report.diagnostics] == [
         (5, "impossible start time"), (6, "impossible start time"),
         (7, "impossible start time")]  # said once for a text, not again on line 8
+
+
+# ---- the canonical pattern for a text of spaces only --------------------------------------
+
+spaced_lines = st.lists(st.one_of(
+    st.sampled_from(["u1 ws1 ws1", "u1 ws1", "John Doe ws1 /dev/tty", "u1 ws1 ws1 2025.1"]),
+    st.text(alphabet="ab1 \t\x1f\xa0/():.", max_size=12),
+), min_size=1, max_size=3).map(" ".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["", "    ", "\t", "\t\t", " \t", "\t "]), spaced_lines,
+       st.sampled_from(["Mon", "M\tn", "Mon\t", "M\xa0n"]), tails)
+def test_a_line_with_tabs_or_other_white_space_is_read_as_the_careful_way_reads_it(
+        indent, words, weekday, tail):
+    line = f"{indent}{words} (v1.0) (lic-a/27000 7), start {weekday} 11/22 9:00{tail}"
+    assert read_fast(line) == read_carefully(line)
+
+
+spaced_words = st.lists(st.one_of(
+    st.sampled_from(["u1 ws1 ws1", "u1 ws1", "John Doe ws1 /dev/tty", "u1 ws1 ws1 2025.1"]),
+    st.text(alphabet="ab1 /():.", max_size=12),
+), min_size=1, max_size=3).map(" ".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "    ", "\t", "\t\t", "\t "]), spaced_words),
+                min_size=1, max_size=4))
+def test_the_spaced_pattern_reads_a_text_it_is_chosen_for_as_the_exact_one(lines):
+    text = "\n".join(f"{indent}{words} (v1.0) (lic-a/27000 7), start Mon 11/22 9:00"
+                     for indent, words in lines)
+    assert _canonical_user_of(text) is _CANONICAL_USER_SPACED
+    for line in text.splitlines():
+        spaced, exact = _CANONICAL_USER_SPACED.fullmatch(line), _CANONICAL_USER.fullmatch(line)
+        assert (spaced and spaced.groups()) == (exact and exact.groups())
+
+
+def test_the_spaced_pattern_is_chosen_for_a_text_whose_tabs_only_indent():
+    line = "    u1 ws1 ws1 (v1.0) (lic-a/27000 7), start Mon 11/22 9:00"
+    assert _canonical_user_of(f"\t2 RESERVATIONs\n\t\t{line}\r\n\t{line}") is \
+        _CANONICAL_USER_SPACED
+    for text in (f"{line}\tx", f" \t{line}", f"{line}\x1f", f"{line} é", f"\x0b\t{line}"):
+        assert _canonical_user_of(text) is _CANONICAL_USER

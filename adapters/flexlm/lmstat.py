@@ -91,6 +91,31 @@ _CANONICAL_SEAT = (  # what follows the words of a canonical user line
 # with a version-like word of vendor data after the display (the extra).
 _CANONICAL_USER = re.compile(
     r" *(\S++) (\S++)(?: (\S++)(?: (v?[0-9]+(?:\.[0-9]+)+)|)|)" + _CANONICAL_SEAT)
+# The same for a text whose lines hold no white space but spaces after their indent (an
+# ASCII text without \x1f, whose tabs only indent: its other white space characters break
+# lines), the one kind a large output is. A word is then a character that is not a space
+# or a tab (the indent's) and a run of "not a space", which sre counts in a few
+# instructions a character, and \S by a category test each: a tenth of the pattern's time.
+_CANONICAL_USER_SPACED = re.compile(_CANONICAL_USER.pattern.replace(r"\S++", "[^ \t][^ ]*+"))
+
+
+def _canonical_user_of(text: str) -> re.Pattern:
+    """The canonical user line's pattern to read the lines of `text` with."""
+    if text.isascii() and "\x1f" not in text and _tabs_only_indent(text):
+        return _CANONICAL_USER_SPACED
+    return _CANONICAL_USER
+
+
+def _tabs_only_indent(text: str) -> bool:
+    """Whether each tab of `text` starts a line or follows a tab that does."""
+    at = text.find("\t")
+    while at >= 0:
+        if at and text[at - 1] not in "\t\n\r":
+            return False
+        at = text.find("\t", at + 1)
+    return True
+
+
 _DISPLAY_WITHOUT_HOST = ("/", ":")  # `tia4108 /dev/pts/1`: see lmstat_identity._short
 # The same line with other words before "(v": one word, vendor data of another kind, a user
 # name with a space. Its words are split by split_identity as _USER's would be; a split that
@@ -199,19 +224,10 @@ class _FeatureBuilder:
 
     def build(self, only_vendor: str | None) -> Feature:
         vendor = self.pools[0].vendor if self.pools else None
-        return Feature(
-            name=self.name,
-            vendor=vendor or self.daemon or only_vendor,
-            issued=self.issued,
-            in_use=self.in_use,
-            uncounted=self.uncounted,
-            error=self.error,
-            error_code=self.error_code,
-            pools=tuple(self.pools),
-            checkouts=tuple(self.checkouts),
-            reservations=tuple(self.reservations),
-            queued=tuple(self.queued),
-        )
+        return Feature(  # by position: thousands of features
+            self.name, vendor or self.daemon or only_vendor, self.issued, self.in_use,
+            self.uncounted, self.error, self.error_code, tuple(self.pools),
+            tuple(self.checkouts), tuple(self.reservations), tuple(self.queued))
 
 
 class _ServerBuilder:
@@ -327,11 +343,13 @@ class _Parser:
         self.tentative: list[tuple[list, int, str, str | None]] = []
         self.servers_of_seats = _ServerOfSeats()
         self.seats_now: dict[str, Checkout] = {}  # kept for the next poll (seats_before)
+        self.canonical_user = _CANONICAL_USER.fullmatch  # parse() may choose a faster one
 
     # ---- driver ------------------------------------------------------------------------------
 
     def parse(self, text: str) -> StatusReport:
         text = text.lstrip("\ufeff")
+        self.canonical_user = _canonical_user_of(text).fullmatch
         lines = text.splitlines()
         classify = self.classify
         read_seats = self.read_seats
@@ -406,15 +424,15 @@ class _Parser:
             index += 1
         return index - (number - 1)
 
-    @staticmethod
-    def canonical_run(lines: list[str], index: int, end: int) -> list[re.Match]:
+    def canonical_run(self, lines: list[str], index: int, end: int) -> list[re.Match]:
         """The matches of the canonical seat lines from lines[index] on, up to the first
         other line or `end`."""
+        canonical_user = self.canonical_user
         if end - index == 1:  # a line alone (a poll's, between seats seen before): no run
-            match = _CANONICAL_USER.fullmatch(lines[index])
+            match = canonical_user(lines[index])
             return [match] if match else []
         run = map(lines.__getitem__, range(index, end))
-        return list(takewhile(bool, map(_CANONICAL_USER.fullmatch, run)))
+        return list(takewhile(bool, map(canonical_user, run)))
 
     def add_seats(self, numbered_rows: Iterable[tuple[int, tuple]], lines: list[str]) -> None:
         """The seats of canonical seat lines: (line number, _CANONICAL_USER's groups)."""
@@ -699,7 +717,8 @@ class _Parser:
             vendor_string = stripped.removeprefix("vendor_string:").strip()
             feature.pools[-1] = pool._replace(vendor_string=vendor_string)
         elif stripped == "floating license":
-            feature.pools[-1] = pool._replace(license_type="floating")
+            if pool.license_type != "floating":  # as the pool's line has it, nearly always
+                feature.pools[-1] = pool._replace(license_type="floating")
         elif (match := _UNCOUNTED.fullmatch(stripped)) is not None:
             feature.pools[-1] = pool._replace(license_type="uncounted",
                                               locked_to=match["hostid"] or match["id"])
