@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from operator import itemgetter
@@ -58,6 +58,12 @@ class _Family:
         return self.head() + [f"{name}{{{labels}}} {_number(value)}"
                               for labels, value in self.series.items()]
 
+    def chunks(self) -> Iterator[str]:
+        """Its lines as text, each ending in a newline, in pieces."""
+        lines = self.lines()
+        if lines:
+            yield "\n".join(lines) + "\n"
+
 
 class _UsedUsers(_Family):
     """flexlm_feature_used_users: one series per user of a feature, as the exporter writes
@@ -89,16 +95,19 @@ class _UsedUsers(_Family):
             self.groups.append((labels, new))
 
     def lines(self) -> list[str]:
+        return [line for chunk in self.chunks() for line in chunk.split("\n")[:-1]]
+
+    def chunks(self) -> Iterator[str]:
+        """A feature's users at a time: tens of thousands of lines are never all held."""
         if not self.groups:
-            return []
+            return
         shown = {user: _escape_label(user) for user in self.users}
-        lines = self.head()
+        yield "\n".join(self.head()) + "\n"
         for (before, after), seats in self.groups:
             head, tail = f"{self.name}{{{before}", f"{after}}} "
-            lines += [f'{head}{_since(start)}",user="{shown[user]}{tail}'
-                      f'{count if type(count) is int else _number(count)}'
-                      for user, (count, start) in seats.items()]
-        return lines
+            yield "".join([f'{head}{_since(start)}",user="{shown[user]}{tail}'
+                           f'{count if type(count) is int else _number(count)}\n'
+                           for user, (count, start) in seats.items()])
 
 
 def _merged_into(groups: list[dict[str, _Seats]],
@@ -187,6 +196,18 @@ def _epoch(d: date) -> int:
 def render_prometheus(snapshot: Snapshot) -> str:
     """Prometheus text exposition format (0.0.4). The `app` label is the server's name, as
     the exporter's `app` is its configured licence name."""
+    return "".join(prometheus_chunks(snapshot))
+
+
+def prometheus_chunks(snapshot: Snapshot) -> Iterator[str]:
+    """render_prometheus's text in pieces to write as they come (a family, a feature's
+    users): a large output is never held whole, nor all its lines."""
+    for family in _families(snapshot):
+        yield from family.chunks()
+
+
+def _families(snapshot: Snapshot) -> Iterable[_Family]:
+    """Every family, with the snapshot's series, in the order they are written."""
     fam = {f.name: f for f in (
         # the families of flexlm_exporter (collector/lmstat.go, lmstat_feature_exp.go)
         _Family("flexlm_server_status",
@@ -282,8 +303,7 @@ def render_prometheus(snapshot: Snapshot) -> str:
         fam["lmconsole_parse_diagnostics"].add(1, app=d.server)
     fam["lmconsole_snapshot_timestamp_seconds"].add(
         int(snapshot.taken_at.timestamp()))
-    lines = [line for family in fam.values() for line in family.lines()]
-    return "\n".join(lines) + "\n" if lines else ""
+    return fam.values()
 
 
 @lru_cache(maxsize=65536)  # tens of thousands of seats share a few thousand start minutes

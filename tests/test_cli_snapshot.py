@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import sysconfig
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,26 @@ def test_from_file_other_formats(fmt):
     result = lmconsole("snapshot", "--from-file", str(path), "--format", fmt)
     assert result.returncode == 0, result.stderr.decode()
     assert "feature100" in result.stdout.decode()
+
+
+def test_prometheus_written_in_pieces_is_the_whole_rendered_text():
+    """The command writes the exposition a family, a feature's users at a time: the same
+    text as render_prometheus makes whole."""
+    from lmconsole.adapters.flexlm.lmstat import parse_lmstat
+    from lmconsole.model import Snapshot
+    from lmconsole.prometheus import prometheus_chunks, render_prometheus
+
+    path = LMSTAT / "exporter_app3_two_vendor_daemons_large_user_list.txt"
+    report = parse_lmstat(path.read_text(encoding="utf-8"), tz=UTC)
+    snapshot = Snapshot(taken_at=report.reported_at, servers=report.servers,
+                        diagnostics=report.diagnostics)
+    result = lmconsole("snapshot", "--from-file", str(path), "--format", "prometheus",
+                       "--server-tz", "UTC")
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode() == render_prometheus(snapshot)
+    users_pieces = [chunk for chunk in prometheus_chunks(snapshot)
+                    if chunk.startswith("flexlm_feature_used_users{")]
+    assert len(users_pieces) > 1  # a feature's users a piece
 
 
 LONG_NAMES = LMSTAT / "exporter_app5_matlab_pid_suffix_vendor_string.txt"

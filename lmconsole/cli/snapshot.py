@@ -41,6 +41,7 @@ def add_parser(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lmconsole.output import FORMATS, compact_json_chunks
+    from lmconsole.prometheus import prometheus_chunks
     from lmconsole.snapshot import (
         adapter_of_output,
         exit_code_of,
@@ -71,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
         snapshot = asyncio.run(snapshot_of(queries, now))
     if args.format == "json" and not sys.stdout.isatty():  # compact for scripts, and faster
         write_utf8(compact_json_chunks(snapshot))
+    elif args.format == "prometheus":  # the exposition format is UTF-8
+        write_utf8(chunk.encode() for chunk in prometheus_chunks(snapshot))
     else:
         sys.stdout.write(render(FORMATS[args.format], snapshot, args, display_tz))
     warn_about_diagnostics(snapshot)
