@@ -25,6 +25,14 @@ def lmconsole(*args: str, stdin: bytes | None = None, env: dict | None = None):
     )
 
 
+def printed_by_python(code: str, *, strip: bool = True) -> str:
+    """What a new interpreter running `code` prints (what it said on failure)."""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr.decode()
+    printed = result.stdout.decode()
+    return printed.strip() if strip else printed
+
+
 def assert_clean_error(result, *fragments: str) -> None:
     stderr = result.stderr.decode()
     assert result.returncode == 2, stderr
@@ -353,8 +361,7 @@ def test_headless_paths_never_import_textual():
         "assert 'textual' not in sys.modules, 'textual was imported'\n"
         "print('clean')\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
-    assert result.stdout.decode().strip() == "clean", result.stderr.decode()
+    assert printed_by_python(code) == "clean"
 
 
 def test_a_one_shot_process_freezes_what_it_built_and_an_in_process_call_does_not():
@@ -372,8 +379,7 @@ def test_a_one_shot_process_freezes_what_it_built_and_an_in_process_call_does_no
         "    main(argv, process_ends=True)\n"
         "print(goes_on, gc.get_freeze_count() > 1000, gc.isenabled())\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
-    assert result.stdout.decode().strip() == "(0, True) True True", result.stderr.decode()
+    assert printed_by_python(code) == "(0, True) True True"
 
 BUFFERED = {"PYTHONUNBUFFERED": ""}  # as a user's shell has it: output is buffered
 
@@ -393,10 +399,9 @@ def test_a_one_shot_process_writes_its_whole_output_before_it_ends_without_freei
         code = ("import io, contextlib\nfrom lmconsole.cli import main\n"
                 "out = io.StringIO()\nwith contextlib.redirect_stdout(out):\n"
                 f"    main({argv!r})\nprint(out.getvalue(), end='')\n")
-        in_process = subprocess.run([sys.executable, "-c", code], capture_output=True,
-                                    timeout=60)
         assert whole.returncode == 0, whole.stderr.decode()
-        assert whole.stdout == in_process.stdout and len(whole.stdout) > 100
+        assert whole.stdout.decode() == printed_by_python(code, strip=False)
+        assert len(whole.stdout) > 100
     reader = subprocess.Popen([sys.executable, "-m", "lmconsole", "snapshot", "--from-file",
                                str(big), "--format", "json"], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, env={**os.environ, **BUFFERED})
@@ -418,8 +423,7 @@ def test_a_call_in_a_process_that_goes_on_leaves_nothing_to_its_exit():
         "    main(argv, process_ends=True)\n"
         "print(kept, len(gc_pause._left_to_exit))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
-    assert result.stdout.decode().strip() == "None 1", result.stderr.decode()
+    assert printed_by_python(code) == "None 1"
 
 
 def test_snapshot_from_a_file_imports_no_dataclasses():
@@ -435,8 +439,7 @@ def test_snapshot_from_a_file_imports_no_dataclasses():
         "'--format', output])\n"
         "print(sorted({'dataclasses', 'inspect'} & set(sys.modules)))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
-    assert result.stdout.decode().strip() == "[]", result.stderr.decode()
+    assert printed_by_python(code) == "[]"
 
 
 def test_demo_snapshot_json_has_the_contract_shape():
