@@ -94,11 +94,9 @@ class _UsedUsers(_Family):
             earlier.append(new)
             self.groups.append((labels, new))
 
-    def lines(self) -> list[str]:
-        return [line for chunk in self.chunks() for line in chunk.split("\n")[:-1]]
-
     def chunks(self) -> Iterator[str]:
-        """A feature's users at a time: tens of thousands of lines are never all held."""
+        """A feature's users at a time: tens of thousands of lines are never all held (its
+        series are these groups, not the `series` that `lines` writes)."""
         if not self.groups:
             return
         shown = {user: _escape_label(user) for user in self.users}
