@@ -391,7 +391,8 @@ def test_a_one_shot_process_writes_its_whole_output_before_it_ends_without_freei
     big = tmp_path / "big.txt"
     seats = "".join(f"    u{n} ws{n} /dev/tty (v1.0) (lic-a/27000 {n + 100}), start Mon 11/23 "
                     f"{n % 24}:{n % 60:02d}\n" for n in range(3000))
-    big.write_text("Users of f:  (Total of 4000 licenses issued;  Total of 3000 licenses "
+    big.write_text("Flexible License Manager status on Mon 11/23/2026 10:07\n\n"  # not `now`
+                   "Users of f:  (Total of 4000 licenses issued;  Total of 3000 licenses "
                    f"in use)\n\n{seats}", encoding="utf-8")
     for output in (["json"], ["prometheus"], ["csv", "--seats"], ["table", "--seats"], ["csv"]):
         argv = ["snapshot", "--from-file", str(big), "--server-tz", "UTC", "--format", *output]
