@@ -1,0 +1,81 @@
+"""The import's SQLite writer process (lmconsole/history/bulk_writer.py), on real files."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+
+from lmconsole.history.bulk_writer import BulkWriter, BulkWriterError
+
+CREATE = "CREATE TABLE rows (n INTEGER PRIMARY KEY, batch INTEGER)"
+INSERT = "INSERT INTO rows VALUES (?, ?)"
+
+
+def batch(number: int, size: int = 50_000) -> list:
+    """A batch big enough not to fit a pipe's buffer (a megabyte pickled)."""
+    return [(INSERT, [(number * size + n, number) for n in range(size)])]
+
+
+def rows(path) -> list[tuple[int, int]]:
+    """(batch, rows of it) written."""
+    with sqlite3.connect(path) as connection:
+        return connection.execute(
+            "SELECT batch, count(*) FROM rows GROUP BY batch ORDER BY batch").fetchall()
+
+
+async def started(path) -> BulkWriter:
+    writer = BulkWriter(str(path), ["journal_mode=WAL"], busy_timeout_s=1.0)
+    await writer.start()
+    await writer.write([(CREATE, None)])
+    return writer
+
+
+def test_batches_written_at_once_land_whole_and_in_order(tmp_path):
+    async def write_three() -> None:
+        writer = await started(tmp_path / "h.db")
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(*(writer.write(batch(n)) for n in range(3))), timeout=60)
+        finally:
+            await writer.close()
+
+    asyncio.run(write_three())
+    assert rows(tmp_path / "h.db") == [(0, 50_000), (1, 50_000), (2, 50_000)]
+
+
+def test_a_writer_killed_is_an_error_not_a_wait(tmp_path):
+    async def write_after_kill() -> None:
+        writer = await started(tmp_path / "h.db")
+        await writer.write(batch(0))
+        writer._process.kill()
+        writer._process.wait()
+        with pytest.raises(BulkWriterError, match="ended"):
+            await asyncio.wait_for(writer.write(batch(1)), timeout=30)
+
+    asyncio.run(write_after_kill())
+    assert rows(tmp_path / "h.db") == [(0, 50_000)]
+
+
+def test_the_event_loop_runs_while_a_batch_is_written(tmp_path):
+    # the demo's console runs while it imports: the loop must not wait for the database
+    async def ticks_during_write() -> int:
+        writer = await started(tmp_path / "h.db")
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        ticking = asyncio.ensure_future(tick())
+        try:
+            await writer.write(batch(0, size=400_000))
+        finally:
+            ticking.cancel()
+            await writer.close()
+        return ticks
+
+    assert asyncio.run(ticks_during_write()) > 10
