@@ -79,3 +79,22 @@ def test_the_event_loop_runs_while_a_batch_is_written(tmp_path):
         return ticks
 
     assert asyncio.run(ticks_during_write()) > 10
+
+
+def test_a_batch_refused_fails_it_and_those_sent_after_it_with_the_databases_words(tmp_path):
+    async def write_three_second_refused() -> list:
+        writer = await started(tmp_path / "h.db")
+        refused = [(INSERT, [(-1, 1), ("not a number", 1)])]  # a type the key refuses
+        try:
+            return await asyncio.wait_for(asyncio.gather(
+                writer.write(batch(0)), writer.write(refused), writer.write(batch(2)),
+                return_exceptions=True), timeout=60)
+        finally:
+            await writer.close()
+
+    first, second, third = asyncio.run(write_three_second_refused())
+    assert first is None
+    assert isinstance(second, BulkWriterError)
+    assert str(second).endswith("h.db: datatype mismatch")
+    assert isinstance(third, BulkWriterError) and str(third) == str(second)
+    assert rows(tmp_path / "h.db") == [(0, 50_000)]  # nothing of the refused batch

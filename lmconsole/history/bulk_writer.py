@@ -22,14 +22,18 @@ import gc
 import io
 import os
 import pickle
+import queue
 import sqlite3
 import struct
 import subprocess
 import sys
+import threading
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+IN_FLIGHT = 2  # batches sent and not yet committed: the child receives one as it writes one
 HEADER = struct.Struct("<Q")  # the length of the pickled message that follows
 COMMITTED = b"+"  # the child's answer to a batch written
 
@@ -49,7 +53,9 @@ class BulkWriter:
     def __init__(self, database: str, pragmas: Sequence[str], busy_timeout_s: float) -> None:
         self.setup = (database, list(pragmas), busy_timeout_s)
         self._process: subprocess.Popen | None = None
-        self._one_at_a_time = asyncio.Lock()
+        self._room = asyncio.Semaphore(IN_FLIGHT)
+        self._answers: deque[asyncio.Future] = deque()  # of the batches sent, in order
+        self._failure: asyncio.Future | None = None  # why the child could not go on
 
     async def start(self) -> None:
         """Starts the child (OSError when it cannot be) and has it open the database."""
@@ -58,14 +64,27 @@ class BulkWriter:
         self._process = subprocess.Popen(
             [sys.executable, "-I", str(Path(__file__).resolve())],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        await self._exchange(self.setup)
+        await self.write(self.setup)
 
     async def write(self, statements: Statements) -> None:
-        """One batch, in one transaction; returns once it is committed. The parameters come
-        ready for the statements (the rows of a many-row INSERT in one tuple): the parent
-        has time to spare while the child writes, and one long tuple is pickled and
-        unpickled quicker than the rows it holds."""
-        await self._exchange(statements)
+        """One batch, in one transaction; returns once it is committed. Up to IN_FLIGHT
+        calls may wait at once: their batches are written in the order of the calls. The
+        parameters come ready for the statements (the rows of a many-row INSERT in one
+        tuple): the parent has time to spare while the child writes, and one long tuple is
+        pickled and unpickled quicker than the rows it holds.
+
+        The batch is written to the pipe at once, from this thread: with at most IN_FLIGHT
+        sent, the child's receiving thread is waiting for it and reads megabytes in
+        milliseconds. Through asyncio's pipe it went 64 KiB at a time, one piece each time
+        the importer let the event loop run; handed to a thread, it waited about 100 ms for
+        that thread to wake and take the GIL from the busy importer, while the child sat
+        idle. The answers are read on the event loop."""
+        async with self._room:
+            answer = await self._sent(_pickled(statements))
+        if answer != COMMITTED:
+            if self._failure is None:
+                self._failure = asyncio.ensure_future(self._why_it_failed())
+            raise BulkWriterError(await asyncio.shield(self._failure))
 
     async def close(self) -> None:
         """Ends the child: at once when idle; a batch being written is finished first."""
@@ -80,49 +99,57 @@ class BulkWriter:
             process.kill()
             raise
         finally:
+            self._answered_all(process, b"")
             process.stdout.close()
             process.stderr.close()
 
-    async def _exchange(self, message) -> None:
-        """Sends a message and waits for its answer. The message is written at once, from
-        this thread: the child is idle, waiting for it (a message goes only once the one
-        before is answered), and reads a batch of megabytes in milliseconds. Through
-        asyncio's pipe it went 64 KiB at a time, one piece each time the importer let the
-        event loop run; handed to a thread, it waited for that thread to wake and take the
-        GIL from the busy importer, about 100 ms a batch, while the child sat idle. The
-        answer is awaited on the event loop."""
-        async with self._one_at_a_time:
-            process = self._process
-            answer = await _answered(process, _pickled(message))
-            if answer != COMMITTED:
-                reason = (await asyncio.to_thread(process.stderr.read)).decode(
-                    errors="replace").strip()
-                await self.close()
-                raise BulkWriterError(reason or f"the writer process ended "
-                                                f"(exit status {process.returncode})")
+    def _sent(self, data: bytes) -> asyncio.Future:
+        """Writes one message to the child; the future of its answer (empty: it ended)."""
+        process, answer = self._process, asyncio.get_running_loop().create_future()
+        try:
+            if process is None:
+                raise BrokenPipeError
+            process.stdin.write(HEADER.pack(len(data)))
+            process.stdin.write(data)
+            process.stdin.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            answer.set_result(b"")
+            return answer
+        if not self._answers:
+            asyncio.get_running_loop().add_reader(process.stdout.fileno(), self._readable)
+        self._answers.append(answer)
+        return answer
 
+    def _readable(self) -> None:
+        """The child's answers, one byte each, to the batches sent, in their order."""
+        answers = os.read(self._process.stdout.fileno(), IN_FLIGHT)
+        if not answers:  # it ended
+            self._answered_all(self._process, b"")
+            return
+        for answer in answers:
+            future = self._answers.popleft()
+            if not future.done():  # else its writer was cancelled
+                future.set_result(bytes((answer,)))
+        if not self._answers:
+            asyncio.get_running_loop().remove_reader(self._process.stdout.fileno())
 
-async def _answered(process: subprocess.Popen, data: bytes) -> bytes:
-    """Writes one message to the child; its answer (empty: it ended)."""
-    try:
-        process.stdin.write(HEADER.pack(len(data)))
-        process.stdin.write(data)
-        process.stdin.flush()
-    except (BrokenPipeError, ConnectionResetError):
-        return b""
-    loop = asyncio.get_running_loop()
-    answers = process.stdout.fileno()
-    answer = loop.create_future()
+    def _answered_all(self, process: subprocess.Popen, answer: bytes) -> None:
+        """Every batch not answered yet given `answer` (empty: the child ended)."""
+        if self._answers:
+            asyncio.get_running_loop().remove_reader(process.stdout.fileno())
+        while self._answers:
+            future = self._answers.popleft()
+            if not future.done():
+                future.set_result(answer)
 
-    def readable() -> None:
-        if not answer.done():
-            answer.set_result(os.read(answers, 1))
-
-    loop.add_reader(answers, readable)
-    try:
-        return await answer
-    finally:
-        loop.remove_reader(answers)
+    async def _why_it_failed(self) -> str:
+        """The child's own words, once it has ended (it ends on the first failure)."""
+        process = self._process
+        if process is None:
+            return "the writer process was closed"
+        reason = (await asyncio.to_thread(process.stderr.read)).decode(errors="replace")
+        await self.close()
+        return reason.strip() or f"the writer process ended (exit status {process.returncode})"
 
 
 def _pickled(message) -> bytes:
@@ -149,7 +176,11 @@ def main(source: BinaryIO, answers: BinaryIO) -> int:
         for pragma in pragmas:
             connection.execute(f"PRAGMA {pragma}")
         _answer(answers)
-        while (batch := _receive(source)) is not None:
+        # the next batch is received and unpickled while one is written (sqlite3 lets the
+        # GIL go as SQLite works)
+        batches: queue.Queue = queue.Queue(maxsize=1)
+        threading.Thread(target=_receive_all, args=(source, batches), daemon=True).start()
+        while (batch := batches.get()) is not None:
             _write(connection, batch)
             _answer(answers)
     except sqlite3.Error as error:
@@ -174,6 +205,15 @@ def _write(connection: sqlite3.Connection, statements: Statements) -> None:
     connection.execute("COMMIT")
 
 
+def _receive_all(source: BinaryIO, batches: queue.Queue) -> None:
+    """Every message of the parent, put in `batches`; None once it closed the pipe."""
+    while True:
+        batch = _receive(source)
+        batches.put(batch)
+        if batch is None:
+            return
+
+
 def _receive(source: BinaryIO):
     head = source.read(HEADER.size)
     if len(head) < HEADER.size:
@@ -191,4 +231,8 @@ def _answer(answers: BinaryIO) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.stdin.buffer, sys.stdout.buffer))
+    status = main(sys.stdin.buffer, sys.stdout.buffer)
+    sys.stderr.flush()
+    # no finalization: after a failure the receiving thread may be blocked reading stdin,
+    # whose closing would then abort the interpreter
+    os._exit(status)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from lmconsole.adapter import LicenceManagerAdapter
 from lmconsole.gc_pause import collector_paused
-from lmconsole.history.bulk_writer import BulkWriterError
+from lmconsole.history.bulk_writer import IN_FLIGHT, BulkWriterError
 from lmconsole.history.logfiles import LogFile, LogFileError
 from lmconsole.history.occupancy import ReadingCount, count_read
 from lmconsole.history.schema import DENIAL_KINDS
@@ -286,9 +287,10 @@ class _RowWriter:
         self.denial_count = 0
         self._at: datetime | None = None
         self._epoch = 0
-        self._writing: asyncio.Future | None = None  # the batch being written
+        self._writing: deque[asyncio.Future] = deque()  # the batches being written
         # SQLite: a process of its own writes the rows
         self._bulk = store.bulk_writer(indexes_deferred=indexes_deferred)
+        self._in_flight = 1 if self._bulk is None else IN_FLIGHT
 
     async def start(self) -> None:
         if self._bulk is None:
@@ -297,14 +299,12 @@ class _RowWriter:
             await self._bulk.start()
         except (OSError, BulkWriterError):  # no process to be had: written from here
             await self._bulk.close()
-            self._bulk = None
+            self._bulk, self._in_flight = None, 1
 
     async def close(self) -> None:
         """Waits for the batch being written, if any, and ends the writer process."""
         try:
-            if self._writing is not None:
-                writing, self._writing = self._writing, None
-                await writing
+            await self._written(0)
         finally:
             if self._bulk is not None:
                 await self._bulk.close()
@@ -345,23 +345,26 @@ class _RowWriter:
 
     async def flush(self, *, wait: bool = True) -> None:
         """Write the rows gathered so far. wait=False: the batch is written while the next
-        one is read (the database works in its own thread); the batch before it is
-        waited for first, so batches land in order, at most one behind."""
+        ones are read (the database works in its own thread or process), at most
+        `_in_flight` behind: the batch before is waited for first, so that batches land
+        in order."""
         events, denials, sessions = self.events, self.denials, self.sessions
         self.events, self.denials, self.sessions = [], [], []
         cleared, minutes = self.occupancy.taken()
         self.event_count += len(events)
         self.denial_count += len(denials)
         self.session_count += len(sessions)
-        if self._writing is not None:
-            writing, self._writing = self._writing, None
-            await writing
+        await self._written(self._in_flight - 1)
         if events or denials or sessions or cleared or minutes:
-            self._writing = asyncio.ensure_future(self._write(events, denials, sessions,
-                                                              cleared, minutes))
-        if wait and self._writing is not None:
-            writing, self._writing = self._writing, None
-            await writing
+            self._writing.append(asyncio.ensure_future(
+                self._write(events, denials, sessions, cleared, minutes)))
+        if wait:
+            await self._written(0)
+
+    async def _written(self, left: int) -> None:
+        """Waits until at most `left` batches are being written."""
+        while len(self._writing) > left:
+            await self._writing.popleft()
 
     async def build_indexes(self) -> None:
         """The indexes deferred, built once every row is written: by the writer process
