@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import pickle
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
-from lmconsole.history.bulk_writer import BulkWriter, BulkWriterError
+from lmconsole.history import bulk_writer
+from lmconsole.history.bulk_writer import COMMITTED, HEADER, BulkWriter, BulkWriterError
 
 CREATE = "CREATE TABLE rows (n INTEGER PRIMARY KEY, batch INTEGER)"
 INSERT = "INSERT INTO rows VALUES (?, ?)"
@@ -98,3 +102,15 @@ def test_a_batch_refused_fails_it_and_those_sent_after_it_with_the_databases_wor
     assert str(second).endswith("h.db: datatype mismatch")
     assert isinstance(third, BulkWriterError) and str(third) == str(second)
     assert rows(tmp_path / "h.db") == [(0, 50_000)]  # nothing of the refused batch
+
+
+def test_a_garbled_message_ends_the_writer_with_words_not_a_hang(tmp_path):
+    setup = pickle.dumps((str(tmp_path / "h.db"), [], 1.0))
+    garbled = b"not a pickle"
+    child = subprocess.run(
+        [sys.executable, "-I", bulk_writer.__file__],
+        input=HEADER.pack(len(setup)) + setup + HEADER.pack(len(garbled)) + garbled,
+        capture_output=True, timeout=60)
+    assert child.returncode == 1
+    assert child.stdout == COMMITTED  # the setup, answered
+    assert "h.db: a batch could not be read: UnpicklingError" in child.stderr.decode()

@@ -6,9 +6,10 @@ in two they run at once on two cores. The importer (`BulkWriter`, the parent) se
 batch pickled through the child's stdin; the child (this file run by Python, `main`)
 writes it in one transaction, exactly as `HistoryStore.write_tuples` does (the same
 statements, which the parent hands it, and the same pragmas, with SQLITE_BULK_PRAGMAS
-after them), and answers one byte once it is committed. A batch is known to be in the
-database only then: a crash or a failed write leaves the batches before it, each
-whole, and importing the files again adds the rest (rows are keyed by their line).
+after them), and answers one byte once it is committed; it receives the next batch
+while it writes one (IN_FLIGHT). A batch is known to be in the database only then: a crash
+or a failed write leaves the batches before it, each whole, and importing the files again
+adds the rest (rows are keyed by their line).
 
 The child is this file run as a script: it imports nothing but the standard library, so
 that it starts in milliseconds; SQLAlchemy stays in the parent.
@@ -181,6 +182,9 @@ def main(source: BinaryIO, answers: BinaryIO) -> int:
         batches: queue.Queue = queue.Queue(maxsize=1)
         threading.Thread(target=_receive_all, args=(source, batches), daemon=True).start()
         while (batch := batches.get()) is not None:
+            if isinstance(batch, Exception):
+                print(f"{database}: a batch could not be read: {batch!r}", file=sys.stderr)
+                return 1
             _write(connection, batch)
             _answer(answers)
     except sqlite3.Error as error:
@@ -206,11 +210,15 @@ def _write(connection: sqlite3.Connection, statements: Statements) -> None:
 
 
 def _receive_all(source: BinaryIO, batches: queue.Queue) -> None:
-    """Every message of the parent, put in `batches`; None once it closed the pipe."""
+    """Every message of the parent, put in `batches`; then None once it closed the pipe,
+    or what kept a message from being read (the writer then ends, and says it)."""
     while True:
-        batch = _receive(source)
+        try:
+            batch = _receive(source)
+        except Exception as error:  # noqa: BLE001  (handed to the main thread)
+            batch = error
         batches.put(batch)
-        if batch is None:
+        if batch is None or isinstance(batch, Exception):
             return
 
 
