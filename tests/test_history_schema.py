@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import insert, select, text
 
 from lmconsole.history import schema
-from lmconsole.history.store import HistoryStore, _alembic_config
+from lmconsole.history.store import HistoryStore, StoreError, _alembic_config
 
 from .postgres import postgres_fixture  # noqa: F401 - registers `postgres`
 
@@ -152,3 +152,19 @@ def test_gaps_of_one_start_are_one_row_naming_each_and_writing_again_changes_not
             await store.close()
 
     asyncio.run(scenario())
+
+
+def test_a_database_a_newer_lmconsole_upgraded_is_refused_in_words(database):
+    async def scenario() -> str:
+        store = await HistoryStore.open(database)
+        async with store.engine.begin() as connection:
+            await connection.execute(text("UPDATE alembic_version SET version_num = "
+                                          "'0099_from_the_future'"))
+        await store.close()
+        with pytest.raises(StoreError) as refused:
+            await HistoryStore.open(database)
+        return str(refused.value)
+
+    words = asyncio.run(scenario())
+    assert "upgraded by a newer lmconsole than this one" in words
+    assert "0099_from_the_future" in words

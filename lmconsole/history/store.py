@@ -157,6 +157,11 @@ class HistoryStore:
             await engine.dispose()
             raise StoreError(f"{shown_url(url)}: cannot open the history database: "
                              f"{_reason(error)}") from None
+        except _NewerSchema as error:
+            await engine.dispose()
+            raise StoreError(f"{shown_url(url)}: the history database was upgraded by a newer "
+                             f"lmconsole than this one, which cannot use it: upgrade "
+                             f"lmconsole ({error})") from None
         return store
 
     async def close(self) -> None:
@@ -785,10 +790,20 @@ def _create_if_missing(index: Index) -> CreateIndex:
     return CreateIndex(index, if_not_exists=True)
 
 
+class _NewerSchema(Exception):
+    """The database is at a revision this lmconsole does not know: a newer one's."""
+
+
 def _upgrade(connection) -> None:
     from alembic import command
+    from alembic.util.exc import CommandError
 
-    command.upgrade(_alembic_config(connection), "head")
+    try:
+        command.upgrade(_alembic_config(connection), "head")
+    except CommandError as error:
+        if "Can't locate revision" not in str(error):
+            raise
+        raise _NewerSchema(str(error)) from None
 
 
 def _upgrade_in_one_transaction(connection) -> None:
