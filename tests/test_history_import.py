@@ -293,3 +293,45 @@ def test_the_corpus_on_postgresql_imported_twice_counts_once(tmp_path, postgres)
     denials = json.loads(run("history", "denials", "--format", "json", "--user",
                              "Javier").stdout)
     assert [(d["feature"], d["code"]) for d in denials] == [("MATLAB", "-5,346")]
+
+
+# ---- several logs of one server --------------------------------------------------------------
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return database(tmp_path)
+    return request.getfixturevalue("postgres").new_database()
+
+
+def test_a_session_left_open_is_held_until_its_daemons_log_ends_not_anothers(tmp_path, url):
+    # one server, a debug log per vendor daemon: adskflex's stops at 11:00 on March 2 with
+    # alice's seat still out; MLM's goes on until March 10
+    adskflex = log(tmp_path / "adskflex.log", " 8:00:00 (lmgrd) TIMESTAMP 3/2/2026",
+                   ' 9:00:00 (adskflex) OUT: "AutoCAD" alice@pc1',
+                   '10:00:00 (adskflex) OUT: "AutoCAD" bob@pc2',
+                   '11:00:00 (adskflex) IN: "AutoCAD" bob@pc2')
+    mlm = log(tmp_path / "mlm.log", " 8:00:00 (lmgrd) TIMESTAMP 3/2/2026",
+              ' 9:00:00 (MLM) OUT: "MATLAB" carol@pc3',
+              ' 9:30:00 (MLM) IN: "MATLAB" carol@pc3',
+              " 8:00:00 (lmgrd) TIMESTAMP 3/10/2026",
+              '12:00:00 (MLM) OUT: "MATLAB" dave@pc4',
+              '13:00:00 (MLM) IN: "MATLAB" dave@pc4')
+    summary(lmconsole(tmp_path, "import", str(mlm), str(adskflex), "--server", "upm",
+                      "--server-tz", "UTC", "--database", url))
+
+    def report(name: str, *options: str) -> list[dict]:
+        result = lmconsole(tmp_path, "report", name, "--from", "2026-03-01", "--to",
+                           "2026-03-12", "--tz", "UTC", "--format", "json", "--database", url,
+                           *options)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)["rows"]
+
+    users = {row["user"]: row for row in report("users", "--feature", "AutoCAD")}
+    assert users["alice"]["hours"] == 2.0  # 9:00 to 11:00, where adskflex's log ends
+    assert users["bob"]["hours"] == 1.0
+    assert report("users", "--feature", "MATLAB")  # MLM's own sessions, as they were
+    days = {row["bucket"]: row for row in report("concurrency", "--feature", "AutoCAD",
+                                                      "--per", "day")}
+    assert days["2026-03-02"]["peak"] == 2
+    assert all(days[day]["peak"] == 0 for day in days if day > "2026-03-02")

@@ -39,7 +39,7 @@ def database(request, tmp_path) -> str:
 
 def test_the_migrations_build_the_declared_schema(database):
     version, found = asyncio.run(migrated_differences(database))
-    assert version == "0011_sums"
+    assert version == "0012_daemon_seen_until"
     assert found == []
 
 
@@ -62,7 +62,7 @@ def test_a_database_at_the_first_revision_is_upgraded_with_its_rows(database):
             await store.close()
 
     assert asyncio.run(scenario()) == [("bob", False, None)]
-    assert asyncio.run(migrated_differences(database)) == ("0011_sums", [])
+    assert asyncio.run(migrated_differences(database)) == ("0012_daemon_seen_until", [])
 
 
 def downgrade_to_first(connection) -> None:

@@ -25,7 +25,7 @@ from lmconsole.adapter import LicenceManagerAdapter
 from lmconsole.gc_pause import collector_paused
 from lmconsole.history.bulk_writer import IN_FLIGHT, BulkWriterError
 from lmconsole.history.logfiles import LogFile, LogFileError
-from lmconsole.history.occupancy import ReadingCount, count_read
+from lmconsole.history.occupancy import DAY, ReadingCount, count_read
 from lmconsole.history.schema import DENIAL_KINDS
 from lmconsole.history.sessions import LMGRD, SessionTracker
 from lmconsole.history.store import HistoryStore, SourceRow, StoreError, shown_url
@@ -122,18 +122,27 @@ class Importer:
         sessions); the sessions left open."""
         writer = _RowWriter(self.store, server_id, tracker, count, set(source_ids),
                             indexes_deferred=indexes_deferred)
+        daemons: set[str] = set()
+        seen_until: dict[str, int] = {}  # per daemon, the last moment of a file with its lines
         try:
             await writer.start()
             for plan, source_id in zip(plans, source_ids):
-                await self._read(plan, source_id, writer)
+                last_at = await self._read(plan, source_id, writer)
+                if last_at is not None:
+                    for daemon in writer.daemons:
+                        seen_until[daemon] = max(seen_until.get(daemon, last_at), last_at)
+                daemons |= writer.daemons
+                writer.daemons = set()
             if self.summary.last_at is not None:
-                count.finish(_epoch(self.summary.last_at) + 1)
+                until = _epoch(self.summary.last_at) + 1
+                _recount_where_logs_ended(count, tracker, seen_until, writer.source_ids, until)
+                count.finish(until)
             still_open = await self._write_still_open(tracker, writer)
             if indexes_deferred:
                 await writer.build_indexes()
         finally:
             await writer.close()
-        await self.store.names(server_id, writer.daemons, writer.features)
+        await self.store.names(server_id, daemons, writer.features, seen_until)
         self.summary.sessions = writer.session_count
         self.summary.denials = writer.denial_count
         return still_open
@@ -213,7 +222,8 @@ class Importer:
 
     # ---- reading ---------------------------------------------------------------------------
 
-    async def _read(self, plan: LogPlan, source_id: int, writer: _RowWriter) -> None:
+    async def _read(self, plan: LogPlan, source_id: int, writer: _RowWriter) -> int | None:
+        """Reads a file into `writer` (whose `daemons` it adds to); its last moment."""
         file, summary = plan.file, self.summary
         reader = self.adapter.event_reader(tz=self.tz, server=self.server,
                                            start_date=plan.start_date)
@@ -262,6 +272,7 @@ class Importer:
         await self.store.source_read(
             source_id, path=str(file.path), bytes_read=size, lines_read=line_no,
             first_at=_epoch(first_at), last_at=_epoch(last_at), now=self.now)
+        return _epoch(last_at)
 
 
 class _RowWriter:
@@ -280,7 +291,7 @@ class _RowWriter:
         self.events: list[tuple] = []
         self.denials: list[tuple] = []
         self.sessions: list[tuple] = []
-        self.daemons: set[str] = set()
+        self.daemons: set[str] = set()  # of the file being read
         self.features: set[tuple[str, str]] = set()
         self.event_count = 0
         self.session_count = 0
@@ -388,6 +399,19 @@ class _RowWriter:
         except BulkWriterError as error:
             raise StoreError(f"{shown_url(self.store.url)}: cannot write the history: "
                              f"{error}") from None
+
+
+def _recount_where_logs_ended(count: ReadingCount, tracker: SessionTracker,
+                              seen_until: dict[str, int], source_ids: set[int],
+                              until: int) -> None:
+    """A session left open is held until its vendor daemon's logs end, not to the end of
+    the import (another daemon's log may go on for months): where that is earlier, the
+    days from there on are counted again from the sessions (`count_from_sessions`), which
+    knows where each daemon's logs ended."""
+    for session in tracker.still_open():
+        seen = seen_until.get(session.daemon)
+        if session.source_id in source_ids and seen is not None and seen + 1 < until:
+            count.recount_days.update(range(seen - seen % DAY, until, DAY))
 
 
 def _epoch(at: datetime | None) -> int | None:

@@ -190,13 +190,17 @@ async def count_from_sessions(store: HistoryStore, server_id: int, since: int, u
                               *, held_until: int | None = None) -> int:
     """The minutes of [since, until) (widened to whole minutes) counted again from the
     server's sessions: what a log told, exactly. An open session counts up to `held_until`
-    (the last moment the server was seen; unless said, the end of the minute of `until`).
+    (the last moment the server was seen; unless said, the end of the minute of `until`),
+    or to where its vendor daemon's logs end, if before another's.
     Sessions are read and minutes written BATCH_ROWS at a time: memory holds the sessions
     open at one moment, not the span. Returns the minutes written."""
     since, until = since - since % MINUTE, -(-until // MINUTE) * MINUTE
     held_until = until if held_until is None else held_until
+    daemons_held_until = {daemon: min(seen, held_until) for daemon, seen in
+                          (await store.daemons_ended_early(server_id)).items()}
     s = schema.sessions
-    query = (select(s.c.feature, s.c.start_at, s.c.end_at, s.c.count, s.c.borrowed)
+    query = (select(s.c.feature, s.c.start_at, s.c.end_at, s.c.count, s.c.borrowed,
+                    s.c.daemon)
              .where(s.c.server_id == server_id, s.c.reserved.is_(False),
                     s.c.source_id.is_not(None), s.c.start_at < until,
                     or_(s.c.end_at.is_(None), s.c.end_at > since))
@@ -205,7 +209,7 @@ async def count_from_sessions(store: HistoryStore, server_id: int, since: int, u
     writer = _CountedMinutes(store, server_id)
     feature, sweep = None, _Sweep()
     async for rows in store.stream_chunks(query, BATCH_ROWS):
-        for name, start, end, count, borrowed in rows:
+        for name, start, end, count, borrowed, daemon in rows:
             if name != feature:
                 await writer.add(feature, sweep.finish())
                 feature, sweep = name, _Sweep()
@@ -216,8 +220,9 @@ async def count_from_sessions(store: HistoryStore, server_id: int, since: int, u
             # a session were a sixth of an import's counting)
             if start - sweep.t > DAY:
                 await writer.add(feature, sweep.minutes_to(start))
-            sweep.add(start, held_until if end is None else end if end < until else until,
-                      count, borrowed)
+            if end is None:
+                end = daemons_held_until.get(daemon, held_until)
+            sweep.add(start, end if end < until else until, count, borrowed)
             if len(sweep.rows) >= BATCH_ROWS:
                 await writer.add(feature, sweep.taken())
     await writer.add(feature, sweep.finish())

@@ -98,6 +98,7 @@ class _Server:
     earliest_at: int | None = None  # the earliest event written since they were counted
     seen_until: int | None = None  # the server's latest moment known: its log's, its polls'
     daemons: set[str] = field(default_factory=set)  # the names already written
+    daemons_seen_to: int | None = None  # the seen_until last written of its daemons
     features: set[tuple[str, str]] = field(default_factory=set)  # (feature, daemon)
     unlocated: int = 0  # events whose line's position was not known: not recorded
     missed_ends: MissedEnds | None = None  # a collector's: polls end what the log left open
@@ -324,6 +325,10 @@ class HistoryRecorder(Listener):
             await self.store.names(server.id, daemons, features)
             server.daemons |= daemons
             server.features |= features
+        if server.logs and (server.seen_until or 0) > (server.daemons_seen_to or 0):
+            # its logs are followed: their daemons' sessions still open are held to here
+            await self.store.daemons_seen(server.id, server.seen_until)
+            server.daemons_seen_to = server.seen_until
 
     def _reads(self, server: _Server) -> dict[str, LogPosition]:
         """How far each log is read, as far as the database may have it: to the start of

@@ -53,11 +53,15 @@ servers = Table(
     Column("time_zone", String(64)),  # the IANA zone its logs were last read in
 )
 
+# `seen_until`: the last moment a log carrying the daemon's lines was known to be current
+# (an imported file's last line; a followed log's last read): a session of it still open is
+# held no further. NULL: not known (held to the server's last record).
 vendor_daemons = Table(
     "vendor_daemons", metadata,
     Column("id", Integer, primary_key=True),
     _server_id(),
     Column("name", String(NAME), nullable=False),
+    Column("seen_until", BigInteger),
     UniqueConstraint("server_id", "name"),
 )
 
@@ -189,6 +193,10 @@ sessions = Table(
           sqlite_where=text("reserved = 1"), postgresql_where=text("reserved")),
     Index("ix_sessions_borrowed_server_id_start_at", "server_id", "start_at",
           sqlite_where=text("borrowed = 1"), postgresql_where=text("borrowed")),
+    # the few still open among millions: those a log's end leaves, carried by the next
+    Index("ix_sessions_still_open_server_id", "server_id",
+          sqlite_where=text("end_kind = 'still_open'"),
+          postgresql_where=text("end_kind = 'still_open'")),
 )
 
 # The checkouts (sessions not reserved) that began and ended in one UTC month, summed per

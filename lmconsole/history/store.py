@@ -283,8 +283,11 @@ class HistoryStore:
                                      .values(**values))
 
     async def names(self, server_id: int, daemons: Iterable[str],
-                    features: Iterable[tuple[str, str]]) -> None:
-        """The vendor daemons and (feature, vendor) pairs a server's log named."""
+                    features: Iterable[tuple[str, str]],
+                    seen_until: Mapping[str, int] | None = None) -> None:
+        """The vendor daemons and (feature, vendor) pairs a server's log named; and
+        `seen_until`, per daemon, the last moment a log carrying its lines was read to (the
+        later of it and what was known)."""
         daemon_rows = [{"server_id": server_id, "name": name} for name in sorted(daemons)]
         feature_rows = [{"server_id": server_id, "name": name, "vendor": vendor}
                         for name, vendor in sorted(features)]
@@ -295,6 +298,41 @@ class HistoryStore:
             if feature_rows:
                 await connection.execute(self._insert(schema.features)
                                          .on_conflict_do_nothing(), feature_rows)
+            for name, until in sorted((seen_until or {}).items()):
+                await self._daemons_seen(connection, server_id, until, name)
+
+    async def daemons_seen(self, server_id: int, until: int) -> None:
+        """Every vendor daemon of a server whose logs are followed, seen until `until`."""
+        async with self.engine.begin() as connection:
+            await self._daemons_seen(connection, server_id, until)
+
+    async def _daemons_seen(self, connection, server_id: int, until: int,
+                            name: str | None = None) -> None:
+        d = schema.vendor_daemons
+        query = update(d).where(d.c.server_id == server_id).values(
+            seen_until=func.coalesce(_larger(self.dialect, d.c.seen_until, until), until))
+        if name is not None:
+            query = query.where(d.c.name == name)
+        await connection.execute(query)
+
+    async def still_open_of(self, server_id: int, daemons: Iterable[str]
+                            ) -> list[tuple[str, str, int, str]]:
+        """(feature, user, start, daemon) of the sessions of `daemons` a log left open."""
+        s = schema.sessions
+        return [tuple(row) for row in await self.rows(
+            select(s.c.feature, s.c.user_name, s.c.start_at, s.c.daemon).where(
+                s.c.server_id == server_id, s.c.end_kind == END_STILL_OPEN,
+                s.c.source_id.is_not(None), s.c.daemon.in_(list(daemons))))]
+
+    async def daemons_ended_early(self, server_id: int) -> dict[str, int]:
+        """The vendor daemons of a server whose logs were last seen before another's, with
+        that moment: a session of one still open is held no further (the server's last
+        record is another log's). Where all its logs end together, none."""
+        d = schema.vendor_daemons
+        seen = dict(await self.rows(select(d.c.name, d.c.seen_until).where(
+            d.c.server_id == server_id, d.c.seen_until.is_not(None))))
+        latest = max(seen.values(), default=None)
+        return {daemon: until for daemon, until in seen.items() if until < latest}
 
     # ---- the audit log's copy ------------------------------------------------------------
 

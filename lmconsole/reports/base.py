@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from sqlalchemy import BigInteger, Select, case, cast, func, literal, or_, select, true
+from sqlalchemy import BigInteger, Select, case, cast, func, literal, or_, select, true, tuple_
 
 from lmconsole.history import schema
 from lmconsole.history.store import HistoryStore
@@ -251,25 +251,55 @@ def least(dialect: str, *values):
     return (func.min if dialect == "sqlite" else func.least)(*values, type_=BigInteger)
 
 
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """How far a session still open is held: to its server's last record in the period,
+    `servers`; or, for one whose vendor daemon's logs end before another daemon's, to
+    there: `early`, per (server id, that end), those sessions, known by columns the
+    reports' covering indexes hold (feature, user and start)."""
+
+    servers: dict[int, int]
+    early: dict[tuple[int, int], list[tuple[str, str, int]]] = field(default_factory=dict)
+
+
 async def reaches(store: HistoryStore, question: Question, servers: dict[int, str]
-                  ) -> dict[int, int]:
+                  ) -> Reach:
     """Per server, the last moment of the period its history saw (its last record in the
-    period, as `spans` finds it): a session still open is held no further than this."""
+    period, as `spans` finds it); and the sessions still open of vendor daemons whose logs
+    end before another's, with that end: a session still open is held no further."""
     level_s = await finest_level(store, question, list(servers))
-    return {server_id: span.end
+    ends = {server_id: span.end
             for server_id, span in (await spans(store, question, servers, level_s)).items()}
+    early: dict[tuple[int, int], list[tuple[str, str, int]]] = {}
+    for server_id, end in ends.items():
+        ended = await store.daemons_ended_early(server_id)
+        if ended:
+            for feature, user, start, daemon in await store.still_open_of(server_id, ended):
+                held = min(end, max(ended[daemon], question.start))
+                early.setdefault((server_id, held), []).append((feature, user, start))
+    return Reach(ends, early)
 
 
-def held_until(sessions, question: Question, reach: dict[int, int]):
+def held_until(sessions, question: Question, reach: Reach):
     """SQL for when a session stopped being held: its end, or for one still open the last
-    moment its server was seen in the period (the period's start if it was not seen)."""
-    seen_until = (case({server_id: literal(end, BigInteger) for server_id, end in reach.items()},
-                       value=sessions.c.server_id, else_=literal(question.start, BigInteger))
-                  if reach else literal(question.start, BigInteger))
+    moment its server was seen in the period (the period's start if it was not seen), or
+    where its vendor daemon's logs ended, before another's."""
+    start = literal(question.start, BigInteger)
+    seen_until = (case({server_id: literal(end, BigInteger)
+                        for server_id, end in reach.servers.items()},
+                       value=sessions.c.server_id, else_=start)
+                  if reach.servers else start)
+    if reach.early:
+        c = sessions.c
+        seen_until = case(*(((c.server_id == server_id)
+                             & tuple_(c.feature, c.user_name, c.start_at).in_(held_open),
+                             literal(held, BigInteger))
+                            for (server_id, held), held_open in reach.early.items()),
+                          else_=seen_until)
     return func.coalesce(sessions.c.end_at, seen_until)
 
 
-def seconds_in_period(dialect: str, sessions, question: Question, reach: dict[int, int]):
+def seconds_in_period(dialect: str, sessions, question: Question, reach: Reach):
     """SQL for the seconds of the period a session was held (0 if none): for one begun and
     ended in the period (most, over a long one) its length, without the functions that
     clip the others (a third of what users of ten million sessions cost on SQLite)."""
@@ -281,7 +311,7 @@ def seconds_in_period(dialect: str, sessions, question: Question, reach: dict[in
 
 
 def sessions_in_period(query: Select, sessions, question: Question,
-                       reach: dict[int, int]) -> Select:
+                       reach: Reach) -> Select:
     """The sessions held at some time in the period (or begun and ended at one moment in
     it)."""
     return query.where(sessions.c.start_at < question.end,
