@@ -88,7 +88,7 @@ class Importer:
                                                time_zone=self.time_zone)
         sources = [await self._source(server_id, plan.file) for plan in plans]
         source_ids = [source.id for source in sources]
-        events_before = await self.store.event_count(server_id)
+        events_before = await self.store.event_count(source_ids)
         tracker = SessionTracker()
         count = ReadingCount(server_id)
         if any(source.bytes_read for source in sources):
@@ -105,7 +105,7 @@ class Importer:
         summary = self.summary
         # counted, not taken from the driver: asyncpg's executemany does not say how many
         # rows an INSERT ... ON CONFLICT DO NOTHING added
-        summary.new_events = await self.store.event_count(server_id) - events_before
+        summary.new_events = await self.store.event_count(source_ids) - events_before
         summary.still_open = still_open
         summary.unmatched_ins = tracker.unmatched_ins
         if summary.first_at is not None:  # the seats in use per minute, hour and day

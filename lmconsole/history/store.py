@@ -481,9 +481,11 @@ class HistoryStore:
         row = rows[0]
         return SourceRow(row.id, row.bytes_read, row.identity, row.last_at, row.read_at)
 
-    async def event_count(self, server_id: int) -> int:
+    async def event_count(self, source_ids: Sequence[int]) -> int:
+        """The events read from these log files: a range of the events' key each, however
+        large the rest of the history."""
         query = select(func.count()).select_from(schema.events).where(
-            schema.events.c.server_id == server_id)
+            schema.events.c.source_id.in_(list(source_ids)))
         async with self.engine.connect() as connection:
             return (await connection.execute(query)).scalar_one()
 
