@@ -26,16 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from procfs import rss_mb  # noqa: E402
+
 from lmconsole.adapters.flexlm.sim.statedir import create_state_dir  # noqa: E402
 
 SAMPLE_S = 5.0
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for {pid}")
 
 
 def write_config(directory: Path, state: Path) -> Path:

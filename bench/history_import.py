@@ -32,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from debuglog import generated_lines, seated_lines  # noqa: E402  (the parser benchmark's)
+from procfs import rss_mb  # noqa: E402
 
 LINES_PER_DAY = 100_000
 SAMPLE_S = 0.02  # between two samples of the importer's and its writer's memory
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name}: cpu {user + system:.1f} s (user {user:.1f}, sys {system:.1f}), "
                   f"peak RSS {rss_mb:.0f} MB")
         if processes:
-            print(f"  together: peak RSS {sampler.peak_kib / 1024:.0f} MB (their sum, sampled "
+            print(f"  together: peak RSS {sampler.peak_mb:.0f} MB (their sum, sampled "
                   f"every {SAMPLE_S * 1000:.0f} ms; the sum of their peaks, "
                   f"{sum(p[2] for p in processes.values()):.0f} MB, is reached by none)")
         print(f"rows: events {counts['events']}, sessions {counts['sessions']}, "
@@ -117,15 +118,15 @@ class _RssSampler(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid = pid
-        self.peak_kib = 0
+        self.peak_mb = 0.0
         self._done = threading.Event()
 
     def run(self) -> None:
         while not self._done.wait(SAMPLE_S):
             try:
                 children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text()
-                self.peak_kib = max(self.peak_kib, sum(
-                    _rss_kib(pid) for pid in (self.pid, *map(int, children.split()))))
+                self.peak_mb = max(self.peak_mb, sum(
+                    _rss_mb_or_0(pid) for pid in (self.pid, *map(int, children.split()))))
             except OSError:  # it ended
                 return
 
@@ -134,13 +135,12 @@ class _RssSampler(threading.Thread):
         self.join()
 
 
-def _rss_kib(pid: int) -> int:
+def _rss_mb_or_0(pid: int) -> float:
+    """rss_mb, or 0 for a child that ended since it was listed."""
     try:
-        status = Path(f"/proc/{pid}/status").read_text()
+        return rss_mb(pid)
     except OSError:
-        return 0
-    return next((int(line.split()[1]) for line in status.splitlines()
-                 if line.startswith("VmRSS:")), 0)
+        return 0.0
 
 
 def _processes(stderr: str) -> dict[str, tuple[float, float, float]]:
