@@ -83,6 +83,9 @@ class EventReader(Protocol):
     # reads ahead to its first date line, then reads it again from that date); None until
     # the log names a date.
     log_start_date: date | None
+    # The moment of the latest line read that carries a time, an event or not (FlexLM's
+    # TIMESTAMP lines); None where the reader's other lines carry none: its latest event is.
+    latest_at: datetime | None
 
     def feed(self, line: str) -> Event | None: ...
 
@@ -110,6 +113,7 @@ class LineLogReader:
         self.server = server
         self.diagnostics: list[Diagnostic] = []
         self.log_start_date: date | None = None
+        self.latest_at: datetime | None = None  # see EventReader; set by `seen`
         self.line = 0  # the number of the line last fed
 
     def feed(self, line: str) -> Event | None:
@@ -117,6 +121,11 @@ class LineLogReader:
 
     def flush(self) -> Event | None:
         return None  # every record is one line: nothing is held back
+
+    def seen(self, at: datetime) -> None:
+        """A record at `at` was read, an event or not."""
+        if self.latest_at is None or at > self.latest_at:
+            self.latest_at = at
 
     @classmethod
     def read_text(cls, text: str, *, tz: tzinfo, server: str | None = None,

@@ -529,6 +529,26 @@ def test_never_raises_on_mangled_real_lines(lines, zone):
     events = [e for e in map(reader.feed, lines) if e is not None]
     assert_no_internal_error(reader.diagnostics)
     assert all(e.at.tzinfo is not None and e.line >= 1 for e in events)
+    assert (reader.latest_at is not None) >= bool(events)
+
+
+def test_the_latest_moment_read_is_the_last_timed_line_event_or_not():
+    reader = DebugLogReader(tz=BERLIN, start_date=date(2026, 3, 2))
+    assert reader.latest_at is None
+    lines = ["9:00:00 (lmgrd) TIMESTAMP 3/2/2026", out("10:00:00"), "  a continuation",
+             "10:05:00 (MLM) Vendor daemon still here", "23:59:00 (MLM) TIMESTAMP 3/2/2026",
+             " 6:00:00 (MLM) TIMESTAMP 3/3/2026", "this line has no time"]
+    moments = []
+    for line in lines:
+        reader.feed(line)
+        moments.append(reader.latest_at)
+    assert moments == [datetime(2026, 3, 2, 9, tzinfo=BERLIN),
+                       datetime(2026, 3, 2, 10, tzinfo=BERLIN),
+                       datetime(2026, 3, 2, 10, tzinfo=BERLIN),
+                       datetime(2026, 3, 2, 10, 5, tzinfo=BERLIN),
+                       datetime(2026, 3, 2, 23, 59, tzinfo=BERLIN),
+                       datetime(2026, 3, 3, 6, tzinfo=BERLIN),
+                       datetime(2026, 3, 3, 6, tzinfo=BERLIN)]
 
 
 def test_the_parser_does_not_import_textual():

@@ -304,34 +304,55 @@ def url(request, tmp_path) -> str:
     return request.getfixturevalue("postgres").new_database()
 
 
-def test_a_session_left_open_is_held_until_its_daemons_log_ends_not_anothers(tmp_path, url):
-    # one server, a debug log per vendor daemon: adskflex's stops at 11:00 on March 2 with
-    # alice's seat still out; MLM's goes on until March 10
-    adskflex = log(tmp_path / "adskflex.log", " 8:00:00 (lmgrd) TIMESTAMP 3/2/2026",
-                   ' 9:00:00 (adskflex) OUT: "AutoCAD" alice@pc1',
-                   '10:00:00 (adskflex) OUT: "AutoCAD" bob@pc2',
-                   '11:00:00 (adskflex) IN: "AutoCAD" bob@pc2')
-    mlm = log(tmp_path / "mlm.log", " 8:00:00 (lmgrd) TIMESTAMP 3/2/2026",
-              ' 9:00:00 (MLM) OUT: "MATLAB" carol@pc3',
-              ' 9:30:00 (MLM) IN: "MATLAB" carol@pc3',
-              " 8:00:00 (lmgrd) TIMESTAMP 3/10/2026",
-              '12:00:00 (MLM) OUT: "MATLAB" dave@pc4',
-              '13:00:00 (MLM) IN: "MATLAB" dave@pc4')
+# One server, a debug log per vendor daemon: adskflex's stops on March 2 with alice's seat
+# still out (its last event at 11:00); MLM's goes on until March 10.
+ADSKFLEX_LINES = (" 8:00:00 (lmgrd) TIMESTAMP 3/2/2026",
+                  ' 9:00:00 (adskflex) OUT: "AutoCAD" alice@pc1',
+                  '10:00:00 (adskflex) OUT: "AutoCAD" bob@pc2',
+                  '11:00:00 (adskflex) IN: "AutoCAD" bob@pc2')
+MLM_LINES = (" 8:00:00 (lmgrd) TIMESTAMP 3/2/2026",
+             ' 9:00:00 (MLM) OUT: "MATLAB" carol@pc3',
+             ' 9:30:00 (MLM) IN: "MATLAB" carol@pc3',
+             " 8:00:00 (lmgrd) TIMESTAMP 3/10/2026",
+             '12:00:00 (MLM) OUT: "MATLAB" dave@pc4',
+             '13:00:00 (MLM) IN: "MATLAB" dave@pc4')
+
+
+def report_rows(tmp_path: Path, url: str, name: str, *options: str) -> list[dict]:
+    result = lmconsole(tmp_path, "report", name, "--from", "2026-03-01", "--to", "2026-03-12",
+                       "--tz", "UTC", "--format", "json", "--database", url, *options)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)["rows"]
+
+
+def import_daemon_logs(tmp_path: Path, url: str, *adskflex_after: str) -> None:
+    adskflex = log(tmp_path / "adskflex.log", *ADSKFLEX_LINES, *adskflex_after)
+    mlm = log(tmp_path / "mlm.log", *MLM_LINES)
     summary(lmconsole(tmp_path, "import", str(mlm), str(adskflex), "--server", "upm",
                       "--server-tz", "UTC", "--database", url))
 
-    def report(name: str, *options: str) -> list[dict]:
-        result = lmconsole(tmp_path, "report", name, "--from", "2026-03-01", "--to",
-                           "2026-03-12", "--tz", "UTC", "--format", "json", "--database", url,
-                           *options)
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout)["rows"]
 
-    users = {row["user"]: row for row in report("users", "--feature", "AutoCAD")}
+def test_a_session_left_open_is_held_until_its_daemons_log_ends_not_anothers(tmp_path, url):
+    import_daemon_logs(tmp_path, url)
+    users = {row["user"]: row
+             for row in report_rows(tmp_path, url, "users", "--feature", "AutoCAD")}
     assert users["alice"]["hours"] == 2.0  # 9:00 to 11:00, where adskflex's log ends
     assert users["bob"]["hours"] == 1.0
-    assert report("users", "--feature", "MATLAB")  # MLM's own sessions, as they were
-    days = {row["bucket"]: row for row in report("concurrency", "--feature", "AutoCAD",
-                                                      "--per", "day")}
+    assert report_rows(tmp_path, url, "users", "--feature", "MATLAB")  # MLM's, as they were
+    days = {row["bucket"]: row for row in report_rows(tmp_path, url, "concurrency",
+                                                      "--feature", "AutoCAD", "--per", "day")}
     assert days["2026-03-02"]["peak"] == 2
     assert all(days[day]["peak"] == 0 for day in days if day > "2026-03-02")
+
+
+def test_a_timestamp_after_the_last_event_says_the_daemon_still_held_its_seats(tmp_path, url):
+    # adskflex's log goes on past its last event: its TIMESTAMP lines, to March 3 at 8:00
+    import_daemon_logs(tmp_path, url, "20:00:00 (adskflex) TIMESTAMP 3/2/2026",
+                       " 8:00:00 (adskflex) TIMESTAMP 3/3/2026")
+    users = {row["user"]: row
+             for row in report_rows(tmp_path, url, "users", "--feature", "AutoCAD")}
+    assert users["alice"]["hours"] == 23.0  # 9:00 on March 2 to 8:00 on March 3
+    days = {row["bucket"]: row for row in report_rows(tmp_path, url, "concurrency",
+                                                      "--feature", "AutoCAD", "--per", "day")}
+    assert (days["2026-03-02"]["peak"], days["2026-03-03"]["peak"]) == (2, 1)
+    assert all(days[day]["peak"] == 0 for day in days if day > "2026-03-03")

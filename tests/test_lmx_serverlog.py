@@ -73,6 +73,9 @@ def test_the_reader_names_the_logs_first_date_and_reads_localised_stamps():
     assert reader.log_start_date == datetime(2026, 12, 3).date()
     assert reader.feed("[2026-13-45 99:00:00] Checkout CAD v2 by ann@pc1") is None
     assert [d.message for d in reader.diagnostics] == ["usage line with an unreadable date"]
+    assert reader.latest_at == event.at
+    assert reader.feed("[03.12.2026 18:30:00] Statistics: 3 clients connected") is None
+    assert reader.latest_at == datetime(2026, 12, 3, 18, 30, tzinfo=VIENNA)  # not an event
     assert reader.flush() is None
     assert LMX.denial_words(None, "License limit reached") == "License limit reached"
     assert LMX.denial_words("-4", None) == "denied (LM-X status -4)"

@@ -79,6 +79,7 @@ def test_without_its_tag_word_an_entry_reads_the_same_and_dates_the_log():
                         "7.00 1 -")
     assert (event.kind.value, event.feature, event.user) == ("OUT", "99", "jsmith")
     assert reader.log_start_date == datetime(1999, 8, 13).date()
+    assert reader.latest_at == event.at
     assert reader.flush() is None
     # no epoch stamp it can read: the date words, in the server's zone
     event = reader.feed("2 0 Fri Aug 13 17:33:33 1999  x 99 v 0 1 0 jsmith jsmith 7.00 1 -")

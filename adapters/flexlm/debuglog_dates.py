@@ -103,6 +103,14 @@ class LogCalendar:
         return date.fromordinal(day)
 
     @property
+    def latest_at(self) -> datetime | None:
+        """The moment of the latest timed line read, an event or not (a TIMESTAMP line
+        shows the daemon still writing after its last event); None before the first."""
+        if self._today is None:
+            return None
+        return self._at(self._today + self._last_tod)
+
+    @property
     def log_start_date(self) -> date | None:
         """The date of the first timed line as the log's first date line implies it,
         counting back across the midnights before it; None until the log names a date."""

@@ -69,6 +69,7 @@ class ServerLogReader(LineLogReader):
                 self.diagnose("usage line with an unreadable date", line)
             return None
         self.log_start_date = self.log_start_date or at.date()
+        self.seen(at)
         return self.message(match["message"].strip(), at, line)
 
     def message(self, message: str, at: datetime, line: str) -> Event | None:

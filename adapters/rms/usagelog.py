@@ -113,6 +113,7 @@ class UsageLogReader(LineLogReader):
             self.diagnose("usage log entry with an unreadable date", line)
             return None
         self.log_start_date = self.log_start_date or at.date()
+        self.seen(at)
         return at
 
     def make(self, at: datetime, kind: EventKind, feature: str | None = None,

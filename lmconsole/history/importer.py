@@ -50,8 +50,9 @@ class ImportSummary:
     denials: int = 0
     unmatched_ins: int = 0  # INs whose OUT no imported file holds
     minutes: int = 0  # feature-minutes with seats in use, counted from the sessions
-    first_at: datetime | None = None
+    first_at: datetime | None = None  # the first and last event
     last_at: datetime | None = None
+    written_to: datetime | None = None  # the last line with a time (a TIMESTAMP, an event)
     diagnostics: list[tuple[str, Diagnostic]] = field(default_factory=list)  # (file, ...)
     refused: list[str] = field(default_factory=list)  # files not imported, and why
 
@@ -109,7 +110,7 @@ class Importer:
         summary.still_open = still_open
         summary.unmatched_ins = tracker.unmatched_ins
         if summary.first_at is not None:  # the seats in use per minute, hour and day
-            since, until = _epoch(summary.first_at), _epoch(summary.last_at) + 1
+            since, until = _epoch(summary.first_at), _epoch(summary.written_to) + 1
             summary.minutes = await count_read(self.store, server_id, count, source_ids,
                                                since, until)
         return summary
@@ -133,8 +134,8 @@ class Importer:
                         seen_until[daemon] = max(seen_until.get(daemon, last_at), last_at)
                 daemons |= writer.daemons
                 writer.daemons = set()
-            if self.summary.last_at is not None:
-                until = _epoch(self.summary.last_at) + 1
+            if self.summary.written_to is not None:
+                until = _epoch(self.summary.written_to) + 1
                 _recount_where_logs_ended(count, tracker, seen_until, writer.source_ids, until)
                 count.finish(until)
             still_open = await self._write_still_open(tracker, writer)
@@ -260,6 +261,7 @@ class Importer:
         except LogFileError as error:
             summary.refused.append(str(error))
             size = offset
+        written_to = _later(last_at, reader.latest_at)  # a TIMESTAMP after the last event
         self.progress(file.size_on_disk - reported)
         await writer.flush()
         summary.files += 1
@@ -269,10 +271,11 @@ class Importer:
         if first_at is not None:
             summary.first_at = min(summary.first_at or first_at, first_at)
             summary.last_at = max(summary.last_at or last_at, last_at)
+            summary.written_to = _later(summary.written_to, written_to)
         await self.store.source_read(
             source_id, path=str(file.path), bytes_read=size, lines_read=line_no,
             first_at=_epoch(first_at), last_at=_epoch(last_at), now=self.now)
-        return _epoch(last_at)
+        return _epoch(written_to) if first_at is not None else None
 
 
 class _RowWriter:
@@ -412,6 +415,10 @@ def _recount_where_logs_ended(count: ReadingCount, tracker: SessionTracker,
         seen = seen_until.get(session.daemon)
         if session.source_id in source_ids and seen is not None and seen + 1 < until:
             count.recount_days.update(range(seen - seen % DAY, until, DAY))
+
+
+def _later(first: datetime | None, second: datetime | None) -> datetime | None:
+    return first if second is None else second if first is None else max(first, second)
 
 
 def _epoch(at: datetime | None) -> int | None:
