@@ -518,6 +518,43 @@ def test_collect_counts_the_seats_in_use_per_minute_from_the_log_and_the_polls(t
     assert hours == [(2, pytest.approx(1.75 / 60))]
 
 
+def test_a_retired_daemons_seats_are_not_held_on_by_the_logs_collect_follows(tmp_path):
+    # imported: MLM's log, which ends at 11:00 with carol's seat out (the daemon retired),
+    # and adskflex's, which goes on to 12:00; then collect follows adskflex's new log
+    mlm, adskflex, live = (tmp_path / name for name in ("mlm.log", "adskflex.log", "live.log"))
+    mlm.write_text(LOG_HEADER + usage("OUT", "carol", "10:30:00", "MLM", "MATLAB")
+                   + usage("OUT", "dave", "10:40:00", "MLM", "MATLAB")
+                   + usage("IN", "dave", "11:00:00", "MLM", "MATLAB"))
+    adskflex.write_text(LOG_HEADER + usage("OUT", "a0", "11:00:00")
+                        + usage("IN", "a0", "12:00:00"))
+    database = sqlite(tmp_path)
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    imported = subprocess.run(
+        [sys.executable, "-m", "lmconsole", "import", str(mlm), str(adskflex), "--server",
+         "arch", "--server-tz", ZONE, "--database", database],
+        capture_output=True, text=True, timeout=60, env=env)
+    assert imported.returncode == 0, imported.stderr
+    live.write_text(LOG_HEADER + usage("OUT", "a1", "13:00:00") + usage("IN", "a1", "14:00:00"))
+    collector = Collector(tmp_path, write_config(tmp_path, local_server(Remote(tmp_path),
+                                                                        log=live)),
+                          database).start()
+    caught_up(database, tmp_path, {"sessions": 4}, collector)
+    time.sleep(2)  # a poll or two: the simulator's lmstat lists adskflex only
+    assert collector.stop() == 0
+    berlin = ZoneInfo(ZONE)
+    with sqlite3.connect(tmp_path / "history.db") as db:
+        seen = dict(db.execute("SELECT name, seen_until FROM vendor_daemons"))
+    assert seen["MLM"] == datetime(2026, 3, 2, 11, tzinfo=berlin).timestamp()
+    assert seen["adskflex"] >= datetime(2026, 3, 2, 14, tzinfo=berlin).timestamp()
+    result = subprocess.run(
+        [sys.executable, "-m", "lmconsole", "report", "users", "--feature", "MATLAB", "--from",
+         "2026-03-01", "--to", "2026-03-04", "--format", "json", "--database", database],
+        capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    hours = {row["user"]: row["hours"] for row in json.loads(result.stdout)["rows"]}
+    assert hours == {"carol": 0.5, "dave": pytest.approx(1 / 3, abs=0.01)}
+
+
 def test_without_a_debug_log_the_polls_make_the_sessions(tmp_path):
 
     remote = Remote(tmp_path)

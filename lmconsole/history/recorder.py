@@ -40,7 +40,7 @@ from lmconsole.history.poll_sessions import PollSessions
 from lmconsole.history.schema import DENIAL_KINDS
 from lmconsole.history.sessions import LMGRD, SessionTracker
 from lmconsole.history.store import HistoryStore
-from lmconsole.model import Event, ServerStatus
+from lmconsole.model import Event, ServerStatus, Status
 from lmconsole.monitor import Listener, LogGap, ServerState
 from lmconsole.transport import LogPosition
 
@@ -99,6 +99,9 @@ class _Server:
     seen_until: int | None = None  # the server's latest moment known: its log's, its polls'
     daemons: set[str] = field(default_factory=set)  # the names already written
     daemons_seen_to: int | None = None  # the seen_until last written of its daemons
+    # daemons whose logs ended before the others' (retired, their log no longer written):
+    # not moved on with the followed logs, unless these or the polls show them again
+    ended_early: set[str] = field(default_factory=set)
     features: set[tuple[str, str]] = field(default_factory=set)  # (feature, daemon)
     unlocated: int = 0  # events whose line's position was not known: not recorded
     missed_ends: MissedEnds | None = None  # a collector's: polls end what the log left open
@@ -133,7 +136,8 @@ class HistoryRecorder(Listener):
         async for carried in self.store.still_open_sessions(server_id):
             tracker.carry(carried)
         logs = {path: _Log(path) for path in log_paths}
-        server = _Server(name, server_id, logs, tracker, poll_interval_s=poll_interval_s)
+        server = _Server(name, server_id, logs, tracker, poll_interval_s=poll_interval_s,
+                         ended_early=set(await self.store.daemons_ended_early(server_id)))
         self.servers[name] = server
         if self.keeps_place and logs:
             server.missed_ends = MissedEnds()
@@ -199,6 +203,7 @@ class HistoryRecorder(Listener):
         # by the server's clock where lmstat printed it (a simulated server's is its own)
         at = int((state.status.reported_at or state.polled_at).timestamp())
         server.seen_until = max(server.seen_until or at, at)
+        server.ended_early -= {d.name for d in state.status.vendors if d.status == Status.UP}
         if server.polled_at is not None and at <= server.polled_at:
             return  # the same poll told again (a retry's state)
         server.minutes += poll_minutes(server.id, at, server.polled_at, server.poll_interval_s,
@@ -299,6 +304,7 @@ class HistoryRecorder(Listener):
             server.sources[(path, file_id)] = await self._source(server, path, file_id, now)
         daemons, features, read_to = set(), set(), {}
         events, denials, sessions = self._rows(server, pending, daemons, features, read_to)
+        server.ended_early -= daemons
         for path, at in read_to.items():
             log = server.logs[path]
             log.read_to = max(log.read_to or at, at)
@@ -327,7 +333,8 @@ class HistoryRecorder(Listener):
             server.features |= features
         if server.logs and (server.seen_until or 0) > (server.daemons_seen_to or 0):
             # its logs are followed: their daemons' sessions still open are held to here
-            await self.store.daemons_seen(server.id, server.seen_until)
+            await self.store.daemons_seen(server.id, server.seen_until,
+                                          excluding=server.ended_early)
             server.daemons_seen_to = server.seen_until
 
     def _reads(self, server: _Server) -> dict[str, LogPosition]:

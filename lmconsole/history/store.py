@@ -299,20 +299,25 @@ class HistoryStore:
                 await connection.execute(self._insert(schema.features)
                                          .on_conflict_do_nothing(), feature_rows)
             for name, until in sorted((seen_until or {}).items()):
-                await self._daemons_seen(connection, server_id, until, name)
+                await self._daemons_seen(connection, server_id, until,
+                                         schema.vendor_daemons.c.name == name)
 
-    async def daemons_seen(self, server_id: int, until: int) -> None:
-        """Every vendor daemon of a server whose logs are followed, seen until `until`."""
+    async def daemons_seen(self, server_id: int, until: int, *,
+                           excluding: Iterable[str] = ()) -> None:
+        """The vendor daemons of a server whose logs are followed, `excluding` some, seen
+        until `until`."""
+        d = schema.vendor_daemons
         async with self.engine.begin() as connection:
-            await self._daemons_seen(connection, server_id, until)
+            await self._daemons_seen(connection, server_id, until,
+                                     d.c.name.not_in(list(excluding)))
 
     async def _daemons_seen(self, connection, server_id: int, until: int,
-                            name: str | None = None) -> None:
+                            which=None) -> None:
         d = schema.vendor_daemons
         query = update(d).where(d.c.server_id == server_id).values(
             seen_until=func.coalesce(_larger(self.dialect, d.c.seen_until, until), until))
-        if name is not None:
-            query = query.where(d.c.name == name)
+        if which is not None:
+            query = query.where(which)
         await connection.execute(query)
 
     async def still_open_of(self, server_id: int, daemons: Iterable[str]
