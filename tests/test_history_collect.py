@@ -518,6 +518,51 @@ def test_collect_counts_the_seats_in_use_per_minute_from_the_log_and_the_polls(t
     assert hours == [(2, pytest.approx(1.75 / 60))]
 
 
+def import_logs(tmp_path: Path, database: str, *logs: Path) -> dict[str, str]:
+    """`lmconsole import` of the server `arch`'s logs: its summary."""
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    result = subprocess.run(
+        [sys.executable, "-m", "lmconsole", "import", *map(str, logs), "--server", "arch",
+         "--server-tz", ZONE, "--database", database],
+        capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    return {line[:12].strip(): line[13:] for line in result.stdout.splitlines()}
+
+
+def test_a_log_imported_and_collected_is_recorded_once_whichever_came_first(tmp_path):
+    log = tmp_path / "adskflex.log"
+    log.write_text(LOG_HEADER + usage("OUT", "a0") + usage("DENIED", "d0", "10:00:01")
+                   + usage("OUT", "a1", "10:00:02"))
+    database = sqlite(tmp_path)
+    # imported first, the log a collector then follows: what the import wrote is not
+    # written again, and a1's seat, left open, is ended by the IN the collector reads
+    assert import_logs(tmp_path, database, log)["events"] == "3 (3 new)"
+    config = write_config(tmp_path, local_server(Remote(tmp_path), log=log))
+    append(log, usage("IN", "a1", "10:00:03"))
+    collector = Collector(tmp_path, config, database).start()
+    rows = caught_up(database, tmp_path, {"events": 4, "sessions": 2, "denials": 1}, collector)
+    time.sleep(2)  # the whole log read again from its start: nothing more written
+    assert collector.stop() == 0
+    assert history_rows(database, tmp_path) == rows and rows["sources"] == 1
+    # followed first: the log rotated while the collector ran, then imported with its
+    # older sibling: only the lines no collector read are new
+    collector.start()
+    append(log, usage("OUT", "a2", "10:00:04"))
+    caught_up(database, tmp_path, {"events": 5, "sessions": 3}, collector)
+    log.rename(tmp_path / "adskflex.log.1")
+    log.write_text(LOG_HEADER + usage("IN", "a2", "10:00:05"))
+    caught_up(database, tmp_path, {"events": 6, "sessions": 3}, collector)
+    assert collector.stop() == 0
+    older = tmp_path / "adskflex.log.2"
+    older.write_text("9:00:00 (lmgrd) TIMESTAMP 3/2/2026\n" + usage("OUT", "z0", "9:00:01"))
+    summary = import_logs(tmp_path, database, older, tmp_path / "adskflex.log.1")
+    assert summary["events"] == "6 (1 new)"
+    assert {s["user"]: s["end_kind"] for s in listed(database, "sessions", tmp_path)} == {
+        "a0": "still_open", "a1": "in", "a2": "in", "z0": "still_open"}
+    assert history_rows(database, tmp_path)["events"] == 7
+    assert sums_are_exact(database) == 2
+
+
 def test_a_retired_daemons_seats_are_not_held_on_by_the_logs_collect_follows(tmp_path):
     # imported: MLM's log, which ends at 11:00 with carol's seat out (the daemon retired),
     # and adskflex's, which goes on to 12:00; then collect follows adskflex's new log

@@ -217,6 +217,25 @@ def test_the_autumn_dst_change_reads_the_hour_twice_in_order(tmp_path):
         "2026-10-25T00:59:50+00:00", "2026-10-25T01:40:00+00:00"]
 
 
+def test_without_server_tz_the_zone_is_the_one_the_servers_history_was_read_in(tmp_path):
+    first = log(tmp_path / "mlm.log.1", " 8:00:00 (lmgrd) TIMESTAMP 3/2/2026",
+                ' 9:00:00 (MLM) OUT: "MATLAB" jdoe@host1')
+    later = log(tmp_path / "mlm.log", " 8:00:00 (lmgrd) TIMESTAMP 3/3/2026",
+                ' 9:00:00 (MLM) IN: "MATLAB" jdoe@host1')
+    imported(tmp_path, first)  # in Europe/Madrid; the machine's zone is another
+    env_tz = {**os.environ, "TZ": "America/New_York"}
+    result = subprocess.run(
+        [sys.executable, "-m", "lmconsole", "import", str(later), "--server", "upm",
+         "--database", database(tmp_path)], capture_output=True, text=True, timeout=120,
+        env={**env_tz, "XDG_CONFIG_HOME": str(tmp_path / "config"),
+             "XDG_DATA_HOME": str(tmp_path / "data")})
+    assert result.returncode == 0, result.stderr
+    assert "Europe/Madrid" in result.stdout  # the time span, in the zone it was read in
+    (session,) = listed(tmp_path, "sessions")
+    assert (session["start"], session["end"]) == ("2026-03-02T08:00:00+00:00",
+                                                  "2026-03-03T08:00:00+00:00")
+
+
 def test_a_log_without_any_date_is_dated_by_its_modification_time(tmp_path):
     log = tmp_path / "undated.log"
     log.write_text('23:59:00 (adskflex) OUT: "AutoCAD" a@h1\n'

@@ -76,3 +76,21 @@ def test_a_sessions_project_goes_with_it_while_open_carried_and_when_it_ends():
     ended += next_import.observe("IN", 40, "adskflex", "AutoCAD", "ann", "pc1", 1, None, 2, 50)
     assert [(s.byte_offset, s.project, s.end_at) for s in ended] == \
         [(100, "bridge-2027", 30), (200, None, 40)]
+
+
+def test_a_file_read_again_from_its_start_forgets_its_open_sessions_and_no_other():
+    # carried from an import: two of file 7 (one admitted, one still waiting), one of file 8
+    kept = Session(8, 9, "adskflex", "Revit", "bob", None, 1, False, 5)
+    tracker = SessionTracker([Session(7, 5, "adskflex", "Revit", "bob", None, 1, False, 50),
+                              Session(7, 6, "adskflex", "Revit", "bob", None, 1, False, 6),
+                              kept])
+    opened = out(tracker, 10, 100)  # file 1's: admits the two that started before 10
+    tracker.forget_source(7)
+    assert [(s.source_id, s.byte_offset) for s in tracker.still_open()] == [(8, 9), (1, 100)]
+    # file 7 read again: its OUT opens the session once; two INs end bob's two seats
+    tracker.observe("OUT", 6, "adskflex", "Revit", "bob", None, 1, None, 7, 6)
+    (ended,) = tracker.observe("IN", 60, "adskflex", "Revit", "bob", None, 1, None, 7, 70)
+    assert ended is kept  # the oldest
+    (ended,) = tracker.observe("IN", 61, "adskflex", "Revit", "bob", None, 1, None, 7, 71)
+    assert (ended.source_id, ended.byte_offset, ended.end_kind) == (7, 6, END_IN)
+    assert tracker.still_open() == [opened]

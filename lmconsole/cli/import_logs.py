@@ -32,7 +32,8 @@ def add_parser(commands) -> None:
                            help="the server the logs are of (need not be configured)")
     importing.add_argument("--server-tz", metavar="ZONE",
                            help="the zone the server wrote its times in (default: the "
-                                "configured server's, else this machine's)")
+                                "configured server's, else the one its history was read "
+                                "in, else this machine's)")
     importing.set_defaults(run=run)
 
 
@@ -52,9 +53,12 @@ async def import_logs(args: argparse.Namespace) -> int:
     elif configured is not None:
         tz, time_zone = configured.tz, configured.timezone
     else:
-        tz, time_zone = local_zone(), None
+        tz = time_zone = None
     store = await open_store(args, config)
     try:
+        if tz is None:  # the zone its history was read in, if it has one
+            time_zone = await store.server_time_zone(args.server)
+            tz = zone(time_zone, "the history's zone of the server") or local_zone()
         with _progress_bar(args.files) as progress:
             importer = Importer(store, ADAPTERS[manager], server=args.server, tz=tz,
                                 time_zone=time_zone, now=datetime.now(UTC), progress=progress)

@@ -28,7 +28,14 @@ from lmconsole.history.logfiles import LogFile, LogFileError
 from lmconsole.history.occupancy import DAY, ReadingCount, count_read
 from lmconsole.history.schema import DENIAL_KINDS
 from lmconsole.history.sessions import LMGRD, SessionTracker
-from lmconsole.history.store import HistoryStore, SourceRow, StoreError, shown_url
+from lmconsole.history.store import (
+    FOLLOWED,
+    HistoryStore,
+    KnownLine,
+    SourceRow,
+    StoreError,
+    shown_url,
+)
 from lmconsole.model import Diagnostic, EventKind
 
 BATCH_EVENTS = 20_000  # rows written per transaction
@@ -65,6 +72,7 @@ class LogPlan:
     start_date: date
     first_at: datetime | None
     dated: bool  # False: the log names no date; start_date counts back from its mtime
+    first_line: KnownLine | None = None  # its first event, which a followed log may hold
 
 
 Progress = Callable[[int], None]  # bytes of the files on disk read since the last call
@@ -82,12 +90,15 @@ class Importer:
         self.now = int(now.timestamp())
         self.progress = progress or (lambda _bytes: None)
         self.summary = ImportSummary()
+        self.followed: set[int] = set()  # the ids of the sources a collector follows
 
     async def run(self, paths: Sequence[str | Path]) -> ImportSummary:
         plans = self.plans(paths)
         server_id = await self.store.server_id(self.server, manager=self.adapter.kind,
                                                time_zone=self.time_zone)
-        sources = [await self._source(server_id, plan.file) for plan in plans]
+        sources = [await self._source(server_id, plan) for plan in plans]
+        # followed by a collector: known where it follows them, not where they were imported
+        self.followed = {source.id for source in sources if source.identity.startswith(FOLLOWED)}
         source_ids = [source.id for source in sources]
         events_before = await self.store.event_count(source_ids)
         tracker = SessionTracker()
@@ -180,13 +191,16 @@ class Importer:
                                            start_date=PROBE_DATE)
         first = last = None
         first_undated = False
+        first_offset = previous_offset = 0
         with file.open() as stream:
-            for _offset, text in file.lines(stream):
+            for line_no, (offset, text) in enumerate(file.lines(stream), 1):
                 event = reader.feed(text)
                 if event is not None:
                     if first is None:
                         first, first_undated = event, reader.log_start_date is None
+                        first_offset = offset if event.line == line_no else previous_offset
                     last = event
+                previous_offset = offset
                 if first is not None and reader.log_start_date is not None:
                     break
             else:
@@ -203,7 +217,10 @@ class Importer:
         shift = timedelta(days=(start - PROBE_DATE).days)
         first_at = first.at + shift if first is not None and (first_undated or not dated) \
             else (first.at if first is not None else None)
-        return LogPlan(file, start, first_at, dated)
+        first_line = None if first is None else KnownLine(
+            first_offset, _epoch(first_at), KIND_TEXT[first.kind], first.daemon,
+            first.feature, first.user)
+        return LogPlan(file, start, first_at, dated, first_line)
 
     def _counted_back_from_mtime(self, file: LogFile, last_probe_date: date) -> date:
         """The start date of a log that names none: its last event was written on the day
@@ -216,10 +233,14 @@ class Importer:
                f"{start.isoformat()}", "", self.server)))
         return start
 
-    async def _source(self, server_id: int, file: LogFile) -> SourceRow:
+    async def _source(self, server_id: int, plan: LogPlan) -> SourceRow:
+        """The file's source; one a collector follows (or followed), if it holds the file's
+        first event: then the file's lines are the rows it wrote, not written again."""
+        file = plan.file
         return await self.store.source(server_id, file.identity.digest,
                                        file.identity.prefix_bytes, str(file.path),
-                                       file.digest_of_first, self.now)
+                                       file.digest_of_first, self.now,
+                                       holding=plan.first_line)
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -273,8 +294,9 @@ class Importer:
             summary.last_at = max(summary.last_at or last_at, last_at)
             summary.written_to = _later(summary.written_to, written_to)
         await self.store.source_read(
-            source_id, path=str(file.path), bytes_read=size, lines_read=line_no,
-            first_at=_epoch(first_at), last_at=_epoch(last_at), now=self.now)
+            source_id, path=None if source_id in self.followed else str(file.path),
+            bytes_read=size, lines_read=line_no, first_at=_epoch(first_at),
+            last_at=_epoch(last_at), now=self.now)
         return _epoch(written_to) if first_at is not None else None
 
 

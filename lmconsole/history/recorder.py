@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 
 from lmconsole.history.audit_copy import AuditCopy
 from lmconsole.history.missed_ends import MissedEnds
@@ -39,7 +40,7 @@ from lmconsole.history.occupancy import (
 from lmconsole.history.poll_sessions import PollSessions
 from lmconsole.history.schema import DENIAL_KINDS
 from lmconsole.history.sessions import LMGRD, SessionTracker
-from lmconsole.history.store import HistoryStore
+from lmconsole.history.store import FOLLOWED, HistoryStore, KnownLine
 from lmconsole.model import Event, ServerStatus, Status
 from lmconsole.monitor import Listener, LogGap, ServerState
 from lmconsole.transport import LogPosition
@@ -51,7 +52,6 @@ OCCUPANCY_S = 60.0  # a collector counts the seats in use per minute this often
 RETENTION_S = 86_400.0  # and deletes what is older than the retention this often
 FLUSH_ROWS = 5_000  # or this many queued events of one server; and at most this many a batch
 MAX_BACKLOG = 4 * FLUSH_ROWS  # queued events beyond which a follow waits for the writer
-FOLLOWED = "follow:"  # the identity of a followed log's source: this and the file's identity
 QUIET_S = 10.0  # a followed log from which no line came for this long is read to its end
 GAP_LOG = "log"
 GAP_POLL = "poll"
@@ -298,10 +298,12 @@ class HistoryRecorder(Listener):
                 and all(read == server.logs[path].recorded for path, read in reads.items()):
             return
         now = int(self.now().timestamp())
-        files = {(path, where.file_id) for _event, where, path in pending}
-        files |= {(path, read.file_id) for path, read in reads.items()}
-        for path, file_id in files - server.sources.keys():
-            server.sources[(path, file_id)] = await self._source(server, path, file_id, now)
+        for key, (event, where) in _first_events(server, pending, reads).items():
+            server.sources[key] = await self._source(server, *key, now, event, where)
+        for path, read in list(reads.items()):
+            if (path, read.file_id) not in server.sources:  # no event read in it yet
+                server.logs[path].recorded = read
+                del reads[path]
         daemons, features, read_to = set(), set(), {}
         events, denials, sessions = self._rows(server, pending, daemons, features, read_to)
         server.ended_early -= daemons
@@ -362,10 +364,18 @@ class HistoryRecorder(Listener):
         ended = server.missed_ends.ended(server.tracker, read_to, quiet)
         return [session.row(server.id) for session in ended]
 
-    async def _source(self, server: _Server, path: str, file_id: str | None, now: int) -> int:
+    async def _source(self, server: _Server, path: str, file_id: str | None, now: int,
+                      first: Event, where: LogPosition) -> int:
+        """The source of a followed log file, made when its first event is written; the one
+        an import made of it, if that holds this event (then the file, read again here from
+        its start, opens again the sessions the import left open)."""
         identity = FOLLOWED + (file_id or f"unknown:{path}")
+        line = KnownLine(where.offset, int(first.at.timestamp()), first.kind.value,
+                         first.daemon, first.feature, first.user)
         source = await self.store.source(server.id, identity, 0, path,
-                                         lambda _size: identity, now)
+                                         lambda _size: identity, now, holding=line, claim=True)
+        if source.identity != identity:
+            server.tracker.forget_source(source.id)
         return source.id
 
     def _rows(self, server: _Server, pending: list[tuple[Event, LogPosition, str]],
@@ -404,6 +414,24 @@ class HistoryRecorder(Listener):
             if tracker.opened is not None:
                 sessions.append(tracker.opened.row(server_id))
         return events, denials, sessions
+
+
+def _first_events(server: _Server, batch: list[tuple[Event, LogPosition, str]],
+                  reads: dict[str, LogPosition]
+                  ) -> dict[tuple[str, str | None], tuple[Event, LogPosition]]:
+    """Per log file of the batch or read, with no source yet, its first event queued (in
+    the batch or after it); a file with none has no source until it has one."""
+    files = {(path, where.file_id) for _event, where, path in batch}
+    files |= {(path, read.file_id) for path, read in reads.items()}
+    files -= server.sources.keys()
+    first: dict[tuple[str, str | None], tuple[Event, LogPosition]] = {}
+    if files:
+        for event, where, path in chain(batch, server.pending):
+            if (path, where.file_id) in files:
+                first.setdefault((path, where.file_id), (event, where))
+                if len(first) == len(files):
+                    break
+    return first
 
 
 def _logs_read_to(server: _Server) -> tuple[int | None, bool]:

@@ -191,6 +191,25 @@ class SessionTracker:
         session.end_at, session.end_kind = at, kind
         return True
 
+    def forget_source(self, source_id: int) -> None:
+        """Forget the sessions open of that log file, carried or not: it is being read again
+        from its start, which opens them again."""
+        for key, held in list(self._open.items()):
+            self._open[key] = kept = _without_source(held, source_id)
+            if not kept:
+                del self._open[key]
+        carried, keys = self._carried, self._carried_keys
+        kept = [n for n in range(len(keys)) if carried[n * FIELDS + SOURCE] != source_id]
+        if len(kept) < len(keys):
+            self._carried = array("q")
+            for n in kept:
+                self._carried.extend(carried[n * FIELDS:(n + 1) * FIELDS])
+            self._carried_keys = [keys[n] for n in kept]
+        for line in [line for line in self._handed_out if line[0] == source_id]:
+            self._handed_out.pop(line, None)
+        for line in [line for line in self._projects if line[0] == source_id]:
+            del self._projects[line]
+
     def _admit_carried(self, at: int) -> None:
         carried, keys = self._carried, self._carried_keys
         while keys and carried[START - FIELDS] <= at:
@@ -259,6 +278,14 @@ class SessionTracker:
             if session is not None:
                 return session
         return _session(key, fields, project)
+
+
+def _without_source(held: array, source_id: int) -> array:
+    kept = array("q")
+    for start in range(0, len(held), FIELDS):
+        if held[start + SOURCE] != source_id:
+            kept.extend(held[start:start + FIELDS])
+    return kept
 
 
 def _find(held: array, source_id: int, byte_offset: int) -> int | None:

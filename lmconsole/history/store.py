@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import Index, case, event, func, or_, select, text, update
 from sqlalchemy.dialects import sqlite
@@ -102,6 +103,9 @@ def _gaps_upsert(insert, dialect: str):
                              (row.reason.is_(None), new.reason),
                              else_=row.reason + "; " + new.reason)})
 
+FOLLOWED = "follow:"  # the identity of a followed log's source: this and the file's identity
+
+
 @dataclass(frozen=True, slots=True)
 class SourceRow:
     id: int
@@ -109,6 +113,19 @@ class SourceRow:
     identity: str = ""
     last_at: int | None = None  # its last event
     read_at: int | None = None  # when it was last read
+
+
+class KnownLine(NamedTuple):
+    """An event line of a log file as the history keeps it: where it lies in the file, and
+    what it says. The same line at the same place is the same file, however it was read
+    (imported, or followed by a collector)."""
+
+    byte_offset: int
+    at: int
+    kind: str
+    daemon: str
+    feature: str | None
+    user: str | None
 
 
 class HistoryStore:
@@ -232,18 +249,27 @@ class HistoryStore:
             return await connection.scalar(
                 select(schema.servers.c.id).where(schema.servers.c.name == name))
 
+    async def server_time_zone(self, name: str) -> str | None:
+        """The zone a server's times were last read in (an import's or a collector's)."""
+        servers = schema.servers
+        rows = await self.rows(select(servers.c.time_zone).where(servers.c.name == name))
+        return rows[0][0] if rows else None
+
     async def source(self, server_id: int, digest: str, prefix_bytes: int, path: str,
-                     digest_of_first, now: int) -> SourceRow:
+                     digest_of_first, now: int, *, holding: KnownLine | None = None,
+                     claim: bool = False) -> SourceRow:
         """The log file of `server_id` with this identity, added if it is new. A file known
         from when it was shorter than the identity's length (`digest_of_first(n)` is this
-        file's digest of its first n bytes) is the same file: its identity is lengthened."""
+        file's digest of its first n bytes) is the same file: its identity is lengthened.
+        So is the file that holds the line `holding` (this file's), read another way; with
+        `claim` it is known by this identity from now on."""
         sources = schema.sources
         async with self.engine.begin() as connection:
             row = (await connection.execute(
                 select(sources.c.id, sources.c.bytes_read)
                 .where(sources.c.server_id == server_id, sources.c.identity == digest))).first()
             if row is not None:
-                return SourceRow(row.id, row.bytes_read)
+                return SourceRow(row.id, row.bytes_read, digest)
             shorter = (await connection.execute(
                 select(sources.c.id, sources.c.identity, sources.c.prefix_bytes,
                        sources.c.bytes_read)
@@ -254,7 +280,14 @@ class HistoryStore:
                     await connection.execute(
                         update(sources).where(sources.c.id == known.id)
                         .values(identity=digest, prefix_bytes=prefix_bytes))
-                    return SourceRow(known.id, known.bytes_read)
+                    return SourceRow(known.id, known.bytes_read, digest)
+            if holding is not None:
+                held = await self._source_holding(connection, server_id, holding)
+                if held is not None:
+                    if claim:
+                        await connection.execute(update(sources).where(sources.c.id == held.id)
+                                                 .values(identity=digest, path=path))
+                    return held
             await connection.execute(
                 self._insert(sources).on_conflict_do_nothing(
                     index_elements=["server_id", "identity"]),
@@ -263,16 +296,31 @@ class HistoryStore:
             row = (await connection.execute(
                 select(sources.c.id, sources.c.bytes_read)
                 .where(sources.c.server_id == server_id, sources.c.identity == digest))).one()
-            return SourceRow(row.id, row.bytes_read)
+            return SourceRow(row.id, row.bytes_read, digest)
 
-    async def source_read(self, source_id: int, *, path: str, bytes_read: int,
+    @staticmethod
+    async def _source_holding(connection, server_id: int, line: KnownLine) -> SourceRow | None:
+        e, s = schema.events, schema.sources
+        row = (await connection.execute(
+            select(s.c.id, s.c.bytes_read, s.c.identity).join(e, e.c.source_id == s.c.id)
+            .where(e.c.server_id == server_id, e.c.at == line.at,
+                   e.c.byte_offset == line.byte_offset, e.c.kind == line.kind,
+                   e.c.daemon == line.daemon, e.c.feature.is_not_distinct_from(line.feature),
+                   e.c.user_name.is_not_distinct_from(line.user))
+            .order_by(s.c.id).limit(1))).first()
+        return None if row is None else SourceRow(row.id, row.bytes_read, row.identity)
+
+    async def source_read(self, source_id: int, *, path: str | None, bytes_read: int,
                           lines_read: int, first_at: int | None, last_at: int | None,
                           now: int) -> None:
-        """How far a source has been read (never less than before), and its time span."""
+        """How far a source has been read (never less than before), and its time span;
+        where it was read (None: where it was before)."""
         sources = schema.sources
-        values = {"path": path, "read_at": now,
+        values = {"read_at": now,
                   "bytes_read": _larger(self.dialect, sources.c.bytes_read, bytes_read),
                   "lines_read": _larger(self.dialect, sources.c.lines_read, lines_read)}
+        if path is not None:
+            values["path"] = path
         if first_at is not None:
             values["first_at"] = func.coalesce(_smaller(self.dialect, sources.c.first_at,
                                                         first_at), first_at)
