@@ -529,11 +529,14 @@ def import_logs(tmp_path: Path, database: str, *logs: Path) -> dict[str, str]:
     return {line[:12].strip(): line[13:] for line in result.stdout.splitlines()}
 
 
-def test_a_log_imported_and_collected_is_recorded_once_whichever_came_first(tmp_path):
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_log_imported_and_collected_is_recorded_once_whichever_came_first(tmp_path, engine,
+                                                                            request):
     log = tmp_path / "adskflex.log"
     log.write_text(LOG_HEADER + usage("OUT", "a0") + usage("DENIED", "d0", "10:00:01")
                    + usage("OUT", "a1", "10:00:02"))
-    database = sqlite(tmp_path)
+    database = sqlite(tmp_path) if engine == "sqlite" else \
+        request.getfixturevalue("postgres").new_database()
     # imported first, the log a collector then follows: what the import wrote is not
     # written again, and a1's seat, left open, is ended by the IN the collector reads
     assert import_logs(tmp_path, database, log)["events"] == "3 (3 new)"
