@@ -236,6 +236,24 @@ def test_without_server_tz_the_zone_is_the_one_the_servers_history_was_read_in(t
                                                   "2026-03-03T08:00:00+00:00")
 
 
+@pytest.mark.parametrize("compressed", [False, True])
+def test_a_line_of_megabytes_is_cut_and_the_lines_after_it_are_read(tmp_path, compressed):
+    text = "\n".join((" 8:00:00 (lmgrd) TIMESTAMP 3/2/2026",
+                      ' 9:00:00 (MLM) OUT: "MATLAB" jdoe@host1  ' + "x" * 3_000_000,
+                      ' 9:30:00 (MLM) IN: "MATLAB" jdoe@host1',
+                      ' 9:40:00 (MLM) OUT: "MATLAB" ann@host2')) + "\n"
+    path = tmp_path / ("mlm.log.gz" if compressed else "mlm.log")
+    path.write_bytes(gzip.compress(text.encode()) if compressed else text.encode())
+    result = lmconsole(tmp_path, "import", str(path), "--server", "upm", "--server-tz",
+                       "Europe/Madrid", "--database", database(tmp_path))
+    assert summary(result)["events"] == "3 (3 new)"
+    assert "1 line(s) longer than 65,536 bytes (the first at byte 36): read to there" \
+        in result.stderr
+    assert [(s["user"], s["end_kind"]) for s in listed(tmp_path, "sessions")] == [
+        ("jdoe", "in"), ("ann", "still_open")]
+    assert imported(tmp_path, path)["events"] == "3 (0 new)"  # the same offsets again
+
+
 def test_a_log_without_any_date_is_dated_by_its_modification_time(tmp_path):
     log = tmp_path / "undated.log"
     log.write_text('23:59:00 (adskflex) OUT: "AutoCAD" a@h1\n'

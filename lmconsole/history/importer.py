@@ -24,7 +24,7 @@ from pathlib import Path
 from lmconsole.adapter import LicenceManagerAdapter
 from lmconsole.gc_pause import collector_paused
 from lmconsole.history.bulk_writer import IN_FLIGHT, BulkWriterError
-from lmconsole.history.logfiles import LogFile, LogFileError
+from lmconsole.history.logfiles import LINE_BYTES_MAX, LogFile, LogFileError
 from lmconsole.history.occupancy import DAY, ReadingCount, count_read
 from lmconsole.history.schema import DENIAL_KINDS
 from lmconsole.history.sessions import LMGRD, SessionTracker
@@ -289,6 +289,11 @@ class Importer:
         summary.lines += line_no
         summary.events = writer.event_count
         summary.diagnostics.extend((str(file.path), d) for d in reader.diagnostics)
+        if file.lines_cut:
+            summary.diagnostics.append((str(file.path), Diagnostic(
+                1, f"{file.lines_cut} line(s) longer than {LINE_BYTES_MAX:,} bytes (the first "
+                   f"at byte {file.first_cut_at:,}): read to there, the rest skipped", "",
+                self.server)))
         if first_at is not None:
             summary.first_at = min(summary.first_at or first_at, first_at)
             summary.last_at = max(summary.last_at or last_at, last_at)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 IDENTITY_BYTES = 8192  # beyond lmgrd's start-up banner, which names its pid and the date
+LINE_BYTES_MAX = 65_536  # a longer line is read to here, the rest skipped (no log writes one)
 GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -43,6 +44,8 @@ class LogFile:
         if b"\0" in head:
             raise LogFileError(f"{self.path}: a binary file, not a log (it holds NUL bytes)")
         self.identity = LogIdentity(hashlib.sha256(head).hexdigest(), len(head))
+        self.lines_cut = 0  # lines longer than LINE_BYTES_MAX, read to there
+        self.first_cut_at: int | None = None  # the byte offset of the first
 
     def open(self) -> BinaryIO:
         raw = open(self.path, "rb")  # noqa: SIM115 - handed to the caller, who closes it
@@ -63,14 +66,19 @@ class LogFile:
 
     def lines(self, stream: BinaryIO) -> Iterator[tuple[int, str]]:
         """(byte offset, line without its line end) for every line of `stream`. Bytes that
-        are not UTF-8 are read as Latin-1 (old Windows servers). A gzip file that breaks
-        off ends the lines and raises LogFileError."""
-        offset = 0
+        are not UTF-8 are read as Latin-1 (old Windows servers). A line longer than
+        LINE_BYTES_MAX is read to there (counted in `lines_cut`): memory does not grow with
+        a line either. A gzip file that breaks off ends the lines and raises LogFileError."""
+        offset = self.lines_cut = 0
+        readline = stream.readline
         try:
-            for raw in stream:
+            while raw := readline(LINE_BYTES_MAX):
                 size = len(raw)
                 if raw[-1:] == b"\n":
                     raw = raw[:-1]
+                elif size == LINE_BYTES_MAX:
+                    self.first_cut_at = offset if self.lines_cut == 0 else self.first_cut_at
+                    size += self._skip_rest_of_line(readline)
                 try:
                     text = raw.decode()
                 except UnicodeDecodeError:
@@ -80,6 +88,16 @@ class LogFile:
         except (OSError, EOFError, zlib.error) as error:
             raise LogFileError(f"{self.path}: broken off at byte {offset:,} of its content "
                                f"({error})") from None
+
+    def _skip_rest_of_line(self, readline) -> int:
+        """Reads past the rest of a line cut at LINE_BYTES_MAX; its size."""
+        self.lines_cut += 1
+        skipped = 0
+        while piece := readline(LINE_BYTES_MAX):
+            skipped += len(piece)
+            if piece[-1:] == b"\n":
+                break
+        return skipped
 
     def position_on_disk(self, stream: BinaryIO) -> int:
         """How far into the file on disk `stream` has read (for a progress bar)."""
