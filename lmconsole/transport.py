@@ -26,6 +26,34 @@ class FileStat(NamedTuple):
     mode: int
 
 
+# A log line is read to here, the rest of it skipped (no licence manager writes one as long):
+# neither memory nor time grows with a line that does not end.
+LINE_BYTES_MAX = 65_536
+
+
+class LineSplitter:
+    """Splits the chunks of a stream into its lines, carrying the unfinished last one from
+    chunk to chunk: of a line longer than LINE_BYTES_MAX only what the chunk that ends it
+    holds is kept past there, each chunk copied once, however long the line."""
+
+    def __init__(self) -> None:
+        self.partial = b""  # the unfinished line's start (at most LINE_BYTES_MAX bytes)
+        self.partial_size = 0  # its size
+
+    def lines(self, chunk: bytes) -> list[tuple[bytes, int]]:
+        """(line without its newline, its size with it) of each line `chunk` ends."""
+        *complete, rest = chunk.split(b"\n")
+        lines = [(line, len(line) + 1) for line in complete]
+        if lines and self.partial_size:
+            first, size = lines[0]
+            lines[0] = self.partial + first, size + self.partial_size
+            self.partial, self.partial_size = b"", 0
+        if len(self.partial) < LINE_BYTES_MAX:
+            self.partial += rest[:LINE_BYTES_MAX - len(self.partial)]
+        self.partial_size += len(rest)
+        return lines
+
+
 class LogPosition(NamedTuple):
     """How far a follow has read a log: the file's identity (its inode, as text; the
     simulator's log; None when unknown) and the bytes read from it, up to the end of the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import subprocess
 import sys
@@ -12,12 +13,16 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lmconsole.adapters.transports import local
 from lmconsole.adapters.transports.local import LocalTransport
 from lmconsole.transport import (
+    LINE_BYTES_MAX,
     FileChangedError,
     FollowItem,
+    LineSplitter,
     LogLine,
     LogMissingError,
     LogOpened,
@@ -295,6 +300,43 @@ async def read_until_stopped(log: Path, lines: list[str], start: LogPosition | N
 async def resumed(log: Path, start: LogPosition, count: int) -> tuple[list[str], Follower]:
     follower = Follower(LocalTransport().follow(str(log), start))
     return [await follower.next() for _ in range(count)], follower
+
+
+def test_a_line_of_megabytes_is_cut_and_the_position_after_it_is_exact(tmp_path):
+    log = tmp_path / "debug.log"
+    log.write_text("")
+
+    async def body(follower: Follower) -> None:
+        append(log, "first\n")
+        assert await follower.next() == "first"
+        for _ in range(3):  # a line without its end for megabytes, written bit by bit
+            append(log, "x" * 1_500_000)
+            await asyncio.sleep(0.1)
+        append(log, "\nlast\n")
+        assert await follower.next() == "x" * LINE_BYTES_MAX
+        assert await follower.next() == "last"
+        assert follower.position.offset == log.stat().st_size
+
+    run(following(LocalTransport(), log, body))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.binary(max_size=40), st.sampled_from([b"\n", b"y" * 70_000])),
+                max_size=12),
+       st.lists(st.integers(1, 90_000), min_size=1, max_size=8))
+def test_the_line_splitter_gives_each_line_cut_with_its_whole_size_however_chunked(pieces,
+                                                                                  sizes):
+    data = b"".join(pieces)
+    splitter, lines, at = LineSplitter(), [], 0
+    for size in itertools.cycle(sizes):
+        if at >= len(data):
+            break
+        lines += splitter.lines(data[at:at + size])
+        at += size
+    *complete, rest = data.split(b"\n")
+    assert [(line[:LINE_BYTES_MAX], size) for line, size in lines] == [
+        (line[:LINE_BYTES_MAX], len(line) + 1) for line in complete]
+    assert splitter.partial_size == len(rest) and splitter.partial == rest[:LINE_BYTES_MAX]
 
 
 def test_a_follow_started_again_from_its_position_reads_each_line_once(tmp_path):

@@ -16,13 +16,15 @@ import signal
 import stat
 import tempfile
 import zlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 
 from lmconsole.transport import (
+    LINE_BYTES_MAX,
     CommandResult,
     FileChangedError,
     FileStat,
     FollowItem,
+    LineSplitter,
     LogLine,
     LogMissingError,
     LogOpened,
@@ -124,10 +126,10 @@ class _Tail:
         self.file = None
         self.file_id: str | None = None
         self.offset = 0
-        self.partial = b""
+        self.splitter = LineSplitter()
         self.vanished = False  # the path names no file (said once, until one appears)
 
-    def open_at(self, start: LogPosition | None) -> list[FollowItem]:
+    def open_at(self, start: LogPosition | None) -> Iterator[FollowItem]:
         """Open the log where a follow from `start` begins; what to yield first."""
         info = self._stat()
         if info is None:
@@ -135,17 +137,21 @@ class _Tail:
                                   f"{os.strerror(errno.ENOENT)}")
         current = _file_id(self.path, info)
         if start is None:
-            return self._open(self.path, info.st_size)
+            yield from self._open(self.path, info.st_size)
+            return
         same = start.file_id is None or same_file(start.file_id, current)
         if same and info.st_size >= start.offset:
-            return self._open(self.path, start.offset)
+            yield from self._open(self.path, start.offset)
+            return
         rotated = None if start.file_id is None else _find_rotated(self.path, start.file_id)
         if rotated is None:
             in_place = inode_of(start.file_id) in (None, inode_of(current))
-            return self._open(self.path, 0, lost=LOST_TRUNCATED if in_place else LOST_ROTATED)
-        items = self._open(rotated, start.offset)
-        items += self.drain()
-        return items + self._open(self.path, 0)
+            yield from self._open(self.path, 0,
+                                  lost=LOST_TRUNCATED if in_place else LOST_ROTATED)
+            return
+        yield from self._open(rotated, start.offset)
+        yield from self.drain()
+        yield from self._open(self.path, 0)
 
     def _stat(self) -> os.stat_result | None:
         try:
@@ -164,7 +170,7 @@ class _Tail:
         except OSError as error:
             raise TransportError(f"cannot follow {path}: {error.strerror or error}") from None
         self.close()
-        self.file, self.partial, self.vanished = file, b"", False
+        self.file, self.splitter, self.vanished = file, LineSplitter(), False
         self.file_id = _file_id(path, os.fstat(file.fileno()))
         self.offset = offset
         file.seek(offset)
@@ -175,35 +181,35 @@ class _Tail:
             self.file.close()
             self.file = None
 
-    def poll(self) -> list[FollowItem]:
-        items = self.drain()
+    def poll(self) -> Iterator[FollowItem]:
+        yield from self.drain()
         info = self._stat()
         if info is None:  # rotated away or deleted: keep the old file until a new one appears
-            if self.vanished:
-                return items
-            self.vanished = True
-            return items + [LogVanished(LogPosition(self.file_id, self.offset))]
-        # appeared (after it went: a new file, even where its inode number is used again)
-        # or replaced
-        if self.file is None or self.vanished or _inode(info) != inode_of(self.file_id):
-            return items + self._open(self.path, 0) + self.drain()
-        if info.st_size < self.offset:  # truncated in place
-            return items + self._open(self.path, 0) + self.drain()
-        return items
+            if not self.vanished:
+                self.vanished = True
+                yield LogVanished(LogPosition(self.file_id, self.offset))
+            return
+        # appeared (after it went: a new file, even where its inode number is used again),
+        # replaced, or truncated in place
+        if self.file is None or self.vanished or _inode(info) != inode_of(self.file_id) \
+                or info.st_size < self.offset:
+            yield from self._open(self.path, 0)
+            yield from self.drain()
 
-    def drain(self) -> list[FollowItem]:
+    def drain(self) -> Iterator[FollowItem]:
+        """The lines written since, read a chunk at a time as they are taken: however far
+        behind the follow is, memory holds one chunk's."""
         if self.file is None:
-            return []
-        lines: list[FollowItem] = []
+            return
         while chunk := self.file.read(READ_CHUNK):
-            *complete, partial = (self.partial + chunk).split(b"\n")
-            offset = self.offset - len(self.partial)
-            for line in complete:
-                offset += len(line) + 1
-                lines.append(LogLine(decode_line(line), LogPosition(self.file_id, offset)))
+            end = self.offset - self.splitter.partial_size
             self.offset += len(chunk)
-            self.partial = partial
-        return lines
+            lines = []
+            for line, size in self.splitter.lines(chunk):
+                end += size
+                lines.append(LogLine(decode_line(line[:LINE_BYTES_MAX]),
+                                     LogPosition(self.file_id, end)))
+            yield from lines
 
 
 def _inode(info: os.stat_result) -> str:

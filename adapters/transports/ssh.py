@@ -48,9 +48,11 @@ from typing import TypeVar
 import asyncssh
 
 from lmconsole.transport import (
+    LINE_BYTES_MAX,
     CommandResult,
     FileStat,
     FollowItem,
+    LineSplitter,
     LogLine,
     LogMissingError,
     LogOpened,
@@ -617,7 +619,7 @@ class _FollowOutput:
         self.marker = f"lmconsole-{secrets.token_hex(8)}"
         self._marker = self.marker.encode()
         self.position: LogPosition | None = None  # after the last line handed over
-        self.partial = b""
+        self.splitter = LineSplitter()
 
     def start_arguments(self) -> tuple[str, str]:
         if self.start is None:
@@ -625,9 +627,8 @@ class _FollowOutput:
         return self.start.file_id or "?", str(self.start.offset)
 
     def feed(self, chunk: bytes) -> list[FollowItem]:
-        *complete, self.partial = (self.partial + chunk).split(b"\n")
         items: list[FollowItem] = []
-        for raw in complete:
+        for raw, size in self.splitter.lines(chunk):
             at = raw.find(self._marker)
             if at >= 0:  # what stands before it is the unfinished end of a rotated file
                 items.append(self._opened(raw[at:].decode("ascii", "replace").split()))
@@ -636,8 +637,8 @@ class _FollowOutput:
                     items.append(notice)
             elif self.position is not None:
                 file_id, offset = self.position
-                self.position = LogPosition(file_id, offset + len(raw) + 1)
-                items.append(LogLine(decode_line(raw), self.position))
+                self.position = LogPosition(file_id, offset + size)
+                items.append(LogLine(decode_line(raw[:LINE_BYTES_MAX]), self.position))
         return items
 
     def _opened(self, words: list[str]) -> LogOpened:

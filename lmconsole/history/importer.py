@@ -24,7 +24,7 @@ from pathlib import Path
 from lmconsole.adapter import LicenceManagerAdapter
 from lmconsole.gc_pause import collector_paused
 from lmconsole.history.bulk_writer import IN_FLIGHT, BulkWriterError
-from lmconsole.history.logfiles import LINE_BYTES_MAX, LogFile, LogFileError
+from lmconsole.history.logfiles import LogFile, LogFileError
 from lmconsole.history.occupancy import DAY, ReadingCount, count_read
 from lmconsole.history.schema import DENIAL_KINDS
 from lmconsole.history.sessions import LMGRD, SessionTracker
@@ -37,6 +37,7 @@ from lmconsole.history.store import (
     shown_url,
 )
 from lmconsole.model import Diagnostic, EventKind
+from lmconsole.transport import LINE_BYTES_MAX
 
 BATCH_EVENTS = 20_000  # rows written per transaction
 PROGRESS_LINES = 65_536  # lines between two progress reports

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from lmconsole.transport import LINE_BYTES_MAX
+
 IDENTITY_BYTES = 8192  # beyond lmgrd's start-up banner, which names its pid and the date
-LINE_BYTES_MAX = 65_536  # a longer line is read to here, the rest skipped (no log writes one)
 GZIP_MAGIC = b"\x1f\x8b"
 
 
