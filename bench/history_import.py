@@ -26,13 +26,12 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from debuglog import generated_lines, seated_lines  # noqa: E402  (the parser benchmark's)
-from procfs import rss_mb  # noqa: E402
+from procfs import RssSampler  # noqa: E402
 
 LINES_PER_DAY = 100_000
 SAMPLE_S = 0.02  # between two samples of the importer's and its writer's memory
@@ -75,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                 [sys.executable, "-c", MEASURED_IMPORT, "import", str(log), "--server", "bench",
                  "--server-tz", "Europe/Berlin", "--database", f"sqlite:///{database}"],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as child:
-            sampler = _RssSampler(child.pid)
+            sampler = RssSampler(child.pid, SAMPLE_S)
             sampler.start()
             stdout, stderr = child.communicate()
             sampler.stop()
@@ -110,37 +109,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"database: {size / 2**20:.0f} MiB, "
               f"{size / max(1, sessions) * 1e6 / 2**20:.0f} MiB per million sessions")
     return 0
-
-
-class _RssSampler(threading.Thread):
-    """The largest sum of the resident sizes of a process and its children, sampled."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid = pid
-        self.peak_mb = 0.0
-        self._done = threading.Event()
-
-    def run(self) -> None:
-        while not self._done.wait(SAMPLE_S):
-            try:
-                children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text()
-                self.peak_mb = max(self.peak_mb, sum(
-                    _rss_mb_or_0(pid) for pid in (self.pid, *map(int, children.split()))))
-            except OSError:  # it ended
-                return
-
-    def stop(self) -> None:
-        self._done.set()
-        self.join()
-
-
-def _rss_mb_or_0(pid: int) -> float:
-    """rss_mb, or 0 for a child that ended since it was listed."""
-    try:
-        return rss_mb(pid)
-    except OSError:
-        return 0.0
 
 
 def _processes(stderr: str) -> dict[str, tuple[float, float, float]]:
