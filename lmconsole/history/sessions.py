@@ -198,13 +198,10 @@ class SessionTracker:
             self._open[key] = kept = _without_source(held, source_id)
             if not kept:
                 del self._open[key]
-        carried, keys = self._carried, self._carried_keys
-        kept = [n for n in range(len(keys)) if carried[n * FIELDS + SOURCE] != source_id]
-        if len(kept) < len(keys):
-            self._carried = array("q")
-            for n in kept:
-                self._carried.extend(carried[n * FIELDS:(n + 1) * FIELDS])
-            self._carried_keys = [keys[n] for n in kept]
+        carried = self._carried
+        self._carried_keys = [key for n, key in enumerate(self._carried_keys)
+                              if carried[n * FIELDS + SOURCE] != source_id]
+        self._carried = _without_source(carried, source_id)
         for line in [line for line in self._handed_out if line[0] == source_id]:
             self._handed_out.pop(line, None)
         for line in [line for line in self._projects if line[0] == source_id]:
