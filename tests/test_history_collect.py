@@ -445,32 +445,43 @@ def test_an_unreachable_database_exits_3(tmp_path):
 
 # ---- the console records too ---------------------------------------------------------------
 
-def test_the_console_records_what_it_shows_and_a_collector_adds_nothing_twice(tmp_path):
-    from zoneinfo import ZoneInfo
-
+def console_app(tmp_path: Path, log: Path, database: str):
+    """The console on the server `arch` whose debug log is `log`, recording into `database`."""
     from lmconsole.adapters import ADAPTERS
     from lmconsole.adapters.transports.local import LocalTransport
     from lmconsole.app import LMConsoleApp, console_server
     from lmconsole.audit import AuditLog
     from lmconsole.config import parse_config
     from lmconsole.history.store import HistoryStore
+
+    config = write_config(tmp_path, local_server(Remote(tmp_path), log=log))
+    (server,) = parse_config(config.read_text(), str(config)).servers
+    return LMConsoleApp([console_server(server, ADAPTERS["flexlm"], LocalTransport())],
+                        audit=AuditLog(tmp_path / "audit.log", user=lambda: "tester"),
+                        display_tz=ZoneInfo(ZONE), history=lambda: HistoryStore.open(database))
+
+
+async def console_follows(pilot, app) -> None:
+    """Once the console records and follows its log from the log's end."""
     from tests.pilot_wait import until
 
-    remote = Remote(tmp_path)
+    await until(pilot, lambda: app.recorder is not None, "recording started")
+    await until(pilot, lambda: app.data.states["arch"].status is not None, "a poll")
+    await pilot.pause(0.5)  # the follow has started at the log's end
+
+
+def test_the_console_records_what_it_shows_and_a_collector_adds_nothing_twice(tmp_path):
+    from tests.pilot_wait import until
+
     log = tmp_path / "adskflex.log"
     log.write_text(LOG_HEADER)
-    config = write_config(tmp_path, local_server(remote, log=log))
-    (server,) = parse_config(config.read_text(), str(config)).servers
     database = sqlite(tmp_path)
-    app = LMConsoleApp([console_server(server, ADAPTERS["flexlm"], LocalTransport())],
-                       audit=AuditLog(tmp_path / "audit.log", user=lambda: "tester"),
-                       display_tz=ZoneInfo(ZONE), history=lambda: HistoryStore.open(database))
+    app = console_app(tmp_path, log, database)
+    config = tmp_path / "config.toml"
 
     async def scenario():
         async with app.run_test(size=(120, 30)) as pilot:
-            await until(pilot, lambda: app.recorder is not None, "recording started")
-            await until(pilot, lambda: app.data.states["arch"].status is not None, "a poll")
-            await pilot.pause(0.5)  # the follow has started at the log's end
+            await console_follows(pilot, app)
             append(log, usage("OUT", "a0"), usage("DENIED", "d0"), usage("IN", "a0"))
             await until(pilot, lambda: app.recorder.events_written == 3, "3 events written",
                         timeout=30)
@@ -491,6 +502,44 @@ def test_the_console_records_what_it_shows_and_a_collector_adds_nothing_twice(tm
     collector = Collector(tmp_path, config, database).start()
     caught_up(database, tmp_path, {"events": 4, "sessions": 1, "denials": 2}, collector)
     assert collector.stop() == 0
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_log_part_of_which_the_console_recorded_is_imported_without_its_rows_twice(
+        tmp_path, engine, request):
+    from tests.pilot_wait import until
+
+    # A console dates the lines it follows from the log's end by its clock: the lines are
+    # written now, as a licence server writes them, and the TIMESTAMP says today.
+    now = datetime.now(ZoneInfo(ZONE))
+    clock = f"{now:%H:%M:%S}"
+    log = tmp_path / "adskflex.log"
+    log.write_text(f"{clock} (lmgrd) TIMESTAMP {now.month}/{now.day}/{now.year}\n"
+                   + usage("OUT", "a0", clock))
+    database = sqlite(tmp_path) if engine == "sqlite" else \
+        request.getfixturevalue("postgres").new_database()
+    app = console_app(tmp_path, log, database)
+
+    async def scenario():  # the console records from the log's end: not a0's OUT
+        async with app.run_test(size=(120, 30)) as pilot:
+            await console_follows(pilot, app)
+            append(log, usage("DENIED", "d0", clock), usage("IN", "a0", clock),
+                   usage("OUT", "a1", clock))
+            await until(pilot, lambda: app.recorder.events_written == 3, "3 events written",
+                        timeout=30)
+
+    asyncio.run(scenario())
+    log.rename(tmp_path / "adskflex.log.1")  # rotated, then imported whole
+    summary = import_logs(tmp_path, database, tmp_path / "adskflex.log.1")
+    assert summary["events"] == "4 (1 new)"
+    rows = history_rows(database, tmp_path)
+    assert (rows["events"], rows["sessions"], rows["denials"]) == (4, 2, 1)
+    assert {s["user"]: s["end_kind"] for s in listed(database, "sessions", tmp_path)} == {
+        "a0": "in", "a1": "still_open"}
+    assert import_logs(tmp_path, database, tmp_path / "adskflex.log.1")["events"] == \
+        "4 (0 new)"
+    assert history_rows(database, tmp_path) == rows
+    assert sums_are_exact(database) == 1
 
 
 def test_collect_counts_the_seats_in_use_per_minute_from_the_log_and_the_polls(tmp_path):

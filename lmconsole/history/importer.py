@@ -92,6 +92,8 @@ class Importer:
         self.progress = progress or (lambda _bytes: None)
         self.summary = ImportSummary()
         self.followed: set[int] = set()  # the ids of the sources a collector follows
+        # by byte offset, the first lines of the logs followed, not these files' sources
+        self.joinable: dict[int, list[tuple[int, KnownLine]]] = {}
 
     async def run(self, paths: Sequence[str | Path]) -> ImportSummary:
         plans = self.plans(paths)
@@ -101,7 +103,11 @@ class Importer:
         # followed by a collector: known where it follows them, not where they were imported
         self.followed = {source.id for source in sources if source.identity.startswith(FOLLOWED)}
         source_ids = [source.id for source in sources]
-        events_before = await self.store.event_count(source_ids)
+        # logs a console followed from some line on: the rows of that line and the next
+        self.joinable = await self.store.followed_first_lines(server_id, excluding=source_ids)
+        counted = source_ids + sorted({id_ for lines in self.joinable.values()
+                                       for id_, _line in lines})
+        events_before = await self.store.event_count(counted)
         tracker = SessionTracker()
         count = ReadingCount(server_id)
         if any(source.bytes_read for source in sources):
@@ -118,7 +124,7 @@ class Importer:
         summary = self.summary
         # counted, not taken from the driver: asyncpg's executemany does not say how many
         # rows an INSERT ... ON CONFLICT DO NOTHING added
-        summary.new_events = await self.store.event_count(source_ids) - events_before
+        summary.new_events = await self.store.event_count(counted) - events_before
         summary.still_open = still_open
         summary.unmatched_ins = tracker.unmatched_ins
         if summary.first_at is not None:  # the seats in use per minute, hour and day
@@ -250,7 +256,7 @@ class Importer:
         file, summary = plan.file, self.summary
         reader = self.adapter.event_reader(tz=self.tz, server=self.server,
                                            start_date=plan.start_date)
-        feed, add = reader.feed, writer.add
+        feed, add, joinable = reader.feed, writer.add, self.joinable
         line_no = offset = previous_offset = 0
         first_at = last_at = None
         reported = 0
@@ -260,8 +266,10 @@ class Importer:
                     line_no += 1
                     event = feed(text)
                     if event is not None:
-                        add(event, source_id,
-                            offset if event.line == line_no else previous_offset)
+                        event_offset = offset if event.line == line_no else previous_offset
+                        if joinable and event_offset in joinable:
+                            source_id = self._joined(event, event_offset, source_id, writer)
+                        add(event, source_id, event_offset)
                         first_at = first_at or event.at
                         last_at = event.at
                         if len(writer.events) >= BATCH_EVENTS:
@@ -304,6 +312,21 @@ class Importer:
             bytes_read=size, lines_read=line_no, first_at=_epoch(first_at),
             last_at=_epoch(last_at), now=self.now)
         return _epoch(written_to) if first_at is not None else None
+
+    def _joined(self, event, byte_offset: int, source_id: int, writer: _RowWriter) -> int:
+        """The source of this event's line and the next: a followed log's, if its first
+        line is this one (a console followed the file from here on, and what it recorded is
+        not written again), else `source_id`."""
+        line = KnownLine(byte_offset, _epoch(event.at), KIND_TEXT[event.kind], event.daemon,
+                         event.feature, event.user)
+        for followed_id, first in self.joinable[byte_offset]:
+            if first == line:
+                writer.source_ids.add(followed_id)
+                # its sessions are read again from here; its minutes counted from them all
+                writer.tracker.forget_source(followed_id)
+                writer.occupancy.spoiled = True
+                return followed_id
+        return source_id
 
 
 class _RowWriter:

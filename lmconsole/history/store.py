@@ -310,6 +310,27 @@ class HistoryStore:
             .order_by(s.c.id).limit(1))).first()
         return None if row is None else SourceRow(row.id, row.bytes_read, row.identity)
 
+    async def followed_first_lines(self, server_id: int, excluding: Iterable[int] = ()
+                                   ) -> dict[int, list[tuple[int, KnownLine]]]:
+        """The first event line of each log of `server_id` a console or collector followed
+        (but those `excluding`), by byte offset: (source id, line). A console follows a log
+        from its end, so its first line may lie anywhere in the file."""
+        s, e, earlier = schema.sources, schema.events, schema.events.alias("earlier")
+        first = select(func.min(earlier.c.byte_offset)) \
+            .where(earlier.c.source_id == s.c.id).scalar_subquery()
+        query = (select(s.c.id, e.c.byte_offset, e.c.at, e.c.kind, e.c.daemon, e.c.feature,
+                        e.c.user_name)
+                 .select_from(s)
+                 .join(e, (e.c.source_id == s.c.id) & (e.c.byte_offset == first))
+                 .where(s.c.server_id == server_id,
+                        s.c.identity.startswith(FOLLOWED, autoescape=True),
+                        s.c.id.not_in(list(excluding))))
+        lines: dict[int, list[tuple[int, KnownLine]]] = {}
+        async with self.engine.connect() as connection:
+            for source_id, *line in await connection.execute(query):
+                lines.setdefault(line[0], []).append((source_id, KnownLine(*line)))
+        return lines
+
     async def source_read(self, source_id: int, *, path: str | None, bytes_read: int,
                           lines_read: int, first_at: int | None, last_at: int | None,
                           now: int) -> None:
