@@ -405,6 +405,26 @@ class ServerMonitor:
         if result.exit_code == 0:
             read_header(result.stdout.splitlines())
 
+    async def log_head(self, path: str, size: int) -> list[bytes]:
+        """The first `size` bytes of the log at `path` as they may be on disk: the command's
+        output comes as text, so one for each encoding it may have been read in (one for
+        ASCII); none when they cannot be had."""
+        connect = getattr(self.transport, "connect", None)
+        try:
+            if connect is not None:  # an unreachable server: given up within its timeout
+                await connect(self.connect_timeout_s)
+            result = await self.transport.run(["head", "-c", str(size), path],
+                                              timeout=self.timeout_s)
+        except (TransportError, BinaryInputError, OSError):
+            return []
+        if result.exit_code != 0:
+            return []
+        heads = []
+        for encoding in ("utf-8", "latin-1"):
+            with contextlib.suppress(UnicodeEncodeError):
+                heads.append(result.stdout.encode(encoding))
+        return list(dict.fromkeys(heads))
+
     def vanished(self, log: FollowedLog) -> None:
         """The log's file went while followed: said unless a new one appears within
         VANISHED_GRACE_S; read again (read_again) when one does."""

@@ -403,6 +403,9 @@ def test_over_ssh_a_cut_link_loses_no_denial_and_repeats_none(tmp_path, sshd: Ss
               f'lmutil = "{remote.lmutil}"\nlicense = "{LICENSE}"\n'
               f'debug_log = "{remote.debug_log}"\ntimezone = "{ZONE}"\npoll_interval_s = 1\n')
     database = sqlite(tmp_path)
+    # imported first: the collector goes on from where the import ended, the log's first
+    # bytes read over SSH telling it is the same file
+    import_logs(tmp_path, database, remote.debug_log, server="office")
     collector = Collector(tmp_path, write_config(tmp_path, server), database).start()
     expected = counted_in(remote.debug_log)["DENIED"]
     caught_up(database, tmp_path, {"denials": expected}, collector)
@@ -414,6 +417,7 @@ def test_over_ssh_a_cut_link_loses_no_denial_and_repeats_none(tmp_path, sshd: Ss
     time.sleep(1.5)  # anything read twice would be written by now
     assert history_rows(database, tmp_path)["denials"] == expected + 100
     assert collector.stop() == 0
+    assert "where `lmconsole import` read it to" in collector.said
     users = [d["user"] for d in listed(database, "denials", tmp_path)
              if re.fullmatch(r"u\d{3}", d["user"])]
     assert sorted(users) == [f"u{n:03}" for n in range(100)]
@@ -567,11 +571,12 @@ def test_collect_counts_the_seats_in_use_per_minute_from_the_log_and_the_polls(t
     assert hours == [(2, pytest.approx(1.75 / 60))]
 
 
-def import_logs(tmp_path: Path, database: str, *logs: Path) -> dict[str, str]:
-    """`lmconsole import` of the server `arch`'s logs: its summary."""
+def import_logs(tmp_path: Path, database: str, *logs: Path, server: str = "arch"
+                ) -> dict[str, str]:
+    """`lmconsole import` of the server's logs: its summary."""
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
     result = subprocess.run(
-        [sys.executable, "-m", "lmconsole", "import", *map(str, logs), "--server", "arch",
+        [sys.executable, "-m", "lmconsole", "import", *map(str, logs), "--server", server,
          "--server-tz", ZONE, "--database", database],
         capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stderr
@@ -593,9 +598,9 @@ def test_a_log_imported_and_collected_is_recorded_once_whichever_came_first(tmp_
     append(log, usage("IN", "a1", "10:00:03"))
     collector = Collector(tmp_path, config, database).start()
     rows = caught_up(database, tmp_path, {"events": 4, "sessions": 2, "denials": 1}, collector)
-    time.sleep(2)  # the whole log read again from its start: nothing more written
+    time.sleep(2)  # followed on from where the import ended: nothing more written
     assert collector.stop() == 0
-    assert history_rows(database, tmp_path) == rows and rows["sources"] == 1
+    assert history_rows(database, tmp_path) == rows and rows["sources"] == 2
     # followed first: the log rotated while the collector ran, then imported with its
     # older sibling: only the lines no collector read are new
     collector.start()
@@ -613,6 +618,33 @@ def test_a_log_imported_and_collected_is_recorded_once_whichever_came_first(tmp_
         "a0": "still_open", "a1": "in", "a2": "in", "z0": "still_open"}
     assert history_rows(database, tmp_path)["events"] == 7
     assert sums_are_exact(database) == 2
+
+
+def test_collect_goes_on_from_where_an_import_of_the_log_it_follows_ended(tmp_path):
+    log = tmp_path / "adskflex.log"
+    being_written = usage("OUT", "a1", "10:00:02")
+    log.write_text(LOG_HEADER + usage("OUT", "a0") + usage("DENIED", "d0", "10:00:01")
+                   + being_written[:-4])
+    read_to = len(LOG_HEADER + usage("OUT", "a0") + usage("DENIED", "d0", "10:00:01"))
+    database = sqlite(tmp_path)
+    summary = import_logs(tmp_path, database, log)  # to its last complete line
+    assert (summary["events"], summary["diagnostics"]) == ("2 (2 new)", "1")
+    append(log, being_written[-4:], usage("IN", "a0", "10:00:03"))
+    config = write_config(tmp_path, local_server(Remote(tmp_path), log=log))
+    collector = Collector(tmp_path, config, database).start()
+    caught_up(database, tmp_path, {"events": 4, "sessions": 2, "denials": 1}, collector)
+    assert collector.stop() == 0
+    assert f"following {log} on from byte {read_to:,}, where `lmconsole import` read it to" \
+        in collector.said
+    assert {s["user"]: (s["host"], s["end_kind"])
+            for s in listed(database, "sessions", tmp_path)} == {
+        "a0": ("ws1", "in"), "a1": ("ws1", "still_open")}
+    # the file imported again (rotated): nothing new
+    log.rename(tmp_path / "adskflex.log.1")
+    assert import_logs(tmp_path, database, tmp_path / "adskflex.log.1")["events"] == \
+        "4 (0 new)"
+    assert history_rows(database, tmp_path)["events"] == 4
+    assert sums_are_exact(database) == 1
 
 
 def test_a_retired_daemons_seats_are_not_held_on_by_the_logs_collect_follows(tmp_path):

@@ -94,3 +94,11 @@ def test_a_file_read_again_from_its_start_forgets_its_open_sessions_and_no_other
     (ended,) = tracker.observe("IN", 61, "adskflex", "Revit", "bob", None, 1, None, 7, 71)
     assert (ended.source_id, ended.byte_offset, ended.end_kind) == (7, 6, END_IN)
     assert tracker.still_open() == [opened]
+
+
+def test_a_file_read_again_from_a_line_on_forgets_the_sessions_opened_from_there():
+    tracker = SessionTracker([Session(7, 50, "adskflex", "Revit", "bob", None, 1, False, 5),
+                              Session(7, 90, "adskflex", "Revit", "ann", None, 1, False, 9)])
+    tracker.observe("OUT", 10, "adskflex", "Revit", "cy", None, 1, None, 7, 100)  # admits both
+    tracker.forget_source(7, from_offset=90)  # read again from byte 90: ann's, and cy's
+    assert [(s.user_name, s.byte_offset) for s in tracker.still_open()] == [("bob", 50)]

@@ -78,6 +78,7 @@ async def collect(args: argparse.Namespace) -> int:
                                             poll_interval_s=server.poll_interval_s)
         monitor = ServerMonitor(server, query.adapter, query.transport,
                                 Fanout(recorder, said, alerts.watcher))
+        await resume_imported(monitor, recorder, resumes)
         resume_logs(monitor, resumes, said)
         monitors.append(monitor)
     monitor = Monitor(monitors)
@@ -97,6 +98,21 @@ async def collect(args: argparse.Namespace) -> int:
         await store.close()
         said.stopped(recorder)
     return EXIT_OK
+
+
+async def resume_imported(monitor, recorder, resumes: dict) -> None:
+    """Each log never followed that `lmconsole import` read (the same file: its first bytes
+    are the same) added to `resumes`, at where the import read it to."""
+    from lmconsole.history.logfiles import IDENTITY_BYTES
+
+    if not await recorder.has_imports(monitor.config.name):
+        return  # nothing to look for: the server is not asked (it may be unreachable)
+    for path in monitor.logs:
+        if path not in resumes:
+            heads = await monitor.log_head(path, IDENTITY_BYTES)
+            resume = await recorder.imported_resume(monitor.config.name, heads)
+            if resume is not None:
+                resumes[path] = resume
 
 
 def resume_logs(monitor, resumes: dict, said: Said) -> None:
@@ -179,6 +195,9 @@ class Said:
             self.say(server, "polling its status (no debug_log configured)")
         elif resume is None:
             self.say(server, f"following {log_path} from its start (never read before)")
+        elif resume.imported:
+            self.say(server, f"following {log_path} on from byte "
+                             f"{resume.position.offset:,}, where `lmconsole import` read it to")
         else:
             self.say(server, f"following {log_path} on from byte "
                              f"{resume.position.offset:,}, where it was last read")

@@ -287,7 +287,7 @@ class Importer:
                     add(held, source_id, offset)
                     last_at = held.at
                     first_at = first_at or held.at
-                size = stream.tell()
+                size = stream.tell() - file.unended  # a collector goes on from there
         except LogFileError as error:
             summary.refused.append(str(error))
             size = offset
@@ -298,6 +298,11 @@ class Importer:
         summary.lines += line_no
         summary.events = writer.event_count
         summary.diagnostics.extend((str(file.path), d) for d in reader.diagnostics)
+        if file.unended:
+            summary.diagnostics.append((str(file.path), Diagnostic(
+                line_no + 1, f"its last line, at byte {size:,}, has no line end (being written, or cut "
+                   f"off): not read; importing the file again, or collect, reads it once "
+                   f"complete", "", self.server)))
         if file.lines_cut:
             summary.diagnostics.append((str(file.path), Diagnostic(
                 1, f"{file.lines_cut} line(s) longer than {LINE_BYTES_MAX:,} bytes (the first "
@@ -323,7 +328,7 @@ class Importer:
             if first == line:
                 writer.source_ids.add(followed_id)
                 # its sessions are read again from here; its minutes counted from them all
-                writer.tracker.forget_source(followed_id)
+                writer.tracker.forget_source(followed_id, from_offset=byte_offset)
                 writer.occupancy.spoiled = True
                 return followed_id
         return source_id

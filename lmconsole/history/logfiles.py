@@ -20,6 +20,11 @@ IDENTITY_BYTES = 8192  # beyond lmgrd's start-up banner, which names its pid and
 GZIP_MAGIC = b"\x1f\x8b"
 
 
+def identity_digest(head: bytes) -> str:
+    """The digest a log is known by, of its first bytes."""
+    return hashlib.sha256(head).hexdigest()
+
+
 class LogFileError(Exception):
     """A file that cannot be imported: missing, unreadable, binary, a broken gzip file."""
 
@@ -44,9 +49,10 @@ class LogFile:
             raise LogFileError(f"{self.path}: {error.strerror or error}") from None
         if b"\0" in head:
             raise LogFileError(f"{self.path}: a binary file, not a log (it holds NUL bytes)")
-        self.identity = LogIdentity(hashlib.sha256(head).hexdigest(), len(head))
+        self.identity = LogIdentity(identity_digest(head), len(head))
         self.lines_cut = 0  # lines longer than LINE_BYTES_MAX, read to there
         self.first_cut_at: int | None = None  # the byte offset of the first
+        self.unended = 0  # the size of a last line with no line end, not read
 
     def open(self) -> BinaryIO:
         raw = open(self.path, "rb")  # noqa: SIM115 - handed to the caller, who closes it
@@ -63,14 +69,16 @@ class LogFile:
     def digest_of_first(self, size: int) -> str:
         """The identity digest of the first `size` bytes, to recognise a file known from
         when it was shorter."""
-        return hashlib.sha256(self.head(size)).hexdigest()
+        return identity_digest(self.head(size))
 
     def lines(self, stream: BinaryIO) -> Iterator[tuple[int, str]]:
         """(byte offset, line without its line end) for every line of `stream`. Bytes that
         are not UTF-8 are read as Latin-1 (old Windows servers). A line longer than
         LINE_BYTES_MAX is read to there (counted in `lines_cut`): memory does not grow with
-        a line either. A gzip file that breaks off ends the lines and raises LogFileError."""
-        offset = self.lines_cut = 0
+        a line either. A last line with no line end is not read (`unended`): being written,
+        it is read once complete. A gzip file that breaks off ends the lines and raises
+        LogFileError."""
+        offset = self.lines_cut = self.unended = 0
         readline = stream.readline
         try:
             while raw := readline(LINE_BYTES_MAX):
@@ -80,6 +88,9 @@ class LogFile:
                 elif size == LINE_BYTES_MAX:
                     self.first_cut_at = offset if self.lines_cut == 0 else self.first_cut_at
                     size += self._skip_rest_of_line(readline)
+                else:  # the file ends within it: being written, or cut off; not read
+                    self.unended = size
+                    return
                 try:
                     text = raw.decode()
                 except UnicodeDecodeError:

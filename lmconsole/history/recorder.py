@@ -64,6 +64,7 @@ class Resume:
     position: LogPosition
     last_at: datetime | None
     read_at: datetime | None  # when that was (what a gap found on resuming starts at)
+    imported: bool = False  # read by `lmconsole import`, not followed
 
 
 @dataclass
@@ -157,6 +158,23 @@ class HistoryRecorder(Listener):
             resumes[log.path] = Resume(position, _datetime(followed.last_at),
                                        _datetime(followed.read_at))
         return resumes
+
+    async def has_imports(self, name: str) -> bool:
+        """Whether `lmconsole import` read logs of `name` that no follow has read since."""
+        return await self.store.imports(self.servers[name].id)
+
+    async def imported_resume(self, name: str, heads: list[bytes]) -> Resume | None:
+        """Where `lmconsole import` read a log of `name` to, whose first bytes are one of
+        `heads`, if it did and no follow has read the log since: followed on from there,
+        not read again from its start (the sessions the import left open are carried,
+        and the INs read end them)."""
+        server_id = self.servers[name].id
+        for head in heads:
+            source = await self.store.imported_source(server_id, head)
+            if source is not None and source.bytes_read:
+                return Resume(LogPosition(None, source.bytes_read),
+                              _datetime(source.last_at), None, imported=True)
+        return None
 
     # ---- what the monitor tells (queued; no I/O) ------------------------------------------------
 
@@ -368,14 +386,14 @@ class HistoryRecorder(Listener):
                       first: Event, where: LogPosition) -> int:
         """The source of a followed log file, made when its first event is written; the one
         an import made of it, if that holds this event (then the file, read again here from
-        its start, opens again the sessions the import left open)."""
+        that line, opens again the sessions the import left open from there)."""
         identity = FOLLOWED + (file_id or f"unknown:{path}")
         line = KnownLine(where.offset, int(first.at.timestamp()), first.kind.value,
                          first.daemon, first.feature, first.user)
         source = await self.store.source(server.id, identity, 0, path,
                                          lambda _size: identity, now, holding=line, claim=True)
         if source.identity != identity:
-            server.tracker.forget_source(source.id)
+            server.tracker.forget_source(source.id, from_offset=where.offset)
         return source.id
 
     def _rows(self, server: _Server, pending: list[tuple[Event, LogPosition, str]],

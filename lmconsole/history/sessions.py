@@ -191,20 +191,25 @@ class SessionTracker:
         session.end_at, session.end_kind = at, kind
         return True
 
-    def forget_source(self, source_id: int) -> None:
-        """Forget the sessions open of that log file, carried or not: it is being read again
-        from its start, which opens them again."""
+    def forget_source(self, source_id: int, from_offset: int = 0) -> None:
+        """Forget the sessions open of that log file, carried or not, whose OUT lines lie
+        at `from_offset` or after: the file is being read again from there, which opens
+        them again."""
+        def forgotten(line: Line) -> bool:
+            return line[0] == source_id and line[1] >= from_offset
+
         for key, held in list(self._open.items()):
-            self._open[key] = kept = _without_source(held, source_id)
+            self._open[key] = kept = _without_source(held, source_id, from_offset)
             if not kept:
                 del self._open[key]
         carried = self._carried
-        self._carried_keys = [key for n, key in enumerate(self._carried_keys)
-                              if carried[n * FIELDS + SOURCE] != source_id]
-        self._carried = _without_source(carried, source_id)
-        for line in [line for line in self._handed_out if line[0] == source_id]:
+        self._carried_keys = [
+            key for n, key in enumerate(self._carried_keys)
+            if not forgotten((carried[n * FIELDS + SOURCE], carried[n * FIELDS + OFFSET]))]
+        self._carried = _without_source(carried, source_id, from_offset)
+        for line in [line for line in self._handed_out if forgotten(line)]:
             self._handed_out.pop(line, None)
-        for line in [line for line in self._projects if line[0] == source_id]:
+        for line in [line for line in self._projects if forgotten(line)]:
             del self._projects[line]
 
     def _admit_carried(self, at: int) -> None:
@@ -277,10 +282,11 @@ class SessionTracker:
         return _session(key, fields, project)
 
 
-def _without_source(held: array, source_id: int) -> array:
+def _without_source(held: array, source_id: int, from_offset: int) -> array:
+    """`held` without the sessions of that source opened at `from_offset` or after."""
     kept = array("q")
     for start in range(0, len(held), FIELDS):
-        if held[start + SOURCE] != source_id:
+        if held[start + SOURCE] != source_id or held[start + OFFSET] < from_offset:
             kept.extend(held[start:start + FIELDS])
     return kept
 

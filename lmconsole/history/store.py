@@ -28,6 +28,7 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 
 from lmconsole.history import schema
 from lmconsole.history.bulk_writer import BulkWriter
+from lmconsole.history.logfiles import identity_digest
 from lmconsole.history.schema import END_STILL_OPEN
 from lmconsole.history.sessions import Session
 
@@ -554,6 +555,30 @@ class HistoryStore:
             return None
         row = rows[0]
         return SourceRow(row.id, row.bytes_read, row.identity, row.last_at, row.read_at)
+
+    async def imports(self, server_id: int) -> bool:
+        """Whether `lmconsole import` read a log of `server_id` that no follow has read since."""
+        sources = schema.sources
+        query = select(sources.c.id).where(
+            sources.c.server_id == server_id, sources.c.bytes_read > 0,
+            ~sources.c.identity.startswith(FOLLOWED, autoescape=True)).limit(1)
+        return bool(await self.rows(query))
+
+    async def imported_source(self, server_id: int, head: bytes) -> SourceRow | None:
+        """The log of `server_id` last imported whose first bytes were `head`'s (a file's
+        first IDENTITY_BYTES, or all of a shorter one): where `head` comes from is that
+        file, grown since or not. None if no import read it, or a follow has since."""
+        sources = schema.sources
+        query = (select(sources.c.id, sources.c.bytes_read, sources.c.identity,
+                        sources.c.prefix_bytes, sources.c.last_at, sources.c.read_at)
+                 .where(sources.c.server_id == server_id,
+                        (sources.c.identity == identity_digest(head))
+                        | (sources.c.prefix_bytes < len(head)))
+                 .order_by(sources.c.read_at.desc(), sources.c.id.desc()))
+        for row in await self.rows(query):
+            if identity_digest(head[:row.prefix_bytes]) == row.identity:
+                return SourceRow(row.id, row.bytes_read, row.identity, row.last_at, row.read_at)
+        return None
 
     async def event_count(self, source_ids: Sequence[int]) -> int:
         """The events read from these log files: a range of the events' key each, however
