@@ -49,13 +49,15 @@ def no_collector_left():
 class Collector:
     """`lmconsole collect` running in the background on a configuration file."""
 
-    def __init__(self, tmp_path: Path, config: Path, database: str) -> None:
+    def __init__(self, tmp_path: Path, config: Path, database: str,
+                 env: dict[str, str] | None = None) -> None:
         self.tmp_path, self.config, self.database = tmp_path, config, database
         self.stderr_path = tmp_path / "collect.err"
         self.process: subprocess.Popen | None = None
+        self.env = env or {}  # over this process's environment
 
     def start(self) -> Collector:
-        env = {**os.environ, "XDG_DATA_HOME": str(self.tmp_path / "data")}
+        env = {**os.environ, "XDG_DATA_HOME": str(self.tmp_path / "data"), **self.env}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "lmconsole", "--config", str(self.config), "collect",
              "--database", self.database],
@@ -645,6 +647,26 @@ def test_collect_goes_on_from_where_an_import_of_the_log_it_follows_ended(tmp_pa
         "4 (0 new)"
     assert history_rows(database, tmp_path)["events"] == 4
     assert sums_are_exact(database) == 1
+
+
+def test_an_imported_log_whose_first_bytes_cannot_be_read_is_read_again_from_its_start(
+        tmp_path):
+    log = tmp_path / "adskflex.log"
+    log.write_text(LOG_HEADER + usage("OUT", "a0") + usage("OUT", "a1", "10:00:01"))
+    database = sqlite(tmp_path)
+    assert import_logs(tmp_path, database, log)["events"] == "2 (2 new)"
+    append(log, usage("IN", "a1", "10:00:02"))
+    config = write_config(tmp_path, local_server(Remote(tmp_path), log=log))
+    (tmp_path / "bin").mkdir()  # no `head` to be run: the file cannot be told imported
+    collector = Collector(tmp_path, config, database, env={"PATH": str(tmp_path / "bin")})
+    collector.start()
+    rows = caught_up(database, tmp_path, {"events": 3, "sessions": 2}, collector)
+    time.sleep(1.5)  # a session opened twice, or a line written twice, would be by now
+    assert collector.stop() == 0
+    assert "from its start (never read before)" in collector.said
+    assert history_rows(database, tmp_path) == rows and rows["sources"] == 1
+    assert {s["user"]: s["end_kind"] for s in listed(database, "sessions", tmp_path)} == {
+        "a0": "still_open", "a1": "in"}
 
 
 def test_a_retired_daemons_seats_are_not_held_on_by_the_logs_collect_follows(tmp_path):

@@ -69,18 +69,20 @@ async def collect(args: argparse.Namespace) -> int:
                                audit=AuditCopy(audit_path(config)))
     said = Said()
     alerts = await alert_service(config, store, said)
-    monitors = []
+    monitors, resumes = [], []
     for query in queries:
         server = query.config
-        resumes = await recorder.add_server(server.name, manager=query.adapter.kind,
-                                            time_zone=server.timezone,
-                                            log_paths=followed_logs(server),
-                                            poll_interval_s=server.poll_interval_s)
-        monitor = ServerMonitor(server, query.adapter, query.transport,
-                                Fanout(recorder, said, alerts.watcher))
-        await resume_imported(monitor, recorder, resumes)
-        resume_logs(monitor, resumes, said)
-        monitors.append(monitor)
+        resumes.append(await recorder.add_server(server.name, manager=query.adapter.kind,
+                                                 time_zone=server.timezone,
+                                                 log_paths=followed_logs(server),
+                                                 poll_interval_s=server.poll_interval_s))
+        monitors.append(ServerMonitor(server, query.adapter, query.transport,
+                                      Fanout(recorder, said, alerts.watcher)))
+    # at once: a server that does not answer holds up the others no longer than itself
+    await asyncio.gather(*(resume_imported(monitor, recorder, server_resumes)
+                           for monitor, server_resumes in zip(monitors, resumes)))
+    for monitor, server_resumes in zip(monitors, resumes):
+        resume_logs(monitor, server_resumes, said)
     monitor = Monitor(monitors)
     writer = asyncio.create_task(recorder.run(), name="recorder")
     monitor.start()
@@ -103,16 +105,18 @@ async def collect(args: argparse.Namespace) -> int:
 async def resume_imported(monitor, recorder, resumes: dict) -> None:
     """Each log never followed that `lmconsole import` read (the same file: its first bytes
     are the same) added to `resumes`, at where the import read it to."""
+    import asyncio
+
     from lmconsole.history.logfiles import IDENTITY_BYTES
 
     if not await recorder.has_imports(monitor.config.name):
         return  # nothing to look for: the server is not asked (it may be unreachable)
-    for path in monitor.logs:
-        if path not in resumes:
-            heads = await monitor.log_head(path, IDENTITY_BYTES)
-            resume = await recorder.imported_resume(monitor.config.name, heads)
-            if resume is not None:
-                resumes[path] = resume
+    paths = [path for path in monitor.logs if path not in resumes]
+    heads = await asyncio.gather(*(monitor.log_head(path, IDENTITY_BYTES) for path in paths))
+    for path, candidates in zip(paths, heads):
+        resume = await recorder.imported_resume(monitor.config.name, candidates)
+        if resume is not None:
+            resumes[path] = resume
 
 
 def resume_logs(monitor, resumes: dict, said: Said) -> None:
