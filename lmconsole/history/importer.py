@@ -300,9 +300,9 @@ class Importer:
         summary.diagnostics.extend((str(file.path), d) for d in reader.diagnostics)
         if file.unended:
             summary.diagnostics.append((str(file.path), Diagnostic(
-                line_no + 1, f"its last line, at byte {size:,}, has no line end (being written, or cut "
-                   f"off): not read; importing the file again, or collect, reads it once "
-                   f"complete", "", self.server)))
+                line_no + 1, f"its last line, at byte {size:,}, has no line end (being "
+                             f"written, or cut off): not read; importing the file again, or "
+                             f"collect, reads it once complete", "", self.server)))
         if file.lines_cut:
             summary.diagnostics.append((str(file.path), Diagnostic(
                 1, f"{file.lines_cut} line(s) longer than {LINE_BYTES_MAX:,} bytes (the first "
