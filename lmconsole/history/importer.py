@@ -94,6 +94,7 @@ class Importer:
         self.followed: set[int] = set()  # the ids of the sources a collector follows
         # by byte offset, the first lines of the logs followed, not these files' sources
         self.joinable: dict[int, list[tuple[int, KnownLine]]] = {}
+        self.joined: dict[int, int] = {}  # of those, the ids written into: their events before
 
     async def run(self, paths: Sequence[str | Path]) -> ImportSummary:
         plans = self.plans(paths)
@@ -105,9 +106,7 @@ class Importer:
         source_ids = [source.id for source in sources]
         # logs a console followed from some line on: the rows of that line and the next
         self.joinable = await self.store.followed_first_lines(server_id, excluding=source_ids)
-        counted = source_ids + sorted({id_ for lines in self.joinable.values()
-                                       for id_, _line in lines})
-        events_before = await self.store.event_count(counted)
+        events_before = await self.store.event_count(source_ids)
         tracker = SessionTracker()
         count = ReadingCount(server_id)
         if any(source.bytes_read for source in sources):
@@ -124,7 +123,8 @@ class Importer:
         summary = self.summary
         # counted, not taken from the driver: asyncpg's executemany does not say how many
         # rows an INSERT ... ON CONFLICT DO NOTHING added
-        summary.new_events = await self.store.event_count(counted) - events_before
+        summary.new_events = (await self.store.event_count([*source_ids, *self.joined])
+                              - events_before - sum(self.joined.values()))
         summary.still_open = still_open
         summary.unmatched_ins = tracker.unmatched_ins
         if summary.first_at is not None:  # the seats in use per minute, hour and day
@@ -268,7 +268,8 @@ class Importer:
                     if event is not None:
                         event_offset = offset if event.line == line_no else previous_offset
                         if joinable and event_offset in joinable:
-                            source_id = self._joined(event, event_offset, source_id, writer)
+                            source_id = await self._joined(event, event_offset, source_id,
+                                                           writer)
                         add(event, source_id, event_offset)
                         first_at = first_at or event.at
                         last_at = event.at
@@ -318,7 +319,8 @@ class Importer:
             last_at=_epoch(last_at), now=self.now)
         return _epoch(written_to) if first_at is not None else None
 
-    def _joined(self, event, byte_offset: int, source_id: int, writer: _RowWriter) -> int:
+    async def _joined(self, event, byte_offset: int, source_id: int,
+                      writer: _RowWriter) -> int:
         """The source of this event's line and the next: a followed log's, if its first
         line is this one (a console followed the file from here on, and what it recorded is
         not written again), else `source_id`."""
@@ -326,6 +328,8 @@ class Importer:
                          event.feature, event.user)
         for followed_id, first in self.joinable[byte_offset]:
             if first == line:
+                if followed_id not in self.joined:
+                    self.joined[followed_id] = await self.store.event_count([followed_id])
                 writer.source_ids.add(followed_id)
                 # its sessions are read again from here; its minutes counted from them all
                 writer.tracker.forget_source(followed_id, from_offset=byte_offset)
