@@ -548,6 +548,38 @@ def test_a_log_part_of_which_the_console_recorded_is_imported_without_its_rows_t
     assert sums_are_exact(database) == 1
 
 
+def test_a_log_imported_then_recorded_by_the_console_is_collected_without_a_line_twice(
+        tmp_path):
+    from tests.pilot_wait import until
+
+    now = datetime.now(ZoneInfo(ZONE))  # the console dates what it follows by its clock
+    clock = f"{now:%H:%M:%S}"
+    log = tmp_path / "adskflex.log"
+    log.write_text(f"{clock} (lmgrd) TIMESTAMP {now.month}/{now.day}/{now.year}\n"
+                   + usage("OUT", "a0", clock))
+    database = sqlite(tmp_path)
+    assert import_logs(tmp_path, database, log)["events"] == "1 (1 new)"
+    app = console_app(tmp_path, log, database)
+
+    async def scenario():
+        async with app.run_test(size=(120, 30)) as pilot:
+            await console_follows(pilot, app)
+            append(log, usage("DENIED", "d0", clock), usage("IN", "a0", clock))
+            await until(pilot, lambda: app.recorder.events_written == 2, "2 events written",
+                        timeout=30)
+
+    asyncio.run(scenario())
+    append(log, usage("OUT", "a1", clock))
+    collector = Collector(tmp_path, tmp_path / "config.toml", database).start()
+    rows = caught_up(database, tmp_path, {"events": 4, "sessions": 2, "denials": 1}, collector)
+    time.sleep(1.5)  # a line written twice would be by now
+    assert collector.stop() == 0
+    assert "where `lmconsole import` read it to" in collector.said
+    assert history_rows(database, tmp_path) == rows
+    assert {s["user"]: s["end_kind"] for s in listed(database, "sessions", tmp_path)} == {
+        "a0": "in", "a1": "still_open"}
+
+
 def test_collect_counts_the_seats_in_use_per_minute_from_the_log_and_the_polls(tmp_path):
     remote = Remote(tmp_path)
     log = tmp_path / "adskflex.log"

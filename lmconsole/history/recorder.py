@@ -148,7 +148,9 @@ class HistoryRecorder(Listener):
         resumes = {}
         for log in logs.values():
             followed = await self.store.followed_source(server_id, log.path, FOLLOWED)
-            if followed is None:
+            if followed is None or not followed.bytes_read:
+                # never followed, or by a console only (which keeps no place: it follows
+                # from the end): the log is read as one never read (an import may have)
                 continue
             file_id = followed.identity.removeprefix(FOLLOWED) or None
             server.sources[(log.path, file_id)] = followed.id
