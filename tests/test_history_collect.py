@@ -17,7 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -451,6 +451,25 @@ def test_an_unreachable_database_exits_3(tmp_path):
 
 # ---- the console records too ---------------------------------------------------------------
 
+async def counted_again(database: str, server: str, since: int, until: int) -> int:
+    """The seats in use per minute, hour and day counted again from the sessions over the
+    span an import read, which must leave them as the import wrote them; the minutes."""
+    from lmconsole.history.occupancy import count_imported
+    from lmconsole.history.store import HistoryStore
+
+    from .test_history_occupancy_reading import levels
+
+    store = await HistoryStore.open(database)
+    try:
+        written = await levels(store)
+        server_id = await store.server_id(server, manager="flexlm", time_zone=ZONE)
+        minutes = await count_imported(store, server_id, since, until)
+        assert await levels(store) == written
+    finally:
+        await store.close()
+    return minutes
+
+
 def console_app(tmp_path: Path, log: Path, database: str):
     """The console on the server `arch` whose debug log is `log`, recording into `database`."""
     from lmconsole.adapters import ADAPTERS
@@ -516,12 +535,12 @@ def test_a_log_part_of_which_the_console_recorded_is_imported_without_its_rows_t
     from tests.pilot_wait import until
 
     # A console dates the lines it follows from the log's end by its clock: the lines are
-    # written now, as a licence server writes them, and the TIMESTAMP says today.
-    now = datetime.now(ZoneInfo(ZONE))
-    clock = f"{now:%H:%M:%S}"
+    # written as a licence server writes them, in the last minutes, after a TIMESTAMP.
+    now = datetime.now(ZoneInfo(ZONE)).replace(microsecond=0)
+    t0, t1, t2 = (now - timedelta(seconds=s) for s in (180, 120, 60))
     log = tmp_path / "adskflex.log"
-    log.write_text(f"{clock} (lmgrd) TIMESTAMP {now.month}/{now.day}/{now.year}\n"
-                   + usage("OUT", "a0", clock))
+    log.write_text(f"{t0:%H:%M:%S} (lmgrd) TIMESTAMP {t0.month}/{t0.day}/{t0.year}\n"
+                   + usage("OUT", "a0", f"{t0:%H:%M:%S}"))
     database = sqlite(tmp_path) if engine == "sqlite" else \
         request.getfixturevalue("postgres").new_database()
     app = console_app(tmp_path, log, database)
@@ -529,19 +548,24 @@ def test_a_log_part_of_which_the_console_recorded_is_imported_without_its_rows_t
     async def scenario():  # the console records from the log's end: not a0's OUT
         async with app.run_test(size=(120, 30)) as pilot:
             await console_follows(pilot, app)
-            append(log, usage("DENIED", "d0", clock), usage("IN", "a0", clock),
-                   usage("OUT", "a1", clock))
+            append(log, usage("DENIED", "d0", f"{t1:%H:%M:%S}"),
+                   usage("IN", "a0", f"{t1:%H:%M:%S}"), usage("OUT", "a1", f"{t2:%H:%M:%S}"))
             await until(pilot, lambda: app.recorder.events_written == 3, "3 events written",
                         timeout=30)
 
     asyncio.run(scenario())
     log.rename(tmp_path / "adskflex.log.1")  # rotated, then imported whole
     summary = import_logs(tmp_path, database, tmp_path / "adskflex.log.1")
-    assert summary["events"] == "4 (1 new)"
+    assert (summary["events"], summary["sessions"]) == ("4 (1 new)", "2 (1 still open)")
     rows = history_rows(database, tmp_path)
     assert (rows["events"], rows["sessions"], rows["denials"]) == (4, 2, 1)
     assert {s["user"]: s["end_kind"] for s in listed(database, "sessions", tmp_path)} == {
         "a0": "in", "a1": "still_open"}
+    # the minutes the import counted are the sweep's: a0's two, a1's from its start to the
+    # log's last line
+    since, to = int(t0.timestamp()), int(t2.timestamp()) + 1
+    assert asyncio.run(counted_again(database, "arch", since, to)) == \
+        len(range(since - since % 60, to, 60))
     assert import_logs(tmp_path, database, tmp_path / "adskflex.log.1")["events"] == \
         "4 (0 new)"
     assert history_rows(database, tmp_path) == rows
