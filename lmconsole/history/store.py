@@ -523,9 +523,17 @@ class HistoryStore:
         """A live recorder's batch, in one transaction with how far its logs were read
         (`reads`: source id, byte offset and path of each), so that what a resumed follow
         reads again is what this batch did not write. Gaps already recorded are
-        completed, not repeated: a gap's end replaces an open one."""
+        completed, not repeated: a gap's end replaces an open one. The rows are dicts of
+        every column of EVENT_COLUMNS, DENIAL_COLUMNS and SESSION_COLUMNS (on SQLite,
+        written as an import writes them)."""
         async with self.engine.begin() as connection:
-            await self._write_rows(connection, events, denials, sessions)
+            if self.dialect == "sqlite":  # as an import writes them (see write_tuples)
+                for sql, parameters in self.bulk_statements(
+                        _tuples(events, EVENT_COLUMNS), _tuples(denials, DENIAL_COLUMNS),
+                        _tuples(sessions, SESSION_COLUMNS)):
+                    await connection.exec_driver_sql(sql, parameters)
+            else:
+                await self._write_rows(connection, events, denials, sessions)
             if gaps:
                 await connection.execute(self._upsert_gaps,
                                          [{"server_id": server_id, **gap} for gap in gaps])
@@ -817,6 +825,11 @@ DENIAL_COLUMNS = ("source_id", "byte_offset", "server_id", "at", "kind", "daemon
 SESSION_COLUMNS = ("server_id", "source_id", "byte_offset", "feature", "daemon", "user_name",
                    "host", "count", "borrowed", "start_at", "end_at", "end_kind", "end_reason",
                    "project")
+
+
+def _tuples(rows: Sequence[Mapping], columns: Sequence[str]) -> list[tuple]:
+    """The rows as tuples of `columns` (the bulk statements' order)."""
+    return [tuple(row[column] for column in columns) for row in rows]
 
 
 ROWS_PER_INSERT = 64  # rows one SQLite INSERT takes (14 columns: 896 of its 32,766 "?")
