@@ -331,8 +331,8 @@ class Importer:
                 if followed_id not in self.joined:
                     self.joined[followed_id] = await self.store.event_count([followed_id])
                 writer.source_ids.add(followed_id)
-                # its sessions are read again from here (their minutes: another log's
-                # sessions, their days are counted again from the sessions, count_read)
+                # its sessions are read again from here; count_read counts their days
+                # again from the sessions, as another log's
                 writer.tracker.forget_source(followed_id, from_offset=byte_offset)
                 return followed_id
         return source_id
