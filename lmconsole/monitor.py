@@ -397,13 +397,9 @@ class ServerMonitor:
         read_header = getattr(reader, "read_header", None)
         if read_header is None or (log.position is not None and log.position.offset == 0):
             return
-        try:
-            result = await self.transport.run(["head", "-c", str(LOG_HEADER_BYTES), log.path],
-                                              timeout=self.timeout_s)
-        except (TransportError, OSError):
-            return
-        if result.exit_code == 0:
-            read_header(result.stdout.splitlines())
+        text = await self._head(log.path, LOG_HEADER_BYTES)
+        if text is not None:
+            read_header(text.splitlines())
 
     async def log_head(self, path: str, size: int) -> list[bytes]:
         """The first `size` bytes of the log at `path` as they may be on disk: the command's
@@ -413,17 +409,25 @@ class ServerMonitor:
         try:
             if connect is not None:  # an unreachable server: given up within its timeout
                 await connect(self.connect_timeout_s)
-            result = await self.transport.run(["head", "-c", str(size), path],
-                                              timeout=self.timeout_s)
-        except (TransportError, BinaryInputError, OSError):
+        except (TransportError, OSError):
             return []
-        if result.exit_code != 0:
+        text = await self._head(path, size)
+        if text is None:
             return []
         heads = []
         for encoding in ("utf-8", "latin-1"):
             with contextlib.suppress(UnicodeEncodeError):
-                heads.append(result.stdout.encode(encoding))
+                heads.append(text.encode(encoding))
         return list(dict.fromkeys(heads))
+
+    async def _head(self, path: str, size: int) -> str | None:
+        """The first `size` bytes of the file at `path`, as text; None if not to be had."""
+        try:
+            result = await self.transport.run(["head", "-c", str(size), path],
+                                              timeout=self.timeout_s)
+        except (TransportError, BinaryInputError, OSError):
+            return None
+        return result.stdout if result.exit_code == 0 else None
 
     def vanished(self, log: FollowedLog) -> None:
         """The log's file went while followed: said unless a new one appears within

@@ -12,7 +12,7 @@ closes them.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from weakref import WeakValueDictionary
 
@@ -199,14 +199,14 @@ class SessionTracker:
             return line[0] == source_id and line[1] >= from_offset
 
         for key, held in list(self._open.items()):
-            self._open[key] = kept = _without_source(held, source_id, from_offset)
+            self._open[key] = kept = _without(held, forgotten)
             if not kept:
                 del self._open[key]
         carried = self._carried
         self._carried_keys = [
             key for n, key in enumerate(self._carried_keys)
             if not forgotten((carried[n * FIELDS + SOURCE], carried[n * FIELDS + OFFSET]))]
-        self._carried = _without_source(carried, source_id, from_offset)
+        self._carried = _without(carried, forgotten)
         for line in [line for line in self._handed_out if forgotten(line)]:
             self._handed_out.pop(line, None)
         for line in [line for line in self._projects if forgotten(line)]:
@@ -282,11 +282,11 @@ class SessionTracker:
         return _session(key, fields, project)
 
 
-def _without_source(held: array, source_id: int, from_offset: int) -> array:
-    """`held` without the sessions of that source opened at `from_offset` or after."""
+def _without(held: array, forgotten: Callable[[Line], bool]) -> array:
+    """`held` without the sessions whose OUT lines are `forgotten`."""
     kept = array("q")
     for start in range(0, len(held), FIELDS):
-        if held[start + SOURCE] != source_id or held[start + OFFSET] < from_offset:
+        if not forgotten((held[start + SOURCE], held[start + OFFSET])):
             kept.extend(held[start:start + FIELDS])
     return kept
 

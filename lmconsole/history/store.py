@@ -476,9 +476,8 @@ class HistoryStore:
             await self.upsert_counted_minutes(minutes)
             return
         async with self.engine.begin() as connection:
-            for sql, parameters in self.bulk_statements(events, denials, sessions, cleared,
-                                                        minutes):
-                await connection.exec_driver_sql(sql, parameters)
+            await _run_bulk(connection, self.bulk_statements(events, denials, sessions, cleared,
+                                                             minutes))
 
     def bulk_writer(self, *, indexes_deferred: bool = False) -> BulkWriter | None:
         """For an SQLite file: a process of its own that writes what `write_tuples` takes
@@ -528,10 +527,9 @@ class HistoryStore:
         written as an import writes them)."""
         async with self.engine.begin() as connection:
             if self.dialect == "sqlite":  # as an import writes them (see write_tuples)
-                for sql, parameters in self.bulk_statements(
-                        _tuples(events, EVENT_COLUMNS), _tuples(denials, DENIAL_COLUMNS),
-                        _tuples(sessions, SESSION_COLUMNS)):
-                    await connection.exec_driver_sql(sql, parameters)
+                await _run_bulk(connection, self.bulk_statements(
+                    _tuples(events, EVENT_COLUMNS), _tuples(denials, DENIAL_COLUMNS),
+                    _tuples(sessions, SESSION_COLUMNS)))
             else:
                 await self._write_rows(connection, events, denials, sessions)
             if gaps:
@@ -825,6 +823,12 @@ DENIAL_COLUMNS = ("source_id", "byte_offset", "server_id", "at", "kind", "daemon
 SESSION_COLUMNS = ("server_id", "source_id", "byte_offset", "feature", "daemon", "user_name",
                    "host", "count", "borrowed", "start_at", "end_at", "end_kind", "end_reason",
                    "project")
+
+
+async def _run_bulk(connection, statements: list[tuple[str, list[tuple]]]) -> None:
+    """`bulk_statements`' statements, run on an SQLite connection as they are."""
+    for sql, parameters in statements:
+        await connection.exec_driver_sql(sql, parameters)
 
 
 def _tuples(rows: Sequence[Mapping], columns: Sequence[str]) -> list[tuple]:
