@@ -292,6 +292,15 @@ def test_an_unreadable_file_is_said_and_the_others_are_imported(tmp_path):
     assert info(tmp_path)["rows"]["events"] == 17
 
 
+def test_an_import_that_reads_no_file_leaves_no_server_behind(tmp_path):
+    """A mistyped path, or --server name, is no server of the history."""
+    result = lmconsole(tmp_path, "import", str(tmp_path / "missing.log"), "--server", "typo",
+                       "--database", database(tmp_path))
+    assert result.returncode == 2 and "missing.log" in result.stderr
+    imported(tmp_path, ADSKFLEX)
+    assert info(tmp_path)["servers"] == ["upm"]
+
+
 @pytest.mark.parametrize("args, code, words", [
     (("--from", "yesterday"), 2, "--from 'yesterday'"),
     (("--from", "2026-03-02", "--to", "2026-03-01"), 2, "is not after"),

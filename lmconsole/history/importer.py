@@ -98,6 +98,8 @@ class Importer:
 
     async def run(self, paths: Sequence[str | Path]) -> ImportSummary:
         plans = self.plans(paths)
+        if not plans:  # every file refused: a mistyped path or name adds no server
+            return self.summary
         server_id = await self.store.server_id(self.server, manager=self.adapter.kind,
                                                time_zone=self.time_zone)
         sources = [await self._source(server_id, plan) for plan in plans]
