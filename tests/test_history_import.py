@@ -301,6 +301,19 @@ def test_an_import_that_reads_no_file_leaves_no_server_behind(tmp_path):
     assert info(tmp_path)["servers"] == ["upm"]
 
 
+@pytest.mark.parametrize("command", [("history", "sessions"), ("history", "denials"),
+                                     ("report", "utilisation")])
+def test_a_history_named_that_does_not_exist_is_an_error_not_an_empty_answer(tmp_path, command):
+    imported(tmp_path, ADSKFLEX)
+    mistyped = tmp_path / "histroy.db"
+    result = lmconsole(tmp_path, *command, "--database", f"sqlite:///{mistyped}")
+    assert result.returncode == 2
+    assert f"{mistyped}: no history database there" in result.stderr
+    assert not mistyped.exists()
+    result = lmconsole(tmp_path, *command, "--database", database(tmp_path))
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.mark.parametrize("args, code, words", [
     (("--from", "yesterday"), 2, "--from 'yesterday'"),
     (("--from", "2026-03-02", "--to", "2026-03-01"), 2, "is not after"),

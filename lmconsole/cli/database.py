@@ -47,10 +47,19 @@ def configuration(args: argparse.Namespace):
         raise InputError(str(error)) from None
 
 
-async def open_store(args: argparse.Namespace, config):
-    from lmconsole.history.store import HistoryStore, StoreError, database_url
+async def open_store(args: argparse.Namespace, config, *, reading: bool = False):
+    """The history named by --database or the configuration, else the default file: made
+    and migrated as needed. `reading` (a command that only reads it): a file named that
+    does not exist is an error, not a new empty history answering "none" (a mistyped
+    path); the default file is still made."""
+    from lmconsole.history.store import HistoryStore, StoreError, database_url, sqlite_path
 
-    url = database_url(args.database or config.database_url)
+    named = args.database or config.database_url
+    url = database_url(named)
+    path = sqlite_path(url)
+    if reading and named and path is not None and not path.exists():
+        raise InputError(f"{path}: no history database there (`lmconsole collect` and "
+                         f"`lmconsole import` make one)")
     try:
         return await HistoryStore.open(url)
     except StoreError as error:

@@ -56,19 +56,23 @@ async def history(args: argparse.Namespace) -> int:
 
     config = configuration(args)
     tz = zone(args.tz, "--tz") if args.tz else config.display_tz
-    store = await open_store(args, config)
-    try:
-        if args.history_command == "info":
+    if args.history_command == "info":  # it names the database, made if new
+        store = await open_store(args, config)
+        try:
             facts = await listing.info(store, {level: retention_text(seconds)
                                                 for level, seconds in config.retention})
-            if args.format == "json":
-                sys.stdout.write(json.dumps(facts, indent=2, ensure_ascii=False) + "\n")
-            else:
-                sys.stdout.write(listing.info_text(facts, tz))
-            return EXIT_OK
-        start, end = period(args, tz)
-        wanted = listing.Filter(start, end, tuple(args.server or ()),
-                                getattr(args, "feature", None), args.user)
+        finally:
+            await store.close()
+        if args.format == "json":
+            sys.stdout.write(json.dumps(facts, indent=2, ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(listing.info_text(facts, tz))
+        return EXIT_OK
+    start, end = period(args, tz)
+    wanted = listing.Filter(start, end, tuple(args.server or ()),
+                            getattr(args, "feature", None), args.user)
+    store = await open_store(args, config, reading=True)
+    try:
         kind = listing.LISTINGS[args.history_command]
         rows = listing.records(store, args.history_command, wanted)
         if args.format == "json":

@@ -128,7 +128,7 @@ async def report(args: argparse.Namespace) -> int:
     if args.name == "groups":
         chosen.update(chosen=tuple(args.group or config.primary_groups),
                       count=args.count or config.group_count, directory=args.directory)
-    store = await open_store(args, config)
+    store = await open_store(args, config, reading=True)
     try:
         result = await REPORTS[args.name](store, question, **chosen)
     except ReportError as error:

@@ -484,7 +484,7 @@ class HistoryStore:
         (see bulk_writer.py and `bulk_statements`), started by the caller; None for other
         databases. `indexes_deferred`: the rows go without DEFERRABLE_INDEXES, each at
         the end of its table and its unique index, which a small page cache holds."""
-        path = _sqlite_path(self.url)
+        path = sqlite_path(self.url)
         if path is None:
             return None
         pragmas = SQLITE_PRAGMAS + SQLITE_BULK_PRAGMAS
@@ -787,7 +787,7 @@ async def _sqlite_file_lock(url: URL) -> AsyncIterator[None]:
 
 
 
-def _sqlite_path(url: URL) -> Path | None:
+def sqlite_path(url: URL) -> Path | None:
     """The file of an SQLite database on disk named by its path; None for a database in
     memory, a `file:` URI, or another database."""
     database = url.database
@@ -800,7 +800,7 @@ def _sqlite_path(url: URL) -> Path | None:
 def _deferral_lock(url: URL, operation: int) -> Iterator[bool]:
     """An flock on `<file>.indexes` of an SQLite file (see `indexes_deferred`): whether it
     was had (a blocking one always is; a file in memory has no other users: True)."""
-    path = _sqlite_path(url)
+    path = sqlite_path(url)
     if path is None:
         yield True
         return
