@@ -4,12 +4,15 @@ written here for midnight, restart, order and compression."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +20,7 @@ import pytest
 
 from .corpus import corpus_file
 from .postgres import postgres_fixture  # noqa: F401 - registers `postgres`
+from .test_reports_month_sums import sums_are_exact
 
 ADSKFLEX = corpus_file("flexlm", "debuglog",
                        "upm_adskflex_reread_dup_vendor_unsupported_mixed_time_format_EXCERPT.log.txt")
@@ -189,6 +193,51 @@ def test_a_write_that_fails_midway_leaves_whole_batches_and_a_second_import_comp
     whole = imported(tmp_path / "fresh", path)
     assert info(tmp_path)["rows"] == info(tmp_path / "fresh")["rows"]
     assert whole["in use"] == again["in use"]
+
+def test_an_import_interrupted_says_so_and_a_second_import_completes_it(tmp_path):
+    """Ctrl-C: exit 130 and what it leaves said; the rows written are kept, and importing
+    the files again ends with the history a whole import makes."""
+    lines = [" 0:00:00 (lmgrd) TIMESTAMP 3/2/2026"]
+    for i in range(100_000):  # a day and a bit: across midnight
+        clock = f"{i // 3600 % 24:2}:{i // 60 % 60:02}:{i % 60:02}"
+        lines += [f'{clock} (MLM) OUT: "MATLAB" u{i % 500}@h{i % 70}  ',
+                  f'{clock} (MLM) IN: "MATLAB" u{i % 500}@h{i % 70}  ']
+    path = log(tmp_path / "long.log", *lines)
+    importing = subprocess.Popen(
+        [sys.executable, "-m", "lmconsole", "import", str(path), "--server", "upm",
+         "--server-tz", "Europe/Madrid", "--database", database(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"),
+             "XDG_DATA_HOME": str(tmp_path / "data")})
+    try:
+        for _ in range(3000):  # interrupted once a batch is in, however loaded the machine
+            if events_in(tmp_path / "history.db"):
+                break
+            time.sleep(0.01)
+        importing.send_signal(signal.SIGINT)
+        out, err = importing.communicate(timeout=60)
+    finally:
+        importing.kill()
+    assert importing.returncode == 130 and "Traceback" not in err
+    assert "interrupted: the rows written so far are kept" in err
+    assert 0 < info(tmp_path)["rows"]["events"] < 200_000
+    again = imported(tmp_path, path)
+    assert again["sessions"] == "100,000 (0 still open)"
+    whole = imported(tmp_path / "fresh", path)
+    assert info(tmp_path)["rows"] == info(tmp_path / "fresh")["rows"]
+    assert whole["in use"] == again["in use"]
+    assert sums_are_exact(database(tmp_path)) == sums_are_exact(database(tmp_path / "fresh"))
+
+
+def events_in(path: Path) -> int:
+    if not path.exists():
+        return 0
+    with contextlib.closing(sqlite3.connect(path, timeout=30)) as db:
+        try:
+            return db.execute("SELECT count(*) FROM events").fetchone()[0]
+        except sqlite3.OperationalError:  # its tables not made yet
+            return 0
+
 
 def test_the_spring_dst_change_is_an_hour_skipped(tmp_path):
     log = tmp_path / "spring.log"

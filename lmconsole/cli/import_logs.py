@@ -42,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def import_logs(args: argparse.Namespace) -> int:
+    import asyncio
+
     from lmconsole.adapters import ADAPTERS
     from lmconsole.history.importer import Importer
 
@@ -62,7 +64,13 @@ async def import_logs(args: argparse.Namespace) -> int:
         with _progress_bar(args.files) as progress:
             importer = Importer(store, ADAPTERS[manager], server=args.server, tz=tz,
                                 time_zone=time_zone, now=datetime.now(UTC), progress=progress)
-            summary = await importer.run(args.files)
+            try:
+                summary = await importer.run(args.files)
+            except asyncio.CancelledError:  # Ctrl-C
+                error("interrupted: the rows written so far are kept; until the same files are "
+                      "imported again (which writes no row twice), their hours and days are "
+                      "not all counted")
+                raise
     finally:
         await store.close()
     sys.stdout.write(summary_text(summary, tz))
