@@ -18,6 +18,7 @@ peak 3, 9000 seat-s (2.5); Tue 8h peak 1, 2700 (0.75); Tue 9h peak 1, 2700 (0.75
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -26,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from ldap3.core.exceptions import LDAPAttributeOrValueExistsResult
 
 from lmconsole.cli.directory import sync_one
 from lmconsole.history.store import HistoryStore
@@ -107,7 +109,8 @@ def history(request, slapd, tmp_path_factory) -> Path:
     async def syncs():
         store = await HistoryStore.open(url)
         try:
-            if request.param == "postgresql":  # the tree as the first database found it
+            # the tree as the test tree has it, whichever database's syncs ran before
+            with contextlib.suppress(LDAPAttributeOrValueExistsResult):
                 dave_in_fem("MODIFY_ADD")
             assert await sync_one(store, directory, MONDAY, ENV)
             dave_in_fem("MODIFY_DELETE")
