@@ -168,3 +168,38 @@ def test_a_database_a_newer_lmconsole_upgraded_is_refused_in_words(database):
     words = asyncio.run(scenario())
     assert "upgraded by a newer lmconsole than this one" in words
     assert "0099_from_the_future" in words
+
+
+def test_a_bulk_batch_with_a_row_twice_ends_as_written_row_by_row(database):
+    """An import's batch may name a session, or a counted minute, twice (still open, then
+    ended): each engine's bulk path ends where rows written one by one would."""
+    from lmconsole.history.store import SESSION_COLUMNS
+
+    async def scenario():
+        store = await HistoryStore.open(database)
+        try:
+            server = await store.server_id("lab", manager="flexlm", time_zone="UTC")
+            source = (await store.source(server, "x" * 64, 1, "/logs/lab.log",
+                                         lambda size: "x" * 64, 0)).id
+            session = dict.fromkeys(SESSION_COLUMNS) | {
+                "server_id": server, "source_id": source, "byte_offset": 40,
+                "feature": "CATIA", "daemon": "dassault", "user_name": "ann", "count": 1,
+                "borrowed": False, "start_at": 1000, "end_kind": "still_open"}
+            ended = session | {"end_at": 1600, "end_kind": "in"}
+            other = session | {"byte_offset": 80, "user_name": "bob"}
+            rows = [tuple(row[column] for column in SESSION_COLUMNS)
+                    for row in (session, other, ended, session)]  # ended, then open again
+            minutes = [(server, "CATIA", 960, 1, 0.5, 0, True, 0),
+                       (server, "CATIA", 960, 2, 1.0, 0, True, 0)]
+            await store.write_tuples([], [], rows, minutes=minutes)
+            await store.write_tuples([], [], rows, minutes=minutes)  # and the batch again
+            sessions = await store.rows(select(
+                schema.sessions.c.user_name, schema.sessions.c.end_at,
+                schema.sessions.c.end_kind).order_by(schema.sessions.c.user_name))
+            counted = await store.rows(select(schema.occupancy_minute.c.in_use_peak))
+            return [tuple(row) for row in sessions], [tuple(row) for row in counted]
+        finally:
+            await store.close()
+
+    assert asyncio.run(scenario()) == ([("ann", 1600, "in"), ("bob", None, "still_open")],
+                                       [(2,)])
