@@ -13,16 +13,22 @@ largest sum is sampled (Linux's /proc; the writer has ended before the importer'
 queries, where its own peak is).
 Asserts nothing; the issue's goals are >= 300,000 lines/s and < 200 MB however long the log.
 bench/history_import_stages.py splits the importer's reading into its stages.
+`--postgresql`: into a fresh database of a PostgreSQL server started for the run (as the
+tests start one: tests/postgres.py), the shared history's case; the server's own CPU time
+is not counted.
 
-    .venv/bin/python bench/history_import.py [--lines 5000000] [--log PATH]
+    .venv/bin/python bench/history_import.py [--lines 5000000] [--log PATH] [--postgresql]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
+import pwd
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -57,7 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log", metavar="PATH", type=Path,
                         help="the generated log kept here and read again by the next run with "
                              "the same PATH (generating 5,000,000 lines takes a minute)")
+    parser.add_argument("--postgresql", action="store_true",
+                        help="import into PostgreSQL (a server started for the run)")
     args = parser.parse_args(argv)
+    with contextlib.ExitStack() as stack:
+        postgres = stack.enter_context(postgresql_server()) if args.postgresql else None
+        return run(args, postgres)
+
+
+def run(args: argparse.Namespace, postgres) -> int:
     with tempfile.TemporaryDirectory(prefix="lmconsole-bench-") as directory:
         log = args.log or Path(directory) / "mlm.log"
         started = time.perf_counter()
@@ -68,11 +82,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'generated' if made else 'reused'} {lines:,} lines "
               f"({log.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - started:.0f} s")
         database = Path(directory) / "history.db"
+        url = postgres.new_database() if postgres else f"sqlite:///{database}"
         env = {**os.environ, "XDG_CONFIG_HOME": directory, "XDG_DATA_HOME": directory}
         started = time.perf_counter()
         with subprocess.Popen(
                 [sys.executable, "-c", MEASURED_IMPORT, "import", str(log), "--server", "bench",
-                 "--server-tz", "Europe/Berlin", "--database", f"sqlite:///{database}"],
+                 "--server-tz", "Europe/Berlin", "--database", url],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as child:
             sampler = RssSampler(child.pid, SAMPLE_S)
             sampler.start()
@@ -89,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         processes = _processes(result.stderr)
         counts = {line[:12].strip(): line[13:] for line in result.stdout.splitlines()}
         sessions = int(counts["sessions"].split()[0].replace(",", ""))
-        size = database.stat().st_size
+        size = database.stat().st_size if postgres is None else postgresql_size(url)
         print(f"python {platform.python_version()} on {platform.machine()}, "
               f"{os.cpu_count()} cpus")
         print(f"import: {lines:,} lines in {elapsed:.1f} s = {lines / elapsed:,.0f} lines/s, "
@@ -109,6 +124,48 @@ def main(argv: list[str] | None = None) -> int:
         print(f"database: {size / 2**20:.0f} MiB, "
               f"{size / max(1, sessions) * 1e6 / 2**20:.0f} MiB per million sessions")
     return 0
+
+
+@contextlib.contextmanager
+def postgresql_server():
+    """A PostgreSQL server for the run, as the tests start one."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.postgres import PostgresServer, find_bin_dir, free_port
+
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        raise SystemExit("PostgreSQL is not installed (apt-get install postgresql)")
+    directory = Path(tempfile.mkdtemp(prefix="lmconsole-bench-pg-"))
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        nobody = pwd.getpwnam("nobody")
+        os.chown(directory, nobody.pw_uid, nobody.pw_gid)
+    server = PostgresServer(bin_dir, directory, free_port(), "lmconsole")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def postgresql_size(url: str) -> int:
+    """The bytes of the database at `url`, as PostgreSQL counts them."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    from lmconsole.history.store import HistoryStore
+
+    async def size() -> int:
+        store = await HistoryStore.open(url)
+        try:
+            async with store.engine.connect() as connection:
+                return (await connection.execute(
+                    text("SELECT pg_database_size(current_database())"))).scalar_one()
+        finally:
+            await store.close()
+
+    return asyncio.run(size())
 
 
 def _processes(stderr: str) -> dict[str, tuple[float, float, float]]:
