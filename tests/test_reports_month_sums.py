@@ -280,6 +280,43 @@ def test_a_recorders_batch_written_twice_is_summed_once(url):
         (2, 120, 120, 0, MONTHS[2], MONTHS[2] + 70)]
 
 
+def test_a_catching_up_recorders_big_batches_written_twice_are_summed_once(url):
+    """The same with batches as large as a collector catching up with a long log writes
+    (on PostgreSQL by COPY), one session in the first twice: still open, then ended."""
+    from lmconsole.history.store import COPY_FROM_ROWS
+
+    async def scenario(store: HistoryStore) -> dict:
+        servers = await fresh(store)
+        async with store.engine.begin() as connection:
+            source = (await connection.execute(insert(schema.sources).values(
+                server_id=servers["arch"], identity="x" * 64, prefix_bytes=64, path="a.log",
+                bytes_read=0, lines_read=0, read_at=0).returning(schema.sources.c.id)
+            )).scalar()
+
+        def session(offset: int, end: int | None) -> dict:
+            return {"server_id": servers["arch"], "source_id": source, "byte_offset": offset,
+                    "feature": "Maya", "daemon": "adskflex", "user_name": f"u{offset % 7}",
+                    "host": "ws1", "count": 1, "borrowed": False, "start_at": MONTHS[2],
+                    "end_at": end, "end_kind": "still_open" if end is None else "in",
+                    "end_reason": None, "project": None}
+
+        first = [session(offset, MONTHS[2] + 60) for offset in range(COPY_FROM_ROWS)]
+        first += [session(COPY_FROM_ROWS, None), session(COPY_FROM_ROWS, MONTHS[2] + 30)]
+        second = [session(offset, MONTHS[2] + 60)
+                  for offset in range(COPY_FROM_ROWS + 1, 2 * COPY_FROM_ROWS + 1)]
+        for batch in (first, first, second, second):
+            await store.record([], [], batch, [], server_id=servers["arch"], reads=[],
+                               now=MONTHS[2] + 100)
+            await assert_sums_exact(store)
+        ended = await store.rows(select(schema.sessions.c.end_kind).where(
+            schema.sessions.c.byte_offset == COPY_FROM_ROWS))
+        return {"ended": [tuple(row) for row in ended], "sums": await held_sums(store)}
+
+    result = with_store(url, scenario)
+    assert result["ended"] == [("in",)]
+    assert sum(figures[0] for figures in result["sums"].values()) == 2 * COPY_FROM_ROWS + 1
+
+
 # ---- the reports from the sums and from the sessions alone --------------------------------------
 
 period_edges = st.one_of(st.sampled_from(MONTHS), moments)
