@@ -333,6 +333,49 @@ def test_listings_filter_by_period_server_feature_and_user(tmp_path):
 
 # ---- errors ----------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_nul_bytes_a_crash_or_a_copytruncate_left_are_dropped_as_a_follow_drops_them(
+        tmp_path, engine, request):
+    """A run of NULs longer than a line may be, and NULs within lines: the lines around
+    them read, their words without NULs (which PostgreSQL's text refuses)."""
+    url = database(tmp_path) if engine == "sqlite" else \
+        request.getfixturevalue("postgres").new_database()
+    head = [" 8:00:00 (lmgrd) TIMESTAMP 3/2/2026"] + [
+        f' 8:{i // 60:02}:{i % 60:02} (MLM) OUT: "MATLAB" u{i}@ws1  ' for i in range(300)]
+    path = tmp_path / "mlm.log"
+    path.write_bytes("\n".join(head).encode() + b"\n" + b"\0" * 200_000
+                     + b' 9:10:00 (MLM) OUT: "MATLAB" bob@ws2  \n'
+                     + b' 9:11:00 (MLM) IN: "MAT\0LAB" u1@ws1  \n'
+                     + b' 9:12:00 (MLM) DENIED: "MATLAB" e\0ve@ws3  (Licensed number of '
+                       b'users already reached. (-4,342))\n')
+    result = lmconsole(tmp_path, "import", str(path), "--server", "upm", "--server-tz", "UTC",
+                       "--database", url)
+    assert (summary(result)["events"], summary(result)["sessions"]) == (
+        "303 (303 new)", "301 (300 still open)")
+    assert "3 line(s) held NUL bytes" in result.stderr  # the hole's end on bob's
+    history = ("--database", url, "--format", "json")
+    result = lmconsole(tmp_path, "history", "denials", *history)
+    assert [d["user"] for d in json.loads(result.stdout)] == ["eve"]
+    result = lmconsole(tmp_path, "history", "sessions", "--user", "u1", *history)
+    assert [s["end_kind"] for s in json.loads(result.stdout)] == ["in"]
+    result = lmconsole(tmp_path, "history", "sessions", "--user", "bob", *history)
+    assert len(json.loads(result.stdout)) == 1
+
+
+def test_a_log_that_starts_with_a_hole_is_imported_unless_its_head_is_all_hole(tmp_path):
+    lines = b' 8:00:00 (lmgrd) TIMESTAMP 3/2/2026\n 9:00:00 (MLM) OUT: "MATLAB" ann@ws1  \n'
+    (tmp_path / "short_hole.log").write_bytes(b"\0" * 3000 + lines)
+    (tmp_path / "long_hole.log").write_bytes(b"\0" * 20_000 + lines)
+    (tmp_path / "binary.log").write_bytes(b"\x7fELF\x02\x01\x01\0\0\0" + lines)
+    result = lmconsole(tmp_path, "import", *(str(tmp_path / name) for name in (
+        "short_hole.log", "long_hole.log", "binary.log")), "--server", "upm",
+        "--server-tz", "UTC", "--database", database(tmp_path))
+    assert result.returncode == 2
+    assert "long_hole.log: its first 8,192 bytes are all NUL" in result.stderr
+    assert "binary.log: a binary file, not a log" in result.stderr
+    assert "events       1 (1 new)" in result.stdout  # short_hole.log's, the others refused
+
+
 def test_an_unreadable_file_is_said_and_the_others_are_imported(tmp_path):
     result = lmconsole(tmp_path, "import", str(tmp_path / "missing.log"), str(ADSKFLEX),
                        "--server", "upm", "--database", database(tmp_path))

@@ -306,6 +306,10 @@ class Importer:
                 line_no + 1, f"its last line, at byte {size:,}, has no line end (being "
                              f"written, or cut off): not read; importing the file again, or "
                              f"collect, reads it once complete", "", self.server)))
+        if file.nul_lines:
+            summary.diagnostics.append((str(file.path), Diagnostic(
+                1, f"{file.nul_lines} line(s) held NUL bytes (a crash's leftovers, or a "
+                   f"copytruncate rotation's hole): read without them", "", self.server)))
         if file.lines_cut:
             summary.diagnostics.append((str(file.path), Diagnostic(
                 1, f"{file.lines_cut} line(s) longer than {LINE_BYTES_MAX:,} bytes (the first "

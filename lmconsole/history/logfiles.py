@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +19,26 @@ from lmconsole.transport import LINE_BYTES_MAX
 
 IDENTITY_BYTES = 8192  # beyond lmgrd's start-up banner, which names its pid and the date
 GZIP_MAGIC = b"\x1f\x8b"
+
+
+# bytes no text file holds (NUL apart: see `_check_text`)
+_BINARY = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")
+
+
+def _check_text(path: Path, head: bytes) -> None:
+    """LogFileError unless the first bytes of `path` read as text. NUL bytes alone are a
+    hole (see `LogFile.lines`), which may begin the file; one holding nothing else cannot
+    be told apart from another such file, and is not taken either."""
+    if b"\0" not in head:
+        return
+    rest = head.replace(b"\0", b"")
+    if _BINARY.search(rest):
+        raise LogFileError(f"{path}: a binary file, not a log (it holds NUL bytes)")
+    if not rest:
+        raise LogFileError(
+            f"{path}: its first {len(head):,} bytes are all NUL (the hole a copytruncate "
+            f"rotation leaves): it cannot be told apart from another such file, so it is "
+            f"not imported")
 
 
 def identity_digest(head: bytes) -> str:
@@ -47,12 +68,12 @@ class LogFile:
             head = self.head(IDENTITY_BYTES)
         except OSError as error:
             raise LogFileError(f"{self.path}: {error.strerror or error}") from None
-        if b"\0" in head:
-            raise LogFileError(f"{self.path}: a binary file, not a log (it holds NUL bytes)")
+        _check_text(self.path, head)
         self.identity = LogIdentity(identity_digest(head), len(head))
         self.lines_cut = 0  # lines longer than LINE_BYTES_MAX, read to there
         self.first_cut_at: int | None = None  # the byte offset of the first
         self.unended = 0  # the size of a last line with no line end, not read
+        self.nul_lines = 0  # lines read without the NUL bytes they held
 
     def open(self) -> BinaryIO:
         raw = open(self.path, "rb")  # noqa: SIM115 - handed to the caller, who closes it
@@ -76,21 +97,29 @@ class LogFile:
         are not UTF-8 are read as Latin-1 (old Windows servers). A line longer than
         LINE_BYTES_MAX is read to there (counted in `lines_cut`): memory does not grow with
         a line either. A last line with no line end is not read (`unended`): being written,
-        it is read once complete. A gzip file that breaks off ends the lines and raises
-        LogFileError."""
-        offset = self.lines_cut = self.unended = 0
+        it is read once complete. NUL bytes (a crash's leftovers, or the hole a writer
+        leaves that kept its offset across a `copytruncate` rotation) are dropped, as a
+        follow drops them (`nul_lines`); a hole is no line, however long. A gzip file that
+        breaks off ends the lines and raises LogFileError."""
+        offset = self.lines_cut = self.unended = self.nul_lines = 0
         readline = stream.readline
         try:
             while raw := readline(LINE_BYTES_MAX):
                 size = len(raw)
                 if raw[-1:] == b"\n":
                     raw = raw[:-1]
+                elif size == LINE_BYTES_MAX and not raw.strip(b"\0"):  # a hole goes on
+                    offset += size
+                    continue
                 elif size == LINE_BYTES_MAX:
                     self.first_cut_at = offset if self.lines_cut == 0 else self.first_cut_at
                     size += self._skip_rest_of_line(readline)
                 else:  # the file ends within it: being written, or cut off; not read
                     self.unended = size
                     return
+                if b"\0" in raw:
+                    raw = raw.replace(b"\0", b"")
+                    self.nul_lines += 1
                 try:
                     text = raw.decode()
                 except UnicodeDecodeError:
