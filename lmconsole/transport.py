@@ -34,7 +34,9 @@ LINE_BYTES_MAX = 65_536
 class LineSplitter:
     """Splits the chunks of a stream into its lines, carrying the unfinished last one from
     chunk to chunk: of a line longer than LINE_BYTES_MAX only what the chunk that ends it
-    holds is kept past there, each chunk copied once, however long the line."""
+    holds is kept past there, each chunk copied once, however long the line. NUL bytes are
+    dropped (their sizes counted): the hole a writer leaves that kept its offset across a
+    `copytruncate` rotation is no line, however long, and the line after it is read whole."""
 
     def __init__(self) -> None:
         self.partial = b""  # the unfinished line's start (at most LINE_BYTES_MAX bytes)
@@ -43,13 +45,16 @@ class LineSplitter:
     def lines(self, chunk: bytes) -> list[tuple[bytes, int]]:
         """(line without its newline, its size with it) of each line `chunk` ends."""
         *complete, rest = chunk.split(b"\n")
-        lines = [(line, len(line) + 1) for line in complete]
+        holes = b"\0" in chunk
+        lines = [(line.replace(b"\0", b"") if holes else line, len(line) + 1)
+                 for line in complete]
         if lines and self.partial_size:
             first, size = lines[0]
             lines[0] = self.partial + first, size + self.partial_size
             self.partial, self.partial_size = b"", 0
         if len(self.partial) < LINE_BYTES_MAX:
-            self.partial += rest[:LINE_BYTES_MAX - len(self.partial)]
+            kept = rest.replace(b"\0", b"") if holes else rest
+            self.partial += kept[:LINE_BYTES_MAX - len(self.partial)]
         self.partial_size += len(rest)
         return lines
 
