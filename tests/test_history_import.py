@@ -362,6 +362,32 @@ def test_nul_bytes_a_crash_or_a_copytruncate_left_are_dropped_as_a_follow_drops_
     assert len(json.loads(result.stdout)) == 1
 
 
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_words_longer_than_their_columns_are_kept_cut_not_refused(tmp_path, engine, request):
+    """A garbled line's user, host, feature or reason code may be longer than its column:
+    PostgreSQL refused the whole batch (the import ended in a traceback, a collector would
+    have stopped at that line for good); its rows are now written, the words cut."""
+    url = database(tmp_path) if engine == "sqlite" else \
+        request.getfixturevalue("postgres").new_database()
+    path = log(tmp_path / "mlm.log", " 8:00:00 (lmgrd) TIMESTAMP 3/2/2026",
+               f' 9:00:00 (MLM) OUT: "MATLAB" {"u" * 300}@ws1  ',
+               f' 9:01:00 (MLM) DENIED: "{"F" * 250}" bob@{"h" * 300}  (Licensed number of '
+               f'users already reached. (-4,342:10054 "{"w" * 60}"))',
+               ' 9:02:00 (MLM) OUT: "MATLAB" ann@ws1  ')
+    result = lmconsole(tmp_path, "import", str(path), "--server", "upm", "--server-tz", "UTC",
+                       "--database", url)
+    assert summary(result)["events"] == "3 (3 new)"
+    history = ("--database", url, "--format", "json")
+    sessions = json.loads(lmconsole(tmp_path, "history", "sessions", *history).stdout)
+    (denial,) = json.loads(lmconsole(tmp_path, "history", "denials", *history).stdout)
+    assert sorted(s["user"][:3] for s in sessions) == ["ann", "uuu"]
+    assert denial["feature"].startswith("F" * 200) and denial["host"].startswith("h" * 200)
+    if engine == "postgresql":  # SQLite keeps what it is given
+        assert {len(s["user"]) for s in sessions} == {3, 200}
+        assert (len(denial["feature"]), len(denial["host"]), len(denial["code"])) == (
+            200, 200, 40)
+
+
 def test_a_log_that_starts_with_a_hole_is_imported_unless_its_head_is_all_hole(tmp_path):
     lines = b' 8:00:00 (lmgrd) TIMESTAMP 3/2/2026\n 9:00:00 (MLM) OUT: "MATLAB" ann@ws1  \n'
     (tmp_path / "short_hole.log").write_bytes(b"\0" * 3000 + lines)

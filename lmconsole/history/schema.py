@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     false,
     text,
@@ -37,6 +38,39 @@ metadata = MetaData(naming_convention={
 })
 
 NAME = 200  # user, host, feature and daemon names: FlexLM's limits are far below this
+
+
+class Bounded(TypeDecorator):
+    """A VARCHAR(length) whose values are cut to `length` as they are written: a log's or
+    lmstat's words are whatever a line held (a garbled or hostile one too), and PostgreSQL
+    refuses a longer value (the whole batch with it), where SQLite keeps it. The rows an
+    import copies without SQLAlchemy are cut by `bounded_row`."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if isinstance(value, str) and len(value) > self.impl.length:
+            return value[:self.impl.length]
+        return value
+
+
+def bounds(table: Table, columns: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    """(index, length) of each Bounded column among `columns` of `table`."""
+    return tuple((index, table.c[name].type.impl.length) for index, name in enumerate(columns)
+                 if isinstance(table.c[name].type, Bounded))
+
+
+def bounded_row(row: tuple, bounds: tuple[tuple[int, int], ...]) -> tuple:
+    """`row` with its values at `bounds` cut to their lengths (as Bounded cuts them)."""
+    if all(not isinstance(row[index], str) or len(row[index]) <= length
+           for index, length in bounds):
+        return row
+    values = list(row)
+    for index, length in bounds:
+        if isinstance(values[index], str):
+            values[index] = values[index][:length]
+    return tuple(values)
 COVERING_CHECKOUTS = "ix_sessions_feature_user_name_start_at_covering"
 USERS_CHECKOUTS = "ix_sessions_user_name_project_covering"
 
@@ -48,9 +82,9 @@ def _server_id() -> Column:
 servers = Table(
     "servers", metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(NAME), nullable=False, unique=True),
-    Column("manager", String(40), nullable=False),  # "flexlm", later "rlm" ...
-    Column("time_zone", String(64)),  # the IANA zone its logs were last read in
+    Column("name", Bounded(NAME), nullable=False, unique=True),
+    Column("manager", Bounded(40), nullable=False),  # "flexlm", later "rlm" ...
+    Column("time_zone", Bounded(64)),  # the IANA zone its logs were last read in
 )
 
 # `seen_until`: the last moment a log carrying the daemon's lines was known to be current
@@ -60,7 +94,7 @@ vendor_daemons = Table(
     "vendor_daemons", metadata,
     Column("id", Integer, primary_key=True),
     _server_id(),
-    Column("name", String(NAME), nullable=False),
+    Column("name", Bounded(NAME), nullable=False),
     Column("seen_until", BigInteger),
     UniqueConstraint("server_id", "name"),
 )
@@ -69,8 +103,8 @@ features = Table(
     "features", metadata,
     Column("id", Integer, primary_key=True),
     _server_id(),
-    Column("name", String(NAME), nullable=False),
-    Column("vendor", String(NAME)),
+    Column("name", Bounded(NAME), nullable=False),
+    Column("vendor", Bounded(NAME)),
     UniqueConstraint("server_id", "name"),
 )
 
@@ -80,11 +114,11 @@ pools = Table(
     "pools", metadata,
     Column("id", Integer, primary_key=True),
     Column("feature_id", Integer, ForeignKey("features.id"), nullable=False),
-    Column("version", String(NAME), nullable=False),
-    Column("expiry", String(16), nullable=False),  # ISO date, "permanent" or ""
+    Column("version", Bounded(NAME), nullable=False),
+    Column("expiry", Bounded(16), nullable=False),  # ISO date, "permanent" or ""
     Column("vendor_string", Text, nullable=False),
     Column("issued", Integer, nullable=False),  # -1: uncounted
-    Column("license_type", String(40)),
+    Column("license_type", Bounded(40)),
     Column("first_seen_at", BigInteger, nullable=False),
     Column("last_seen_at", BigInteger, nullable=False),
     UniqueConstraint("feature_id", "version", "expiry", "vendor_string", "issued"),
@@ -96,7 +130,7 @@ sources = Table(
     "sources", metadata,
     Column("id", Integer, primary_key=True),
     _server_id(),
-    Column("identity", String(64), nullable=False),
+    Column("identity", Bounded(64), nullable=False),
     Column("prefix_bytes", Integer, nullable=False),  # how many bytes the identity covers
     Column("path", Text, nullable=False),  # where it was last read
     Column("bytes_read", BigInteger, nullable=False),  # decompressed bytes read so far
@@ -121,14 +155,14 @@ events = Table(
     *_line_key(),
     _server_id(),
     Column("at", BigInteger, nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("daemon", String(NAME), nullable=False),
-    Column("feature", String(NAME)),
-    Column("user_name", String(NAME)),
-    Column("host", String(NAME)),
+    Column("kind", Bounded(16), nullable=False),
+    Column("daemon", Bounded(NAME), nullable=False),
+    Column("feature", Bounded(NAME)),
+    Column("user_name", Bounded(NAME)),
+    Column("host", Bounded(NAME)),
     Column("count", Integer, nullable=False),
     Column("reason", Text),  # the log's words in parentheses
-    Column("code", String(40)),  # FlexLM's "-4,342"
+    Column("code", Bounded(40)),  # FlexLM's "-4,342"
     Column("extra", Text),  # the vendor's own data on the line
     Column("line", BigInteger),  # 1-based line number in the file
     PrimaryKeyConstraint("source_id", "byte_offset"),
@@ -159,21 +193,21 @@ sessions = Table(
     _server_id(),
     Column("source_id", Integer, ForeignKey("sources.id")),
     Column("byte_offset", BigInteger),
-    Column("poll_key", String(2 * NAME)),
+    Column("poll_key", Bounded(2 * NAME)),
     Column("reserved", Boolean, nullable=False, server_default=false()),
-    Column("feature", String(NAME), nullable=False),
-    Column("daemon", String(NAME)),
-    Column("version", String(NAME)),
-    Column("user_name", String(NAME), nullable=False),
-    Column("host", String(NAME)),
-    Column("display", String(NAME)),
+    Column("feature", Bounded(NAME), nullable=False),
+    Column("daemon", Bounded(NAME)),
+    Column("version", Bounded(NAME)),
+    Column("user_name", Bounded(NAME), nullable=False),
+    Column("host", Bounded(NAME)),
+    Column("display", Bounded(NAME)),
     Column("handle", BigInteger),
     Column("count", Integer, nullable=False),
-    Column("project", String(NAME)),
+    Column("project", Bounded(NAME)),
     Column("borrowed", Boolean, nullable=False),
     Column("start_at", BigInteger, nullable=False),
     Column("end_at", BigInteger),  # None while still open
-    Column("end_kind", String(16), nullable=False),  # one of END_KINDS
+    Column("end_kind", Bounded(16), nullable=False),  # one of END_KINDS
     Column("end_reason", Text),  # the IN line's words: INACTIVE, REMOVED ...
     UniqueConstraint("source_id", "byte_offset"),
     UniqueConstraint("server_id", "poll_key"),
@@ -211,11 +245,11 @@ sessions = Table(
 MONTH_SUMS_LONG_S = 8 * 3600
 session_month_sums = Table(
     "session_month_sums", metadata,
-    Column("feature", String(NAME), nullable=False),
-    Column("user_name", String(NAME), nullable=False),
-    Column("project", String(NAME), nullable=False),
+    Column("feature", Bounded(NAME), nullable=False),
+    Column("user_name", Bounded(NAME), nullable=False),
+    Column("project", Bounded(NAME), nullable=False),
     Column("no_project", Boolean, nullable=False),
-    Column("host", String(NAME), nullable=False),
+    Column("host", Bounded(NAME), nullable=False),
     Column("no_host", Boolean, nullable=False),
     Column("server_id", Integer, nullable=False),
     Column("month", BigInteger, nullable=False),
@@ -235,13 +269,13 @@ denials = Table(
     *_line_key(),
     _server_id(),
     Column("at", BigInteger, nullable=False),
-    Column("kind", String(16), nullable=False),  # DENIED, UNSUPPORTED
-    Column("daemon", String(NAME), nullable=False),
-    Column("feature", String(NAME), nullable=False),
-    Column("user_name", String(NAME)),
-    Column("host", String(NAME)),
+    Column("kind", Bounded(16), nullable=False),  # DENIED, UNSUPPORTED
+    Column("daemon", Bounded(NAME), nullable=False),
+    Column("feature", Bounded(NAME), nullable=False),
+    Column("user_name", Bounded(NAME)),
+    Column("host", Bounded(NAME)),
     Column("count", Integer, nullable=False),
-    Column("code", String(40)),  # FlexLM's "-4,342": the reason's code
+    Column("code", Bounded(40)),  # FlexLM's "-4,342": the reason's code
     Column("reason", Text),  # and its words
     PrimaryKeyConstraint("source_id", "byte_offset"),
     Index(None, "server_id", "at"),
@@ -258,7 +292,7 @@ def _occupancy(name: str, *extra: Column) -> Table:
     return Table(
         name, metadata,
         _server_id(),
-        Column("feature", String(NAME), nullable=False),
+        Column("feature", Bounded(NAME), nullable=False),
         Column("at", BigInteger, nullable=False),
         Column("in_use_peak", Integer, nullable=False),
         Column("in_use_mean", Float, nullable=False),
@@ -289,7 +323,7 @@ NO_ISSUED = -1
 occupancy_hour_tally = Table(
     "occupancy_hour_tally", metadata,
     Column("server_id", Integer, nullable=False),
-    Column("feature", String(NAME), nullable=False),
+    Column("feature", Bounded(NAME), nullable=False),
     Column("in_use_peak", Integer, nullable=False),
     Column("at", BigInteger, nullable=False),
     Column("issued", Integer, nullable=False),
@@ -306,7 +340,7 @@ gaps = Table(
     "gaps", metadata,
     Column("id", Integer, primary_key=True),
     _server_id(),
-    Column("kind", String(16), nullable=False),
+    Column("kind", Bounded(16), nullable=False),
     Column("start_at", BigInteger, nullable=False),
     Column("end_at", BigInteger),  # None: not seen since
     Column("reason", Text),
@@ -317,13 +351,13 @@ gaps = Table(
 audit = Table(
     "audit", metadata,
     Column("id", Integer, primary_key=True),
-    Column("digest", String(64), nullable=False, unique=True),
+    Column("digest", Bounded(64), nullable=False, unique=True),
     Column("at", BigInteger, nullable=False),
-    Column("who", String(NAME), nullable=False),
-    Column("server", String(NAME), nullable=False),
-    Column("action", String(40), nullable=False),
+    Column("who", Bounded(NAME), nullable=False),
+    Column("server", Bounded(NAME), nullable=False),
+    Column("action", Bounded(40), nullable=False),
     Column("command", Text, nullable=False),  # JSON list, passwords already redacted
-    Column("outcome", String(16), nullable=False),
+    Column("outcome", Bounded(16), nullable=False),
     Column("exit_code", Integer),
     Column("output", Text),
     Column("diff", Text),
@@ -337,15 +371,15 @@ alert_changes = Table(
     "alert_changes", metadata,
     Column("id", Integer, primary_key=True),
     Column("at", BigInteger, nullable=False),
-    Column("rule", String(NAME), nullable=False),
-    Column("subject", String(1000), nullable=False),
-    Column("change", String(16), nullable=False),
-    Column("kind", String(40), nullable=False),
-    Column("severity", String(16), nullable=False),
-    Column("server", String(NAME)),
-    Column("feature", String(NAME)),
+    Column("rule", Bounded(NAME), nullable=False),
+    Column("subject", Bounded(1000), nullable=False),
+    Column("change", Bounded(16), nullable=False),
+    Column("kind", Bounded(40), nullable=False),
+    Column("severity", Bounded(16), nullable=False),
+    Column("server", Bounded(NAME)),
+    Column("feature", Bounded(NAME)),
     Column("message", Text, nullable=False),
-    Column("who", String(NAME)),  # who acknowledged or snoozed it
+    Column("who", Bounded(NAME)),  # who acknowledged or snoozed it
     Column("until_at", BigInteger),  # snoozed until
     UniqueConstraint("rule", "subject", "change", "at"),
     Index(None, "at"),
@@ -359,7 +393,7 @@ alert_changes = Table(
 directories = Table(
     "directories", metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(NAME), nullable=False, unique=True),
+    Column("name", Bounded(NAME), nullable=False, unique=True),
     Column("synced_at", BigInteger),  # the last sync that completed
 )
 
@@ -376,7 +410,7 @@ directory_users = Table(
     "directory_users", metadata,
     Column("id", Integer, primary_key=True),
     _directory_id(),
-    Column("login", String(NAME), nullable=False),  # as licence servers log it
+    Column("login", Bounded(NAME), nullable=False),  # as licence servers log it
     Column("dn", Text, nullable=False),
     Column("display_name", Text),
     Column("mail", Text),
@@ -388,9 +422,9 @@ directory_groups = Table(
     "directory_groups", metadata,
     Column("id", Integer, primary_key=True),
     _directory_id(),
-    Column("name", String(NAME), nullable=False),
+    Column("name", Bounded(NAME), nullable=False),
     Column("dn", Text, nullable=False),  # an attribute group's: its filter
-    Column("source", String(16), nullable=False),  # "ldap" or "attribute"
+    Column("source", Bounded(16), nullable=False),  # "ldap" or "attribute"
     *_validity(),
     UniqueConstraint("directory_id", "name", "valid_from"),
 )
@@ -401,9 +435,9 @@ directory_members = Table(
     "directory_members", metadata,
     Column("id", Integer, primary_key=True),
     _directory_id(),
-    Column("group_name", String(NAME), nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("member", String(NAME), nullable=False),
+    Column("group_name", Bounded(NAME), nullable=False),
+    Column("kind", Bounded(16), nullable=False),
+    Column("member", Bounded(NAME), nullable=False),
     *_validity(),
     UniqueConstraint("directory_id", "group_name", "kind", "member", "valid_from",
                      name="uq_directory_members_dated"),  # the convention's: > 63 characters
@@ -416,12 +450,12 @@ directory_members = Table(
 pool_seats = Table(
     "pool_seats", metadata,
     Column("id", Integer, primary_key=True),
-    Column("server", String(NAME), nullable=False),
-    Column("pool", String(NAME), nullable=False),
-    Column("feature", String(NAME), nullable=False),
+    Column("server", Bounded(NAME), nullable=False),
+    Column("pool", Bounded(NAME), nullable=False),
+    Column("feature", Bounded(NAME), nullable=False),
     Column("seats", Integer, nullable=False),
     Column("config_seats", Integer, nullable=False),
-    Column("set_by", String(NAME), nullable=False),
+    Column("set_by", Bounded(NAME), nullable=False),
     Column("set_at", BigInteger, nullable=False),
     Index(None, "server", "pool", "feature", "set_at"),
 )

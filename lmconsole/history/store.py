@@ -857,6 +857,8 @@ async def _copy_into(connection, table: str, columns: Sequence[str], rows: Seque
     in the tuples) go in turns, each in the order given, as row by row they would."""
     if not rows:
         return
+    limits = schema.bounds(schema.metadata.tables[table], columns)  # as SQLAlchemy cuts them
+    rows = [schema.bounded_row(row, limits) for row in rows]
     stage, names = f"lmconsole_{table}_stage", ", ".join(columns)
     # through SQLAlchemy, which begins the transaction the COPY then runs in
     await connection.exec_driver_sql(
