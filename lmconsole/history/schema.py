@@ -43,8 +43,9 @@ NAME = 200  # user, host, feature and daemon names: FlexLM's limits are far belo
 class Bounded(TypeDecorator):
     """A VARCHAR(length) whose values are cut to `length` as they are written: a log's or
     lmstat's words are whatever a line held (a garbled or hostile one too), and PostgreSQL
-    refuses a longer value (the whole batch with it), where SQLite keeps it. The rows an
-    import copies without SQLAlchemy are cut by `bounded_row`."""
+    refuses a longer value (the whole batch with it), where SQLite keeps it. The rows
+    PostgreSQL's COPY takes are cut by `bounded_row`; SQLite's bulk statements, which
+    bypass SQLAlchemy too, keep them whole (it refuses none)."""
 
     impl = String
     cache_ok = True
