@@ -26,9 +26,7 @@ import argparse
 import contextlib
 import os
 import platform
-import pwd
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -130,22 +128,13 @@ def run(args: argparse.Namespace, postgres) -> int:
 def postgresql_server():
     """A PostgreSQL server for the run, as the tests start one."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.postgres import PostgresServer, find_bin_dir, free_port
+    from tests.postgres import find_bin_dir, running_server
 
     bin_dir = find_bin_dir()
     if bin_dir is None:
         raise SystemExit("PostgreSQL is not installed (apt-get install postgresql)")
-    directory = Path(tempfile.mkdtemp(prefix="lmconsole-bench-pg-"))
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-        nobody = pwd.getpwnam("nobody")
-        os.chown(directory, nobody.pw_uid, nobody.pw_gid)
-    server = PostgresServer(bin_dir, directory, free_port(), "lmconsole")
-    try:
-        server.start()
+    with running_server(bin_dir) as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 def postgresql_size(url: str) -> int:

@@ -15,6 +15,7 @@ installs postgresql.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
@@ -98,19 +99,15 @@ class PostgresServer:
         return {"user": "nobody"} if os.geteuid() == 0 else {}
 
 
-@pytest.fixture(name="postgres", scope="session")
-def postgres_fixture() -> Iterator[PostgresServer]:
-    bin_dir = find_bin_dir()
-    if bin_dir is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("PostgreSQL is not installed (.ci/run installs postgresql)")
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+@contextlib.contextmanager
+def running_server(bin_dir: Path) -> Iterator[PostgresServer]:
+    """A server started in a temporary directory, stopped and removed at the end (the
+    fixture's; bench/ starts one too)."""
     directory = Path(tempfile.mkdtemp(prefix="lmconsole-pg-"))
-    user = "lmconsole"
     if os.geteuid() == 0:
         nobody = pwd.getpwnam("nobody")
         os.chown(directory, nobody.pw_uid, nobody.pw_gid)
-    server = PostgresServer(bin_dir, directory, free_port(), user)
+    server = PostgresServer(bin_dir, directory, free_port(), "lmconsole")
     try:
         server.start()
         yield server
@@ -118,6 +115,16 @@ def postgres_fixture() -> Iterator[PostgresServer]:
         server.stop()
         shutil.rmtree(directory, ignore_errors=True)
 
+
+@pytest.fixture(name="postgres", scope="session")
+def postgres_fixture() -> Iterator[PostgresServer]:
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is not installed (.ci/run installs postgresql)")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    with running_server(bin_dir) as server:
+        yield server
 
 
 @pytest.fixture(name="url", params=["sqlite", "postgresql"])

@@ -8,7 +8,6 @@ end up holding each line of the log exactly once: the figures are counted in the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import re
@@ -27,6 +26,7 @@ from lmconsole.history.missed_ends import MISSES
 
 from .postgres import postgres_fixture  # noqa: F401 - registers `postgres`
 from .sshd import SshServer, sshd_fixture  # noqa: F401 - registers `sshd`
+from .test_history_import import rows_in
 from .test_reports_month_sums import sums_are_exact
 from .test_ui_ssh_e2e import LICENSE, ZONE, Remote
 
@@ -216,14 +216,7 @@ def busy_log(log: Path, sessions: int, first: int = 0, *daemon_feature: str) -> 
 def denials_written(database: str) -> int:
     """The denials in an SQLite history, read directly: a `history info` each time would be
     too slow to catch the collector between two batches."""
-    path = database.removeprefix("sqlite:///")
-    if not Path(path).exists():
-        return 0
-    with contextlib.closing(sqlite3.connect(path, timeout=30)) as db:
-        try:
-            return db.execute("SELECT count(*) FROM denials").fetchone()[0]
-        except sqlite3.OperationalError:  # its tables not made yet
-            return 0
+    return rows_in(Path(database.removeprefix("sqlite:///")), "denials")
 
 
 def denials_written_beyond(database: str, count: int, timeout_s: float = 120.0) -> None:

@@ -211,7 +211,7 @@ def test_an_import_interrupted_says_so_and_a_second_import_completes_it(tmp_path
              "XDG_DATA_HOME": str(tmp_path / "data")})
     try:
         for _ in range(3000):  # interrupted once a batch is in, however loaded the machine
-            if events_in(tmp_path / "history.db"):
+            if rows_in(tmp_path / "history.db", "events"):
                 break
             time.sleep(0.01)
         importing.send_signal(signal.SIGINT)
@@ -229,12 +229,14 @@ def test_an_import_interrupted_says_so_and_a_second_import_completes_it(tmp_path
     assert sums_are_exact(database(tmp_path)) == sums_are_exact(database(tmp_path / "fresh"))
 
 
-def events_in(path: Path) -> int:
+def rows_in(path: Path, table: str) -> int:
+    """The rows of `table` in the SQLite history at `path`, read directly (a `history info`
+    each time is too slow to catch a writer between two batches); 0 before it is made."""
     if not path.exists():
         return 0
     with contextlib.closing(sqlite3.connect(path, timeout=30)) as db:
         try:
-            return db.execute("SELECT count(*) FROM events").fetchone()[0]
+            return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         except sqlite3.OperationalError:  # its tables not made yet
             return 0
 

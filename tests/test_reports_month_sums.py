@@ -250,16 +250,20 @@ def test_a_log_imported_again_and_grown_keeps_the_sums_exact(tmp_path, url):
         [(1, 9000, 9000)]
 
 
+async def a_source(store: HistoryStore, server_id: int) -> int:
+    """A log of the server's, as a recorder's batch names it."""
+    async with store.engine.begin() as connection:
+        return (await connection.execute(insert(schema.sources).values(
+            server_id=server_id, identity="x" * 64, prefix_bytes=64, path="a.log",
+            bytes_read=0, lines_read=0, read_at=0).returning(schema.sources.c.id))).scalar()
+
+
 def test_a_recorders_batch_written_twice_is_summed_once(url):
     """A live recorder's batch written again (the recorder restarted before it knew the
     first write committed), then the batch that ends its open session, twice too."""
     async def scenario(store: HistoryStore) -> dict:
         servers = await fresh(store)
-        async with store.engine.begin() as connection:
-            source = (await connection.execute(insert(schema.sources).values(
-                server_id=servers["arch"], identity="x" * 64, prefix_bytes=64, path="a.log",
-                bytes_read=0, lines_read=0, read_at=0).returning(schema.sources.c.id)
-            )).scalar()
+        source = await a_source(store, servers["arch"])
 
         def session(offset: int, start: int, end: int | None) -> dict:
             return {"server_id": servers["arch"], "source_id": source, "byte_offset": offset,
@@ -287,11 +291,7 @@ def test_a_catching_up_recorders_big_batches_written_twice_are_summed_once(url):
 
     async def scenario(store: HistoryStore) -> dict:
         servers = await fresh(store)
-        async with store.engine.begin() as connection:
-            source = (await connection.execute(insert(schema.sources).values(
-                server_id=servers["arch"], identity="x" * 64, prefix_bytes=64, path="a.log",
-                bytes_read=0, lines_read=0, read_at=0).returning(schema.sources.c.id)
-            )).scalar()
+        source = await a_source(store, servers["arch"])
 
         def session(offset: int, end: int | None) -> dict:
             return {"server_id": servers["arch"], "source_id": source, "byte_offset": offset,
