@@ -94,6 +94,10 @@ def history_rows(database: str, tmp_path: Path) -> dict[str, int]:
 
 
 def listed(database: str, what: str, tmp_path: Path) -> list[dict]:
+    """What `lmconsole history WHAT` lists; nothing while a collector has yet to make the
+    SQLite file (listing a file that does not exist is an error)."""
+    if database.startswith("sqlite:///") and not Path(database[10:]).exists():
+        return []
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
     result = subprocess.run([sys.executable, "-m", "lmconsole", "history", what, "--format",
                              "json", "--database", database], capture_output=True, text=True,
@@ -528,8 +532,10 @@ def test_a_log_part_of_which_the_console_recorded_is_imported_without_its_rows_t
     from tests.pilot_wait import until
 
     # A console dates the lines it follows from the log's end by its clock: the lines are
-    # written as a licence server writes them, in the last minutes, after a TIMESTAMP.
-    now = datetime.now(ZoneInfo(ZONE)).replace(microsecond=0)
+    # written as a licence server writes them, in the last minutes, after a TIMESTAMP. At
+    # 30 s past a minute, a0's IN and a1's OUT fall in the minutes after t0's (on a whole
+    # minute, a0's IN would end the minute before the gap, leaving it empty).
+    now = datetime.now(ZoneInfo(ZONE)).replace(second=30, microsecond=0)
     t0, t1, t2 = (now - timedelta(seconds=s) for s in (180, 120, 60))
     log = tmp_path / "adskflex.log"
     log.write_text(f"{t0:%H:%M:%S} (lmgrd) TIMESTAMP {t0.month}/{t0.day}/{t0.year}\n"
