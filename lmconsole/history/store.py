@@ -653,7 +653,7 @@ class HistoryStore:
             return
         async with self.engine.begin() as connection:
             await _copy_into(connection, "occupancy_minute", COUNTED_MINUTE_COLUMNS, rows,
-                             _POSTGRESQL_COUNTED_MINUTES, key=(0, 1, 2))
+                             key=(0, 1, 2))
 
     async def clear_counted_minutes(self, server_id: int, since: int, until: int) -> None:
         """The minutes of [since, until) counted from a log emptied (nothing in use), before
@@ -826,34 +826,37 @@ SESSION_COLUMNS = ("server_id", "source_id", "byte_offset", "feature", "daemon",
 # The rows from which a recorder's batch goes to PostgreSQL by COPY (`_copy_rows`): four
 # round trips a table, each cheap, where a few rows take one.
 COPY_FROM_ROWS = 200
-# What an import's rows do on PostgreSQL when their line is there already: as `write`'s
-# statements (a session's end replaces only a still-open one)
-_POSTGRESQL_CONFLICTS = {
-    "events": "ON CONFLICT (source_id, byte_offset) DO NOTHING",
-    "denials": "ON CONFLICT (source_id, byte_offset) DO NOTHING",
-    "sessions": "ON CONFLICT (source_id, byte_offset) DO UPDATE SET end_at = EXCLUDED.end_at, "
-                "end_kind = EXCLUDED.end_kind, end_reason = EXCLUDED.end_reason WHERE "
-                f"sessions.end_kind = '{END_STILL_OPEN}'"}
+# What a bulk path's rows do when their row is there already, on SQLite (many rows a
+# statement) and PostgreSQL (COPY) alike, as `write`'s statements do: a line is written
+# once; a session's end replaces only a still-open one; a minute counted from a log
+# replaces the seats in use polls sampled.
+CONFLICTS = {
+    "events": "DO NOTHING",
+    "denials": "DO NOTHING",
+    "sessions": "(source_id, byte_offset) DO UPDATE SET end_at = excluded.end_at, "
+                "end_kind = excluded.end_kind, end_reason = excluded.end_reason WHERE "
+                f"sessions.end_kind = '{END_STILL_OPEN}'",
+    "occupancy_minute": "(server_id, feature, at) DO UPDATE SET in_use_peak = "
+                        "excluded.in_use_peak, in_use_mean = excluded.in_use_mean, "
+                        "borrowed = excluded.borrowed, from_log = excluded.from_log"}
 
 
 async def _copy_rows(connection, events: Sequence[tuple], denials: Sequence[tuple],
                      sessions: Sequence[tuple]) -> None:
-    """An import's rows written on PostgreSQL (see `_copy_into`)."""
-    await _copy_into(connection, "events", EVENT_COLUMNS, events,
-                     _POSTGRESQL_CONFLICTS["events"])
-    await _copy_into(connection, "denials", DENIAL_COLUMNS, denials,
-                     _POSTGRESQL_CONFLICTS["denials"])
+    """A bulk batch's rows written on PostgreSQL (see `_copy_into`)."""
+    await _copy_into(connection, "events", EVENT_COLUMNS, events)
+    await _copy_into(connection, "denials", DENIAL_COLUMNS, denials)
     await _copy_into(connection, "sessions", SESSION_COLUMNS, sessions,
-                     _POSTGRESQL_CONFLICTS["sessions"], key=(1, 2))  # source, offset
+                     key=(1, 2))  # source, offset
 
 
 async def _copy_into(connection, table: str, columns: Sequence[str], rows: Sequence[tuple],
-                     conflict: str, *, key: Sequence[int] = ()) -> None:
+                     *, key: Sequence[int] = ()) -> None:
     """`rows` (tuples of `columns`) written into `table` on PostgreSQL: by COPY into a
     temporary table of the connection's, emptied at each commit, then INSERT ... SELECT
-    from it, ON `conflict`. SQLAlchemy's executemany sent a statement a row, each with its
-    parameter handling: an import's own CPU time was twice this, its run half as long again
-    (bench/history_import.py --postgresql).
+    from it, ON CONFLICT as CONFLICTS says. SQLAlchemy's executemany sent a statement a
+    row, each with its parameter handling: an import's own CPU time was twice this, its
+    run half as long again (bench/history_import.py --postgresql).
     A DO UPDATE may touch a row once a statement: rows of the same `key` (their indexes
     in the tuples) go in turns, each in the order given, as row by row they would."""
     if not rows:
@@ -870,7 +873,8 @@ async def _copy_into(connection, table: str, columns: Sequence[str], rows: Seque
         await connection.exec_driver_sql(f"TRUNCATE {stage}")  # of any turn before
         await driver.copy_records_to_table(stage, records=turn, columns=columns)
         await connection.exec_driver_sql(
-            f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} {conflict}")
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} "
+            f"ON CONFLICT {CONFLICTS[table]}")
 
 
 def _turns(rows: Sequence[tuple], key: Sequence[int]) -> list[list[tuple]]:
@@ -930,26 +934,14 @@ def _sqlite_insert(table: str, columns: Sequence[str], conflict: str) -> _Sqlite
 
 COUNTED_MINUTE_COLUMNS = ("server_id", "feature", "at", "in_use_peak", "in_use_mean",
                           "borrowed", "from_log", "polls")
-_SQLITE_EVENTS = _sqlite_insert("events", EVENT_COLUMNS, "DO NOTHING")
-_SQLITE_DENIALS = _sqlite_insert("denials", DENIAL_COLUMNS, "DO NOTHING")
-_SQLITE_SESSIONS = _sqlite_insert(
-    "sessions", SESSION_COLUMNS,
-    "(source_id, byte_offset) DO UPDATE SET end_at = excluded.end_at, end_kind = "
-    f"excluded.end_kind, end_reason = excluded.end_reason WHERE sessions.end_kind = "
-    f"'{END_STILL_OPEN}'")
+_SQLITE_EVENTS = _sqlite_insert("events", EVENT_COLUMNS, CONFLICTS["events"])
+_SQLITE_DENIALS = _sqlite_insert("denials", DENIAL_COLUMNS, CONFLICTS["denials"])
+_SQLITE_SESSIONS = _sqlite_insert("sessions", SESSION_COLUMNS, CONFLICTS["sessions"])
 _SQLITE_CLEAR_COUNTED_MINUTES = (
     "UPDATE occupancy_minute SET in_use_peak = 0, in_use_mean = 0.0, borrowed = 0 "
     "WHERE server_id = ? AND from_log = 1 AND at >= ? AND at < ?")
-_SQLITE_COUNTED_MINUTES = _sqlite_insert(
-    "occupancy_minute", COUNTED_MINUTE_COLUMNS,
-    "(server_id, feature, at) DO UPDATE SET in_use_peak = excluded.in_use_peak, "
-    "in_use_mean = excluded.in_use_mean, borrowed = excluded.borrowed, "
-    "from_log = excluded.from_log")
-
-
-_POSTGRESQL_COUNTED_MINUTES = (
-    "ON CONFLICT (server_id, feature, at) DO UPDATE SET "
-    + ", ".join(f"{name} = EXCLUDED.{name}" for name in COUNTED_MINUTE_COLUMNS[3:7]))
+_SQLITE_COUNTED_MINUTES = _sqlite_insert("occupancy_minute", COUNTED_MINUTE_COLUMNS,
+                                         CONFLICTS["occupancy_minute"])
 
 
 SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
