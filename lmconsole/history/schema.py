@@ -72,6 +72,8 @@ def bounded_row(row: tuple, bounds: tuple[tuple[int, int], ...]) -> tuple:
         if isinstance(values[index], str):
             values[index] = values[index][:length]
     return tuple(values)
+
+
 COVERING_CHECKOUTS = "ix_sessions_feature_user_name_start_at_covering"
 USERS_CHECKOUTS = "ix_sessions_user_name_project_covering"
 
