@@ -208,7 +208,10 @@ def test_an_import_interrupted_says_so_and_a_second_import_completes_it(tmp_path
          "--server-tz", "Europe/Madrid", "--database", database(tmp_path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"),
-             "XDG_DATA_HOME": str(tmp_path / "data")})
+             "XDG_DATA_HOME": str(tmp_path / "data")},
+        # Ctrl-C as at a terminal, even when the suite itself was started in the background
+        # (a non-interactive shell's `&` ignores SIGINT, and children inherit that)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         for _ in range(3000):  # interrupted once a batch is in, however loaded the machine
             if rows_in(tmp_path / "history.db", "events"):
