@@ -29,13 +29,13 @@ MAPLE = corpus_file("flexlm", "debuglog",
                     "upm_maplelmg_mixed_versions_blank_line_localized_tz_EXCERPT.log.txt")
 
 
-def lmconsole(tmp_path: Path, *args: str):
+def lmconsole(tmp_path: Path, *args: str, cwd: Path | None = None):
     """The command, with no configuration and its data directory under tmp_path."""
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"),
            "XDG_DATA_HOME": str(tmp_path / "data"), "LMCONSOLE_CONFIG": ""}
     env.pop("LMCONSOLE_CONFIG")
     return subprocess.run([sys.executable, "-m", "lmconsole", *args], capture_output=True,
-                          text=True, timeout=120, env=env)
+                          text=True, timeout=120, env=env, cwd=cwd)
 
 
 def summary(result) -> dict[str, str]:
@@ -435,6 +435,19 @@ def test_a_history_named_that_does_not_exist_is_an_error_not_an_empty_answer(tmp
     assert not mistyped.exists()
     result = lmconsole(tmp_path, *command, "--database", database(tmp_path))
     assert result.returncode == 0, result.stderr
+
+
+def test_a_path_names_the_sqlite_file_and_a_url_that_is_none_is_a_usage_error(tmp_path):
+    result = lmconsole(tmp_path, "import", str(ADSKFLEX), "--server", "upm", "--server-tz",
+                       "Europe/Madrid", "--database", "history.db", cwd=tmp_path)
+    assert summary(result)["events"] == "17 (17 new)"
+    assert info(tmp_path)["servers"] == ["upm"]  # sqlite:///<tmp_path>/history.db
+    for url, words in (("mysql://db.example.com/history", "mysql is not supported"),
+                       ("postgresql://db.example.com:port/history", "not a URL"),
+                       ("postgresql://[::1/history", "not a URL")):
+        result = lmconsole(tmp_path, "history", "info", "--database", url)
+        assert result.returncode == 2, (url, result.stderr)
+        assert words in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("args, code, words", [

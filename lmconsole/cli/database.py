@@ -19,8 +19,9 @@ def database_option() -> argparse.ArgumentParser:
     """A parent parser: --database URL."""
     database = argparse.ArgumentParser(add_help=False)
     database.add_argument("--database", metavar="URL",
-                          help="SQLAlchemy URL of the history (default: the configuration's "
-                               "database_url, else history.db in $XDG_DATA_HOME/lmconsole)")
+                          help="SQLAlchemy URL of the history, or the path of its SQLite file "
+                               "(default: the configuration's database_url, else history.db "
+                               "in $XDG_DATA_HOME/lmconsole)")
     return database
 
 
@@ -55,7 +56,10 @@ async def open_store(args: argparse.Namespace, config, *, reading: bool = False)
     from lmconsole.history.store import HistoryStore, StoreError, database_url, sqlite_path
 
     named = args.database or config.database_url
-    url = database_url(named)
+    try:
+        url = database_url(named)
+    except StoreError as error:  # not a URL, or not one of a database lmconsole writes
+        raise InputError(str(error)) from None
     path = sqlite_path(url)
     if reading and named and path is not None and not path.exists():
         raise InputError(f"{path}: no history database there (`lmconsole collect` and "

@@ -65,13 +65,17 @@ def default_database_path(env=os.environ) -> Path:
 
 def database_url(configured: str | None, env=os.environ) -> URL:
     """The URL to open: the configured one with its async driver (a plain
-    `postgresql://` or `sqlite://` gets asyncpg or aiosqlite), else the default file."""
+    `postgresql://` or `sqlite://` gets asyncpg or aiosqlite); a path (no "://" in it), the
+    SQLite file there; else the default file."""
     if not configured:
         return make_url(f"sqlite+aiosqlite:///{default_database_path(env)}")
+    if "://" not in configured:
+        return make_url(f"sqlite+aiosqlite:///{Path(configured).expanduser().absolute()}")
     try:
         url = make_url(configured)
-    except ArgumentError as error:
-        raise StoreError(f"database_url {configured!r}: {error}") from None
+    except (ArgumentError, ValueError) as error:  # ValueError: a port that is no number
+        raise StoreError(f"database_url {configured!r}: not a URL SQLAlchemy reads "
+                         f"({error})") from None
     backend = url.get_backend_name()
     if backend not in DRIVERS:
         raise StoreError(f"database_url {configured!r}: {backend} is not supported "
