@@ -467,7 +467,7 @@ class LMConsoleApp(App):
             return  # shutting down: the screens' widgets are being removed
         self.update_headers()
         update = getattr(self.screen, "live_update", None)
-        if update is not None:
+        if update is not None and self.screen.is_mounted:  # else it fills itself when shown
             update(changes)
 
     def tick(self) -> None:
@@ -477,6 +477,8 @@ class LMConsoleApp(App):
         if self.alerting.active and self._ticks % ALERTS_EVALUATED_EVERY_S == 0:
             self.alerting.watcher.evaluate()  # what time alone changes: a `for` has lasted
         self.update_headers()
+        if not self.screen.is_mounted:
+            return  # just pushed: its widgets are not there yet
         if hasattr(self.screen, "update_problems"):
             self.screen.update_problems()
         if not self.paused and hasattr(self.screen, "tick"):

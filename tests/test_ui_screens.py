@@ -144,6 +144,24 @@ def test_seats_list_who_holds_what_since_when_plus_reservations_and_the_queue(tm
     run(tmp_path, test)
 
 
+def test_a_tick_or_a_change_between_a_views_push_and_its_mount_is_no_crash(tmp_path):
+    """The clock's tick and the live updates come on their own time: on a loaded machine one
+    came after the seats view was pushed and before its widgets were there (NoMatches)."""
+    async def test(app, pilot):
+        for server, feature in (("engineering", "NX_Nastran"), ("engineering", "NX_Nastran")):
+            app.open_seats(server, feature)
+            assert not app.screen.is_mounted
+            app.tick()
+            app.changed("states")
+            app.flush()
+            await pilot.pause()
+            assert isinstance(app.screen, SeatsScreen) and app.screen.table.rows
+        await pilot.press("escape", "escape")
+        assert isinstance(app.screen, OverviewScreen)
+
+    run(tmp_path, test)
+
+
 def test_seats_borrowed_out_to_a_host_are_not_shown_as_an_idle_reservation():
     # lmstat's "2 RESERVATIONs for DAEMON on laptop7": seats out on a borrowing laptop.
     borrowed = Reservation(2, BORROWED, "laptop7", None)
