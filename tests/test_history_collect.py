@@ -93,6 +93,15 @@ def history_rows(database: str, tmp_path: Path) -> dict[str, int]:
     return history_info(database, tmp_path)["rows"]
 
 
+# The tables a followed log fills. The occupancy levels grow from the polls too, whenever
+# the collector rolls their minutes up: not to be compared after it ran on a while.
+LOG_TABLES = ("sources", "events", "sessions", "denials")
+
+
+def logged_rows(rows: dict[str, int]) -> dict[str, int]:
+    return {table: rows[table] for table in LOG_TABLES}
+
+
 def listed(database: str, what: str, tmp_path: Path) -> list[dict]:
     """What `lmconsole history WHAT` lists; nothing while a collector has yet to make the
     SQLite file (listing a file that does not exist is an error)."""
@@ -657,7 +666,8 @@ def test_a_log_imported_and_collected_is_recorded_once_whichever_came_first(tmp_
     rows = caught_up(database, tmp_path, {"events": 4, "sessions": 2, "denials": 1}, collector)
     time.sleep(2)  # followed on from where the import ended: nothing more written
     assert collector.stop() == 0
-    assert history_rows(database, tmp_path) == rows and rows["sources"] == 2
+    assert logged_rows(history_rows(database, tmp_path)) == logged_rows(rows)
+    assert rows["sources"] == 2
     # followed first: the log rotated while the collector ran, then imported with its
     # older sibling: only the lines no collector read are new
     collector.start()
@@ -719,7 +729,8 @@ def test_an_imported_log_whose_first_bytes_cannot_be_read_is_read_again_from_its
     time.sleep(1.5)  # a session opened twice, or a line written twice, would be by now
     assert collector.stop() == 0
     assert "from its start (never read before)" in collector.said
-    assert history_rows(database, tmp_path) == rows and rows["sources"] == 1
+    assert logged_rows(history_rows(database, tmp_path)) == logged_rows(rows)
+    assert rows["sources"] == 1
     assert {s["user"]: s["end_kind"] for s in listed(database, "sessions", tmp_path)} == {
         "a0": "still_open", "a1": "in"}
 
