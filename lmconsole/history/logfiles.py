@@ -98,9 +98,11 @@ class LogFile:
         LINE_BYTES_MAX is read to there (counted in `lines_cut`): memory does not grow with
         a line either. A last line with no line end is not read (`unended`): being written,
         it is read once complete. NUL bytes (a crash's leftovers, or the hole a writer
-        leaves that kept its offset across a `copytruncate` rotation) are dropped, as a
-        follow drops them (`nul_lines`); a hole is no line, however long. A gzip file that
-        breaks off ends the lines and raises LogFileError."""
+        leaves that kept its offset across a `copytruncate` rotation) are dropped before
+        the limit applies, as a follow drops them (`nul_lines`): a hole is no line, however
+        long, and the line after it is read whole, at the hole's offset, as a follow reads
+        it (transport.LineSplitter). A gzip file that breaks off ends the lines and raises
+        LogFileError."""
         offset = self.lines_cut = self.unended = self.nul_lines = 0
         readline = stream.readline
         try:
@@ -108,15 +110,11 @@ class LogFile:
                 size = len(raw)
                 if raw[-1:] == b"\n":
                     raw = raw[:-1]
-                elif size == LINE_BYTES_MAX and not raw.strip(b"\0"):  # a hole goes on
-                    offset += size
-                    continue
-                elif size == LINE_BYTES_MAX:
-                    self.first_cut_at = offset if self.lines_cut == 0 else self.first_cut_at
-                    size += self._skip_rest_of_line(readline)
-                else:  # the file ends within it: being written, or cut off; not read
-                    self.unended = size
-                    return
+                else:  # longer than LINE_BYTES_MAX with its NULs, or the file ends in it
+                    raw, size = self._long_line(readline, raw, offset)
+                    if raw is None:  # the file ends within it: being written, or cut off
+                        self.unended = size
+                        return
                 if b"\0" in raw:
                     raw = raw.replace(b"\0", b"")
                     self.nul_lines += 1
@@ -130,15 +128,27 @@ class LogFile:
             raise LogFileError(f"{self.path}: broken off at byte {offset:,} of its content "
                                f"({error})") from None
 
-    def _skip_rest_of_line(self, readline) -> int:
-        """Reads past the rest of a line cut at LINE_BYTES_MAX; its size."""
-        self.lines_cut += 1
-        skipped = 0
-        while piece := readline(LINE_BYTES_MAX):
-            skipped += len(piece)
-            if piece[-1:] == b"\n":
-                break
-        return skipped
+    def _long_line(self, readline, start: bytes, offset: int) -> tuple[bytes | None, int]:
+        """The line at `offset` begun by `start` (LINE_BYTES_MAX bytes, or the file's last):
+        its first LINE_BYTES_MAX bytes that are not NUL, and its size with its line end;
+        None for the line when the file ends before its line end."""
+        size, holes = len(start), b"\0" in start
+        kept = start.replace(b"\0", b"") if holes else start
+        while not (ended := start[-1:] == b"\n") and (start := readline(LINE_BYTES_MAX)):
+            size += len(start)
+            if len(kept) <= LINE_BYTES_MAX:  # one byte more than kept tells a line cut
+                piece = start[:-1] if start[-1:] == b"\n" else start
+                if b"\0" in piece:
+                    piece, holes = piece.replace(b"\0", b""), True
+                kept += piece[:LINE_BYTES_MAX + 1 - len(kept)]
+        if not ended:
+            return None, size
+        self.nul_lines += holes
+        if len(kept) > LINE_BYTES_MAX:
+            self.first_cut_at = offset if self.lines_cut == 0 else self.first_cut_at
+            self.lines_cut += 1
+            kept = kept[:LINE_BYTES_MAX]
+        return kept, size
 
     def position_on_disk(self, stream: BinaryIO) -> int:
         """How far into the file on disk `stream` has read (for a progress bar)."""
