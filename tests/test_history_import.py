@@ -447,6 +447,7 @@ def test_a_path_names_the_sqlite_file_and_a_url_that_is_none_is_a_usage_error(tm
                        ("postgresql://[::1/history", "not a URL")):
         result = lmconsole(tmp_path, "history", "info", "--database", url)
         assert result.returncode == 2, (url, result.stderr)
+        assert f"--database {url!r}: " in result.stderr, result.stderr
         assert words in result.stderr and "Traceback" not in result.stderr
 
 

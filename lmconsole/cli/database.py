@@ -57,7 +57,7 @@ async def open_store(args: argparse.Namespace, config, *, reading: bool = False)
 
     named = args.database or config.database_url
     try:
-        url = database_url(named)
+        url = database_url(named, named_by="--database" if args.database else "database_url")
     except StoreError as error:  # not a URL, or not one of a database lmconsole writes
         raise InputError(str(error)) from None
     path = sqlite_path(url)

@@ -124,7 +124,8 @@ async def history_of(args: argparse.Namespace, what: Watched):
     if what.config is None or not {Kind.DENIALS, Kind.LOG_GAP} & {r.kind for r in what.rules}:
         return None
     try:
-        url = database_url(args.database or what.config.database_url)
+        url = database_url(args.database or what.config.database_url,
+                           named_by="--database" if args.database else "database_url")
         if url.get_backend_name() == "sqlite" and not (url.database and
                                                        Path(url.database).exists()):
             return None

@@ -63,10 +63,12 @@ def default_database_path(env=os.environ) -> Path:
     return base / "lmconsole" / "history.db"
 
 
-def database_url(configured: str | None, env=os.environ) -> URL:
+def database_url(configured: str | None, env=os.environ, *,
+                 named_by: str = "database_url") -> URL:
     """The URL to open: the configured one with its async driver (a plain
     `postgresql://` or `sqlite://` gets asyncpg or aiosqlite); a path (no "://" in it), the
-    SQLite file there; else the default file."""
+    SQLite file there; else the default file. `named_by`: where the value was given, as
+    an error names it."""
     if not configured:
         return make_url(f"sqlite+aiosqlite:///{default_database_path(env)}")
     if "://" not in configured:
@@ -74,11 +76,11 @@ def database_url(configured: str | None, env=os.environ) -> URL:
     try:
         url = make_url(configured)
     except (ArgumentError, ValueError) as error:  # ValueError: a port that is no number
-        raise StoreError(f"database_url {configured!r}: not a URL SQLAlchemy reads "
+        raise StoreError(f"{named_by} {configured!r}: not a URL SQLAlchemy reads "
                          f"({error})") from None
     backend = url.get_backend_name()
     if backend not in DRIVERS:
-        raise StoreError(f"database_url {configured!r}: {backend} is not supported "
+        raise StoreError(f"{named_by} {configured!r}: {backend} is not supported "
                          f"(use SQLite or PostgreSQL)")
     if url.drivername == backend:
         url = url.set(drivername=DRIVERS[backend])
@@ -87,7 +89,6 @@ def database_url(configured: str | None, env=os.environ) -> URL:
 
 def shown_url(url: URL) -> str:
     return url.render_as_string(hide_password=True)
-
 
 
 def _gaps_upsert(insert, dialect: str):
