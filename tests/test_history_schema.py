@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import insert, select, text
 
 from lmconsole.history import schema
-from lmconsole.history.store import HistoryStore, StoreError, _alembic_config
+from lmconsole.history.store import SCHEMA_REVISION, HistoryStore, StoreError, _alembic_config
 
 from .postgres import postgres_fixture  # noqa: F401 - registers `postgres`
 
@@ -41,6 +41,15 @@ def test_the_migrations_build_the_declared_schema(database):
     version, found = asyncio.run(migrated_differences(database))
     assert version == "0012_daemon_seen_until"
     assert found == []
+
+
+def test_the_revision_a_database_needs_no_upgrade_at_is_the_newest_migrations():
+    """A database at SCHEMA_REVISION is opened without running the migrations: it must be
+    the head of migrations/, or a new migration would never run."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config(None))
+    assert script.get_current_head() == SCHEMA_REVISION
 
 
 def test_a_database_at_the_first_revision_is_upgraded_with_its_rows(database):

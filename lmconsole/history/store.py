@@ -19,7 +19,7 @@ from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
-from sqlalchemy import Index, case, event, func, or_, select, text, update
+from sqlalchemy import Index, case, event, func, inspect, or_, select, text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
@@ -33,6 +33,10 @@ from lmconsole.history.schema import END_STILL_OPEN
 from lmconsole.history.sessions import Session
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# The newest migration's revision: a database at it is opened without loading Alembic and
+# its scripts (a fifth of a second, at every start of a command that opens the history).
+SCHEMA_REVISION = "0012_daemon_seen_until"
+VERSION_TABLE = "alembic_version"  # Alembic's: the revision a database is at
 _SQLITE = sqlite.dialect()
 DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 SQLITE_BUSY_TIMEOUT_S = 30  # a console and a collector may write one SQLite file
@@ -167,12 +171,8 @@ class HistoryStore:
         store = cls(engine)
         try:
             async with _sqlite_file_lock(url), engine.begin() as connection:
-                if store.dialect == "postgresql":
-                    await connection.execute(
-                        text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
-                    await connection.run_sync(_upgrade)
-                else:
-                    await connection.run_sync(_upgrade_in_one_transaction)
+                await _migrate(connection, store.dialect)
+                if store.dialect == "sqlite":
                     with _deferral_lock(url, fcntl.LOCK_EX | fcntl.LOCK_NB) as no_import:
                         if no_import:  # else an import deferred them, and builds them
                             await _build_deferred_indexes(connection)
@@ -1014,6 +1014,18 @@ class _NewerSchema(Exception):
     """The database is at a revision this lmconsole does not know: a newer one's."""
 
 
+async def _migrate(connection, dialect: str) -> None:
+    """The database brought to SCHEMA_REVISION, by one process at a time; one at it is
+    only looked at."""
+    if await connection.run_sync(_current_revision) == SCHEMA_REVISION:
+        return
+    if dialect == "postgresql":
+        await connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+        await connection.run_sync(_upgrade)
+    else:
+        await connection.run_sync(_upgrade_in_one_transaction)
+
+
 def _upgrade(connection) -> None:
     from alembic import command
     from alembic.util.exc import CommandError
@@ -1043,9 +1055,12 @@ def _upgrade_in_one_transaction(connection) -> None:
 
 
 def _current_revision(connection) -> str | None:
-    from alembic.migration import MigrationContext
-
-    return MigrationContext.configure(connection).get_current_revision()
+    """The revision Alembic's table says the database is at; None in a new database (or
+    one at two revisions at once, which Alembic would have to sort out)."""
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    revisions = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
+    return revisions[0][0] if len(revisions) == 1 else None
 
 
 def _insert_function(dialect: str):
