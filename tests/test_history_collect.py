@@ -425,7 +425,7 @@ def test_over_ssh_a_cut_link_loses_no_denial_and_repeats_none(tmp_path, sshd: Ss
     time.sleep(1.5)  # anything read twice would be written by now
     assert history_rows(database, tmp_path)["denials"] == expected + 100
     assert collector.stop() == 0
-    assert "where `lmconsole import` read it to" in collector.said
+    assert "where `lmconsole import` read it to" in collector.said, collector.said
     users = [d["user"] for d in listed(database, "denials", tmp_path)
              if re.fullmatch(r"u\d{3}", d["user"])]
     assert sorted(users) == [f"u{n:03}" for n in range(100)]
@@ -606,7 +606,7 @@ def test_a_log_imported_then_recorded_by_the_console_is_collected_without_a_line
     rows = caught_up(database, tmp_path, {"events": 4, "sessions": 2, "denials": 1}, collector)
     time.sleep(1.5)  # a line written twice would be by now
     assert collector.stop() == 0
-    assert "where `lmconsole import` read it to" in collector.said
+    assert "where `lmconsole import` read it to" in collector.said, collector.said
     assert history_rows(database, tmp_path) == rows
     assert {s["user"]: s["end_kind"] for s in listed(database, "sessions", tmp_path)} == {
         "a0": "in", "a1": "still_open"}
@@ -728,7 +728,8 @@ def test_an_imported_log_whose_first_bytes_cannot_be_read_is_read_again_from_its
     rows = caught_up(database, tmp_path, {"events": 3, "sessions": 2}, collector)
     time.sleep(1.5)  # a session opened twice, or a line written twice, would be by now
     assert collector.stop() == 0
-    assert "from its start (never read before)" in collector.said
+    assert ("from its start: its first bytes could not be read to tell whether "
+            "`lmconsole import` read it") in collector.said
     assert logged_rows(history_rows(database, tmp_path)) == logged_rows(rows)
     assert rows["sources"] == 1
     assert {s["user"]: s["end_kind"] for s in listed(database, "sessions", tmp_path)} == {

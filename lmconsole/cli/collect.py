@@ -79,10 +79,10 @@ async def collect(args: argparse.Namespace) -> int:
         monitors.append(ServerMonitor(server, query.adapter, query.transport,
                                       Fanout(recorder, said, alerts.watcher)))
     # at once: a server that does not answer holds up the others no longer than itself
-    await asyncio.gather(*(resume_imported(monitor, recorder, server_resumes)
-                           for monitor, server_resumes in zip(monitors, resumes)))
-    for monitor, server_resumes in zip(monitors, resumes):
-        resume_logs(monitor, server_resumes, said)
+    unread = await asyncio.gather(*(resume_imported(monitor, recorder, server_resumes)
+                                    for monitor, server_resumes in zip(monitors, resumes)))
+    for monitor, server_resumes, heads_unread in zip(monitors, resumes, unread):
+        resume_logs(monitor, server_resumes, said, heads_unread)
     monitor = Monitor(monitors)
     writer = asyncio.create_task(recorder.run(), name="recorder")
     monitor.start()
@@ -102,26 +102,31 @@ async def collect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def resume_imported(monitor, recorder, resumes: dict) -> None:
+async def resume_imported(monitor, recorder, resumes: dict) -> set[str]:
     """Each log never followed that `lmconsole import` read (the same file: its first bytes
-    are the same) added to `resumes`, at where the import read it to."""
+    are the same) added to `resumes`, at where the import read it to. Returns the paths of
+    those whose first bytes could not be read, which cannot be told imported or not."""
     import asyncio
 
     from lmconsole.history.logfiles import IDENTITY_BYTES
 
     if not await recorder.has_imports(monitor.config.name):
-        return  # nothing to look for: the server is not asked (it may be unreachable)
+        return set()  # nothing to look for: the server is not asked (it may be unreachable)
     paths = [path for path in monitor.logs if path not in resumes]
     heads = await asyncio.gather(*(monitor.log_head(path, IDENTITY_BYTES) for path in paths))
+    unread = set()
     for path, candidates in zip(paths, heads):
-        resume = await recorder.imported_resume(monitor.config.name, candidates)
-        if resume is not None:
+        if not candidates:
+            unread.add(path)
+        elif resume := await recorder.imported_resume(monitor.config.name, candidates):
             resumes[path] = resume
+    return unread
 
 
-def resume_logs(monitor, resumes: dict, said: Said) -> None:
+def resume_logs(monitor, resumes: dict, said: Said, heads_unread: set[str]) -> None:
     """Each log of the monitor's server followed on from where the history says it was last
-    read (`resumes`, by path), or from its start."""
+    read (`resumes`, by path), or from its start (`heads_unread`: those whose first bytes
+    could not be read to tell whether an import read them)."""
     from lmconsole.transport import LogPosition
 
     server = monitor.config
@@ -134,7 +139,7 @@ def resume_logs(monitor, resumes: dict, said: Said) -> None:
                 log.date = resume.last_at.astimezone(server.tz).date()
         else:  # never read: all of it, from its start (the file it is now)
             log.position = LogPosition(None, 0)
-        said.starting(server.name, log.path, resume)
+        said.starting(server.name, log.path, resume, head_unread=log.path in heads_unread)
     if not monitor.logs:
         said.starting(server.name, None, None)
 
@@ -194,9 +199,14 @@ class Said:
         at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
         print(f"{at} {PROG} collect: {server}: {text}", file=self.out, flush=True)
 
-    def starting(self, server: str, log_path: str | None, resume) -> None:
+    def starting(self, server: str, log_path: str | None, resume, *,
+                 head_unread: bool = False) -> None:
         if log_path is None:
             self.say(server, "polling its status (no debug_log configured)")
+        elif resume is None and head_unread:
+            self.say(server, f"following {log_path} from its start: its first bytes could "
+                             f"not be read to tell whether `lmconsole import` read it (rows "
+                             f"recorded already are not written again)")
         elif resume is None:
             self.say(server, f"following {log_path} from its start (never read before)")
         elif resume.imported:
