@@ -48,16 +48,26 @@ def configuration(args: argparse.Namespace):
         raise InputError(str(error)) from None
 
 
+def chosen_database_url(args: argparse.Namespace, config):
+    """The URL of the history --database names, else the configuration's (else the
+    default file); StoreError, naming where the value came from, when it is not one."""
+    from lmconsole.history.store import database_url
+
+    if args.database:
+        return database_url(args.database, named_by="--database")
+    return database_url(config.database_url)
+
+
 async def open_store(args: argparse.Namespace, config, *, reading: bool = False):
     """The history named by --database or the configuration, else the default file: made
     and migrated as needed. `reading` (a command that only reads it): a file named that
     does not exist is an error, not a new empty history answering "none" (a mistyped
     path); the default file is still made."""
-    from lmconsole.history.store import HistoryStore, StoreError, database_url, sqlite_path
+    from lmconsole.history.store import HistoryStore, StoreError, sqlite_path
 
     named = args.database or config.database_url
     try:
-        url = database_url(named, named_by="--database" if args.database else "database_url")
+        url = chosen_database_url(args, config)
     except StoreError as error:  # not a URL, or not one of a database lmconsole writes
         raise InputError(str(error)) from None
     path = sqlite_path(url)

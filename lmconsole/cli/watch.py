@@ -119,13 +119,14 @@ async def history_of(args: argparse.Namespace, what: Watched):
     """The history `collect` keeps, when a rule needs it (denials, unread logs) and there
     is one; never created here."""
     from lmconsole.alerts.rules import Kind
-    from lmconsole.history.store import HistoryStore, StoreError, database_url
+    from lmconsole.history.store import HistoryStore, StoreError
+
+    from .database import chosen_database_url
 
     if what.config is None or not {Kind.DENIALS, Kind.LOG_GAP} & {r.kind for r in what.rules}:
         return None
     try:
-        url = database_url(args.database or what.config.database_url,
-                           named_by="--database" if args.database else "database_url")
+        url = chosen_database_url(args, what.config)
         if url.get_backend_name() == "sqlite" and not (url.database and
                                                        Path(url.database).exists()):
             return None
